@@ -22,7 +22,6 @@ let reflectionRoot: protobuf.Root | undefined;
 /** The reflection root of every message this package defines (built on first use, ~40 ms). */
 export function descriptorRoot(): protobuf.Root {
   if (!reflectionRoot) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const descriptor = require('../generated/descriptor.json') as protobuf.INamespace;
     reflectionRoot = protobuf.Root.fromJSON(descriptor);
     reflectionRoot.resolveAll();
@@ -89,7 +88,8 @@ function longToString(value: unknown, unsigned: boolean): string {
 
 function bytesToBase64(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (Array.isArray(value)) return Buffer.from(value as number[]).toString('base64');
   throw new Proto3JSONError(`expected bytes, got ${typeof value}`);
 }
@@ -303,10 +303,12 @@ function parseScalar(field: protobuf.Field, value: JSONValue, at: string): unkno
     case 'bytes':
       return parseBytes(value, at);
     case 'bool':
-      if (typeof value !== 'boolean') throw new Proto3JSONError(`${at}: expected a boolean, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean')
+        throw new Proto3JSONError(`${at}: expected a boolean, got ${JSON.stringify(value)}`);
       return value;
     case 'string':
-      if (typeof value !== 'string') throw new Proto3JSONError(`${at}: expected a string, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'string')
+        throw new Proto3JSONError(`${at}: expected a string, got ${JSON.stringify(value)}`);
       return value;
     case 'double':
     case 'float':
