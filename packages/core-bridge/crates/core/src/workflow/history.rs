@@ -1,0 +1,236 @@
+//! Facts about history events: which ones answer a command, which event a follow-up belongs to,
+//! and where one logical workflow task (the unit of one activation) ends.
+use super::pb::*;
+
+/// Marker name of `patched()` markers, shared with the official SDKs.
+pub const PATCH_MARKER_NAME: &str = "core_patch";
+/// Details key holding the JSON patch data in a patch marker.
+pub const PATCH_MARKER_DETAILS_KEY: &str = "patch-data";
+/// Marker name of local activity result markers, shared with the official SDKs.
+pub const LOCAL_ACTIVITY_MARKER_NAME: &str = "core_local_activity";
+/// Search attribute that lists the patches a run has seen.
+pub const CHANGE_VERSION_SEARCH_ATTRIBUTE: &str = "TemporalChangeVersion";
+
+pub(crate) fn event_type(e: &HistoryEvent) -> EventType {
+    EventType::try_from(e.event_type).unwrap_or(EventType::Unspecified)
+}
+
+/// True for events the server records because the workflow issued a command.
+pub(crate) fn is_command_event(e: &HistoryEvent) -> bool {
+    matches!(
+        event_type(e),
+        EventType::ActivityTaskScheduled
+            | EventType::ActivityTaskCancelRequested
+            | EventType::MarkerRecorded
+            | EventType::RequestCancelExternalWorkflowExecutionInitiated
+            | EventType::SignalExternalWorkflowExecutionInitiated
+            | EventType::StartChildWorkflowExecutionInitiated
+            | EventType::TimerCanceled
+            | EventType::TimerStarted
+            | EventType::UpsertWorkflowSearchAttributes
+            | EventType::WorkflowPropertiesModified
+            | EventType::NexusOperationScheduled
+            | EventType::NexusOperationCancelRequested
+            | EventType::WorkflowExecutionCanceled
+            | EventType::WorkflowExecutionCompleted
+            | EventType::WorkflowExecutionContinuedAsNew
+            | EventType::WorkflowExecutionFailed
+            | EventType::WorkflowExecutionUpdateAccepted
+            | EventType::WorkflowExecutionUpdateRejected
+            | EventType::WorkflowExecutionUpdateCompleted
+    )
+}
+
+/// True for events after which nothing more can happen in the run.
+pub(crate) fn is_final_event(e: &HistoryEvent) -> bool {
+    matches!(
+        event_type(e),
+        EventType::WorkflowExecutionCompleted
+            | EventType::WorkflowExecutionFailed
+            | EventType::WorkflowExecutionTimedOut
+            | EventType::WorkflowExecutionCanceled
+            | EventType::WorkflowExecutionTerminated
+            | EventType::WorkflowExecutionContinuedAsNew
+    )
+}
+
+/// For an event that follows up on a command (a timer firing, an activity completing), the id of
+/// the event that recorded the command.
+pub(crate) fn initiating_event_id(e: &HistoryEvent) -> Option<i64> {
+    use EventAttrs as A;
+    Some(match e.attributes.as_ref()? {
+        A::TimerFiredEventAttributes(a) => a.started_event_id,
+        A::ActivityTaskStartedEventAttributes(a) => a.scheduled_event_id,
+        A::ActivityTaskCompletedEventAttributes(a) => a.scheduled_event_id,
+        A::ActivityTaskFailedEventAttributes(a) => a.scheduled_event_id,
+        A::ActivityTaskTimedOutEventAttributes(a) => a.scheduled_event_id,
+        A::ActivityTaskCanceledEventAttributes(a) => a.scheduled_event_id,
+        A::ChildWorkflowExecutionStartedEventAttributes(a) => a.initiated_event_id,
+        A::StartChildWorkflowExecutionFailedEventAttributes(a) => a.initiated_event_id,
+        A::ChildWorkflowExecutionCompletedEventAttributes(a) => a.initiated_event_id,
+        A::ChildWorkflowExecutionFailedEventAttributes(a) => a.initiated_event_id,
+        A::ChildWorkflowExecutionCanceledEventAttributes(a) => a.initiated_event_id,
+        A::ChildWorkflowExecutionTimedOutEventAttributes(a) => a.initiated_event_id,
+        A::ChildWorkflowExecutionTerminatedEventAttributes(a) => a.initiated_event_id,
+        A::ExternalWorkflowExecutionSignaledEventAttributes(a) => a.initiated_event_id,
+        A::SignalExternalWorkflowExecutionFailedEventAttributes(a) => a.initiated_event_id,
+        A::ExternalWorkflowExecutionCancelRequestedEventAttributes(a) => a.initiated_event_id,
+        A::RequestCancelExternalWorkflowExecutionFailedEventAttributes(a) => a.initiated_event_id,
+        A::NexusOperationStartedEventAttributes(a) => a.scheduled_event_id,
+        A::NexusOperationCompletedEventAttributes(a) => a.scheduled_event_id,
+        A::NexusOperationFailedEventAttributes(a) => a.scheduled_event_id,
+        A::NexusOperationCanceledEventAttributes(a) => a.scheduled_event_id,
+        A::NexusOperationTimedOutEventAttributes(a) => a.scheduled_event_id,
+        A::NexusOperationCancelRequestCompletedEventAttributes(a) => a.scheduled_event_id,
+        A::NexusOperationCancelRequestFailedEventAttributes(a) => a.scheduled_event_id,
+        _ => return None,
+    })
+}
+
+/// If the event is a patch marker, its patch id and deprecated flag. Reads both the JSON form
+/// (`patch-data`) and the older form with separate `patch_id`/`deprecated` details.
+pub(crate) fn patch_marker(e: &HistoryEvent) -> Option<(String, bool)> {
+    let Some(EventAttrs::MarkerRecordedEventAttributes(m)) = &e.attributes else {
+        return None;
+    };
+    if m.marker_name != PATCH_MARKER_NAME {
+        return None;
+    }
+    if let Some(p) = m.details.get(PATCH_MARKER_DETAILS_KEY).and_then(|p| p.payloads.first()) {
+        let data: PatchMarkerData = serde_json::from_slice(&p.data).ok()?;
+        return Some((data.id, data.deprecated));
+    }
+    let id_payload = m.details.get("patch_id")?.payloads.first()?;
+    let id = serde_json::from_slice::<String>(&id_payload.data)
+        .unwrap_or_else(|_| String::from_utf8_lossy(&id_payload.data).into_owned());
+    let deprecated = m
+        .details
+        .get("deprecated")
+        .and_then(|p| p.payloads.first())
+        .and_then(|p| serde_json::from_slice::<bool>(&p.data).ok())
+        .unwrap_or(false);
+    Some((id, deprecated))
+}
+
+/// JSON body of a patch marker's `patch-data` detail.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub(crate) struct PatchMarkerData {
+    pub id: String,
+    pub deprecated: bool,
+}
+
+/// A `json/plain` payload holding `value`.
+pub(crate) fn json_payload<T: serde::Serialize>(value: &T) -> Payload {
+    Payload {
+        metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(),
+        data: serde_json::to_vec(value).unwrap_or_default(),
+        external_payloads: vec![],
+    }
+}
+
+/// Where the next logical workflow task ends within `events` (an index, inclusive), following
+/// the rules that decide which events one activation covers:
+/// - a terminal workflow event always ends it;
+/// - a WFT-started event ends it, unless that attempt failed or timed out (its events merge into
+///   the next one), or it was a WFT heartbeat (completed and immediately rescheduled with no
+///   command events seen yet), or an update accepted right after its completion belongs to an
+///   earlier task.
+///
+/// Returns `None` when `events` holds no complete task yet.
+pub(crate) fn next_task_end(events: &[HistoryEvent]) -> Option<usize> {
+    let mut saw_command = false;
+    let mut saw_command_or_started = false;
+    let mut started_indexes: Vec<(i64, usize)> = vec![];
+    for (ix, e) in events.iter().enumerate() {
+        let et = event_type(e);
+        if is_command_event(e) {
+            saw_command = true;
+            saw_command_or_started = true;
+        }
+        if et == EventType::WorkflowExecutionStarted {
+            saw_command_or_started = true;
+        }
+        if is_final_event(e) {
+            return Some(ix);
+        }
+        if et != EventType::WorkflowTaskStarted {
+            continue;
+        }
+        started_indexes.push((e.event_id, ix));
+        let Some(next) = events.get(ix + 1) else {
+            return Some(ix);
+        };
+        match event_type(next) {
+            EventType::WorkflowTaskFailed
+            | EventType::WorkflowTaskTimedOut
+            | EventType::WorkflowExecutionTimedOut
+            | EventType::WorkflowExecutionTerminated
+            | EventType::WorkflowExecutionCanceled => {
+                started_indexes.pop();
+                continue;
+            }
+            EventType::WorkflowTaskCompleted => {
+                let Some(after) = events.get(ix + 2) else {
+                    return Some(ix);
+                };
+                if !saw_command && event_type(after) == EventType::WorkflowTaskScheduled {
+                    continue;
+                }
+                if let Some(EventAttrs::WorkflowExecutionUpdateAcceptedEventAttributes(a)) =
+                    &after.attributes
+                    && let Some((_, back_ix)) = started_indexes
+                        .iter()
+                        .rev()
+                        .find(|(id, _)| *id < a.accepted_request_sequencing_event_id)
+                {
+                    return Some(*back_ix);
+                }
+                return Some(ix);
+            }
+            _ => {}
+        }
+        if saw_command_or_started {
+            return Some(ix);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_help::HistoryBuilder;
+
+    #[test]
+    fn single_timer_history_splits_into_two_tasks() {
+        let mut h = HistoryBuilder::new("wf");
+        h.add_workflow_execution_started();
+        h.add_full_wft();
+        let started = h.add_timer_started(1);
+        h.add_timer_fired(started, 1);
+        h.add_full_wft();
+        h.add_workflow_execution_completed();
+        let events = h.events();
+        let first = next_task_end(&events).expect("first task");
+        assert_eq!(events[first].event_id, 3);
+        let second = next_task_end(&events[first + 1..]).expect("second task");
+        assert_eq!(events[first + 1 + second].event_id, 8);
+    }
+
+    #[test]
+    fn failed_attempts_and_heartbeats_merge_into_the_next_task() {
+        let mut h = HistoryBuilder::new("wf");
+        h.add_workflow_execution_started();
+        h.add_wft_scheduled();
+        h.add_wft_started();
+        h.add_wft_failed();
+        h.add_wft_scheduled();
+        h.add_wft_started();
+        h.add_wft_completed();
+        h.add_wft_scheduled();
+        let last = h.add_wft_started();
+        let events = h.events();
+        let end = next_task_end(&events).expect("task");
+        assert_eq!(events[end].event_id, last);
+    }
+}

@@ -1,0 +1,51 @@
+//! Transition coverage: in test builds every transition a machine takes is recorded, and a test
+//! compares them with each machine's declared transition table.
+#[cfg(test)]
+use std::collections::BTreeSet;
+#[cfg(test)]
+use std::sync::Mutex;
+
+#[cfg(test)]
+static TAKEN: Mutex<BTreeSet<(String, String, String, String)>> = Mutex::new(BTreeSet::new());
+
+#[cfg(test)]
+pub(crate) fn record(machine: &str, from: &str, event: &str, to: &str) {
+    if let Ok(mut set) = TAKEN.lock() {
+        set.insert((machine.into(), from.into(), event.into(), to.into()));
+    }
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+pub(crate) fn record(_machine: &str, _from: &str, _event: &str, _to: &str) {}
+
+/// Every transition of every machine, as (machine, from state, event, to state).
+pub(crate) fn all_transitions() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    use super::*;
+    let mut all = vec![];
+    let tables: [(&'static str, &[(&str, &str, &str)]); 6] = [
+        (timer::NAME, timer::TRANSITIONS),
+        (activity::NAME, activity::TRANSITIONS),
+        (signal_external::NAME, signal_external::TRANSITIONS),
+        (cancel_external::NAME, cancel_external::TRANSITIONS),
+        (child_workflow::NAME, child_workflow::TRANSITIONS),
+        (patch::NAME, patch::TRANSITIONS),
+    ];
+    for (name, table) in tables {
+        for (from, ev, to) in table {
+            all.push((name, *from, *ev, *to));
+        }
+    }
+    for kind in simple::SimpleKind::ALL {
+        for (from, ev, to) in simple::TRANSITIONS {
+            all.push((kind.name(), *from, *ev, *to));
+        }
+    }
+    all
+}
+
+/// Transitions taken so far in this test process.
+#[cfg(test)]
+pub(crate) fn taken() -> BTreeSet<(String, String, String, String)> {
+    TAKEN.lock().map(|s| s.clone()).unwrap_or_default()
+}

@@ -1,0 +1,1000 @@
+//! All the state of one workflow run derived from its history: the command machines, the queue
+//! of commands waiting for their history events, the jobs of the next activation, workflow time
+//! and SDK flags. `RunMachines` is pure and synchronous; the worker drives it with history from
+//! the server and completions from the TypeScript side.
+use super::history::{
+    CHANGE_VERSION_SEARCH_ATTRIBUTE, event_type, initiating_event_id, is_command_event, is_final_event,
+    next_task_end, patch_marker,
+};
+use super::machines::{
+    EventContext, Machine, MachineError, MachineOutput, activity::ActivityMachine,
+    cancel_external::CancelExternalMachine, child_workflow::ChildWorkflowMachine, command_name, header,
+    new_command, patch::PatchMachine, payloads, signal_external::SignalExternalMachine,
+    simple::{SimpleCommandMachine, SimpleKind}, timer::TimerMachine,
+};
+use super::pb::*;
+use crate::errors::WorkflowError;
+use crate::protos::temporal::api::sdk::v1::{UserMetadata, WorkflowTaskCompletedMetadata};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+
+/// SDK flags the core itself understands (recorded in `sdk_metadata.core_used_flags`).
+pub(crate) mod flags {
+    /// Check activity and child workflow ids and types against history.
+    pub const ID_AND_TYPE_DETERMINISM_CHECKS: u32 = 1;
+    /// Follow every patch marker with an upsert of `TemporalChangeVersion`.
+    pub const UPSERT_SEARCH_ATTRIBUTE_ON_PATCH: u32 = 2;
+    /// Move the first terminal command after all other commands.
+    pub const MOVE_TERMINAL_COMMANDS: u32 = 3;
+    pub const ALL: [u32; 3] = [ID_AND_TYPE_DETERMINISM_CHECKS, UPSERT_SEARCH_ATTRIBUTE_ON_PATCH, MOVE_TERMINAL_COMMANDS];
+}
+
+/// The randomness seed for a run, derived from its original run id exactly as the official
+/// SDKs do (SipHash-1-3 with zero keys over the string's `Hash`), so replays agree.
+pub fn randomness_seed(run_id: &str) -> u64 {
+    let mut h = siphasher::sip::SipHasher13::new();
+    run_id.hash(&mut h);
+    h.finish()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum CommandKey {
+    Timer(u32),
+    Activity(u32),
+    ChildWorkflow(u32),
+    SignalExternal(u32),
+    CancelExternal(u32),
+}
+
+#[derive(Debug)]
+struct QueuedCommand {
+    machine: usize,
+    command: Command,
+    sent: bool,
+}
+
+/// Configuration of one run that does not come from history.
+#[derive(Debug, Clone, Default)]
+pub struct RunConfig {
+    pub namespace: String,
+    pub task_queue: String,
+    /// Replay worker: every activation is replaying and history is complete.
+    pub replay_mode: bool,
+    /// Whether the server records `sdk_metadata` (without it, no flags are used).
+    pub sdk_metadata_supported: bool,
+}
+
+#[derive(Debug, Default)]
+struct Flags {
+    core_in_history: HashSet<u32>,
+    lang_in_history: BTreeSet<u32>,
+    lang_new: BTreeSet<u32>,
+}
+
+/// History-derived state of one workflow run.
+#[derive(Debug)]
+pub struct RunMachines {
+    pub run_id: String,
+    config: RunConfig,
+    pub workflow_id: String,
+    pub workflow_type: String,
+    machines: Vec<Machine>,
+    by_command: HashMap<CommandKey, usize>,
+    by_event: HashMap<i64, usize>,
+    /// Core-originated cancel requests for children: cancel machine → child machine.
+    child_cancels: HashMap<usize, usize>,
+    queue: VecDeque<QueuedCommand>,
+    jobs: Vec<Job>,
+    outgoing_messages: Vec<protocol::Message>,
+    pending: VecDeque<HistoryEvent>,
+    last_received_event_id: i64,
+    last_applied_event_id: i64,
+    task_started_event_id: i64,
+    replaying: bool,
+    time: Option<prost_types::Timestamp>,
+    history_size_bytes: i64,
+    continue_as_new_suggested: bool,
+    suggest_reasons: Vec<i32>,
+    flags: Flags,
+    notified_patches: HashSet<String>,
+    patches_in_order: Vec<String>,
+    skip_next_change_version_upsert: bool,
+    started: Option<history::WorkflowExecutionStartedEventAttributes>,
+    terminal_command_issued: bool,
+    ended_in_history: bool,
+}
+
+impl RunMachines {
+    pub fn new(run_id: impl Into<String>, config: RunConfig) -> Self {
+        RunMachines {
+            run_id: run_id.into(),
+            config,
+            workflow_id: String::new(),
+            workflow_type: String::new(),
+            machines: vec![],
+            by_command: HashMap::new(),
+            by_event: HashMap::new(),
+            child_cancels: HashMap::new(),
+            queue: VecDeque::new(),
+            jobs: vec![],
+            outgoing_messages: vec![],
+            pending: VecDeque::new(),
+            last_received_event_id: 0,
+            last_applied_event_id: 0,
+            task_started_event_id: 0,
+            replaying: false,
+            time: None,
+            history_size_bytes: 0,
+            continue_as_new_suggested: false,
+            suggest_reasons: vec![],
+            flags: Flags::default(),
+            notified_patches: HashSet::new(),
+            patches_in_order: vec![],
+            skip_next_change_version_upsert: false,
+            started: None,
+            terminal_command_issued: false,
+            ended_in_history: false,
+        }
+    }
+
+    /// Adds history from a workflow task whose WFT-started event is `task_started_event_id`.
+    /// Events already received are skipped; a gap in event ids is an error.
+    pub fn feed_history(
+        &mut self,
+        events: impl IntoIterator<Item = HistoryEvent>,
+        task_started_event_id: i64,
+    ) -> Result<(), WorkflowError> {
+        for e in events {
+            if e.event_id <= self.last_received_event_id {
+                continue;
+            }
+            if e.event_id != self.last_received_event_id + 1 {
+                return Err(WorkflowError::Fatal(format!(
+                    "history is not contiguous: expected event {} but got {}",
+                    self.last_received_event_id + 1,
+                    e.event_id
+                )));
+            }
+            self.last_received_event_id = e.event_id;
+            self.pending.push_back(e);
+        }
+        self.task_started_event_id = task_started_event_id.max(self.task_started_event_id);
+        Ok(())
+    }
+
+    /// Id of the last event the machines processed.
+    pub fn last_applied_event_id(&self) -> i64 {
+        self.last_applied_event_id
+    }
+
+    /// Id of the last event received.
+    pub fn last_received_event_id(&self) -> i64 {
+        self.last_received_event_id
+    }
+
+    pub fn is_replaying(&self) -> bool {
+        self.replaying
+    }
+
+    pub fn has_pending_history(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    pub fn has_pending_jobs(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// The workflow issued a terminal command or history shows the run has ended.
+    pub fn is_finished(&self) -> bool {
+        self.terminal_command_issued || self.ended_in_history
+    }
+
+    /// History shows the run has ended (nothing more will be accepted by the server).
+    pub fn ended_in_history(&self) -> bool {
+        self.ended_in_history
+    }
+
+    /// Workflow time.
+    pub fn time(&self) -> Option<prost_types::Timestamp> {
+        self.time
+    }
+
+    /// Applies history until the next activation has jobs; `None` means history is used up
+    /// without new work for the workflow.
+    pub fn next_activation(&mut self) -> Result<Option<WorkflowActivation>, WorkflowError> {
+        loop {
+            if !self.jobs.is_empty() {
+                return Ok(Some(self.take_activation()));
+            }
+            if self.pending.is_empty() {
+                return Ok(None);
+            }
+            self.apply_next_task()?;
+        }
+    }
+
+    /// Adds a job produced outside history (local activity resolutions).
+    pub(crate) fn push_job(&mut self, job: Job) {
+        self.jobs.push(job);
+    }
+
+    fn take_activation(&mut self) -> WorkflowActivation {
+        let mut jobs = std::mem::take(&mut self.jobs);
+        jobs.sort_by_key(job_rank);
+        WorkflowActivation {
+            run_id: self.run_id.clone(),
+            timestamp: self.time,
+            is_replaying: self.replaying,
+            history_length: self.last_applied_event_id,
+            jobs: jobs
+                .into_iter()
+                .map(|j| WorkflowActivationJob { variant: Some(j) })
+                .collect(),
+            available_internal_flags: self.flags.lang_in_history.iter().copied().collect(),
+            history_size_bytes: self.history_size_bytes,
+            continue_as_new_suggested: self.continue_as_new_suggested,
+            suggest_continue_as_new_reasons: self.suggest_reasons.clone(),
+            deployment_version_for_current_task: None,
+            target_worker_deployment_version_changed: false,
+            last_sdk_version: String::new(),
+        }
+    }
+
+    fn ctx(&self) -> EventContext {
+        EventContext {
+            replaying: self.replaying,
+            id_and_type_checks: self.flag_enabled(flags::ID_AND_TYPE_DETERMINISM_CHECKS),
+        }
+    }
+
+    /// Whether a core flag applies: always when running live (it is then recorded), and while
+    /// replaying only if history recorded it.
+    fn flag_enabled(&self, flag: u32) -> bool {
+        if !self.config.sdk_metadata_supported {
+            return false;
+        }
+        if self.replaying {
+            self.flags.core_in_history.contains(&flag)
+        } else {
+            true
+        }
+    }
+
+    fn read_flags(&mut self, e: &HistoryEvent) {
+        if let Some(EventAttrs::WorkflowTaskCompletedEventAttributes(a)) = &e.attributes
+            && let Some(md) = &a.sdk_metadata
+        {
+            self.flags.core_in_history.extend(md.core_used_flags.iter().copied());
+            self.flags.lang_in_history.extend(md.lang_used_flags.iter().copied());
+        }
+    }
+
+    fn apply_next_task(&mut self) -> Result<(), WorkflowError> {
+        let end = next_task_end(self.pending.make_contiguous()).unwrap_or(self.pending.len() - 1);
+        let task: Vec<HistoryEvent> = self.pending.drain(..=end).collect();
+        let task_end_id = task.last().map(|e| e.event_id).unwrap_or(0);
+        self.replaying = self.config.replay_mode || task_end_id < self.task_started_event_id;
+        self.look_ahead();
+        for e in task {
+            self.apply_event(e)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next task's events for what this activation must know in advance: patches
+    /// history says were taken, and the SDK flags recorded for this activation's completion.
+    fn look_ahead(&mut self) {
+        let upto = next_task_end(self.pending.make_contiguous()).unwrap_or(self.pending.len().saturating_sub(1));
+        let mut patches = vec![];
+        let mut completed = vec![];
+        for e in self.pending.iter().take(upto + 1) {
+            if event_type(e) == EventType::WorkflowTaskCompleted {
+                completed.push(e.clone());
+            }
+            if let Some((id, _)) = patch_marker(e) {
+                patches.push(id);
+            }
+        }
+        for e in &completed {
+            self.read_flags(e);
+        }
+        for id in patches {
+            if self.notified_patches.insert(id.clone()) {
+                self.jobs.push(Job::NotifyHasPatch(activation::NotifyHasPatch { patch_id: id }));
+            }
+        }
+    }
+
+    fn apply_event(&mut self, e: HistoryEvent) -> Result<(), WorkflowError> {
+        self.last_applied_event_id = e.event_id;
+        let et = event_type(&e);
+        if is_final_event(&e) {
+            self.ended_in_history = true;
+        }
+        match e.attributes.as_ref() {
+            Some(EventAttrs::WorkflowExecutionStartedEventAttributes(a)) => {
+                self.time = e.event_time;
+                self.init_workflow(a.clone());
+                return Ok(());
+            }
+            Some(EventAttrs::WorkflowTaskStartedEventAttributes(a)) => {
+                if let Some(t) = e.event_time
+                    && self.time.is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos))
+                {
+                    self.time = Some(t);
+                }
+                self.history_size_bytes = a.history_size_bytes;
+                self.continue_as_new_suggested = a.suggest_continue_as_new;
+                self.suggest_reasons = a.suggest_continue_as_new_reasons.clone();
+                return Ok(());
+            }
+            Some(EventAttrs::WorkflowTaskCompletedEventAttributes(_)) => {
+                self.read_flags(&e);
+                return Ok(());
+            }
+            Some(EventAttrs::WorkflowTaskFailedEventAttributes(a)) => {
+                if a.cause == enums::WorkflowTaskFailedCause::ResetWorkflow as i32 && !a.new_run_id.is_empty() {
+                    self.jobs.push(Job::UpdateRandomSeed(activation::UpdateRandomSeed {
+                        randomness_seed: randomness_seed(&a.new_run_id),
+                    }));
+                }
+                return Ok(());
+            }
+            Some(EventAttrs::WorkflowTaskScheduledEventAttributes(_))
+            | Some(EventAttrs::WorkflowTaskTimedOutEventAttributes(_)) => return Ok(()),
+            Some(EventAttrs::WorkflowExecutionSignaledEventAttributes(a)) => {
+                self.jobs.push(Job::SignalWorkflow(activation::SignalWorkflow {
+                    signal_name: a.signal_name.clone(),
+                    input: a.input.clone().map(|p| p.payloads).unwrap_or_default(),
+                    identity: a.identity.clone(),
+                    headers: a.header.clone().map(|h| h.fields).unwrap_or_default(),
+                }));
+                return Ok(());
+            }
+            Some(EventAttrs::WorkflowExecutionCancelRequestedEventAttributes(a)) => {
+                self.jobs.push(Job::CancelWorkflow(activation::CancelWorkflow { reason: a.cause.clone() }));
+                return Ok(());
+            }
+            Some(EventAttrs::WorkflowExecutionTerminatedEventAttributes(_))
+            | Some(EventAttrs::WorkflowExecutionTimedOutEventAttributes(_)) => return Ok(()),
+            Some(EventAttrs::WorkflowExecutionUpdateAdmittedEventAttributes(_)) => {
+                return Err(WorkflowError::NotImplemented("workflow updates (UpdateAdmitted event)".into()));
+            }
+            Some(
+                EventAttrs::WorkflowPropertiesModifiedExternallyEventAttributes(_)
+                | EventAttrs::ActivityPropertiesModifiedExternallyEventAttributes(_)
+                | EventAttrs::WorkflowExecutionOptionsUpdatedEventAttributes(_)
+                | EventAttrs::WorkflowExecutionPausedEventAttributes(_)
+                | EventAttrs::WorkflowExecutionUnpausedEventAttributes(_)
+                | EventAttrs::WorkflowExecutionTimeSkippingTransitionedEventAttributes(_),
+            ) => return Ok(()),
+            _ => {}
+        }
+        if is_command_event(&e) {
+            return self.handle_command_event(&e);
+        }
+        if let Some(initiating) = initiating_event_id(&e) {
+            let Some(&key) = self.by_event.get(&initiating) else {
+                return Err(WorkflowError::Fatal(format!(
+                    "event {} ({}) refers to event {initiating}, which started no known command",
+                    e.event_id,
+                    et.as_str_name()
+                )));
+            };
+            let ctx = self.ctx();
+            let out = self.machines[key].handle_event(&e, ctx).map_err(|err| {
+                WorkflowError::Fatal(format!("event {} ({}): {err}", e.event_id, et.as_str_name()))
+            })?;
+            self.apply_outputs(key, out);
+            if et == EventType::ExternalWorkflowExecutionCancelRequested
+                && let Some(&child) = self.child_cancels.get(&key)
+                && let Machine::ChildWorkflow(c) = &mut self.machines[child]
+            {
+                let out = c.cancel_delivered().map_err(|err| WorkflowError::Fatal(err.to_string()))?;
+                self.apply_outputs(child, out);
+            }
+            return Ok(());
+        }
+        if e.worker_may_ignore {
+            return Ok(());
+        }
+        Err(WorkflowError::Fatal(format!(
+            "event {} of type {} is not supported",
+            e.event_id,
+            et.as_str_name()
+        )))
+    }
+
+    fn init_workflow(&mut self, a: history::WorkflowExecutionStartedEventAttributes) {
+        self.workflow_id = a.workflow_id.clone();
+        self.workflow_type = a.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+        let seed_source = if a.original_execution_run_id.is_empty() {
+            self.run_id.clone()
+        } else {
+            a.original_execution_run_id.clone()
+        };
+        let job = activation::InitializeWorkflow {
+            workflow_type: self.workflow_type.clone(),
+            workflow_id: a.workflow_id.clone(),
+            arguments: a.input.clone().map(|p| p.payloads).unwrap_or_default(),
+            randomness_seed: randomness_seed(&seed_source),
+            headers: a.header.clone().map(|h| h.fields).unwrap_or_default(),
+            identity: a.identity.clone(),
+            parent_workflow_info: a.parent_workflow_execution.as_ref().map(|p| kcommon::NamespacedWorkflowExecution {
+                namespace: a.parent_workflow_namespace.clone(),
+                workflow_id: p.workflow_id.clone(),
+                run_id: p.run_id.clone(),
+            }),
+            workflow_execution_timeout: a.workflow_execution_timeout,
+            workflow_run_timeout: a.workflow_run_timeout,
+            workflow_task_timeout: a.workflow_task_timeout,
+            continued_from_execution_run_id: a.continued_execution_run_id.clone(),
+            continued_initiator: a.initiator,
+            continued_failure: a.continued_failure.clone(),
+            last_completion_result: a.last_completion_result.clone().map(|p| p.payloads).unwrap_or_default(),
+            first_execution_run_id: a.first_execution_run_id.clone(),
+            retry_policy: a.retry_policy.clone(),
+            attempt: a.attempt,
+            cron_schedule: a.cron_schedule.clone(),
+            workflow_execution_expiration_time: a.workflow_execution_expiration_time,
+            cron_schedule_to_schedule_interval: a.first_workflow_task_backoff,
+            memo: a.memo.clone().map(|m| m.fields).unwrap_or_default(),
+            search_attributes: a.search_attributes.clone().map(|s| s.indexed_fields).unwrap_or_default(),
+            start_time: self.time,
+            root_workflow: a.root_workflow_execution.clone(),
+            priority: a.priority.clone(),
+            task_queue: a.task_queue.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| self.config.task_queue.clone()),
+            namespace: self.config.namespace.clone(),
+        };
+        self.started = Some(a);
+        self.jobs.push(Job::InitializeWorkflow(job));
+    }
+
+    fn handle_command_event(&mut self, e: &HistoryEvent) -> Result<(), WorkflowError> {
+        let et = event_type(e);
+        if let Some((id, deprecated)) = patch_marker(e) {
+            let requested = self.queue.iter().any(|q| matches!(&self.machines[q.machine], Machine::Patch(p) if p.patch_id == id));
+            if deprecated && !requested {
+                self.skip_next_change_version_upsert = true;
+                return Ok(());
+            }
+        }
+        if et == EventType::UpsertWorkflowSearchAttributes && std::mem::take(&mut self.skip_next_change_version_upsert) {
+            if let Some(EventAttrs::UpsertWorkflowSearchAttributesEventAttributes(a)) = &e.attributes
+                && let Some(sa) = &a.search_attributes
+                && sa.indexed_fields.len() == 1
+                && sa.indexed_fields.contains_key(CHANGE_VERSION_SEARCH_ATTRIBUTE)
+            {
+                return Ok(());
+            }
+        }
+        self.skip_next_change_version_upsert = false;
+        let ctx = self.ctx();
+        loop {
+            let Some(front) = self.queue.front() else {
+                return Err(WorkflowError::Nondeterminism(format!(
+                    "history event {} ({}) was recorded for a command, but the workflow produced no command for it",
+                    e.event_id,
+                    et.as_str_name()
+                )));
+            };
+            let key = front.machine;
+            if self.machines[key].may_skip_for(e, ctx) {
+                if let Machine::Patch(p) = &mut self.machines[key] {
+                    let out = p.skip().map_err(|err| WorkflowError::Fatal(err.to_string()))?;
+                    self.apply_outputs(key, out);
+                }
+                continue;
+            }
+            let produced = command_name(&front.command);
+            let result = self.machines[key].handle_event(e, ctx);
+            match result {
+                Ok(out) => {
+                    self.queue.pop_front();
+                    self.by_event.insert(e.event_id, key);
+                    self.apply_outputs(key, out);
+                    return Ok(());
+                }
+                Err(err) => {
+                    let detail = match err {
+                        MachineError::Mismatch(m) => m,
+                        other => other.to_string(),
+                    };
+                    return Err(WorkflowError::Nondeterminism(format!(
+                        "history event {} is {}, but the workflow's next command is {produced} ({detail})",
+                        e.event_id,
+                        et.as_str_name()
+                    )));
+                }
+            }
+        }
+    }
+
+    fn apply_outputs(&mut self, key: usize, out: Vec<MachineOutput>) {
+        for o in out {
+            match o {
+                MachineOutput::Job(j) => self.jobs.push(j),
+                MachineOutput::Command(c) => self.queue.push_back(QueuedCommand {
+                    machine: key,
+                    command: c,
+                    sent: false,
+                }),
+                MachineOutput::DropUnsentCommands => self.queue.retain(|q| q.machine != key || q.sent),
+                MachineOutput::Message(m) => self.outgoing_messages.push(m),
+                MachineOutput::CancelLocalActivity(_) => {}
+                MachineOutput::UpdateTime(t) => {
+                    if self.time.is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos)) {
+                        self.time = Some(t);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_machine(&mut self, m: Machine, out: Vec<MachineOutput>, metadata: Option<UserMetadata>) -> usize {
+        let key = self.machines.len();
+        self.machines.push(m);
+        let first_command = self.queue.len();
+        self.apply_outputs(key, out);
+        if let Some(md) = metadata
+            && let Some(q) = self.queue.get_mut(first_command)
+        {
+            q.command.user_metadata = Some(md);
+        }
+        key
+    }
+
+    fn lookup(&self, key: CommandKey, what: &str) -> Result<usize, WorkflowError> {
+        self.by_command.get(&key).copied().ok_or_else(|| {
+            WorkflowError::Nondeterminism(format!("the workflow referred to {what} {key:?}, which it never created"))
+        })
+    }
+
+    /// Applies the commands of a successful completion. Query answers are returned separately.
+    pub fn apply_completion(
+        &mut self,
+        commands: Vec<WorkflowCommand>,
+        used_lang_flags: &[u32],
+    ) -> Result<Vec<lang::QueryResult>, WorkflowError> {
+        for f in used_lang_flags {
+            if !self.flags.lang_in_history.contains(f) {
+                self.flags.lang_new.insert(*f);
+            }
+        }
+        let mut queries = vec![];
+        let mut others = vec![];
+        for c in commands {
+            match c.variant {
+                Some(LangCommand::RespondToQuery(q)) => queries.push(q),
+                Some(v) => others.push((v, c.user_metadata)),
+                None => return Err(WorkflowError::MalformedCompletion("a command has no variant".into())),
+            }
+        }
+        let is_terminal = |v: &LangCommand| {
+            matches!(
+                v,
+                LangCommand::CompleteWorkflowExecution(_)
+                    | LangCommand::FailWorkflowExecution(_)
+                    | LangCommand::CancelWorkflowExecution(_)
+                    | LangCommand::ContinueAsNewWorkflowExecution(_)
+            )
+        };
+        let ordered = if self.flag_enabled(flags::MOVE_TERMINAL_COMMANDS) {
+            let mut terminal = None;
+            let mut rest = vec![];
+            for (v, md) in others {
+                if is_terminal(&v) {
+                    if terminal.is_none() {
+                        terminal = Some((v, md));
+                    }
+                } else {
+                    rest.push((v, md));
+                }
+            }
+            rest.extend(terminal);
+            rest
+        } else {
+            let mut rest = vec![];
+            for (v, md) in others {
+                let stop = is_terminal(&v);
+                rest.push((v, md));
+                if stop {
+                    break;
+                }
+            }
+            rest
+        };
+        for (v, md) in ordered {
+            self.handle_lang_command(v, md)?;
+        }
+        Ok(queries)
+    }
+
+    fn nde(err: MachineError) -> WorkflowError {
+        WorkflowError::Nondeterminism(err.to_string())
+    }
+
+    fn handle_lang_command(&mut self, v: LangCommand, md: Option<UserMetadata>) -> Result<(), WorkflowError> {
+        match v {
+            LangCommand::StartTimer(t) => {
+                let seq = t.seq;
+                let (m, out) = TimerMachine::new(t).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::Timer(m), out, md);
+                self.by_command.insert(CommandKey::Timer(seq), key);
+            }
+            LangCommand::CancelTimer(t) => {
+                let key = self.lookup(CommandKey::Timer(t.seq), "timer")?;
+                let out = match &mut self.machines[key] {
+                    Machine::Timer(m) => m.cancel().map_err(Self::nde)?,
+                    _ => vec![],
+                };
+                self.apply_outputs(key, out);
+            }
+            LangCommand::ScheduleActivity(a) => {
+                let seq = a.seq;
+                let tq = self.config.task_queue.clone();
+                let (m, out) = ActivityMachine::new(a, &tq, None).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::Activity(Box::new(m)), out, md);
+                self.by_command.insert(CommandKey::Activity(seq), key);
+            }
+            LangCommand::RequestCancelActivity(a) => {
+                let key = self.lookup(CommandKey::Activity(a.seq), "activity")?;
+                let out = match &mut self.machines[key] {
+                    Machine::Activity(m) => m.cancel().map_err(Self::nde)?,
+                    _ => vec![],
+                };
+                self.apply_outputs(key, out);
+            }
+            LangCommand::CompleteWorkflowExecution(c) => {
+                let cmd = new_command(
+                    CommandType::CompleteWorkflowExecution,
+                    CommandAttrs::CompleteWorkflowExecutionCommandAttributes(
+                        command::CompleteWorkflowExecutionCommandAttributes {
+                            result: c.result.map(|p| Payloads { payloads: vec![p] }),
+                        },
+                    ),
+                );
+                self.add_simple(SimpleKind::CompleteWorkflow, cmd, md)?;
+            }
+            LangCommand::FailWorkflowExecution(f) => {
+                let cmd = new_command(
+                    CommandType::FailWorkflowExecution,
+                    CommandAttrs::FailWorkflowExecutionCommandAttributes(command::FailWorkflowExecutionCommandAttributes {
+                        failure: f.failure,
+                    }),
+                );
+                self.add_simple(SimpleKind::FailWorkflow, cmd, md)?;
+            }
+            LangCommand::CancelWorkflowExecution(_) => {
+                let cmd = new_command(
+                    CommandType::CancelWorkflowExecution,
+                    CommandAttrs::CancelWorkflowExecutionCommandAttributes(
+                        command::CancelWorkflowExecutionCommandAttributes { details: None },
+                    ),
+                );
+                self.add_simple(SimpleKind::CancelWorkflow, cmd, md)?;
+            }
+            LangCommand::ContinueAsNewWorkflowExecution(c) => {
+                let cmd = self.continue_as_new_command(c);
+                self.add_simple(SimpleKind::ContinueAsNew, cmd, md)?;
+            }
+            LangCommand::UpsertWorkflowSearchAttributes(u) => {
+                let mut fields = u.search_attributes;
+                if self.flag_enabled(flags::UPSERT_SEARCH_ATTRIBUTE_ON_PATCH)
+                    && fields.remove(CHANGE_VERSION_SEARCH_ATTRIBUTE).is_some()
+                {
+                    tracing::warn!("ignoring an upsert of {CHANGE_VERSION_SEARCH_ATTRIBUTE}: the core maintains it");
+                }
+                let cmd = upsert_command(fields);
+                self.add_simple(SimpleKind::UpsertSearchAttributes, cmd, md)?;
+            }
+            LangCommand::ModifyWorkflowProperties(p) => {
+                let cmd = new_command(
+                    CommandType::ModifyWorkflowProperties,
+                    CommandAttrs::ModifyWorkflowPropertiesCommandAttributes(
+                        command::ModifyWorkflowPropertiesCommandAttributes {
+                            upserted_memo: Some(common::Memo { fields: p.upserted_memo }),
+                        },
+                    ),
+                );
+                self.add_simple(SimpleKind::ModifyWorkflowProperties, cmd, md)?;
+            }
+            LangCommand::SetPatchMarker(p) => {
+                let exists = self.machines.iter().any(|m| matches!(m, Machine::Patch(x) if x.patch_id == p.patch_id));
+                if exists {
+                    return Ok(());
+                }
+                let id = p.patch_id.clone();
+                let (m, out) = PatchMachine::new(p).map_err(Self::nde)?;
+                self.add_machine(Machine::Patch(m), out, md);
+                if !self.patches_in_order.contains(&id) {
+                    self.patches_in_order.push(id);
+                }
+                if self.flag_enabled(flags::UPSERT_SEARCH_ATTRIBUTE_ON_PATCH) {
+                    let value = super::history::json_payload(&self.patches_in_order);
+                    let mut value = value;
+                    value.metadata.insert("type".into(), b"KeywordList".to_vec());
+                    if value.data.len() >= 2048 {
+                        tracing::warn!("not upserting {CHANGE_VERSION_SEARCH_ATTRIBUTE}: the patch list is too large");
+                    } else {
+                        let cmd = upsert_command([(CHANGE_VERSION_SEARCH_ATTRIBUTE.to_string(), value)].into());
+                        self.add_simple(SimpleKind::UpsertSearchAttributes, cmd, None)?;
+                    }
+                }
+            }
+            LangCommand::StartChildWorkflowExecution(c) => {
+                let seq = c.seq;
+                let cmd = self.start_child_command(&c);
+                let (m, out) = ChildWorkflowMachine::new(c, cmd).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::ChildWorkflow(Box::new(m)), out, md);
+                self.by_command.insert(CommandKey::ChildWorkflow(seq), key);
+            }
+            LangCommand::CancelChildWorkflowExecution(c) => {
+                let key = self.lookup(CommandKey::ChildWorkflow(c.child_workflow_seq), "child workflow")?;
+                let (out, server_cancel) = match &mut self.machines[key] {
+                    Machine::ChildWorkflow(m) => {
+                        let needs = m.needs_server_cancel();
+                        let target = (m.namespace().to_string(), m.workflow_id().to_string());
+                        (m.cancel().map_err(Self::nde)?, needs.then_some(target))
+                    }
+                    _ => (vec![], None),
+                };
+                self.apply_outputs(key, out);
+                let already = self.child_cancels.values().any(|c| *c == key);
+                if let Some((namespace, workflow_id)) = server_cancel
+                    && !already
+                {
+                    let cmd = new_command(
+                        CommandType::RequestCancelExternalWorkflowExecution,
+                        CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(
+                            command::RequestCancelExternalWorkflowExecutionCommandAttributes {
+                                namespace,
+                                workflow_id,
+                                run_id: String::new(),
+                                control: String::new(),
+                                child_workflow_only: true,
+                                reason: c.reason,
+                            },
+                        ),
+                    );
+                    let (m, out) = CancelExternalMachine::new(c.child_workflow_seq, cmd, true).map_err(Self::nde)?;
+                    let cancel_key = self.add_machine(Machine::CancelExternal(m), out, None);
+                    self.child_cancels.insert(cancel_key, key);
+                }
+            }
+            LangCommand::RequestCancelExternalWorkflowExecution(c) => {
+                let target = c.workflow_execution.unwrap_or_default();
+                let cmd = new_command(
+                    CommandType::RequestCancelExternalWorkflowExecution,
+                    CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(
+                        command::RequestCancelExternalWorkflowExecutionCommandAttributes {
+                            namespace: target.namespace,
+                            workflow_id: target.workflow_id,
+                            run_id: target.run_id,
+                            control: String::new(),
+                            child_workflow_only: false,
+                            reason: c.reason,
+                        },
+                    ),
+                );
+                let (m, out) = CancelExternalMachine::new(c.seq, cmd, false).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::CancelExternal(m), out, md);
+                self.by_command.insert(CommandKey::CancelExternal(c.seq), key);
+            }
+            LangCommand::SignalExternalWorkflowExecution(s) => {
+                use lang::signal_external_workflow_execution::Target;
+                let (namespace, execution, child_only) = match s.target {
+                    Some(Target::WorkflowExecution(w)) => (
+                        w.namespace,
+                        common::WorkflowExecution {
+                            workflow_id: w.workflow_id,
+                            run_id: w.run_id,
+                        },
+                        false,
+                    ),
+                    Some(Target::ChildWorkflowId(id)) => (
+                        self.config.namespace.clone(),
+                        common::WorkflowExecution {
+                            workflow_id: id,
+                            run_id: String::new(),
+                        },
+                        true,
+                    ),
+                    None => {
+                        return Err(WorkflowError::MalformedCompletion(
+                            "signal_external_workflow_execution has no target".into(),
+                        ));
+                    }
+                };
+                let cmd = new_command(
+                    CommandType::SignalExternalWorkflowExecution,
+                    CommandAttrs::SignalExternalWorkflowExecutionCommandAttributes(
+                        command::SignalExternalWorkflowExecutionCommandAttributes {
+                            namespace,
+                            execution: Some(execution),
+                            signal_name: s.signal_name,
+                            input: payloads(s.args),
+                            control: String::new(),
+                            child_workflow_only: child_only,
+                            header: header(s.headers),
+                        },
+                    ),
+                );
+                let (m, out) = SignalExternalMachine::new(s.seq, cmd).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::SignalExternal(m), out, md);
+                self.by_command.insert(CommandKey::SignalExternal(s.seq), key);
+            }
+            LangCommand::CancelSignalWorkflow(c) => {
+                let key = self.lookup(CommandKey::SignalExternal(c.seq), "signal")?;
+                let out = match &mut self.machines[key] {
+                    Machine::SignalExternal(m) => m.cancel().map_err(Self::nde)?,
+                    _ => vec![],
+                };
+                self.apply_outputs(key, out);
+            }
+            LangCommand::ScheduleLocalActivity(_) | LangCommand::RequestCancelLocalActivity(_) => {
+                return Err(WorkflowError::NotImplemented("local activities".into()));
+            }
+            LangCommand::UpdateResponse(_) => {
+                return Err(WorkflowError::NotImplemented("workflow updates".into()));
+            }
+            LangCommand::ScheduleNexusOperation(_) | LangCommand::RequestCancelNexusOperation(_) => {
+                return Err(WorkflowError::NotImplemented("nexus operations from workflows".into()));
+            }
+            LangCommand::RespondToQuery(_) => {}
+        }
+        Ok(())
+    }
+
+    fn add_simple(&mut self, kind: SimpleKind, cmd: Command, md: Option<UserMetadata>) -> Result<(), WorkflowError> {
+        if kind.is_terminal() {
+            self.terminal_command_issued = true;
+        }
+        let (m, out) = SimpleCommandMachine::new(kind, cmd).map_err(Self::nde)?;
+        self.add_machine(Machine::Simple(m), out, md);
+        Ok(())
+    }
+
+    fn continue_as_new_command(&self, c: lang::ContinueAsNewWorkflowExecution) -> Command {
+        let started = self.started.clone().unwrap_or_default();
+        let task_queue = if c.task_queue.is_empty() {
+            started.task_queue.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| self.config.task_queue.clone())
+        } else {
+            c.task_queue.clone()
+        };
+        let workflow_type = if c.workflow_type.is_empty() { self.workflow_type.clone() } else { c.workflow_type.clone() };
+        new_command(
+            CommandType::ContinueAsNewWorkflowExecution,
+            CommandAttrs::ContinueAsNewWorkflowExecutionCommandAttributes(
+                command::ContinueAsNewWorkflowExecutionCommandAttributes {
+                    workflow_type: Some(common::WorkflowType { name: workflow_type }),
+                    task_queue: Some(super::machines::activity::task_queue(&task_queue)),
+                    input: payloads(c.arguments),
+                    workflow_run_timeout: c.workflow_run_timeout.or(started.workflow_run_timeout),
+                    workflow_task_timeout: c.workflow_task_timeout.or(started.workflow_task_timeout),
+                    backoff_start_interval: None,
+                    retry_policy: c.retry_policy.or(started.retry_policy),
+                    initiator: 0,
+                    failure: None,
+                    last_completion_result: None,
+                    cron_schedule: String::new(),
+                    header: header(c.headers),
+                    memo: if c.memo.is_empty() { started.memo } else { Some(common::Memo { fields: c.memo }) },
+                    search_attributes: if c.search_attributes.is_empty() {
+                        started.search_attributes
+                    } else {
+                        Some(common::SearchAttributes { indexed_fields: c.search_attributes })
+                    },
+                    inherit_build_id: super::machines::activity::use_workflow_build_id(
+                        c.versioning_intent,
+                        &c.task_queue,
+                        &self.config.task_queue,
+                    ),
+                    initial_versioning_behavior: c.initial_versioning_behavior,
+                },
+            ),
+        )
+    }
+
+    fn start_child_command(&self, c: &lang::StartChildWorkflowExecution) -> Command {
+        let task_queue = if c.task_queue.is_empty() { self.config.task_queue.clone() } else { c.task_queue.clone() };
+        let namespace = if c.namespace.is_empty() { self.config.namespace.clone() } else { c.namespace.clone() };
+        new_command(
+            CommandType::StartChildWorkflowExecution,
+            CommandAttrs::StartChildWorkflowExecutionCommandAttributes(
+                command::StartChildWorkflowExecutionCommandAttributes {
+                    namespace,
+                    workflow_id: c.workflow_id.clone(),
+                    workflow_type: Some(common::WorkflowType { name: c.workflow_type.clone() }),
+                    task_queue: Some(super::machines::activity::task_queue(&task_queue)),
+                    input: payloads(c.input.clone()),
+                    workflow_execution_timeout: c.workflow_execution_timeout,
+                    workflow_run_timeout: c.workflow_run_timeout,
+                    workflow_task_timeout: c.workflow_task_timeout,
+                    parent_close_policy: c.parent_close_policy,
+                    control: String::new(),
+                    workflow_id_reuse_policy: c.workflow_id_reuse_policy,
+                    retry_policy: c.retry_policy.clone(),
+                    cron_schedule: c.cron_schedule.clone(),
+                    header: header(c.headers.clone()),
+                    memo: (!c.memo.is_empty()).then(|| common::Memo { fields: c.memo.clone() }),
+                    search_attributes: (!c.search_attributes.is_empty())
+                        .then(|| common::SearchAttributes { indexed_fields: c.search_attributes.clone() }),
+                    inherit_build_id: super::machines::activity::use_workflow_build_id(
+                        c.versioning_intent,
+                        &c.task_queue,
+                        &self.config.task_queue,
+                    ),
+                    priority: c.priority.clone(),
+                    versioning_override: None,
+                },
+            ),
+        )
+    }
+
+    /// Commands not sent to the server yet, marked as sent.
+    pub fn take_commands_to_send(&mut self) -> Vec<Command> {
+        self.queue
+            .iter_mut()
+            .filter(|q| !q.sent)
+            .map(|q| {
+                q.sent = true;
+                q.command.clone()
+            })
+            .collect()
+    }
+
+    /// Protocol messages to send with the next completion.
+    pub fn take_messages_to_send(&mut self) -> Vec<protocol::Message> {
+        std::mem::take(&mut self.outgoing_messages)
+    }
+
+    /// SDK metadata for the next completion: flags first used now, plus the SDK's name.
+    pub fn sdk_metadata(&mut self, sdk_name: &str, sdk_version: &str) -> WorkflowTaskCompletedMetadata {
+        let core_used_flags = if self.config.sdk_metadata_supported && !self.replaying {
+            let new: Vec<u32> = flags::ALL.iter().copied().filter(|f| !self.flags.core_in_history.contains(f)).collect();
+            self.flags.core_in_history.extend(new.iter().copied());
+            new
+        } else {
+            vec![]
+        };
+        let lang_used_flags: Vec<u32> = std::mem::take(&mut self.flags.lang_new).into_iter().collect();
+        self.flags.lang_in_history.extend(lang_used_flags.iter().copied());
+        WorkflowTaskCompletedMetadata {
+            core_used_flags,
+            lang_used_flags,
+            sdk_name: sdk_name.to_string(),
+            sdk_version: sdk_version.to_string(),
+        }
+    }
+
+    /// A count of machines per kind name, for debugging and metrics.
+    pub fn machine_count(&self) -> usize {
+        self.machines.len()
+    }
+}
+
+fn upsert_command(fields: HashMap<String, Payload>) -> Command {
+    new_command(
+        CommandType::UpsertWorkflowSearchAttributes,
+        CommandAttrs::UpsertWorkflowSearchAttributesCommandAttributes(
+            command::UpsertWorkflowSearchAttributesCommandAttributes {
+                search_attributes: Some(common::SearchAttributes { indexed_fields: fields }),
+            },
+        ),
+    )
+}
+
+/// Sort order of jobs within one activation (lower first).
+fn job_rank(j: &Job) -> u8 {
+    match j {
+        Job::InitializeWorkflow(_) => 0,
+        Job::NotifyHasPatch(_) => 1,
+        Job::UpdateRandomSeed(_) => 2,
+        Job::SignalWorkflow(_) | Job::DoUpdate(_) => 3,
+        Job::ResolveActivity(r) if r.is_local => 5,
+        Job::QueryWorkflow(_) => 6,
+        Job::RemoveFromCache(_) => 7,
+        _ => 4,
+    }
+}

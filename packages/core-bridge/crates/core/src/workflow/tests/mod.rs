@@ -1,0 +1,40 @@
+//! Scenario tests for every machine. Each scenario runs incrementally, as a full replay and
+//! with the run evicted after every workflow task; `coverage` runs them all and reports which
+//! transitions of each machine were exercised.
+mod activity;
+mod coverage;
+mod timer;
+
+use crate::test_help::*;
+use crate::workflow::pb::*;
+
+pub(crate) fn complete(text: &str) -> LangCommand {
+    LangCommand::CompleteWorkflowExecution(lang::CompleteWorkflowExecution { result: Some(payload(text)) })
+}
+
+pub(crate) fn start_timer(seq: u32) -> LangCommand {
+    LangCommand::StartTimer(lang::StartTimer {
+        seq,
+        start_to_fire_timeout: Some(prost_types::Duration { seconds: 1, nanos: 0 }),
+    })
+}
+
+pub(crate) fn cancel_timer(seq: u32) -> LangCommand {
+    LangCommand::CancelTimer(lang::CancelTimer { seq })
+}
+
+/// A history that starts the workflow and runs its first workflow task.
+pub(crate) fn started_history() -> HistoryBuilder {
+    let mut h = HistoryBuilder::new("wf");
+    h.add_workflow_execution_started();
+    h.add_full_wft();
+    h
+}
+
+/// Every scenario, so the coverage test can run them all in one process.
+pub(crate) fn all_scenarios() -> Vec<(&'static str, fn())> {
+    let mut all = vec![];
+    all.extend(timer::SCENARIOS.iter().copied());
+    all.extend(activity::SCENARIOS.iter().copied());
+    all
+}
