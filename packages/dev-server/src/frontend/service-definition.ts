@@ -1,0 +1,79 @@
+import * as grpc from '@grpc/grpc-js';
+import { descriptorRoot, staticClassFor } from '@kairos/proto';
+import { ServiceError } from './errors';
+
+interface Codec {
+  encode(message: unknown): { finish(): Uint8Array };
+  decode(buf: Uint8Array): unknown;
+}
+
+/** A unary handler: gets the decoded request (and the call, for cancellation) and resolves to a response object. */
+export type UnaryHandler = (request: any, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<object> | object;
+
+export interface ServiceHandlers {
+  [method: string]: UnaryHandler | undefined;
+}
+
+/** Logs a failed call; the server passes its logger in. */
+export type ErrorLogger = (method: string, err: unknown) => void;
+
+/**
+ * Builds a grpc-js service definition and its handler map for a service of the schema in `@kairos/proto`
+ * (e.g. `temporal.api.workflowservice.v1.WorkflowService`). Methods without a handler answer UNIMPLEMENTED
+ * with a message naming the method.
+ */
+export function buildService(
+  serviceName: string,
+  handlers: ServiceHandlers,
+  logError: ErrorLogger,
+): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
+  const service = descriptorRoot().lookupService(serviceName);
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const req = staticClassFor(method.resolvedRequestType!.fullName) as unknown as Codec;
+    const res = staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec;
+    definition[method.name] = {
+      path: `/${serviceName}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (m: unknown) => Buffer.from(req.encode(m).finish()),
+      requestDeserialize: (b: Buffer) => req.decode(b),
+      responseSerialize: (m: unknown) => Buffer.from(res.encode(m).finish()),
+      responseDeserialize: (b: Buffer) => res.decode(b),
+    };
+    const handler = handlers[method.name];
+    implementation[method.name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      if (!handler) {
+        callback({ code: grpc.status.UNIMPLEMENTED, details: `${method.name} is not implemented by the Kairos dev server` });
+        return;
+      }
+      let result: Promise<object> | object;
+      try {
+        result = handler(call.request, call);
+      } catch (err) {
+        reply(method.name, err, callback, logError);
+        return;
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (value) => callback(null, value),
+          (err) => reply(method.name, err, callback, logError),
+        );
+      } else {
+        callback(null, result);
+      }
+    };
+  }
+  return { definition: definition as grpc.ServiceDefinition, implementation };
+}
+
+function reply(method: string, err: unknown, callback: grpc.sendUnaryData<unknown>, logError: ErrorLogger): void {
+  if (err instanceof ServiceError) {
+    callback({ code: err.code, details: err.message, metadata: err.metadata() });
+    return;
+  }
+  logError(method, err);
+  callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) });
+}

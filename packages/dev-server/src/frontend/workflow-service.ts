@@ -1,0 +1,492 @@
+import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@kairos/proto';
+import { HistoryEngine } from '../history/engine';
+import { Execution, isRunning } from '../history/mutable-state';
+import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
+import { requestCancelRun, signalRun, terminateRun } from '../history/workflow-lifecycle';
+import { completeWorkflowTask, failWorkflowTask } from '../history/workflow-tasks';
+import {
+  cancelActivityReported,
+  completeActivity,
+  failActivity,
+  heartbeatActivity,
+  pendingActivityInfo,
+} from '../history/activities';
+import { Matching } from '../matching/matching';
+import { durationMs, enums, msDuration, msTimestamp, optDuration } from '../internal/proto';
+import { NamespaceRegistry } from '../namespaces/namespace-registry';
+import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { ServiceHandlers } from './service-definition';
+import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
+import type { ServerContext } from '../server-context';
+
+const ET = enums.EventType;
+type Call = grpc.ServerUnaryCall<unknown, unknown>;
+
+/** Server version reported by GetSystemInfo. */
+export const SERVER_VERSION = '1.29.0';
+
+function onCancel(call: Call | undefined): { onCancel(cb: () => void): void } {
+  return {
+    onCancel(cb: () => void) {
+      call?.on('cancelled', cb);
+    },
+  };
+}
+
+/** Waits until `ready()` returns a value, the run changes past `timeoutMs`, or the call is cancelled. */
+export function waitForRun<T>(engine: HistoryEngine, runId: string, ready: () => T | undefined, timeoutMs: number, call?: Call): Promise<T | undefined> {
+  const first = ready();
+  if (first !== undefined) return Promise.resolve(first);
+  return new Promise((resolve, reject) => {
+    let finished = false;
+    const finish = (v: T | undefined, err?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      unwatch();
+      if (err) reject(err);
+      else resolve(v);
+    };
+    const unwatch = engine.watch(runId, () => {
+      try {
+        const v = ready();
+        if (v !== undefined) finish(v);
+      } catch (err) {
+        finish(undefined, err);
+      }
+    });
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    call?.on('cancelled', () => finish(undefined));
+  });
+}
+
+function namespaceDescription(ns: ReturnType<NamespaceRegistry['get']> & object): temporal.api.workflowservice.v1.IDescribeNamespaceResponse {
+  return {
+    namespaceInfo: {
+      name: ns.name,
+      state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
+      description: ns.description,
+      ownerEmail: ns.ownerEmail,
+      data: ns.data,
+      id: ns.id,
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
+      supportsSchedules: true,
+    },
+    config: {
+      workflowExecutionRetentionTtl: msDuration(ns.retentionMs),
+      historyArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+      visibilityArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+    },
+    isGlobalNamespace: false,
+    failoverVersion: 0,
+  };
+}
+
+interface HistoryToken {
+  rid: string;
+  next: number;
+}
+
+function encodeHistoryToken(t: HistoryToken): Buffer {
+  return Buffer.from(JSON.stringify(t));
+}
+
+function decodeHistoryToken(b: Uint8Array | null | undefined): HistoryToken | undefined {
+  if (!b || b.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(b).toString()) as HistoryToken;
+  } catch {
+    throw invalidArgument('next_page_token is malformed');
+  }
+}
+
+/** WorkflowExecutionInfo of a run as Describe and List report it. */
+export function executionInfo(engine: HistoryEngine, ex: Execution): temporal.api.workflow.v1.IWorkflowExecutionInfo {
+  const s = ex.state;
+  return {
+    execution: { workflowId: s.workflowId, runId: s.runId },
+    type: { name: s.workflowType },
+    startTime: msTimestamp(s.startTime),
+    closeTime: s.closeTime !== undefined ? msTimestamp(s.closeTime) : null,
+    status: s.status,
+    historyLength: s.closeEventId ?? s.nextEventId - 1,
+    parentNamespaceId: s.parent ? (engine.namespaces.get(s.parent.namespace)?.id ?? '') : '',
+    parentExecution: s.parent ? { workflowId: s.parent.workflowId, runId: s.parent.runId } : null,
+    executionTime: msTimestamp(s.executionTime),
+    memo: s.memo ?? { fields: {} },
+    searchAttributes: s.searchAttributes ?? { indexedFields: {} },
+    taskQueue: s.taskQueue,
+    stateTransitionCount: s.stateTransitions,
+    historySizeBytes: s.historySizeBytes,
+    executionDuration: s.closeTime !== undefined ? msDuration(Math.max(0, s.closeTime - s.executionTime)) : null,
+    rootExecution: s.root ? { workflowId: s.root.workflowId, runId: s.root.runId } : null,
+    firstRunId: s.firstRunId,
+  };
+}
+
+/** Handlers of temporal.api.workflowservice.v1.WorkflowService. */
+export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
+  const { engine, queries, matching } = ctx;
+  const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
+
+  const pollTimeout = ctx.options.longPollTimeoutMs;
+
+  return {
+    GetSystemInfo: () => ({
+      serverVersion: SERVER_VERSION,
+      capabilities: {
+        signalAndQueryHeader: true,
+        internalErrorDifferentiation: true,
+        activityFailureIncludeHeartbeat: true,
+        supportsSchedules: true,
+        encodedFailureAttributes: true,
+        buildIdBasedVersioning: false,
+        upsertMemo: true,
+        eagerWorkflowStart: false,
+        sdkMetadata: true,
+        countGroupByExecutionStatus: true,
+        nexus: false,
+      },
+    }),
+
+    GetClusterInfo: () => ({
+      supportedClients: {},
+      serverVersion: SERVER_VERSION,
+      clusterId: ctx.clusterId,
+      clusterName: 'active',
+      historyShardCount: 1,
+      persistenceStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
+      visibilityStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
+    }),
+
+    // ---- namespaces ----
+    DescribeNamespace: (req: temporal.api.workflowservice.v1.IDescribeNamespaceRequest) => {
+      if (req.id) {
+        const byId = engine.namespaces.getById(req.id);
+        if (!byId) throw notFound(`Namespace with id ${req.id} is not found.`);
+        return namespaceDescription(byId);
+      }
+      if (!req.namespace) throw invalidArgument('namespace is not set');
+      return namespaceDescription(ns(req.namespace));
+    },
+    RegisterNamespace: (req: temporal.api.workflowservice.v1.IRegisterNamespaceRequest) => {
+      if (!req.namespace) throw invalidArgument('namespace is not set');
+      if (engine.namespaces.get(req.namespace)) throw namespaceAlreadyExists(req.namespace);
+      const retention = durationMs(req.workflowExecutionRetentionPeriod);
+      if (retention < 0) throw invalidArgument('workflow_execution_retention_period cannot be negative');
+      ctx.registerNamespace(req.namespace, {
+        description: req.description ?? '',
+        ownerEmail: req.ownerEmail ?? '',
+        data: { ...(req.data ?? {}) },
+        retentionMs: retention || undefined,
+      });
+      return {};
+    },
+    ListNamespaces: (req: temporal.api.workflowservice.v1.IListNamespacesRequest) => {
+      const all = engine.namespaces.list();
+      const pageSize = req.pageSize && req.pageSize > 0 ? req.pageSize : 100;
+      const start = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
+      const page = all.slice(start, start + pageSize);
+      const next = start + pageSize < all.length ? Buffer.from(String(start + pageSize)) : Buffer.alloc(0);
+      return { namespaces: page.map((n) => namespaceDescription(n)), nextPageToken: next };
+    },
+    UpdateNamespace: (req: temporal.api.workflowservice.v1.IUpdateNamespaceRequest) => {
+      const record = ns(req.namespace);
+      const updated = { ...record };
+      if (req.updateInfo) {
+        if (req.updateInfo.description) updated.description = req.updateInfo.description;
+        if (req.updateInfo.ownerEmail) updated.ownerEmail = req.updateInfo.ownerEmail;
+        if (req.updateInfo.data) updated.data = { ...updated.data, ...req.updateInfo.data };
+      }
+      if (req.config?.workflowExecutionRetentionTtl) {
+        const retention = durationMs(req.config.workflowExecutionRetentionTtl);
+        if (retention < 0) throw invalidArgument('config.workflow_execution_retention_ttl cannot be negative');
+        updated.retentionMs = retention;
+      }
+      ctx.saveNamespace(updated);
+      const d = namespaceDescription(updated);
+      return { namespaceInfo: d.namespaceInfo, config: d.config, isGlobalNamespace: false, failoverVersion: 0 };
+    },
+
+    // ---- starting and addressing workflows ----
+    StartWorkflowExecution: (req: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest) => {
+      validateStart(engine, req);
+      if (req.requestEagerExecution) {
+        // Eager start is optional: the task goes through the queue like any other.
+      }
+      return startResponse(engine.tx((tx) => startWorkflowInTx(engine, tx, req)));
+    },
+
+    SignalWithStartWorkflowExecution: (req: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest) => {
+      if (!req.signalName) throw invalidArgument('signal_name is not set');
+      const startReq: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest = {
+        namespace: req.namespace,
+        workflowId: req.workflowId,
+        workflowType: req.workflowType,
+        taskQueue: req.taskQueue,
+        input: req.input,
+        workflowExecutionTimeout: req.workflowExecutionTimeout,
+        workflowRunTimeout: req.workflowRunTimeout,
+        workflowTaskTimeout: req.workflowTaskTimeout,
+        identity: req.identity,
+        requestId: req.requestId,
+        workflowIdReusePolicy: req.workflowIdReusePolicy,
+        workflowIdConflictPolicy: req.workflowIdConflictPolicy,
+        retryPolicy: req.retryPolicy,
+        cronSchedule: req.cronSchedule,
+        memo: req.memo,
+        searchAttributes: req.searchAttributes,
+        header: req.header,
+        workflowStartDelay: req.workflowStartDelay,
+        userMetadata: req.userMetadata,
+        links: req.links,
+        priority: req.priority,
+      };
+      validateStart(engine, startReq);
+      const outcome = engine.tx((tx) =>
+        startWorkflowInTx(engine, tx, startReq, {
+          name: req.signalName!,
+          input: req.signalInput ?? null,
+          identity: req.identity ?? '',
+          header: req.header ?? null,
+          requestId: req.requestId ?? '',
+        }),
+      );
+      return { runId: outcome.ex.state.runId, started: outcome.started };
+    },
+
+    SignalWorkflowExecution: (req: temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest) => {
+      ns(req.namespace);
+      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      if (!req.signalName) throw invalidArgument('signal_name is not set');
+      const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
+      engine.tx((tx) =>
+        signalRun(engine, tx, ex, {
+          name: req.signalName!,
+          input: req.input ?? null,
+          identity: req.identity ?? '',
+          header: req.header ?? null,
+          requestId: req.requestId ?? '',
+          links: req.links ?? null,
+        }),
+      );
+      return {};
+    },
+
+    RequestCancelWorkflowExecution: (req: temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest) => {
+      ns(req.namespace);
+      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
+      if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
+        throw notFound('workflow execution not found for the given first_execution_run_id');
+      }
+      if (isRunning(ex.state)) {
+        engine.tx((tx) => requestCancelRun(engine, tx, ex, { cause: req.reason ?? '', identity: req.identity ?? '', requestId: req.requestId ?? '' }));
+      }
+      return {};
+    },
+
+    TerminateWorkflowExecution: (req: temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest) => {
+      ns(req.namespace);
+      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
+      if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
+        throw notFound('workflow execution not found for the given first_execution_run_id');
+      }
+      engine.tx((tx) => terminateRun(engine, tx, ex, req.reason ?? '', req.details ?? null, req.identity ?? ''));
+      return {};
+    },
+
+    DeleteWorkflowExecution: (req: temporal.api.workflowservice.v1.IDeleteWorkflowExecutionRequest) => {
+      ns(req.namespace);
+      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
+      if (isRunning(ex.state)) engine.tx((tx) => terminateRun(engine, tx, ex, 'Delete workflow execution', null, ''));
+      return {};
+    },
+
+    DescribeWorkflowExecution: (req: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest) => {
+      ns(req.namespace);
+      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      const ex = engine.getExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
+      const s = ex.state;
+      const PW = enums.PendingWorkflowTaskState;
+      return {
+        executionConfig: {
+          taskQueue: { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          workflowExecutionTimeout: optDuration(s.executionTimeoutMs),
+          workflowRunTimeout: optDuration(s.runTimeoutMs),
+          defaultWorkflowTaskTimeout: msDuration(s.taskTimeoutMs),
+          userMetadata: s.userMetadata ?? null,
+        },
+        workflowExecutionInfo: executionInfo(engine, ex),
+        pendingActivities: Object.values(s.activities).map(pendingActivityInfo),
+        pendingChildren: Object.values(s.children)
+          .filter((c) => c.runId)
+          .map((c) => ({
+            workflowId: c.workflowId,
+            runId: c.runId,
+            workflowTypeName: c.workflowType,
+            initiatedId: c.initiatedEventId,
+            parentClosePolicy: c.parentClosePolicy,
+          })),
+        pendingWorkflowTask: s.wft
+          ? {
+              state: s.wft.startedEventId !== undefined ? PW.PENDING_WORKFLOW_TASK_STATE_STARTED : PW.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+              scheduledTime: msTimestamp(s.wft.scheduledTime),
+              originalScheduledTime: msTimestamp(s.wft.scheduledTime),
+              startedTime: s.wft.startedTime ? msTimestamp(s.wft.startedTime) : null,
+              attempt: s.wft.attempt,
+            }
+          : null,
+      };
+    },
+
+    GetWorkflowExecutionHistory: async (req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest, call: Call) => {
+      ns(req.namespace);
+      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      const token = decodeHistoryToken(req.nextPageToken);
+      const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
+      const s = ex.state;
+      const closeOnly = req.historyEventFilterType === enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+      if (closeOnly) {
+        const closed = await waitForRun(engine, s.runId, () => (isRunning(s) ? undefined : true), req.waitNewEvent ? ctx.options.historyLongPollMs : 0, call);
+        if (!closed) {
+          return { history: { events: [] }, nextPageToken: req.waitNewEvent ? encodeHistoryToken({ rid: s.runId, next: s.nextEventId }) : Buffer.alloc(0) };
+        }
+        return { history: { events: [ex.events[(s.closeEventId ?? ex.events.length) - 1]] }, nextPageToken: Buffer.alloc(0) };
+      }
+      const from = token?.next ?? 1;
+      if (req.waitNewEvent && isRunning(s) && from >= s.nextEventId) {
+        await waitForRun(engine, s.runId, () => (s.nextEventId > from || !isRunning(s) ? true : undefined), ctx.options.historyLongPollMs, call);
+      }
+      const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+      const available = ex.events.length;
+      const events = ex.events.slice(from - 1, Math.min(available, from - 1 + pageSize));
+      const next = from + events.length;
+      const more = next <= available;
+      const keepWaiting = req.waitNewEvent && isRunning(s);
+      return {
+        history: { events },
+        nextPageToken: more || keepWaiting ? encodeHistoryToken({ rid: s.runId, next }) : Buffer.alloc(0),
+        archived: false,
+      };
+    },
+
+    GetWorkflowExecutionHistoryReverse: (req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest) => {
+      ns(req.namespace);
+      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      const token = decodeHistoryToken(req.nextPageToken);
+      const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
+      const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+      const upTo = token?.next ?? ex.events.length;
+      const start = Math.max(0, upTo - pageSize);
+      const events = ex.events.slice(start, upTo).reverse();
+      return {
+        history: { events },
+        nextPageToken: start > 0 ? encodeHistoryToken({ rid: ex.state.runId, next: start }) : Buffer.alloc(0),
+      };
+    },
+
+    // ---- workflow tasks ----
+    PollWorkflowTaskQueue: async (req: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest, call: Call) => {
+      ns(req.namespace);
+      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue.name);
+      const response = await matching.poll(key, req.identity ?? '', (task, identity) => ctx.startTask(task, identity), pollTimeout, onCancel(call));
+      return response ?? {};
+    },
+    RespondWorkflowTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest) => completeWorkflowTask(engine, req),
+    RespondWorkflowTaskFailed: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest) => {
+      failWorkflowTask(engine, req);
+      return {};
+    },
+    RespondQueryTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest) => {
+      queries.respond(req);
+      return {};
+    },
+    ResetStickyTaskQueue: (req: temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest) => {
+      ns(req.namespace);
+      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      const ex = engine.getExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
+      engine.tx((tx) => {
+        ex.state.sticky = undefined;
+        tx.touch(ex);
+      });
+      return {};
+    },
+    ShutdownWorker: (req: temporal.api.workflowservice.v1.IShutdownWorkerRequest) => {
+      ns(req.namespace);
+      if (req.stickyTaskQueue) ctx.releaseStickyQueue(req.namespace!, req.stickyTaskQueue);
+      return {};
+    },
+
+    // ---- activities ----
+    PollActivityTaskQueue: async (req: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest, call: Call) => {
+      ns(req.namespace);
+      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue.name);
+      const response = await matching.poll(key, req.identity ?? '', (task, identity) => ctx.startTask(task, identity), pollTimeout, onCancel(call));
+      return response ?? {};
+    },
+    RespondActivityTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest) => {
+      completeActivity(engine, { token: req.taskToken }, req.result, req.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskCompletedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest) => {
+      ns(req.namespace);
+      completeActivity(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.result, req.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
+      failActivity(engine, { token: req.taskToken }, req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      return { failures: [] };
+    },
+    RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
+      ns(req.namespace);
+      failActivity(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      return { failures: [] };
+    },
+    RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
+      cancelActivityReported(engine, { token: req.taskToken }, req.details, req.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskCanceledById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest) => {
+      ns(req.namespace);
+      cancelActivityReported(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.details, req.identity ?? '');
+      return {};
+    },
+    RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
+      const r = heartbeatActivity(engine, { token: req.taskToken }, req.details);
+      return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
+    },
+    RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
+      ns(req.namespace);
+      const r = heartbeatActivity(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.details);
+      return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
+    },
+
+    // ---- queries ----
+    QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) => queries.query(req, ctx.options.queryTimeoutMs, call),
+
+    GetSearchAttributes: () => {
+      const keys: Record<string, number> = { ...SYSTEM_SEARCH_ATTRIBUTES };
+      for (const n of engine.namespaces.list()) Object.assign(keys, n.searchAttributes);
+      return { keys };
+    },
+
+    DescribeTaskQueue: (req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) => {
+      ns(req.namespace);
+      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      const kind = req.taskQueueType === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow';
+      const key = Matching.queueKey(req.namespace!, kind, req.taskQueue.name);
+      return {
+        pollers: matching.pollers(key).map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: 100000 })),
+      };
+    },
+  };
+}
+
+void ET;
+void ServiceError;

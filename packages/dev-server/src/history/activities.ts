@@ -1,0 +1,271 @@
+import { temporal } from '@kairos/proto';
+import { invalidArgument, notFound } from '../frontend/errors';
+import { enums, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
+import { HistoryEngine, Transaction } from './engine';
+import { ActivityInfo, Execution, isRunning } from './mutable-state';
+import { decideRetry, retryPolicyProto } from './retry';
+import { decodeTaskToken, encodeTaskToken } from './task-token';
+
+const ET = enums.EventType;
+const TT = enums.TimeoutType;
+
+/** Starts an attempt for a poller; undefined when the queued task is stale. */
+export function startActivityTask(
+  engine: HistoryEngine,
+  ex: Execution,
+  scheduledEventId: number,
+  seq: number,
+  identity: string,
+): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse | undefined {
+  const s = ex.state;
+  const a = s.activities[String(scheduledEventId)];
+  if (!isRunning(s) || !a || a.seq !== seq || a.state !== 'scheduled') return undefined;
+  return engine.tx((tx) => {
+    a.state = 'started';
+    a.startedTime = tx.now;
+    a.startedIdentity = identity;
+    a.lastWorkerIdentity = identity;
+    a.startedRequestId = engine.newRunId();
+    tx.touch(ex);
+    return {
+      taskToken: encodeTaskToken({ k: 'a', ns: s.namespace, wid: s.workflowId, rid: s.runId, sid: a.scheduledEventId, seq: a.seq }),
+      workflowNamespace: s.namespace,
+      workflowType: { name: s.workflowType },
+      workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+      activityType: { name: a.activityType },
+      activityId: a.activityId,
+      header: a.header ?? null,
+      input: a.input ?? null,
+      heartbeatDetails: a.heartbeatDetails ?? null,
+      scheduledTime: msTimestamp(a.scheduledTime),
+      currentAttemptScheduledTime: msTimestamp(a.currentAttemptScheduledTime),
+      startedTime: msTimestamp(tx.now),
+      attempt: a.attempt,
+      scheduleToCloseTimeout: msDuration(a.scheduleToCloseMs),
+      startToCloseTimeout: msDuration(a.startToCloseMs),
+      heartbeatTimeout: msDuration(a.heartbeatMs),
+      retryPolicy: retryPolicyProto(a.retry),
+      priority: a.priority ?? null,
+    };
+  });
+}
+
+/** How an activity task is addressed: by its token, or by workflow and activity id. */
+export type ActivityAddress =
+  | { token: Uint8Array | null | undefined }
+  | { namespace: string; workflowId: string; runId?: string | null; activityId: string };
+
+/** Finds the started attempt an address refers to, or NOT_FOUND. */
+export function findActivity(engine: HistoryEngine, addr: ActivityAddress): { ex: Execution; a: ActivityInfo } {
+  if ('token' in addr) {
+    const t = decodeTaskToken(addr.token);
+    if (t.k !== 'a') throw invalidArgument('task_token is not an activity task token');
+    const ex = engine.executions.get(t.rid);
+    const a = ex?.state.activities[String(t.sid)];
+    if (!ex || !isRunning(ex.state) || !a || a.seq !== t.seq || a.state !== 'started') {
+      throw notFound('activity task not found');
+    }
+    return { ex, a };
+  }
+  if (!addr.workflowId) throw invalidArgument('workflow_id is not set');
+  if (!addr.activityId) throw invalidArgument('activity_id is not set');
+  const ex = engine.getOpenExecution(addr.namespace, addr.workflowId, addr.runId);
+  const a = Object.values(ex.state.activities).find((x) => x.activityId === addr.activityId);
+  if (!a) throw notFound(`activity ${addr.activityId} not found`);
+  return { ex, a };
+}
+
+/** Writes ActivityTaskStarted plus the closing event (together, as the real server does for retried activities). */
+function closeActivity(engine: HistoryEngine, tx: Transaction, ex: Execution, a: ActivityInfo, closeType: number, attrs: object, started: boolean): void {
+  delete ex.state.activities[String(a.scheduledEventId)];
+  if (started) {
+    engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
+      scheduledEventId: a.scheduledEventId,
+      identity: a.startedIdentity ?? '',
+      requestId: a.startedRequestId ?? '',
+      attempt: a.attempt,
+      lastFailure: a.attempt > 1 ? (a.lastFailure ?? null) : null,
+    }, undefined, false);
+    engine.addExternalEvent(ex, tx, closeType, { ...attrs, scheduledEventId: a.scheduledEventId }, 'startedEventId');
+  } else {
+    engine.addExternalEvent(ex, tx, closeType, { ...attrs, scheduledEventId: a.scheduledEventId, startedEventId: 0 });
+  }
+}
+
+export function completeActivity(engine: HistoryEngine, addr: ActivityAddress, result: IPayloads | null | undefined, identity: string): void {
+  const { ex, a } = findActivity(engine, addr);
+  engine.tx((tx) => closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, { result: result ?? null, identity }, true));
+}
+
+export function cancelActivityReported(engine: HistoryEngine, addr: ActivityAddress, details: IPayloads | null | undefined, identity: string): void {
+  const { ex, a } = findActivity(engine, addr);
+  engine.tx((tx) =>
+    closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {
+      details: details ?? null,
+      latestCancelRequestedEventId: a.cancelRequestedEventId ?? 0,
+      identity,
+    }, a.state === 'started'),
+  );
+}
+
+/** Deadline after which no further attempt may start (schedule-to-close), 0 when unbounded. */
+function attemptsDeadline(a: ActivityInfo): number {
+  return a.scheduleToCloseMs > 0 ? a.scheduledTime + a.scheduleToCloseMs : 0;
+}
+
+/** Moves an activity to its next attempt after `backoffMs` (no events are written). */
+function retryLater(ex: Execution, a: ActivityInfo, now: number, backoffMs: number, failure: IFailure | null | undefined): void {
+  a.attempt += 1;
+  a.state = 'backoff';
+  a.lastFailure = failure ?? null;
+  a.lastAttemptCompleteTime = now;
+  a.currentAttemptScheduledTime = now + backoffMs;
+  a.startedTime = undefined;
+  a.startedIdentity = undefined;
+  ex.state.activitySeq += 1;
+  a.seq = ex.state.activitySeq;
+}
+
+export function failActivity(engine: HistoryEngine, addr: ActivityAddress, failure: IFailure | null | undefined, lastHeartbeatDetails: IPayloads | null | undefined, identity: string): void {
+  const { ex, a } = findActivity(engine, addr);
+  engine.tx((tx) => {
+    if (lastHeartbeatDetails) a.heartbeatDetails = lastHeartbeatDetails;
+    const decision = decideRetry(failure, a.retry, a.attempt, tx.now, attemptsDeadline(a));
+    if (decision.backoffMs !== undefined) {
+      retryLater(ex, a, tx.now, decision.backoffMs, failure);
+      tx.touch(ex);
+      return;
+    }
+    closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_FAILED, { failure: failure ?? null, identity, retryState: decision.retryState }, true);
+  });
+}
+
+export function heartbeatActivity(engine: HistoryEngine, addr: ActivityAddress, details: IPayloads | null | undefined): { cancelRequested: boolean } {
+  const { ex, a } = findActivity(engine, addr);
+  engine.tx((tx) => {
+    if (details) a.heartbeatDetails = details;
+    a.lastHeartbeatTime = tx.now;
+    tx.touch(ex);
+  });
+  return { cancelRequested: a.cancelRequested };
+}
+
+/** RequestCancelActivityTask command; true when the activity was canceled at once (not started). */
+export function cancelActivityFromCommand(
+  tx: Transaction,
+  ex: Execution,
+  scheduledEventId: number,
+  completedId: number,
+  append: (type: number, attrs: object) => temporal.api.history.v1.IHistoryEvent,
+): boolean {
+  const a = ex.state.activities[String(scheduledEventId)];
+  if (!a) return false;
+  const ev = append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, { scheduledEventId, workflowTaskCompletedEventId: completedId });
+  if (a.state !== 'started') {
+    delete ex.state.activities[String(scheduledEventId)];
+    append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {
+      latestCancelRequestedEventId: Number(ev.eventId),
+      scheduledEventId,
+      startedEventId: 0,
+      identity: '',
+    });
+    return true;
+  }
+  a.cancelRequested = true;
+  a.cancelRequestedEventId = Number(ev.eventId);
+  tx.touch(ex);
+  return false;
+}
+
+const TIMEOUT_NAMES: Record<number, string> = {
+  [TT.TIMEOUT_TYPE_START_TO_CLOSE]: 'StartToClose',
+  [TT.TIMEOUT_TYPE_SCHEDULE_TO_START]: 'ScheduleToStart',
+  [TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE]: 'ScheduleToClose',
+  [TT.TIMEOUT_TYPE_HEARTBEAT]: 'Heartbeat',
+};
+
+function timeOut(engine: HistoryEngine, tx: Transaction, ex: Execution, a: ActivityInfo, timeoutType: number): void {
+  const failure: IFailure = {
+    message: `activity ${TIMEOUT_NAMES[timeoutType]} timeout`,
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType, lastHeartbeatDetails: a.heartbeatDetails ?? null },
+    cause: timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE ? (a.lastFailure ?? null) : null,
+  };
+  const decision = decideRetry(failure, a.retry, a.attempt, tx.now, attemptsDeadline(a));
+  if (decision.backoffMs !== undefined) {
+    retryLater(ex, a, tx.now, decision.backoffMs, failure);
+    tx.touch(ex);
+    return;
+  }
+  closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, { failure, retryState: decision.retryState }, a.state === 'started');
+}
+
+/** Handles every activity deadline that has passed. */
+export function checkActivityTimeouts(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
+  for (const a of Object.values(ex.state.activities)) {
+    const now = tx.now;
+    if (a.scheduleToCloseMs > 0 && now >= a.scheduledTime + a.scheduleToCloseMs) {
+      timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
+    } else if (a.state === 'backoff') {
+      if (now >= a.currentAttemptScheduledTime) {
+        a.state = 'scheduled';
+        tx.touch(ex);
+      }
+    } else if (a.state === 'scheduled') {
+      if (a.scheduleToStartMs > 0 && now >= a.currentAttemptScheduledTime + a.scheduleToStartMs) {
+        timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_START);
+      }
+    } else if (a.state === 'started') {
+      if (a.startToCloseMs > 0 && now >= (a.startedTime ?? 0) + a.startToCloseMs) {
+        timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_START_TO_CLOSE);
+      } else if (a.heartbeatMs > 0 && now >= Math.max(a.lastHeartbeatTime ?? 0, a.startedTime ?? 0) + a.heartbeatMs) {
+        timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_HEARTBEAT);
+      }
+    }
+  }
+}
+
+/** The earliest deadline among a run's activities. */
+export function activityDeadline(ex: Execution): number | undefined {
+  let min: number | undefined;
+  const consider = (t: number) => {
+    if (min === undefined || t < min) min = t;
+  };
+  for (const a of Object.values(ex.state.activities)) {
+    if (a.scheduleToCloseMs > 0) consider(a.scheduledTime + a.scheduleToCloseMs);
+    if (a.state === 'backoff') consider(a.currentAttemptScheduledTime);
+    else if (a.state === 'scheduled' && a.scheduleToStartMs > 0) consider(a.currentAttemptScheduledTime + a.scheduleToStartMs);
+    else if (a.state === 'started') {
+      if (a.startToCloseMs > 0) consider((a.startedTime ?? 0) + a.startToCloseMs);
+      if (a.heartbeatMs > 0) consider(Math.max(a.lastHeartbeatTime ?? 0, a.startedTime ?? 0) + a.heartbeatMs);
+    }
+  }
+  return min;
+}
+
+/** Pending activity as DescribeWorkflowExecution reports it. */
+export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.IPendingActivityInfo {
+  const PS = enums.PendingActivityState;
+  return {
+    activityId: a.activityId,
+    activityType: { name: a.activityType },
+    state: a.cancelRequested
+      ? PS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+      : a.state === 'started'
+        ? PS.PENDING_ACTIVITY_STATE_STARTED
+        : PS.PENDING_ACTIVITY_STATE_SCHEDULED,
+    heartbeatDetails: a.heartbeatDetails ?? null,
+    lastHeartbeatTime: a.lastHeartbeatTime ? msTimestamp(a.lastHeartbeatTime) : null,
+    lastStartedTime: a.startedTime ? msTimestamp(a.startedTime) : null,
+    attempt: a.attempt,
+    maximumAttempts: a.retry.maximumAttempts,
+    scheduledTime: msTimestamp(a.state === 'backoff' ? a.currentAttemptScheduledTime : a.scheduledTime),
+    expirationTime: a.scheduleToCloseMs > 0 ? msTimestamp(a.scheduledTime + a.scheduleToCloseMs) : null,
+    lastFailure: a.lastFailure ?? null,
+    lastWorkerIdentity: a.lastWorkerIdentity ?? '',
+    lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : null,
+    nextAttemptScheduleTime: a.state === 'backoff' ? msTimestamp(a.currentAttemptScheduledTime) : null,
+    currentRetryInterval: a.state === 'backoff' && a.lastAttemptCompleteTime ? msDuration(a.currentAttemptScheduledTime - a.lastAttemptCompleteTime) : null,
+    priority: a.priority ?? null,
+  };
+}

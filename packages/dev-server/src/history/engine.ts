@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { Matching } from '../matching/matching';
+import { NamespaceRegistry } from '../namespaces/namespace-registry';
+import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
+import { DeadlineQueue } from '../timers/deadline-queue';
+import { TimeSource } from '../time/time-source';
+import { namespaceNotFound, notFound } from '../frontend/errors';
+import { enums, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
+import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
+import type { Logger } from '../logger';
+
+const ET = enums.EventType;
+
+/** One state change in progress: what it touched, and what to do once it is durable. */
+export class Transaction {
+  readonly touched = new Set<Execution>();
+  readonly namespaces: NamespaceRecord[] = [];
+  readonly schedules = new Map<string, ScheduleRecord | { namespace: string; scheduleId: string; deleted: true }>();
+  readonly afterCommit: Array<() => void> = [];
+  constructor(readonly now: number) {}
+
+  touch(ex: Execution): void {
+    this.touched.add(ex);
+    ex.state.stateTransitions += 1;
+  }
+}
+
+/** Hooks the engine calls after each change; the server wires matching, deadlines and waiters through them. */
+export interface EngineHooks {
+  /** Re-derives queued tasks and deadlines of an execution from its state. */
+  reconcile(ex: Execution, tx: Transaction): void;
+  /** A schedule changed. */
+  scheduleChanged?(namespace: string, scheduleId: string): void;
+}
+
+/**
+ * The history service: owns every execution's state and history and applies each change as one
+ * transaction (persisted before anything observes it).
+ */
+export class HistoryEngine {
+  readonly executions = new Map<string, Execution>();
+  /** namespace + workflow id → run ids, oldest first (the last is the current run). */
+  private readonly runsById = new Map<string, string[]>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private current: Transaction | undefined;
+  private taskIdCounter = 1;
+  hooks: EngineHooks = { reconcile: () => {} };
+
+  constructor(
+    readonly namespaces: NamespaceRegistry,
+    readonly matching: Matching,
+    readonly time: TimeSource,
+    readonly deadlines: DeadlineQueue,
+    readonly store: Persistence,
+    readonly log: Logger,
+  ) {}
+
+  // ---- transactions ----
+
+  /**
+   * Runs `fn` as one state change. Nested calls join the outer change. Handlers validate before they
+   * mutate, so an error thrown here leaves nothing half-done in memory.
+   */
+  tx<T>(fn: (tx: Transaction) => T): T {
+    if (this.current) return fn(this.current);
+    const tx = new Transaction(this.time.now());
+    this.current = tx;
+    let result: T;
+    try {
+      result = fn(tx);
+      const changes: ChangeSet = { namespaces: tx.namespaces, executions: [...tx.touched], schedules: [], deletedSchedules: [] };
+      for (const entry of tx.schedules.values()) {
+        if ('deleted' in entry) changes.deletedSchedules.push({ namespace: entry.namespace, scheduleId: entry.scheduleId });
+        else changes.schedules.push(entry);
+      }
+      this.store.commit(changes);
+    } finally {
+      this.current = undefined;
+    }
+    for (const ex of tx.touched) {
+      this.hooks.reconcile(ex, tx);
+      this.notify(ex.state.runId);
+    }
+    for (const entry of tx.schedules.values()) {
+      this.hooks.scheduleChanged?.(entry.namespace, entry.scheduleId);
+    }
+    for (const fn2 of tx.afterCommit) fn2();
+    return result;
+  }
+
+  get inTransaction(): Transaction | undefined {
+    return this.current;
+  }
+
+  // ---- lookup ----
+
+  namespace(name: string): NamespaceRecord {
+    const ns = this.namespaces.get(name);
+    if (!ns) throw namespaceNotFound(name);
+    return ns;
+  }
+
+  private idKey(namespace: string, workflowId: string): string {
+    return `${namespace}\u0000${workflowId}`;
+  }
+
+  /** Registers a run (new or loaded) in the indexes. */
+  addExecution(ex: Execution): void {
+    this.executions.set(ex.state.runId, ex);
+    const key = this.idKey(ex.state.namespace, ex.state.workflowId);
+    let runs = this.runsById.get(key);
+    if (!runs) {
+      runs = [];
+      this.runsById.set(key, runs);
+    }
+    runs.push(ex.state.runId);
+  }
+
+  /** Sorts run lists by start time after a bulk load. */
+  sortRuns(): void {
+    for (const runs of this.runsById.values()) {
+      runs.sort((a, b) => {
+        const sa = this.executions.get(a)!.state;
+        const sb = this.executions.get(b)!.state;
+        return sa.startTime - sb.startTime || (sa.nextRunId === b ? -1 : sb.nextRunId === a ? 1 : 0);
+      });
+    }
+  }
+
+  currentRun(namespace: string, workflowId: string): Execution | undefined {
+    const runs = this.runsById.get(this.idKey(namespace, workflowId));
+    if (!runs || runs.length === 0) return undefined;
+    return this.executions.get(runs[runs.length - 1]);
+  }
+
+  runsOf(namespace: string, workflowId: string): Execution[] {
+    return (this.runsById.get(this.idKey(namespace, workflowId)) ?? []).map((r) => this.executions.get(r)!);
+  }
+
+  /** Finds a run by id, or the current run when `runId` is empty; NOT_FOUND otherwise. */
+  getExecution(namespace: string, workflowId: string, runId?: string | null): Execution {
+    if (runId) {
+      const ex = this.executions.get(runId);
+      if (!ex || ex.state.namespace !== namespace || ex.state.workflowId !== workflowId) {
+        throw notFound(`workflow execution not found for workflow ID "${workflowId}" and run ID "${runId}"`);
+      }
+      return ex;
+    }
+    const ex = this.currentRun(namespace, workflowId);
+    if (!ex) throw notFound(`workflow execution not found for workflow ID "${workflowId}"`);
+    return ex;
+  }
+
+  /** Like getExecution, but the run must be open. */
+  getOpenExecution(namespace: string, workflowId: string, runId?: string | null): Execution {
+    const ex = this.getExecution(namespace, workflowId, runId);
+    if (!isRunning(ex.state)) throw notFound('workflow execution already completed');
+    return ex;
+  }
+
+  // ---- waiting for changes ----
+
+  /** Calls `listener` after every change to a run until it is removed. */
+  watch(runId: string, listener: () => void): () => void {
+    let set = this.waiters.get(runId);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(runId, set);
+    }
+    set.add(listener);
+    return () => {
+      set!.delete(listener);
+      if (set!.size === 0) this.waiters.delete(runId);
+    };
+  }
+
+  notify(runId: string): void {
+    const set = this.waiters.get(runId);
+    if (!set) return;
+    for (const l of [...set]) l();
+  }
+
+  // ---- history ----
+
+  /** Appends an event now (ids are contiguous per run). */
+  append(ex: Execution, tx: Transaction, eventType: number, attributes: object): IHistoryEvent {
+    const s = ex.state;
+    const ev = newEvent(eventType, tx.now, attributes);
+    ev.eventId = s.nextEventId++;
+    ev.taskId = this.taskIdCounter++;
+    ex.events.push(ev);
+    s.historySizeBytes += 64;
+    tx.touch(ex);
+    return ev;
+  }
+
+  private appendBuffered(ex: Execution, tx: Transaction, b: BufferedEvent): void {
+    const previousId = ex.state.nextEventId - 1;
+    const ev = b.event;
+    if (b.linkPreviousAs) {
+      const attrs = (ev as Record<string, Record<string, unknown>>)[Object.keys(ev).find((k) => k.endsWith('EventAttributes'))!];
+      attrs[b.linkPreviousAs] = previousId;
+    }
+    ev.eventId = ex.state.nextEventId++;
+    ev.taskId = this.taskIdCounter++;
+    ev.eventTime = ev.eventTime ?? msTimestamp(tx.now);
+    ex.events.push(ev);
+    ex.state.historySizeBytes += 64;
+  }
+
+  /**
+   * Adds an event that comes from outside the workflow (signal, activity or timer outcome, ...). While a
+   * workflow task is started it waits in the buffer; otherwise it is written now and a workflow task is
+   * scheduled if none is pending.
+   */
+  addExternalEvent(ex: Execution, tx: Transaction, eventType: number, attributes: object, linkPreviousAs?: string, scheduleTask = true): void {
+    const s = ex.state;
+    tx.touch(ex);
+    if (s.wft?.startedEventId !== undefined) {
+      s.buffered.push({ event: newEvent(eventType, tx.now, attributes), linkPreviousAs });
+      return;
+    }
+    this.appendBuffered(ex, tx, { event: newEvent(eventType, tx.now, attributes), linkPreviousAs });
+    if (scheduleTask) this.scheduleWorkflowTask(ex, tx);
+  }
+
+  /** Writes the buffered events (after a workflow task ends); returns how many there were. */
+  flushBuffer(ex: Execution, tx: Transaction): number {
+    const s = ex.state;
+    const n = s.buffered.length;
+    for (const b of s.buffered.splice(0)) this.appendBuffered(ex, tx, b);
+    if (n > 0) tx.touch(ex);
+    return n;
+  }
+
+  // ---- workflow tasks ----
+
+  /** Schedules a workflow task unless one is pending (or the first one is still in its backoff). */
+  scheduleWorkflowTask(ex: Execution, tx: Transaction, attempt = 1): void {
+    const s = ex.state;
+    if (!isRunning(s) || s.wft) return;
+    s.firstWftAt = undefined;
+    const sticky = s.sticky;
+    const transient = attempt > 1;
+    s.wftSeq += 1;
+    s.wft = {
+      seq: s.wftSeq,
+      attempt,
+      taskQueue: sticky ? sticky.taskQueue : s.taskQueue,
+      sticky: !!sticky,
+      scheduledTime: tx.now,
+      timeoutMs: s.taskTimeoutMs,
+      transient,
+      scheduledEventId: 0,
+      stickyDeadline: sticky ? tx.now + sticky.scheduleToStartMs : undefined,
+    };
+    if (!transient) {
+      s.wft.scheduledEventId = Number(
+        this.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, this.wftScheduledAttributes(s)).eventId,
+      );
+    }
+    tx.touch(ex);
+  }
+
+  wftScheduledAttributes(s: ExecutionState): object {
+    const wft = s.wft!;
+    return {
+      taskQueue: wft.sticky
+        ? { name: wft.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: s.taskQueue }
+        : { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      startToCloseTimeout: msDuration(wft.timeoutMs),
+      attempt: wft.attempt,
+    };
+  }
+
+  newRunId(): string {
+    return randomUUID();
+  }
+}

@@ -1,0 +1,206 @@
+import { temporal } from '@kairos/proto';
+import {
+  enums,
+  IFailure,
+  IHeader,
+  IHistoryEvent,
+  IMemo,
+  IPayloads,
+  IRetryPolicy,
+  ISearchAttributes,
+  msTimestamp,
+} from '../internal/proto';
+import { RetryPolicyData } from './retry';
+
+/** The workflow task currently scheduled or started for a run (at most one). */
+export interface WorkflowTaskInfo {
+  /** Dispatch sequence: identifies this task in matching and in task tokens. */
+  seq: number;
+  attempt: number;
+  /** The queue the task is dispatched on (the sticky queue while the run is sticky). */
+  taskQueue: string;
+  sticky: boolean;
+  scheduledTime: number;
+  timeoutMs: number;
+  /** Attempts after a failure are transient: their Scheduled/Started events reach history only on completion. */
+  transient: boolean;
+  /** Id of the WorkflowTaskScheduled event (for a transient task: assigned when it starts). */
+  scheduledEventId: number;
+  startedEventId?: number;
+  startedTime?: number;
+  startedIdentity?: string;
+  startedRequestId?: string;
+  /** Sticky schedule-to-start deadline. */
+  stickyDeadline?: number;
+  /** Retry delay of a repeatedly failing task: not dispatched before this time. */
+  notBefore?: number;
+}
+
+export interface ActivityInfo {
+  scheduledEventId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  header?: IHeader | null;
+  input?: IPayloads | null;
+  scheduleToCloseMs: number;
+  scheduleToStartMs: number;
+  startToCloseMs: number;
+  heartbeatMs: number;
+  retry: RetryPolicyData;
+  priority?: temporal.api.common.v1.IPriority | null;
+  scheduledTime: number;
+  attempt: number;
+  currentAttemptScheduledTime: number;
+  state: 'scheduled' | 'started' | 'backoff';
+  /** Dispatch sequence: identifies the current attempt's task in matching and in task tokens. */
+  seq: number;
+  startedTime?: number;
+  startedIdentity?: string;
+  startedRequestId?: string;
+  heartbeatDetails?: IPayloads | null;
+  lastHeartbeatTime?: number;
+  lastFailure?: IFailure | null;
+  lastWorkerIdentity?: string;
+  lastAttemptCompleteTime?: number;
+  cancelRequested: boolean;
+  cancelRequestedEventId?: number;
+}
+
+export interface TimerInfo {
+  timerId: string;
+  startedEventId: number;
+  fireAt: number;
+}
+
+export interface ChildInfo {
+  initiatedEventId: number;
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  runId?: string;
+  startedEventId?: number;
+  parentClosePolicy: number;
+}
+
+export interface ExternalRequestInfo {
+  initiatedEventId: number;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  kind: 'signal' | 'cancel';
+}
+
+export interface UpdateInfo {
+  updateId: string;
+  request: temporal.api.update.v1.IRequest;
+  /** admitted: waiting for a workflow task; delivered: sent in the started task; accepted; completed. */
+  state: 'admitted' | 'delivered' | 'accepted' | 'completed';
+  deliveredSeq?: number;
+  acceptedEventId?: number;
+  outcome?: temporal.api.update.v1.IOutcome | null;
+  admittedTime: number;
+}
+
+/** A history event waiting until the started workflow task completes. */
+export interface BufferedEvent {
+  event: IHistoryEvent;
+  /** Attribute field (of this event's attributes) to set to the id of the event written just before it. */
+  linkPreviousAs?: string;
+}
+
+export interface ParentInfo {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  initiatedEventId: number;
+}
+
+/** Everything the server knows about one run. Persisted (as JSON, history separately) after every change. */
+export interface ExecutionState {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: number;
+  startTime: number;
+  /** When the run becomes eligible to run (start + first workflow task backoff). */
+  executionTime: number;
+  closeTime?: number;
+  closeEventId?: number;
+  runTimeoutMs: number;
+  executionTimeoutMs: number;
+  taskTimeoutMs: number;
+  executionExpirationTime?: number;
+  retryPolicy?: IRetryPolicy | null;
+  cronSchedule?: string;
+  attempt: number;
+  memo?: IMemo | null;
+  searchAttributes?: ISearchAttributes | null;
+  header?: IHeader | null;
+  userMetadata?: temporal.api.sdk.v1.IUserMetadata | null;
+  parent?: ParentInfo;
+  root?: { workflowId: string; runId: string };
+  /** Start/signal/cancel request ids seen on this run (idempotency). */
+  requestIds: string[];
+  startRequestId: string;
+  nextEventId: number;
+  /** WorkflowTaskStarted id of the last completed workflow task. */
+  lastCompletedStartedEventId: number;
+  wft?: WorkflowTaskInfo;
+  wftSeq: number;
+  /** Time the first workflow task becomes due (start delay, cron, retry or continue-as-new backoff). */
+  firstWftAt?: number;
+  /** Whether any workflow task has completed (queries need one). */
+  hadCompletedWft: boolean;
+  sticky?: { taskQueue: string; scheduleToStartMs: number };
+  buffered: BufferedEvent[];
+  activities: Record<string, ActivityInfo>;
+  timers: Record<string, TimerInfo>;
+  children: Record<string, ChildInfo>;
+  externals: Record<string, ExternalRequestInfo>;
+  updates: Record<string, UpdateInfo>;
+  cancelRequested: boolean;
+  activitySeq: number;
+  /** The run started after this one closed (retry, cron, continue-as-new). */
+  nextRunId?: string;
+  historySizeBytes: number;
+  stateTransitions: number;
+}
+
+/** An execution in memory: its state plus its history. */
+export interface Execution {
+  state: ExecutionState;
+  events: IHistoryEvent[];
+  /** How many of `events` the store already holds. */
+  persistedEvents: number;
+}
+
+const E = enums.EventType;
+
+/** The attribute field of a HistoryEvent for an event type: EVENT_TYPE_TIMER_FIRED → timerFiredEventAttributes. */
+export function attributesField(eventType: number): string {
+  const name = E[eventType as unknown as keyof typeof E] as unknown as string;
+  const parts = name.replace(/^EVENT_TYPE_/, '').toLowerCase().split('_');
+  return parts[0] + parts.slice(1).map((p) => p[0].toUpperCase() + p.slice(1)).join('') + 'EventAttributes';
+}
+
+/** Reads the attributes of an event by type. */
+export function attributesOf<T = Record<string, unknown>>(event: IHistoryEvent): T {
+  return (event as Record<string, unknown>)[attributesField(event.eventType as number)] as T;
+}
+
+export function newEvent(eventType: number, now: number, attributes: object): IHistoryEvent {
+  return {
+    eventType,
+    eventTime: msTimestamp(now),
+    version: 0,
+    [attributesField(eventType)]: attributes,
+  } as IHistoryEvent;
+}
+
+export function isRunning(state: ExecutionState): boolean {
+  return state.status === enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+}

@@ -1,0 +1,121 @@
+import { temporal } from '@kairos/proto';
+import { invalidArgument, workflowAlreadyStarted } from '../frontend/errors';
+import { durationMs, enums } from '../internal/proto';
+import { validateSearchAttributes } from '../visibility/validation';
+import { parseCron } from '../schedules/cron';
+import { HistoryEngine, Transaction } from './engine';
+import { Execution, isRunning } from './mutable-state';
+import { validateRetryPolicy } from './retry';
+import { cronFirstBackoff, reuseAllowed } from './commands';
+import { createRun, NewRunParams, normalizeWorkflowTimeouts, signalRun, SignalParams, terminateRun } from './workflow-lifecycle';
+
+type StartRequest = temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest;
+
+/** Validates a start request (INVALID_ARGUMENT naming the field). */
+export function validateStart(engine: HistoryEngine, req: StartRequest, prefix = ''): void {
+  const ns = engine.namespace(req.namespace ?? '');
+  if (!req.workflowId) throw invalidArgument(`${prefix}workflow_id is not set`);
+  if (req.workflowId.length > 1000) throw invalidArgument(`${prefix}workflow_id exceeds length limit`);
+  if (!req.workflowType?.name) throw invalidArgument(`${prefix}workflow_type is not set`);
+  if (!req.taskQueue?.name) throw invalidArgument(`${prefix}task_queue is not set`);
+  for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout', 'workflowStartDelay'] as const) {
+    if (durationMs(req[f]) < 0) throw invalidArgument(`${prefix}${f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} cannot be negative`);
+  }
+  validateRetryPolicy(req.retryPolicy, `${prefix}retry_policy`);
+  if (req.cronSchedule && !parseCron(req.cronSchedule)) throw invalidArgument(`${prefix}cron_schedule is not a valid cron expression: ${req.cronSchedule}`);
+  if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0) throw invalidArgument(`${prefix}workflow_start_delay cannot be used with cron_schedule`);
+  validateSearchAttributes(ns, req.searchAttributes, `${prefix}search_attributes`);
+}
+
+export interface StartOutcome {
+  ex: Execution;
+  started: boolean;
+}
+
+function runParams(engine: HistoryEngine, req: StartRequest, now: number): NewRunParams {
+  const t = normalizeWorkflowTimeouts(durationMs(req.workflowExecutionTimeout), durationMs(req.workflowRunTimeout), durationMs(req.workflowTaskTimeout));
+  const delay = durationMs(req.workflowStartDelay);
+  return {
+    namespace: req.namespace ?? '',
+    workflowId: req.workflowId!,
+    workflowType: req.workflowType!.name!,
+    taskQueue: req.taskQueue!.name!,
+    input: req.input ?? null,
+    executionTimeoutMs: t.executionMs,
+    runTimeoutMs: t.runMs,
+    taskTimeoutMs: t.taskMs,
+    identity: req.identity ?? '',
+    requestId: req.requestId || engine.newRunId(),
+    retryPolicy: req.retryPolicy ?? null,
+    cronSchedule: req.cronSchedule ?? '',
+    memo: req.memo ?? null,
+    searchAttributes: req.searchAttributes ?? null,
+    header: req.header ?? null,
+    userMetadata: req.userMetadata ?? null,
+    priority: req.priority ?? null,
+    links: req.links ?? null,
+    completionCallbacks: req.completionCallbacks ?? null,
+    firstWftBackoffMs: delay || cronFirstBackoff(req.cronSchedule ?? '', now),
+    continuedFailure: req.continuedFailure ?? null,
+    lastCompletionResult: req.lastCompletionResult ?? null,
+  };
+}
+
+/**
+ * Starts a workflow within a transaction, applying request-id idempotency and the id conflict and reuse
+ * policies. With `signal`, this is signal-with-start.
+ */
+export function startWorkflowInTx(engine: HistoryEngine, tx: Transaction, req: StartRequest, signal?: SignalParams): StartOutcome {
+  const CP = enums.WorkflowIdConflictPolicy;
+  const RP = enums.WorkflowIdReusePolicy;
+  const ns = req.namespace ?? '';
+  const current = engine.currentRun(ns, req.workflowId!);
+  let conflict = req.workflowIdConflictPolicy ?? CP.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED;
+  let reuse = req.workflowIdReusePolicy ?? RP.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED;
+  if (reuse === RP.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {
+    conflict = CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+    reuse = RP.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+  }
+  if (current) {
+    const cs = current.state;
+    if (req.requestId && cs.requestIds.includes(req.requestId) && (isRunning(cs) || cs.startRequestId === req.requestId)) {
+      return { ex: current, started: cs.startRequestId === req.requestId };
+    }
+    if (isRunning(cs)) {
+      if (signal) {
+        // Signal-with-start signals a running workflow unless told to fail or replace it.
+        if (conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_FAIL && conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+          signalRun(engine, tx, current, signal);
+          return { ex: current, started: false };
+        }
+      }
+      if (conflict === CP.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
+        if (req.onConflictOptions?.attachRequestId && req.requestId) cs.requestIds.push(req.requestId);
+        return { ex: current, started: false };
+      }
+      if (conflict === CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+        terminateRun(engine, tx, current, 'terminated by new workflow start (conflict policy TERMINATE_EXISTING)', null, req.identity ?? '');
+      } else {
+        throw workflowAlreadyStarted(
+          `Workflow execution is already running. WorkflowId: ${cs.workflowId}, RunId: ${cs.runId}.`,
+          cs.startRequestId,
+          cs.runId,
+          cs.firstRunId,
+        );
+      }
+    } else if (!reuseAllowed(reuse, cs.status)) {
+      throw workflowAlreadyStarted(
+        `Workflow execution already finished and the workflow id reuse policy does not allow a new run. WorkflowId: ${cs.workflowId}, RunId: ${cs.runId}.`,
+        cs.startRequestId,
+        cs.runId,
+        cs.firstRunId,
+      );
+    }
+  }
+  const ex = createRun(engine, tx, { ...runParams(engine, req, tx.now), signal });
+  return { ex, started: true };
+}
+
+export function startResponse(o: StartOutcome): temporal.api.workflowservice.v1.IStartWorkflowExecutionResponse {
+  return { runId: o.ex.state.runId, started: o.started, firstExecutionRunId: o.ex.state.firstRunId, status: o.ex.state.status };
+}

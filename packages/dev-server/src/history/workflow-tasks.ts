@@ -1,0 +1,256 @@
+import { temporal } from '@kairos/proto';
+import { invalidArgument, notFound } from '../frontend/errors';
+import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../internal/proto';
+import { HistoryEngine, Transaction } from './engine';
+import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
+import { decodeTaskToken, encodeTaskToken } from './task-token';
+import { applyCommands, validateCommands } from './commands';
+import { updateRequestMessages, rejectUndeliveredOnFailure } from './updates';
+
+const ET = enums.EventType;
+const TT = enums.TimeoutType;
+type PollResponse = temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse;
+
+/** The run's workflow task (read through a call so narrowing after assignments does not hide it). */
+function pendingTask(ex: Execution): WorkflowTaskInfo | undefined {
+  return ex.state.wft;
+}
+
+/** Attempts after which failing workflow tasks are retried with a growing delay instead of at once. */
+const IMMEDIATE_RETRY_ATTEMPTS = 3;
+const MAX_WFT_RETRY_DELAY_MS = 10 * 60_000;
+
+/** When a failed workflow task's next attempt may be dispatched. */
+export function wftRetryDelay(attempt: number): number {
+  if (attempt <= IMMEDIATE_RETRY_ATTEMPTS) return 0;
+  return Math.min(1000 * 2 ** (attempt - IMMEDIATE_RETRY_ATTEMPTS - 1), MAX_WFT_RETRY_DELAY_MS);
+}
+
+/**
+ * Starts the scheduled workflow task of a run for a poller: writes WorkflowTaskStarted (for a transient
+ * attempt, only in the response) and builds the poll response. Undefined when the task is stale.
+ */
+export function startWorkflowTask(engine: HistoryEngine, ex: Execution, seq: number, identity: string, requestId = ''): PollResponse | undefined {
+  const s = ex.state;
+  const wft = s.wft;
+  if (!isRunning(s) || !wft || wft.seq !== seq || wft.startedEventId !== undefined) return undefined;
+  return engine.tx((tx) => {
+    wft.startedTime = tx.now;
+    wft.startedIdentity = identity;
+    wft.startedRequestId = requestId;
+    if (wft.transient) {
+      wft.scheduledEventId = s.nextEventId;
+      wft.startedEventId = s.nextEventId + 1;
+    } else {
+      wft.startedEventId = Number(
+        engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, identity, requestId)).eventId,
+      );
+    }
+    tx.touch(ex);
+    return workflowTaskResponse(engine, ex, tx);
+  });
+}
+
+function wftStartedAttributes(ex: Execution, identity: string, requestId: string): object {
+  return {
+    scheduledEventId: ex.state.wft!.scheduledEventId,
+    identity,
+    requestId,
+    historySizeBytes: ex.state.historySizeBytes,
+    suggestContinueAsNew: false,
+  };
+}
+
+/** The poll response for the run's started workflow task. */
+function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transaction): PollResponse {
+  const s = ex.state;
+  const wft = s.wft!;
+  const from = wft.sticky ? s.lastCompletedStartedEventId : 0;
+  let events: IHistoryEvent[] = from > 0 ? ex.events.slice(from) : ex.events.slice();
+  if (wft.transient) {
+    const scheduled = newEvent(ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, wft.scheduledTime, engine.wftScheduledAttributes(s));
+    scheduled.eventId = wft.scheduledEventId;
+    const started = newEvent(ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wft.startedTime ?? tx.now, wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''));
+    started.eventId = wft.startedEventId;
+    events = [...events, scheduled, started];
+  }
+  const messages = updateRequestMessages(ex, wft.seq, (wft.startedEventId ?? 1) - 1);
+  return {
+    taskToken: encodeTaskToken({ k: 'w', ns: s.namespace, wid: s.workflowId, rid: s.runId, seq: wft.seq }),
+    workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+    workflowType: { name: s.workflowType },
+    previousStartedEventId: s.lastCompletedStartedEventId,
+    startedEventId: wft.startedEventId,
+    attempt: wft.attempt,
+    backlogCountHint: 0,
+    history: { events },
+    workflowExecutionTaskQueue: { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    scheduledTime: msTimestamp(wft.scheduledTime),
+    startedTime: msTimestamp(wft.startedTime ?? tx.now),
+    queries: {},
+    messages,
+  };
+}
+
+/** Finds the run and started workflow task a token refers to, or NOT_FOUND. */
+function taskFor(engine: HistoryEngine, token: Uint8Array | null | undefined): Execution {
+  const t = decodeTaskToken(token);
+  if (t.k !== 'w') throw invalidArgument('task_token is not a workflow task token');
+  const ex = engine.executions.get(t.rid);
+  if (!ex || !isRunning(ex.state)) throw notFound('workflow execution already completed');
+  const wft = ex.state.wft;
+  if (!wft || wft.seq !== t.seq || wft.startedEventId === undefined) throw notFound('Workflow task not found.');
+  return ex;
+}
+
+/** Writes the Scheduled/Started events of a transient attempt that is now completing or failing for good. */
+function materializeTransient(engine: HistoryEngine, ex: Execution, tx: Transaction): void {
+  const wft = ex.state.wft!;
+  if (!wft.transient) return;
+  const scheduled = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, engine.wftScheduledAttributes(ex.state));
+  scheduled.eventTime = msTimestamp(wft.scheduledTime);
+  const started = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''));
+  started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
+  wft.transient = false;
+}
+
+type CompleteRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
+
+/** Closing commands end the run; they race with events that arrived while the task ran. */
+const CLOSING_COMMANDS = new Set<number>([
+  enums.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  enums.CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  enums.CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  enums.CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+]);
+
+/** RespondWorkflowTaskCompleted: records the completion, applies commands and messages, schedules what follows. */
+export function completeWorkflowTask(engine: HistoryEngine, req: CompleteRequest): temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse {
+  const ex = taskFor(engine, req.taskToken);
+  const s = ex.state;
+  const commands = req.commands ?? [];
+  const closes = commands.some((c) => CLOSING_COMMANDS.has(c.commandType ?? 0));
+  const hasNewWork = s.buffered.length > 0 || Object.values(s.updates).some((u) => u.state === 'admitted');
+  if (closes && hasNewWork) {
+    engine.tx((tx) => {
+      failTask(engine, tx, ex, enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, null, req.identity ?? '', { resetAttempt: true });
+    });
+    throw invalidArgument('UnhandledCommand');
+  }
+  const invalid = validateCommands(engine, ex, commands);
+  if (invalid) {
+    engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, { message: invalid.message }, req.identity ?? '', {}));
+    throw invalidArgument(invalid.message);
+  }
+  return engine.tx((tx) => {
+    const wft = s.wft!;
+    materializeTransient(engine, ex, tx);
+    const completed = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      identity: req.identity ?? '',
+      binaryChecksum: req.binaryChecksum ?? '',
+      workerVersion: req.workerVersionStamp ?? null,
+      sdkMetadata: req.sdkMetadata ?? null,
+      meteringMetadata: req.meteringMetadata ?? null,
+    });
+    const completedId = Number(completed.eventId);
+    s.lastCompletedStartedEventId = wft.startedEventId!;
+    s.hadCompletedWft = true;
+    const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
+    s.sticky = stickyQueue
+      ? { taskQueue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 }
+      : undefined;
+    s.wft = undefined;
+    const result = applyCommands(engine, tx, ex, commands, req.messages ?? [], completedId, wft.seq, req.identity ?? '');
+    if (!isRunning(s)) return {};
+    const flushed = engine.flushBuffer(ex, tx);
+    const pendingUpdates = Object.values(s.updates).some((u) => u.state === 'admitted');
+    if (flushed > 0 || result.newEvents || pendingUpdates || req.forceCreateNewWorkflowTask) {
+      engine.scheduleWorkflowTask(ex, tx);
+    }
+    const out: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse = {};
+    const next = pendingTask(ex);
+    if (req.returnNewWorkflowTask && next && next.startedEventId === undefined && !next.sticky) {
+      out.workflowTask = startWorkflowTask(engine, ex, next.seq, req.identity ?? '') ?? null;
+    }
+    return out;
+  });
+}
+
+export interface FailOptions {
+  /** UnhandledCommand: the next task is a fresh attempt (events arrived). */
+  resetAttempt?: boolean;
+  timeoutType?: number;
+}
+
+/**
+ * Fails (or times out) the run's current workflow task: the first attempt writes WorkflowTaskFailed or
+ * WorkflowTaskTimedOut, later attempts write nothing; buffered events are flushed and the next attempt
+ * is scheduled on the normal queue.
+ */
+export function failTask(engine: HistoryEngine, tx: Transaction, ex: Execution, cause: number, failure: IFailure | null, identity: string, opts: FailOptions): void {
+  const s = ex.state;
+  const wft = s.wft!;
+  const started = wft.startedEventId !== undefined;
+  if (opts.resetAttempt) materializeTransient(engine, ex, tx);
+  if (!wft.transient) {
+    if (opts.timeoutType !== undefined) {
+      engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: started ? wft.startedEventId : 0,
+        timeoutType: opts.timeoutType,
+      });
+    } else {
+      engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: wft.startedEventId,
+        cause,
+        failure,
+        identity,
+      });
+    }
+  }
+  rejectUndeliveredOnFailure(ex, wft.seq);
+  s.sticky = undefined;
+  s.wft = undefined;
+  engine.flushBuffer(ex, tx);
+  const scheduleToStart = opts.timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START;
+  const attempt = opts.resetAttempt || scheduleToStart ? (scheduleToStart ? wft.attempt : 1) : wft.attempt + 1;
+  engine.scheduleWorkflowTask(ex, tx, attempt);
+  const next = pendingTask(ex);
+  if (next) {
+    const delay = opts.resetAttempt ? 0 : wftRetryDelay(attempt);
+    if (delay > 0) next.notBefore = tx.now + delay;
+  }
+  tx.touch(ex);
+}
+
+/** RespondWorkflowTaskFailed. */
+export function failWorkflowTask(engine: HistoryEngine, req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest): void {
+  const ex = taskFor(engine, req.taskToken);
+  engine.tx((tx) => failTask(engine, tx, ex, req.cause ?? 0, req.failure ?? null, req.identity ?? '', {}));
+}
+
+/** Deadline handling for the current workflow task (start-to-close, sticky schedule-to-start). */
+export function checkWorkflowTaskTimeouts(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
+  const wft = ex.state.wft;
+  if (!wft) return;
+  if (wft.startedEventId !== undefined) {
+    if (tx.now >= (wft.startedTime ?? 0) + wft.timeoutMs) {
+      failTask(engine, tx, ex, 0, null, '', { timeoutType: TT.TIMEOUT_TYPE_START_TO_CLOSE });
+    }
+  } else if (wft.sticky && wft.stickyDeadline !== undefined && tx.now >= wft.stickyDeadline) {
+    failTask(engine, tx, ex, 0, null, '', { timeoutType: TT.TIMEOUT_TYPE_SCHEDULE_TO_START });
+  }
+}
+
+/** The workflow task's next deadline, if any. */
+export function workflowTaskDeadline(ex: Execution): number | undefined {
+  const wft = ex.state.wft;
+  if (!wft) return undefined;
+  if (wft.startedEventId !== undefined) return (wft.startedTime ?? 0) + wft.timeoutMs;
+  if (wft.notBefore !== undefined) return wft.notBefore;
+  if (wft.sticky) return wft.stickyDeadline;
+  return undefined;
+}

@@ -1,0 +1,74 @@
+import Long from 'long';
+import { Execution } from '../history/mutable-state';
+
+/** A namespace and its registered custom search attributes. */
+export interface NamespaceRecord {
+  name: string;
+  id: string;
+  description: string;
+  ownerEmail: string;
+  retentionMs: number;
+  data: Record<string, string>;
+  /** Custom search attribute name → temporal.api.enums.v1.IndexedValueType. */
+  searchAttributes: Record<string, number>;
+  createdTime: number;
+}
+
+/** A schedule's whole state, opaque to the store. */
+export interface ScheduleRecord {
+  namespace: string;
+  scheduleId: string;
+  state: unknown;
+}
+
+/** Everything one state change touched; written as one transaction. */
+export interface ChangeSet {
+  namespaces: NamespaceRecord[];
+  executions: Execution[];
+  schedules: ScheduleRecord[];
+  deletedSchedules: Array<{ namespace: string; scheduleId: string }>;
+}
+
+export interface LoadedState {
+  namespaces: NamespaceRecord[];
+  executions: Execution[];
+  schedules: ScheduleRecord[];
+}
+
+/** Where the server keeps its state: nowhere (memory) or a SQLite file. */
+export interface Persistence {
+  load(): LoadedState;
+  commit(changes: ChangeSet): void;
+  close(): void;
+}
+
+/** The in-memory store: the server's own maps are the state, so there is nothing to write. */
+export class MemoryPersistence implements Persistence {
+  load(): LoadedState {
+    return { namespaces: [], executions: [], schedules: [] };
+  }
+  commit(changes: ChangeSet): void {
+    for (const e of changes.executions) e.persistedEvents = e.events.length;
+  }
+  close(): void {}
+}
+
+/** JSON that keeps bytes (as base64) and 64-bit integers (as numbers) of protobuf message objects. */
+export function stateToJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const original = this[key];
+    if (original instanceof Uint8Array) return { $b: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+    if (Long.isLong(original)) return (original as Long).toNumber();
+    return v;
+  });
+}
+
+export function stateFromJson<T>(text: string): T {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (typeof o.$b === 'string' && Object.keys(o).length === 1) return Buffer.from(o.$b, 'base64');
+    }
+    return v;
+  }) as T;
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { HistoryEngine, Transaction } from './history/engine';
+import { Execution, isRunning } from './history/mutable-state';
+import { QueryDispatcher } from './history/queries';
+import { startWorkflowTask } from './history/workflow-tasks';
+import { startActivityTask } from './history/activities';
+import { executionDeadline, processDeadlines } from './history/deadlines';
+import { Matching, TaskRef } from './matching/matching';
+import { NamespaceRegistry, DEFAULT_RETENTION_MS } from './namespaces/namespace-registry';
+import { NamespaceRecord, Persistence } from './persistence/persistence';
+import { DeadlineQueue } from './timers/deadline-queue';
+import { TimeSource } from './time/time-source';
+import { Logger } from './logger';
+
+/** Tunables the server runs with (tests lower the long-poll intervals). */
+export interface ServerOptions {
+  dbFilename?: string;
+  /** How long task-queue polls wait before an empty answer (real server: 60 s). */
+  longPollTimeoutMs: number;
+  /** How long history long polls wait (real server: 20 s). */
+  historyLongPollMs: number;
+  /** How long QueryWorkflow waits for a worker. */
+  queryTimeoutMs: number;
+  /** How long UpdateWorkflowExecution waits for the requested stage before reporting the stage reached. */
+  updateWaitMs: number;
+  /** Custom search attributes registered on every namespace at start. */
+  searchAttributes: Record<string, number>;
+}
+
+/**
+ * The parts of a running server and the glue between them: after each change, an execution's queued
+ * tasks and next deadline are derived again from its state (so nothing but that state is persisted).
+ */
+export class ServerContext {
+  readonly engine: HistoryEngine;
+  readonly queries: QueryDispatcher;
+  readonly matching = new Matching();
+  readonly namespaces = new NamespaceRegistry();
+  readonly deadlines: DeadlineQueue;
+  readonly clusterId = randomUUID();
+  private readonly busyRuns = new Set<string>();
+  /** Extra owners of deadlines (schedules, test-service sleeps). */
+  readonly deadlineHandlers = new Map<string, (owner: string) => void>();
+
+  constructor(
+    readonly options: ServerOptions,
+    readonly time: TimeSource,
+    readonly store: Persistence,
+    readonly log: Logger,
+  ) {
+    this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
+    this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
+    this.queries = new QueryDispatcher(this.engine);
+    this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };
+    this.queries.onQueued = (ex) => this.dispatchQueries(ex);
+    time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
+  }
+
+  /** Loads persisted state and re-derives queues and deadlines from it. */
+  load(): void {
+    const loaded = this.store.load();
+    for (const ns of loaded.namespaces) this.namespaces.put(ns);
+    for (const ex of loaded.executions) this.engine.addExecution(ex);
+    this.engine.sortRuns();
+    for (const ex of loaded.executions) {
+      // A task that was started when the server stopped times out as it would have.
+      this.reconcile(ex, undefined);
+    }
+  }
+
+  ensureNamespace(name: string): void {
+    const existing = this.namespaces.get(name);
+    if (existing) {
+      const missing = Object.keys(this.options.searchAttributes).some((k) => existing.searchAttributes[k] === undefined);
+      if (missing) this.saveNamespace({ ...existing, searchAttributes: { ...existing.searchAttributes, ...this.options.searchAttributes } });
+      return;
+    }
+    this.registerNamespace(name, {});
+  }
+
+  registerNamespace(name: string, fields: Partial<Pick<NamespaceRecord, 'description' | 'ownerEmail' | 'data' | 'retentionMs'>>): void {
+    const record = NamespaceRegistry.newRecord(name, this.time.now(), this.options.searchAttributes);
+    record.description = fields.description ?? '';
+    record.ownerEmail = fields.ownerEmail ?? '';
+    record.data = fields.data ?? {};
+    record.retentionMs = fields.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.saveNamespace(record);
+  }
+
+  saveNamespace(record: NamespaceRecord): void {
+    this.engine.tx((tx) => {
+      this.namespaces.put(record);
+      tx.namespaces.push(record);
+    });
+  }
+
+  /** Turns a queued task into a poll response (or undefined when it is stale). */
+  startTask(task: TaskRef, identity: string): object | undefined {
+    if (task.kind === 'query') return this.queries.startQueryTask(task.owner);
+    const ex = this.engine.executions.get(task.owner);
+    if (!ex) return undefined;
+    const parts = task.key.split(':');
+    if (task.kind === 'workflow') return startWorkflowTask(this.engine, ex, Number(parts[2]), identity, randomUUID());
+    return startActivityTask(this.engine, ex, Number(parts[2]), Number(parts[3]), identity);
+  }
+
+  /** A worker with a sticky queue shut down: its runs go back to their normal queues. */
+  releaseStickyQueue(namespace: string, stickyQueue: string): void {
+    const affected: Execution[] = [];
+    for (const ex of this.engine.executions.values()) {
+      if (ex.state.namespace === namespace && ex.state.sticky?.taskQueue === stickyQueue && isRunning(ex.state)) affected.push(ex);
+    }
+    if (affected.length > 0) {
+      this.engine.tx((tx) => {
+        for (const ex of affected) {
+          const s = ex.state;
+          s.sticky = undefined;
+          if (s.wft && s.wft.startedEventId === undefined && s.wft.sticky) {
+            s.wft.sticky = false;
+            s.wft.taskQueue = s.taskQueue;
+            s.wft.stickyDeadline = undefined;
+            s.wftSeq += 1;
+            s.wft.seq = s.wftSeq;
+          }
+          tx.touch(ex);
+        }
+      });
+    }
+    this.matching.releasePollers(Matching.queueKey(namespace, 'workflow', stickyQueue));
+  }
+
+  private reconcile(ex: Execution, tx: Transaction | undefined): void {
+    void tx;
+    const s = ex.state;
+    const runId = s.runId;
+    let busy = false;
+    if (isRunning(s)) {
+      const wft = s.wft;
+      if (wft) {
+        busy = true;
+        if (wft.startedEventId === undefined && (wft.notBefore === undefined || wft.notBefore <= this.time.now())) {
+          this.matching.add(Matching.queueKey(s.namespace, 'workflow', wft.taskQueue), { key: `w:${runId}:${wft.seq}`, owner: runId, kind: 'workflow' });
+        }
+        if (wft.notBefore !== undefined) busy = false;
+      }
+      for (const a of Object.values(s.activities)) {
+        if (a.state !== 'backoff') busy = true;
+        if (a.state === 'scheduled') {
+          this.matching.add(Matching.queueKey(s.namespace, 'activity', a.taskQueue), {
+            key: `a:${runId}:${a.scheduledEventId}:${a.seq}`,
+            owner: runId,
+            kind: 'activity',
+          });
+        }
+      }
+    }
+    if (busy) this.busyRuns.add(runId);
+    else if (this.busyRuns.delete(runId)) this.deadlines.poke();
+    this.dispatchQueries(ex);
+    this.deadlines.set(`run:${runId}`, executionDeadline(ex));
+  }
+
+  private dispatchQueries(ex: Execution): void {
+    const s = ex.state;
+    if (isRunning(s) && s.wft) return;
+    for (const q of this.queries.waitingFor(s.runId)) {
+      this.matching.add(Matching.queueKey(s.namespace, 'workflow', this.queries.queueFor(ex)), { key: `q:${q.id}`, owner: q.id, kind: 'query' });
+    }
+  }
+
+  private onDeadline(owner: string): void {
+    const i = owner.indexOf(':');
+    const kind = owner.slice(0, i);
+    const id = owner.slice(i + 1);
+    if (kind === 'run') {
+      const ex = this.engine.executions.get(id);
+      if (ex) processDeadlines(this.engine, ex);
+      return;
+    }
+    this.deadlineHandlers.get(kind)?.(owner);
+  }
+}

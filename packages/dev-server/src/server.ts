@@ -1,0 +1,122 @@
+import * as grpc from '@grpc/grpc-js';
+import { ServerContext, ServerOptions } from './server-context';
+import { TimeSource } from './time/time-source';
+import { MemoryPersistence, Persistence } from './persistence/persistence';
+import { SqlitePersistence } from './persistence/sqlite-persistence';
+import { buildService } from './frontend/service-definition';
+import { workflowServiceHandlers } from './frontend/workflow-service';
+import { healthHandlers } from './frontend/health-service';
+import { consoleLogger, Logger, LogLevel } from './logger';
+import { parseIndexedValueType } from './visibility/search-attributes';
+
+/** Options of {@link startDevServer}. */
+export interface DevServerOptions {
+  /** Port to listen on; 0 (the default) picks a free port. */
+  port?: number;
+  /** Address to bind; default `127.0.0.1`. */
+  ip?: string;
+  /** SQLite file that keeps all state across restarts; in memory when unset. */
+  dbFilename?: string;
+  /** Serve the TestService and let time skip to the next timer when nothing holds a lock. Default false. */
+  timeSkipping?: boolean;
+  /** Namespaces to create in addition to `default`. */
+  namespaces?: string[];
+  /** Custom search attributes registered on every namespace: name → type (`Keyword`, `Text`, `Int`, `Double`, `Bool`, `Datetime`, `KeywordList`). */
+  searchAttributes?: Record<string, string>;
+  /** Log level for the server's own messages; default `warn`. */
+  logLevel?: LogLevel;
+  /** How long task-queue long polls wait before an empty answer, in ms; default 60 000 (the real server's value). */
+  longPollTimeoutMs?: number;
+  /** How long history long polls wait, in ms; default 20 000. */
+  historyLongPollMs?: number;
+}
+
+/** A running dev server. */
+export interface DevServer {
+  /** `host:port` to connect clients and workers to. */
+  readonly address: string;
+  readonly port: number;
+  /** Stops serving, ends waiting polls and closes the database. */
+  shutdown(): Promise<void>;
+}
+
+/** Thrown when the server cannot listen on the requested address. */
+export class ServerBindError extends Error {
+  override readonly name = 'ServerBindError';
+}
+
+function bind(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      if (err) {
+        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
+        reject(new ServerBindError(inUse ? `cannot listen on ${address}: the port is already in use` : `cannot listen on ${address}: ${err.message}`, { cause: err }));
+      } else resolve(port);
+    });
+  });
+}
+
+/** Starts an embedded Temporal-API server (WorkflowService, OperatorService, health, and TestService with time skipping). */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const log: Logger = consoleLogger(options.logLevel ?? 'warn');
+  const searchAttributes: Record<string, number> = {};
+  for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
+    const t = parseIndexedValueType(type);
+    if (t === undefined) throw new TypeError(`unknown search attribute type ${type} for ${name}`);
+    searchAttributes[name] = t;
+  }
+  const serverOptions: ServerOptions = {
+    dbFilename: options.dbFilename,
+    longPollTimeoutMs: options.longPollTimeoutMs ?? 60_000,
+    historyLongPollMs: options.historyLongPollMs ?? 20_000,
+    queryTimeoutMs: 60_000,
+    updateWaitMs: 20_000,
+    searchAttributes,
+  };
+  const store: Persistence = options.dbFilename ? new SqlitePersistence(options.dbFilename) : new MemoryPersistence();
+  const time = new TimeSource(!!options.timeSkipping);
+  const ctx = new ServerContext(serverOptions, time, store, log);
+  try {
+    ctx.load();
+    for (const name of ['default', ...(options.namespaces ?? [])]) ctx.ensureNamespace(name);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
+  const logError = (method: string, err: unknown) => log.error(`${method} failed: ${(err as Error)?.stack ?? String(err)}`);
+  const services: Array<[string, Record<string, unknown>]> = [
+    ['temporal.api.workflowservice.v1.WorkflowService', workflowServiceHandlers(ctx)],
+    ['grpc.health.v1.Health', healthHandlers()],
+  ];
+  for (const [name, handlers] of services) {
+    const { definition, implementation } = buildService(name, handlers as never, logError);
+    server.addService(definition, implementation);
+  }
+  const host = options.ip ?? '127.0.0.1';
+  let port: number;
+  try {
+    port = await bind(server, `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 0}`);
+  } catch (err) {
+    ctx.deadlines.stop();
+    store.close();
+    throw err;
+  }
+  log.info(`listening on ${host}:${port}`);
+  let stopped: Promise<void> | undefined;
+  return {
+    address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    shutdown() {
+      stopped ??= (async () => {
+        ctx.matching.close();
+        ctx.deadlines.stop();
+        await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        server.forceShutdown();
+        store.close();
+      })();
+      return stopped;
+    },
+  };
+}

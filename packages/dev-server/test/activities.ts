@@ -1,0 +1,29 @@
+// Activities the official SDK worker runs in the tests.
+import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
+
+export async function greet(name: string): Promise<string> {
+  return `Hello, ${name}!`;
+}
+
+export async function flaky(failures: number, _key: string): Promise<string> {
+  const attempt = Context.current().info.attempt;
+  if (attempt <= failures) throw new Error(`failure on attempt ${attempt}`);
+  return `succeeded on attempt ${attempt}`;
+}
+
+export async function failNonRetryable(): Promise<string> {
+  throw ApplicationFailure.create({ message: 'do not retry', type: 'Fatal', nonRetryable: true });
+}
+
+export async function heartbeatUntilCancelled(): Promise<string> {
+  const ctx = Context.current();
+  for (;;) {
+    ctx.heartbeat('beat');
+    try {
+      await ctx.sleep(100);
+    } catch (err) {
+      if (err instanceof CancelledFailure) throw err;
+      throw err;
+    }
+  }
+}
