@@ -1,0 +1,25 @@
+import type { temporal } from '@kairos/proto';
+import { convertOptionalToPayload, type PayloadConverter } from './converter/payload-converter';
+import type { SerializationContext } from './converter/serialization-context';
+
+/** User metadata that can be attached to workflow commands and shown in the UI and CLI. */
+export interface UserMetadata {
+  /** A fixed one-line summary of what the command is for. */
+  staticSummary?: string;
+  /** Fixed, longer details; may span lines. */
+  staticDetails?: string;
+}
+
+/** Converts a summary and details to a `UserMetadata` message; `undefined` when both are missing. */
+export function userMetadataToPayload(
+  payloadConverter: PayloadConverter,
+  staticSummary: string | undefined,
+  staticDetails: string | undefined,
+  context?: SerializationContext,
+): temporal.api.sdk.v1.IUserMetadata | undefined {
+  if (staticSummary === undefined && staticDetails === undefined) return undefined;
+  const summary = convertOptionalToPayload(payloadConverter, staticSummary, context);
+  const details = convertOptionalToPayload(payloadConverter, staticDetails, context);
+  if ((summary === null || summary === undefined) && (details === null || details === undefined)) return undefined;
+  return { summary, details };
+}
