@@ -62,7 +62,7 @@ export async function nonRetryable(): Promise<string> {
 export async function cancelHeartbeating(): Promise<string> {
   const { heartbeatUntilCancelled } = proxyActivities<typeof activities>({
     startToCloseTimeout: '10s',
-    heartbeatTimeout: '2s',
+    heartbeatTimeout: '500ms',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const scope = new CancellationScope();

@@ -1,0 +1,143 @@
+import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@kairos/proto';
+import { HistoryEngine, Transaction } from '../history/engine';
+import { Execution, isRunning } from '../history/mutable-state';
+import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
+import { updateStage } from '../history/updates';
+import { enums, errordetails } from '../internal/proto';
+import { invalidArgument, notFound, ServiceError } from './errors';
+import { ServiceHandlers } from './service-definition';
+import { waitForRun } from './workflow-service';
+import type { ServerContext } from '../server-context';
+
+type Call = grpc.ServerUnaryCall<unknown, unknown>;
+type UpdateRequest = temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest;
+type UpdateResponse = temporal.api.workflowservice.v1.IUpdateWorkflowExecutionResponse;
+
+function validateUpdate(req: UpdateRequest, prefix = ''): void {
+  if (!req.workflowExecution?.workflowId) throw invalidArgument(`${prefix}workflow_execution.workflow_id is not set`);
+  if (!req.request?.meta?.updateId) throw invalidArgument(`${prefix}request.meta.update_id is not set`);
+  if (!req.request.input?.name) throw invalidArgument(`${prefix}request.input.name is not set`);
+}
+
+/** Admits an update on a run (deduplicated by update id) and makes sure a workflow task will deliver it. */
+function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req: UpdateRequest): void {
+  const s = ex.state;
+  const id = req.request!.meta!.updateId!;
+  if (s.updates[id]) return;
+  s.updates[id] = { updateId: id, request: req.request!, state: 'admitted', admittedTime: tx.now };
+  tx.touch(ex);
+  engine.scheduleWorkflowTask(ex, tx);
+}
+
+const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3 };
+
+/** Waits until the update reaches `stage` (or the wait times out) and reports where it is. */
+async function awaitUpdate(ctx: ServerContext, ex: Execution, updateId: string, stage: number, call?: Call): Promise<UpdateResponse> {
+  const S = enums.UpdateWorkflowExecutionLifecycleStage;
+  const wanted = stage === S.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED ? 3 : stage === S.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED ? 2 : 1;
+  const s = ex.state;
+  const current = () => s.updates[updateId];
+  await waitForRun(
+    ctx.engine,
+    s.runId,
+    () => {
+      const u = current();
+      if (!u) return true;
+      return STAGE_RANK[u.state] >= wanted ? true : undefined;
+    },
+    ctx.options.updateWaitMs,
+    call,
+  );
+  const u = current();
+  if (!u) {
+    if (!isRunning(s)) throw notFound('workflow execution already completed');
+    throw notFound(`update ${updateId} not found`);
+  }
+  return {
+    updateRef: { workflowExecution: { workflowId: s.workflowId, runId: s.runId }, updateId },
+    outcome: u.state === 'completed' ? (u.outcome ?? null) : null,
+    stage: updateStage(u.state),
+  };
+}
+
+function statusOf(err: unknown): temporal.api.errordetails.v1.MultiOperationExecutionFailure.IOperationStatus {
+  if (err instanceof ServiceError) {
+    return {
+      code: err.code,
+      message: err.message,
+      details: err.details.map((d) => ({ type_url: `type.googleapis.com/temporal.api.errordetails.v1.${d.typeName}`, value: d.value })),
+    };
+  }
+  return { code: grpc.status.INTERNAL, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** UpdateWorkflowExecution, PollWorkflowExecutionUpdate and ExecuteMultiOperation (update-with-start). */
+export function updateHandlers(ctx: ServerContext): ServiceHandlers {
+  const { engine } = ctx;
+  return {
+    UpdateWorkflowExecution: async (req: UpdateRequest, call: Call) => {
+      engine.namespace(req.namespace ?? '');
+      validateUpdate(req);
+      const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution!.workflowId!, req.workflowExecution!.runId);
+      if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
+        throw notFound('workflow execution not found for the given first_execution_run_id');
+      }
+      engine.tx((tx) => admitUpdate(engine, tx, ex, req));
+      return awaitUpdate(ctx, ex, req.request!.meta!.updateId!, req.waitPolicy?.lifecycleStage ?? 0, call);
+    },
+
+    PollWorkflowExecutionUpdate: async (req: temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest, call: Call) => {
+      engine.namespace(req.namespace ?? '');
+      const ref = req.updateRef;
+      if (!ref?.workflowExecution?.workflowId) throw invalidArgument('update_ref.workflow_execution.workflow_id is not set');
+      if (!ref.updateId) throw invalidArgument('update_ref.update_id is not set');
+      const runs = ref.workflowExecution.runId
+        ? [engine.getExecution(req.namespace!, ref.workflowExecution.workflowId, ref.workflowExecution.runId)]
+        : engine.runsOf(req.namespace!, ref.workflowExecution.workflowId).reverse();
+      const ex = runs.find((r) => r.state.updates[ref.updateId!]);
+      if (!ex) throw notFound(`update ${ref.updateId} not found`);
+      const r = await awaitUpdate(ctx, ex, ref.updateId, req.waitPolicy?.lifecycleStage ?? 0, call);
+      return { outcome: r.outcome, stage: r.stage, updateRef: r.updateRef };
+    },
+
+    ExecuteMultiOperation: async (req: temporal.api.workflowservice.v1.IExecuteMultiOperationRequest, call: Call) => {
+      engine.namespace(req.namespace ?? '');
+      const ops = req.operations ?? [];
+      if (ops.length !== 2 || !ops[0].startWorkflow || !ops[1].updateWorkflow) {
+        throw invalidArgument('operations must be exactly [start_workflow, update_workflow]');
+      }
+      const start = { ...ops[0].startWorkflow, namespace: req.namespace };
+      const update = { ...ops[1].updateWorkflow, namespace: req.namespace };
+      let failedIndex = 0;
+      try {
+        validateStart(engine, start, 'operations[0].start_workflow.');
+        failedIndex = 1;
+        validateUpdate(update, 'operations[1].update_workflow.');
+        if (update.workflowExecution!.workflowId !== start.workflowId) {
+          throw invalidArgument('operations[1].update_workflow.workflow_execution.workflow_id must match the start operation');
+        }
+        if (!start.workflowIdConflictPolicy) {
+          failedIndex = 0;
+          throw invalidArgument('operations[0].start_workflow.workflow_id_conflict_policy must be set for update-with-start');
+        }
+        failedIndex = 0;
+        const outcome = engine.tx((tx) => {
+          const o = startWorkflowInTx(engine, tx, start);
+          admitUpdate(engine, tx, o.ex, update);
+          return o;
+        });
+        failedIndex = 1;
+        const updateResponse = await awaitUpdate(ctx, outcome.ex, update.request!.meta!.updateId!, update.waitPolicy?.lifecycleStage ?? 0, call);
+        return { responses: [{ startWorkflow: startResponse(outcome) }, { updateWorkflow: updateResponse }] };
+      } catch (err) {
+        const failed = statusOf(err);
+        const aborted = { code: grpc.status.ABORTED, message: 'Operation was aborted.' };
+        const statuses = failedIndex === 0 ? [failed, aborted] : [aborted, failed];
+        throw new ServiceError(failed.code ?? grpc.status.INTERNAL, `MultiOperation could not be executed: ${failed.message}`, [
+          { typeName: 'MultiOperationExecutionFailure', value: errordetails.MultiOperationExecutionFailure.encode({ statuses }).finish() },
+        ]);
+      }
+    },
+  };
+}

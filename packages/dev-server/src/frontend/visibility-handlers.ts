@@ -1,0 +1,48 @@
+import { temporal } from '@kairos/proto';
+import { invalidArgument } from './errors';
+import { ServiceHandlers } from './service-definition';
+import { executionInfo } from './workflow-service';
+import { compileQuery, countGroups, visibilityOrder } from '../visibility/visibility';
+import type { ServerContext } from '../server-context';
+import { Execution } from '../history/mutable-state';
+
+const MAX_PAGE = 1000;
+
+function decodeOffset(token: Uint8Array | null | undefined): number {
+  if (!token || token.length === 0) return 0;
+  const n = Number(Buffer.from(token).toString());
+  if (!Number.isInteger(n) || n < 0) throw invalidArgument('next_page_token is malformed');
+  return n;
+}
+
+/** ListWorkflowExecutions, ScanWorkflowExecutions and CountWorkflowExecutions over the in-memory runs. */
+export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
+  const { engine } = ctx;
+  const select = (namespace: string | null | undefined, query: string | null | undefined) => {
+    const ns = engine.namespace(namespace ?? '');
+    const q = compileQuery(ns, query);
+    const out: Execution[] = [];
+    for (const ex of engine.executions.values()) if (ex.state.namespace === ns.name && q.matches(ex)) out.push(ex);
+    return { runs: out, groupBy: q.groupBy };
+  };
+  const list = (req: { namespace?: string | null; query?: string | null; pageSize?: number | null; nextPageToken?: Uint8Array | null }) => {
+    const { runs, groupBy } = select(req.namespace, req.query);
+    if (groupBy) throw invalidArgument("invalid query: 'GROUP BY' clause is only supported in CountWorkflowExecutions");
+    runs.sort(visibilityOrder);
+    const size = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE) : MAX_PAGE;
+    const offset = decodeOffset(req.nextPageToken);
+    const page = runs.slice(offset, offset + size);
+    return {
+      executions: page.map((ex) => executionInfo(engine, ex)),
+      nextPageToken: offset + size < runs.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+    };
+  };
+  return {
+    ListWorkflowExecutions: (req: temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest) => list(req),
+    ScanWorkflowExecutions: (req: temporal.api.workflowservice.v1.IScanWorkflowExecutionsRequest) => list(req),
+    CountWorkflowExecutions: (req: temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest) => {
+      const { runs, groupBy } = select(req.namespace, req.query);
+      return groupBy ? { count: runs.length, groups: countGroups(runs) } : { count: runs.length, groups: [] };
+    },
+  };
+}

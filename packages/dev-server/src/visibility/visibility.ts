@@ -1,0 +1,241 @@
+import { temporal } from '@kairos/proto';
+import { invalidArgument } from '../frontend/errors';
+import { decodePayloadValue, enums, jsonPayload } from '../internal/proto';
+import { Execution } from '../history/mutable-state';
+import { NamespaceRecord } from '../persistence/persistence';
+import { Expr, parseQuery, Value } from './query-parser';
+import { SYSTEM_SEARCH_ATTRIBUTES } from './search-attributes';
+
+const T = enums.IndexedValueType;
+const WS = enums.WorkflowExecutionStatus;
+
+/** ExecutionStatus names as queries spell them. */
+const STATUS_NAMES: Record<number, string> = {
+  [WS.WORKFLOW_EXECUTION_STATUS_RUNNING]: 'Running',
+  [WS.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'Completed',
+  [WS.WORKFLOW_EXECUTION_STATUS_FAILED]: 'Failed',
+  [WS.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'Canceled',
+  [WS.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'Terminated',
+  [WS.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW]: 'ContinuedAsNew',
+  [WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'TimedOut',
+};
+
+type Scalar = string | number | boolean | null;
+
+/** A value of an attribute of a run, normalised for comparison (datetimes in ms). */
+function attributeValue(ex: Execution, name: string, types: Record<string, number>): Scalar | string[] {
+  const s = ex.state;
+  switch (name) {
+    case 'WorkflowId':
+      return s.workflowId;
+    case 'RunId':
+      return s.runId;
+    case 'WorkflowType':
+      return s.workflowType;
+    case 'ExecutionStatus':
+      return STATUS_NAMES[s.status] ?? String(s.status);
+    case 'TaskQueue':
+      return s.taskQueue;
+    case 'StartTime':
+      return s.startTime;
+    case 'ExecutionTime':
+      return s.executionTime;
+    case 'CloseTime':
+      return s.closeTime ?? null;
+    case 'HistoryLength':
+      return s.closeEventId ?? s.nextEventId - 1;
+    case 'HistorySizeBytes':
+      return s.historySizeBytes;
+    case 'StateTransitionCount':
+      return s.stateTransitions;
+    case 'ExecutionDuration':
+      return s.closeTime !== undefined ? (s.closeTime - s.executionTime) * 1e6 : null;
+    case 'ParentWorkflowId':
+      return s.parent?.workflowId ?? null;
+    case 'ParentRunId':
+      return s.parent?.runId ?? null;
+    case 'RootWorkflowId':
+      return s.root?.workflowId ?? null;
+    case 'RootRunId':
+      return s.root?.runId ?? null;
+    default: {
+      const payload = s.searchAttributes?.indexedFields?.[name];
+      const v = decodePayloadValue(payload);
+      if (v === undefined || v === null) return null;
+      if (Array.isArray(v)) return v.map(String);
+      if (typeof v === 'string' && types[name] === T.INDEXED_VALUE_TYPE_DATETIME) return Date.parse(v);
+      return v as Scalar;
+    }
+  }
+}
+
+/** Converts a query literal to the attribute's type (INVALID_ARGUMENT when it does not fit). */
+function literal(type: number, attr: string, v: Value): Scalar {
+  switch (type) {
+    case T.INDEXED_VALUE_TYPE_DATETIME: {
+      if (typeof v === 'number') return v / 1e6;
+      const ms = Date.parse(String(v));
+      if (Number.isNaN(ms)) throw invalidArgument(`invalid query: invalid datetime value ${JSON.stringify(v)} for ${attr}`);
+      return ms;
+    }
+    case T.INDEXED_VALUE_TYPE_INT:
+    case T.INDEXED_VALUE_TYPE_DOUBLE:
+      if (attr === 'ExecutionDuration' && typeof v === 'string') {
+        const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
+        if (!m) throw invalidArgument(`invalid query: invalid duration ${v} for ${attr}`);
+        return parseFloat(m[1]) * { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ns'];
+      }
+      if (typeof v !== 'number') throw invalidArgument(`invalid query: ${attr} needs a number, got ${JSON.stringify(v)}`);
+      return v;
+    case T.INDEXED_VALUE_TYPE_BOOL:
+      if (typeof v !== 'boolean') throw invalidArgument(`invalid query: ${attr} needs true or false, got ${JSON.stringify(v)}`);
+      return v;
+    default:
+      if (attr === 'ExecutionStatus') {
+        if (typeof v === 'number') return STATUS_NAMES[v] ?? String(v);
+        const match = Object.values(STATUS_NAMES).find((n) => n.toLowerCase() === String(v).toLowerCase());
+        if (!match) throw invalidArgument(`invalid query: invalid ExecutionStatus value ${JSON.stringify(v)}`);
+        return match;
+      }
+      if (typeof v !== 'string') throw invalidArgument(`invalid query: ${attr} needs a string, got ${JSON.stringify(v)}`);
+      return v;
+  }
+}
+
+function compare(a: Scalar, b: Scalar): number {
+  if (a === null || b === null) return NaN;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+type Predicate = (ex: Execution) => boolean;
+
+function compile(expr: Expr, types: Record<string, number>): Predicate {
+  const typeOf = (attr: string): number => {
+    const t = types[attr];
+    if (t === undefined) throw invalidArgument(`invalid query: unknown search attribute ${attr}`);
+    return t;
+  };
+  switch (expr.kind) {
+    case 'and': {
+      const l = compile(expr.left, types);
+      const r = compile(expr.right, types);
+      return (ex) => l(ex) && r(ex);
+    }
+    case 'or': {
+      const l = compile(expr.left, types);
+      const r = compile(expr.right, types);
+      return (ex) => l(ex) || r(ex);
+    }
+    case 'isNull': {
+      typeOf(expr.attr);
+      return (ex) => {
+        const v = attributeValue(ex, expr.attr, types);
+        const isNull = v === null || (Array.isArray(v) && v.length === 0);
+        return expr.negated ? !isNull : isNull;
+      };
+    }
+    case 'startsWith': {
+      const t = typeOf(expr.attr);
+      if (t !== T.INDEXED_VALUE_TYPE_KEYWORD) throw invalidArgument(`invalid query: STARTS_WITH is only supported on Keyword attributes, not ${expr.attr}`);
+      return (ex) => {
+        const v = attributeValue(ex, expr.attr, types);
+        const r = typeof v === 'string' && v.startsWith(expr.prefix);
+        return expr.negated ? !r : r;
+      };
+    }
+    case 'in': {
+      const t = typeOf(expr.attr);
+      const values = expr.values.map((v) => literal(t, expr.attr, v));
+      return (ex) => {
+        const v = attributeValue(ex, expr.attr, types);
+        const r = Array.isArray(v) ? v.some((x) => values.includes(x)) : values.some((x) => compare(v, x) === 0);
+        return expr.negated ? !r : r;
+      };
+    }
+    case 'between': {
+      const t = typeOf(expr.attr);
+      const low = literal(t, expr.attr, expr.low);
+      const high = literal(t, expr.attr, expr.high);
+      return (ex) => {
+        const v = attributeValue(ex, expr.attr, types);
+        const r = !Array.isArray(v) && compare(v, low) >= 0 && compare(v, high) <= 0;
+        return expr.negated ? !r : r;
+      };
+    }
+    case 'cmp': {
+      const t = typeOf(expr.attr);
+      const value = literal(t, expr.attr, expr.value);
+      if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST && expr.op !== '=' && expr.op !== '!=') {
+        throw invalidArgument(`invalid query: operator ${expr.op} is not supported on KeywordList attribute ${expr.attr}`);
+      }
+      if ((t === T.INDEXED_VALUE_TYPE_TEXT || t === T.INDEXED_VALUE_TYPE_BOOL) && expr.op !== '=' && expr.op !== '!=') {
+        throw invalidArgument(`invalid query: operator ${expr.op} is not supported on ${expr.attr}`);
+      }
+      return (ex) => {
+        const v = attributeValue(ex, expr.attr, types);
+        if (Array.isArray(v)) {
+          const has = v.includes(String(value));
+          return expr.op === '=' ? has : !has;
+        }
+        if (t === T.INDEXED_VALUE_TYPE_TEXT && typeof v === 'string') {
+          const words = String(value).toLowerCase().split(/\s+/).filter(Boolean);
+          const has = words.every((w) => v.toLowerCase().includes(w));
+          return expr.op === '=' ? has : !has;
+        }
+        const c = compare(v, value);
+        if (Number.isNaN(c)) return expr.op === '!=' && v !== null ? true : false;
+        switch (expr.op) {
+          case '=':
+            return c === 0;
+          case '!=':
+            return c !== 0;
+          case '>':
+            return c > 0;
+          case '>=':
+            return c >= 0;
+          case '<':
+            return c < 0;
+          default:
+            return c <= 0;
+        }
+      };
+    }
+  }
+}
+
+/** A compiled visibility query for one namespace. */
+export interface CompiledQuery {
+  matches: Predicate;
+  groupBy?: string;
+}
+
+export function compileQuery(ns: NamespaceRecord, text: string | null | undefined): CompiledQuery {
+  const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes };
+  const parsed = parseQuery(text);
+  if (parsed.groupBy && parsed.groupBy !== 'ExecutionStatus') {
+    throw invalidArgument(`invalid query: 'GROUP BY' clause is only supported for ExecutionStatus`);
+  }
+  return { matches: parsed.where ? compile(parsed.where, types) : () => true, groupBy: parsed.groupBy };
+}
+
+/** Visibility order: open runs first, then by close time, start time (newest first) and run id. */
+export function visibilityOrder(a: Execution, b: Execution): number {
+  const ca = a.state.closeTime ?? Infinity;
+  const cb = b.state.closeTime ?? Infinity;
+  if (ca !== cb) return cb - ca;
+  if (a.state.startTime !== b.state.startTime) return b.state.startTime - a.state.startTime;
+  return a.state.runId < b.state.runId ? -1 : a.state.runId > b.state.runId ? 1 : 0;
+}
+
+/** Count groups by ExecutionStatus. */
+export function countGroups(executions: Execution[]): temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse.IAggregationGroup[] {
+  const counts = new Map<string, number>();
+  for (const ex of executions) {
+    const name = STATUS_NAMES[ex.state.status] ?? String(ex.state.status);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([name, count]) => ({ groupValues: [jsonPayload(name, { type: 'Keyword' })], count }));
+}
