@@ -6,6 +6,7 @@ import { SqlitePersistence } from './persistence/sqlite-persistence';
 import { buildService } from './frontend/service-definition';
 import { workflowServiceHandlers } from './frontend/workflow-service';
 import { healthHandlers } from './frontend/health-service';
+import { testServiceHandlers } from './frontend/test-service';
 import { operatorServiceHandlers } from './frontend/operator-service';
 import { updateHandlers } from './frontend/update-handlers';
 import { visibilityHandlers } from './frontend/visibility-handlers';
@@ -22,6 +23,11 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Serve the TestService and let time skip to the next timer when nothing holds a lock. Default false. */
   timeSkipping?: boolean;
+  /**
+   * With time skipping, whether the clock may skip from the start. Default false: like the Temporal test
+   * server, skipping starts locked and test environments unlock it while they wait for results.
+   */
+  timeSkippingUnlocked?: boolean;
   /** Namespaces to create in addition to `default`. */
   namespaces?: string[];
   /** Custom search attributes registered on every namespace: name → type (`Keyword`, `Text`, `Int`, `Double`, `Bool`, `Datetime`, `KeywordList`). */
@@ -77,7 +83,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     searchAttributes,
   };
   const store: Persistence = options.dbFilename ? new SqlitePersistence(options.dbFilename) : new MemoryPersistence();
-  const time = new TimeSource(!!options.timeSkipping);
+  const time = new TimeSource(!!options.timeSkipping, !options.timeSkippingUnlocked);
   const ctx = new ServerContext(serverOptions, time, store, log);
   try {
     ctx.load();
@@ -94,6 +100,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ['temporal.api.operatorservice.v1.OperatorService', operatorServiceHandlers(ctx)],
     ['grpc.health.v1.Health', healthHandlers()],
   ];
+  if (options.timeSkipping) services.push(['temporal.api.testservice.v1.TestService', testServiceHandlers(ctx)]);
   for (const [name, handlers] of services) {
     const { definition, implementation } = buildService(name, handlers as never, logError);
     server.addService(definition, implementation);
