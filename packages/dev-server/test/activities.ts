@@ -27,3 +27,15 @@ export async function heartbeatUntilCancelled(): Promise<string> {
     }
   }
 }
+
+/** Waits until `file` exists and returns its content (the crash test writes it after restarting the server). */
+export async function waitForFile(file: string): Promise<string> {
+  const fs = await import('node:fs/promises');
+  for (;;) {
+    try {
+      return await fs.readFile(file, 'utf8');
+    } catch {
+      await Context.current().sleep(50);
+    }
+  }
+}

@@ -136,3 +136,9 @@ export async function upserter(): Promise<string> {
   await sleep(10);
   return 'ok';
 }
+
+export async function timerAndActivity(file: string, timerMs: number): Promise<string> {
+  const { waitForFile } = proxyActivities<typeof activities>({ startToCloseTimeout: '30s' });
+  const [content] = await Promise.all([waitForFile(file), sleep(timerMs)]);
+  return `file said: ${content}`;
+}
