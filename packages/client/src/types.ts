@@ -86,9 +86,9 @@ export interface WorkflowExecutionInfo {
   /** Decoded search attributes with their types. */
   typedSearchAttributes: TypedSearchAttributes;
   /** The parent Workflow execution, for a child Workflow. */
-  parentExecution?: Required<temporal.api.common.v1.IWorkflowExecution>;
+  parentExecution?: { workflowId: string; runId: string };
   /** The root Workflow execution of the tree this one belongs to. */
-  rootExecution?: Required<temporal.api.common.v1.IWorkflowExecution>;
+  rootExecution?: { workflowId: string; runId: string };
   /** The message as received from the server. */
   raw: RawWorkflowExecutionInfo;
   /** Priority of the execution. */

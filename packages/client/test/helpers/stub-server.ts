@@ -80,7 +80,7 @@ export class StubServer {
     const root = descriptorRoot();
     for (const serviceName of SERVICES) {
       const service = root.lookupService(serviceName);
-      const definition: grpc.ServiceDefinition = {};
+      const definition: Record<string, grpc.MethodDefinition<object, unknown>> = {};
       const implementation: grpc.UntypedServiceImplementation = {};
       for (const method of Object.values(service.methods)) {
         method.resolve();
@@ -93,8 +93,8 @@ export class StubServer {
           requestSerialize: (value: object) => Buffer.from(requestType.encode(requestType.fromObject(value)).finish()),
           requestDeserialize: (bytes: Buffer) =>
             requestType.toObject(requestType.decode(bytes), { longs: String, defaults: false }),
-          responseSerialize: (value: object) =>
-            Buffer.from(responseType.encode(responseType.fromObject(value)).finish()),
+          responseSerialize: (value: unknown) =>
+            Buffer.from(responseType.encode(responseType.fromObject(value as object)).finish()),
           responseDeserialize: (bytes: Buffer) => responseType.decode(bytes),
         };
         if (method.responseStream) {
@@ -131,7 +131,7 @@ export class StubServer {
       method: methodName,
       request: call.request,
       metadata: call.metadata,
-      peerCertificateSubject: peerCert?.subject?.CN,
+      peerCertificateSubject: [peerCert?.subject?.CN].flat()[0],
     };
     this.calls.push(recorded);
     if (options.requiredApiKey !== undefined) {
