@@ -11,6 +11,7 @@ import { NamespaceRecord, Persistence } from './persistence/persistence';
 import { DeadlineQueue } from './timers/deadline-queue';
 import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
+import { Scheduler } from './schedules/scheduler';
 
 /** Tunables the server runs with (tests lower the long-poll intervals). */
 export interface ServerOptions {
@@ -38,6 +39,7 @@ export class ServerContext {
   readonly namespaces = new NamespaceRegistry();
   readonly deadlines: DeadlineQueue;
   readonly clusterId = randomUUID();
+  readonly scheduler: Scheduler;
   private readonly busyRuns = new Set<string>();
   /** Extra owners of deadlines (schedules, test-service sleeps). */
   readonly deadlineHandlers = new Map<string, (owner: string) => void>();
@@ -51,6 +53,8 @@ export class ServerContext {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
     this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
     this.queries = new QueryDispatcher(this.engine);
+    this.scheduler = new Scheduler(this.engine, this.deadlines);
+    this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
@@ -62,6 +66,7 @@ export class ServerContext {
     for (const ns of loaded.namespaces) this.namespaces.put(ns);
     for (const ex of loaded.executions) this.engine.addExecution(ex);
     this.engine.sortRuns();
+    this.scheduler.load(loaded.schedules);
     for (const ex of loaded.executions) {
       // A task that was started when the server stopped times out as it would have.
       this.reconcile(ex, undefined);
@@ -153,6 +158,9 @@ export class ServerContext {
           });
         }
       }
+    }
+    if (!isRunning(s) && s.searchAttributes?.indexedFields?.TemporalScheduledById) {
+      setImmediate(() => this.scheduler.onWorkflowClosed(ex));
     }
     if (busy) this.busyRuns.add(runId);
     else if (this.busyRuns.delete(runId)) this.deadlines.poke();

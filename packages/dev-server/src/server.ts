@@ -6,6 +6,7 @@ import { SqlitePersistence } from './persistence/sqlite-persistence';
 import { buildService } from './frontend/service-definition';
 import { workflowServiceHandlers } from './frontend/workflow-service';
 import { healthHandlers } from './frontend/health-service';
+import { scheduleHandlers } from './frontend/schedule-handlers';
 import { testServiceHandlers } from './frontend/test-service';
 import { operatorServiceHandlers } from './frontend/operator-service';
 import { updateHandlers } from './frontend/update-handlers';
@@ -96,7 +97,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
   const logError = (method: string, err: unknown) => log.error(`${method} failed: ${(err as Error)?.stack ?? String(err)}`);
   const services: Array<[string, Record<string, unknown>]> = [
-    ['temporal.api.workflowservice.v1.WorkflowService', { ...workflowServiceHandlers(ctx), ...updateHandlers(ctx), ...visibilityHandlers(ctx) }],
+    ['temporal.api.workflowservice.v1.WorkflowService', { ...workflowServiceHandlers(ctx), ...updateHandlers(ctx), ...visibilityHandlers(ctx), ...scheduleHandlers(ctx, ctx.scheduler) }],
     ['temporal.api.operatorservice.v1.OperatorService', operatorServiceHandlers(ctx)],
     ['grpc.health.v1.Health', healthHandlers()],
   ];

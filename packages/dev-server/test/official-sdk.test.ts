@@ -242,3 +242,71 @@ test('upserts search attributes from the workflow', async () => {
   for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND CustomKeywordField = 'updated'` })) found.push(wf);
   expect(found).toHaveLength(1);
 });
+
+describe('schedules', () => {
+  test('create, describe with future times, trigger, backfill, pause, update, list and delete', async () => {
+    const scheduleId = uniqueId('sched');
+    const handle = await client.schedule.create({
+      scheduleId,
+      spec: { calendars: [{ hour: 12, minute: 30 }] },
+      action: { type: 'startWorkflow', workflowType: 'helloActivity', args: ['schedule'], taskQueue, workflowId: `${scheduleId}-wf` },
+      memo: { purpose: 'test' },
+    });
+    let desc = await handle.describe();
+    expect(desc.info.nextActionTimes.length).toBeGreaterThan(0);
+    for (const t of desc.info.nextActionTimes) {
+      expect([t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds()]).toEqual([12, 30, 0]);
+    }
+    expect(desc.memo).toEqual({ purpose: 'test' });
+
+    await handle.trigger();
+    desc = await waitUntil(async () => {
+      const d = await handle.describe();
+      return d.info.recentActions.length === 1 ? d : undefined;
+    }, 10_000, 'triggered action');
+    const started = desc.info.recentActions[0].action;
+    expect(started.type).toBe('startWorkflow');
+    const wf = client.workflow.getHandle((started as { workflow: { workflowId: string } }).workflow.workflowId);
+    expect(await wf.result()).toBe('Hello, schedule!');
+    const wfDesc = await wf.describe();
+    expect(wfDesc.searchAttributes.TemporalScheduledById).toEqual([scheduleId]);
+
+    await handle.backfill({ start: new Date('2026-01-01T00:00:00Z'), end: new Date('2026-01-03T00:00:00Z'), overlap: 'ALLOW_ALL' });
+    desc = await handle.describe();
+    expect(desc.info.recentActions.map((a) => a.scheduledAt.toISOString())).toEqual(
+      expect.arrayContaining(['2026-01-01T12:30:00.000Z', '2026-01-02T12:30:00.000Z']),
+    );
+
+    await handle.pause('maintenance');
+    desc = await handle.describe();
+    expect(desc.state.paused).toBe(true);
+    expect(desc.state.note).toBe('maintenance');
+    await handle.unpause();
+
+    await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every: '1 hour' }] } }));
+    desc = await handle.describe();
+    expect(desc.spec.intervals?.map((i) => i.every)).toEqual([3600_000]);
+
+    const listed: string[] = [];
+    for await (const s of client.schedule.list()) listed.push(s.scheduleId);
+    expect(listed).toContain(scheduleId);
+
+    await handle.delete();
+    await expect(handle.describe()).rejects.toThrow(/not found/);
+  });
+
+  test('runs an interval schedule on its own', async () => {
+    const scheduleId = uniqueId('sched');
+    const handle = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1s' }] },
+      action: { type: 'startWorkflow', workflowType: 'helloActivity', args: ['tick'], taskQueue, workflowId: `${scheduleId}-wf` },
+    });
+    const desc = await waitUntil(async () => {
+      const d = await handle.describe();
+      return d.info.recentActions.length >= 1 ? d : undefined;
+    }, 10_000, 'scheduled action');
+    expect(desc.info.recentActions[0].scheduledAt.getUTCMilliseconds()).toBe(0);
+    await handle.delete();
+  });
+});

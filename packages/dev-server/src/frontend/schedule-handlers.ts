@@ -1,0 +1,178 @@
+import { temporal } from '@kairos/proto';
+import { invalidArgument, notFound, failedPrecondition, ServiceError } from './errors';
+import { ServiceHandlers } from './service-definition';
+import { msTimestamp, timestampMs, errordetails } from '../internal/proto';
+import { canonicalSpec } from '../schedules/schedule-spec';
+import { Scheduler, ScheduleState } from '../schedules/scheduler';
+import { validateSearchAttributes } from '../visibility/validation';
+import { compileQuery } from '../visibility/visibility';
+import { Execution } from '../history/mutable-state';
+import * as grpc from '@grpc/grpc-js';
+import type { ServerContext } from '../server-context';
+
+function scheduleNotFound(id: string): ServiceError {
+  return notFound(`schedule ${id} not found`);
+}
+
+function token(st: ScheduleState): Buffer {
+  return Buffer.from(String(st.conflictToken));
+}
+
+/** Schedule RPCs: create, describe, update, patch, delete, list and list matching times. */
+export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): ServiceHandlers {
+  const { engine } = ctx;
+  const find = (ns: string | null | undefined, id: string | null | undefined): ScheduleState => {
+    engine.namespace(ns ?? '');
+    if (!id) throw invalidArgument('schedule_id is not set');
+    const st = scheduler.get(ns!, id);
+    if (!st) throw scheduleNotFound(id);
+    return st;
+  };
+  const listInfo = (st: ScheduleState, now: number): temporal.api.schedule.v1.IScheduleListInfo => ({
+    spec: canonicalSpec(st.schedule.spec ?? {}),
+    workflowType: st.schedule.action?.startWorkflow?.workflowType ?? null,
+    notes: st.schedule.state?.notes ?? '',
+    paused: !!st.schedule.state?.paused,
+    recentActions: scheduler.recentActions(st).slice(-5),
+    futureActionTimes: scheduler.futureTimes(st, 5, now).map(msTimestamp),
+  });
+  return {
+    CreateSchedule: (req: temporal.api.workflowservice.v1.ICreateScheduleRequest) => {
+      const ns = engine.namespace(req.namespace ?? '');
+      if (!req.scheduleId) throw invalidArgument('schedule_id is not set');
+      if (scheduler.get(ns.name, req.scheduleId)) {
+        throw new ServiceError(grpc.status.ALREADY_EXISTS, `schedule ${req.scheduleId} is already registered`, [
+          { typeName: 'WorkflowExecutionAlreadyStartedFailure', value: errordetails.WorkflowExecutionAlreadyStartedFailure.encode({ startRequestId: req.requestId ?? '' }).finish() },
+        ]);
+      }
+      scheduler.validate(ns.name, req.schedule);
+      validateSearchAttributes(ns, req.searchAttributes, 'search_attributes');
+      const st = engine.tx((tx) => {
+        const state: ScheduleState = {
+          namespace: ns.name,
+          scheduleId: req.scheduleId!,
+          schedule: req.schedule!,
+          memo: req.memo ?? null,
+          searchAttributes: req.searchAttributes ?? null,
+          actionCount: 0,
+          missedCatchupWindow: 0,
+          overlapSkipped: 0,
+          bufferDropped: 0,
+          running: [],
+          recent: [],
+          createTime: tx.now,
+          updateTime: tx.now,
+          conflictToken: 1,
+          buffered: [],
+        };
+        scheduler.planNext(state, tx.now);
+        if (req.initialPatch) scheduler.patch(tx, state, req.initialPatch);
+        scheduler.save(tx, state);
+        return state;
+      });
+      return { conflictToken: token(st) };
+    },
+    DescribeSchedule: (req: temporal.api.workflowservice.v1.IDescribeScheduleRequest) => {
+      const st = find(req.namespace, req.scheduleId);
+      const now = ctx.time.now();
+      return {
+        schedule: { ...st.schedule, spec: canonicalSpec(st.schedule.spec ?? {}) },
+        info: {
+          actionCount: st.actionCount,
+          missedCatchupWindow: st.missedCatchupWindow,
+          overlapSkipped: st.overlapSkipped,
+          bufferDropped: st.bufferDropped,
+          bufferSize: st.buffered.length,
+          runningWorkflows: st.running.filter((r) => engine.executions.get(r.runId)?.state.status === 1),
+          recentActions: scheduler.recentActions(st),
+          futureActionTimes: st.schedule.state?.paused ? [] : scheduler.futureTimes(st, 10, now).map(msTimestamp),
+          createTime: msTimestamp(st.createTime),
+          updateTime: msTimestamp(st.updateTime),
+        },
+        memo: st.memo ?? null,
+        searchAttributes: st.searchAttributes ?? null,
+        conflictToken: token(st),
+      };
+    },
+    UpdateSchedule: (req: temporal.api.workflowservice.v1.IUpdateScheduleRequest) => {
+      const st = find(req.namespace, req.scheduleId);
+      if (req.conflictToken?.length && Buffer.from(req.conflictToken).toString() !== String(st.conflictToken)) {
+        throw failedPrecondition('conflict token mismatch: the schedule changed since it was described');
+      }
+      scheduler.validate(st.namespace, req.schedule);
+      engine.tx((tx) => {
+        st.schedule = req.schedule!;
+        if (req.searchAttributes) st.searchAttributes = req.searchAttributes;
+        if (req.memo) st.memo = req.memo;
+        st.updateTime = tx.now;
+        st.conflictToken += 1;
+        scheduler.planNext(st, tx.now);
+        scheduler.save(tx, st);
+      });
+      return {};
+    },
+    PatchSchedule: (req: temporal.api.workflowservice.v1.IPatchScheduleRequest) => {
+      const st = find(req.namespace, req.scheduleId);
+      if (!req.patch) throw invalidArgument('patch is not set');
+      engine.tx((tx) => {
+        scheduler.patch(tx, st, req.patch!);
+        st.updateTime = tx.now;
+        st.conflictToken += 1;
+        if (req.patch!.unpause) scheduler.planNext(st, tx.now);
+        scheduler.save(tx, st);
+      });
+      return {};
+    },
+    DeleteSchedule: (req: temporal.api.workflowservice.v1.IDeleteScheduleRequest) => {
+      const st = find(req.namespace, req.scheduleId);
+      engine.tx((tx) => scheduler.delete(tx, st));
+      return {};
+    },
+    ListSchedules: (req: temporal.api.workflowservice.v1.IListSchedulesRequest) => {
+      const ns = engine.namespace(req.namespace ?? '');
+      const q = compileQuery(ns, req.query);
+      const now = ctx.time.now();
+      const all = scheduler.list(ns.name).filter((st) => q.matches(asPseudoExecution(st)));
+      const size = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+      const offset = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
+      return {
+        schedules: all.slice(offset, offset + size).map((st) => ({
+          scheduleId: st.scheduleId,
+          memo: st.memo ?? null,
+          searchAttributes: st.searchAttributes ?? null,
+          info: listInfo(st, now),
+        })),
+        nextPageToken: offset + size < all.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+      };
+    },
+    ListScheduleMatchingTimes: (req: temporal.api.workflowservice.v1.IListScheduleMatchingTimesRequest) => {
+      const st = find(req.namespace, req.scheduleId);
+      const start = timestampMs(req.startTime);
+      const end = timestampMs(req.endTime);
+      if (end < start) throw invalidArgument('end_time is before start_time');
+      return { startTime: scheduler.matchingTimes(st, start, end).map(msTimestamp) };
+    },
+  };
+}
+
+/** Lets the visibility query language filter schedules by their search attributes (and ScheduleId as WorkflowId). */
+function asPseudoExecution(st: ScheduleState): Execution {
+  return {
+    state: {
+      namespace: st.namespace,
+      workflowId: st.scheduleId,
+      runId: '',
+      workflowType: st.schedule.action?.startWorkflow?.workflowType?.name ?? '',
+      taskQueue: st.schedule.action?.startWorkflow?.taskQueue?.name ?? '',
+      status: 1,
+      startTime: st.createTime,
+      executionTime: st.createTime,
+      searchAttributes: st.searchAttributes ?? null,
+      nextEventId: 1,
+      historySizeBytes: 0,
+      stateTransitions: 0,
+    },
+    events: [],
+    persistedEvents: 0,
+  } as unknown as Execution;
+}
