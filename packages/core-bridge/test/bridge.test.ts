@@ -1,0 +1,373 @@
+import { kairos, temporal } from '@kairos/proto';
+import {
+  IllegalStateError,
+  InvalidArgumentError,
+  NativeConnection,
+  ShutdownError,
+  UnexpectedError,
+  Worker,
+  drainLogs,
+  metricsSnapshot,
+  native,
+} from '../src';
+import { TestServer } from './helpers/server';
+import {
+  Activation,
+  decodeActivation,
+  duration,
+  fromPayload,
+  history,
+  jobNames,
+  jsonPayload,
+  startWorkflow,
+  success,
+  uniqueName,
+  waitForClose,
+} from './helpers/workflows';
+
+const { EventType } = temporal.api.enums.v1;
+const { EvictionReason } = kairos.core.activation;
+const { ActivityTask, ActivityTaskCompletion, ActivityHeartbeat, ActivityCancelReason } = kairos.core.activity;
+
+let server: TestServer;
+let connection: NativeConnection;
+
+beforeAll(async () => {
+  server = await TestServer.start();
+  connection = await NativeConnection.connect({ address: server.address });
+}, 90_000);
+
+afterAll(async () => {
+  connection?.close();
+  await server?.stop();
+});
+
+function newWorker(taskQueue: string, extra: Partial<Parameters<typeof Worker.create>[1]> = {}): Worker {
+  return Worker.create(connection, { namespace: 'default', taskQueue, identity: 'core-bridge-test', ...extra });
+}
+
+async function nextActivation(worker: Worker): Promise<Activation> {
+  return decodeActivation(await worker.pollWorkflowActivation());
+}
+
+/** Answers an eviction activation (the run finished) so the worker stays clean. */
+async function expectEviction(worker: Worker, reason: number): Promise<void> {
+  const a = await nextActivation(worker);
+  expect(jobNames(a)).toEqual(['removeFromCache']);
+  expect(a.jobs[0].removeFromCache?.reason).toBe(reason);
+  await worker.completeWorkflowActivation(success(a.runId, []));
+}
+
+/** Shuts down, answering any activation still delivered (retried tasks, evictions) with no commands. */
+async function shutdown(worker: Worker): Promise<void> {
+  worker.initiateShutdown();
+  for (;;) {
+    const polled = await worker.pollWorkflowActivation().catch((e: unknown) => e);
+    if (polled instanceof ShutdownError) break;
+    if (!(polled instanceof Buffer)) throw polled;
+    await worker.completeWorkflowActivation(success(decodeActivation(polled).runId, []));
+  }
+  await expect(worker.pollActivityTask()).rejects.toBeInstanceOf(ShutdownError);
+  await worker.finalizeShutdown();
+}
+
+describe('core bridge against a Temporal dev server', () => {
+  it('round-trips workflow activations: init, timer, completion, eviction', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'sleeper', taskQueue, args: ['hello'] });
+
+    const first = await nextActivation(worker);
+    expect(first.runId).toBe(runId);
+    expect(first.isReplaying).toBe(false);
+    expect(jobNames(first)).toEqual(['initializeWorkflow']);
+    const init = first.jobs[0].initializeWorkflow;
+    expect(init?.workflowType).toBe('sleeper');
+    expect(init?.workflowId).toBe(workflowId);
+    expect(fromPayload(init?.arguments?.[0])).toBe('hello');
+    expect(init?.randomnessSeed).toBeDefined();
+    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(50) } }]));
+
+    const second = await nextActivation(worker);
+    expect(jobNames(second)).toEqual(['fireTimer']);
+    expect(second.jobs[0].fireTimer?.seq).toBe(1);
+    expect(worker.cachedWorkflows).toBe(1);
+    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: { result: jsonPayload('done') } }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    expect(worker.cachedWorkflows).toBe(0);
+
+    const events = await waitForClose(server, workflowId, runId);
+    const types = events.map((e) => e.eventType);
+    expect(types).toContain(EventType.EVENT_TYPE_TIMER_STARTED);
+    const timer = events.find((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
+    expect(timer?.timerStartedEventAttributes?.timerId).toBe('1');
+    const completed = events[events.length - 1];
+    expect(completed.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    expect(fromPayload(completed.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0])).toBe('done');
+    const wftCompleted = events.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    expect(wftCompleted?.workflowTaskCompletedEventAttributes?.sdkMetadata?.coreUsedFlags).toEqual([1, 2, 3]);
+
+    const names = metricsSnapshot().map((m) => m.name);
+    expect(names).toContain('temporal_workflow_task_queue_poll_succeed');
+    expect(names).toContain('temporal_request');
+    await shutdown(worker);
+  });
+
+  it('round-trips an activity with heartbeats, then cancels one through a heartbeat response', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'acts', taskQueue });
+    const schedule = (seq: number, cancellationType: number) => ({
+      scheduleActivity: {
+        seq,
+        activityId: `act-${seq}`,
+        activityType: 'greet',
+        arguments: [jsonPayload(seq)],
+        startToCloseTimeout: duration(30_000),
+        heartbeatTimeout: duration(1_000),
+        cancellationType,
+      },
+    });
+    const { ActivityCancellationType } = kairos.core.commands;
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(success(runId, [schedule(1, ActivityCancellationType.ACTIVITY_CANCELLATION_TYPE_TRY_CANCEL)]));
+
+    const task = ActivityTask.decode(await worker.pollActivityTask());
+    expect(task.variant).toBe('start');
+    expect(task.start?.activityType).toBe('greet');
+    expect(task.start?.activityId).toBe('act-1');
+    expect(task.start?.workflowExecution?.runId).toBe(runId);
+    expect(fromPayload(task.start?.input?.[0])).toBe(1);
+    expect(worker.outstandingActivities).toBe(1);
+    worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: task.taskToken, details: [jsonPayload('beat')] }).finish());
+    await worker.completeActivityTask(
+      ActivityTaskCompletion.encode({ taskToken: task.taskToken, result: { completed: { result: jsonPayload('hi') } } }).finish(),
+    );
+    expect(worker.outstandingActivities).toBe(0);
+
+    const resolved = await nextActivation(worker);
+    expect(jobNames(resolved)).toEqual(['resolveActivity']);
+    expect(fromPayload(resolved.jobs[0].resolveActivity?.result?.completed?.result)).toBe('hi');
+    await worker.completeWorkflowActivation(
+      success(runId, [schedule(2, ActivityCancellationType.ACTIVITY_CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED)]),
+    );
+
+    const second = ActivityTask.decode(await worker.pollActivityTask());
+    expect(second.start?.activityId).toBe('act-2');
+    worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: second.taskToken }).finish());
+    await server.call(
+      'RequestCancelWorkflowExecution',
+      temporal.api.workflowservice.v1.RequestCancelWorkflowExecutionRequest,
+      temporal.api.workflowservice.v1.RequestCancelWorkflowExecutionResponse,
+      { namespace: 'default', workflowExecution: { workflowId, runId }, identity: 'test', requestId: uniqueName('cancel') },
+    );
+    const cancelJob = await nextActivation(worker);
+    expect(jobNames(cancelJob)).toEqual(['cancelWorkflow']);
+    await worker.completeWorkflowActivation(success(runId, [{ requestCancelActivity: { seq: 2 } }]));
+
+    // Keep heartbeating until the server's answer turns into a cancel task.
+    const cancelTask = worker.pollActivityTask();
+    let done = false;
+    void cancelTask.finally(() => (done = true));
+    while (!done) {
+      worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: second.taskToken }).finish());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cancel = ActivityTask.decode(await cancelTask);
+    expect(cancel.variant).toBe('cancel');
+    expect(cancel.cancel?.reason).toBe(ActivityCancelReason.ACTIVITY_CANCEL_REASON_CANCELLED);
+    expect(cancel.cancel?.details?.isCancelled).toBe(true);
+    await worker.completeActivityTask(
+      ActivityTaskCompletion.encode({
+        taskToken: second.taskToken,
+        result: { cancelled: { failure: { message: 'cancelled', canceledFailureInfo: {} } } },
+      }).finish(),
+    );
+    const afterCancel = await nextActivation(worker);
+    expect(jobNames(afterCancel)).toEqual(['resolveActivity']);
+    expect(afterCancel.jobs[0].resolveActivity?.result?.status).toBe('cancelled');
+    await worker.completeWorkflowActivation(success(runId, [{ cancelWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    const events = await waitForClose(server, workflowId, runId);
+    expect(events.map((e) => e.eventType)).toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED);
+    expect(events[events.length - 1].eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+    await shutdown(worker);
+  });
+
+  it('evicts a cached run on request and replays it from full history on the next task', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'evictee', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]));
+    expect(worker.requestWorkflowEviction('no-such-run')).toBe(false);
+    expect(worker.requestWorkflowEviction(runId)).toBe(true);
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_LANG_REQUESTED);
+    expect(worker.cachedWorkflows).toBe(0);
+
+    // The timer's task comes to the sticky queue, misses the cache, and is replayed from event 1.
+    const replay = await nextActivation(worker);
+    expect(jobNames(replay)).toEqual(['initializeWorkflow']);
+    expect(replay.isReplaying).toBe(true);
+    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]));
+    const fired = await nextActivation(worker);
+    expect(jobNames(fired)).toEqual(['fireTimer']);
+    expect(fired.isReplaying).toBe(false);
+    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    await waitForClose(server, workflowId, runId);
+    await shutdown(worker);
+  });
+
+  it('fails the workflow task and evicts with NONDETERMINISM when replay disagrees with history', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'flaky', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]));
+    worker.requestWorkflowEviction(runId);
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_LANG_REQUESTED);
+    const replay = await nextActivation(worker);
+    expect(replay.isReplaying).toBe(true);
+    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 9, startToFireTimeout: duration(300) } }]));
+    const evict = await nextActivation(worker);
+    expect(evict.jobs[0].removeFromCache?.reason).toBe(EvictionReason.EVICTION_REASON_NONDETERMINISM);
+    expect(evict.jobs[0].removeFromCache?.message).toMatch(/TMPRL1100.*timer id 1 in history does not match the workflow's timer 9/);
+    await worker.completeWorkflowActivation(success(runId, []));
+    await new Promise((r) => setTimeout(r, 50));
+    const events = await history(server, workflowId, runId);
+    const failed = events.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    expect(failed?.workflowTaskFailedEventAttributes?.cause).toBe(
+      temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+    );
+    await server.call(
+      'TerminateWorkflowExecution',
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
+      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
+    );
+    await shutdown(worker);
+  });
+
+  it('drains polls at shutdown: an in-flight activity gets a WORKER_SHUTDOWN cancel after the grace period', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue, { gracefulShutdownPeriodMs: 200 });
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'long', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(
+      success(runId, [
+        { scheduleActivity: { seq: 1, activityId: '1', activityType: 'slow', startToCloseTimeout: duration(30_000) } },
+      ]),
+    );
+    const task = ActivityTask.decode(await worker.pollActivityTask());
+    expect(task.variant).toBe('start');
+    worker.initiateShutdown();
+    await expect(worker.pollWorkflowActivation()).rejects.toBeInstanceOf(ShutdownError);
+    const cancel = ActivityTask.decode(await worker.pollActivityTask());
+    expect(cancel.variant).toBe('cancel');
+    expect(cancel.cancel?.reason).toBe(ActivityCancelReason.ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN);
+    await worker.completeActivityTask(
+      ActivityTaskCompletion.encode({
+        taskToken: task.taskToken,
+        result: { cancelled: { failure: { message: 'worker shutdown', canceledFailureInfo: {} } } },
+      }).finish(),
+    );
+    await expect(worker.pollActivityTask()).rejects.toBeInstanceOf(ShutdownError);
+    await worker.finalizeShutdown();
+    await server.call(
+      'TerminateWorkflowExecution',
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
+      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
+    );
+  });
+
+  it('replays a recorded history with a replay worker and reports non-determinism as an eviction', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'recorded', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(10) } }]));
+    const fired = await nextActivation(worker);
+    await worker.completeWorkflowActivation(success(fired.runId, [{ completeWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    const events = await waitForClose(server, workflowId, runId);
+    await shutdown(worker);
+    const bytes = temporal.api.history.v1.History.encode({ events }).finish();
+
+    const replayer = Worker.createReplay({ namespace: 'default', taskQueue: 'replay', identity: 'replayer' });
+    const pushed = (async () => {
+      await replayer.pushHistory(workflowId, bytes);
+      await replayer.pushHistory(`${workflowId}-bad`, bytes);
+      replayer.closeHistoryStream();
+    })();
+    // Good replay.
+    let a = await nextActivation(replayer);
+    expect(a.isReplaying).toBe(true);
+    expect(jobNames(a)).toEqual(['initializeWorkflow']);
+    await replayer.completeWorkflowActivation(success(a.runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(10) } }]));
+    a = await nextActivation(replayer);
+    expect(jobNames(a)).toEqual(['fireTimer']);
+    await replayer.completeWorkflowActivation(success(a.runId, [{ completeWorkflowExecution: {} }]));
+    a = await nextActivation(replayer);
+    expect(a.jobs[0].removeFromCache?.reason).not.toBe(EvictionReason.EVICTION_REASON_NONDETERMINISM);
+    await replayer.completeWorkflowActivation(success(a.runId, []));
+    // Bad replay: a different command.
+    a = await nextActivation(replayer);
+    await replayer.completeWorkflowActivation(success(a.runId, [{ completeWorkflowExecution: {} }]));
+    a = await nextActivation(replayer);
+    expect(a.jobs[0].removeFromCache?.reason).toBe(EvictionReason.EVICTION_REASON_NONDETERMINISM);
+    expect(a.jobs[0].removeFromCache?.message).toMatch(/history event 5 is EVENT_TYPE_TIMER_STARTED/);
+    await replayer.completeWorkflowActivation(success(a.runId, []));
+    await pushed;
+    await expect(replayer.pollWorkflowActivation()).rejects.toBeInstanceOf(ShutdownError);
+  });
+});
+
+describe('core bridge error handling', () => {
+  it('turns a panic inside the core into a rejected promise or thrown error with context', async () => {
+    await expect(native().panicInCoreForTest('kaboom')).rejects.toThrow(/panicked in panicInCoreForTest: kaboom/);
+    const { convertError } = await import('../src');
+    const err = await native()
+      .panicInCoreForTest('again')
+      .catch((e: unknown) => convertError(e));
+    expect(err).toBeInstanceOf(UnexpectedError);
+    expect(() => native().panicInCoreSyncForTest('sync boom')).toThrow(/panicked in panicInCoreSyncForTest: sync boom/);
+    // The process and the runtime survive.
+    await expect(native().panicInCoreForTest('')).resolves.toBeUndefined();
+  });
+
+  it('rejects bad input from JS with clear errors', async () => {
+    expect(() =>
+      Worker.create(connection, { namespace: 'default', taskQueue: 5 as unknown as string, identity: 'x' }),
+    ).toThrow(/taskQueue|task_queue|String/);
+    expect(() => Worker.create(connection, { namespace: 'default', taskQueue: '', identity: 'x' })).toThrow(
+      InvalidArgumentError,
+    );
+    const worker = newWorker(uniqueName('tq'));
+    await expect(worker.completeWorkflowActivation(Buffer.from([0xff, 0xff, 0xff]))).rejects.toThrow(
+      /could not decode WorkflowActivationCompletion/,
+    );
+    await expect(worker.completeWorkflowActivation(success('unknown-run', []))).rejects.toBeInstanceOf(IllegalStateError);
+    await expect(worker.completeWorkflowActivation(success('unknown-run', []))).rejects.toThrow(/unknown run id unknown-run/);
+    await expect(
+      worker.completeActivityTask(ActivityTaskCompletion.encode({ taskToken: Buffer.from('nope') }).finish()),
+    ).rejects.toBeInstanceOf(IllegalStateError);
+    expect(() => worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: Buffer.from('nope') }).finish())).toThrow(
+      /unknown task token/,
+    );
+    await expect(worker.pushHistory('x', Buffer.alloc(0))).rejects.toBeInstanceOf(IllegalStateError);
+    await expect(NativeConnection.connect({ address: '127.0.0.1:1', connectTimeoutMs: 300 })).rejects.toThrow(
+      /TransportError|failed to connect/,
+    );
+    worker.initiateShutdown();
+    await worker.finalizeShutdown();
+    expect(Array.isArray(drainLogs())).toBe(true);
+  });
+});
