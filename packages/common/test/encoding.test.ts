@@ -32,6 +32,11 @@ function randomString(random: () => number, length: number): string {
   return String.fromCharCode(...units);
 }
 
+/** `s` with lone surrogates replaced by U+FFFD (String.prototype.toWellFormed is not in our ES2022 lib). */
+function wellFormed(s: string): string {
+  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
 describe('TextEncoder (pure JavaScript)', () => {
   test('encodes like the host TextEncoder, lone surrogates included', () => {
     const random = randomGenerator(1);
@@ -100,7 +105,7 @@ describe('encode and decode', () => {
   test('round trip well-formed strings and agree with the official helpers on them', () => {
     const random = randomGenerator(4);
     for (let i = 0; i < 200; i++) {
-      const input = randomString(random, 20).toWellFormed();
+      const input = wellFormed(randomString(random, 20));
       expect([...encode(input)]).toEqual([...officialEncoding.encode(input)]);
       expect(decode(encode(input))).toBe(input);
     }
