@@ -1,0 +1,357 @@
+// Workflow and activity tasks driven by hand over raw gRPC: history shapes, buffering, sticky queues,
+// failing and timing-out tasks, UnhandledCommand, activity retries, timeouts and cancellation, queries,
+// update rejections, workflow retries, cron and run timeouts.
+import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@kairos/proto';
+import { DevServer } from '../src';
+import { startServer, uniqueId, waitUntil } from './helpers';
+import { RawClient, rejection } from './raw-client';
+
+const E = temporal.api.enums.v1;
+const ET = E.EventType;
+const CT = E.CommandType;
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+let server: DevServer;
+let raw: RawClient;
+
+beforeAll(async () => {
+  server = await startServer({ longPollTimeoutMs: 300, historyLongPollMs: 300 });
+  raw = new RawClient(server.address);
+});
+
+afterAll(async () => {
+  raw?.close();
+  await server?.shutdown();
+});
+
+const payload = (v: unknown) => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) });
+const decode = (p: temporal.api.common.v1.IPayload) => JSON.parse(Buffer.from(p.data!).toString());
+
+async function startWf(taskQueue: string, extra: object = {}): Promise<{ workflowId: string; runId: string }> {
+  const workflowId = uniqueId();
+  const r = await raw.wf('StartWorkflowExecution', { workflowId, workflowType: { name: 'Manual' }, taskQueue: { name: taskQueue }, requestId: uniqueId('req'), ...extra });
+  return { workflowId, runId: r.runId };
+}
+
+/** Polls until a task arrives (polls end empty after the server's short long-poll timeout). */
+async function pollWft(taskQueue: string, kind = E.TaskQueueKind.TASK_QUEUE_KIND_NORMAL): Promise<temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse> {
+  return waitUntil(async () => {
+    const r = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: taskQueue, kind }, identity: 'manual' });
+    return r.taskToken?.length ? r : undefined;
+  }, 10_000, `workflow task on ${taskQueue}`);
+}
+
+async function pollActivity(taskQueue: string): Promise<temporal.api.workflowservice.v1.PollActivityTaskQueueResponse> {
+  return waitUntil(async () => {
+    const r = await raw.wf('PollActivityTaskQueue', { taskQueue: { name: taskQueue }, identity: 'manual' });
+    return r.taskToken?.length ? r : undefined;
+  }, 10_000, `activity task on ${taskQueue}`);
+}
+
+function complete(taskToken: Uint8Array, commands: object[], extra: object = {}) {
+  return raw.wf('RespondWorkflowTaskCompleted', { taskToken, commands, identity: 'manual', ...extra });
+}
+
+async function history(workflowId: string, runId = ''): Promise<Event[]> {
+  return (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId, runId } })).history.events;
+}
+
+const names = (events: Event[]) => events.map((e) => ET[e.eventType!].replace('EVENT_TYPE_', ''));
+
+const timer = (id: string, ms: number) => ({ commandType: CT.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: id, startToFireTimeout: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } } });
+const completeWf = (v: unknown) => ({ commandType: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: { result: { payloads: [payload(v)] } } });
+const activity = (id: string, taskQueue: string, extra: object = {}) => ({
+  commandType: CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+  scheduleActivityTaskCommandAttributes: { activityId: id, activityType: { name: 'Act' }, taskQueue: { name: taskQueue }, startToCloseTimeout: { seconds: 10 }, ...extra },
+});
+
+test('an empty poll returns an empty response when the long poll times out', async () => {
+  const r = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: uniqueId('empty') } });
+  expect(r.taskToken.length).toBe(0);
+});
+
+test('a timer fires and the run completes with the canonical history', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const t1 = await pollWft(tq);
+  expect(Number(t1.previousStartedEventId)).toBe(0);
+  expect(Number(t1.startedEventId)).toBe(3);
+  await complete(t1.taskToken, [timer('t', 50)]);
+  const t2 = await pollWft(tq);
+  expect(Number(t2.previousStartedEventId)).toBe(3);
+  await complete(t2.taskToken, [completeWf('done')]);
+  const h = await history(workflowId);
+  expect(names(h)).toEqual([
+    'WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'TIMER_STARTED',
+    'TIMER_FIRED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'WORKFLOW_EXECUTION_COMPLETED',
+  ]);
+  expect(Number(h[5].timerFiredEventAttributes!.startedEventId)).toBe(5);
+  expect(Number(h[9].workflowExecutionCompletedEventAttributes!.workflowTaskCompletedEventId)).toBe(9);
+  expect((await rejection(complete(t2.taskToken, []))).code).toBe(grpc.status.NOT_FOUND);
+});
+
+test('a signal during a started task is buffered and flushed after the command events', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const t1 = await pollWft(tq);
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'sig' });
+  expect(names(await history(workflowId)).pop()).toBe('WORKFLOW_TASK_STARTED');
+  await complete(t1.taskToken, [timer('t', 60_000)]);
+  expect(names(await history(workflowId)).slice(3)).toEqual(['WORKFLOW_TASK_COMPLETED', 'TIMER_STARTED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED']);
+});
+
+test('a closing command racing a buffered signal fails with UnhandledCommand and a new task follows', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const t1 = await pollWft(tq);
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'late' });
+  const err = await rejection(complete(t1.taskToken, [completeWf('too early')]));
+  expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(err.details).toBe('UnhandledCommand');
+  const h = await history(workflowId);
+  expect(names(h).slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED']);
+  expect(h[3].workflowTaskFailedEventAttributes!.cause).toBe(E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND);
+  const t2 = await pollWft(tq);
+  await complete(t2.taskToken, [completeWf('ok')]);
+  expect(names(await history(workflowId)).pop()).toBe('WORKFLOW_EXECUTION_COMPLETED');
+});
+
+test('failed task attempts after the first write no events; the completing attempt writes its own', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const fail = (token: Uint8Array) => raw.wf('RespondWorkflowTaskFailed', { taskToken: token, cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, failure: { message: 'boom' } });
+  await fail((await pollWft(tq)).taskToken);
+  const t2 = await pollWft(tq);
+  expect(t2.attempt).toBe(2);
+  expect(names(t2.history!.events!).slice(-2)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
+  await fail(t2.taskToken);
+  expect(names(await history(workflowId))).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_FAILED']);
+  const t3 = await pollWft(tq);
+  expect(t3.attempt).toBe(3);
+  await complete(t3.taskToken, [completeWf(1)]);
+  const h = await history(workflowId);
+  expect(names(h).slice(4)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'WORKFLOW_EXECUTION_COMPLETED']);
+  expect(h[4].workflowTaskScheduledEventAttributes!.attempt).toBe(3);
+});
+
+test('a task that is not completed in time times out and is retried', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq, { workflowTaskTimeout: { nanos: 200e6 } });
+  await pollWft(tq);
+  const t2 = await pollWft(tq);
+  expect(t2.attempt).toBe(2);
+  const h = await history(workflowId);
+  expect(names(h).pop()).toBe('WORKFLOW_TASK_TIMED_OUT');
+  expect(h[3].workflowTaskTimedOutEventAttributes!.timeoutType).toBe(E.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
+});
+
+test('sticky queues get partial history and fall back to the normal queue after schedule-to-start', async () => {
+  const tq = uniqueId('tq');
+  const sticky = uniqueId('sticky');
+  const { workflowId } = await startWf(tq);
+  const t1 = await pollWft(tq);
+  const stickyAttributes = { workerTaskQueue: { name: sticky, kind: E.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: tq }, scheduleToStartTimeout: { nanos: 300e6 } };
+  await complete(t1.taskToken, [], { stickyAttributes });
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'a' });
+  const t2 = await pollWft(sticky, E.TaskQueueKind.TASK_QUEUE_KIND_STICKY);
+  expect(Number(t2.history!.events![0].eventId)).toBe(Number(t2.previousStartedEventId) + 1);
+  expect(Number(t2.previousStartedEventId)).toBe(3);
+  await complete(t2.taskToken, [], { stickyAttributes });
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'b' });
+  // Nobody polls the sticky queue: the task times out and moves to the normal queue with full history.
+  const t3 = await pollWft(tq);
+  expect(Number(t3.history!.events![0].eventId)).toBe(1);
+  const timedOut = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT)!;
+  expect(timedOut.workflowTaskTimedOutEventAttributes!.timeoutType).toBe(E.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+});
+
+test('activities retry with backoff and carry heartbeat details until attempts run out', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const retryPolicy = { initialInterval: { nanos: 50e6 }, backoffCoefficient: 1, maximumAttempts: 3 };
+  await complete((await pollWft(tq)).taskToken, [activity('a1', tq, { retryPolicy })]);
+  const a1 = await pollActivity(tq);
+  expect(a1.attempt).toBe(1);
+  expect(Number(a1.scheduleToCloseTimeout!.seconds)).toBe(0);
+  await raw.wf('RecordActivityTaskHeartbeat', { taskToken: a1.taskToken, details: { payloads: [payload('progress')] } });
+  await raw.wf('RespondActivityTaskFailed', { taskToken: a1.taskToken, failure: { message: 'f1', applicationFailureInfo: { type: 'E' } } });
+  const a2 = await pollActivity(tq);
+  expect(a2.attempt).toBe(2);
+  expect(decode(a2.heartbeatDetails!.payloads![0])).toBe('progress');
+  const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  expect(d.pendingActivities[0]).toMatchObject({ activityId: 'a1', attempt: 2, maximumAttempts: 3 });
+  expect(d.pendingActivities[0].lastFailure.message).toBe('f1');
+  await raw.wf('RespondActivityTaskFailed', { taskToken: a2.taskToken, failure: { message: 'f2', applicationFailureInfo: { type: 'E' } } });
+  expect((await rejection(raw.wf('RespondActivityTaskCompleted', { taskToken: a2.taskToken }))).code).toBe(grpc.status.NOT_FOUND);
+  const a3 = await pollActivity(tq);
+  await raw.wf('RespondActivityTaskFailed', { taskToken: a3.taskToken, failure: { message: 'f3', applicationFailureInfo: { type: 'E' } } });
+  await pollWft(tq);
+  const h = await history(workflowId);
+  expect(names(h).slice(4, 7)).toEqual(['ACTIVITY_TASK_SCHEDULED', 'ACTIVITY_TASK_STARTED', 'ACTIVITY_TASK_FAILED']);
+  expect(h[5].activityTaskStartedEventAttributes!.attempt).toBe(3);
+  expect(h[6].activityTaskFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED);
+  expect(h[6].activityTaskFailedEventAttributes!.failure!.message).toBe('f3');
+});
+
+test('non-retryable error types and next_retry_delay are honoured', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const retryPolicy = { initialInterval: { seconds: 3600 }, nonRetryableErrorTypes: ['Fatal'] };
+  await complete((await pollWft(tq)).taskToken, [activity('a', tq, { retryPolicy })]);
+  const a1 = await pollActivity(tq);
+  await raw.wf('RespondActivityTaskFailed', { taskToken: a1.taskToken, failure: { message: 'later', applicationFailureInfo: { type: 'Retry', nextRetryDelay: { nanos: 20e6 } } } });
+  const a2 = await pollActivity(tq);
+  expect(a2.attempt).toBe(2);
+  await raw.wf('RespondActivityTaskFailed', { taskToken: a2.taskToken, failure: { message: 'fatal', applicationFailureInfo: { type: 'Fatal' } } });
+  await pollWft(tq);
+  const failed = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_FAILED)!;
+  expect(failed.activityTaskFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE);
+});
+
+test('schedule-to-start and heartbeat timeouts time activities out', async () => {
+  const tq = uniqueId('tq');
+  const idle = uniqueId('nobody-polls');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [
+    activity('s2s', idle, { scheduleToStartTimeout: { nanos: 100e6 } }),
+    activity('hb', tq, { heartbeatTimeout: { nanos: 150e6 }, retryPolicy: { maximumAttempts: 1 } }),
+  ]);
+  await pollActivity(tq);
+  await waitUntil(async () => (await history(workflowId)).filter((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT).length === 2, 10_000, 'two timeouts');
+  const timeouts = (await history(workflowId)).filter((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
+  const types = timeouts.map((e) => e.activityTaskTimedOutEventAttributes!.failure!.timeoutFailureInfo!.timeoutType).sort();
+  expect(types).toEqual([E.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START, E.TimeoutType.TIMEOUT_TYPE_HEARTBEAT].sort());
+});
+
+test('cancelling a started activity is delivered through the heartbeat response', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [activity('a', tq), activity('never-started', uniqueId('idle'))]);
+  const a = await pollActivity(tq);
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'go' });
+  const t = await pollWft(tq);
+  await complete(t.taskToken, [
+    { commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId: 5 } },
+    { commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId: 6 } },
+  ]);
+  const hb = await raw.wf('RecordActivityTaskHeartbeat', { taskToken: a.taskToken });
+  expect(hb.cancelRequested).toBe(true);
+  await raw.wf('RespondActivityTaskCanceled', { taskToken: a.taskToken, details: { payloads: [payload('bye')] } });
+  const h = names(await history(workflowId));
+  expect(h.filter((n) => n === 'ACTIVITY_TASK_CANCEL_REQUESTED')).toHaveLength(2);
+  expect(h.filter((n) => n === 'ACTIVITY_TASK_CANCELED')).toHaveLength(2);
+});
+
+test('activities complete by id', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [activity('by-id', tq)]);
+  await pollActivity(tq);
+  await raw.wf('RecordActivityTaskHeartbeatById', { workflowId, activityId: 'by-id', details: { payloads: [payload(1)] } });
+  await raw.wf('RespondActivityTaskCompletedById', { workflowId, activityId: 'by-id', result: { payloads: [payload('done')] } });
+  const completed = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)!;
+  expect(decode(completed.activityTaskCompletedEventAttributes!.result!.payloads![0])).toBe('done');
+});
+
+test('queries go to a worker as query tasks; reject conditions and failures', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const notReady = await rejection(raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' } }, 200));
+  expect([grpc.status.DEADLINE_EXCEEDED, grpc.status.FAILED_PRECONDITION]).toContain(notReady.code);
+  await complete((await pollWft(tq)).taskToken, []);
+  const answer = raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' } });
+  const qt = await pollWft(tq);
+  expect(qt.query!.queryType).toBe('q');
+  expect(Number(qt.startedEventId)).toBe(0);
+  await raw.wf('RespondQueryTaskCompleted', { taskToken: qt.taskToken, completedType: E.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, queryResult: { payloads: [payload(42)] } });
+  expect(decode((await answer).queryResult.payloads[0])).toBe(42);
+
+  const failing = raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'bad' } });
+  const qt2 = await pollWft(tq);
+  await raw.wf('RespondQueryTaskCompleted', { taskToken: qt2.taskToken, completedType: E.QueryResultType.QUERY_RESULT_TYPE_FAILED, errorMessage: 'no such query', failure: { message: 'no such query' } });
+  const err = await rejection(failing);
+  expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(err.details).toBe('no such query');
+  expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.QueryFailedFailure');
+
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+  const rejected = await raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' }, queryRejectCondition: E.QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_OPEN });
+  expect(rejected.queryRejected.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+});
+
+test('a rejected update writes no event and completes with its failure', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, []);
+  const before = (await history(workflowId)).length;
+  const update = raw.wf('UpdateWorkflowExecution', {
+    workflowExecution: { workflowId },
+    waitPolicy: { lifecycleStage: E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+    request: { meta: { updateId: 'u1', identity: 'me' }, input: { name: 'upd', args: { payloads: [payload(1)] } } },
+  });
+  const t = await pollWft(tq);
+  expect(t.messages).toHaveLength(1);
+  expect(t.messages![0].protocolInstanceId).toBe('u1');
+  const rejectionMsg = temporal.api.update.v1.Rejection.encode({ rejectedRequestMessageId: t.messages![0].id!, failure: { message: 'nope' } }).finish();
+  await complete(t.taskToken, [], { messages: [{ id: 'r1', protocolInstanceId: 'u1', body: { type_url: 'type.googleapis.com/temporal.api.update.v1.Rejection', value: rejectionMsg } }] });
+  const r = await update;
+  expect(r.stage).toBe(E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+  expect(r.outcome.failure.message).toBe('nope');
+  const h = await history(workflowId);
+  expect(names(h).some((n) => n.startsWith('WORKFLOW_EXECUTION_UPDATE'))).toBe(false);
+  expect(h.length).toBe(before + 3);
+});
+
+test('a failed run with a retry policy starts the next attempt after the backoff', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId, runId } = await startWf(tq, { retryPolicy: { initialInterval: { nanos: 50e6 }, maximumAttempts: 2 } });
+  const fail = { commandType: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, failWorkflowExecutionCommandAttributes: { failure: { message: 'again', applicationFailureInfo: { type: 'X' } } } };
+  await complete((await pollWft(tq)).taskToken, [fail]);
+  const closed = (await history(workflowId, runId)).pop()!;
+  const nextRunId = closed.workflowExecutionFailedEventAttributes!.newExecutionRunId!;
+  expect(closed.workflowExecutionFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_IN_PROGRESS);
+  const t = await pollWft(tq);
+  expect(t.workflowExecution!.runId).toBe(nextRunId);
+  const started = t.history!.events![0].workflowExecutionStartedEventAttributes!;
+  expect(started.attempt).toBe(2);
+  expect(started.initiator).toBe(E.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY);
+  expect(started.continuedFailure!.message).toBe('again');
+  expect(started.firstExecutionRunId).toBe(runId);
+  await complete(t.taskToken, [fail]);
+  const last = (await history(workflowId)).pop()!;
+  expect(last.workflowExecutionFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED);
+});
+
+test('a cron workflow starts its next run at the next cron time', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId, runId } = await startWf(tq, { cronSchedule: '@every 1s' });
+  const first = (await history(workflowId, runId))[0].workflowExecutionStartedEventAttributes!;
+  expect(first.cronSchedule).toBe('@every 1s');
+  await complete((await pollWft(tq)).taskToken, [completeWf('tick')]);
+  const closed = (await history(workflowId, runId)).pop()!;
+  const next = closed.workflowExecutionCompletedEventAttributes!.newExecutionRunId!;
+  expect(next).toBeTruthy();
+  const nextStarted = (await history(workflowId, next))[0].workflowExecutionStartedEventAttributes!;
+  expect(nextStarted.initiator).toBe(E.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE);
+  expect(decode(nextStarted.lastCompletionResult!.payloads![0])).toBe('tick');
+  expect(nextStarted.firstWorkflowTaskBackoff).toBeTruthy();
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
+test('a run timeout closes the run with WorkflowExecutionTimedOut', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq, { workflowRunTimeout: { nanos: 200e6 } });
+  await waitUntil(async () => names(await history(workflowId)).pop() === 'WORKFLOW_EXECUTION_TIMED_OUT', 10_000, 'run timeout');
+  const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  expect(d.workflowExecutionInfo.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT);
+});
+
+test('duplicate timer ids fail the task with START_TIMER_DUPLICATE_ID', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const err = await rejection(complete((await pollWft(tq)).taskToken, [timer('same', 60_000), timer('same', 60_000)]));
+  expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  const failed = (await history(workflowId)).pop()!;
+  expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID);
+});
