@@ -1,0 +1,67 @@
+// SQLite persistence across restarts: namespaces, search attributes, histories, pending timers and
+// schedules come back, and deadlines carry on from the stored state.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { temporal } from '@kairos/proto';
+import { DevServer } from '../src';
+import { startServer, uniqueId, waitUntil } from './helpers';
+import { RawClient } from './raw-client';
+
+const E = temporal.api.enums.v1;
+const ET = E.EventType;
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-db-'));
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function withServer<T>(db: string, fn: (raw: RawClient, server: DevServer) => Promise<T>): Promise<T> {
+  const server = await startServer({ dbFilename: db });
+  const raw = new RawClient(server.address);
+  try {
+    return await fn(raw, server);
+  } finally {
+    raw.close();
+    await server.shutdown();
+  }
+}
+
+test('state written before a shutdown is all there after a restart on the same file', async () => {
+  const db = path.join(dir, 'a.db');
+  const workflowId = uniqueId();
+  const tq = uniqueId('tq');
+  const before = await withServer(db, async (raw) => {
+    await raw.wf('RegisterNamespace', { namespace: 'persisted', description: 'kept' });
+    await raw.call('OperatorService', 'AddSearchAttributes', { namespace: 'default', searchAttributes: { Kept: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } });
+    await raw.wf('StartWorkflowExecution', { workflowId, workflowType: { name: 'W' }, taskQueue: { name: tq }, requestId: workflowId });
+    const poll = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq } });
+    await raw.wf('RespondWorkflowTaskCompleted', {
+      taskToken: poll.taskToken,
+      commands: [{ commandType: E.CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 't', startToFireTimeout: { nanos: 300e6 } } }],
+    });
+    await raw.wf('CreateSchedule', {
+      scheduleId: 'kept-schedule',
+      schedule: { spec: { interval: [{ interval: { seconds: 3600 } }] }, action: { startWorkflow: { workflowId: 'from-schedule', workflowType: { name: 'W' }, taskQueue: { name: tq } } } },
+    });
+    return (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history.events.length;
+  });
+
+  await withServer(db, async (raw) => {
+    expect((await raw.wf('DescribeNamespace', { namespace: 'persisted' })).namespaceInfo.description).toBe('kept');
+    expect((await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'default' })).customAttributes.Kept).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect((await raw.wf('DescribeSchedule', { scheduleId: 'kept-schedule' })).schedule.action.startWorkflow.workflowId).toBe('from-schedule');
+    // The timer, started before the restart, fires after it.
+    const events = await waitUntil(async () => {
+      const h = (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history.events;
+      return h.some((e: { eventType: number }) => e.eventType === ET.EVENT_TYPE_TIMER_FIRED) ? h : undefined;
+    }, 10_000, 'timer fired after restart');
+    expect(events.length).toBeGreaterThan(before);
+    expect(events.map((e: { eventId: number }) => Number(e.eventId))).toEqual(events.map((_: unknown, i: number) => i + 1));
+    const poll = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq } });
+    expect(poll.workflowExecution.workflowId).toBe(workflowId);
+  });
+});
