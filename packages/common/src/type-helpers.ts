@@ -38,7 +38,13 @@ export function checkExtends<_Orig, _Copy extends _Orig>(): void {
 /** `Base` with the properties of `New` replacing those of the same name. */
 export type Replace<Base, New> = Omit<Base, keyof New> & New;
 
-/** `T` with every nested value of type `ToReplace` replaced by `ReplaceWith` (functions are left alone). */
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+
+/**
+ * `T` with every nested value of type `ToReplace` replaced by `ReplaceWith` (functions are left alone). A value is
+ * replaced when it is assignable to `ToReplace` and has the same keys, so message types whose fields are all
+ * optional are not mistaken for each other.
+ */
 export type ReplaceNested<T, ToReplace, ReplaceWith> = T extends AnyFunc
   ? T
   : [keyof T] extends [never]
@@ -48,7 +54,9 @@ export type ReplaceNested<T, ToReplace, ReplaceWith> = T extends AnyFunc
       : T extends { [k: string]: ToReplace }
         ? { [P in keyof T]: ReplaceNested<T[P], ToReplace, ReplaceWith> }
         : T extends ToReplace
-          ? ReplaceWith | Exclude<T, ToReplace>
+          ? SameKeys<T, ToReplace> extends true
+            ? ReplaceWith
+            : { [P in keyof T]: ReplaceNested<T[P], ToReplace, ReplaceWith> }
           : { [P in keyof T]: ReplaceNested<T[P], ToReplace, ReplaceWith> };
 
 /** Turns a union `A | B` into the intersection `A & B` (keeping the union so the result can still be indexed). */

@@ -21,8 +21,10 @@ function requireConverter<T>(path: string, exportName: ConverterExport): T {
   try {
     module = require(path);
   } catch (error) {
-    // Only the module itself being absent is a configuration mistake; errors it throws while loading propagate.
-    if (errorCode(error) === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(path)) {
+    // Only the module itself being absent is a configuration mistake; a missing import of that module (whose
+    // message lists our path in its require stack, not in its first line) propagates like any load error.
+    const firstLine = String((error as Error).message).split('\n', 1)[0] ?? '';
+    if (errorCode(error) === 'MODULE_NOT_FOUND' && firstLine.includes(`'${path}'`)) {
       throw new ValueError(`Could not find a file at the specified ${exportName}Path: '${path}'.`, error);
     }
     throw error;
