@@ -158,6 +158,7 @@ export type WorkflowResultType<W extends Workflow> = ReturnType<W> extends Promi
 
 /** An activity function: any function returning a promise. */
 export interface ActivityFunction<P extends any[] = any[], R = any> {
+  /** Runs the activity with its arguments and resolves with its result. */
   (...args: P): Promise<R>;
 }
 
