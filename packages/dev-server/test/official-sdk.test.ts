@@ -175,6 +175,36 @@ test('terminates an open child when its parent closes (default parent close poli
   expect((await child.describe()).status.name).toBe('TERMINATED');
 });
 
+test('signals and cancels external workflows; a missing target fails the command', async () => {
+  const workflowId = uniqueId();
+  expect(await client.workflow.execute('externalToMissing', { taskQueue, workflowId })).toEqual(['signal failed', 'cancel failed']);
+  const names = eventNames((await client.workflow.getHandle(workflowId).fetchHistory()).events!);
+  expect(names).toEqual(expect.arrayContaining(['SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', 'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED']));
+
+  const target = await client.workflow.start('accumulator', { taskQueue, workflowId: uniqueId() });
+  const signaller = uniqueId();
+  await client.workflow.execute('signalOther', { taskQueue, workflowId: signaller, args: [target.workflowId] });
+  expect(await target.result()).toBe(7);
+  const signaled = (await target.fetchHistory()).events!.find((e) => e.workflowExecutionSignaledEventAttributes)!;
+  expect(signaled.workflowExecutionSignaledEventAttributes!.externalWorkflowExecution?.workflowId).toBe(signaller);
+  expect(eventNames((await client.workflow.getHandle(signaller).fetchHistory()).events!)).toContain('EXTERNAL_WORKFLOW_EXECUTION_SIGNALED');
+});
+
+test('a child whose id is taken fails to start', async () => {
+  const existing = await client.workflow.start('accumulator', { taskQueue, workflowId: uniqueId() });
+  const parentId = uniqueId();
+  expect(await client.workflow.execute('childAlreadyExists', { taskQueue, workflowId: parentId, args: [existing.workflowId] })).toBe('WorkflowExecutionAlreadyStartedError');
+  expect(eventNames((await client.workflow.getHandle(parentId).fetchHistory()).events!)).toContain('START_CHILD_WORKFLOW_EXECUTION_FAILED');
+  await existing.terminate();
+});
+
+test('the REQUEST_CANCEL parent close policy cancels the child', async () => {
+  const childId = await client.workflow.execute('cancelChildOnClose', { taskQueue, workflowId: uniqueId() });
+  const child = client.workflow.getHandle(childId);
+  await expect(child.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  expect((await child.describe()).status.name).toBe('CANCELLED');
+});
+
 test('continues as new and follows the run chain', async () => {
   const workflowId = uniqueId();
   const handle = await client.workflow.start('counterCAN', { taskQueue, workflowId, args: [0] });

@@ -9,6 +9,8 @@ import {
   defineSignal,
   defineUpdate,
   executeChild,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -141,4 +143,44 @@ export async function timerAndActivity(file: string, timerMs: number): Promise<s
   const { waitForFile } = proxyActivities<typeof activities>({ startToCloseTimeout: '30s' });
   const [content] = await Promise.all([waitForFile(file), sleep(timerMs)]);
   return `file said: ${content}`;
+}
+
+export async function externalToMissing(): Promise<string[]> {
+  const out: string[] = [];
+  const handle = getExternalWorkflowHandle(`${workflowInfo().workflowId}-missing`);
+  try {
+    await handle.signal(addSignal, 1);
+    out.push('signaled');
+  } catch {
+    out.push('signal failed');
+  }
+  try {
+    await handle.cancel();
+    out.push('cancel requested');
+  } catch {
+    out.push('cancel failed');
+  }
+  return out;
+}
+
+export async function signalOther(targetId: string): Promise<void> {
+  await getExternalWorkflowHandle(targetId).signal(addSignal, 7);
+  await getExternalWorkflowHandle(targetId).signal(doneSignal);
+}
+
+export async function childAlreadyExists(existingId: string): Promise<string> {
+  try {
+    await startChild(accumulator, { workflowId: existingId });
+    return 'started';
+  } catch (err) {
+    return (err as Error).name;
+  }
+}
+
+export async function cancelChildOnClose(): Promise<string> {
+  const handle = await startChild(waitForCancel, {
+    workflowId: `${workflowInfo().workflowId}-child`,
+    parentClosePolicy: ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+  });
+  return handle.workflowId;
 }
