@@ -94,6 +94,21 @@ describe('workflow-safe bundle of src/index.ts', () => {
     expect(probe.duration).toBe('172800');
   });
 
+  test('failures created in another realm are recognised and converted by the host', () => {
+    const context = vm.createContext({});
+    vm.runInContext(bundle.code, context);
+    const error = vm.runInContext(
+      `new bundled.ActivityFailure('failed', 'charge', 'a-1', 'TIMEOUT', 'me', bundled.ApplicationFailure.nonRetryable('declined', 'Card'))`,
+      context,
+    );
+    expect(error instanceof Error).toBe(false); // another realm's Error
+    expect(error).toBeInstanceOf(ours.ActivityFailure);
+    expect(error.cause).toBeInstanceOf(ours.ApplicationFailure);
+    const failure = ours.defaultFailureConverter.errorToFailure(error, ours.defaultPayloadConverter);
+    expect(failure.activityFailureInfo?.activityType?.name).toBe('charge');
+    expect(failure.cause?.applicationFailureInfo).toMatchObject({ type: 'Card', nonRetryable: true });
+  });
+
   test('the check reports a Node built-in import with the importing file', async () => {
     const result = await bundleForIsolate(path.join(__dirname, 'fixtures', 'imports-node-builtin.ts'));
     expect(result.nodeImports).toEqual([
