@@ -82,7 +82,8 @@ export class WorkflowContinuedAsNewError extends Error {
     super(message);
   }
 }
-SymbolBasedInstanceOfError('WorkflowContinuedAsNewError')(WorkflowContinuedAsNewError);
+// The marker (and so the error's `name`) is the one the official SDK uses for this class.
+SymbolBasedInstanceOfError('WorkflowExecutionContinuedAsNewError')(WorkflowContinuedAsNewError);
 
 /** The server does not know the Activity addressed by a task token or an id (it may already be done). */
 export class ActivityNotFoundError extends Error {}

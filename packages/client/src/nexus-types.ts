@@ -13,6 +13,7 @@ import type {
   SearchAttributeValue,
   TypedSearchAttributes,
 } from '@kairos/common';
+import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { Replace } from '@kairos/common/lib/type-helpers';
 
 /** Id reuse policy of standalone Nexus operations. */
@@ -28,6 +29,21 @@ export const NexusOperationIdReusePolicy = {
 export type NexusOperationIdReusePolicy =
   (typeof NexusOperationIdReusePolicy)[keyof typeof NexusOperationIdReusePolicy];
 
+/** Converts a {@link NexusOperationIdReusePolicy} to and from its proto enum number. */
+export const [encodeNexusOperationIdReusePolicy, decodeNexusOperationIdReusePolicy] = makeProtoEnumConverters<
+  number,
+  typeof NexusOperationIdReusePolicy,
+  'NEXUS_OPERATION_ID_REUSE_POLICY_'
+>(
+  {
+    [NexusOperationIdReusePolicy.ALLOW_DUPLICATE]: 1,
+    [NexusOperationIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY]: 2,
+    [NexusOperationIdReusePolicy.REJECT_DUPLICATE]: 3,
+    UNSPECIFIED: 0,
+  } as const,
+  'NEXUS_OPERATION_ID_REUSE_POLICY_',
+);
+
 /** Id conflict policy of standalone Nexus operations. */
 export const NexusOperationIdConflictPolicy = {
   /** Starting fails if an operation with the id runs. */
@@ -38,6 +54,20 @@ export const NexusOperationIdConflictPolicy = {
 /** Id conflict policy of standalone Nexus operations. */
 export type NexusOperationIdConflictPolicy =
   (typeof NexusOperationIdConflictPolicy)[keyof typeof NexusOperationIdConflictPolicy];
+
+/** Converts a {@link NexusOperationIdConflictPolicy} to and from its proto enum number. */
+export const [encodeNexusOperationIdConflictPolicy, decodeNexusOperationIdConflictPolicy] = makeProtoEnumConverters<
+  number,
+  typeof NexusOperationIdConflictPolicy,
+  'NEXUS_OPERATION_ID_CONFLICT_POLICY_'
+>(
+  {
+    [NexusOperationIdConflictPolicy.FAIL]: 1,
+    [NexusOperationIdConflictPolicy.USE_EXISTING]: 2,
+    UNSPECIFIED: 0,
+  } as const,
+  'NEXUS_OPERATION_ID_CONFLICT_POLICY_',
+);
 
 /** Status of a standalone Nexus operation. */
 export const NexusOperationExecutionStatus = {
@@ -58,6 +88,24 @@ export const NexusOperationExecutionStatus = {
 export type NexusOperationExecutionStatus =
   (typeof NexusOperationExecutionStatus)[keyof typeof NexusOperationExecutionStatus];
 
+/** Converts a {@link NexusOperationExecutionStatus} to and from its proto enum number. */
+export const [encodeNexusOperationExecutionStatus, decodeNexusOperationExecutionStatus] = makeProtoEnumConverters<
+  number,
+  typeof NexusOperationExecutionStatus,
+  'NEXUS_OPERATION_EXECUTION_STATUS_'
+>(
+  {
+    [NexusOperationExecutionStatus.RUNNING]: 1,
+    [NexusOperationExecutionStatus.COMPLETED]: 2,
+    [NexusOperationExecutionStatus.FAILED]: 3,
+    [NexusOperationExecutionStatus.CANCELED]: 4,
+    [NexusOperationExecutionStatus.TERMINATED]: 5,
+    [NexusOperationExecutionStatus.TIMED_OUT]: 6,
+    UNSPECIFIED: 0,
+  } as const,
+  'NEXUS_OPERATION_EXECUTION_STATUS_',
+);
+
 /** State of a pending Nexus operation. */
 export const PendingNexusOperationState = {
   /** Waiting to be started. */
@@ -71,6 +119,22 @@ export const PendingNexusOperationState = {
 } as const;
 /** State of a pending Nexus operation. */
 export type PendingNexusOperationState = (typeof PendingNexusOperationState)[keyof typeof PendingNexusOperationState];
+
+/** Converts a {@link PendingNexusOperationState} to and from its proto enum number. */
+export const [encodePendingNexusOperationState, decodePendingNexusOperationState] = makeProtoEnumConverters<
+  number,
+  typeof PendingNexusOperationState,
+  'PENDING_NEXUS_OPERATION_STATE_'
+>(
+  {
+    [PendingNexusOperationState.SCHEDULED]: 1,
+    [PendingNexusOperationState.BACKING_OFF]: 2,
+    [PendingNexusOperationState.STARTED]: 3,
+    [PendingNexusOperationState.BLOCKED]: 4,
+    UNSPECIFIED: 0,
+  } as const,
+  'PENDING_NEXUS_OPERATION_STATE_',
+);
 
 /** State of the cancellation of a Nexus operation. */
 export const NexusOperationCancellationState = {
@@ -90,6 +154,24 @@ export const NexusOperationCancellationState = {
 /** State of the cancellation of a Nexus operation. */
 export type NexusOperationCancellationState =
   (typeof NexusOperationCancellationState)[keyof typeof NexusOperationCancellationState];
+
+/** Converts a {@link NexusOperationCancellationState} to and from its proto enum number. */
+export const [encodeNexusOperationCancellationState, decodeNexusOperationCancellationState] = makeProtoEnumConverters<
+  number,
+  typeof NexusOperationCancellationState,
+  'NEXUS_OPERATION_CANCELLATION_STATE_'
+>(
+  {
+    [NexusOperationCancellationState.SCHEDULED]: 1,
+    [NexusOperationCancellationState.BACKING_OFF]: 2,
+    [NexusOperationCancellationState.SUCCEEDED]: 3,
+    [NexusOperationCancellationState.FAILED]: 4,
+    [NexusOperationCancellationState.TIMED_OUT]: 5,
+    [NexusOperationCancellationState.BLOCKED]: 6,
+    UNSPECIFIED: 0,
+  } as const,
+  'NEXUS_OPERATION_CANCELLATION_STATE_',
+);
 
 /** Raw description of a Nexus operation as sent by the server. */
 export type RawNexusOperationExecutionInfo = Record<string, unknown>;

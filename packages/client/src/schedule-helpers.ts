@@ -86,9 +86,9 @@ function numericField(
   };
 }
 
-const SECOND = numericField('second', 0, 59, [{ start: 0, end: 0, step: 1 }]);
-const MINUTE = numericField('minute', 0, 59, [{ start: 0, end: 0, step: 1 }]);
-const HOUR = numericField('hour', 0, 23, [{ start: 0, end: 0, step: 1 }]);
+const SECOND = numericField('second', 0, 59, [{ start: 0, end: 0, step: 0 }]);
+const MINUTE = numericField('minute', 0, 59, [{ start: 0, end: 0, step: 0 }]);
+const HOUR = numericField('hour', 0, 23, [{ start: 0, end: 0, step: 0 }]);
 const DAY_OF_MONTH = numericField('dayOfMonth', 1, 31, []);
 const MONTH: CalendarField<Month> = {
   name: 'month',

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
+import { filterNullAndUndefined, makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { RequireAtLeastOne } from '@kairos/common/lib/type-helpers';
 import { SymbolBasedInstanceOfError } from '@kairos/common/lib/type-helpers';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
@@ -99,6 +99,22 @@ export const ReachabilityType = {
 /** A kind of reachability of a build id. */
 export type ReachabilityType = (typeof ReachabilityType)[keyof typeof ReachabilityType];
 
+/** Converts a {@link ReachabilityType} to and from the number of the proto enum `temporal.api.enums.v1.TaskReachability`. */
+export const [encodeTaskReachability, decodeTaskReachability] = makeProtoEnumConverters<
+  number,
+  typeof ReachabilityType,
+  'TASK_REACHABILITY_'
+>(
+  {
+    [ReachabilityType.NEW_WORKFLOWS]: 1,
+    [ReachabilityType.EXISTING_WORKFLOWS]: 2,
+    [ReachabilityType.OPEN_WORKFLOWS]: 3,
+    [ReachabilityType.CLOSED_WORKFLOWS]: 4,
+    UNSPECIFIED: 0,
+  } as const,
+  'TASK_REACHABILITY_',
+);
+
 /** Parameters of a reachability query. */
 export interface BaseReachabilityOptions {
   /** Build ids to check. */
@@ -127,3 +143,41 @@ export interface BuildIdReachability {
 /** The server does not know the build id. */
 export class BuildIdNotFoundError extends Error {}
 SymbolBasedInstanceOfError('BuildIdNotFoundError')(BuildIdNotFoundError);
+
+/**
+ * The shape of the `GetWorkerTaskReachability` response (its proto message is not part of
+ * `@kairos/proto` yet).
+ */
+export interface GetWorkerTaskReachabilityResponse {
+  /** Reachability per build id. */
+  buildIdReachability: Array<{
+    /** The build id; empty for unversioned workers. */
+    buildId?: string | null;
+    /** Reachability per task queue. */
+    taskQueueReachability?: Array<{
+      /** Task queue name. */
+      taskQueue?: string | null;
+      /** Proto `TaskReachability` values. */
+      reachability?: number[] | null;
+    }> | null;
+  }>;
+}
+
+/**
+ * Converts a `GetWorkerTaskReachability` response: an empty build id becomes {@link UnversionedBuildId},
+ * and reachability values the client does not know become `'NOT_FETCHED'`.
+ */
+export function reachabilityResponseFromProto(resp: GetWorkerTaskReachabilityResponse): ReachabilityResponse {
+  const buildIdReachability = {} as Record<string | UnversionedBuildIdType, BuildIdReachability>;
+  for (const entry of resp.buildIdReachability) {
+    const taskQueueReachability: Record<string, ReachabilityTypeResponse[]> = {};
+    for (const tq of entry.taskQueueReachability ?? []) {
+      if (tq.taskQueue === null || tq.taskQueue === undefined) continue;
+      taskQueueReachability[tq.taskQueue] = (tq.reachability ?? []).map(
+        (value) => (decodeTaskReachability(value) as ReachabilityType | undefined) ?? 'NOT_FETCHED',
+      );
+    }
+    buildIdReachability[entry.buildId ? entry.buildId : UnversionedBuildId] = { taskQueueReachability };
+  }
+  return { buildIdReachability };
+}

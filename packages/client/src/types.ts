@@ -242,6 +242,24 @@ export const ActivityIdReusePolicy = {
 /** Id reuse policy of standalone Activities. */
 export type ActivityIdReusePolicy = (typeof ActivityIdReusePolicy)[keyof typeof ActivityIdReusePolicy];
 
+/**
+ * Converts an {@link ActivityIdReusePolicy} to and from the number of the proto enum
+ * `temporal.api.enums.v1.ActivityIdReusePolicy`.
+ */
+export const [encodeActivityIdReusePolicy, decodeActivityIdReusePolicy] = makeProtoEnumConverters<
+  number,
+  typeof ActivityIdReusePolicy,
+  'ACTIVITY_ID_REUSE_POLICY_'
+>(
+  {
+    [ActivityIdReusePolicy.ALLOW_DUPLICATE]: 1,
+    [ActivityIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY]: 2,
+    [ActivityIdReusePolicy.REJECT_DUPLICATE]: 3,
+    UNSPECIFIED: 0,
+  } as const,
+  'ACTIVITY_ID_REUSE_POLICY_',
+);
+
 /** Id conflict policy of standalone Activities: what happens when the id belongs to a running Activity. */
 export const ActivityIdConflictPolicy = {
   /** Starting fails. */
@@ -251,6 +269,19 @@ export const ActivityIdConflictPolicy = {
 } as const;
 /** Id conflict policy of standalone Activities. */
 export type ActivityIdConflictPolicy = (typeof ActivityIdConflictPolicy)[keyof typeof ActivityIdConflictPolicy];
+
+/**
+ * Converts an {@link ActivityIdConflictPolicy} to and from the number of the proto enum
+ * `temporal.api.enums.v1.ActivityIdConflictPolicy`.
+ */
+export const [encodeActivityIdConflictPolicy, decodeActivityIdConflictPolicy] = makeProtoEnumConverters<
+  number,
+  typeof ActivityIdConflictPolicy,
+  'ACTIVITY_ID_CONFLICT_POLICY_'
+>(
+  { [ActivityIdConflictPolicy.FAIL]: 1, [ActivityIdConflictPolicy.USE_EXISTING]: 2, UNSPECIFIED: 0 } as const,
+  'ACTIVITY_ID_CONFLICT_POLICY_',
+);
 
 /** Status of a standalone Activity execution. */
 export const ActivityExecutionStatus = {
@@ -271,6 +302,28 @@ export const ActivityExecutionStatus = {
 } as const;
 /** Status of a standalone Activity execution. */
 export type ActivityExecutionStatus = (typeof ActivityExecutionStatus)[keyof typeof ActivityExecutionStatus];
+
+/**
+ * Converts an {@link ActivityExecutionStatus} to and from the number of the proto enum
+ * `temporal.api.enums.v1.ActivityExecutionStatus`.
+ */
+export const [encodeActivityExecutionStatus, decodeActivityExecutionStatus] = makeProtoEnumConverters<
+  number,
+  typeof ActivityExecutionStatus,
+  'ACTIVITY_EXECUTION_STATUS_'
+>(
+  {
+    [ActivityExecutionStatus.RUNNING]: 1,
+    [ActivityExecutionStatus.COMPLETED]: 2,
+    [ActivityExecutionStatus.FAILED]: 3,
+    [ActivityExecutionStatus.CANCELED]: 4,
+    [ActivityExecutionStatus.TERMINATED]: 5,
+    [ActivityExecutionStatus.TIMED_OUT]: 6,
+    [ActivityExecutionStatus.PAUSED]: 7,
+    UNSPECIFIED: 0,
+  } as const,
+  'ACTIVITY_EXECUTION_STATUS_',
+);
 
 /** State of a pending Activity. */
 export const PendingActivityState = {
