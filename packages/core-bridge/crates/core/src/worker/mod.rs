@@ -2,6 +2,7 @@
 //! shutdown.
 pub mod config;
 pub(crate) mod activities;
+pub(crate) mod local_activities;
 pub(crate) mod nexus;
 pub(crate) mod workflows;
 
@@ -26,6 +27,7 @@ pub struct Worker {
     activities: Option<Arc<activities::ActivityTasks>>,
     nexus: Option<Arc<nexus::NexusTasks>>,
     shutdown_tx: watch::Sender<bool>,
+    shutdown_rx: watch::Receiver<bool>,
     shutdown_rpc: parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -42,7 +44,7 @@ impl Worker {
             .then(|| activities::ActivityTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
         let nexus = cfg.enable_nexus.then(|| nexus::NexusTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
         conn.metrics().add_counter("worker_start", &[("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone())], 1);
-        Ok(Worker { cfg, conn: Some(conn), workflows, activities, nexus, shutdown_tx, shutdown_rpc: parking_lot::Mutex::new(None) })
+        Ok(Worker { cfg, conn: Some(conn), workflows, activities, nexus, shutdown_tx, shutdown_rx, shutdown_rpc: parking_lot::Mutex::new(None) })
     }
 
     /// A workflow-only worker fed histories through the returned pusher.
@@ -54,9 +56,9 @@ impl Worker {
         let cfg = Arc::new(cfg.validate()?);
         let (feed, pusher) = ReplayFeed::new();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let workflows = workflows::WorkflowTasks::new(cfg.clone(), workflows::Backend::Replay(feed), shutdown_rx);
+        let workflows = workflows::WorkflowTasks::new(cfg.clone(), workflows::Backend::Replay(feed), shutdown_rx.clone());
         Ok((
-            Worker { cfg, conn: None, workflows: Some(workflows), activities: None, nexus: None, shutdown_tx, shutdown_rpc: parking_lot::Mutex::new(None) },
+            Worker { cfg, conn: None, workflows: Some(workflows), activities: None, nexus: None, shutdown_tx, shutdown_rx, shutdown_rpc: parking_lot::Mutex::new(None) },
             pusher,
         ))
     }
@@ -85,11 +87,49 @@ impl Worker {
         self.wf()?.complete(c).await
     }
 
+    /// Next activity task: local activity work first, then remote activities.
     pub async fn poll_activity_task(&self) -> Result<ActivityTask, CoreError> {
-        self.act()?.poll().await
+        let la = self.workflows.as_ref().and_then(|w| w.local_activities().cloned());
+        let Some(la) = la else { return self.act()?.poll().await };
+        let mut remote_done = self.activities.is_none();
+        let mut shutdown = self.shutdown_rx.clone();
+        loop {
+            if remote_done && *shutdown.borrow() && la.running_count() == 0 {
+                return Err(CoreError::ShutDown);
+            }
+            match (&self.activities, remote_done) {
+                (Some(acts), false) => {
+                    tokio::select! {
+                        biased;
+                        Some(t) = la.next() => return Ok(t),
+                        r = acts.poll() => match r {
+                            Err(CoreError::ShutDown) => remote_done = true,
+                            other => return other,
+                        },
+                    }
+                }
+                _ => {
+                    tokio::select! {
+                        biased;
+                        Some(t) = la.next() => return Ok(t),
+                        _ = shutdown.changed() => {}
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(100)), if *shutdown.borrow() => {}
+                    }
+                }
+            }
+        }
     }
 
     pub async fn complete_activity_task(&self, c: ActivityTaskCompletion) -> Result<(), CoreError> {
+        if local_activities::LocalActivities::is_local_token(&c.task_token) {
+            let Some(la) = self.workflows.as_ref().and_then(|w| w.local_activities()) else {
+                return Err(CoreError::UnknownTaskToken(activities::hex(&c.task_token)));
+            };
+            let Some(status) = c.result.and_then(|r| r.status) else {
+                return Err(CoreError::InvalidInput("activity completion has no result".into()));
+            };
+            return la.complete(&c.task_token, status);
+        }
         self.act()?.complete(c).await
     }
 

@@ -25,6 +25,7 @@ use crate::protos::temporal::api::workflowservice::v1::{
     RespondWorkflowTaskFailedRequest, respond_workflow_task_completed_request::Capabilities,
 };
 use crate::replay::ReplayFeed;
+use super::local_activities::{LaContext, LaResolution, LocalActivities};
 use crate::workflow::run::{RunConfig, RunMachines};
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
@@ -61,6 +62,7 @@ struct ActiveTask {
     is_legacy_query_task: bool,
     query_results: HashMap<String, WorkflowQueryResult>,
     received: Instant,
+    heartbeat_armed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +104,8 @@ enum Action {
     RespondFailed { run_id: String, req: Option<Box<RespondWorkflowTaskFailedRequest>> },
     RespondLegacyQuery { run_id: String, req: Box<RespondQueryTaskCompletedRequest> },
     Process(Task),
+    /// Complete the task anyway (forcing a new one) if local activities are still running then.
+    ArmHeartbeat { run_id: String, token: Vec<u8>, at: Instant },
 }
 
 pub(crate) struct WorkflowTasks {
@@ -117,6 +121,7 @@ pub(crate) struct WorkflowTasks {
     pollers_done: AtomicBool,
     shutdown: watch::Receiver<bool>,
     replay: bool,
+    local_activities: Option<Arc<LocalActivities>>,
 }
 
 fn failure(message: impl Into<String>) -> Failure {
@@ -130,6 +135,8 @@ fn failure(message: impl Into<String>) -> Failure {
 impl WorkflowTasks {
     pub(crate) fn new(cfg: Arc<WorkerConfig>, backend: Backend, shutdown: watch::Receiver<bool>) -> Arc<Self> {
         let replay = matches!(backend, Backend::Replay(_));
+        let (la_tx, mut la_rx) = mpsc::unbounded_channel::<LaResolution>();
+        let local_activities = (!replay).then(|| LocalActivities::new(cfg.max_concurrent_local_activities, la_tx));
         let sticky_queue = (cfg.max_cached_workflows > 0 && !replay)
             .then(|| format!("{}-{}", cfg.identity, uuid::Uuid::new_v4().simple()));
         let (tx, rx) = mpsc::channel(16);
@@ -146,7 +153,28 @@ impl WorkflowTasks {
             pollers_done: AtomicBool::new(false),
             shutdown,
             replay,
+            local_activities,
         })
+        .tap_resolutions(&mut la_rx)
+    }
+
+    /// The local activity manager (absent on replay workers).
+    pub(crate) fn local_activities(&self) -> Option<&Arc<LocalActivities>> {
+        self.local_activities.as_ref()
+    }
+
+    /// Delivers a local activity outcome to its run.
+    fn resolve_local_activity(self: &Arc<Self>, r: LaResolution) -> Vec<Action> {
+        let mut st = self.state.lock();
+        let Some(run) = st.runs.get_mut(&r.run_id) else {
+            tracing::debug!(run_id = r.run_id, "dropping a local activity result for a run no longer cached");
+            return vec![];
+        };
+        if let Err(e) = run.machines.resolve_local_activity(&r.resolution) {
+            tracing::warn!(run_id = r.run_id, error = %e, "could not apply a local activity result");
+            return vec![];
+        }
+        self.advance(&mut st, &r.run_id)
     }
 
     pub(crate) fn sticky_queue(&self) -> Option<&str> {
@@ -390,7 +418,9 @@ impl WorkflowTasks {
             is_legacy_query_task: is_legacy,
             query_results: HashMap::new(),
             received: Instant::now(),
+            heartbeat_armed: false,
         });
+        run.machines.feed_messages(resp.messages);
         let mut queries: Vec<(String, WorkflowQuery)> = resp.queries.into_iter().collect();
         queries.sort_by(|a, b| a.0.cmp(&b.0));
         run.queries_pending = queries;
@@ -461,16 +491,30 @@ impl WorkflowTasks {
                 if task.is_legacy_query_task {
                     return vec![];
                 }
+                if run.machines.has_unresolved_local_activities() {
+                    if task.heartbeat_armed {
+                        return vec![];
+                    }
+                    task.heartbeat_armed = true;
+                    let at = task.received + run.machines.workflow_task_timeout().mul_f64(0.8);
+                    return vec![Action::ArmHeartbeat { run_id: run_id.to_string(), token: task.token.clone(), at }];
+                }
                 let token = task.token.clone();
                 let query_results = std::mem::take(&mut task.query_results);
-                let req = self.completion_request(run, token, query_results);
+                let req = self.completion_request(run, token, query_results, false);
                 vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }]
             }
             Err(e) => self.fail_task(st, run_id, e),
         }
     }
 
-    fn completion_request(&self, run: &mut ManagedRun, token: Vec<u8>, query_results: HashMap<String, WorkflowQueryResult>) -> RespondWorkflowTaskCompletedRequest {
+    fn completion_request(
+        &self,
+        run: &mut ManagedRun,
+        token: Vec<u8>,
+        query_results: HashMap<String, WorkflowQueryResult>,
+        force_create_new_workflow_task: bool,
+    ) -> RespondWorkflowTaskCompletedRequest {
         let commands = run.machines.take_commands_to_send();
         let messages = run.machines.take_messages_to_send();
         let sdk_metadata = run.machines.sdk_metadata(&self.cfg.sdk_name, &self.cfg.sdk_version);
@@ -484,7 +528,7 @@ impl WorkflowTasks {
             identity: self.cfg.identity.clone(),
             return_new_workflow_task: sticky_attributes.is_some(),
             sticky_attributes,
-            force_create_new_workflow_task: false,
+            force_create_new_workflow_task,
             binary_checksum: self.cfg.build_id.clone(),
             query_results,
             namespace: self.cfg.namespace.clone(),
@@ -589,6 +633,7 @@ impl WorkflowTasks {
                         if !stray.is_empty() {
                             tracing::warn!(run_id, "ignoring query answers in a non-query activation");
                         }
+                        self.dispatch_local_activities(st, &run_id);
                         Ok(self.advance(st, &run_id))
                     }
                     Err(WorkflowError::MalformedCompletion(m)) => {
@@ -645,9 +690,52 @@ impl WorkflowTasks {
         }
     }
 
-    async fn perform(self: &Arc<Self>, actions: Vec<Action>) {
+    fn dispatch_local_activities(&self, st: &mut State, run_id: &str) {
+        let (Some(la), Some(run)) = (&self.local_activities, st.runs.get_mut(run_id)) else { return };
+        let ctx = LaContext {
+            namespace: self.cfg.namespace.clone(),
+            workflow_id: run.machines.workflow_id.clone(),
+            workflow_type: run.machines.workflow_type.clone(),
+            run_id: run_id.to_string(),
+            task_queue: self.cfg.task_queue.clone(),
+        };
+        for req in run.machines.take_local_activity_requests() {
+            la.start(ctx.clone(), req);
+        }
+        for (seq, wait) in run.machines.take_local_activity_cancels() {
+            la.cancel(run_id, seq, wait);
+        }
+    }
+
+    /// The heartbeat deadline of a task passed: if local activities still hold it, complete it
+    /// with the commands so far and ask the server for a new task.
+    fn wft_heartbeat(&self, run_id: &str, token: &[u8]) -> Vec<Action> {
+        let mut st = self.state.lock();
+        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        let holds = run.task.as_ref().is_some_and(|t| t.token == token) && run.outstanding.is_none();
+        if !holds || !run.machines.has_unresolved_local_activities() {
+            return vec![];
+        }
+        let query_results = run.task.as_mut().map(|t| std::mem::take(&mut t.query_results)).unwrap_or_default();
+        let req = self.completion_request(run, token.to_vec(), query_results, true);
+        vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }]
+    }
+
+    fn perform<'a>(self: &'a Arc<Self>, actions: Vec<Action>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(self.perform_all(actions))
+    }
+
+    async fn perform_all(self: &Arc<Self>, actions: Vec<Action>) {
         for a in actions {
             match a {
+                Action::ArmHeartbeat { run_id, token, at } => {
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                        let actions = me.wft_heartbeat(&run_id, &token);
+                        me.perform(actions).await;
+                    });
+                }
                 Action::Process(t) => self.handle_task(t).await,
                 Action::RespondCompleted { run_id, req } => {
                     let result = self.respond_completed(*req).await;
@@ -655,7 +743,7 @@ impl WorkflowTasks {
                         let mut st = self.state.lock();
                         self.after_completed(&mut st, &run_id, result)
                     };
-                    Box::pin(self.perform(next)).await;
+                    self.perform(next).await;
                 }
                 Action::RespondFailed { run_id, req } => {
                     if let (Some(req), Backend::Server(conn)) = (req, &self.backend) {
@@ -675,7 +763,7 @@ impl WorkflowTasks {
                         let mut st = self.state.lock();
                         self.task_done(&mut st, &run_id)
                     };
-                    Box::pin(self.perform(next)).await;
+                    self.perform(next).await;
                 }
                 Action::RespondLegacyQuery { run_id, req } => {
                     if let Backend::Server(conn) = &self.backend {
@@ -695,7 +783,7 @@ impl WorkflowTasks {
                         let mut st = self.state.lock();
                         self.task_done(&mut st, &run_id)
                     };
-                    Box::pin(self.perform(next)).await;
+                    self.perform(next).await;
                 }
             }
         }
@@ -735,6 +823,7 @@ impl WorkflowTasks {
 
     fn after_completed(&self, st: &mut State, run_id: &str, result: Result<RespondWorkflowTaskCompletedResponse, CoreError>) -> Vec<Action> {
         let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        let forced = run.machines.has_unresolved_local_activities();
         let permit = run.task.take().and_then(|t| {
             tracing::debug!(run_id, elapsed_ms = t.received.elapsed().as_millis() as u64, "workflow task completed");
             t._permit
@@ -743,7 +832,7 @@ impl WorkflowTasks {
             Ok(resp) => {
                 if run.machines.is_finished() {
                     run.eviction.get_or_insert((EvictionReason::WorkflowExecutionEnding, "workflow execution is ending".into()));
-                } else if self.cfg.max_cached_workflows == 0 || self.replay {
+                } else if (self.cfg.max_cached_workflows == 0 && !forced) || self.replay {
                     run.eviction.get_or_insert((EvictionReason::CacheFull, "workflow cache is disabled".into()));
                 }
                 if let Some(next) = resp.workflow_task.filter(|t| !t.task_token.is_empty())
@@ -794,6 +883,29 @@ impl WorkflowTasks {
     /// Number of cached runs.
     pub(crate) fn cached_runs(&self) -> usize {
         self.state.lock().runs.len()
+    }
+}
+
+trait TapResolutions {
+    fn tap_resolutions(self, rx: &mut mpsc::UnboundedReceiver<LaResolution>) -> Self;
+}
+
+impl TapResolutions for Arc<WorkflowTasks> {
+    /// Spawns the task that feeds local activity outcomes back into their runs.
+    fn tap_resolutions(self, rx: &mut mpsc::UnboundedReceiver<LaResolution>) -> Self {
+        let (_, empty) = mpsc::unbounded_channel();
+        let mut rx = std::mem::replace(rx, empty);
+        let weak = Arc::downgrade(&self);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                while let Some(r) = rx.recv().await {
+                    let Some(me) = weak.upgrade() else { return };
+                    let actions = me.resolve_local_activity(r);
+                    me.perform(actions).await;
+                }
+            });
+        }
+        self
     }
 }
 

@@ -6,6 +6,11 @@ use super::history::{
     CHANGE_VERSION_SEARCH_ATTRIBUTE, event_type, initiating_event_id, is_command_event, is_final_event,
     next_task_end, patch_marker,
 };
+use super::machines::local_activity::{
+    LocalActivityMachine, LocalActivityRequest, LocalActivityResolution, RecordedLocalActivity, local_activity_marker,
+};
+use super::machines::nexus_operation::NexusOperationMachine;
+use super::machines::update::UpdateMachine;
 use super::machines::{
     EventContext, Machine, MachineError, MachineOutput, activity::ActivityMachine,
     cancel_external::CancelExternalMachine, child_workflow::ChildWorkflowMachine, command_name, header,
@@ -44,6 +49,8 @@ enum CommandKey {
     ChildWorkflow(u32),
     SignalExternal(u32),
     CancelExternal(u32),
+    LocalActivity(u32),
+    NexusOperation(u32),
 }
 
 #[derive(Debug)]
@@ -102,6 +109,11 @@ pub struct RunMachines {
     started: Option<history::WorkflowExecutionStartedEventAttributes>,
     terminal_command_issued: bool,
     ended_in_history: bool,
+    by_update: HashMap<String, usize>,
+    la_stash: HashMap<u32, RecordedLocalActivity>,
+    la_requests: Vec<LocalActivityRequest>,
+    la_cancels: Vec<u32>,
+    inbound_messages: Vec<protocol::Message>,
 }
 
 impl RunMachines {
@@ -134,7 +146,93 @@ impl RunMachines {
             started: None,
             terminal_command_issued: false,
             ended_in_history: false,
+            by_update: HashMap::new(),
+            la_stash: HashMap::new(),
+            la_requests: vec![],
+            la_cancels: vec![],
+            inbound_messages: vec![],
         }
+    }
+
+    /// Protocol messages (update requests) that came with the current workflow task.
+    pub fn feed_messages(&mut self, messages: Vec<protocol::Message>) {
+        self.inbound_messages.extend(messages);
+    }
+
+    /// Workflow task timeout from the start event (default 10 s).
+    pub fn workflow_task_timeout(&self) -> std::time::Duration {
+        self.started
+            .as_ref()
+            .and_then(|s| s.workflow_task_timeout)
+            .and_then(|d| std::time::Duration::try_from(d).ok())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(std::time::Duration::from_secs(10))
+    }
+
+    /// Local activities that still need an outcome.
+    pub fn has_unresolved_local_activities(&self) -> bool {
+        self.machines.iter().any(|m| matches!(m, Machine::LocalActivity(la) if la.is_unresolved()))
+    }
+
+    /// Local activities to start, taken once.
+    pub(crate) fn take_local_activity_requests(&mut self) -> Vec<LocalActivityRequest> {
+        std::mem::take(&mut self.la_requests)
+    }
+
+    /// Local activities to cancel, taken once, as (seq, whether the workflow waits for the
+    /// activity's own cancelled result).
+    pub fn take_local_activity_cancels(&mut self) -> Vec<(u32, bool)> {
+        std::mem::take(&mut self.la_cancels)
+            .into_iter()
+            .map(|seq| {
+                let wait = self
+                    .by_command
+                    .get(&CommandKey::LocalActivity(seq))
+                    .is_some_and(|k| matches!(&self.machines[*k], Machine::LocalActivity(m) if m.is_unresolved()));
+                (seq, wait)
+            })
+            .collect()
+    }
+
+    /// Delivers the outcome of a local activity run by the manager.
+    pub fn resolve_local_activity(&mut self, r: &LocalActivityResolution) -> Result<(), WorkflowError> {
+        let Some(&key) = self.by_command.get(&CommandKey::LocalActivity(r.seq)) else {
+            return Err(WorkflowError::Fatal(format!("no local activity with seq {}", r.seq)));
+        };
+        let out = match &mut self.machines[key] {
+            Machine::LocalActivity(m) => m.resolve(r).map_err(|e| WorkflowError::Fatal(e.to_string()))?,
+            _ => vec![],
+        };
+        self.apply_outputs(key, out);
+        Ok(())
+    }
+
+    fn start_update(&mut self, protocol_instance_id: String, message_id: String, sequencing_event_id: i64, request: update::Request) {
+        if self.by_update.contains_key(&protocol_instance_id) {
+            return;
+        }
+        let (m, out) = UpdateMachine::new(protocol_instance_id.clone(), message_id, sequencing_event_id, request, self.replaying);
+        let key = self.add_machine(Machine::Update(Box::new(m)), out, None);
+        self.by_update.insert(protocol_instance_id, key);
+    }
+
+    fn apply_inbound_messages(&mut self) -> Result<(), WorkflowError> {
+        use prost::Message as _;
+        for m in std::mem::take(&mut self.inbound_messages) {
+            let Some(body) = &m.body else { continue };
+            if !body.type_url.ends_with("temporal.api.update.v1.Request") {
+                tracing::warn!(type_url = %body.type_url, "ignoring a protocol message of an unknown type");
+                continue;
+            }
+            let req = update::Request::decode(body.value.as_slice())
+                .map_err(|e| WorkflowError::Fatal(format!("undecodable update request {}: {e}", m.id)))?;
+            let seq_id = match m.sequencing_id {
+                Some(protocol::message::SequencingId::EventId(id)) => id,
+                _ => self.last_applied_event_id,
+            };
+            self.start_update(m.protocol_instance_id.clone(), m.id.clone(), seq_id, req);
+        }
+        Ok(())
     }
 
     /// Adds history from a workflow task whose WFT-started event is `task_started_event_id`.
@@ -213,11 +311,6 @@ impl RunMachines {
         }
     }
 
-    /// Adds a job produced outside history (local activity resolutions).
-    pub(crate) fn push_job(&mut self, job: Job) {
-        self.jobs.push(job);
-    }
-
     fn take_activation(&mut self) -> WorkflowActivation {
         let mut jobs = std::mem::take(&mut self.jobs);
         jobs.sort_by_key(job_rank);
@@ -274,25 +367,66 @@ impl RunMachines {
         let task: Vec<HistoryEvent> = self.pending.drain(..=end).collect();
         let task_end_id = task.last().map(|e| e.event_id).unwrap_or(0);
         self.replaying = self.config.replay_mode || task_end_id < self.task_started_event_id;
-        self.look_ahead();
+        self.look_ahead()?;
         for e in task {
             self.apply_event(e)?;
+        }
+        if !self.replaying {
+            self.apply_inbound_messages()?;
+            let waiting: Vec<usize> = (0..self.machines.len())
+                .filter(|k| matches!(&self.machines[*k], Machine::LocalActivity(m) if m.is_waiting_for_marker()))
+                .collect();
+            for key in waiting {
+                if let Machine::LocalActivity(m) = &mut self.machines[key] {
+                    let out = m.live_task_started().map_err(|e| WorkflowError::Fatal(e.to_string()))?;
+                    self.apply_outputs(key, out);
+                }
+            }
         }
         Ok(())
     }
 
     /// Reads the next task's events for what this activation must know in advance: patches
     /// history says were taken, and the SDK flags recorded for this activation's completion.
-    fn look_ahead(&mut self) {
+    fn look_ahead(&mut self) -> Result<(), WorkflowError> {
         let upto = next_task_end(self.pending.make_contiguous()).unwrap_or(self.pending.len().saturating_sub(1));
         let mut patches = vec![];
         let mut completed = vec![];
+        let mut markers = vec![];
+        let mut updates = vec![];
         for e in self.pending.iter().take(upto + 1) {
             if event_type(e) == EventType::WorkflowTaskCompleted {
                 completed.push(e.clone());
             }
             if let Some((id, _)) = patch_marker(e) {
                 patches.push(id);
+            }
+            if let Some(rec) = local_activity_marker(e) {
+                markers.push(rec);
+            }
+            if let Some(EventAttrs::WorkflowExecutionUpdateAcceptedEventAttributes(a)) = &e.attributes {
+                updates.push(a.clone());
+            }
+        }
+        for a in updates {
+            let req = a.accepted_request.clone().unwrap_or_default();
+            self.start_update(a.protocol_instance_id, a.accepted_request_message_id, a.accepted_request_sequencing_event_id, req);
+        }
+        for rec in markers {
+            let seq = rec.data.seq;
+            let waiting = self.by_command.get(&CommandKey::LocalActivity(seq)).copied().filter(
+                |k| matches!(&self.machines[*k], Machine::LocalActivity(m) if m.is_waiting_for_marker()),
+            );
+            match waiting {
+                Some(key) => {
+                    if let Machine::LocalActivity(m) = &mut self.machines[key] {
+                        let out = m.pre_resolve(rec).map_err(|e| WorkflowError::Fatal(e.to_string()))?;
+                        self.apply_outputs(key, out);
+                    }
+                }
+                None => {
+                    self.la_stash.insert(seq, rec);
+                }
             }
         }
         for e in &completed {
@@ -303,6 +437,7 @@ impl RunMachines {
                 self.jobs.push(Job::NotifyHasPatch(activation::NotifyHasPatch { patch_id: id }));
             }
         }
+        Ok(())
     }
 
     fn apply_event(&mut self, e: HistoryEvent) -> Result<(), WorkflowError> {
@@ -357,8 +492,11 @@ impl RunMachines {
             }
             Some(EventAttrs::WorkflowExecutionTerminatedEventAttributes(_))
             | Some(EventAttrs::WorkflowExecutionTimedOutEventAttributes(_)) => return Ok(()),
-            Some(EventAttrs::WorkflowExecutionUpdateAdmittedEventAttributes(_)) => {
-                return Err(WorkflowError::NotImplemented("workflow updates (UpdateAdmitted event)".into()));
+            Some(EventAttrs::WorkflowExecutionUpdateAdmittedEventAttributes(a)) => {
+                let req = a.request.clone().unwrap_or_default();
+                let id = req.meta.as_ref().map(|m| m.update_id.clone()).unwrap_or_default();
+                self.start_update(id.clone(), format!("{id}/request"), e.event_id, req);
+                return Ok(());
             }
             Some(
                 EventAttrs::WorkflowPropertiesModifiedExternallyEventAttributes(_)
@@ -486,7 +624,7 @@ impl RunMachines {
                 }
                 continue;
             }
-            let produced = command_name(&front.command);
+            let produced = format!("{} ({} machine)", command_name(&front.command), self.machines[key].name());
             let result = self.machines[key].handle_event(e, ctx);
             match result {
                 Ok(out) => {
@@ -521,7 +659,8 @@ impl RunMachines {
                 }),
                 MachineOutput::DropUnsentCommands => self.queue.retain(|q| q.machine != key || q.sent),
                 MachineOutput::Message(m) => self.outgoing_messages.push(m),
-                MachineOutput::CancelLocalActivity(_) => {}
+                MachineOutput::QueueLocalActivity(r) => self.la_requests.push(*r),
+                MachineOutput::CancelLocalActivity(seq) => self.la_cancels.push(seq),
                 MachineOutput::UpdateTime(t) => {
                     if self.time.is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos)) {
                         self.time = Some(t);
@@ -832,14 +971,56 @@ impl RunMachines {
                 };
                 self.apply_outputs(key, out);
             }
-            LangCommand::ScheduleLocalActivity(_) | LangCommand::RequestCancelLocalActivity(_) => {
-                return Err(WorkflowError::NotImplemented("local activities".into()));
+            LangCommand::ScheduleLocalActivity(a) => {
+                let seq = a.seq;
+                if a.schedule_to_close_timeout.is_none() && a.start_to_close_timeout.is_none() {
+                    return Err(WorkflowError::MalformedCompletion(format!(
+                        "local activity {seq} needs a schedule-to-close or start-to-close timeout"
+                    )));
+                }
+                let recorded = if self.replaying { self.la_stash.remove(&seq) } else { None };
+                let (m, out) = LocalActivityMachine::new(a, self.replaying, self.time, recorded).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::LocalActivity(Box::new(m)), out, md);
+                self.by_command.insert(CommandKey::LocalActivity(seq), key);
             }
-            LangCommand::UpdateResponse(_) => {
-                return Err(WorkflowError::NotImplemented("workflow updates".into()));
+            LangCommand::RequestCancelLocalActivity(a) => {
+                let key = self.lookup(CommandKey::LocalActivity(a.seq), "local activity")?;
+                let out = match &mut self.machines[key] {
+                    Machine::LocalActivity(m) => m.cancel().map_err(Self::nde)?,
+                    _ => vec![],
+                };
+                self.apply_outputs(key, out);
             }
-            LangCommand::ScheduleNexusOperation(_) | LangCommand::RequestCancelNexusOperation(_) => {
-                return Err(WorkflowError::NotImplemented("nexus operations from workflows".into()));
+            LangCommand::UpdateResponse(u) => {
+                let Some(&key) = self.by_update.get(&u.protocol_instance_id) else {
+                    return Err(WorkflowError::Nondeterminism(format!(
+                        "the workflow answered update {}, which it was never asked to run",
+                        u.protocol_instance_id
+                    )));
+                };
+                let Some(response) = u.response else {
+                    return Err(WorkflowError::MalformedCompletion("update_response has no response".into()));
+                };
+                let replaying = self.replaying;
+                let out = match &mut self.machines[key] {
+                    Machine::Update(m) => m.respond(response, replaying).map_err(Self::nde)?,
+                    _ => vec![],
+                };
+                self.apply_outputs(key, out);
+            }
+            LangCommand::ScheduleNexusOperation(n) => {
+                let seq = n.seq;
+                let (m, out) = NexusOperationMachine::new(n).map_err(Self::nde)?;
+                let key = self.add_machine(Machine::NexusOperation(Box::new(m)), out, md);
+                self.by_command.insert(CommandKey::NexusOperation(seq), key);
+            }
+            LangCommand::RequestCancelNexusOperation(n) => {
+                let key = self.lookup(CommandKey::NexusOperation(n.seq), "nexus operation")?;
+                let out = match &mut self.machines[key] {
+                    Machine::NexusOperation(m) => m.cancel().map_err(Self::nde)?,
+                    _ => vec![],
+                };
+                self.apply_outputs(key, out);
             }
             LangCommand::RespondToQuery(_) => {}
         }

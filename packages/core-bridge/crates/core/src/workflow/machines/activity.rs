@@ -117,10 +117,6 @@ impl ActivityMachine {
         Ok((m, out))
     }
 
-    pub(crate) fn seq(&self) -> u32 {
-        self.cmd.seq
-    }
-
     fn schedule_command(&self) -> Command {
         let c = &self.cmd;
         new_command(

@@ -20,16 +20,23 @@ pub(crate) fn record(machine: &str, from: &str, event: &str, to: &str) {
 pub(crate) fn record(_machine: &str, _from: &str, _event: &str, _to: &str) {}
 
 /// Every transition of every machine, as (machine, from state, event, to state).
-pub(crate) fn all_transitions() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+/// A transition row: (machine, from state, event, to state).
+pub(crate) type Transition = (&'static str, &'static str, &'static str, &'static str);
+
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn all_transitions() -> Vec<Transition> {
     use super::*;
     let mut all = vec![];
-    let tables: [(&'static str, &[(&str, &str, &str)]); 6] = [
+    let tables: [(&'static str, &[(&str, &str, &str)]); 9] = [
         (timer::NAME, timer::TRANSITIONS),
         (activity::NAME, activity::TRANSITIONS),
         (signal_external::NAME, signal_external::TRANSITIONS),
         (cancel_external::NAME, cancel_external::TRANSITIONS),
         (child_workflow::NAME, child_workflow::TRANSITIONS),
         (patch::NAME, patch::TRANSITIONS),
+        (local_activity::NAME, local_activity::TRANSITIONS),
+        (update::NAME, update::TRANSITIONS),
+        (nexus_operation::NAME, nexus_operation::TRANSITIONS),
     ];
     for (name, table) in tables {
         for (from, ev, to) in table {

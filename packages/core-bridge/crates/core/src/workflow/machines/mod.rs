@@ -8,12 +8,15 @@ pub(crate) mod activity;
 pub(crate) mod cancel_external;
 pub(crate) mod child_workflow;
 pub(crate) mod coverage;
+pub(crate) mod local_activity;
+pub(crate) mod nexus_operation;
 
 
 pub(crate) mod patch;
 pub(crate) mod signal_external;
 pub(crate) mod simple;
 pub(crate) mod timer;
+pub(crate) mod update;
 
 
 /// What a machine asks the run to do after a transition.
@@ -27,6 +30,8 @@ pub(crate) enum MachineOutput {
     DropUnsentCommands,
     /// Send a protocol message (updates) with the next workflow task completion.
     Message(protocol::Message),
+    /// Hand a local activity to the local activity manager.
+    QueueLocalActivity(Box<local_activity::LocalActivityRequest>),
     /// Tell the local activity manager to cancel a running local activity.
     CancelLocalActivity(u32),
     /// Move workflow time forward (a local activity resolved).
@@ -100,6 +105,9 @@ pub(crate) enum Machine {
     CancelExternal(cancel_external::CancelExternalMachine),
     ChildWorkflow(Box<child_workflow::ChildWorkflowMachine>),
     Patch(patch::PatchMachine),
+    LocalActivity(Box<local_activity::LocalActivityMachine>),
+    Update(Box<update::UpdateMachine>),
+    NexusOperation(Box<nexus_operation::NexusOperationMachine>),
 }
 
 impl Machine {
@@ -112,6 +120,9 @@ impl Machine {
             Machine::CancelExternal(_) => cancel_external::NAME,
             Machine::ChildWorkflow(_) => child_workflow::NAME,
             Machine::Patch(_) => patch::NAME,
+            Machine::LocalActivity(_) => local_activity::NAME,
+            Machine::Update(_) => update::NAME,
+            Machine::NexusOperation(_) => nexus_operation::NAME,
         }
     }
 
@@ -129,6 +140,9 @@ impl Machine {
             Machine::CancelExternal(m) => m.handle_event(event),
             Machine::ChildWorkflow(m) => m.handle_event(event, ctx),
             Machine::Patch(m) => m.handle_event(event),
+            Machine::LocalActivity(m) => m.handle_event(event, ctx),
+            Machine::Update(m) => m.handle_event(event),
+            Machine::NexusOperation(m) => m.handle_event(event),
         }
     }
 
