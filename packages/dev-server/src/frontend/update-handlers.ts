@@ -27,7 +27,7 @@ function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req:
   if (s.updates[id]) return;
   s.updates[id] = { updateId: id, request: req.request!, state: 'admitted', admittedTime: tx.now };
   tx.touch(ex);
-  engine.scheduleWorkflowTask(ex, tx);
+  engine.scheduleWorkflowTask(ex, tx, 1, true);
 }
 
 const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3 };

@@ -236,12 +236,12 @@ export class HistoryEngine {
   // ---- workflow tasks ----
 
   /** Schedules a workflow task unless one is pending (or the first one is still in its backoff). */
-  scheduleWorkflowTask(ex: Execution, tx: Transaction, attempt = 1): void {
+  scheduleWorkflowTask(ex: Execution, tx: Transaction, attempt = 1, speculative = false): void {
     const s = ex.state;
     if (!isRunning(s) || s.wft) return;
     s.firstWftAt = undefined;
     const sticky = s.sticky;
-    const transient = attempt > 1;
+    const transient = attempt > 1 || speculative;
     s.wftSeq += 1;
     s.wft = {
       seq: s.wftSeq,
@@ -251,6 +251,7 @@ export class HistoryEngine {
       scheduledTime: tx.now,
       timeoutMs: s.taskTimeoutMs,
       transient,
+      speculative: speculative || undefined,
       scheduledEventId: 0,
       stickyDeadline: sticky ? tx.now + sticky.scheduleToStartMs : undefined,
     };

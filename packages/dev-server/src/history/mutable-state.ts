@@ -24,6 +24,11 @@ export interface WorkflowTaskInfo {
   timeoutMs: number;
   /** Attempts after a failure are transient: their Scheduled/Started events reach history only on completion. */
   transient: boolean;
+  /**
+   * Scheduled only to deliver an update: if the worker just rejects it, the task leaves no events
+   * (the completion answers with reset_history_event_id), as the real server's speculative tasks do.
+   */
+  speculative?: boolean;
   /** Id of the WorkflowTaskScheduled event (for a transient task: assigned when it starts). */
   scheduledEventId: number;
   startedEventId?: number;

@@ -5,7 +5,7 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { applyCommands, validateCommands } from './commands';
-import { updateRequestMessages, rejectUndeliveredOnFailure } from './updates';
+import { applyUpdateMessage, releaseUnansweredUpdates, updateRequestMessages, rejectUndeliveredOnFailure } from './updates';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
@@ -109,9 +109,14 @@ function materializeTransient(engine: HistoryEngine, ex: Execution, tx: Transact
   if (!wft.transient) return;
   const scheduled = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, engine.wftScheduledAttributes(ex.state));
   scheduled.eventTime = msTimestamp(wft.scheduledTime);
-  const started = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''));
-  started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
+  wft.scheduledEventId = Number(scheduled.eventId);
+  if (wft.startedEventId !== undefined) {
+    const started = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''));
+    started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
+    wft.startedEventId = Number(started.eventId);
+  }
   wft.transient = false;
+  wft.speculative = undefined;
 }
 
 type CompleteRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
@@ -141,6 +146,28 @@ export function completeWorkflowTask(engine: HistoryEngine, req: CompleteRequest
   if (invalid) {
     engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, { message: invalid.message }, req.identity ?? '', {}));
     throw invalidArgument(invalid.message);
+  }
+  const speculativeRejection =
+    s.wft!.speculative &&
+    commands.length === 0 &&
+    s.buffered.length === 0 &&
+    !req.forceCreateNewWorkflowTask &&
+    (req.messages ?? []).every((m) => (m.body?.type_url ?? '').endsWith('temporal.api.update.v1.Rejection'));
+  if (speculativeRejection) {
+    // Only rejections: the speculative task leaves no trace in history; the worker rewinds to this id.
+    return engine.tx((tx) => {
+      const wft = s.wft!;
+      s.wft = undefined;
+      const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
+      s.sticky = stickyQueue
+        ? { taskQueue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 }
+        : undefined;
+      for (const m of req.messages ?? []) applyUpdateMessage(engine, tx, ex, m);
+      releaseUnansweredUpdates(ex, wft.seq);
+      if (Object.values(s.updates).some((u) => u.state === 'admitted')) engine.scheduleWorkflowTask(ex, tx, 1, true);
+      tx.touch(ex);
+      return { resetHistoryEventId: s.nextEventId - 1 };
+    });
   }
   return engine.tx((tx) => {
     const wft = s.wft!;
@@ -193,7 +220,7 @@ export function failTask(engine: HistoryEngine, tx: Transaction, ex: Execution, 
   const s = ex.state;
   const wft = s.wft!;
   const started = wft.startedEventId !== undefined;
-  if (opts.resetAttempt) materializeTransient(engine, ex, tx);
+  if (opts.resetAttempt || wft.speculative) materializeTransient(engine, ex, tx);
   if (!wft.transient) {
     if (opts.timeoutType !== undefined) {
       engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
