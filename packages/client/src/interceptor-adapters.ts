@@ -11,7 +11,6 @@ import type { WorkflowClientInterceptor, WorkflowStartInput, WorkflowStartOutput
  * details of the chain are kept, with the run id the legacy hook returned.
  */
 export function adaptWorkflowClientInterceptor(interceptor: WorkflowClientInterceptor): WorkflowClientInterceptor {
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
   const legacyStart = interceptor.start;
   if (interceptor.startWithDetails !== undefined || legacyStart === undefined) return interceptor;
   return {

@@ -11,7 +11,7 @@ interface PackageJson {
 }
 
 // Read at runtime so that the compiled output does not need to embed package.json.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const packageJson = require('../package.json') as PackageJson;
 
 /** The package name and version of `@kairos/client`. */

@@ -186,10 +186,8 @@ export class ScheduleClient extends BaseClient {
       },
       memo: options.memo ? { fields: await encodeMapToPayloads(this.dataConverter, options.memo) } : undefined,
       searchAttributes:
-        // eslint-disable-next-line @typescript-eslint/no-deprecated
         options.searchAttributes || options.typedSearchAttributes
-          ? // eslint-disable-next-line @typescript-eslint/no-deprecated
-            { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
+          ? { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
           : undefined,
       initialPatch: {
         triggerImmediately: options.state?.triggerImmediately
@@ -238,10 +236,8 @@ export class ScheduleClient extends BaseClient {
       identity: this.options.identity,
       requestId: randomUUID(),
       searchAttributes:
-        // eslint-disable-next-line @typescript-eslint/no-deprecated
         opts.searchAttributes || opts.typedSearchAttributes
-          ? // eslint-disable-next-line @typescript-eslint/no-deprecated
-            { indexedFields: encodeUnifiedSearchAttributes(opts.searchAttributes, opts.typedSearchAttributes) }
+          ? { indexedFields: encodeUnifiedSearchAttributes(opts.searchAttributes, opts.typedSearchAttributes) }
           : undefined,
     };
     try {
@@ -339,12 +335,11 @@ export class ScheduleClient extends BaseClient {
     if (typeof scheduleId !== 'string' || scheduleId === '') {
       throw new TypeError('Schedule id must be a non-empty string');
     }
-    const client: ScheduleClient = this;
-    return {
-      client,
+    const handle: ScheduleHandle = {
+      client: this,
       scheduleId,
-      async describe(): Promise<ScheduleDescription> {
-        const raw = await client._describeSchedule(scheduleId);
+      describe: async (): Promise<ScheduleDescription> => {
+        const raw = await this._describeSchedule(scheduleId);
         const schedule = raw.schedule;
         if (!schedule?.spec || !schedule.action) {
           throw new Error('Received invalid Schedule description from server');
@@ -353,8 +348,8 @@ export class ScheduleClient extends BaseClient {
         return {
           scheduleId,
           spec: decodeScheduleSpec(schedule.spec),
-          action: await decodeScheduleAction(client.dataConverter, client.options.namespace, schedule.action),
-          memo: await decodeMapFromPayloads(client.dataConverter, raw.memo?.fields),
+          action: await decodeScheduleAction(this.dataConverter, this.options.namespace, schedule.action),
+          memo: await decodeMapFromPayloads(this.dataConverter, raw.memo?.fields),
           searchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields),
           typedSearchAttributes: decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields),
           policies: {
@@ -380,27 +375,27 @@ export class ScheduleClient extends BaseClient {
           raw,
         };
       },
-      async update<W extends Workflow = Workflow>(
+      update: async <W extends Workflow = Workflow>(
         updateFn: (previous: ScheduleDescription) => ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<W>>,
-      ): Promise<void> {
+      ): Promise<void> => {
         if (typeof updateFn !== 'function') throw new TypeError('ScheduleHandle.update expects an update function');
-        const current = await this.describe();
+        const current = await handle.describe();
         // Keep the headers (e.g. tracing context) the Schedule was created with.
         const header = current.raw.schedule?.action?.startWorkflow?.header?.fields ?? {};
         const updated = updateFn(current) as ScheduleUpdateOptions;
-        await client._updateSchedule(scheduleId, compileUpdatedScheduleOptions(scheduleId, updated), header);
+        await this._updateSchedule(scheduleId, compileUpdatedScheduleOptions(scheduleId, updated), header);
       },
-      async delete(): Promise<void> {
-        await client._deleteSchedule(scheduleId);
+      delete: async (): Promise<void> => {
+        await this._deleteSchedule(scheduleId);
       },
-      async pause(note?: string): Promise<void> {
-        await client._patchSchedule(scheduleId, { pause: note ?? 'Paused via TypeScript SDK' });
+      pause: async (note?: string): Promise<void> => {
+        await this._patchSchedule(scheduleId, { pause: note ?? 'Paused via TypeScript SDK' });
       },
-      async unpause(note?: string): Promise<void> {
-        await client._patchSchedule(scheduleId, { unpause: note ?? 'Unpaused via TypeScript SDK' });
+      unpause: async (note?: string): Promise<void> => {
+        await this._patchSchedule(scheduleId, { unpause: note ?? 'Unpaused via TypeScript SDK' });
       },
-      async trigger(overlap?: ScheduleOverlapPolicy): Promise<void> {
-        await client._patchSchedule(scheduleId, {
+      trigger: async (overlap?: ScheduleOverlapPolicy): Promise<void> => {
+        await this._patchSchedule(scheduleId, {
           triggerImmediately: {
             overlapPolicy: overlap
               ? encodeScheduleOverlapPolicy(overlap)
@@ -408,12 +403,13 @@ export class ScheduleClient extends BaseClient {
           },
         });
       },
-      async backfill(options: Backfill | Backfill[]): Promise<void> {
-        await client._patchSchedule(scheduleId, {
+      backfill: async (options: Backfill | Backfill[]): Promise<void> => {
+        await this._patchSchedule(scheduleId, {
           backfillRequest: encodeBackfills(Array.isArray(options) ? options : [options]),
         });
       },
     };
+    return handle;
   }
 
   /**

@@ -276,10 +276,8 @@ export async function encodeScheduleAction(
       retryPolicy: action.retry ? compileRetryPolicy(action.retry) : undefined,
       memo: action.memo ? { fields: await encodeMapToPayloads(dataConverter, action.memo, context) } : undefined,
       searchAttributes:
-        // eslint-disable-next-line @typescript-eslint/no-deprecated
         action.searchAttributes || action.typedSearchAttributes
-          ? // eslint-disable-next-line @typescript-eslint/no-deprecated
-            { indexedFields: encodeUnifiedSearchAttributes(action.searchAttributes, action.typedSearchAttributes) }
+          ? { indexedFields: encodeUnifiedSearchAttributes(action.searchAttributes, action.typedSearchAttributes) }
           : undefined,
       header: { fields: headers },
       userMetadata: await encodeUserMetadata(dataConverter, action.staticSummary, action.staticDetails, context),

@@ -1211,8 +1211,7 @@ export class WorkflowClient extends BaseClient {
       memo: options.memo ? { fields: await encodeMapToPayloads(dataConverter, options.memo, context) } : undefined,
       searchAttributes:
         options.searchAttributes || options.typedSearchAttributes
-          ? // eslint-disable-next-line @typescript-eslint/no-deprecated
-            { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
+          ? { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
           : undefined,
       cronSchedule: options.cronSchedule,
       header: { fields: headers },
@@ -1280,7 +1279,6 @@ export class WorkflowClient extends BaseClient {
     runIdForResult,
     ...resultOptions
   }: WorkflowHandleOptions): WorkflowHandle<T> {
-    const client: WorkflowClient = this;
     const execution = (): WorkflowExecution => ({ workflowId, runId });
 
     const startUpdate = async (
@@ -1290,11 +1288,7 @@ export class WorkflowClient extends BaseClient {
     ): Promise<WorkflowUpdateHandle<unknown>> => {
       const { args, typeInfo: callSiteTypeInfo, waitForStage: _ignored, ...updateOptions } = options ?? {};
       const { name: updateName, typeInfo } = resolveUpdate(def, callSiteTypeInfo);
-      const fn = composeInterceptors(
-        interceptors,
-        'startUpdate',
-        client._startUpdateHandler.bind(client, waitForStage),
-      );
+      const fn = composeInterceptors(interceptors, 'startUpdate', this._startUpdateHandler.bind(this, waitForStage));
       const input: WorkflowStartUpdateInput = {
         workflowExecution: execution(),
         firstExecutionRunId,
@@ -1307,9 +1301,9 @@ export class WorkflowClient extends BaseClient {
       const output = await fn(input);
       let outcome = output.outcome;
       if (!outcome && waitForStage === WorkflowUpdateStage.COMPLETED) {
-        outcome = await client._pollForUpdateOutcome(output.updateId, { workflowId, runId: output.workflowRunId });
+        outcome = await this._pollForUpdateOutcome(output.updateId, { workflowId, runId: output.workflowRunId });
       }
-      return client.createWorkflowUpdateHandle(
+      return this.createWorkflowUpdateHandle(
         output.updateId,
         workflowId,
         output.workflowRunId,
@@ -1324,7 +1318,7 @@ export class WorkflowClient extends BaseClient {
       args: unknown[],
       typeInfo: SignalTypeInfo | undefined,
     ): Promise<void> => {
-      const fn = composeInterceptors(interceptors, 'signal', client._signalWorkflowHandler.bind(client));
+      const fn = composeInterceptors(interceptors, 'signal', this._signalWorkflowHandler.bind(this));
       const input: InternalWorkflowSignalInput = {
         workflowExecution: execution(),
         signalName,
@@ -1344,10 +1338,10 @@ export class WorkflowClient extends BaseClient {
       args: unknown[],
       typeInfo: PayloadTypeInfo | undefined,
     ): Promise<unknown> => {
-      const fn = composeInterceptors(interceptors, 'query', client._queryWorkflowHandler.bind(client));
+      const fn = composeInterceptors(interceptors, 'query', this._queryWorkflowHandler.bind(this));
       const input: InternalWorkflowQueryInput = {
         workflowExecution: execution(),
-        queryRejectCondition: encodeQueryRejectCondition(client.options.queryRejectCondition),
+        queryRejectCondition: encodeQueryRejectCondition(this.options.queryRejectCondition),
         queryType,
         args,
         typeInfo,
@@ -1360,64 +1354,64 @@ export class WorkflowClient extends BaseClient {
     };
 
     const handle = {
-      client,
+      client: this,
       workflowId,
-      async result(): Promise<WorkflowResultType<T>> {
-        return await client.result<T>(workflowId, runIdForResult, resultOptions);
+      result: async (): Promise<WorkflowResultType<T>> => {
+        return await this.result<T>(workflowId, runIdForResult, resultOptions);
       },
-      async terminate(reason?: string): Promise<TerminateWorkflowExecutionResponse> {
-        const fn = composeInterceptors(interceptors, 'terminate', client._terminateWorkflowHandler.bind(client));
+      terminate: async (reason?: string): Promise<TerminateWorkflowExecutionResponse> => {
+        const fn = composeInterceptors(interceptors, 'terminate', this._terminateWorkflowHandler.bind(this));
         return await fn({ workflowExecution: execution(), reason, firstExecutionRunId });
       },
-      async cancel(): Promise<RequestCancelWorkflowExecutionResponse> {
-        const fn = composeInterceptors(interceptors, 'cancel', client._cancelWorkflowHandler.bind(client));
+      cancel: async (): Promise<RequestCancelWorkflowExecutionResponse> => {
+        const fn = composeInterceptors(interceptors, 'cancel', this._cancelWorkflowHandler.bind(this));
         return await fn({ workflowExecution: execution(), firstExecutionRunId });
       },
-      async describe(): Promise<WorkflowExecutionDescription> {
-        const fn = composeInterceptors(interceptors, 'describe', client._describeWorkflowHandler.bind(client));
+      describe: async (): Promise<WorkflowExecutionDescription> => {
+        const fn = composeInterceptors(interceptors, 'describe', this._describeWorkflowHandler.bind(this));
         const raw = await fn({ workflowExecution: execution() });
         const info = await executionInfoFromRaw(
           raw.workflowExecutionInfo ?? {},
-          client.dataConverter,
+          this.dataConverter,
           raw,
-          client.options.namespace,
+          this.options.namespace,
         );
         const userMetadata = raw.executionConfig?.userMetadata;
-        const context = client.workflowSerializationContext(workflowId);
+        const context = this.workflowSerializationContext(workflowId);
         return {
           ...info,
           staticDetails: async () =>
-            (await decodeOptionalSinglePayload<string>(client.dataConverter, userMetadata?.details, context)) ??
+            (await decodeOptionalSinglePayload<string>(this.dataConverter, userMetadata?.details, context)) ??
             undefined,
           staticSummary: async () =>
-            (await decodeOptionalSinglePayload<string>(client.dataConverter, userMetadata?.summary, context)) ??
+            (await decodeOptionalSinglePayload<string>(this.dataConverter, userMetadata?.summary, context)) ??
             undefined,
           raw,
         };
       },
-      async fetchHistory(): Promise<History> {
+      fetchHistory: async (): Promise<History> => {
         const events: temporal.api.history.v1.IHistoryEvent[] = [];
         let nextPageToken: Uint8Array | undefined = undefined;
         do {
           let response: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
           try {
-            response = await client.workflowService.getWorkflowExecutionHistory({
+            response = await this.workflowService.getWorkflowExecutionHistory({
               nextPageToken,
-              namespace: client.options.namespace,
+              namespace: this.options.namespace,
               execution: execution(),
             });
           } catch (err) {
-            client.rethrowGrpcError(err, 'Failed to get Workflow execution history', execution());
+            this.rethrowGrpcError(err, 'Failed to get Workflow execution history', execution());
           }
           events.push(...(response.history?.events ?? []));
           nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
         } while (nextPageToken !== undefined);
         return temporal.api.history.v1.History.create({ events });
       },
-      async startUpdate(
+      startUpdate: async (
         def: UpdateDefinition<unknown, unknown[]> | string,
         options: WorkflowUpdateOptions & { args?: unknown[]; waitForStage: WorkflowUpdateStage },
-      ): Promise<WorkflowUpdateHandle<unknown>> {
+      ): Promise<WorkflowUpdateHandle<unknown>> => {
         if (options?.waitForStage !== WorkflowUpdateStage.ACCEPTED) {
           throw new TypeError(
             `startUpdate only supports waitForStage: 'ACCEPTED', got ${String(options?.waitForStage)}`,
@@ -1425,17 +1419,17 @@ export class WorkflowClient extends BaseClient {
         }
         return await startUpdate(def, options.waitForStage, options);
       },
-      async executeUpdate(
+      executeUpdate: async (
         def: UpdateDefinition<unknown, unknown[]> | string,
         options?: WorkflowUpdateOptions & { args?: unknown[] },
-      ): Promise<unknown> {
+      ): Promise<unknown> => {
         const updateHandle = await startUpdate(def, WorkflowUpdateStage.COMPLETED, options);
         return await updateHandle.result();
       },
-      getUpdateHandle<Ret>(updateId: string, options?: GetWorkflowUpdateHandleOptions): WorkflowUpdateHandle<Ret> {
+      getUpdateHandle: <Ret>(updateId: string, options?: GetWorkflowUpdateHandleOptions): WorkflowUpdateHandle<Ret> => {
         if (typeof updateId !== 'string' || updateId === '')
           throw new TypeError('`updateId` must be a non-empty string');
-        return client.createWorkflowUpdateHandle<Ret>(
+        return this.createWorkflowUpdateHandle<Ret>(
           updateId,
           workflowId,
           options?.workflowRunId ?? runId,
@@ -1443,19 +1437,19 @@ export class WorkflowClient extends BaseClient {
           options?.typeInfo?.outputType,
         );
       },
-      async signal(def: SignalDefinition<unknown[]> | string, ...args: unknown[]): Promise<void> {
-        if (typeof def === 'string') return await signal(this, def, args, undefined);
-        return await signal(this, def.name, args, def.typeInfo);
+      signal: async (def: SignalDefinition<unknown[]> | string, ...args: unknown[]): Promise<void> => {
+        if (typeof def === 'string') return await signal(handle, def, args, undefined);
+        return await signal(handle, def.name, args, def.typeInfo);
       },
-      async signalWithOptions(signalName: string, options: WorkflowSignalOptions<unknown[]>): Promise<void> {
-        await signal(this, signalName, options.args ?? [], options.typeInfo);
+      signalWithOptions: async (signalName: string, options: WorkflowSignalOptions<unknown[]>): Promise<void> => {
+        await signal(handle, signalName, options.args ?? [], options.typeInfo);
       },
-      async query(def: QueryDefinition<unknown, unknown[]> | string, ...args: unknown[]): Promise<unknown> {
-        if (typeof def === 'string') return await query(this, def, args, undefined);
-        return await query(this, def.name, args, def.typeInfo);
+      query: async (def: QueryDefinition<unknown, unknown[]> | string, ...args: unknown[]): Promise<unknown> => {
+        if (typeof def === 'string') return await query(handle, def, args, undefined);
+        return await query(handle, def.name, args, def.typeInfo);
       },
-      async queryWithOptions(queryName: string, options: WorkflowQueryOptions<unknown[]>): Promise<unknown> {
-        return await query(this, queryName, options.args ?? [], options.typeInfo);
+      queryWithOptions: async (queryName: string, options: WorkflowQueryOptions<unknown[]>): Promise<unknown> => {
+        return await query(handle, queryName, options.args ?? [], options.typeInfo);
       },
     };
     return handle as unknown as WorkflowHandle<T>;
@@ -1559,7 +1553,6 @@ export class WorkflowClient extends BaseClient {
   protected getOrMakeInterceptors(workflowId: string, runId?: string): WorkflowClientInterceptor[] {
     const configured = this.options.interceptors;
     if (typeof configured === 'object' && configured !== null && 'calls' in configured) {
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
       return (configured.calls ?? []).map((factory) => factory({ workflowId, runId }));
     }
     return Array.isArray(configured) ? configured : [];

@@ -26,7 +26,6 @@ export interface TestEnv {
 
 /** A gRPC interceptor that records the method name of every call. */
 function recordingInterceptor(calls: string[]): grpc.Interceptor {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { InterceptingCall } = require('@grpc/grpc-js') as typeof grpc;
   return (options, nextCall) => {
     calls.push(options.method_definition.path.split('/').pop() ?? '');
@@ -43,7 +42,7 @@ export function useTestEnv(kind: ServerKind, options: { withWorker?: boolean } =
   beforeAll(async () => {
     env.server = await startServer(kind);
     env.calls = [];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } =
       require('../../src/grpc-retry') as typeof import('../../src/grpc-retry');
     env.connection = await Connection.connect({

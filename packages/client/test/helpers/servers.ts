@@ -80,7 +80,7 @@ export async function startServer(kind: ServerKind): Promise<TestServer> {
 
 async function startKairosServer(): Promise<TestServer> {
   // Loaded lazily so that suites against the real server do not depend on the dev server building.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const { startDevServer } = require('@kairos/dev-server') as typeof import('@kairos/dev-server');
   const server = await startDevServer({
     port: 0,
