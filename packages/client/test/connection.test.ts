@@ -422,6 +422,31 @@ describe('Connection over TLS', () => {
     }
   });
 
+  it('composes callCredentials with TLS and applies channelArgs', async () => {
+    const server = await StubServer.start({
+      tls: { rootCa: certs.caCert, cert: certs.serverCert, key: certs.serverKey, requireClientCert: false },
+    });
+    try {
+      const callCredentials = grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+        const md = new grpc.Metadata();
+        md.set('x-call-credential', 'token-from-generator');
+        callback(null, md);
+      });
+      const conn = await Connection.connect({
+        address: server.address,
+        tls: { serverRootCACertificate: certs.caCert, serverNameOverride: certs.serverName },
+        callCredentials: [callCredentials],
+        channelArgs: { 'grpc.primary_user_agent': 'kairos-test-agent' },
+      });
+      await conn.close();
+      const [call] = server.callsOf('GetSystemInfo');
+      expect(header(call, 'x-call-credential')).toEqual(['token-from-generator']);
+      expect(header(call, 'user-agent')[0]).toMatch(/^kairos-test-agent /);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('rejects malformed TLS settings with a TypeError before connecting', () => {
     const address = '127.0.0.1:1';
     expect(() => Connection.lazy({ address, tls: 'yes' as unknown as boolean })).toThrow(/`tls` must be a boolean/);
