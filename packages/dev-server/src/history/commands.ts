@@ -1,5 +1,5 @@
 import { temporal } from '@kairos/proto';
-import { durationMs, enums, msDuration } from '../internal/proto';
+import { durationMs, enums, msDuration, optDuration } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { normalizeRetryPolicy, retryPolicyProto, validateRetryPolicy } from './retry';
@@ -180,6 +180,7 @@ export function applyCommands(
       case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = c.startChildWorkflowExecutionCommandAttributes!;
         const namespace = a.namespace || s.namespace;
+        const childTimeouts = normalizeWorkflowTimeouts(durationMs(a.workflowExecutionTimeout), durationMs(a.workflowRunTimeout), durationMs(a.workflowTaskTimeout));
         const ev = append(ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, {
           namespace,
           namespaceId: engine.namespaces.get(namespace)?.id ?? '',
@@ -187,18 +188,19 @@ export function applyCommands(
           workflowType: a.workflowType,
           taskQueue: { name: a.taskQueue?.name || s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
           input: a.input ?? null,
-          workflowExecutionTimeout: a.workflowExecutionTimeout ?? null,
-          workflowRunTimeout: a.workflowRunTimeout ?? null,
-          workflowTaskTimeout: a.workflowTaskTimeout ?? null,
+          workflowExecutionTimeout: optDuration(childTimeouts.executionMs),
+          workflowRunTimeout: msDuration(childTimeouts.runMs),
+          workflowTaskTimeout: msDuration(childTimeouts.taskMs),
           parentClosePolicy: a.parentClosePolicy || enums.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
           control: a.control ?? '',
           workflowTaskCompletedEventId: completedId,
-          workflowIdReusePolicy: a.workflowIdReusePolicy ?? 0,
+          workflowIdReusePolicy: a.workflowIdReusePolicy || enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
           retryPolicy: a.retryPolicy ?? null,
           cronSchedule: a.cronSchedule ?? '',
           header: a.header ?? null,
-          memo: a.memo ?? null,
+          memo: a.memo && Object.keys(a.memo.fields ?? {}).length > 0 ? a.memo : null,
           searchAttributes: a.searchAttributes ?? null,
+          inheritBuildId: a.inheritBuildId ?? false,
           priority: a.priority ?? null,
         });
         const initiatedId = Number(ev.eventId);

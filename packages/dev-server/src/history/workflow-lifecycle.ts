@@ -131,7 +131,8 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     taskQueue: { name: p.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: p.input ?? null,
     workflowExecutionTimeout: optDuration(p.executionTimeoutMs),
-    workflowRunTimeout: optDuration(p.runTimeoutMs),
+    // Runs that continue a chain always carry the run timeout, as the real server writes them.
+    workflowRunTimeout: p.continuedRunId ? msDuration(p.runTimeoutMs) : optDuration(p.runTimeoutMs),
     workflowTaskTimeout: msDuration(p.taskTimeoutMs),
     continuedExecutionRunId: p.continuedRunId ?? '',
     initiator: p.initiator ?? CAN.CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED,
@@ -144,13 +145,13 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     attempt: state.attempt,
     workflowExecutionExpirationTime: expiration ? msTimestamp(expiration) : null,
     cronSchedule: p.cronSchedule ?? '',
-    firstWorkflowTaskBackoff: backoff > 0 ? msDuration(backoff) : null,
+    firstWorkflowTaskBackoff: msDuration(backoff),
     memo: p.memo ?? null,
     searchAttributes: p.searchAttributes ?? null,
     header: p.header ?? null,
     workflowId: p.workflowId,
     completionCallbacks: p.completionCallbacks ?? [],
-    rootWorkflowExecution: state.root ? { workflowId: state.root.workflowId, runId: state.root.runId } : null,
+    rootWorkflowExecution: p.parent && state.root ? { workflowId: state.root.workflowId, runId: state.root.runId } : null,
     priority: p.priority ?? null,
   });
   if (p.links?.length) ex.events[0].links = p.links;
