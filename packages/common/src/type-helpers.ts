@@ -94,59 +94,62 @@ export type RemovePrefix<Prefix extends string, Keys extends string> = {
   [K in Keys]: K extends `${Prefix}${infer Suffix}` ? Suffix : never;
 }[Keys];
 
-/** Whether `value` is a non-null object. */
+/** `true` for anything `typeof` calls an object, except `null` (arrays and class instances included). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
+  return value !== null && typeof value === 'object';
 }
 
-/** Whether `record` has the property `prop` (own or inherited). */
+/**
+ * Narrows `record` to one that has `prop`. Despite the name, inherited properties count too (this is the `in`
+ * operator).
+ */
 export function hasOwnProperty<X extends Record<string, unknown>, Y extends PropertyKey>(
   record: X,
   prop: Y,
 ): record is X & Record<Y, unknown> {
-  return prop in record;
+  return Reflect.has(record, prop);
 }
 
-/** Whether `record` has all the properties `props` (own or inherited). */
+/** Like {@link hasOwnProperty}, for several property names at once: all of them must be present. */
 export function hasOwnProperties<X extends Record<string, unknown>, Y extends PropertyKey>(
   record: X,
   props: Y[],
 ): record is X & Record<Y, unknown> {
-  return props.every((prop) => prop in record);
+  for (const key of props) {
+    if (!Reflect.has(record, key)) return false;
+  }
+  return true;
 }
 
 /**
- * Whether `error` looks like an `Error`: an object with a string `name` and `message`. Works for errors created
- * in another realm (the workflow isolate), where `instanceof Error` is false.
+ * Duck-typed `Error` check: string `name` and `message`, and a `stack` that is a string or absent. Unlike
+ * `instanceof Error` it also accepts errors made in another realm, such as the workflow sandbox.
  */
 export function isError(error: unknown): error is Error {
-  return (
-    isRecord(error) &&
-    typeof error.name === 'string' &&
-    typeof error.message === 'string' &&
-    (error.stack === undefined || error.stack === null || typeof error.stack === 'string')
-  );
+  if (!isRecord(error)) return false;
+  if (typeof error.name !== 'string' || typeof error.message !== 'string') return false;
+  const stack = error.stack;
+  return stack === undefined || stack === null || typeof stack === 'string';
 }
 
-/** Whether `error` is an error named `AbortError` (what `AbortSignal`-aware APIs throw). */
+/** Recognises the error `AbortSignal`-aware APIs reject with (named `AbortError`). */
 export function isAbortError(error: unknown): error is Error & { name: 'AbortError' } {
-  return isError(error) && error.name === 'AbortError';
+  return isError(error) ? error.name === 'AbortError' : false;
 }
 
-/** The `message` of an error, the value itself if it is a string, otherwise `undefined`. */
+/** A printable message for a caught value: an error's `message`, a string as is, `undefined` for anything else. */
 export function errorMessage(error: unknown): string | undefined {
-  if (isError(error)) return error.message;
   if (typeof error === 'string') return error;
-  return undefined;
+  return isError(error) ? error.message : undefined;
 }
 
-/** The string `code` property of an error (as Node system errors have), otherwise `undefined`. */
+/** The `code` of Node-style system errors (`'ECONNREFUSED'`...), when it is a string. */
 export function errorCode(error: unknown): string | undefined {
-  if (isRecord(error) && typeof error.code === 'string') return error.code;
-  return undefined;
+  const code = isRecord(error) ? error.code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
-/** Marks a branch the compiler proves unreachable; throws a `TypeError` naming `x` if it is reached anyway. */
+/** For exhaustive `switch`es: the compiler rejects any call it can reach, and a call at run time throws. */
 export function assertNever(msg: string, x: never): never {
   throw new TypeError(`${msg}: ${String(x)}`);
 }
@@ -157,28 +160,35 @@ export type Class<E extends Error> = {
   prototype: E;
 };
 
+/** Key shared with the official SDK, so that its errors and ours recognise each other. */
+function brandKey(markerName: string): symbol {
+  return Symbol.for(`__temporal_is${markerName}`);
+}
+
 /**
- * Gives an error class a stable `name` and an `instanceof` check that works across realms and across several
- * loaded copies of the library. Apply it right after the class declaration: `SymbolBasedInstanceOfError('X')(X)`.
- *
- * The class prototype gets a marker property keyed by `Symbol.for('__temporal_is' + markerName)` (the key the
- * official SDK uses, so errors from either library are recognised by both), and `X[Symbol.hasInstance]` checks
- * for that marker. Subclasses that are not marked themselves fall back to the ordinary prototype check.
+ * Returns a function to call on an error class right after declaring it, as in
+ * `SymbolBasedInstanceOfError('X')(X)`. It fixes `X.prototype.name` to `markerName` and brands the prototype with a
+ * registered symbol, then replaces `instanceof X` with a check for that brand. Instances therefore pass the check
+ * even when they come from another realm or from a second loaded copy of the package. A subclass that is not
+ * branded itself inherits the custom check, which then falls back to a plain prototype-chain test.
  */
 export function SymbolBasedInstanceOfError<E extends Error>(markerName: string): (clazz: Class<E>) => void {
+  const brand = brandKey(markerName);
   return (clazz: Class<E>): void => {
-    const marker = Symbol.for(`__temporal_is${markerName}`);
-    Object.defineProperty(clazz.prototype, 'name', { value: markerName, enumerable: true });
-    Object.defineProperty(clazz.prototype, marker, { value: true, enumerable: false });
-    Object.defineProperty(clazz, Symbol.hasInstance, {
-      value: function (this: unknown, instance: unknown): boolean {
-        if (this === clazz) {
-          return isRecord(instance) && (instance as Record<symbol, unknown>)[marker] === true;
-        }
-        // An unmarked subclass inherited this method: answer for the subclass, not for `clazz`.
-        const prototype = (this as { prototype?: object }).prototype;
-        return prototype !== undefined && Object.prototype.isPrototypeOf.call(prototype, instance as object);
-      },
-    });
+    const proto: object = clazz.prototype;
+    Object.defineProperty(proto, 'name', { value: markerName, enumerable: true });
+    Object.defineProperty(proto, brand, { value: true, enumerable: false });
+
+    function hasBrandOrPrototype(this: unknown, candidate: unknown): boolean {
+      if (this !== clazz) {
+        // Reached through a subclass that was not branded: judge by that subclass' own prototype.
+        const ownProto = (this as { prototype?: object }).prototype;
+        if (ownProto === undefined) return false;
+        return Object.prototype.isPrototypeOf.call(ownProto, candidate as object);
+      }
+      if (!isRecord(candidate)) return false;
+      return (candidate as Record<symbol, unknown>)[brand] === true;
+    }
+    Object.defineProperty(clazz, Symbol.hasInstance, { value: hasBrandOrPrototype });
   };
 }
