@@ -39,6 +39,8 @@ pub(crate) struct Outcome {
     pub activations: Vec<WorkflowActivation>,
     /// Commands sent to the server for each live workflow task.
     pub sent: Vec<Vec<Command>>,
+    /// Protocol messages sent with each live workflow task.
+    pub messages: Vec<Vec<protocol::Message>>,
 }
 
 fn config(replay: bool) -> RunConfig {
@@ -84,8 +86,10 @@ pub(crate) fn run_scenario(h: &HistoryBuilder, steps: &[Step], mode: Mode) -> Re
             let mut run = RunMachines::new("run-1", config(false));
             for end in &ends {
                 run.feed_history(h.events_through(*end), *end)?;
+                run.feed_messages(h.messages.get(end).cloned().unwrap_or_default());
                 answer(&mut run, steps, &mut next, &mut out)?;
                 out.sent.push(run.take_commands_to_send());
+                out.messages.push(run.take_messages_to_send());
             }
             run.feed_history(events, last_end)?;
             answer(&mut run, steps, &mut next, &mut out)?;
@@ -101,6 +105,7 @@ pub(crate) fn run_scenario(h: &HistoryBuilder, steps: &[Step], mode: Mode) -> Re
                 next = 0;
                 out.activations.clear();
                 run.feed_history(h.events_through(*end), *end)?;
+                run.feed_messages(h.messages.get(end).cloned().unwrap_or_default());
                 answer(&mut run, steps, &mut next, &mut out)?;
                 out.sent.push(run.take_commands_to_send());
                 if *end == last_end {

@@ -13,6 +13,8 @@ pub(crate) struct HistoryBuilder {
     last_wft_started: i64,
     /// Core flags written into every WFT-completed event.
     pub core_flags: Vec<u32>,
+    /// Protocol messages delivered with the task that ends at the given WFT-started event.
+    pub messages: std::collections::HashMap<i64, Vec<protocol::Message>>,
 }
 
 impl HistoryBuilder {
@@ -24,6 +26,7 @@ impl HistoryBuilder {
             last_wft_scheduled: 0,
             last_wft_started: 0,
             core_flags: vec![1, 2, 3],
+            messages: Default::default(),
         }
     }
 
@@ -303,6 +306,295 @@ impl HistoryBuilder {
         self.add_full_wft()
     }
 
+    fn child_execution(&self) -> Option<common::WorkflowExecution> {
+        Some(common::WorkflowExecution { workflow_id: "child".into(), run_id: "child-run".into() })
+    }
+
+    pub(crate) fn add_child_initiated(&mut self, workflow_id: &str, workflow_type: &str) -> i64 {
+        self.add(
+            EventType::StartChildWorkflowExecutionInitiated,
+            EventAttrs::StartChildWorkflowExecutionInitiatedEventAttributes(
+                history::StartChildWorkflowExecutionInitiatedEventAttributes {
+                    workflow_id: workflow_id.into(),
+                    workflow_type: Some(common::WorkflowType { name: workflow_type.into() }),
+                    ..Default::default()
+                },
+            ),
+        )
+    }
+
+    pub(crate) fn add_child_started(&mut self, initiated: i64) -> i64 {
+        let execution = self.child_execution();
+        self.add(
+            EventType::ChildWorkflowExecutionStarted,
+            EventAttrs::ChildWorkflowExecutionStartedEventAttributes(history::ChildWorkflowExecutionStartedEventAttributes {
+                initiated_event_id: initiated,
+                workflow_execution: execution,
+                ..Default::default()
+            }),
+        )
+    }
+
+    pub(crate) fn add_child_start_failed(&mut self, initiated: i64) -> i64 {
+        self.add(
+            EventType::StartChildWorkflowExecutionFailed,
+            EventAttrs::StartChildWorkflowExecutionFailedEventAttributes(history::StartChildWorkflowExecutionFailedEventAttributes {
+                initiated_event_id: initiated,
+                cause: enums::StartChildWorkflowExecutionFailedCause::WorkflowAlreadyExists as i32,
+                ..Default::default()
+            }),
+        )
+    }
+
+    /// A child outcome: 0 completed, 1 failed, 2 canceled, 3 timed out, 4 terminated.
+    pub(crate) fn add_child_outcome(&mut self, initiated: i64, started: i64, kind: u8) -> i64 {
+        let ex = self.child_execution();
+        match kind {
+            0 => self.add(
+                EventType::ChildWorkflowExecutionCompleted,
+                EventAttrs::ChildWorkflowExecutionCompletedEventAttributes(history::ChildWorkflowExecutionCompletedEventAttributes {
+                    initiated_event_id: initiated,
+                    started_event_id: started,
+                    workflow_execution: ex,
+                    result: Some(Payloads { payloads: vec![payload("child done")] }),
+                    ..Default::default()
+                }),
+            ),
+            1 => self.add(
+                EventType::ChildWorkflowExecutionFailed,
+                EventAttrs::ChildWorkflowExecutionFailedEventAttributes(history::ChildWorkflowExecutionFailedEventAttributes {
+                    initiated_event_id: initiated,
+                    started_event_id: started,
+                    workflow_execution: ex,
+                    failure: Some(Failure { message: "child failed".into(), ..Default::default() }),
+                    ..Default::default()
+                }),
+            ),
+            2 => self.add(
+                EventType::ChildWorkflowExecutionCanceled,
+                EventAttrs::ChildWorkflowExecutionCanceledEventAttributes(history::ChildWorkflowExecutionCanceledEventAttributes {
+                    initiated_event_id: initiated,
+                    started_event_id: started,
+                    workflow_execution: ex,
+                    ..Default::default()
+                }),
+            ),
+            3 => self.add(
+                EventType::ChildWorkflowExecutionTimedOut,
+                EventAttrs::ChildWorkflowExecutionTimedOutEventAttributes(history::ChildWorkflowExecutionTimedOutEventAttributes {
+                    initiated_event_id: initiated,
+                    started_event_id: started,
+                    workflow_execution: ex,
+                    ..Default::default()
+                }),
+            ),
+            _ => self.add(
+                EventType::ChildWorkflowExecutionTerminated,
+                EventAttrs::ChildWorkflowExecutionTerminatedEventAttributes(history::ChildWorkflowExecutionTerminatedEventAttributes {
+                    initiated_event_id: initiated,
+                    started_event_id: started,
+                    workflow_execution: ex,
+                    ..Default::default()
+                }),
+            ),
+        }
+    }
+
+    pub(crate) fn add_signal_external_initiated(&mut self) -> i64 {
+        self.add(
+            EventType::SignalExternalWorkflowExecutionInitiated,
+            EventAttrs::SignalExternalWorkflowExecutionInitiatedEventAttributes(Default::default()),
+        )
+    }
+
+    pub(crate) fn add_external_signaled(&mut self, initiated: i64) -> i64 {
+        self.add(
+            EventType::ExternalWorkflowExecutionSignaled,
+            EventAttrs::ExternalWorkflowExecutionSignaledEventAttributes(history::ExternalWorkflowExecutionSignaledEventAttributes {
+                initiated_event_id: initiated,
+                ..Default::default()
+            }),
+        )
+    }
+
+    pub(crate) fn add_signal_external_failed(&mut self, initiated: i64) -> i64 {
+        self.add(
+            EventType::SignalExternalWorkflowExecutionFailed,
+            EventAttrs::SignalExternalWorkflowExecutionFailedEventAttributes(history::SignalExternalWorkflowExecutionFailedEventAttributes {
+                initiated_event_id: initiated,
+                cause: 1,
+                ..Default::default()
+            }),
+        )
+    }
+
+    pub(crate) fn add_cancel_external_initiated(&mut self) -> i64 {
+        self.add(
+            EventType::RequestCancelExternalWorkflowExecutionInitiated,
+            EventAttrs::RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(Default::default()),
+        )
+    }
+
+    pub(crate) fn add_external_cancel_requested(&mut self, initiated: i64) -> i64 {
+        self.add(
+            EventType::ExternalWorkflowExecutionCancelRequested,
+            EventAttrs::ExternalWorkflowExecutionCancelRequestedEventAttributes(
+                history::ExternalWorkflowExecutionCancelRequestedEventAttributes { initiated_event_id: initiated, ..Default::default() },
+            ),
+        )
+    }
+
+    pub(crate) fn add_cancel_external_failed(&mut self, initiated: i64) -> i64 {
+        self.add(
+            EventType::RequestCancelExternalWorkflowExecutionFailed,
+            EventAttrs::RequestCancelExternalWorkflowExecutionFailedEventAttributes(
+                history::RequestCancelExternalWorkflowExecutionFailedEventAttributes { initiated_event_id: initiated, cause: 1, ..Default::default() },
+            ),
+        )
+    }
+
+    pub(crate) fn add_update_accepted(&mut self, update_id: &str, sequencing_event_id: i64) -> i64 {
+        self.add(
+            EventType::WorkflowExecutionUpdateAccepted,
+            EventAttrs::WorkflowExecutionUpdateAcceptedEventAttributes(history::WorkflowExecutionUpdateAcceptedEventAttributes {
+                protocol_instance_id: update_id.into(),
+                accepted_request_message_id: format!("{update_id}/request"),
+                accepted_request_sequencing_event_id: sequencing_event_id,
+                accepted_request: Some(update_request(update_id)),
+            }),
+        )
+    }
+
+    pub(crate) fn add_update_completed(&mut self, update_id: &str, accepted: i64) -> i64 {
+        self.add(
+            EventType::WorkflowExecutionUpdateCompleted,
+            EventAttrs::WorkflowExecutionUpdateCompletedEventAttributes(history::WorkflowExecutionUpdateCompletedEventAttributes {
+                meta: Some(update::Meta { update_id: update_id.into(), identity: String::new() }),
+                accepted_event_id: accepted,
+                outcome: None,
+            }),
+        )
+    }
+
+    pub(crate) fn add_update_admitted(&mut self, update_id: &str) -> i64 {
+        self.add(
+            EventType::WorkflowExecutionUpdateAdmitted,
+            EventAttrs::WorkflowExecutionUpdateAdmittedEventAttributes(history::WorkflowExecutionUpdateAdmittedEventAttributes {
+                request: Some(update_request(update_id)),
+                origin: 0,
+            }),
+        )
+    }
+
+    pub(crate) fn add_nexus_scheduled(&mut self) -> i64 {
+        self.add(
+            EventType::NexusOperationScheduled,
+            EventAttrs::NexusOperationScheduledEventAttributes(history::NexusOperationScheduledEventAttributes {
+                endpoint: "ep".into(),
+                service: "svc".into(),
+                operation: "op".into(),
+                ..Default::default()
+            }),
+        )
+    }
+
+    pub(crate) fn add_nexus_started(&mut self, scheduled: i64) -> i64 {
+        self.add(
+            EventType::NexusOperationStarted,
+            EventAttrs::NexusOperationStartedEventAttributes(history::NexusOperationStartedEventAttributes {
+                scheduled_event_id: scheduled,
+                operation_token: "token-1".into(),
+                ..Default::default()
+            }),
+        )
+    }
+
+    /// A Nexus outcome: 0 completed, 1 failed, 2 canceled, 3 timed out.
+    pub(crate) fn add_nexus_outcome(&mut self, scheduled: i64, kind: u8) -> i64 {
+        let f = Some(Failure { message: "nexus".into(), ..Default::default() });
+        match kind {
+            0 => self.add(
+                EventType::NexusOperationCompleted,
+                EventAttrs::NexusOperationCompletedEventAttributes(history::NexusOperationCompletedEventAttributes {
+                    scheduled_event_id: scheduled,
+                    result: Some(payload("nexus result")),
+                    ..Default::default()
+                }),
+            ),
+            1 => self.add(
+                EventType::NexusOperationFailed,
+                EventAttrs::NexusOperationFailedEventAttributes(history::NexusOperationFailedEventAttributes { scheduled_event_id: scheduled, failure: f, ..Default::default() }),
+            ),
+            2 => self.add(
+                EventType::NexusOperationCanceled,
+                EventAttrs::NexusOperationCanceledEventAttributes(history::NexusOperationCanceledEventAttributes { scheduled_event_id: scheduled, failure: f, ..Default::default() }),
+            ),
+            _ => self.add(
+                EventType::NexusOperationTimedOut,
+                EventAttrs::NexusOperationTimedOutEventAttributes(history::NexusOperationTimedOutEventAttributes { scheduled_event_id: scheduled, failure: f, ..Default::default() }),
+            ),
+        }
+    }
+
+    pub(crate) fn add_nexus_cancel_requested(&mut self, scheduled: i64) -> i64 {
+        self.add(
+            EventType::NexusOperationCancelRequested,
+            EventAttrs::NexusOperationCancelRequestedEventAttributes(history::NexusOperationCancelRequestedEventAttributes {
+                scheduled_event_id: scheduled,
+                ..Default::default()
+            }),
+        )
+    }
+
+    pub(crate) fn add_nexus_cancel_request_done(&mut self, scheduled: i64, requested: i64, failed: bool) -> i64 {
+        if failed {
+            self.add(
+                EventType::NexusOperationCancelRequestFailed,
+                EventAttrs::NexusOperationCancelRequestFailedEventAttributes(history::NexusOperationCancelRequestFailedEventAttributes {
+                    scheduled_event_id: scheduled,
+                    requested_event_id: requested,
+                    ..Default::default()
+                }),
+            )
+        } else {
+            self.add(
+                EventType::NexusOperationCancelRequestCompleted,
+                EventAttrs::NexusOperationCancelRequestCompletedEventAttributes(history::NexusOperationCancelRequestCompletedEventAttributes {
+                    scheduled_event_id: scheduled,
+                    requested_event_id: requested,
+                    ..Default::default()
+                }),
+            )
+        }
+    }
+
+    /// A local activity marker as the core records it.
+    pub(crate) fn add_local_activity_marker(&mut self, seq: u32, activity_type: &str, result: Option<Payload>, failure: Option<Failure>) -> i64 {
+        let data = crate::workflow::machines::local_activity::LocalActivityMarkerData {
+            seq,
+            attempt: 1,
+            activity_id: seq.to_string(),
+            activity_type: activity_type.into(),
+            complete_time: Some(crate::workflow::machines::local_activity::JsonTime { seconds: self.clock, nanos: 0 }),
+            backoff: None,
+            original_schedule_time: None,
+        };
+        let mut details: std::collections::HashMap<String, Payloads> =
+            [("data".to_string(), Payloads { payloads: vec![crate::workflow::history::json_payload(&data)] })].into();
+        if let Some(r) = result {
+            details.insert("result".into(), Payloads { payloads: vec![r] });
+        }
+        self.add(
+            EventType::MarkerRecorded,
+            EventAttrs::MarkerRecordedEventAttributes(history::MarkerRecordedEventAttributes {
+                marker_name: crate::workflow::history::LOCAL_ACTIVITY_MARKER_NAME.into(),
+                details,
+                failure,
+                ..Default::default()
+            }),
+        )
+    }
+
     pub(crate) fn events(&self) -> Vec<HistoryEvent> {
         self.events.clone()
     }
@@ -329,6 +621,28 @@ impl HistoryBuilder {
     /// Events up to and including `id`.
     pub(crate) fn events_through(&self, id: i64) -> Vec<HistoryEvent> {
         self.events.iter().filter(|e| e.event_id <= id).cloned().collect()
+    }
+}
+
+/// An update request as the server sends it.
+pub(crate) fn update_request(update_id: &str) -> update::Request {
+    update::Request {
+        meta: Some(update::Meta { update_id: update_id.into(), identity: "client".into() }),
+        input: Some(update::Input { header: None, name: "set".into(), args: Some(Payloads { payloads: vec![payload("v")] }) }),
+        ..Default::default()
+    }
+}
+
+/// The protocol message carrying an update request.
+pub(crate) fn update_message(update_id: &str, sequencing_event_id: i64) -> protocol::Message {
+    protocol::Message {
+        id: format!("{update_id}/request"),
+        protocol_instance_id: update_id.into(),
+        sequencing_id: Some(protocol::message::SequencingId::EventId(sequencing_event_id)),
+        body: Some(prost_types::Any {
+            type_url: "type.googleapis.com/temporal.api.update.v1.Request".into(),
+            value: prost::Message::encode_to_vec(&update_request(update_id)),
+        }),
     }
 }
 

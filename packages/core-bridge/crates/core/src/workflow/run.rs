@@ -114,6 +114,8 @@ pub struct RunMachines {
     la_requests: Vec<LocalActivityRequest>,
     la_cancels: Vec<u32>,
     inbound_messages: Vec<protocol::Message>,
+    /// The change-version upsert the core added after each patch marker (patch → upsert).
+    patch_upserts: HashMap<usize, usize>,
 }
 
 impl RunMachines {
@@ -151,6 +153,7 @@ impl RunMachines {
             la_requests: vec![],
             la_cancels: vec![],
             inbound_messages: vec![],
+            patch_upserts: HashMap::new(),
         }
     }
 
@@ -622,6 +625,9 @@ impl RunMachines {
                     let out = p.skip().map_err(|err| WorkflowError::Fatal(err.to_string()))?;
                     self.apply_outputs(key, out);
                 }
+                if let Some(upsert) = self.patch_upserts.remove(&key) {
+                    self.queue.retain(|q| q.machine != upsert || q.sent);
+                }
                 continue;
             }
             let produced = format!("{} ({} machine)", command_name(&front.command), self.machines[key].name());
@@ -845,7 +851,7 @@ impl RunMachines {
                 }
                 let id = p.patch_id.clone();
                 let (m, out) = PatchMachine::new(p).map_err(Self::nde)?;
-                self.add_machine(Machine::Patch(m), out, md);
+                let patch_key = self.add_machine(Machine::Patch(m), out, md);
                 if !self.patches_in_order.contains(&id) {
                     self.patches_in_order.push(id);
                 }
@@ -858,6 +864,7 @@ impl RunMachines {
                     } else {
                         let cmd = upsert_command([(CHANGE_VERSION_SEARCH_ATTRIBUTE.to_string(), value)].into());
                         self.add_simple(SimpleKind::UpsertSearchAttributes, cmd, None)?;
+                        self.patch_upserts.insert(patch_key, self.machines.len() - 1);
                     }
                 }
             }

@@ -255,8 +255,6 @@ fn cancel_unsent() {
     let mut h = started_history();
     let s = h.add_activity_scheduled("1", "greet");
     h.add_timer_started(2);
-    let t = 0;
-    let _ = t;
     h.add_full_wft_after_signal();
     h.add_activity_cancel_requested(s);
     let st = h.add_activity_started(s);

@@ -2,6 +2,10 @@
 //! with the run evicted after every workflow task; `coverage` runs them all and reports which
 //! transitions of each machine were exercised.
 mod activity;
+mod child;
+mod external;
+mod patch;
+mod simple;
 mod coverage;
 mod timer;
 
@@ -36,5 +40,9 @@ pub(crate) fn all_scenarios() -> Vec<(&'static str, fn())> {
     let mut all = vec![];
     all.extend(timer::SCENARIOS.iter().copied());
     all.extend(activity::SCENARIOS.iter().copied());
+    all.extend(child::SCENARIOS.iter().copied());
+    all.extend(external::SCENARIOS.iter().copied());
+    all.extend(patch::SCENARIOS.iter().copied());
+    all.extend(simple::SCENARIOS.iter().copied());
     all
 }
