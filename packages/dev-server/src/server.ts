@@ -60,7 +60,14 @@ function bind(server: grpc.Server, address: string): Promise<number> {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
       if (err) {
         const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
-        reject(new ServerBindError(inUse ? `cannot listen on ${address}: the port is already in use` : `cannot listen on ${address}: ${err.message}`, { cause: err }));
+        reject(
+          new ServerBindError(
+            inUse
+              ? `cannot listen on ${address}: the port is already in use`
+              : `cannot listen on ${address}: ${err.message}`,
+            { cause: err },
+          ),
+        );
       } else resolve(port);
     });
   });
@@ -94,10 +101,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw err;
   }
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
-  const logError = (method: string, err: unknown) => log.error(`${method} failed: ${(err as Error)?.stack ?? String(err)}`);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 128 * 1024 * 1024,
+    'grpc.max_send_message_length': 128 * 1024 * 1024,
+  });
+  const logError = (method: string, err: unknown) =>
+    log.error(`${method} failed: ${(err as Error)?.stack ?? String(err)}`);
   const services: Array<[string, Record<string, unknown>]> = [
-    ['temporal.api.workflowservice.v1.WorkflowService', { ...workflowServiceHandlers(ctx), ...updateHandlers(ctx), ...visibilityHandlers(ctx), ...scheduleHandlers(ctx, ctx.scheduler) }],
+    [
+      'temporal.api.workflowservice.v1.WorkflowService',
+      {
+        ...workflowServiceHandlers(ctx),
+        ...updateHandlers(ctx),
+        ...visibilityHandlers(ctx),
+        ...scheduleHandlers(ctx, ctx.scheduler),
+      },
+    ],
     ['temporal.api.operatorservice.v1.OperatorService', operatorServiceHandlers(ctx)],
     ['grpc.health.v1.Health', healthHandlers()],
   ];

@@ -14,13 +14,46 @@ function run(args: string[]) {
 
 test('parses the start-dev flags, including those of temporal server start-dev', () => {
   expect(
-    parseArgs(['start-dev', '--ip', 'localhost', '-p', '7000', '--db-filename=x.db', '-n', 'a', '--namespace', 'b', '--search-attribute', 'K=Keyword', '--headless', '--ui-port', '8000', '--dynamic-config-value', 'k=v', '--log-level', 'error', '--time-skipping']),
-  ).toEqual({ ip: '127.0.0.1', port: 7000, dbFilename: 'x.db', namespaces: ['a', 'b'], searchAttributes: { K: 'Keyword' }, logLevel: 'error', timeSkipping: true });
+    parseArgs([
+      'start-dev',
+      '--ip',
+      'localhost',
+      '-p',
+      '7000',
+      '--db-filename=x.db',
+      '-n',
+      'a',
+      '--namespace',
+      'b',
+      '--search-attribute',
+      'K=Keyword',
+      '--headless',
+      '--ui-port',
+      '8000',
+      '--dynamic-config-value',
+      'k=v',
+      '--log-level',
+      'error',
+      '--time-skipping',
+    ]),
+  ).toEqual({
+    ip: '127.0.0.1',
+    port: 7000,
+    dbFilename: 'x.db',
+    namespaces: ['a', 'b'],
+    searchAttributes: { K: 'Keyword' },
+    logLevel: 'error',
+    timeSkipping: true,
+  });
 });
 
 test("accepts the time-skipping test server's bare port form", () => {
   expect(parseArgs(['7233'])).toMatchObject({ port: 7233, timeSkipping: true });
-  expect(parseArgs(['7233', '--enable-time-skipping'])).toMatchObject({ port: 7233, timeSkipping: true, timeSkippingUnlocked: true });
+  expect(parseArgs(['7233', '--enable-time-skipping'])).toMatchObject({
+    port: 7233,
+    timeSkipping: true,
+    timeSkippingUnlocked: true,
+  });
 });
 
 test('rejects unknown flags and bad values', () => {
@@ -53,7 +86,10 @@ test('a port in use exits with status 1 and says so', async () => {
 test('an unreadable database file exits with status 1 and names the file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-cli-'));
   const file = path.join(dir, 'garbage.db');
-  fs.writeFileSync(file, 'this is not a sqlite database, just some text that is long enough to have a header '.repeat(10));
+  fs.writeFileSync(
+    file,
+    'this is not a sqlite database, just some text that is long enough to have a header '.repeat(10),
+  );
   try {
     const r = run(['start-dev', '--port', '0', '--db-filename', file]);
     expect(r.status).toBe(1);

@@ -60,17 +60,29 @@ test('a workflow survives SIGKILL of the server while a timer and an activity ar
   const address = `127.0.0.1:${port}`;
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   const taskQueue = uniqueId('crash');
-  const worker = await Worker.create({ connection: await NativeConnection.connect({ address }), workflowBundle: bundle, activities, taskQueue });
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address }),
+    workflowBundle: bundle,
+    activities,
+    taskQueue,
+  });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   try {
     const workflowId = uniqueId();
     const handle = await client.workflow.start('timerAndActivity', { taskQueue, workflowId, args: [signalFile, 1500] });
-    await waitUntil(async () => {
-      const d = await handle.describe();
-      return d.raw.pendingActivities?.[0]?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
-    }, 10_000, 'activity started');
+    await waitUntil(
+      async () => {
+        const d = await handle.describe();
+        return (
+          d.raw.pendingActivities?.[0]?.state ===
+          temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+        );
+      },
+      10_000,
+      'activity started',
+    );
 
     const before = (await handle.fetchHistory()).events!.map((e) => e.eventType);
     expect(before).toContain(ET.EVENT_TYPE_TIMER_STARTED);
@@ -83,7 +95,13 @@ test('a workflow survives SIGKILL of the server while a timer and an activity ar
     expect(await handle.result()).toBe('file said: after restart');
     const types = (await handle.fetchHistory()).events!.map((e) => e.eventType);
     expect(types).toEqual(
-      expect.arrayContaining([ET.EVENT_TYPE_TIMER_STARTED, ET.EVENT_TYPE_TIMER_FIRED, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]),
+      expect.arrayContaining([
+        ET.EVENT_TYPE_TIMER_STARTED,
+        ET.EVENT_TYPE_TIMER_FIRED,
+        ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+        ET.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+        ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+      ]),
     );
     expect(types[types.length - 1]).toBe(ET.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
     expect(types.filter((t) => t === ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)).toHaveLength(1);

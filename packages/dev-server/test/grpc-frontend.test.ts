@@ -22,7 +22,10 @@ afterAll(async () => {
   await server?.shutdown();
 });
 
-const payload = (v: unknown) => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) });
+const payload = (v: unknown) => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(v)),
+});
 
 function start(workflowId: string, extra: object = {}) {
   return raw.wf('StartWorkflowExecution', {
@@ -42,23 +45,42 @@ async function eventTypes(workflowId: string, runId = ''): Promise<number[]> {
 describe('namespaces and system info', () => {
   test('GetSystemInfo reports the capabilities the SDKs read', async () => {
     const r = await raw.wf('GetSystemInfo', {});
-    expect(r.capabilities).toMatchObject({ sdkMetadata: true, signalAndQueryHeader: true, encodedFailureAttributes: true, upsertMemo: true, supportsSchedules: true, countGroupByExecutionStatus: true });
+    expect(r.capabilities).toMatchObject({
+      sdkMetadata: true,
+      signalAndQueryHeader: true,
+      encodedFailureAttributes: true,
+      upsertMemo: true,
+      supportsSchedules: true,
+      countGroupByExecutionStatus: true,
+    });
     expect(r.serverVersion).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   test('default and --namespace namespaces exist; register, describe, update and list', async () => {
     expect((await raw.wf('DescribeNamespace', { namespace: 'default' })).namespaceInfo.name).toBe('default');
-    expect((await raw.wf('DescribeNamespace', { namespace: 'extra' })).namespaceInfo.state).toBe(E.NamespaceState.NAMESPACE_STATE_REGISTERED);
+    expect((await raw.wf('DescribeNamespace', { namespace: 'extra' })).namespaceInfo.state).toBe(
+      E.NamespaceState.NAMESPACE_STATE_REGISTERED,
+    );
     const name = uniqueId('ns');
-    await raw.wf('RegisterNamespace', { namespace: name, description: 'd', workflowExecutionRetentionPeriod: { seconds: 3600 } });
+    await raw.wf('RegisterNamespace', {
+      namespace: name,
+      description: 'd',
+      workflowExecutionRetentionPeriod: { seconds: 3600 },
+    });
     const d = await raw.wf('DescribeNamespace', { namespace: name });
     expect(d.namespaceInfo.description).toBe('d');
     expect(Number(d.config.workflowExecutionRetentionTtl.seconds)).toBe(3600);
-    expect((await raw.wf('DescribeNamespace', { namespace: '', id: d.namespaceInfo.id })).namespaceInfo.name).toBe(name);
+    expect((await raw.wf('DescribeNamespace', { namespace: '', id: d.namespaceInfo.id })).namespaceInfo.name).toBe(
+      name,
+    );
     await raw.wf('UpdateNamespace', { namespace: name, config: { workflowExecutionRetentionTtl: { seconds: 7200 } } });
-    expect(Number((await raw.wf('DescribeNamespace', { namespace: name })).config.workflowExecutionRetentionTtl.seconds)).toBe(7200);
+    expect(
+      Number((await raw.wf('DescribeNamespace', { namespace: name })).config.workflowExecutionRetentionTtl.seconds),
+    ).toBe(7200);
     const list = await raw.wf('ListNamespaces', { pageSize: 100 });
-    expect(list.namespaces.map((n: { namespaceInfo: { name: string } }) => n.namespaceInfo.name)).toEqual(expect.arrayContaining(['default', 'extra', name]));
+    expect(list.namespaces.map((n: { namespaceInfo: { name: string } }) => n.namespaceInfo.name)).toEqual(
+      expect.arrayContaining(['default', 'extra', name]),
+    );
   });
 
   test('a duplicate namespace is ALREADY_EXISTS with NamespaceAlreadyExistsFailure', async () => {
@@ -68,9 +90,19 @@ describe('namespaces and system info', () => {
   });
 
   test('an unknown namespace is NOT_FOUND with NamespaceNotFoundFailure', async () => {
-    const err = await rejection(raw.call('WorkflowService', 'StartWorkflowExecution', { namespace: 'nope', workflowId: 'x', workflowType: { name: 'W' }, taskQueue: { name: 'q' } }));
+    const err = await rejection(
+      raw.call('WorkflowService', 'StartWorkflowExecution', {
+        namespace: 'nope',
+        workflowId: 'x',
+        workflowType: { name: 'W' },
+        taskQueue: { name: 'q' },
+      }),
+    );
     expect(err.code).toBe(grpc.status.NOT_FOUND);
-    expect(err.statusDetails[0]).toEqual({ typeName: 'temporal.api.errordetails.v1.NamespaceNotFoundFailure', message: { namespace: 'nope' } });
+    expect(err.statusDetails[0]).toEqual({
+      typeName: 'temporal.api.errordetails.v1.NamespaceNotFoundFailure',
+      message: { namespace: 'nope' },
+    });
   });
 
   test('the health service answers SERVING', async () => {
@@ -80,21 +112,34 @@ describe('namespaces and system info', () => {
 
 describe('starting workflows', () => {
   test('validation names the missing field', async () => {
-    const err = await rejection(raw.wf('StartWorkflowExecution', { workflowType: { name: 'W' }, taskQueue: { name: 'q' } }));
+    const err = await rejection(
+      raw.wf('StartWorkflowExecution', { workflowType: { name: 'W' }, taskQueue: { name: 'q' } }),
+    );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain('workflow_id');
     expect((await rejection(start(uniqueId(), { taskQueue: { name: '' } }))).details).toContain('task_queue');
-    expect((await rejection(start(uniqueId(), { retryPolicy: { backoffCoefficient: 0.5 } }))).details).toContain('retry_policy.backoff_coefficient');
+    expect((await rejection(start(uniqueId(), { retryPolicy: { backoffCoefficient: 0.5 } }))).details).toContain(
+      'retry_policy.backoff_coefficient',
+    );
     expect((await rejection(start(uniqueId(), { cronSchedule: 'not a cron' }))).details).toContain('cron_schedule');
-    expect((await rejection(start(uniqueId(), { searchAttributes: { indexedFields: { Unknown: payload('x') } } }))).details).toContain('Unknown');
+    expect(
+      (await rejection(start(uniqueId(), { searchAttributes: { indexedFields: { Unknown: payload('x') } } }))).details,
+    ).toContain('Unknown');
   });
 
   test('writes WorkflowExecutionStarted with normalised timeouts and schedules the first task', async () => {
     const id = uniqueId();
-    const r = await start(id, { workflowExecutionTimeout: { seconds: 60 }, workflowRunTimeout: { seconds: 120 }, memo: { fields: { m: payload(1) } } });
+    const r = await start(id, {
+      workflowExecutionTimeout: { seconds: 60 },
+      workflowRunTimeout: { seconds: 120 },
+      memo: { fields: { m: payload(1) } },
+    });
     expect(r.started).toBe(true);
     const h = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id } });
-    expect(h.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]);
+    expect(h.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+      ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    ]);
     const a = h.history.events[0].workflowExecutionStartedEventAttributes;
     expect(Number(a.workflowRunTimeout.seconds)).toBe(60);
     expect(Number(a.workflowTaskTimeout.seconds)).toBe(10);
@@ -111,10 +156,16 @@ describe('starting workflows', () => {
     await start(id, { workflowStartDelay: { seconds: 3600 } });
     const h = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id } });
     expect(h.history.events).toHaveLength(1);
-    expect(Number(h.history.events[0].workflowExecutionStartedEventAttributes.firstWorkflowTaskBackoff.seconds)).toBe(3600);
+    expect(Number(h.history.events[0].workflowExecutionStartedEventAttributes.firstWorkflowTaskBackoff.seconds)).toBe(
+      3600,
+    );
     // A signal during the delay schedules the first task at once.
     await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 's' });
-    expect(await eventTypes(id)).toEqual([ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]);
+    expect(await eventTypes(id)).toEqual([
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    ]);
   });
 
   test('the same request id returns the same run', async () => {
@@ -133,9 +184,13 @@ describe('starting workflows', () => {
     expect(err.code).toBe(grpc.status.ALREADY_EXISTS);
     expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure');
     expect(err.statusDetails[0].message.runId).toBe(first.runId);
-    const existing = await start(id, { workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING });
+    const existing = await start(id, {
+      workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+    });
     expect(existing).toMatchObject({ runId: first.runId, started: false });
-    const replaced = await start(id, { workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING });
+    const replaced = await start(id, {
+      workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
+    });
     expect(replaced.runId).not.toBe(first.runId);
     expect((await eventTypes(id, first.runId)).pop()).toBe(ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
   });
@@ -144,9 +199,13 @@ describe('starting workflows', () => {
     const id = uniqueId();
     await start(id);
     await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id }, reason: 'r' });
-    const err = await rejection(start(id, { workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE }));
+    const err = await rejection(
+      start(id, { workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE }),
+    );
     expect(err.code).toBe(grpc.status.ALREADY_EXISTS);
-    const again = await start(id, { workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY });
+    const again = await start(id, {
+      workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+    });
     expect(again.started).toBe(true);
   });
 });
@@ -156,13 +215,22 @@ describe('signals, cancel and terminate', () => {
     const id = uniqueId();
     await start(id);
     for (let i = 0; i < 2; i++) {
-      await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 'sig', input: { payloads: [payload(i)] }, requestId: 'same' });
+      await raw.wf('SignalWorkflowExecution', {
+        workflowExecution: { workflowId: id },
+        signalName: 'sig',
+        input: { payloads: [payload(i)] },
+        requestId: 'same',
+      });
     }
     expect((await eventTypes(id)).filter((t) => t === ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(1);
     await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id } });
-    const err = await rejection(raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 'sig' }));
+    const err = await rejection(
+      raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 'sig' }),
+    );
     expect(err.code).toBe(grpc.status.NOT_FOUND);
-    expect((await rejection(raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id } }))).code).toBe(grpc.status.NOT_FOUND);
+    expect(
+      (await rejection(raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id } }))).code,
+    ).toBe(grpc.status.NOT_FOUND);
   });
 
   test('cancel requests are written once; cancelling a closed run succeeds', async () => {
@@ -187,16 +255,24 @@ describe('history', () => {
   test('pages with a token and reads backwards', async () => {
     const id = uniqueId();
     await start(id);
-    for (let i = 0; i < 5; i++) await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: `s${i}` });
+    for (let i = 0; i < 5; i++)
+      await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: `s${i}` });
     const ids: number[] = [];
     let token: Uint8Array | undefined;
     do {
-      const r = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, maximumPageSize: 3, nextPageToken: token });
+      const r = await raw.wf('GetWorkflowExecutionHistory', {
+        execution: { workflowId: id },
+        maximumPageSize: 3,
+        nextPageToken: token,
+      });
       ids.push(...r.history.events.map((e: { eventId: number }) => Number(e.eventId)));
       token = r.nextPageToken.length ? r.nextPageToken : undefined;
     } while (token);
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const rev = await raw.wf('GetWorkflowExecutionHistoryReverse', { execution: { workflowId: id }, maximumPageSize: 100 });
+    const rev = await raw.wf('GetWorkflowExecutionHistoryReverse', {
+      execution: { workflowId: id },
+      maximumPageSize: 100,
+    });
     expect(rev.history.events.map((e: { eventId: number }) => Number(e.eventId))).toEqual([7, 6, 5, 4, 3, 2, 1]);
   });
 
@@ -206,35 +282,63 @@ describe('history', () => {
     const first = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, waitNewEvent: true });
     expect(first.history.events).toHaveLength(2);
     expect(first.nextPageToken.length).toBeGreaterThan(0);
-    const waiting = raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, waitNewEvent: true, nextPageToken: first.nextPageToken });
+    const waiting = raw.wf('GetWorkflowExecutionHistory', {
+      execution: { workflowId: id },
+      waitNewEvent: true,
+      nextPageToken: first.nextPageToken,
+    });
     await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 'wake' });
     const next = await waiting;
-    expect(next.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED]);
+    expect(next.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    ]);
   });
 
   test('the close-event filter returns only the close event, and an empty page with a token on timeout', async () => {
     const id = uniqueId();
     await start(id);
     const filter = E.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
-    const timedOut = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, waitNewEvent: true, historyEventFilterType: filter });
+    const timedOut = await raw.wf('GetWorkflowExecutionHistory', {
+      execution: { workflowId: id },
+      waitNewEvent: true,
+      historyEventFilterType: filter,
+    });
     expect(timedOut.history.events).toHaveLength(0);
     expect(timedOut.nextPageToken.length).toBeGreaterThan(0);
     await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id }, reason: 'done' });
-    const closed = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, waitNewEvent: true, historyEventFilterType: filter, nextPageToken: timedOut.nextPageToken });
-    expect(closed.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED]);
+    const closed = await raw.wf('GetWorkflowExecutionHistory', {
+      execution: { workflowId: id },
+      waitNewEvent: true,
+      historyEventFilterType: filter,
+      nextPageToken: timedOut.nextPageToken,
+    });
+    expect(closed.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    ]);
     expect(closed.nextPageToken.length).toBe(0);
   });
 });
 
 describe('operator service', () => {
   test('adds, lists and removes search attributes; nexus endpoints are UNIMPLEMENTED', async () => {
-    await raw.call('OperatorService', 'AddSearchAttributes', { namespace: 'extra', searchAttributes: { MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } });
+    await raw.call('OperatorService', 'AddSearchAttributes', {
+      namespace: 'extra',
+      searchAttributes: { MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+    });
     let list = await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'extra' });
     expect(list.customAttributes.MyKeyword).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     expect(list.systemAttributes.WorkflowId).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    const err = await rejection(raw.call('OperatorService', 'AddSearchAttributes', { namespace: 'extra', searchAttributes: { MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_INT } }));
+    const err = await rejection(
+      raw.call('OperatorService', 'AddSearchAttributes', {
+        namespace: 'extra',
+        searchAttributes: { MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_INT },
+      }),
+    );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-    await raw.call('OperatorService', 'RemoveSearchAttributes', { namespace: 'extra', searchAttributes: ['MyKeyword'] });
+    await raw.call('OperatorService', 'RemoveSearchAttributes', {
+      namespace: 'extra',
+      searchAttributes: ['MyKeyword'],
+    });
     list = await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'extra' });
     expect(list.customAttributes.MyKeyword).toBeUndefined();
     const nexus = await rejection(raw.call('OperatorService', 'ListNexusEndpoints', {}));

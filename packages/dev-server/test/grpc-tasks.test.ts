@@ -25,28 +25,48 @@ afterAll(async () => {
   await server?.shutdown();
 });
 
-const payload = (v: unknown) => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) });
+const payload = (v: unknown) => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(v)),
+});
 const decode = (p: temporal.api.common.v1.IPayload) => JSON.parse(Buffer.from(p.data!).toString());
 
 async function startWf(taskQueue: string, extra: object = {}): Promise<{ workflowId: string; runId: string }> {
   const workflowId = uniqueId();
-  const r = await raw.wf('StartWorkflowExecution', { workflowId, workflowType: { name: 'Manual' }, taskQueue: { name: taskQueue }, requestId: uniqueId('req'), ...extra });
+  const r = await raw.wf('StartWorkflowExecution', {
+    workflowId,
+    workflowType: { name: 'Manual' },
+    taskQueue: { name: taskQueue },
+    requestId: uniqueId('req'),
+    ...extra,
+  });
   return { workflowId, runId: r.runId };
 }
 
 /** Polls until a task arrives (polls end empty after the server's short long-poll timeout). */
-async function pollWft(taskQueue: string, kind = E.TaskQueueKind.TASK_QUEUE_KIND_NORMAL): Promise<temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse> {
-  return waitUntil(async () => {
-    const r = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: taskQueue, kind }, identity: 'manual' });
-    return r.taskToken?.length ? r : undefined;
-  }, 10_000, `workflow task on ${taskQueue}`);
+async function pollWft(
+  taskQueue: string,
+  kind = E.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+): Promise<temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse> {
+  return waitUntil(
+    async () => {
+      const r = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: taskQueue, kind }, identity: 'manual' });
+      return r.taskToken?.length ? r : undefined;
+    },
+    10_000,
+    `workflow task on ${taskQueue}`,
+  );
 }
 
 async function pollActivity(taskQueue: string): Promise<temporal.api.workflowservice.v1.PollActivityTaskQueueResponse> {
-  return waitUntil(async () => {
-    const r = await raw.wf('PollActivityTaskQueue', { taskQueue: { name: taskQueue }, identity: 'manual' });
-    return r.taskToken?.length ? r : undefined;
-  }, 10_000, `activity task on ${taskQueue}`);
+  return waitUntil(
+    async () => {
+      const r = await raw.wf('PollActivityTaskQueue', { taskQueue: { name: taskQueue }, identity: 'manual' });
+      return r.taskToken?.length ? r : undefined;
+    },
+    10_000,
+    `activity task on ${taskQueue}`,
+  );
 }
 
 function complete(taskToken: Uint8Array, commands: object[], extra: object = {}) {
@@ -59,11 +79,26 @@ async function history(workflowId: string, runId = ''): Promise<Event[]> {
 
 const names = (events: Event[]) => events.map((e) => ET[e.eventType!].replace('EVENT_TYPE_', ''));
 
-const timer = (id: string, ms: number) => ({ commandType: CT.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: id, startToFireTimeout: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } } });
-const completeWf = (v: unknown) => ({ commandType: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: { result: { payloads: [payload(v)] } } });
+const timer = (id: string, ms: number) => ({
+  commandType: CT.COMMAND_TYPE_START_TIMER,
+  startTimerCommandAttributes: {
+    timerId: id,
+    startToFireTimeout: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
+  },
+});
+const completeWf = (v: unknown) => ({
+  commandType: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  completeWorkflowExecutionCommandAttributes: { result: { payloads: [payload(v)] } },
+});
 const activity = (id: string, taskQueue: string, extra: object = {}) => ({
   commandType: CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
-  scheduleActivityTaskCommandAttributes: { activityId: id, activityType: { name: 'Act' }, taskQueue: { name: taskQueue }, startToCloseTimeout: { seconds: 10 }, ...extra },
+  scheduleActivityTaskCommandAttributes: {
+    activityId: id,
+    activityType: { name: 'Act' },
+    taskQueue: { name: taskQueue },
+    startToCloseTimeout: { seconds: 10 },
+    ...extra,
+  },
 });
 
 test('an empty poll returns an empty response when the long poll times out', async () => {
@@ -83,8 +118,16 @@ test('a timer fires and the run completes with the canonical history', async () 
   await complete(t2.taskToken, [completeWf('done')]);
   const h = await history(workflowId);
   expect(names(h)).toEqual([
-    'WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'TIMER_STARTED',
-    'TIMER_FIRED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'WORKFLOW_EXECUTION_COMPLETED',
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+    'TIMER_STARTED',
+    'TIMER_FIRED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+    'WORKFLOW_EXECUTION_COMPLETED',
   ]);
   expect(Number(h[5].timerFiredEventAttributes!.startedEventId)).toBe(5);
   expect(Number(h[9].workflowExecutionCompletedEventAttributes!.workflowTaskCompletedEventId)).toBe(9);
@@ -98,7 +141,12 @@ test('a signal during a started task is buffered and flushed after the command e
   await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'sig' });
   expect(names(await history(workflowId)).pop()).toBe('WORKFLOW_TASK_STARTED');
   await complete(t1.taskToken, [timer('t', 60_000)]);
-  expect(names(await history(workflowId)).slice(3)).toEqual(['WORKFLOW_TASK_COMPLETED', 'TIMER_STARTED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED']);
+  expect(names(await history(workflowId)).slice(3)).toEqual([
+    'WORKFLOW_TASK_COMPLETED',
+    'TIMER_STARTED',
+    'WORKFLOW_EXECUTION_SIGNALED',
+    'WORKFLOW_TASK_SCHEDULED',
+  ]);
 });
 
 test('a closing command racing a buffered signal fails with UnhandledCommand and a new task follows', async () => {
@@ -111,7 +159,9 @@ test('a closing command racing a buffered signal fails with UnhandledCommand and
   expect(err.details).toBe('UnhandledCommand');
   const h = await history(workflowId);
   expect(names(h).slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED']);
-  expect(h[3].workflowTaskFailedEventAttributes!.cause).toBe(E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND);
+  expect(h[3].workflowTaskFailedEventAttributes!.cause).toBe(
+    E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+  );
   const t2 = await pollWft(tq);
   await complete(t2.taskToken, [completeWf('ok')]);
   expect(names(await history(workflowId)).pop()).toBe('WORKFLOW_EXECUTION_COMPLETED');
@@ -120,18 +170,33 @@ test('a closing command racing a buffered signal fails with UnhandledCommand and
 test('failed task attempts after the first write no events; the completing attempt writes its own', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);
-  const fail = (token: Uint8Array) => raw.wf('RespondWorkflowTaskFailed', { taskToken: token, cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, failure: { message: 'boom' } });
+  const fail = (token: Uint8Array) =>
+    raw.wf('RespondWorkflowTaskFailed', {
+      taskToken: token,
+      cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+      failure: { message: 'boom' },
+    });
   await fail((await pollWft(tq)).taskToken);
   const t2 = await pollWft(tq);
   expect(t2.attempt).toBe(2);
   expect(names(t2.history!.events!).slice(-2)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
   await fail(t2.taskToken);
-  expect(names(await history(workflowId))).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_FAILED']);
+  expect(names(await history(workflowId))).toEqual([
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_FAILED',
+  ]);
   const t3 = await pollWft(tq);
   expect(t3.attempt).toBe(3);
   await complete(t3.taskToken, [completeWf(1)]);
   const h = await history(workflowId);
-  expect(names(h).slice(4)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'WORKFLOW_EXECUTION_COMPLETED']);
+  expect(names(h).slice(4)).toEqual([
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+    'WORKFLOW_EXECUTION_COMPLETED',
+  ]);
   expect(h[4].workflowTaskScheduledEventAttributes!.attempt).toBe(3);
 });
 
@@ -151,7 +216,10 @@ test('sticky queues get partial history and fall back to the normal queue after 
   const sticky = uniqueId('sticky');
   const { workflowId } = await startWf(tq);
   const t1 = await pollWft(tq);
-  const stickyAttributes = { workerTaskQueue: { name: sticky, kind: E.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: tq }, scheduleToStartTimeout: { nanos: 300e6 } };
+  const stickyAttributes = {
+    workerTaskQueue: { name: sticky, kind: E.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: tq },
+    scheduleToStartTimeout: { nanos: 300e6 },
+  };
   await complete(t1.taskToken, [], { stickyAttributes });
   await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'a' });
   const t2 = await pollWft(sticky, E.TaskQueueKind.TASK_QUEUE_KIND_STICKY);
@@ -174,18 +242,32 @@ test('activities retry with backoff and carry heartbeat details until attempts r
   const a1 = await pollActivity(tq);
   expect(a1.attempt).toBe(1);
   expect(Number(a1.scheduleToCloseTimeout!.seconds)).toBe(0);
-  await raw.wf('RecordActivityTaskHeartbeat', { taskToken: a1.taskToken, details: { payloads: [payload('progress')] } });
-  await raw.wf('RespondActivityTaskFailed', { taskToken: a1.taskToken, failure: { message: 'f1', applicationFailureInfo: { type: 'E' } } });
+  await raw.wf('RecordActivityTaskHeartbeat', {
+    taskToken: a1.taskToken,
+    details: { payloads: [payload('progress')] },
+  });
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: a1.taskToken,
+    failure: { message: 'f1', applicationFailureInfo: { type: 'E' } },
+  });
   const a2 = await pollActivity(tq);
   expect(a2.attempt).toBe(2);
   expect(decode(a2.heartbeatDetails!.payloads![0])).toBe('progress');
   const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
   expect(d.pendingActivities[0]).toMatchObject({ activityId: 'a1', attempt: 2, maximumAttempts: 3 });
   expect(d.pendingActivities[0].lastFailure.message).toBe('f1');
-  await raw.wf('RespondActivityTaskFailed', { taskToken: a2.taskToken, failure: { message: 'f2', applicationFailureInfo: { type: 'E' } } });
-  expect((await rejection(raw.wf('RespondActivityTaskCompleted', { taskToken: a2.taskToken }))).code).toBe(grpc.status.NOT_FOUND);
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: a2.taskToken,
+    failure: { message: 'f2', applicationFailureInfo: { type: 'E' } },
+  });
+  expect((await rejection(raw.wf('RespondActivityTaskCompleted', { taskToken: a2.taskToken }))).code).toBe(
+    grpc.status.NOT_FOUND,
+  );
   const a3 = await pollActivity(tq);
-  await raw.wf('RespondActivityTaskFailed', { taskToken: a3.taskToken, failure: { message: 'f3', applicationFailureInfo: { type: 'E' } } });
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: a3.taskToken,
+    failure: { message: 'f3', applicationFailureInfo: { type: 'E' } },
+  });
   await pollWft(tq);
   const h = await history(workflowId);
   expect(names(h).slice(4, 7)).toEqual(['ACTIVITY_TASK_SCHEDULED', 'ACTIVITY_TASK_STARTED', 'ACTIVITY_TASK_FAILED']);
@@ -200,10 +282,16 @@ test('non-retryable error types and next_retry_delay are honoured', async () => 
   const retryPolicy = { initialInterval: { seconds: 3600 }, nonRetryableErrorTypes: ['Fatal'] };
   await complete((await pollWft(tq)).taskToken, [activity('a', tq, { retryPolicy })]);
   const a1 = await pollActivity(tq);
-  await raw.wf('RespondActivityTaskFailed', { taskToken: a1.taskToken, failure: { message: 'later', applicationFailureInfo: { type: 'Retry', nextRetryDelay: { nanos: 20e6 } } } });
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: a1.taskToken,
+    failure: { message: 'later', applicationFailureInfo: { type: 'Retry', nextRetryDelay: { nanos: 20e6 } } },
+  });
   const a2 = await pollActivity(tq);
   expect(a2.attempt).toBe(2);
-  await raw.wf('RespondActivityTaskFailed', { taskToken: a2.taskToken, failure: { message: 'fatal', applicationFailureInfo: { type: 'Fatal' } } });
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: a2.taskToken,
+    failure: { message: 'fatal', applicationFailureInfo: { type: 'Fatal' } },
+  });
   await pollWft(tq);
   const failed = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_FAILED)!;
   expect(failed.activityTaskFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE);
@@ -218,9 +306,16 @@ test('schedule-to-start and heartbeat timeouts time activities out', async () =>
     activity('hb', tq, { heartbeatTimeout: { nanos: 150e6 }, retryPolicy: { maximumAttempts: 1 } }),
   ]);
   await pollActivity(tq);
-  await waitUntil(async () => (await history(workflowId)).filter((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT).length === 2, 10_000, 'two timeouts');
+  await waitUntil(
+    async () =>
+      (await history(workflowId)).filter((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT).length === 2,
+    10_000,
+    'two timeouts',
+  );
   const timeouts = (await history(workflowId)).filter((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
-  const types = timeouts.map((e) => e.activityTaskTimedOutEventAttributes!.failure!.timeoutFailureInfo!.timeoutType).sort();
+  const types = timeouts
+    .map((e) => e.activityTaskTimedOutEventAttributes!.failure!.timeoutFailureInfo!.timeoutType)
+    .sort();
   expect(types).toEqual([E.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START, E.TimeoutType.TIMEOUT_TYPE_HEARTBEAT].sort());
 });
 
@@ -232,8 +327,14 @@ test('cancelling a started activity is delivered through the heartbeat response'
   await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'go' });
   const t = await pollWft(tq);
   await complete(t.taskToken, [
-    { commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId: 5 } },
-    { commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId: 6 } },
+    {
+      commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+      requestCancelActivityTaskCommandAttributes: { scheduledEventId: 5 },
+    },
+    {
+      commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+      requestCancelActivityTaskCommandAttributes: { scheduledEventId: 6 },
+    },
   ]);
   const hb = await raw.wf('RecordActivityTaskHeartbeat', { taskToken: a.taskToken });
   expect(hb.cancelRequested).toBe(true);
@@ -248,8 +349,16 @@ test('activities complete by id', async () => {
   const { workflowId } = await startWf(tq);
   await complete((await pollWft(tq)).taskToken, [activity('by-id', tq)]);
   await pollActivity(tq);
-  await raw.wf('RecordActivityTaskHeartbeatById', { workflowId, activityId: 'by-id', details: { payloads: [payload(1)] } });
-  await raw.wf('RespondActivityTaskCompletedById', { workflowId, activityId: 'by-id', result: { payloads: [payload('done')] } });
+  await raw.wf('RecordActivityTaskHeartbeatById', {
+    workflowId,
+    activityId: 'by-id',
+    details: { payloads: [payload(1)] },
+  });
+  await raw.wf('RespondActivityTaskCompletedById', {
+    workflowId,
+    activityId: 'by-id',
+    result: { payloads: [payload('done')] },
+  });
   const completed = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)!;
   expect(decode(completed.activityTaskCompletedEventAttributes!.result!.payloads![0])).toBe('done');
 });
@@ -257,26 +366,41 @@ test('activities complete by id', async () => {
 test('queries go to a worker as query tasks; reject conditions and failures', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);
-  const notReady = await rejection(raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' } }, 200));
+  const notReady = await rejection(
+    raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' } }, 200),
+  );
   expect([grpc.status.DEADLINE_EXCEEDED, grpc.status.FAILED_PRECONDITION]).toContain(notReady.code);
   await complete((await pollWft(tq)).taskToken, []);
   const answer = raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' } });
   const qt = await pollWft(tq);
   expect(qt.query!.queryType).toBe('q');
   expect(Number(qt.startedEventId)).toBe(0);
-  await raw.wf('RespondQueryTaskCompleted', { taskToken: qt.taskToken, completedType: E.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, queryResult: { payloads: [payload(42)] } });
+  await raw.wf('RespondQueryTaskCompleted', {
+    taskToken: qt.taskToken,
+    completedType: E.QueryResultType.QUERY_RESULT_TYPE_ANSWERED,
+    queryResult: { payloads: [payload(42)] },
+  });
   expect(decode((await answer).queryResult.payloads[0])).toBe(42);
 
   const failing = raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'bad' } });
   const qt2 = await pollWft(tq);
-  await raw.wf('RespondQueryTaskCompleted', { taskToken: qt2.taskToken, completedType: E.QueryResultType.QUERY_RESULT_TYPE_FAILED, errorMessage: 'no such query', failure: { message: 'no such query' } });
+  await raw.wf('RespondQueryTaskCompleted', {
+    taskToken: qt2.taskToken,
+    completedType: E.QueryResultType.QUERY_RESULT_TYPE_FAILED,
+    errorMessage: 'no such query',
+    failure: { message: 'no such query' },
+  });
   const err = await rejection(failing);
   expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(err.details).toBe('no such query');
   expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.QueryFailedFailure');
 
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
-  const rejected = await raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'q' }, queryRejectCondition: E.QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_OPEN });
+  const rejected = await raw.wf('QueryWorkflow', {
+    execution: { workflowId },
+    query: { queryType: 'q' },
+    queryRejectCondition: E.QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_OPEN,
+  });
   expect(rejected.queryRejected.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
 });
 
@@ -287,14 +411,27 @@ test('a rejected update writes no event, not even its workflow task, and complet
   const before = (await history(workflowId)).length;
   const update = raw.wf('UpdateWorkflowExecution', {
     workflowExecution: { workflowId },
-    waitPolicy: { lifecycleStage: E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+    waitPolicy: {
+      lifecycleStage: E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+    },
     request: { meta: { updateId: 'u1', identity: 'me' }, input: { name: 'upd', args: { payloads: [payload(1)] } } },
   });
   const t = await pollWft(tq);
   expect(t.messages).toHaveLength(1);
   expect(t.messages![0].protocolInstanceId).toBe('u1');
-  const rejectionMsg = temporal.api.update.v1.Rejection.encode({ rejectedRequestMessageId: t.messages![0].id!, failure: { message: 'nope' } }).finish();
-  const done = await complete(t.taskToken, [], { messages: [{ id: 'r1', protocolInstanceId: 'u1', body: { type_url: 'type.googleapis.com/temporal.api.update.v1.Rejection', value: rejectionMsg } }] });
+  const rejectionMsg = temporal.api.update.v1.Rejection.encode({
+    rejectedRequestMessageId: t.messages![0].id!,
+    failure: { message: 'nope' },
+  }).finish();
+  const done = await complete(t.taskToken, [], {
+    messages: [
+      {
+        id: 'r1',
+        protocolInstanceId: 'u1',
+        body: { type_url: 'type.googleapis.com/temporal.api.update.v1.Rejection', value: rejectionMsg },
+      },
+    ],
+  });
   // The task was speculative: it leaves no events and the worker rewinds to the last real event.
   expect(Number(done.resetHistoryEventId)).toBe(before);
   const r = await update;
@@ -307,8 +444,13 @@ test('a rejected update writes no event, not even its workflow task, and complet
 
 test('a failed run with a retry policy starts the next attempt after the backoff', async () => {
   const tq = uniqueId('tq');
-  const { workflowId, runId } = await startWf(tq, { retryPolicy: { initialInterval: { nanos: 50e6 }, maximumAttempts: 2 } });
-  const fail = { commandType: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, failWorkflowExecutionCommandAttributes: { failure: { message: 'again', applicationFailureInfo: { type: 'X' } } } };
+  const { workflowId, runId } = await startWf(tq, {
+    retryPolicy: { initialInterval: { nanos: 50e6 }, maximumAttempts: 2 },
+  });
+  const fail = {
+    commandType: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+    failWorkflowExecutionCommandAttributes: { failure: { message: 'again', applicationFailureInfo: { type: 'X' } } },
+  };
   await complete((await pollWft(tq)).taskToken, [fail]);
   const closed = (await history(workflowId, runId)).pop()!;
   const nextRunId = closed.workflowExecutionFailedEventAttributes!.newExecutionRunId!;
@@ -322,7 +464,9 @@ test('a failed run with a retry policy starts the next attempt after the backoff
   expect(started.firstExecutionRunId).toBe(runId);
   await complete(t.taskToken, [fail]);
   const last = (await history(workflowId)).pop()!;
-  expect(last.workflowExecutionFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED);
+  expect(last.workflowExecutionFailedEventAttributes!.retryState).toBe(
+    E.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED,
+  );
 });
 
 test('a cron workflow starts its next run at the next cron time', async () => {
@@ -344,7 +488,11 @@ test('a cron workflow starts its next run at the next cron time', async () => {
 test('a run timeout closes the run with WorkflowExecutionTimedOut', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq, { workflowRunTimeout: { nanos: 200e6 } });
-  await waitUntil(async () => names(await history(workflowId)).pop() === 'WORKFLOW_EXECUTION_TIMED_OUT', 10_000, 'run timeout');
+  await waitUntil(
+    async () => names(await history(workflowId)).pop() === 'WORKFLOW_EXECUTION_TIMED_OUT',
+    10_000,
+    'run timeout',
+  );
   const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
   expect(d.workflowExecutionInfo.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT);
 });
@@ -355,5 +503,7 @@ test('duplicate timer ids fail the task with START_TIMER_DUPLICATE_ID', async ()
   const err = await rejection(complete((await pollWft(tq)).taskToken, [timer('same', 60_000), timer('same', 60_000)]));
   expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
   const failed = (await history(workflowId)).pop()!;
-  expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID);
+  expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(
+    E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+  );
 });

@@ -14,7 +14,11 @@ export function uniqueId(prefix = 'wf'): string {
 }
 
 /** Waits until `check` returns a truthy value (polling every 20 ms), failing after `timeoutMs`. */
-export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

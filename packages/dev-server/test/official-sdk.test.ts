@@ -90,25 +90,43 @@ test('delivers signals and answers queries, also after the workflow closed', asy
 
 test('signal-with-start starts a workflow and then signals the running one', async () => {
   const workflowId = uniqueId();
-  const h1 = await client.workflow.signalWithStart('accumulator', { taskQueue, workflowId, signal: 'add', signalArgs: [4] });
-  const h2 = await client.workflow.signalWithStart('accumulator', { taskQueue, workflowId, signal: 'add', signalArgs: [6] });
+  const h1 = await client.workflow.signalWithStart('accumulator', {
+    taskQueue,
+    workflowId,
+    signal: 'add',
+    signalArgs: [4],
+  });
+  const h2 = await client.workflow.signalWithStart('accumulator', {
+    taskQueue,
+    workflowId,
+    signal: 'add',
+    signalArgs: [6],
+  });
   expect(h2.signaledRunId).toBe(h1.signaledRunId);
   await h1.signal('done');
   expect(await h1.result()).toBe(10);
   const history = await h1.fetchHistory();
-  expect(eventNames(history.events!).slice(0, 3)).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED']);
+  expect(eventNames(history.events!).slice(0, 3)).toEqual([
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_EXECUTION_SIGNALED',
+    'WORKFLOW_TASK_SCHEDULED',
+  ]);
 });
 
 test('rejects a second start with the same id while the first runs', async () => {
   const workflowId = uniqueId();
   const handle = await client.workflow.start('accumulator', { taskQueue, workflowId });
-  await expect(client.workflow.start('accumulator', { taskQueue, workflowId })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+  await expect(client.workflow.start('accumulator', { taskQueue, workflowId })).rejects.toBeInstanceOf(
+    WorkflowExecutionAlreadyStartedError,
+  );
   await handle.terminate('cleanup');
 });
 
 test('retries a failing activity with backoff until it succeeds, writing only the final attempt', async () => {
   const workflowId = uniqueId();
-  expect(await client.workflow.execute('flakyActivity', { taskQueue, workflowId, args: [2] })).toBe('succeeded on attempt 3');
+  expect(await client.workflow.execute('flakyActivity', { taskQueue, workflowId, args: [2] })).toBe(
+    'succeeded on attempt 3',
+  );
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const started = history.events!.find((e) => e.eventType === (EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED as number))!;
   expect(started.activityTaskStartedEventAttributes!.attempt).toBe(3);
@@ -152,7 +170,9 @@ test('terminates a workflow', async () => {
 });
 
 test('reports a workflow failure', async () => {
-  const err = await client.workflow.execute('failing', { taskQueue, workflowId: uniqueId(), args: ['boom'] }).catch((e) => e);
+  const err = await client.workflow
+    .execute('failing', { taskQueue, workflowId: uniqueId(), args: ['boom'] })
+    .catch((e) => e);
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect(err.cause).toBeInstanceOf(ApplicationFailure);
   expect(err.cause.message).toBe('boom');
@@ -161,9 +181,17 @@ test('reports a workflow failure', async () => {
 
 test('runs a child workflow', async () => {
   const workflowId = uniqueId();
-  expect(await client.workflow.execute('childParent', { taskQueue, workflowId, args: ['child'] })).toBe('parent(Hello, child!)');
+  expect(await client.workflow.execute('childParent', { taskQueue, workflowId, args: ['child'] })).toBe(
+    'parent(Hello, child!)',
+  );
   const names = eventNames((await client.workflow.getHandle(workflowId).fetchHistory()).events!);
-  expect(names).toEqual(expect.arrayContaining(['START_CHILD_WORKFLOW_EXECUTION_INITIATED', 'CHILD_WORKFLOW_EXECUTION_STARTED', 'CHILD_WORKFLOW_EXECUTION_COMPLETED']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+      'CHILD_WORKFLOW_EXECUTION_STARTED',
+      'CHILD_WORKFLOW_EXECUTION_COMPLETED',
+    ]),
+  );
   const child = await client.workflow.getHandle(`${workflowId}-child`).describe();
   expect(child.parentExecution?.workflowId).toBe(workflowId);
 });
@@ -177,9 +205,17 @@ test('terminates an open child when its parent closes (default parent close poli
 
 test('signals and cancels external workflows; a missing target fails the command', async () => {
   const workflowId = uniqueId();
-  expect(await client.workflow.execute('externalToMissing', { taskQueue, workflowId })).toEqual(['signal failed', 'cancel failed']);
+  expect(await client.workflow.execute('externalToMissing', { taskQueue, workflowId })).toEqual([
+    'signal failed',
+    'cancel failed',
+  ]);
   const names = eventNames((await client.workflow.getHandle(workflowId).fetchHistory()).events!);
-  expect(names).toEqual(expect.arrayContaining(['SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', 'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED',
+      'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED',
+    ]),
+  );
 
   const target = await client.workflow.start('accumulator', { taskQueue, workflowId: uniqueId() });
   const signaller = uniqueId();
@@ -187,14 +223,24 @@ test('signals and cancels external workflows; a missing target fails the command
   expect(await target.result()).toBe(7);
   const signaled = (await target.fetchHistory()).events!.find((e) => e.workflowExecutionSignaledEventAttributes)!;
   expect(signaled.workflowExecutionSignaledEventAttributes!.externalWorkflowExecution?.workflowId).toBe(signaller);
-  expect(eventNames((await client.workflow.getHandle(signaller).fetchHistory()).events!)).toContain('EXTERNAL_WORKFLOW_EXECUTION_SIGNALED');
+  expect(eventNames((await client.workflow.getHandle(signaller).fetchHistory()).events!)).toContain(
+    'EXTERNAL_WORKFLOW_EXECUTION_SIGNALED',
+  );
 });
 
 test('a child whose id is taken fails to start', async () => {
   const existing = await client.workflow.start('accumulator', { taskQueue, workflowId: uniqueId() });
   const parentId = uniqueId();
-  expect(await client.workflow.execute('childAlreadyExists', { taskQueue, workflowId: parentId, args: [existing.workflowId] })).toBe('WorkflowExecutionAlreadyStartedError');
-  expect(eventNames((await client.workflow.getHandle(parentId).fetchHistory()).events!)).toContain('START_CHILD_WORKFLOW_EXECUTION_FAILED');
+  expect(
+    await client.workflow.execute('childAlreadyExists', {
+      taskQueue,
+      workflowId: parentId,
+      args: [existing.workflowId],
+    }),
+  ).toBe('WorkflowExecutionAlreadyStartedError');
+  expect(eventNames((await client.workflow.getHandle(parentId).fetchHistory()).events!)).toContain(
+    'START_CHILD_WORKFLOW_EXECUTION_FAILED',
+  );
   await existing.terminate();
 });
 
@@ -234,8 +280,14 @@ test('runs updates, rejecting one in the validator without writing an event', as
 
 test('update-with-start starts the workflow and runs the update', async () => {
   const workflowId = uniqueId();
-  const startOp = new WithStartWorkflowOperation('updatable', { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' });
-  expect(await client.workflow.executeUpdateWithStart('setValue', { args: ['x'], startWorkflowOperation: startOp })).toBe('initial');
+  const startOp = new WithStartWorkflowOperation('updatable', {
+    taskQueue,
+    workflowId,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  expect(
+    await client.workflow.executeUpdateWithStart('setValue', { args: ['x'], startWorkflowOperation: startOp }),
+  ).toBe('initial');
   const handle = await startOp.workflowHandle();
   await handle.executeUpdate('setValue', { args: ['finish'] });
   expect(await handle.result()).toBe('finish');
@@ -251,7 +303,8 @@ test('lists workflows by search attributes and memo, and counts them by status',
     memo: { owner: 'tests' },
   });
   const found = [];
-  for await (const wf of client.workflow.list({ query: `CustomKeywordField = '${tag}' AND CustomIntField > 5` })) found.push(wf);
+  for await (const wf of client.workflow.list({ query: `CustomKeywordField = '${tag}' AND CustomIntField > 5` }))
+    found.push(wf);
   expect(found.map((w) => w.workflowId)).toEqual([workflowId]);
   expect(found[0].memo).toEqual({ owner: 'tests' });
   const described = await handle.describe();
@@ -269,7 +322,10 @@ test('upserts search attributes from the workflow', async () => {
   const described = await client.workflow.getHandle(workflowId).describe();
   expect(described.searchAttributes.CustomKeywordField).toEqual(['updated']);
   const found = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND CustomKeywordField = 'updated'` })) found.push(wf);
+  for await (const wf of client.workflow.list({
+    query: `WorkflowId = '${workflowId}' AND CustomKeywordField = 'updated'`,
+  }))
+    found.push(wf);
   expect(found).toHaveLength(1);
 });
 
@@ -279,7 +335,13 @@ describe('schedules', () => {
     const handle = await client.schedule.create({
       scheduleId,
       spec: { calendars: [{ hour: 12, minute: 30 }] },
-      action: { type: 'startWorkflow', workflowType: 'helloActivity', args: ['schedule'], taskQueue, workflowId: `${scheduleId}-wf` },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'helloActivity',
+        args: ['schedule'],
+        taskQueue,
+        workflowId: `${scheduleId}-wf`,
+      },
       memo: { purpose: 'test' },
     });
     let desc = await handle.describe();
@@ -290,10 +352,14 @@ describe('schedules', () => {
     expect(desc.memo).toEqual({ purpose: 'test' });
 
     await handle.trigger();
-    desc = await waitUntil(async () => {
-      const d = await handle.describe();
-      return d.info.recentActions.length === 1 ? d : undefined;
-    }, 10_000, 'triggered action');
+    desc = await waitUntil(
+      async () => {
+        const d = await handle.describe();
+        return d.info.recentActions.length === 1 ? d : undefined;
+      },
+      10_000,
+      'triggered action',
+    );
     const started = desc.info.recentActions[0].action;
     expect(started.type).toBe('startWorkflow');
     const wf = client.workflow.getHandle((started as { workflow: { workflowId: string } }).workflow.workflowId);
@@ -301,7 +367,11 @@ describe('schedules', () => {
     const wfDesc = await wf.describe();
     expect(wfDesc.searchAttributes.TemporalScheduledById).toEqual([scheduleId]);
 
-    await handle.backfill({ start: new Date('2026-01-01T00:00:00Z'), end: new Date('2026-01-03T00:00:00Z'), overlap: 'ALLOW_ALL' });
+    await handle.backfill({
+      start: new Date('2026-01-01T00:00:00Z'),
+      end: new Date('2026-01-03T00:00:00Z'),
+      overlap: 'ALLOW_ALL',
+    });
     desc = await handle.describe();
     expect(desc.info.recentActions.map((a) => a.scheduledAt.toISOString())).toEqual(
       expect.arrayContaining(['2026-01-01T12:30:00.000Z', '2026-01-02T12:30:00.000Z']),
@@ -330,12 +400,22 @@ describe('schedules', () => {
     const handle = await client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: '1s' }] },
-      action: { type: 'startWorkflow', workflowType: 'helloActivity', args: ['tick'], taskQueue, workflowId: `${scheduleId}-wf` },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'helloActivity',
+        args: ['tick'],
+        taskQueue,
+        workflowId: `${scheduleId}-wf`,
+      },
     });
-    const desc = await waitUntil(async () => {
-      const d = await handle.describe();
-      return d.info.recentActions.length >= 1 ? d : undefined;
-    }, 10_000, 'scheduled action');
+    const desc = await waitUntil(
+      async () => {
+        const d = await handle.describe();
+        return d.info.recentActions.length >= 1 ? d : undefined;
+      },
+      10_000,
+      'scheduled action',
+    );
     expect(desc.info.recentActions[0].scheduledAt.getUTCMilliseconds()).toBe(0);
     await handle.delete();
   });

@@ -36,31 +36,59 @@ test('state written before a shutdown is all there after a restart on the same f
   const tq = uniqueId('tq');
   const before = await withServer(db, async (raw) => {
     await raw.wf('RegisterNamespace', { namespace: 'persisted', description: 'kept' });
-    await raw.call('OperatorService', 'AddSearchAttributes', { namespace: 'default', searchAttributes: { Kept: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } });
-    await raw.wf('StartWorkflowExecution', { workflowId, workflowType: { name: 'W' }, taskQueue: { name: tq }, requestId: workflowId });
+    await raw.call('OperatorService', 'AddSearchAttributes', {
+      namespace: 'default',
+      searchAttributes: { Kept: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+    });
+    await raw.wf('StartWorkflowExecution', {
+      workflowId,
+      workflowType: { name: 'W' },
+      taskQueue: { name: tq },
+      requestId: workflowId,
+    });
     const poll = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq } });
     await raw.wf('RespondWorkflowTaskCompleted', {
       taskToken: poll.taskToken,
-      commands: [{ commandType: E.CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 't', startToFireTimeout: { nanos: 300e6 } } }],
+      commands: [
+        {
+          commandType: E.CommandType.COMMAND_TYPE_START_TIMER,
+          startTimerCommandAttributes: { timerId: 't', startToFireTimeout: { nanos: 300e6 } },
+        },
+      ],
     });
     await raw.wf('CreateSchedule', {
       scheduleId: 'kept-schedule',
-      schedule: { spec: { interval: [{ interval: { seconds: 3600 } }] }, action: { startWorkflow: { workflowId: 'from-schedule', workflowType: { name: 'W' }, taskQueue: { name: tq } } } },
+      schedule: {
+        spec: { interval: [{ interval: { seconds: 3600 } }] },
+        action: {
+          startWorkflow: { workflowId: 'from-schedule', workflowType: { name: 'W' }, taskQueue: { name: tq } },
+        },
+      },
     });
     return (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history.events.length;
   });
 
   await withServer(db, async (raw) => {
     expect((await raw.wf('DescribeNamespace', { namespace: 'persisted' })).namespaceInfo.description).toBe('kept');
-    expect((await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'default' })).customAttributes.Kept).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    expect((await raw.wf('DescribeSchedule', { scheduleId: 'kept-schedule' })).schedule.action.startWorkflow.workflowId).toBe('from-schedule');
+    expect(
+      (await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'default' })).customAttributes.Kept,
+    ).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect(
+      (await raw.wf('DescribeSchedule', { scheduleId: 'kept-schedule' })).schedule.action.startWorkflow.workflowId,
+    ).toBe('from-schedule');
     // The timer, started before the restart, fires after it.
-    const events = await waitUntil(async () => {
-      const h = (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history.events;
-      return h.some((e: { eventType: number }) => e.eventType === ET.EVENT_TYPE_TIMER_FIRED) ? h : undefined;
-    }, 10_000, 'timer fired after restart');
+    const events = await waitUntil(
+      async () => {
+        const h = (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history.events;
+        return h.some((e: { eventType: number }) => e.eventType === ET.EVENT_TYPE_TIMER_FIRED) ? h : undefined;
+      },
+      10_000,
+      'timer fired after restart',
+    );
     expect(events.length).toBeGreaterThan(before);
-    expect(events.map((e: { eventId: number }) => Number(e.eventId))).toEqual(events.map((_: unknown, i: number) => i + 1));
+    expect(events.map((e: { eventId: number }) => Number(e.eventId))).toEqual(
+      events.map((_: unknown, i: number) => i + 1),
+    );
     const poll = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq } });
     expect(poll.workflowExecution.workflowId).toBe(workflowId);
   });

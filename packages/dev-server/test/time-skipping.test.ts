@@ -17,7 +17,9 @@ const DAY = 24 * 3600 * 1000;
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: cliPath } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: cliPath } },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -27,7 +29,12 @@ afterAll(async () => {
 test('skips a one-day timer at once in the official time-skipping environment', async () => {
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   const taskQueue = uniqueId('tq');
-  const worker = await Worker.create({ connection: env.nativeConnection, workflowBundle: bundle, activities, taskQueue });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    workflowBundle: bundle,
+    activities,
+    taskQueue,
+  });
   const before = await env.currentTimeMs();
   const workflowId = uniqueId();
   const result = await worker.runUntil(env.client.workflow.execute('sleeper', { taskQueue, workflowId, args: [DAY] }));
@@ -35,7 +42,12 @@ test('skips a one-day timer at once in the official time-skipping environment', 
   expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + DAY);
   // The history's own clock shows the day passing between the timer's start and its firing.
   const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events!;
-  const seconds = (type: string) => Number(events.find((e) => e.timerStartedEventAttributes && type === 'started' ? true : !!e.timerFiredEventAttributes && type === 'fired')!.eventTime!.seconds);
+  const seconds = (type: string) =>
+    Number(
+      events.find((e) =>
+        e.timerStartedEventAttributes && type === 'started' ? true : !!e.timerFiredEventAttributes && type === 'fired',
+      )!.eventTime!.seconds,
+    );
   expect(seconds('fired') - seconds('started')).toBeGreaterThanOrEqual(DAY / 1000);
 }, 30_000);
 
@@ -79,16 +91,28 @@ describe('TestService over raw gRPC', () => {
   test('the clock jumps to a timer once its workflow task is done, and not while a task is outstanding', async () => {
     const workflowId = `ts-${Date.now()}`;
     const tq = `ts-tq-${Date.now()}`;
-    await raw.wf('StartWorkflowExecution', { workflowId, workflowType: { name: 'W' }, taskQueue: { name: tq }, requestId: workflowId });
+    await raw.wf('StartWorkflowExecution', {
+      workflowId,
+      workflowType: { name: 'W' },
+      taskQueue: { name: tq },
+      requestId: workflowId,
+    });
     await raw.call('TestService', 'UnlockTimeSkipping', {});
     // The first workflow task is outstanding: a sleep of an hour must wait in real time, so it is still pending.
     const before = await now();
-    const sleeping = raw.call('TestService', 'SleepUntil', { timestamp: { seconds: Math.floor(before / 1000) + 3600 } });
+    const sleeping = raw.call('TestService', 'SleepUntil', {
+      timestamp: { seconds: Math.floor(before / 1000) + 3600 },
+    });
     const poll = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq } });
     expect((await now()) - before).toBeLessThan(3600 * 1000);
     await raw.wf('RespondWorkflowTaskCompleted', {
       taskToken: poll.taskToken,
-      commands: [{ commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 't', startToFireTimeout: { seconds: 24 * 3600 } } }],
+      commands: [
+        {
+          commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_START_TIMER,
+          startTimerCommandAttributes: { timerId: 't', startToFireTimeout: { seconds: 24 * 3600 } },
+        },
+      ],
     });
     await sleeping;
     // With the task done, the clock skips to the day-long timer, which fires and schedules a task.

@@ -14,10 +14,22 @@ let raw: RawClient;
 const prefix = uniqueId('vis');
 const ids: string[] = [];
 
-const sa = (type: string, v: unknown) => ({ metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) }, data: Buffer.from(JSON.stringify(v)) });
+const sa = (type: string, v: unknown) => ({
+  metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) },
+  data: Buffer.from(JSON.stringify(v)),
+});
 
 beforeAll(async () => {
-  server = await startServer({ searchAttributes: { Color: 'Keyword', Size: 'Int', Tags: 'KeywordList', Note: 'Text', Due: 'Datetime', Flag: 'Bool' } });
+  server = await startServer({
+    searchAttributes: {
+      Color: 'Keyword',
+      Size: 'Int',
+      Tags: 'KeywordList',
+      Note: 'Text',
+      Due: 'Datetime',
+      Flag: 'Bool',
+    },
+  });
   raw = new RawClient(server.address);
   const rows: Array<[string, string, number, string[], string, string, boolean]> = [
     ['a', 'red', 1, ['x'], 'quick brown fox', '2026-01-01T00:00:00Z', true],
@@ -32,7 +44,16 @@ beforeAll(async () => {
       workflowType: { name: suffix === 'c' ? 'Other' : 'Vis' },
       taskQueue: { name: `${prefix}-tq` },
       requestId: uniqueId(),
-      searchAttributes: { indexedFields: { Color: sa('Keyword', color), Size: sa('Int', size), Tags: sa('KeywordList', tags), Note: sa('Text', note), Due: sa('Datetime', due), Flag: sa('Bool', flag) } },
+      searchAttributes: {
+        indexedFields: {
+          Color: sa('Keyword', color),
+          Size: sa('Int', size),
+          Tags: sa('KeywordList', tags),
+          Note: sa('Text', note),
+          Due: sa('Datetime', due),
+          Flag: sa('Bool', flag),
+        },
+      },
     });
   }
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: `${prefix}-b` } });
@@ -45,7 +66,9 @@ afterAll(async () => {
 
 async function list(query: string): Promise<string[]> {
   const r = await raw.wf('ListWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq' AND (${query})` });
-  return r.executions.map((e: { execution: { workflowId: string } }) => e.execution.workflowId.slice(prefix.length + 1)).sort();
+  return r.executions
+    .map((e: { execution: { workflowId: string } }) => e.execution.workflowId.slice(prefix.length + 1))
+    .sort();
 }
 
 test.each([
@@ -67,7 +90,7 @@ test.each([
   ["Note = 'brown'", ['a', 'c']],
   ["Due > '2026-01-15T00:00:00Z'", ['b', 'c']],
   ["StartTime > '2000-01-01T00:00:00Z'", ['a', 'b', 'c']],
-  ["`Color` = \"blue\"", ['b']],
+  ['`Color` = "blue"', ['b']],
 ])('%s', async (query, expected) => {
   expect(await list(query)).toEqual(expected);
 });
@@ -77,9 +100,18 @@ test('lists open runs before closed ones, and pages', async () => {
   expect(all).toEqual(['a', 'b', 'c']);
   const r = await raw.wf('ListWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq'`, pageSize: 2 });
   // Open runs come first (a and c), the closed one last.
-  expect(r.executions.map((e: { execution: { workflowId: string } }) => e.execution.workflowId).sort()).toEqual([`${prefix}-a`, `${prefix}-c`]);
-  const r2 = await raw.wf('ListWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq'`, pageSize: 2, nextPageToken: r.nextPageToken });
-  expect(r2.executions.map((e: { execution: { workflowId: string } }) => e.execution.workflowId)).toEqual([`${prefix}-b`]);
+  expect(r.executions.map((e: { execution: { workflowId: string } }) => e.execution.workflowId).sort()).toEqual([
+    `${prefix}-a`,
+    `${prefix}-c`,
+  ]);
+  const r2 = await raw.wf('ListWorkflowExecutions', {
+    query: `TaskQueue = '${prefix}-tq'`,
+    pageSize: 2,
+    nextPageToken: r.nextPageToken,
+  });
+  expect(r2.executions.map((e: { execution: { workflowId: string } }) => e.execution.workflowId)).toEqual([
+    `${prefix}-b`,
+  ]);
   expect(r2.nextPageToken.length).toBe(0);
 });
 
@@ -87,10 +119,15 @@ test('counts, grouped by ExecutionStatus', async () => {
   const r = await raw.wf('CountWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq' GROUP BY ExecutionStatus` });
   expect(Number(r.count)).toBe(3);
   const groups = Object.fromEntries(
-    r.groups.map((g: { groupValues: Array<{ data: Buffer }>; count: number }) => [JSON.parse(g.groupValues[0].data.toString()), Number(g.count)]),
+    r.groups.map((g: { groupValues: Array<{ data: Buffer }>; count: number }) => [
+      JSON.parse(g.groupValues[0].data.toString()),
+      Number(g.count),
+    ]),
   );
   expect(groups).toEqual({ Running: 2, Terminated: 1 });
-  expect(Number((await raw.wf('CountWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq' AND Size > 4` })).count)).toBe(2);
+  expect(
+    Number((await raw.wf('CountWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq' AND Size > 4` })).count),
+  ).toBe(2);
 });
 
 test.each([
@@ -107,10 +144,18 @@ test.each([
 });
 
 test('the parser builds AND/OR trees with the usual precedence', () => {
-  expect(parseQuery("A = 1 OR B = 2 AND C = 3")).toEqual({
-    where: { kind: 'or', left: { kind: 'cmp', attr: 'A', op: '=', value: 1 }, right: { kind: 'and', left: { kind: 'cmp', attr: 'B', op: '=', value: 2 }, right: { kind: 'cmp', attr: 'C', op: '=', value: 3 } } },
+  expect(parseQuery('A = 1 OR B = 2 AND C = 3')).toEqual({
+    where: {
+      kind: 'or',
+      left: { kind: 'cmp', attr: 'A', op: '=', value: 1 },
+      right: {
+        kind: 'and',
+        left: { kind: 'cmp', attr: 'B', op: '=', value: 2 },
+        right: { kind: 'cmp', attr: 'C', op: '=', value: 3 },
+      },
+    },
   });
   expect(parseQuery('  ')).toEqual({});
-  expect(parseQuery("GROUP BY ExecutionStatus")).toEqual({ groupBy: 'ExecutionStatus' });
+  expect(parseQuery('GROUP BY ExecutionStatus')).toEqual({ groupBy: 'ExecutionStatus' });
   void E;
 });

@@ -51,7 +51,10 @@ export function unimplemented(message: string): ServiceError {
 
 export function notFound(message: string): ServiceError {
   return new ServiceError(grpc.status.NOT_FOUND, message, [
-    { typeName: 'NotFoundFailure', value: ed.NotFoundFailure.encode({ currentCluster: 'active', activeCluster: 'active' }).finish() },
+    {
+      typeName: 'NotFoundFailure',
+      value: ed.NotFoundFailure.encode({ currentCluster: 'active', activeCluster: 'active' }).finish(),
+    },
   ]);
 }
 
@@ -67,16 +70,28 @@ export function namespaceAlreadyExists(namespace: string): ServiceError {
   ]);
 }
 
-export function workflowAlreadyStarted(message: string, startRequestId: string, runId: string, firstRunId?: string): ServiceError {
+export function workflowAlreadyStarted(
+  message: string,
+  startRequestId: string,
+  runId: string,
+  firstRunId?: string,
+): ServiceError {
   return new ServiceError(grpc.status.ALREADY_EXISTS, message, [
     {
       typeName: 'WorkflowExecutionAlreadyStartedFailure',
-      value: ed.WorkflowExecutionAlreadyStartedFailure.encode({ startRequestId, runId, firstExecutionRunId: firstRunId ?? '' }).finish(),
+      value: ed.WorkflowExecutionAlreadyStartedFailure.encode({
+        startRequestId,
+        runId,
+        firstExecutionRunId: firstRunId ?? '',
+      }).finish(),
     },
   ]);
 }
 
-export function queryFailed(message: string, failure: temporal.api.failure.v1.IFailure | null | undefined): ServiceError {
+export function queryFailed(
+  message: string,
+  failure: temporal.api.failure.v1.IFailure | null | undefined,
+): ServiceError {
   return new ServiceError(grpc.status.INVALID_ARGUMENT, message, [
     { typeName: 'QueryFailedFailure', value: ed.QueryFailedFailure.encode({ failure: failure ?? null }).finish() },
   ]);

@@ -17,8 +17,10 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const entries = Object.entries(req.searchAttributes ?? {});
       if (entries.length === 0) throw invalidArgument('search_attributes is not set');
       for (const [name, type] of entries) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalidArgument(`search_attributes: invalid name ${JSON.stringify(name)}`);
-        if (SYSTEM_SEARCH_ATTRIBUTES[name] !== undefined) throw invalidArgument(`search_attributes: ${name} is a system search attribute`);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+          throw invalidArgument(`search_attributes: invalid name ${JSON.stringify(name)}`);
+        if (SYSTEM_SEARCH_ATTRIBUTES[name] !== undefined)
+          throw invalidArgument(`search_attributes: ${name} is a system search attribute`);
         if (!type || !enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType]) {
           throw invalidArgument(`search_attributes: invalid type for ${name}`);
         }
@@ -46,7 +48,11 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     ListSearchAttributes: (req: temporal.api.operatorservice.v1.IListSearchAttributesRequest) => {
       const ns = namespaceOf(req.namespace);
-      return { customAttributes: { ...ns.searchAttributes }, systemAttributes: { ...SYSTEM_SEARCH_ATTRIBUTES }, storageSchema: {} };
+      return {
+        customAttributes: { ...ns.searchAttributes },
+        systemAttributes: { ...SYSTEM_SEARCH_ATTRIBUTES },
+        storageSchema: {},
+      };
     },
     GetNexusEndpoint: () => {
       throw unimplemented(NEXUS_UNIMPLEMENTED);

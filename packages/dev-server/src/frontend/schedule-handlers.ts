@@ -42,7 +42,12 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       if (!req.scheduleId) throw invalidArgument('schedule_id is not set');
       if (scheduler.get(ns.name, req.scheduleId)) {
         throw new ServiceError(grpc.status.ALREADY_EXISTS, `schedule ${req.scheduleId} is already registered`, [
-          { typeName: 'WorkflowExecutionAlreadyStartedFailure', value: errordetails.WorkflowExecutionAlreadyStartedFailure.encode({ startRequestId: req.requestId ?? '' }).finish() },
+          {
+            typeName: 'WorkflowExecutionAlreadyStartedFailure',
+            value: errordetails.WorkflowExecutionAlreadyStartedFailure.encode({
+              startRequestId: req.requestId ?? '',
+            }).finish(),
+          },
         ]);
       }
       scheduler.validate(ns.name, req.schedule);

@@ -8,7 +8,8 @@ interface Codec {
 }
 
 /** A unary handler: gets the decoded request (and the call, for cancellation) and resolves to a response object. */
-export type UnaryHandler = (request: any, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<object> | object;
+/** Typed as taking `never` so that handlers for every request type fit; the service passes the decoded request. */
+export type UnaryHandler = (request: never, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<object> | object;
 
 export interface ServiceHandlers {
   [method: string]: UnaryHandler | undefined;
@@ -44,14 +45,20 @@ export function buildService(
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
     const handler = handlers[method.name];
-    implementation[method.name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    implementation[method.name] = (
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
       if (!handler) {
-        callback({ code: grpc.status.UNIMPLEMENTED, details: `${method.name} is not implemented by the Kairos dev server` });
+        callback({
+          code: grpc.status.UNIMPLEMENTED,
+          details: `${method.name} is not implemented by the Kairos dev server`,
+        });
         return;
       }
       let result: Promise<object> | object;
       try {
-        result = handler(call.request, call);
+        result = handler(call.request as never, call);
       } catch (err) {
         reply(method.name, err, callback, logError);
         return;

@@ -36,7 +36,10 @@ export function testServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
   const unlockOrFail = () => {
     if (!time.unlock()) {
-      throw new ServiceError(grpc.status.FAILED_PRECONDITION, 'time skipping lock counter is already 0: UnlockTimeSkipping was called more often than LockTimeSkipping');
+      throw new ServiceError(
+        grpc.status.FAILED_PRECONDITION,
+        'time skipping lock counter is already 0: UnlockTimeSkipping was called more often than LockTimeSkipping',
+      );
     }
   };
 
@@ -53,11 +56,17 @@ export function testServiceHandlers(ctx: ServerContext): ServiceHandlers {
       await sleepUntil(time.now() + durationMs(req.duration), call);
       return {};
     },
-    SleepUntil: async (req: temporal.api.testservice.v1.ISleepUntilRequest, call: grpc.ServerUnaryCall<unknown, unknown>) => {
+    SleepUntil: async (
+      req: temporal.api.testservice.v1.ISleepUntilRequest,
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+    ) => {
       await sleepUntil(timestampMs(req.timestamp), call);
       return {};
     },
-    UnlockTimeSkippingWithSleep: async (req: temporal.api.testservice.v1.ISleepRequest, call: grpc.ServerUnaryCall<unknown, unknown>) => {
+    UnlockTimeSkippingWithSleep: async (
+      req: temporal.api.testservice.v1.ISleepRequest,
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+    ) => {
       const at = time.now() + durationMs(req.duration);
       unlockOrFail();
       try {

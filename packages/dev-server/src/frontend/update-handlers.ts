@@ -33,9 +33,20 @@ function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req:
 const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3 };
 
 /** Waits until the update reaches `stage` (or the wait times out) and reports where it is. */
-async function awaitUpdate(ctx: ServerContext, ex: Execution, updateId: string, stage: number, call?: Call): Promise<UpdateResponse> {
+async function awaitUpdate(
+  ctx: ServerContext,
+  ex: Execution,
+  updateId: string,
+  stage: number,
+  call?: Call,
+): Promise<UpdateResponse> {
   const S = enums.UpdateWorkflowExecutionLifecycleStage;
-  const wanted = stage === S.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED ? 3 : stage === S.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED ? 2 : 1;
+  const wanted =
+    stage === S.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+      ? 3
+      : stage === S.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+        ? 2
+        : 1;
   const s = ex.state;
   const current = () => s.updates[updateId];
   await waitForRun(
@@ -66,7 +77,10 @@ function statusOf(err: unknown): temporal.api.errordetails.v1.MultiOperationExec
     return {
       code: err.code,
       message: err.message,
-      details: err.details.map((d) => ({ type_url: `type.googleapis.com/temporal.api.errordetails.v1.${d.typeName}`, value: d.value })),
+      details: err.details.map((d) => ({
+        type_url: `type.googleapis.com/temporal.api.errordetails.v1.${d.typeName}`,
+        value: d.value,
+      })),
     };
   }
   return { code: grpc.status.INTERNAL, message: err instanceof Error ? err.message : String(err) };
@@ -79,7 +93,11 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
     UpdateWorkflowExecution: async (req: UpdateRequest, call: Call) => {
       engine.namespace(req.namespace ?? '');
       validateUpdate(req);
-      const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution!.workflowId!, req.workflowExecution!.runId);
+      const ex = engine.getOpenExecution(
+        req.namespace!,
+        req.workflowExecution!.workflowId!,
+        req.workflowExecution!.runId,
+      );
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
       }
@@ -87,10 +105,14 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
       return awaitUpdate(ctx, ex, req.request!.meta!.updateId!, req.waitPolicy?.lifecycleStage ?? 0, call);
     },
 
-    PollWorkflowExecutionUpdate: async (req: temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest, call: Call) => {
+    PollWorkflowExecutionUpdate: async (
+      req: temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest,
+      call: Call,
+    ) => {
       engine.namespace(req.namespace ?? '');
       const ref = req.updateRef;
-      if (!ref?.workflowExecution?.workflowId) throw invalidArgument('update_ref.workflow_execution.workflow_id is not set');
+      if (!ref?.workflowExecution?.workflowId)
+        throw invalidArgument('update_ref.workflow_execution.workflow_id is not set');
       if (!ref.updateId) throw invalidArgument('update_ref.update_id is not set');
       const runs = ref.workflowExecution.runId
         ? [engine.getExecution(req.namespace!, ref.workflowExecution.workflowId, ref.workflowExecution.runId)]
@@ -115,11 +137,15 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
         failedIndex = 1;
         validateUpdate(update, 'operations[1].update_workflow.');
         if (update.workflowExecution!.workflowId !== start.workflowId) {
-          throw invalidArgument('operations[1].update_workflow.workflow_execution.workflow_id must match the start operation');
+          throw invalidArgument(
+            'operations[1].update_workflow.workflow_execution.workflow_id must match the start operation',
+          );
         }
         if (!start.workflowIdConflictPolicy) {
           failedIndex = 0;
-          throw invalidArgument('operations[0].start_workflow.workflow_id_conflict_policy must be set for update-with-start');
+          throw invalidArgument(
+            'operations[0].start_workflow.workflow_id_conflict_policy must be set for update-with-start',
+          );
         }
         failedIndex = 0;
         const outcome = engine.tx((tx) => {
@@ -128,15 +154,28 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
           return o;
         });
         failedIndex = 1;
-        const updateResponse = await awaitUpdate(ctx, outcome.ex, update.request!.meta!.updateId!, update.waitPolicy?.lifecycleStage ?? 0, call);
+        const updateResponse = await awaitUpdate(
+          ctx,
+          outcome.ex,
+          update.request!.meta!.updateId!,
+          update.waitPolicy?.lifecycleStage ?? 0,
+          call,
+        );
         return { responses: [{ startWorkflow: startResponse(outcome) }, { updateWorkflow: updateResponse }] };
       } catch (err) {
         const failed = statusOf(err);
         const aborted = { code: grpc.status.ABORTED, message: 'Operation was aborted.' };
         const statuses = failedIndex === 0 ? [failed, aborted] : [aborted, failed];
-        throw new ServiceError(failed.code ?? grpc.status.INTERNAL, `MultiOperation could not be executed: ${failed.message}`, [
-          { typeName: 'MultiOperationExecutionFailure', value: errordetails.MultiOperationExecutionFailure.encode({ statuses }).finish() },
-        ]);
+        throw new ServiceError(
+          failed.code ?? grpc.status.INTERNAL,
+          `MultiOperation could not be executed: ${failed.message}`,
+          [
+            {
+              typeName: 'MultiOperationExecutionFailure',
+              value: errordetails.MultiOperationExecutionFailure.encode({ statuses }).finish(),
+            },
+          ],
+        );
       }
     },
   };

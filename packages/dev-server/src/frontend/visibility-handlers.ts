@@ -25,7 +25,12 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
     for (const ex of engine.executions.values()) if (ex.state.namespace === ns.name && q.matches(ex)) out.push(ex);
     return { runs: out, groupBy: q.groupBy };
   };
-  const list = (req: { namespace?: string | null; query?: string | null; pageSize?: number | null; nextPageToken?: Uint8Array | null }) => {
+  const list = (req: {
+    namespace?: string | null;
+    query?: string | null;
+    pageSize?: number | null;
+    nextPageToken?: Uint8Array | null;
+  }) => {
     const { runs, groupBy } = select(req.namespace, req.query);
     if (groupBy) throw invalidArgument("invalid query: 'GROUP BY' clause is only supported in CountWorkflowExecutions");
     runs.sort(visibilityOrder);

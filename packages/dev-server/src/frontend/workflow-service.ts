@@ -35,7 +35,13 @@ function onCancel(call: Call | undefined): { onCancel(cb: () => void): void } {
 }
 
 /** Waits until `ready()` returns a value, the run changes past `timeoutMs`, or the call is cancelled. */
-export function waitForRun<T>(engine: HistoryEngine, runId: string, ready: () => T | undefined, timeoutMs: number, call?: Call): Promise<T | undefined> {
+export function waitForRun<T>(
+  engine: HistoryEngine,
+  runId: string,
+  ready: () => T | undefined,
+  timeoutMs: number,
+  call?: Call,
+): Promise<T | undefined> {
   const first = ready();
   if (first !== undefined) return Promise.resolve(first);
   return new Promise((resolve, reject) => {
@@ -61,7 +67,9 @@ export function waitForRun<T>(engine: HistoryEngine, runId: string, ready: () =>
   });
 }
 
-function namespaceDescription(ns: ReturnType<NamespaceRegistry['get']> & object): temporal.api.workflowservice.v1.IDescribeNamespaceResponse {
+function namespaceDescription(
+  ns: ReturnType<NamespaceRegistry['get']> & object,
+): temporal.api.workflowservice.v1.IDescribeNamespaceResponse {
   return {
     namespaceInfo: {
       name: ns.name,
@@ -218,7 +226,9 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return startResponse(engine.tx((tx) => startWorkflowInTx(engine, tx, req)));
     },
 
-    SignalWithStartWorkflowExecution: (req: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest) => {
+    SignalWithStartWorkflowExecution: (
+      req: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest,
+    ) => {
       if (!req.signalName) throw invalidArgument('signal_name is not set');
       const startReq: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest = {
         namespace: req.namespace,
@@ -282,7 +292,13 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         throw notFound('workflow execution not found for the given first_execution_run_id');
       }
       if (isRunning(ex.state)) {
-        engine.tx((tx) => requestCancelRun(engine, tx, ex, { cause: req.reason ?? '', identity: req.identity ?? '', requestId: req.requestId ?? '' }));
+        engine.tx((tx) =>
+          requestCancelRun(engine, tx, ex, {
+            cause: req.reason ?? '',
+            identity: req.identity ?? '',
+            requestId: req.requestId ?? '',
+          }),
+        );
       }
       return {};
     },
@@ -333,7 +349,10 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
           })),
         pendingWorkflowTask: s.wft
           ? {
-              state: s.wft.startedEventId !== undefined ? PW.PENDING_WORKFLOW_TASK_STATE_STARTED : PW.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+              state:
+                s.wft.startedEventId !== undefined
+                  ? PW.PENDING_WORKFLOW_TASK_STATE_STARTED
+                  : PW.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
               scheduledTime: msTimestamp(s.wft.scheduledTime),
               originalScheduledTime: msTimestamp(s.wft.scheduledTime),
               startedTime: s.wft.startedTime ? msTimestamp(s.wft.startedTime) : null,
@@ -343,23 +362,47 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       };
     },
 
-    GetWorkflowExecutionHistory: async (req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest, call: Call) => {
+    GetWorkflowExecutionHistory: async (
+      req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest,
+      call: Call,
+    ) => {
       ns(req.namespace);
       if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
       const token = decodeHistoryToken(req.nextPageToken);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
       const s = ex.state;
-      const closeOnly = req.historyEventFilterType === enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+      const closeOnly =
+        req.historyEventFilterType === enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
       if (closeOnly) {
-        const closed = await waitForRun(engine, s.runId, () => (isRunning(s) ? undefined : true), req.waitNewEvent ? ctx.options.historyLongPollMs : 0, call);
+        const closed = await waitForRun(
+          engine,
+          s.runId,
+          () => (isRunning(s) ? undefined : true),
+          req.waitNewEvent ? ctx.options.historyLongPollMs : 0,
+          call,
+        );
         if (!closed) {
-          return { history: { events: [] }, nextPageToken: req.waitNewEvent ? encodeHistoryToken({ rid: s.runId, next: s.nextEventId }) : Buffer.alloc(0) };
+          return {
+            history: { events: [] },
+            nextPageToken: req.waitNewEvent
+              ? encodeHistoryToken({ rid: s.runId, next: s.nextEventId })
+              : Buffer.alloc(0),
+          };
         }
-        return { history: { events: [ex.events[(s.closeEventId ?? ex.events.length) - 1]] }, nextPageToken: Buffer.alloc(0) };
+        return {
+          history: { events: [ex.events[(s.closeEventId ?? ex.events.length) - 1]] },
+          nextPageToken: Buffer.alloc(0),
+        };
       }
       const from = token?.next ?? 1;
       if (req.waitNewEvent && isRunning(s) && from >= s.nextEventId) {
-        await waitForRun(engine, s.runId, () => (s.nextEventId > from || !isRunning(s) ? true : undefined), ctx.options.historyLongPollMs, call);
+        await waitForRun(
+          engine,
+          s.runId,
+          () => (s.nextEventId > from || !isRunning(s) ? true : undefined),
+          ctx.options.historyLongPollMs,
+          call,
+        );
       }
       const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
       const available = ex.events.length;
@@ -374,7 +417,9 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       };
     },
 
-    GetWorkflowExecutionHistoryReverse: (req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest) => {
+    GetWorkflowExecutionHistoryReverse: (
+      req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest,
+    ) => {
       ns(req.namespace);
       if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
       const token = decodeHistoryToken(req.nextPageToken);
@@ -394,10 +439,17 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
       const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue.name);
-      const response = await matching.poll(key, req.identity ?? '', (task, identity) => ctx.startTask(task, identity), pollTimeout, onCancel(call));
+      const response = await matching.poll(
+        key,
+        req.identity ?? '',
+        (task, identity) => ctx.startTask(task, identity),
+        pollTimeout,
+        onCancel(call),
+      );
       return response ?? {};
     },
-    RespondWorkflowTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest) => completeWorkflowTask(engine, req),
+    RespondWorkflowTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest) =>
+      completeWorkflowTask(engine, req),
     RespondWorkflowTaskFailed: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest) => {
       failWorkflowTask(engine, req);
       return {};
@@ -427,16 +479,34 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
       const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue.name);
-      const response = await matching.poll(key, req.identity ?? '', (task, identity) => ctx.startTask(task, identity), pollTimeout, onCancel(call));
+      const response = await matching.poll(
+        key,
+        req.identity ?? '',
+        (task, identity) => ctx.startTask(task, identity),
+        pollTimeout,
+        onCancel(call),
+      );
       return response ?? {};
     },
     RespondActivityTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest) => {
       completeActivity(engine, { token: req.taskToken }, req.result, req.identity ?? '');
       return {};
     },
-    RespondActivityTaskCompletedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest) => {
+    RespondActivityTaskCompletedById: (
+      req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest,
+    ) => {
       ns(req.namespace);
-      completeActivity(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.result, req.identity ?? '');
+      completeActivity(
+        engine,
+        {
+          namespace: req.namespace!,
+          workflowId: req.workflowId ?? '',
+          runId: req.runId,
+          activityId: req.activityId ?? '',
+        },
+        req.result,
+        req.identity ?? '',
+      );
       return {};
     },
     RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
@@ -445,7 +515,18 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
       ns(req.namespace);
-      failActivity(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      failActivity(
+        engine,
+        {
+          namespace: req.namespace!,
+          workflowId: req.workflowId ?? '',
+          runId: req.runId,
+          activityId: req.activityId ?? '',
+        },
+        req.failure,
+        req.lastHeartbeatDetails,
+        req.identity ?? '',
+      );
       return { failures: [] };
     },
     RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
@@ -454,7 +535,17 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     RespondActivityTaskCanceledById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest) => {
       ns(req.namespace);
-      cancelActivityReported(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.details, req.identity ?? '');
+      cancelActivityReported(
+        engine,
+        {
+          namespace: req.namespace!,
+          workflowId: req.workflowId ?? '',
+          runId: req.runId,
+          activityId: req.activityId ?? '',
+        },
+        req.details,
+        req.identity ?? '',
+      );
       return {};
     },
     RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
@@ -463,12 +554,22 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
       ns(req.namespace);
-      const r = heartbeatActivity(engine, { namespace: req.namespace!, workflowId: req.workflowId ?? '', runId: req.runId, activityId: req.activityId ?? '' }, req.details);
+      const r = heartbeatActivity(
+        engine,
+        {
+          namespace: req.namespace!,
+          workflowId: req.workflowId ?? '',
+          runId: req.runId,
+          activityId: req.activityId ?? '',
+        },
+        req.details,
+      );
       return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
     },
 
     // ---- queries ----
-    QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) => queries.query(req, ctx.options.queryTimeoutMs, call),
+    QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) =>
+      queries.query(req, ctx.options.queryTimeoutMs, call),
 
     GetSearchAttributes: () => {
       const keys: Record<string, number> = { ...SYSTEM_SEARCH_ATTRIBUTES };
@@ -482,7 +583,9 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const kind = req.taskQueueType === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow';
       const key = Matching.queueKey(req.namespace!, kind, req.taskQueue.name);
       return {
-        pollers: matching.pollers(key).map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: 100000 })),
+        pollers: matching
+          .pollers(key)
+          .map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: 100000 })),
       };
     },
   };

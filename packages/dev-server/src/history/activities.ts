@@ -28,7 +28,14 @@ export function startActivityTask(
     a.startedRequestId = engine.newRunId();
     tx.touch(ex);
     return {
-      taskToken: encodeTaskToken({ k: 'a', ns: s.namespace, wid: s.workflowId, rid: s.runId, sid: a.scheduledEventId, seq: a.seq }),
+      taskToken: encodeTaskToken({
+        k: 'a',
+        ns: s.namespace,
+        wid: s.workflowId,
+        rid: s.runId,
+        sid: a.scheduledEventId,
+        seq: a.seq,
+      }),
       workflowNamespace: s.namespace,
       workflowType: { name: s.workflowType },
       workflowExecution: { workflowId: s.workflowId, runId: s.runId },
@@ -76,35 +83,70 @@ export function findActivity(engine: HistoryEngine, addr: ActivityAddress): { ex
 }
 
 /** Writes ActivityTaskStarted plus the closing event (together, as the real server does for retried activities). */
-function closeActivity(engine: HistoryEngine, tx: Transaction, ex: Execution, a: ActivityInfo, closeType: number, attrs: object, started: boolean): void {
+function closeActivity(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  a: ActivityInfo,
+  closeType: number,
+  attrs: object,
+  started: boolean,
+): void {
   delete ex.state.activities[String(a.scheduledEventId)];
   if (started) {
-    engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
-      scheduledEventId: a.scheduledEventId,
-      identity: a.startedIdentity ?? '',
-      requestId: a.startedRequestId ?? '',
-      attempt: a.attempt,
-      lastFailure: a.attempt > 1 ? (a.lastFailure ?? null) : null,
-    }, undefined, false);
+    engine.addExternalEvent(
+      ex,
+      tx,
+      ET.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+      {
+        scheduledEventId: a.scheduledEventId,
+        identity: a.startedIdentity ?? '',
+        requestId: a.startedRequestId ?? '',
+        attempt: a.attempt,
+        lastFailure: a.attempt > 1 ? (a.lastFailure ?? null) : null,
+      },
+      undefined,
+      false,
+    );
     engine.addExternalEvent(ex, tx, closeType, { ...attrs, scheduledEventId: a.scheduledEventId }, 'startedEventId');
   } else {
     engine.addExternalEvent(ex, tx, closeType, { ...attrs, scheduledEventId: a.scheduledEventId, startedEventId: 0 });
   }
 }
 
-export function completeActivity(engine: HistoryEngine, addr: ActivityAddress, result: IPayloads | null | undefined, identity: string): void {
-  const { ex, a } = findActivity(engine, addr);
-  engine.tx((tx) => closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, { result: result ?? null, identity }, true));
-}
-
-export function cancelActivityReported(engine: HistoryEngine, addr: ActivityAddress, details: IPayloads | null | undefined, identity: string): void {
+export function completeActivity(
+  engine: HistoryEngine,
+  addr: ActivityAddress,
+  result: IPayloads | null | undefined,
+  identity: string,
+): void {
   const { ex, a } = findActivity(engine, addr);
   engine.tx((tx) =>
-    closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {
-      details: details ?? null,
-      latestCancelRequestedEventId: a.cancelRequestedEventId ?? 0,
-      identity,
-    }, a.state === 'started'),
+    closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, { result: result ?? null, identity }, true),
+  );
+}
+
+export function cancelActivityReported(
+  engine: HistoryEngine,
+  addr: ActivityAddress,
+  details: IPayloads | null | undefined,
+  identity: string,
+): void {
+  const { ex, a } = findActivity(engine, addr);
+  engine.tx((tx) =>
+    closeActivity(
+      engine,
+      tx,
+      ex,
+      a,
+      ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+      {
+        details: details ?? null,
+        latestCancelRequestedEventId: a.cancelRequestedEventId ?? 0,
+        identity,
+      },
+      a.state === 'started',
+    ),
   );
 }
 
@@ -114,7 +156,13 @@ function attemptsDeadline(a: ActivityInfo): number {
 }
 
 /** Moves an activity to its next attempt after `backoffMs` (no events are written). */
-function retryLater(ex: Execution, a: ActivityInfo, now: number, backoffMs: number, failure: IFailure | null | undefined): void {
+function retryLater(
+  ex: Execution,
+  a: ActivityInfo,
+  now: number,
+  backoffMs: number,
+  failure: IFailure | null | undefined,
+): void {
   a.attempt += 1;
   a.state = 'backoff';
   a.lastFailure = failure ?? null;
@@ -126,7 +174,13 @@ function retryLater(ex: Execution, a: ActivityInfo, now: number, backoffMs: numb
   a.seq = ex.state.activitySeq;
 }
 
-export function failActivity(engine: HistoryEngine, addr: ActivityAddress, failure: IFailure | null | undefined, lastHeartbeatDetails: IPayloads | null | undefined, identity: string): void {
+export function failActivity(
+  engine: HistoryEngine,
+  addr: ActivityAddress,
+  failure: IFailure | null | undefined,
+  lastHeartbeatDetails: IPayloads | null | undefined,
+  identity: string,
+): void {
   const { ex, a } = findActivity(engine, addr);
   engine.tx((tx) => {
     if (lastHeartbeatDetails) a.heartbeatDetails = lastHeartbeatDetails;
@@ -136,11 +190,23 @@ export function failActivity(engine: HistoryEngine, addr: ActivityAddress, failu
       tx.touch(ex);
       return;
     }
-    closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_FAILED, { failure: failure ?? null, identity, retryState: decision.retryState }, true);
+    closeActivity(
+      engine,
+      tx,
+      ex,
+      a,
+      ET.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+      { failure: failure ?? null, identity, retryState: decision.retryState },
+      true,
+    );
   });
 }
 
-export function heartbeatActivity(engine: HistoryEngine, addr: ActivityAddress, details: IPayloads | null | undefined): { cancelRequested: boolean } {
+export function heartbeatActivity(
+  engine: HistoryEngine,
+  addr: ActivityAddress,
+  details: IPayloads | null | undefined,
+): { cancelRequested: boolean } {
   const { ex, a } = findActivity(engine, addr);
   engine.tx((tx) => {
     if (details) a.heartbeatDetails = details;
@@ -160,7 +226,10 @@ export function cancelActivityFromCommand(
 ): boolean {
   const a = ex.state.activities[String(scheduledEventId)];
   if (!a) return false;
-  const ev = append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, { scheduledEventId, workflowTaskCompletedEventId: completedId });
+  const ev = append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, {
+    scheduledEventId,
+    workflowTaskCompletedEventId: completedId,
+  });
   if (a.state !== 'started') {
     delete ex.state.activities[String(scheduledEventId)];
     append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {
@@ -197,7 +266,15 @@ function timeOut(engine: HistoryEngine, tx: Transaction, ex: Execution, a: Activ
     tx.touch(ex);
     return;
   }
-  closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, { failure, retryState: decision.retryState }, a.state === 'started');
+  closeActivity(
+    engine,
+    tx,
+    ex,
+    a,
+    ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+    { failure, retryState: decision.retryState },
+    a.state === 'started',
+  );
 }
 
 /** Handles every activity deadline that has passed. */
@@ -234,7 +311,8 @@ export function activityDeadline(ex: Execution): number | undefined {
   for (const a of Object.values(ex.state.activities)) {
     if (a.scheduleToCloseMs > 0) consider(a.scheduledTime + a.scheduleToCloseMs);
     if (a.state === 'backoff') consider(a.currentAttemptScheduledTime);
-    else if (a.state === 'scheduled' && a.scheduleToStartMs > 0) consider(a.currentAttemptScheduledTime + a.scheduleToStartMs);
+    else if (a.state === 'scheduled' && a.scheduleToStartMs > 0)
+      consider(a.currentAttemptScheduledTime + a.scheduleToStartMs);
     else if (a.state === 'started') {
       if (a.startToCloseMs > 0) consider((a.startedTime ?? 0) + a.startToCloseMs);
       if (a.heartbeatMs > 0) consider(Math.max(a.lastHeartbeatTime ?? 0, a.startedTime ?? 0) + a.heartbeatMs);
@@ -265,7 +343,10 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
     lastWorkerIdentity: a.lastWorkerIdentity ?? '',
     lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : null,
     nextAttemptScheduleTime: a.state === 'backoff' ? msTimestamp(a.currentAttemptScheduledTime) : null,
-    currentRetryInterval: a.state === 'backoff' && a.lastAttemptCompleteTime ? msDuration(a.currentAttemptScheduledTime - a.lastAttemptCompleteTime) : null,
+    currentRetryInterval:
+      a.state === 'backoff' && a.lastAttemptCompleteTime
+        ? msDuration(a.currentAttemptScheduledTime - a.lastAttemptCompleteTime)
+        : null,
     priority: a.priority ?? null,
   };
 }

@@ -3,7 +3,16 @@ import { durationMs, enums, msDuration, optDuration } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { normalizeRetryPolicy, retryPolicyProto, validateRetryPolicy } from './retry';
-import { cancelRun, completeRun, continueAsNewRun, failRun, requestCancelRun, signalRun, createRun, normalizeWorkflowTimeouts } from './workflow-lifecycle';
+import {
+  cancelRun,
+  completeRun,
+  continueAsNewRun,
+  failRun,
+  requestCancelRun,
+  signalRun,
+  createRun,
+  normalizeWorkflowTimeouts,
+} from './workflow-lifecycle';
 import { applyUpdateMessage, releaseUnansweredUpdates } from './updates';
 import { mergeSearchAttributes } from '../visibility/search-attributes';
 import { validateSearchAttributes } from '../visibility/validation';
@@ -23,7 +32,11 @@ export interface InvalidCommand {
 }
 
 /** Checks commands before anything is applied; the first problem fails the workflow task with its cause. */
-export function validateCommands(engine: HistoryEngine, ex: Execution, commands: Command[]): InvalidCommand | undefined {
+export function validateCommands(
+  engine: HistoryEngine,
+  ex: Execution,
+  commands: Command[],
+): InvalidCommand | undefined {
   const s = ex.state;
   const activityIds = new Set(Object.values(s.activities).map((a) => a.activityId));
   const timerIds = new Set(Object.keys(s.timers));
@@ -31,37 +44,79 @@ export function validateCommands(engine: HistoryEngine, ex: Execution, commands:
     switch (c.commandType) {
       case CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
         const a = c.scheduleActivityTaskCommandAttributes;
-        if (!a) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message: 'ScheduleActivityTaskCommandAttributes is not set on ScheduleActivityTaskCommand.' };
-        if (!a.activityId) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message: 'ActivityId is not set on ScheduleActivityTaskCommand.' };
-        if (!a.activityType?.name) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message: 'ActivityType is not set on ScheduleActivityTaskCommand.' };
-        if (activityIds.has(a.activityId)) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID, message: `Activity with id ${a.activityId} already exists.` };
+        if (!a)
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            message: 'ScheduleActivityTaskCommandAttributes is not set on ScheduleActivityTaskCommand.',
+          };
+        if (!a.activityId)
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            message: 'ActivityId is not set on ScheduleActivityTaskCommand.',
+          };
+        if (!a.activityType?.name)
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            message: 'ActivityType is not set on ScheduleActivityTaskCommand.',
+          };
+        if (activityIds.has(a.activityId))
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+            message: `Activity with id ${a.activityId} already exists.`,
+          };
         if (!durationMs(a.scheduleToCloseTimeout) && !durationMs(a.startToCloseTimeout)) {
-          return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message: 'A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand.' };
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            message: 'A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand.',
+          };
         }
         try {
           validateRetryPolicy(a.retryPolicy, 'retry_policy');
         } catch (err) {
-          return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message: (err as Error).message };
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            message: (err as Error).message,
+          };
         }
         activityIds.add(a.activityId);
         break;
       }
       case CT.COMMAND_TYPE_START_TIMER: {
         const a = c.startTimerCommandAttributes;
-        if (!a?.timerId) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, message: 'TimerId is not set on StartTimerCommand.' };
-        if (timerIds.has(a.timerId)) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, message: `Timer with id ${a.timerId} already exists.` };
+        if (!a?.timerId)
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES,
+            message: 'TimerId is not set on StartTimerCommand.',
+          };
+        if (timerIds.has(a.timerId))
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+            message: `Timer with id ${a.timerId} already exists.`,
+          };
         timerIds.add(a.timerId);
         break;
       }
       case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = c.startChildWorkflowExecutionCommandAttributes;
-        if (!a?.workflowId) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: 'Required field WorkflowId is not set on StartChildWorkflowExecutionCommand.' };
-        if (!a.workflowType?.name) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: 'Required field WorkflowType is not set on StartChildWorkflowExecutionCommand.' };
+        if (!a?.workflowId)
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+            message: 'Required field WorkflowId is not set on StartChildWorkflowExecutionCommand.',
+          };
+        if (!a.workflowType?.name)
+          return {
+            cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+            message: 'Required field WorkflowType is not set on StartChildWorkflowExecutionCommand.',
+          };
         break;
       }
       case CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
         try {
-          validateSearchAttributes(engine.namespace(s.namespace), c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes, 'search_attributes');
+          validateSearchAttributes(
+            engine.namespace(s.namespace),
+            c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
+            'search_attributes',
+          );
         } catch (err) {
           return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: (err as ServiceError).message };
         }
@@ -69,7 +124,10 @@ export function validateCommands(engine: HistoryEngine, ex: Execution, commands:
       }
       case CT.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
       case CT.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
-        return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES, message: 'Nexus operations are not supported by the Kairos dev server yet.' };
+        return {
+          cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES,
+          message: 'Nexus operations are not supported by the Kairos dev server yet.',
+        };
       default:
         break;
     }
@@ -121,7 +179,11 @@ export function applyCommands(
       case CT.COMMAND_TYPE_START_TIMER: {
         const a = c.startTimerCommandAttributes!;
         const ms = durationMs(a.startToFireTimeout);
-        const ev = append(ET.EVENT_TYPE_TIMER_STARTED, { timerId: a.timerId, startToFireTimeout: a.startToFireTimeout ?? msDuration(0), workflowTaskCompletedEventId: completedId });
+        const ev = append(ET.EVENT_TYPE_TIMER_STARTED, {
+          timerId: a.timerId,
+          startToFireTimeout: a.startToFireTimeout ?? msDuration(0),
+          workflowTaskCompletedEventId: completedId,
+        });
         s.timers[a.timerId!] = { timerId: a.timerId!, startedEventId: Number(ev.eventId), fireAt: tx.now + ms };
         break;
       }
@@ -129,37 +191,60 @@ export function applyCommands(
         const id = c.cancelTimerCommandAttributes?.timerId ?? '';
         const timer = s.timers[id];
         if (timer) {
-          append(ET.EVENT_TYPE_TIMER_CANCELED, { timerId: id, startedEventId: timer.startedEventId, workflowTaskCompletedEventId: completedId, identity });
+          append(ET.EVENT_TYPE_TIMER_CANCELED, {
+            timerId: id,
+            startedEventId: timer.startedEventId,
+            workflowTaskCompletedEventId: completedId,
+            identity,
+          });
           delete s.timers[id];
         }
         break;
       }
       case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
-        completeRun(engine, tx, ex, c.completeWorkflowExecutionCommandAttributes?.result, { wftCompletedEventId: completedId });
+        completeRun(engine, tx, ex, c.completeWorkflowExecutionCommandAttributes?.result, {
+          wftCompletedEventId: completedId,
+        });
         break;
       case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-        failRun(engine, tx, ex, c.failWorkflowExecutionCommandAttributes?.failure, { wftCompletedEventId: completedId });
+        failRun(engine, tx, ex, c.failWorkflowExecutionCommandAttributes?.failure, {
+          wftCompletedEventId: completedId,
+        });
         break;
       case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
-        cancelRun(engine, tx, ex, c.cancelWorkflowExecutionCommandAttributes?.details, { wftCompletedEventId: completedId });
+        cancelRun(engine, tx, ex, c.cancelWorkflowExecutionCommandAttributes?.details, {
+          wftCompletedEventId: completedId,
+        });
         break;
       case CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         continueAsNewRun(engine, tx, ex, c.continueAsNewWorkflowExecutionCommandAttributes ?? {}, completedId);
         break;
       case CT.COMMAND_TYPE_RECORD_MARKER: {
         const a = c.recordMarkerCommandAttributes ?? {};
-        append(ET.EVENT_TYPE_MARKER_RECORDED, { markerName: a.markerName ?? '', details: a.details ?? {}, workflowTaskCompletedEventId: completedId, header: a.header ?? null, failure: a.failure ?? null });
+        append(ET.EVENT_TYPE_MARKER_RECORDED, {
+          markerName: a.markerName ?? '',
+          details: a.details ?? {},
+          workflowTaskCompletedEventId: completedId,
+          header: a.header ?? null,
+          failure: a.failure ?? null,
+        });
         break;
       }
       case CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
         const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ?? { indexedFields: {} };
-        append(ET.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, { workflowTaskCompletedEventId: completedId, searchAttributes: sa });
+        append(ET.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
+          workflowTaskCompletedEventId: completedId,
+          searchAttributes: sa,
+        });
         s.searchAttributes = mergeSearchAttributes(s.searchAttributes, sa);
         break;
       }
       case CT.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: {
         const memo = c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo ?? { fields: {} };
-        append(ET.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, { workflowTaskCompletedEventId: completedId, upsertedMemo: memo });
+        append(ET.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, {
+          workflowTaskCompletedEventId: completedId,
+          upsertedMemo: memo,
+        });
         const fields = { ...(s.memo?.fields ?? {}) };
         for (const [k, v] of Object.entries(memo.fields ?? {})) {
           if (!v.data || v.data.length === 0) delete fields[k];
@@ -180,7 +265,11 @@ export function applyCommands(
       case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = c.startChildWorkflowExecutionCommandAttributes!;
         const namespace = a.namespace || s.namespace;
-        const childTimeouts = normalizeWorkflowTimeouts(durationMs(a.workflowExecutionTimeout), durationMs(a.workflowRunTimeout), durationMs(a.workflowTaskTimeout));
+        const childTimeouts = normalizeWorkflowTimeouts(
+          durationMs(a.workflowExecutionTimeout),
+          durationMs(a.workflowRunTimeout),
+          durationMs(a.workflowTaskTimeout),
+        );
         const ev = append(ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, {
           namespace,
           namespaceId: engine.namespaces.get(namespace)?.id ?? '',
@@ -194,7 +283,8 @@ export function applyCommands(
           parentClosePolicy: a.parentClosePolicy || enums.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
           control: a.control ?? '',
           workflowTaskCompletedEventId: completedId,
-          workflowIdReusePolicy: a.workflowIdReusePolicy || enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+          workflowIdReusePolicy:
+            a.workflowIdReusePolicy || enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
           retryPolicy: a.retryPolicy ?? null,
           cronSchedule: a.cronSchedule ?? '',
           header: a.header ?? null,
@@ -268,7 +358,13 @@ export function applyCommands(
 
 type Append = (type: number, attrs: object) => temporal.api.history.v1.IHistoryEvent;
 
-function scheduleActivity(tx: Transaction, ex: Execution, a: temporal.api.command.v1.IScheduleActivityTaskCommandAttributes, completedId: number, append: Append): void {
+function scheduleActivity(
+  tx: Transaction,
+  ex: Execution,
+  a: temporal.api.command.v1.IScheduleActivityTaskCommandAttributes,
+  completedId: number,
+  append: Append,
+): void {
   const s = ex.state;
   const run = s.runTimeoutMs;
   let s2c = durationMs(a.scheduleToCloseTimeout);
@@ -342,16 +438,23 @@ function startChild(
   const child = s.children[String(initiatedId)];
   const fail = (cause: number) => {
     delete s.children[String(initiatedId)];
-    engine.addExternalEvent(parent, tx, ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, {
-      namespace,
-      namespaceId: engine.namespaces.get(namespace)?.id ?? '',
-      workflowId: a.workflowId,
-      workflowType: a.workflowType,
-      cause,
-      control: a.control ?? '',
-      initiatedEventId: initiatedId,
-      workflowTaskCompletedEventId: completedId,
-    }, undefined, false);
+    engine.addExternalEvent(
+      parent,
+      tx,
+      ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED,
+      {
+        namespace,
+        namespaceId: engine.namespaces.get(namespace)?.id ?? '',
+        workflowId: a.workflowId,
+        workflowType: a.workflowType,
+        cause,
+        control: a.control ?? '',
+        initiatedEventId: initiatedId,
+        workflowTaskCompletedEventId: completedId,
+      },
+      undefined,
+      false,
+    );
   };
   if (!engine.namespaces.get(namespace)) {
     fail(enums.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND);
@@ -359,10 +462,16 @@ function startChild(
   }
   const existing = engine.currentRun(namespace, a.workflowId!);
   if (existing && (isRunning(existing.state) || !reuseAllowed(a.workflowIdReusePolicy ?? 0, existing.state.status))) {
-    fail(enums.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS);
+    fail(
+      enums.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS,
+    );
     return;
   }
-  const t = normalizeWorkflowTimeouts(durationMs(a.workflowExecutionTimeout), durationMs(a.workflowRunTimeout), durationMs(a.workflowTaskTimeout));
+  const t = normalizeWorkflowTimeouts(
+    durationMs(a.workflowExecutionTimeout),
+    durationMs(a.workflowRunTimeout),
+    durationMs(a.workflowTaskTimeout),
+  );
   const childEx = createRun(engine, tx, {
     namespace,
     workflowId: a.workflowId!,
@@ -383,17 +492,23 @@ function startChild(
     firstWftBackoffMs: cronFirstBackoff(a.cronSchedule ?? '', tx.now),
   });
   child.runId = childEx.state.runId;
-  engine.addExternalEvent(parent, tx, ET.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, {
-    namespace,
-    namespaceId: engine.namespaces.get(namespace)?.id ?? '',
-    initiatedEventId: initiatedId,
-    workflowExecution: { workflowId: a.workflowId, runId: childEx.state.runId },
-    workflowType: a.workflowType,
-    header: a.header ?? null,
-  }, undefined, false);
+  engine.addExternalEvent(
+    parent,
+    tx,
+    ET.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED,
+    {
+      namespace,
+      namespaceId: engine.namespaces.get(namespace)?.id ?? '',
+      initiatedEventId: initiatedId,
+      workflowExecution: { workflowId: a.workflowId, runId: childEx.state.runId },
+      workflowType: a.workflowType,
+      header: a.header ?? null,
+    },
+    undefined,
+    false,
+  );
   child.startedEventId = parent.state.nextEventId - 1;
 }
-
 
 /** Delay until the first cron time, for a run that has a cron schedule. */
 export function cronFirstBackoff(cron: string, now: number): number {
@@ -411,7 +526,12 @@ export function reuseAllowed(policy: number, lastStatus: number): boolean {
     case P.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
       return false;
     case P.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY:
-      return [WS.WORKFLOW_EXECUTION_STATUS_FAILED, WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, WS.WORKFLOW_EXECUTION_STATUS_TERMINATED, WS.WORKFLOW_EXECUTION_STATUS_CANCELED].includes(lastStatus);
+      return [
+        WS.WORKFLOW_EXECUTION_STATUS_FAILED,
+        WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
+        WS.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+        WS.WORKFLOW_EXECUTION_STATUS_CANCELED,
+      ].includes(lastStatus);
     default:
       return true;
   }
@@ -432,7 +552,8 @@ function signalExternal(
   let target: Execution | undefined;
   if (engine.namespaces.get(namespace)) {
     target = rid ? engine.executions.get(rid) : engine.currentRun(namespace, wid);
-    if (target && (target.state.workflowId !== wid || target.state.namespace !== namespace || !isRunning(target.state))) target = undefined;
+    if (target && (target.state.workflowId !== wid || target.state.namespace !== namespace || !isRunning(target.state)))
+      target = undefined;
     if (target && a.childWorkflowOnly && target.state.parent?.runId !== s.runId) target = undefined;
   }
   const base = {
@@ -443,11 +564,20 @@ function signalExternal(
     control: a.control ?? '',
   };
   if (!target) {
-    engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, {
-      ...base,
-      cause: enums.SignalExternalWorkflowExecutionFailedCause.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND,
-      workflowTaskCompletedEventId: completedId,
-    }, undefined, false);
+    engine.addExternalEvent(
+      ex,
+      tx,
+      ET.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+      {
+        ...base,
+        cause:
+          enums.SignalExternalWorkflowExecutionFailedCause
+            .SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND,
+        workflowTaskCompletedEventId: completedId,
+      },
+      undefined,
+      false,
+    );
     return;
   }
   signalRun(engine, tx, target, {
@@ -484,12 +614,21 @@ function cancelExternal(
     initiatedEventId: initiatedId,
   };
   if (!target || !isRunning(target.state)) {
-    engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, {
-      ...base,
-      cause: enums.CancelExternalWorkflowExecutionFailedCause.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND,
-      workflowTaskCompletedEventId: completedId,
-      control: a.control ?? '',
-    }, undefined, false);
+    engine.addExternalEvent(
+      ex,
+      tx,
+      ET.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+      {
+        ...base,
+        cause:
+          enums.CancelExternalWorkflowExecutionFailedCause
+            .CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND,
+        workflowTaskCompletedEventId: completedId,
+        control: a.control ?? '',
+      },
+      undefined,
+      false,
+    );
     return;
   }
   requestCancelRun(engine, tx, target, {

@@ -57,7 +57,10 @@ export function processDeadlines(engine: HistoryEngine, ex: Execution): void {
       .sort((a, b) => a.fireAt - b.fireAt || a.startedEventId - b.startedEventId);
     for (const t of due) {
       delete s.timers[t.timerId];
-      engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_TIMER_FIRED, { timerId: t.timerId, startedEventId: t.startedEventId });
+      engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_TIMER_FIRED, {
+        timerId: t.timerId,
+        startedEventId: t.startedEventId,
+      });
     }
     tx.touch(ex);
   });

@@ -68,9 +68,15 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
-      const changes: ChangeSet = { namespaces: tx.namespaces, executions: [...tx.touched], schedules: [], deletedSchedules: [] };
+      const changes: ChangeSet = {
+        namespaces: tx.namespaces,
+        executions: [...tx.touched],
+        schedules: [],
+        deletedSchedules: [],
+      };
       for (const entry of tx.schedules.values()) {
-        if ('deleted' in entry) changes.deletedSchedules.push({ namespace: entry.namespace, scheduleId: entry.scheduleId });
+        if ('deleted' in entry)
+          changes.deletedSchedules.push({ namespace: entry.namespace, scheduleId: entry.scheduleId });
         else changes.schedules.push(entry);
       }
       this.store.commit(changes);
@@ -198,7 +204,9 @@ export class HistoryEngine {
     const previousId = ex.state.nextEventId - 1;
     const ev = b.event;
     if (b.linkPreviousAs) {
-      const attrs = (ev as Record<string, Record<string, unknown>>)[Object.keys(ev).find((k) => k.endsWith('EventAttributes'))!];
+      const attrs = (ev as Record<string, Record<string, unknown>>)[
+        Object.keys(ev).find((k) => k.endsWith('EventAttributes'))!
+      ];
       attrs[b.linkPreviousAs] = previousId;
     }
     ev.eventId = ex.state.nextEventId++;
@@ -213,7 +221,14 @@ export class HistoryEngine {
    * workflow task is started it waits in the buffer; otherwise it is written now and a workflow task is
    * scheduled if none is pending.
    */
-  addExternalEvent(ex: Execution, tx: Transaction, eventType: number, attributes: object, linkPreviousAs?: string, scheduleTask = true): void {
+  addExternalEvent(
+    ex: Execution,
+    tx: Transaction,
+    eventType: number,
+    attributes: object,
+    linkPreviousAs?: string,
+    scheduleTask = true,
+  ): void {
     const s = ex.state;
     tx.touch(ex);
     if (s.wft?.startedEventId !== undefined) {

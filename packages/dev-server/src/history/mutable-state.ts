@@ -188,8 +188,18 @@ const E = enums.EventType;
 /** The attribute field of a HistoryEvent for an event type: EVENT_TYPE_TIMER_FIRED → timerFiredEventAttributes. */
 export function attributesField(eventType: number): string {
   const name = E[eventType as unknown as keyof typeof E] as unknown as string;
-  const parts = name.replace(/^EVENT_TYPE_/, '').toLowerCase().split('_');
-  return parts[0] + parts.slice(1).map((p) => p[0].toUpperCase() + p.slice(1)).join('') + 'EventAttributes';
+  const parts = name
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .split('_');
+  return (
+    parts[0] +
+    parts
+      .slice(1)
+      .map((p) => p[0].toUpperCase() + p.slice(1))
+      .join('') +
+    'EventAttributes'
+  );
 }
 
 /** Reads the attributes of an event by type. */

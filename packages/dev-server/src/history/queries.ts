@@ -1,6 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
-import { failedPrecondition, invalidArgument, notFound, queryFailed, ServiceError, workflowNotReady } from '../frontend/errors';
+import {
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  queryFailed,
+  ServiceError,
+  workflowNotReady,
+} from '../frontend/errors';
 import { enums, msTimestamp } from '../internal/proto';
 import { HistoryEngine } from './engine';
 import { Execution, isRunning } from './mutable-state';
@@ -38,7 +45,11 @@ export class QueryDispatcher {
     return this.pending.size;
   }
 
-  async query(req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, timeoutMs: number, call?: grpc.ServerUnaryCall<unknown, unknown>): Promise<QueryResponse> {
+  async query(
+    req: temporal.api.workflowservice.v1.IQueryWorkflowRequest,
+    timeoutMs: number,
+    call?: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<QueryResponse> {
     const ns = req.namespace ?? '';
     this.engine.namespace(ns);
     if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
@@ -49,7 +60,10 @@ export class QueryDispatcher {
     const RC = enums.QueryRejectCondition;
     if (!isRunning(s)) {
       const rc = req.queryRejectCondition ?? 0;
-      if (rc === RC.QUERY_REJECT_CONDITION_NOT_OPEN || (rc === RC.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY && s.status !== WS.WORKFLOW_EXECUTION_STATUS_COMPLETED)) {
+      if (
+        rc === RC.QUERY_REJECT_CONDITION_NOT_OPEN ||
+        (rc === RC.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY && s.status !== WS.WORKFLOW_EXECUTION_STATUS_COMPLETED)
+      ) {
         return { queryRejected: { status: s.status } };
       }
       if (!s.hadCompletedWft) throw workflowNotReady('workflow closed before its first workflow task completed');

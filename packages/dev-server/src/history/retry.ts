@@ -60,7 +60,8 @@ export function isRetryable(failure: IFailure | null | undefined, policy: RetryP
   const TT = enums.TimeoutType;
   const timeoutType = timeoutTypeOf(failure);
   if (timeoutType !== undefined) {
-    if (timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START || timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE) return false;
+    if (timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START || timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE)
+      return false;
     const name = timeoutType === TT.TIMEOUT_TYPE_HEARTBEAT ? 'HEARTBEAT' : 'START_TO_CLOSE';
     return !policy.nonRetryableErrorTypes.includes(`TemporalTimeout:${name}`);
   }

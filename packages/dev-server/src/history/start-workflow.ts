@@ -7,7 +7,14 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';
 import { cronFirstBackoff, reuseAllowed } from './commands';
-import { createRun, NewRunParams, normalizeWorkflowTimeouts, signalRun, SignalParams, terminateRun } from './workflow-lifecycle';
+import {
+  createRun,
+  NewRunParams,
+  normalizeWorkflowTimeouts,
+  signalRun,
+  SignalParams,
+  terminateRun,
+} from './workflow-lifecycle';
 
 type StartRequest = temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest;
 
@@ -18,12 +25,20 @@ export function validateStart(engine: HistoryEngine, req: StartRequest, prefix =
   if (req.workflowId.length > 1000) throw invalidArgument(`${prefix}workflow_id exceeds length limit`);
   if (!req.workflowType?.name) throw invalidArgument(`${prefix}workflow_type is not set`);
   if (!req.taskQueue?.name) throw invalidArgument(`${prefix}task_queue is not set`);
-  for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout', 'workflowStartDelay'] as const) {
-    if (durationMs(req[f]) < 0) throw invalidArgument(`${prefix}${f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} cannot be negative`);
+  for (const f of [
+    'workflowExecutionTimeout',
+    'workflowRunTimeout',
+    'workflowTaskTimeout',
+    'workflowStartDelay',
+  ] as const) {
+    if (durationMs(req[f]) < 0)
+      throw invalidArgument(`${prefix}${f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} cannot be negative`);
   }
   validateRetryPolicy(req.retryPolicy, `${prefix}retry_policy`);
-  if (req.cronSchedule && !parseCron(req.cronSchedule)) throw invalidArgument(`${prefix}cron_schedule is not a valid cron expression: ${req.cronSchedule}`);
-  if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0) throw invalidArgument(`${prefix}workflow_start_delay cannot be used with cron_schedule`);
+  if (req.cronSchedule && !parseCron(req.cronSchedule))
+    throw invalidArgument(`${prefix}cron_schedule is not a valid cron expression: ${req.cronSchedule}`);
+  if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0)
+    throw invalidArgument(`${prefix}workflow_start_delay cannot be used with cron_schedule`);
   validateSearchAttributes(ns, req.searchAttributes, `${prefix}search_attributes`);
 }
 
@@ -33,7 +48,11 @@ export interface StartOutcome {
 }
 
 function runParams(engine: HistoryEngine, req: StartRequest, now: number): NewRunParams {
-  const t = normalizeWorkflowTimeouts(durationMs(req.workflowExecutionTimeout), durationMs(req.workflowRunTimeout), durationMs(req.workflowTaskTimeout));
+  const t = normalizeWorkflowTimeouts(
+    durationMs(req.workflowExecutionTimeout),
+    durationMs(req.workflowRunTimeout),
+    durationMs(req.workflowTaskTimeout),
+  );
   const delay = durationMs(req.workflowStartDelay);
   return {
     namespace: req.namespace ?? '',
@@ -65,7 +84,12 @@ function runParams(engine: HistoryEngine, req: StartRequest, now: number): NewRu
  * Starts a workflow within a transaction, applying request-id idempotency and the id conflict and reuse
  * policies. With `signal`, this is signal-with-start.
  */
-export function startWorkflowInTx(engine: HistoryEngine, tx: Transaction, req: StartRequest, signal?: SignalParams): StartOutcome {
+export function startWorkflowInTx(
+  engine: HistoryEngine,
+  tx: Transaction,
+  req: StartRequest,
+  signal?: SignalParams,
+): StartOutcome {
   const CP = enums.WorkflowIdConflictPolicy;
   const RP = enums.WorkflowIdReusePolicy;
   const ns = req.namespace ?? '';
@@ -78,13 +102,20 @@ export function startWorkflowInTx(engine: HistoryEngine, tx: Transaction, req: S
   }
   if (current) {
     const cs = current.state;
-    if (req.requestId && cs.requestIds.includes(req.requestId) && (isRunning(cs) || cs.startRequestId === req.requestId)) {
+    if (
+      req.requestId &&
+      cs.requestIds.includes(req.requestId) &&
+      (isRunning(cs) || cs.startRequestId === req.requestId)
+    ) {
       return { ex: current, started: cs.startRequestId === req.requestId };
     }
     if (isRunning(cs)) {
       if (signal) {
         // Signal-with-start signals a running workflow unless told to fail or replace it.
-        if (conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_FAIL && conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+        if (
+          conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_FAIL &&
+          conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+        ) {
           signalRun(engine, tx, current, signal);
           return { ex: current, started: false };
         }
@@ -94,7 +125,14 @@ export function startWorkflowInTx(engine: HistoryEngine, tx: Transaction, req: S
         return { ex: current, started: false };
       }
       if (conflict === CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-        terminateRun(engine, tx, current, 'terminated by new workflow start (conflict policy TERMINATE_EXISTING)', null, req.identity ?? '');
+        terminateRun(
+          engine,
+          tx,
+          current,
+          'terminated by new workflow start (conflict policy TERMINATE_EXISTING)',
+          null,
+          req.identity ?? '',
+        );
       } else {
         throw workflowAlreadyStarted(
           `Workflow execution is already running. WorkflowId: ${cs.workflowId}, RunId: ${cs.runId}.`,
@@ -117,5 +155,10 @@ export function startWorkflowInTx(engine: HistoryEngine, tx: Transaction, req: S
 }
 
 export function startResponse(o: StartOutcome): temporal.api.workflowservice.v1.IStartWorkflowExecutionResponse {
-  return { runId: o.ex.state.runId, started: o.started, firstExecutionRunId: o.ex.state.firstRunId, status: o.ex.state.status };
+  return {
+    runId: o.ex.state.runId,
+    started: o.started,
+    firstExecutionRunId: o.ex.state.firstRunId,
+    status: o.ex.state.status,
+  };
 }

@@ -11,7 +11,11 @@ const TYPE_PREFIX = 'type.googleapis.com/';
  * Protocol messages carrying the update requests a workflow task delivers: every admitted update
  * (and those already delivered to this same task) becomes a `temporal.api.update.v1.Request` message.
  */
-export function updateRequestMessages(ex: Execution, wftSeq: number, sequencingEventId: number): temporal.api.protocol.v1.IMessage[] {
+export function updateRequestMessages(
+  ex: Execution,
+  wftSeq: number,
+  sequencingEventId: number,
+): temporal.api.protocol.v1.IMessage[] {
   const out: temporal.api.protocol.v1.IMessage[] = [];
   for (const u of Object.values(ex.state.updates)) {
     if (u.state === 'admitted' || (u.state === 'delivered' && u.deliveredSeq === wftSeq)) {
@@ -21,7 +25,10 @@ export function updateRequestMessages(ex: Execution, wftSeq: number, sequencingE
         id: `${u.updateId}/request`,
         protocolInstanceId: u.updateId,
         eventId: sequencingEventId,
-        body: { type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`, value: upd.Request.encode(u.request).finish() },
+        body: {
+          type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`,
+          value: upd.Request.encode(u.request).finish(),
+        },
       });
     }
   }
@@ -44,7 +51,12 @@ export function releaseUnansweredUpdates(ex: Execution, wftSeq: number): void {
 }
 
 /** Applies an update protocol message from a workflow task completion (acceptance, rejection or response). */
-export function applyUpdateMessage(engine: HistoryEngine, tx: Transaction, ex: Execution, m: temporal.api.protocol.v1.IMessage): void {
+export function applyUpdateMessage(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  m: temporal.api.protocol.v1.IMessage,
+): void {
   const s = ex.state;
   const typeUrl = m.body?.type_url ?? '';
   const value = m.body?.value ?? new Uint8Array();

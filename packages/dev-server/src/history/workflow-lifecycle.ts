@@ -55,12 +55,23 @@ export interface NewRunParams {
   lastCompletionResult?: IPayloads | null;
   executionExpirationTime?: number;
   /** Signal written right after WorkflowExecutionStarted (signal-with-start). */
-  signal?: { name: string; input?: IPayloads | null; header?: IHeader | null; identity?: string; requestId?: string; links?: temporal.api.common.v1.ILink[] | null };
+  signal?: {
+    name: string;
+    input?: IPayloads | null;
+    header?: IHeader | null;
+    identity?: string;
+    requestId?: string;
+    links?: temporal.api.common.v1.ILink[] | null;
+  };
   runId?: string;
 }
 
 /** Normalises workflow timeouts the way the real server does. */
-export function normalizeWorkflowTimeouts(executionMs: number, runMs: number, taskMs: number): { executionMs: number; runMs: number; taskMs: number } {
+export function normalizeWorkflowTimeouts(
+  executionMs: number,
+  runMs: number,
+  taskMs: number,
+): { executionMs: number; runMs: number; taskMs: number } {
   let run = runMs;
   if (run === 0) run = executionMs;
   else if (executionMs > 0) run = Math.min(run, executionMs);
@@ -151,7 +162,8 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     header: p.header ?? null,
     workflowId: p.workflowId,
     completionCallbacks: p.completionCallbacks ?? [],
-    rootWorkflowExecution: p.parent && state.root ? { workflowId: state.root.workflowId, runId: state.root.runId } : null,
+    rootWorkflowExecution:
+      p.parent && state.root ? { workflowId: state.root.workflowId, runId: state.root.runId } : null,
     priority: p.priority ?? null,
   });
   if (p.links?.length) ex.events[0].links = p.links;
@@ -179,7 +191,14 @@ interface CloseOptions {
 }
 
 /** Ends pending work and tells the parent and children; shared by every way a run closes. */
-function finishClose(engine: HistoryEngine, tx: Transaction, ex: Execution, status: number, closeEventId: number, chainEnds: boolean): void {
+function finishClose(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  status: number,
+  closeEventId: number,
+  chainEnds: boolean,
+): void {
   const s = ex.state;
   s.status = status;
   s.closeTime = tx.now;
@@ -204,7 +223,12 @@ function applyParentClosePolicies(engine: HistoryEngine, tx: Transaction, ex: Ex
     const policy = child.parentClosePolicy || PCP.PARENT_CLOSE_POLICY_TERMINATE;
     if (policy === PCP.PARENT_CLOSE_POLICY_ABANDON) continue;
     const target = engine.currentRun(child.namespace, child.workflowId);
-    if (!target || !isRunning(target.state) || target.state.firstRunId !== engine.executions.get(child.runId)?.state.firstRunId) continue;
+    if (
+      !target ||
+      !isRunning(target.state) ||
+      target.state.firstRunId !== engine.executions.get(child.runId)?.state.firstRunId
+    )
+      continue;
     if (policy === PCP.PARENT_CLOSE_POLICY_TERMINATE) {
       terminateRun(engine, tx, target, 'by parent close policy', null, 'kairos-dev-server');
     } else if (policy === PCP.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
@@ -249,7 +273,9 @@ function notifyParent(engine: HistoryEngine, tx: Transaction, ex: Execution, sta
       break;
     case WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
       type = ET.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT;
-      extra = { retryState: (attrs.workflowExecutionTimedOutEventAttributes as { retryState?: number })?.retryState ?? 0 };
+      extra = {
+        retryState: (attrs.workflowExecutionTimedOutEventAttributes as { retryState?: number })?.retryState ?? 0,
+      };
       break;
     default:
       type = ET.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED;
@@ -309,13 +335,23 @@ function startFollowingRun(
 }
 
 /** Decides a workflow-level retry for a failure or timeout: the backoff, or the retry state when not retrying. */
-function workflowRetry(s: ExecutionState, failure: IFailure | null | undefined, now: number): { backoffMs?: number; retryState: number } {
+function workflowRetry(
+  s: ExecutionState,
+  failure: IFailure | null | undefined,
+  now: number,
+): { backoffMs?: number; retryState: number } {
   if (!s.retryPolicy) return { retryState: enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET };
   const policy = normalizeRetryPolicy(s.retryPolicy);
   return decideRetry(failure, policy, s.attempt, now, s.executionExpirationTime ?? 0);
 }
 
-export function completeRun(engine: HistoryEngine, tx: Transaction, ex: Execution, result: IPayloads | null | undefined, opts: CloseOptions = {}): void {
+export function completeRun(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  result: IPayloads | null | undefined,
+  opts: CloseOptions = {},
+): void {
   const s = ex.state;
   const cron = cronBackoff(s, tx.now);
   const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, {
@@ -325,13 +361,21 @@ export function completeRun(engine: HistoryEngine, tx: Transaction, ex: Executio
   });
   let next: Execution | undefined;
   if (cron !== undefined) {
-    next = startFollowingRun(engine, tx, ex, CAN.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE, cron, { lastCompletionResult: result ?? null });
+    next = startFollowingRun(engine, tx, ex, CAN.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE, cron, {
+      lastCompletionResult: result ?? null,
+    });
     ev.workflowExecutionCompletedEventAttributes!.newExecutionRunId = next.state.runId;
   }
   finishClose(engine, tx, ex, WS.WORKFLOW_EXECUTION_STATUS_COMPLETED, Number(ev.eventId), !next);
 }
 
-export function failRun(engine: HistoryEngine, tx: Transaction, ex: Execution, failure: IFailure | null | undefined, opts: CloseOptions = {}): void {
+export function failRun(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  failure: IFailure | null | undefined,
+  opts: CloseOptions = {},
+): void {
   const s = ex.state;
   const retry = workflowRetry(s, failure, tx.now);
   const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, {
@@ -367,23 +411,38 @@ function lastCompletionResultOf(ex: Execution): IPayloads | null {
 export function timeOutRun(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
   const s = ex.state;
   const expired = s.executionExpirationTime !== undefined && tx.now >= s.executionExpirationTime;
-  const retry = expired ? { retryState: enums.RetryState.RETRY_STATE_TIMEOUT } : workflowRetry(s, { timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } }, tx.now);
-  const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, { retryState: retry.retryState, newExecutionRunId: '' });
+  const retry = expired
+    ? { retryState: enums.RetryState.RETRY_STATE_TIMEOUT }
+    : workflowRetry(s, { timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } }, tx.now);
+  const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
+    retryState: retry.retryState,
+    newExecutionRunId: '',
+  });
   let next: Execution | undefined;
   if (retry.backoffMs !== undefined) {
     next = startFollowingRun(engine, tx, ex, CAN.CONTINUE_AS_NEW_INITIATOR_RETRY, retry.backoffMs, {
       attempt: s.attempt + 1,
-      continuedFailure: { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } },
+      continuedFailure: {
+        message: 'workflow timeout',
+        timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+      },
     });
   } else if (!expired) {
     const cron = cronBackoff(s, tx.now);
-    if (cron !== undefined) next = startFollowingRun(engine, tx, ex, CAN.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE, cron, {});
+    if (cron !== undefined)
+      next = startFollowingRun(engine, tx, ex, CAN.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE, cron, {});
   }
   if (next) ev.workflowExecutionTimedOutEventAttributes!.newExecutionRunId = next.state.runId;
   finishClose(engine, tx, ex, WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, Number(ev.eventId), !next);
 }
 
-export function cancelRun(engine: HistoryEngine, tx: Transaction, ex: Execution, details: IPayloads | null | undefined, opts: CloseOptions = {}): void {
+export function cancelRun(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  details: IPayloads | null | undefined,
+  opts: CloseOptions = {},
+): void {
   const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, {
     details: details ?? null,
     workflowTaskCompletedEventId: opts.wftCompletedEventId ?? 0,
@@ -391,8 +450,19 @@ export function cancelRun(engine: HistoryEngine, tx: Transaction, ex: Execution,
   finishClose(engine, tx, ex, WS.WORKFLOW_EXECUTION_STATUS_CANCELED, Number(ev.eventId), true);
 }
 
-export function terminateRun(engine: HistoryEngine, tx: Transaction, ex: Execution, reason: string, details: IPayloads | null | undefined, identity: string): void {
-  const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, { reason, details: details ?? null, identity });
+export function terminateRun(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  reason: string,
+  details: IPayloads | null | undefined,
+  identity: string,
+): void {
+  const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, {
+    reason,
+    details: details ?? null,
+    identity,
+  });
   finishClose(engine, tx, ex, WS.WORKFLOW_EXECUTION_STATUS_TERMINATED, Number(ev.eventId), true);
 }
 

@@ -5,7 +5,12 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { applyCommands, validateCommands } from './commands';
-import { applyUpdateMessage, releaseUnansweredUpdates, updateRequestMessages, rejectUndeliveredOnFailure } from './updates';
+import {
+  applyUpdateMessage,
+  releaseUnansweredUpdates,
+  updateRequestMessages,
+  rejectUndeliveredOnFailure,
+} from './updates';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
@@ -30,7 +35,13 @@ export function wftRetryDelay(attempt: number): number {
  * Starts the scheduled workflow task of a run for a poller: writes WorkflowTaskStarted (for a transient
  * attempt, only in the response) and builds the poll response. Undefined when the task is stale.
  */
-export function startWorkflowTask(engine: HistoryEngine, ex: Execution, seq: number, identity: string, requestId = ''): PollResponse | undefined {
+export function startWorkflowTask(
+  engine: HistoryEngine,
+  ex: Execution,
+  seq: number,
+  identity: string,
+  requestId = '',
+): PollResponse | undefined {
   const s = ex.state;
   const wft = s.wft;
   if (!isRunning(s) || !wft || wft.seq !== seq || wft.startedEventId !== undefined) return undefined;
@@ -43,7 +54,8 @@ export function startWorkflowTask(engine: HistoryEngine, ex: Execution, seq: num
       wft.startedEventId = s.nextEventId + 1;
     } else {
       wft.startedEventId = Number(
-        engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, identity, requestId)).eventId,
+        engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, identity, requestId))
+          .eventId,
       );
     }
     tx.touch(ex);
@@ -68,9 +80,17 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
   const from = wft.sticky ? s.lastCompletedStartedEventId : 0;
   let events: IHistoryEvent[] = from > 0 ? ex.events.slice(from) : ex.events.slice();
   if (wft.transient) {
-    const scheduled = newEvent(ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, wft.scheduledTime, engine.wftScheduledAttributes(s));
+    const scheduled = newEvent(
+      ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      wft.scheduledTime,
+      engine.wftScheduledAttributes(s),
+    );
     scheduled.eventId = wft.scheduledEventId;
-    const started = newEvent(ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wft.startedTime ?? tx.now, wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''));
+    const started = newEvent(
+      ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      wft.startedTime ?? tx.now,
+      wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
+    );
     started.eventId = wft.startedEventId;
     events = [...events, scheduled, started];
   }
@@ -107,11 +127,21 @@ function taskFor(engine: HistoryEngine, token: Uint8Array | null | undefined): E
 function materializeTransient(engine: HistoryEngine, ex: Execution, tx: Transaction): void {
   const wft = ex.state.wft!;
   if (!wft.transient) return;
-  const scheduled = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, engine.wftScheduledAttributes(ex.state));
+  const scheduled = engine.append(
+    ex,
+    tx,
+    ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    engine.wftScheduledAttributes(ex.state),
+  );
   scheduled.eventTime = msTimestamp(wft.scheduledTime);
   wft.scheduledEventId = Number(scheduled.eventId);
   if (wft.startedEventId !== undefined) {
-    const started = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''));
+    const started = engine.append(
+      ex,
+      tx,
+      ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
+    );
     started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
     wft.startedEventId = Number(started.eventId);
   }
@@ -130,7 +160,10 @@ const CLOSING_COMMANDS = new Set<number>([
 ]);
 
 /** RespondWorkflowTaskCompleted: records the completion, applies commands and messages, schedules what follows. */
-export function completeWorkflowTask(engine: HistoryEngine, req: CompleteRequest): temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse {
+export function completeWorkflowTask(
+  engine: HistoryEngine,
+  req: CompleteRequest,
+): temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse {
   const ex = taskFor(engine, req.taskToken);
   const s = ex.state;
   const commands = req.commands ?? [];
@@ -138,7 +171,15 @@ export function completeWorkflowTask(engine: HistoryEngine, req: CompleteRequest
   const hasNewWork = s.buffered.length > 0 || Object.values(s.updates).some((u) => u.state === 'admitted');
   if (closes && hasNewWork) {
     engine.tx((tx) => {
-      failTask(engine, tx, ex, enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, null, req.identity ?? '', { resetAttempt: true });
+      failTask(
+        engine,
+        tx,
+        ex,
+        enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+        null,
+        req.identity ?? '',
+        { resetAttempt: true },
+      );
     });
     throw invalidArgument('UnhandledCommand');
   }
@@ -160,7 +201,10 @@ export function completeWorkflowTask(engine: HistoryEngine, req: CompleteRequest
       s.wft = undefined;
       const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
       s.sticky = stickyQueue
-        ? { taskQueue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 }
+        ? {
+            taskQueue: stickyQueue,
+            scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000,
+          }
         : undefined;
       for (const m of req.messages ?? []) applyUpdateMessage(engine, tx, ex, m);
       releaseUnansweredUpdates(ex, wft.seq);
@@ -186,10 +230,22 @@ export function completeWorkflowTask(engine: HistoryEngine, req: CompleteRequest
     s.hadCompletedWft = true;
     const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
     s.sticky = stickyQueue
-      ? { taskQueue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 }
+      ? {
+          taskQueue: stickyQueue,
+          scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000,
+        }
       : undefined;
     s.wft = undefined;
-    const result = applyCommands(engine, tx, ex, commands, req.messages ?? [], completedId, wft.seq, req.identity ?? '');
+    const result = applyCommands(
+      engine,
+      tx,
+      ex,
+      commands,
+      req.messages ?? [],
+      completedId,
+      wft.seq,
+      req.identity ?? '',
+    );
     if (!isRunning(s)) return {};
     const flushed = engine.flushBuffer(ex, tx);
     const pendingUpdates = Object.values(s.updates).some((u) => u.state === 'admitted');
@@ -216,7 +272,15 @@ export interface FailOptions {
  * WorkflowTaskTimedOut, later attempts write nothing; buffered events are flushed and the next attempt
  * is scheduled on the normal queue.
  */
-export function failTask(engine: HistoryEngine, tx: Transaction, ex: Execution, cause: number, failure: IFailure | null, identity: string, opts: FailOptions): void {
+export function failTask(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  cause: number,
+  failure: IFailure | null,
+  identity: string,
+  opts: FailOptions,
+): void {
   const s = ex.state;
   const wft = s.wft!;
   const started = wft.startedEventId !== undefined;
@@ -254,7 +318,10 @@ export function failTask(engine: HistoryEngine, tx: Transaction, ex: Execution, 
 }
 
 /** RespondWorkflowTaskFailed. */
-export function failWorkflowTask(engine: HistoryEngine, req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest): void {
+export function failWorkflowTask(
+  engine: HistoryEngine,
+  req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest,
+): void {
   const ex = taskFor(engine, req.taskToken);
   engine.tx((tx) => failTask(engine, tx, ex, req.cause ?? 0, req.failure ?? null, req.identity ?? '', {}));
 }

@@ -65,7 +65,13 @@ export class Matching {
    * Waits up to `timeoutMs` for a task; resolves to undefined on timeout or when `signal` aborts
    * (the client went away), so no task is handed to a caller that cannot receive it.
    */
-  poll(queueKey: string, identity: string, start: TaskStarter<object>, timeoutMs: number, signal: { onCancel(cb: () => void): void }): Promise<object | undefined> {
+  poll(
+    queueKey: string,
+    identity: string,
+    start: TaskStarter<object>,
+    timeoutMs: number,
+    signal: { onCancel(cb: () => void): void },
+  ): Promise<object | undefined> {
     const q = this.queue(queueKey);
     q.lastPollers.set(identity, Date.now());
     const immediate = this.takeFor(q, identity, start);

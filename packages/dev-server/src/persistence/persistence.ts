@@ -57,7 +57,8 @@ export class MemoryPersistence implements Persistence {
 export function stateToJson(value: unknown): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const original = this[key];
-    if (original instanceof Uint8Array) return { $b: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+    if (original instanceof Uint8Array)
+      return { $b: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
     if (Long.isLong(original)) return (original as Long).toNumber();
     return v;
   });

@@ -1,7 +1,15 @@
 import Database from 'better-sqlite3';
 import { temporal } from '@kairos/proto';
 import { Execution, ExecutionState } from '../history/mutable-state';
-import { ChangeSet, LoadedState, NamespaceRecord, Persistence, ScheduleRecord, stateFromJson, stateToJson } from './persistence';
+import {
+  ChangeSet,
+  LoadedState,
+  NamespaceRecord,
+  Persistence,
+  ScheduleRecord,
+  stateFromJson,
+  stateToJson,
+} from './persistence';
 
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 
@@ -43,9 +51,13 @@ export class SqlitePersistence implements Persistence {
       throw new DatabaseOpenError(filename, err);
     }
     this.putNamespace = this.db.prepare('INSERT OR REPLACE INTO namespaces (name, record) VALUES (?, ?)');
-    this.putExecution = this.db.prepare('INSERT OR REPLACE INTO executions (run_id, namespace, workflow_id, state) VALUES (?, ?, ?, ?)');
+    this.putExecution = this.db.prepare(
+      'INSERT OR REPLACE INTO executions (run_id, namespace, workflow_id, state) VALUES (?, ?, ?, ?)',
+    );
     this.putEvent = this.db.prepare('INSERT OR REPLACE INTO history (run_id, event_id, event) VALUES (?, ?, ?)');
-    this.putSchedule = this.db.prepare('INSERT OR REPLACE INTO schedules (namespace, schedule_id, state) VALUES (?, ?, ?)');
+    this.putSchedule = this.db.prepare(
+      'INSERT OR REPLACE INTO schedules (namespace, schedule_id, state) VALUES (?, ?, ?)',
+    );
     this.deleteSchedule = this.db.prepare('DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?');
     this.writeChanges = this.db.transaction((changes: ChangeSet) => {
       for (const ns of changes.namespaces) this.putNamespace.run(ns.name, JSON.stringify(ns));
@@ -67,17 +79,30 @@ export class SqlitePersistence implements Persistence {
       (r) => JSON.parse(r.record) as NamespaceRecord,
     );
     const byRun = new Map<string, Execution>();
-    for (const row of this.db.prepare('SELECT run_id, state FROM executions').all() as Array<{ run_id: string; state: string }>) {
+    for (const row of this.db.prepare('SELECT run_id, state FROM executions').all() as Array<{
+      run_id: string;
+      state: string;
+    }>) {
       byRun.set(row.run_id, { state: stateFromJson<ExecutionState>(row.state), events: [], persistedEvents: 0 });
     }
-    for (const row of this.db.prepare('SELECT run_id, event FROM history ORDER BY run_id, event_id').iterate() as Iterable<{ run_id: string; event: Buffer }>) {
+    for (const row of this.db
+      .prepare('SELECT run_id, event FROM history ORDER BY run_id, event_id')
+      .iterate() as Iterable<{ run_id: string; event: Buffer }>) {
       const ex = byRun.get(row.run_id);
       if (ex) ex.events.push(HistoryEvent.decode(row.event));
     }
     for (const ex of byRun.values()) ex.persistedEvents = ex.events.length;
-    const schedules = (this.db.prepare('SELECT namespace, schedule_id, state FROM schedules').all() as Array<{ namespace: string; schedule_id: string; state: string }>).map(
-      (r): ScheduleRecord => ({ namespace: r.namespace, scheduleId: r.schedule_id, state: stateFromJson(r.state) }),
-    );
+    const schedules = (
+      this.db.prepare('SELECT namespace, schedule_id, state FROM schedules').all() as Array<{
+        namespace: string;
+        schedule_id: string;
+        state: string;
+      }>
+    ).map((r): ScheduleRecord => ({
+      namespace: r.namespace,
+      scheduleId: r.schedule_id,
+      state: stateFromJson(r.state),
+    }));
     return { namespaces, executions: [...byRun.values()], schedules };
   }
 

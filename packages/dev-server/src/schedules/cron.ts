@@ -66,7 +66,8 @@ function parseField(field: string, min: number, max: number, names?: string[]): 
       hi = stepPart === undefined ? lo : max;
     }
     if (names === WEEKDAYS && hi === 7) hi = 7;
-    if (Number.isNaN(lo) || Number.isNaN(hi) || lo < min || hi > (names === WEEKDAYS ? 7 : max) || lo > hi) return undefined;
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo < min || hi > (names === WEEKDAYS ? 7 : max) || lo > hi)
+      return undefined;
     for (let v = lo; v <= hi; v += step) out.add(names === WEEKDAYS && v === 7 ? 0 : v);
   }
   return out;
@@ -78,7 +79,16 @@ export function parseCron(expression: string): CronSpec | undefined {
   if (text.startsWith('@every ')) {
     const ms = parseGoDuration(text.slice(7).trim());
     if (!ms) return undefined;
-    return { minutes: new Set(), hours: new Set(), days: new Set(), months: new Set(), weekdays: new Set(), daysRestricted: false, weekdaysRestricted: false, everyMs: ms };
+    return {
+      minutes: new Set(),
+      hours: new Set(),
+      days: new Set(),
+      months: new Set(),
+      weekdays: new Set(),
+      daysRestricted: false,
+      weekdaysRestricted: false,
+      everyMs: ms,
+    };
   }
   const fields = (SHORTHANDS[text.toLowerCase()] ?? text).split(/\s+/);
   if (fields.length !== 5) return undefined;
@@ -116,7 +126,13 @@ export function nextCronTime(spec: CronSpec, afterMs: number, anchorMs = 0): num
     const dayOk = spec.days.has(d.getUTCDate());
     const wdOk = spec.weekdays.has(d.getUTCDay());
     const matchesDay =
-      spec.daysRestricted && spec.weekdaysRestricted ? dayOk || wdOk : spec.daysRestricted ? dayOk : spec.weekdaysRestricted ? wdOk : true;
+      spec.daysRestricted && spec.weekdaysRestricted
+        ? dayOk || wdOk
+        : spec.daysRestricted
+          ? dayOk
+          : spec.weekdaysRestricted
+            ? wdOk
+            : true;
     if (!matchesDay) {
       d.setUTCDate(d.getUTCDate() + 1);
       d.setUTCHours(0, 0, 0, 0);

@@ -112,7 +112,8 @@ export function structuredFromCron(cron: string): IStructured | { everyMs: numbe
   const spec = parseCron(cron);
   if (!spec) specError(`invalid cron string ${JSON.stringify(cron)}`);
   if (spec.everyMs) return { everyMs: spec.everyMs };
-  const ranges = (values: Set<number>): IRange[] => [...values].sort((a, b) => a - b).map((v) => ({ start: v, end: v, step: 1 }));
+  const ranges = (values: Set<number>): IRange[] =>
+    [...values].sort((a, b) => a - b).map((v) => ({ start: v, end: v, step: 1 }));
   return {
     second: [{ start: 0, end: 0, step: 1 }],
     minute: ranges(spec.minutes),
@@ -132,10 +133,14 @@ export function canonicalSpec(spec: ISpec): ISpec {
   for (const c of spec.calendar ?? []) structured.push(structuredFromCalendar(c));
   for (const cron of spec.cronString ?? []) {
     const s = structuredFromCron(cron);
-    if ('everyMs' in s) intervals.push({ interval: { seconds: Math.floor(s.everyMs / 1000), nanos: (s.everyMs % 1000) * 1e6 } });
+    if ('everyMs' in s)
+      intervals.push({ interval: { seconds: Math.floor(s.everyMs / 1000), nanos: (s.everyMs % 1000) * 1e6 } });
     else structured.push(s);
   }
-  const excludes = [...(spec.excludeStructuredCalendar ?? []), ...(spec.excludeCalendar ?? []).map(structuredFromCalendar)];
+  const excludes = [
+    ...(spec.excludeStructuredCalendar ?? []),
+    ...(spec.excludeCalendar ?? []).map(structuredFromCalendar),
+  ];
   return {
     structuredCalendar: structured,
     interval: intervals,
@@ -181,7 +186,12 @@ function dayMatches(c: Calendar, d: Date): boolean {
 
 function calendarMatches(c: Calendar, ms: number): boolean {
   const d = new Date(ms);
-  return dayMatches(c, d) && c.hour.includes(d.getUTCHours()) && c.minute.includes(d.getUTCMinutes()) && c.second.includes(d.getUTCSeconds());
+  return (
+    dayMatches(c, d) &&
+    c.hour.includes(d.getUTCHours()) &&
+    c.minute.includes(d.getUTCMinutes()) &&
+    c.second.includes(d.getUTCSeconds())
+  );
 }
 
 const DAY_MS = 86_400_000;

@@ -69,7 +69,9 @@ export class Scheduler {
   }
 
   list(namespace: string): ScheduleState[] {
-    return [...this.schedules.values()].filter((s) => s.namespace === namespace).sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+    return [...this.schedules.values()]
+      .filter((s) => s.namespace === namespace)
+      .sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
   }
 
   /** Checks a schedule before it is stored (spec and action). */
@@ -77,7 +79,11 @@ export class Scheduler {
     compileSpec(schedule?.spec);
     const action = schedule?.action?.startWorkflow;
     if (!action) throw this.invalid('schedule.action.start_workflow is not set');
-    validateStart(this.engine, this.startRequest(namespace, 'validation', action, 0, false), 'schedule.action.start_workflow.');
+    validateStart(
+      this.engine,
+      this.startRequest(namespace, 'validation', action, 0, false),
+      'schedule.action.start_workflow.',
+    );
   }
 
   private invalid(message: string): Error {
@@ -86,7 +92,11 @@ export class Scheduler {
 
   save(tx: Transaction, st: ScheduleState): void {
     this.schedules.set(Scheduler.key(st.namespace, st.scheduleId), st);
-    tx.schedules.set(Scheduler.key(st.namespace, st.scheduleId), { namespace: st.namespace, scheduleId: st.scheduleId, state: st });
+    tx.schedules.set(Scheduler.key(st.namespace, st.scheduleId), {
+      namespace: st.namespace,
+      scheduleId: st.scheduleId,
+      state: st,
+    });
     tx.afterCommit.push(() => this.arm(st));
   }
 
@@ -108,7 +118,8 @@ export class Scheduler {
     const spec = compileSpec(st.schedule.spec);
     const next = nextMatchingTime(spec, afterMs);
     st.nextNominal = next;
-    st.nextActual = next === undefined ? undefined : next + (spec.jitterMs > 0 ? Math.floor(Math.random() * spec.jitterMs) : 0);
+    st.nextActual =
+      next === undefined ? undefined : next + (spec.jitterMs > 0 ? Math.floor(Math.random() * spec.jitterMs) : 0);
   }
 
   /** Future nominal action times (for describe and list). */
@@ -183,14 +194,19 @@ export class Scheduler {
       case OP.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER:
         for (const r of st.running) {
           const ex = this.engine.executions.get(r.runId);
-          if (ex && isRunning(ex.state)) requestCancelRun(this.engine, tx, ex, { cause: `canceled by schedule ${st.scheduleId}`, identity: 'kairos-scheduler' });
+          if (ex && isRunning(ex.state))
+            requestCancelRun(this.engine, tx, ex, {
+              cause: `canceled by schedule ${st.scheduleId}`,
+              identity: 'kairos-scheduler',
+            });
         }
         st.buffered = [{ nominal, overlapPolicy: policy }];
         break;
       case OP.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER:
         for (const r of st.running) {
           const ex = this.engine.executions.get(r.runId);
-          if (ex && isRunning(ex.state)) terminateRun(this.engine, tx, ex, `terminated by schedule ${st.scheduleId}`, null, 'kairos-scheduler');
+          if (ex && isRunning(ex.state))
+            terminateRun(this.engine, tx, ex, `terminated by schedule ${st.scheduleId}`, null, 'kairos-scheduler');
         }
         st.running = [];
         this.start(tx, st, nominal);
@@ -206,11 +222,20 @@ export class Scheduler {
       if (!st.running.some((r) => r.runId === ex.state.runId)) continue;
       this.engine.tx((tx) => {
         this.refreshRunning(st);
-        const failed = [WS.WORKFLOW_EXECUTION_STATUS_FAILED, WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT].includes(ex.state.status);
+        const failed = [WS.WORKFLOW_EXECUTION_STATUS_FAILED, WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT].includes(
+          ex.state.status,
+        );
         if (failed && st.schedule.policies?.pauseOnFailure) {
-          st.schedule.state = { ...(st.schedule.state ?? {}), paused: true, notes: `paused because workflow ${ex.state.workflowId} failed` };
+          st.schedule.state = {
+            ...(st.schedule.state ?? {}),
+            paused: true,
+            notes: `paused because workflow ${ex.state.workflowId} failed`,
+          };
         }
-        while (st.buffered.length > 0 && (st.running.length === 0 || st.buffered[0].overlapPolicy === OP.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL)) {
+        while (
+          st.buffered.length > 0 &&
+          (st.running.length === 0 || st.buffered[0].overlapPolicy === OP.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL)
+        ) {
           const b = st.buffered.shift()!;
           this.start(tx, st, b.nominal);
         }
@@ -265,7 +290,13 @@ export class Scheduler {
   private start(tx: Transaction, st: ScheduleState, nominal: number): void {
     const action = st.schedule.action?.startWorkflow;
     if (!action) return;
-    const req = this.startRequest(st.namespace, st.scheduleId, action, nominal, !!st.schedule.policies?.keepOriginalWorkflowId);
+    const req = this.startRequest(
+      st.namespace,
+      st.scheduleId,
+      action,
+      nominal,
+      !!st.schedule.policies?.keepOriginalWorkflowId,
+    );
     let ex: Execution;
     try {
       ex = startWorkflowInTx(this.engine, tx, req).ex;
@@ -275,7 +306,12 @@ export class Scheduler {
     }
     st.actionCount += 1;
     st.running.push({ workflowId: ex.state.workflowId, runId: ex.state.runId });
-    st.recent.push({ scheduleTime: nominal, actualTime: tx.now, workflowId: ex.state.workflowId, runId: ex.state.runId });
+    st.recent.push({
+      scheduleTime: nominal,
+      actualTime: tx.now,
+      workflowId: ex.state.workflowId,
+      runId: ex.state.runId,
+    });
     if (st.recent.length > RECENT_ACTIONS) st.recent.splice(0, st.recent.length - RECENT_ACTIONS);
     if (st.schedule.state?.limitedActions) {
       st.schedule.state.remainingActions = Math.max(0, Number(st.schedule.state.remainingActions ?? 0) - 1);
@@ -288,7 +324,8 @@ export class Scheduler {
       scheduleTime: msTimestamp(r.scheduleTime),
       actualTime: msTimestamp(r.actualTime),
       startWorkflowResult: { workflowId: r.workflowId, runId: r.runId },
-      startWorkflowStatus: this.engine.executions.get(r.runId)?.state.status ?? WS.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
+      startWorkflowStatus:
+        this.engine.executions.get(r.runId)?.state.status ?? WS.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
     }));
   }
 
@@ -296,7 +333,14 @@ export class Scheduler {
   patch(tx: Transaction, st: ScheduleState, patch: temporal.api.schedule.v1.ISchedulePatch): void {
     if (patch.triggerImmediately) {
       const at = timestampMs(patch.triggerImmediately.scheduledTime) || tx.now;
-      this.act(tx, st, at, patch.triggerImmediately.overlapPolicy || st.schedule.policies?.overlapPolicy || OP.SCHEDULE_OVERLAP_POLICY_SKIP);
+      this.act(
+        tx,
+        st,
+        at,
+        patch.triggerImmediately.overlapPolicy ||
+          st.schedule.policies?.overlapPolicy ||
+          OP.SCHEDULE_OVERLAP_POLICY_SKIP,
+      );
     }
     for (const b of patch.backfillRequest ?? []) {
       for (const t of this.matchingTimes(st, timestampMs(b.startTime), timestampMs(b.endTime))) {

@@ -26,7 +26,24 @@ function fail(message: string): never {
   throw invalidArgument(`invalid query: ${message}`);
 }
 
-const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'BETWEEN', 'STARTS_WITH', 'IS', 'NULL', 'TRUE', 'FALSE', 'GROUP', 'BY', 'ORDER', 'LIMIT', 'ASC', 'DESC']);
+const KEYWORDS = new Set([
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'BETWEEN',
+  'STARTS_WITH',
+  'IS',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'GROUP',
+  'BY',
+  'ORDER',
+  'LIMIT',
+  'ASC',
+  'DESC',
+]);
 
 function tokenize(text: string): Token[] {
   const out: Token[] = [];

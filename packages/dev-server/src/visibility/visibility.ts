@@ -75,7 +75,8 @@ function literal(type: number, attr: string, v: Value): Scalar {
     case T.INDEXED_VALUE_TYPE_DATETIME: {
       if (typeof v === 'number') return v / 1e6;
       const ms = Date.parse(String(v));
-      if (Number.isNaN(ms)) throw invalidArgument(`invalid query: invalid datetime value ${JSON.stringify(v)} for ${attr}`);
+      if (Number.isNaN(ms))
+        throw invalidArgument(`invalid query: invalid datetime value ${JSON.stringify(v)} for ${attr}`);
       return ms;
     }
     case T.INDEXED_VALUE_TYPE_INT:
@@ -85,10 +86,12 @@ function literal(type: number, attr: string, v: Value): Scalar {
         if (!m) throw invalidArgument(`invalid query: invalid duration ${v} for ${attr}`);
         return parseFloat(m[1]) * { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ns'];
       }
-      if (typeof v !== 'number') throw invalidArgument(`invalid query: ${attr} needs a number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number')
+        throw invalidArgument(`invalid query: ${attr} needs a number, got ${JSON.stringify(v)}`);
       return v;
     case T.INDEXED_VALUE_TYPE_BOOL:
-      if (typeof v !== 'boolean') throw invalidArgument(`invalid query: ${attr} needs true or false, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'boolean')
+        throw invalidArgument(`invalid query: ${attr} needs true or false, got ${JSON.stringify(v)}`);
       return v;
     default:
       if (attr === 'ExecutionStatus') {
@@ -97,7 +100,8 @@ function literal(type: number, attr: string, v: Value): Scalar {
         if (!match) throw invalidArgument(`invalid query: invalid ExecutionStatus value ${JSON.stringify(v)}`);
         return match;
       }
-      if (typeof v !== 'string') throw invalidArgument(`invalid query: ${attr} needs a string, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string')
+        throw invalidArgument(`invalid query: ${attr} needs a string, got ${JSON.stringify(v)}`);
       return v;
   }
 }
@@ -139,7 +143,8 @@ function compile(expr: Expr, types: Record<string, number>): Predicate {
     }
     case 'startsWith': {
       const t = typeOf(expr.attr);
-      if (t !== T.INDEXED_VALUE_TYPE_KEYWORD) throw invalidArgument(`invalid query: STARTS_WITH is only supported on Keyword attributes, not ${expr.attr}`);
+      if (t !== T.INDEXED_VALUE_TYPE_KEYWORD)
+        throw invalidArgument(`invalid query: STARTS_WITH is only supported on Keyword attributes, not ${expr.attr}`);
       return (ex) => {
         const v = attributeValue(ex, expr.attr, types);
         const r = typeof v === 'string' && v.startsWith(expr.prefix);
@@ -169,7 +174,9 @@ function compile(expr: Expr, types: Record<string, number>): Predicate {
       const t = typeOf(expr.attr);
       const value = literal(t, expr.attr, expr.value);
       if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST && expr.op !== '=' && expr.op !== '!=') {
-        throw invalidArgument(`invalid query: operator ${expr.op} is not supported on KeywordList attribute ${expr.attr}`);
+        throw invalidArgument(
+          `invalid query: operator ${expr.op} is not supported on KeywordList attribute ${expr.attr}`,
+        );
       }
       if ((t === T.INDEXED_VALUE_TYPE_TEXT || t === T.INDEXED_VALUE_TYPE_BOOL) && expr.op !== '=' && expr.op !== '!=') {
         throw invalidArgument(`invalid query: operator ${expr.op} is not supported on ${expr.attr}`);
@@ -231,7 +238,9 @@ export function visibilityOrder(a: Execution, b: Execution): number {
 }
 
 /** Count groups by ExecutionStatus. */
-export function countGroups(executions: Execution[]): temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse.IAggregationGroup[] {
+export function countGroups(
+  executions: Execution[],
+): temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse.IAggregationGroup[] {
   const counts = new Map<string, number>();
   for (const ex of executions) {
     const name = STATUS_NAMES[ex.state.status] ?? String(ex.state.status);
