@@ -4,8 +4,11 @@
 mod activity;
 mod child;
 mod external;
+mod local_activity;
+mod nexus;
 mod patch;
 mod simple;
+mod update;
 mod coverage;
 mod timer;
 
@@ -44,5 +47,8 @@ pub(crate) fn all_scenarios() -> Vec<(&'static str, fn())> {
     all.extend(external::SCENARIOS.iter().copied());
     all.extend(patch::SCENARIOS.iter().copied());
     all.extend(simple::SCENARIOS.iter().copied());
+    all.extend(update::SCENARIOS.iter().copied());
+    all.extend(nexus::SCENARIOS.iter().copied());
+    all.extend(local_activity::SCENARIOS.iter().copied());
     all
 }
