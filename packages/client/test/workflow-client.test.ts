@@ -48,6 +48,7 @@ import {
 const FAMILIES: Family[] = [
   'workflow',
   'legacySearchAttributes',
+  'retriedRunCloseEvent',
   'signal',
   'signalWithStart',
   'query',
@@ -111,6 +112,23 @@ for (const kind of selectedServers()) {
         });
         expect(result).toBe(2);
       });
+      test(
+        'retriedRunCloseEvent',
+        'with followRuns false, the result of a retried run reports the next run',
+        async () => {
+          const handle = await env.client.workflow.start(succeedOnSecondAttempt, {
+            ...options('retry-no-follow'),
+            retry: { maximumAttempts: 3, initialInterval: '100ms' },
+            followRuns: false,
+          });
+          // The real server reports a run that failed and was retried as continued-as-new in the
+          // close-event poll (with the failure attached), so the official client throws this error too.
+          const err = await handle.result().catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(WorkflowContinuedAsNewError);
+          const next = (err as WorkflowContinuedAsNewError).newExecutionRunId;
+          expect(await env.client.workflow.getHandle(handle.workflowId, next).result()).toBe(2);
+        },
+      );
 
       test('workflow', 'a failed Workflow throws WorkflowFailedError with the converted cause chain', async () => {
         const err = await env.client.workflow

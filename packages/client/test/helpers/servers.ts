@@ -22,6 +22,7 @@ export const TEST_SEARCH_ATTRIBUTES = {
 export type Family =
   | 'workflow'
   | 'legacySearchAttributes'
+  | 'retriedRunCloseEvent'
   | 'signal'
   | 'query'
   | 'update'
@@ -47,6 +48,8 @@ export interface TestServer {
 export const UNSUPPORTED: Record<ServerKind, Partial<Record<Family, string>>> = {
   'temporal-cli': {},
   kairos: {
+    retriedRunCloseEvent:
+      'for a run that failed and was retried, the close-event history poll returns WorkflowExecutionFailed; the real server returns WorkflowExecutionContinuedAsNew',
     legacySearchAttributes:
       'the dev server keeps untyped search attribute payloads without the registered `type` metadata, so they cannot be read back typed',
   },
