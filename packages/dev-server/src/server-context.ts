@@ -53,6 +53,7 @@ export class ServerContext {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
     this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
     this.queries = new QueryDispatcher(this.engine);
+    this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };

@@ -404,6 +404,31 @@ test('queries go to a worker as query tasks; reject conditions and failures', as
   expect(rejected.queryRejected.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
 });
 
+test('a query arriving while a workflow task is scheduled rides on that task', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, []);
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'wake' });
+  const answer = raw.wf('QueryWorkflow', { execution: { workflowId }, query: { queryType: 'state' } });
+  const t = await waitUntil(
+    async () => {
+      const r = await pollWft(tq);
+      return Object.keys(r.queries ?? {}).length > 0 ? r : undefined;
+    },
+    10_000,
+    'task with the query attached',
+  );
+  expect(Number(t.startedEventId)).toBeGreaterThan(0);
+  const [queryId, query] = Object.entries(t.queries!)[0];
+  expect(query.queryType).toBe('state');
+  await complete(t.taskToken, [], {
+    queryResults: {
+      [queryId]: { resultType: E.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, answer: { payloads: [payload('fine')] } },
+    },
+  });
+  expect(decode((await answer).queryResult.payloads[0])).toBe('fine');
+});
+
 test('a rejected update writes no event, not even its workflow task, and completes with its failure', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);

@@ -45,6 +45,12 @@ export class HistoryEngine {
   private current: Transaction | undefined;
   private taskIdCounter = 1;
   hooks: EngineHooks = { reconcile: () => {} };
+  /** Queries riding on workflow tasks (set by the server). */
+  queries?: {
+    attach(runId: string, wftSeq: number): Record<string, import('@kairos/proto').temporal.api.query.v1.IWorkflowQuery>;
+    answer(results: Record<string, import('@kairos/proto').temporal.api.query.v1.IWorkflowQueryResult>): void;
+    release(runId: string, wftSeq: number): void;
+  };
 
   constructor(
     readonly namespaces: NamespaceRegistry,

@@ -21,6 +21,8 @@ interface PendingQuery {
   runId: string;
   query: temporal.api.query.v1.IWorkflowQuery;
   dispatched: boolean;
+  /** Sequence of the workflow task the query rides on, when attached to one. */
+  attachedSeq?: number;
   resolve(response: QueryResponse): void;
   reject(err: Error): void;
 }
@@ -102,6 +104,41 @@ export class QueryDispatcher {
       });
       this.onQueued(ex);
     });
+  }
+
+  /** Attaches the run's waiting queries to a workflow task being started (its `queries` map). */
+  attach(runId: string, wftSeq: number): Record<string, temporal.api.query.v1.IWorkflowQuery> {
+    const out: Record<string, temporal.api.query.v1.IWorkflowQuery> = {};
+    for (const q of this.pending.values()) {
+      if (q.runId === runId && (!q.dispatched || q.attachedSeq === wftSeq)) {
+        q.dispatched = true;
+        q.attachedSeq = wftSeq;
+        out[q.id] = q.query;
+      }
+    }
+    return out;
+  }
+
+  /** Answers attached queries from RespondWorkflowTaskCompleted.query_results. */
+  answer(results: Record<string, temporal.api.query.v1.IWorkflowQueryResult>): void {
+    const QR = enums.QueryResultType;
+    for (const [id, r] of Object.entries(results)) {
+      const q = this.pending.get(id);
+      if (!q) continue;
+      if (r.resultType === QR.QUERY_RESULT_TYPE_FAILED)
+        q.reject(queryFailed(r.errorMessage || 'query failed', r.failure ?? null));
+      else q.resolve({ queryResult: r.answer ?? null });
+    }
+  }
+
+  /** Queries attached to a task that ended without answering them wait for the next chance. */
+  release(runId: string, wftSeq: number): void {
+    for (const q of this.pending.values()) {
+      if (q.runId === runId && q.attachedSeq === wftSeq) {
+        q.dispatched = false;
+        q.attachedSeq = undefined;
+      }
+    }
   }
 
   /** Builds the query task for a poller, or undefined when the query is gone. */

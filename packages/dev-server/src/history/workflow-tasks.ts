@@ -107,7 +107,7 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
     workflowExecutionTaskQueue: { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: msTimestamp(wft.scheduledTime),
     startedTime: msTimestamp(wft.startedTime ?? tx.now),
-    queries: {},
+    queries: engine.queries?.attach(s.runId, wft.seq) ?? {},
     messages,
   };
 }
@@ -166,6 +166,9 @@ export function completeWorkflowTask(
 ): temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse {
   const ex = taskFor(engine, req.taskToken);
   const s = ex.state;
+  // Queries that rode on this task are answered (or wait for the next chance) whatever happens next.
+  engine.queries?.answer(req.queryResults ?? {});
+  engine.queries?.release(s.runId, s.wft!.seq);
   const commands = req.commands ?? [];
   const closes = commands.some((c) => CLOSING_COMMANDS.has(c.commandType ?? 0));
   const hasNewWork = s.buffered.length > 0 || Object.values(s.updates).some((u) => u.state === 'admitted');
@@ -303,6 +306,7 @@ export function failTask(
     }
   }
   rejectUndeliveredOnFailure(ex, wft.seq);
+  engine.queries?.release(s.runId, wft.seq);
   s.sticky = undefined;
   s.wft = undefined;
   engine.flushBuffer(ex, tx);
