@@ -20,6 +20,7 @@ import {
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
+  type TimeoutType,
 } from '../failure';
 import { makeProtoEnumConverters } from '../internal-workflow/enums-helpers';
 import { msOptionalToTs } from '../time';
@@ -32,17 +33,45 @@ import {
 } from './payload-converter';
 import type { SerializationContext } from './serialization-context';
 import { encodingTypes } from './types';
+import type { Payload } from '../interfaces';
 
-// The proto enum cannot be imported into workflow code, so its numbers are written here.
-const NexusHandlerErrorRetryBehavior = {
+/**
+ * Retry behaviour of a Nexus handler error. The generated proto enum is not importable from workflow code, so the
+ * string names are mapped to its numbers here.
+ */
+const NexusRetryBehavior = {
   RETRYABLE: 'RETRYABLE',
   NON_RETRYABLE: 'NON_RETRYABLE',
 } as const;
-const [encodeNexusHandlerErrorRetryBehavior, decodeNexusHandlerErrorRetryBehavior] = makeProtoEnumConverters<
+const [encodeNexusRetryBehavior, decodeNexusRetryBehavior] = makeProtoEnumConverters<
   temporal.api.enums.v1.NexusHandlerErrorRetryBehavior,
-  typeof NexusHandlerErrorRetryBehavior,
+  typeof NexusRetryBehavior,
   'NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_'
->({ RETRYABLE: 1, NON_RETRYABLE: 2, UNSPECIFIED: 0 }, 'NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_');
+>({ UNSPECIFIED: 0, RETRYABLE: 1, NON_RETRYABLE: 2 }, 'NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_');
+
+/** `HandlerError.retryableOverride` as carried on the wire; `undefined` leaves the decision to the error type. */
+function retryOverrideToProto(
+  override: boolean | undefined,
+): temporal.api.enums.v1.NexusHandlerErrorRetryBehavior | undefined {
+  if (override !== true && override !== false) return undefined;
+  return encodeNexusRetryBehavior(override ? NexusRetryBehavior.RETRYABLE : NexusRetryBehavior.NON_RETRYABLE);
+}
+
+/** Inverse of {@link retryOverrideToProto}; unspecified or unknown values give `undefined`. */
+function retryOverrideFromProto(
+  behavior: temporal.api.enums.v1.NexusHandlerErrorRetryBehavior | null | undefined,
+): boolean | undefined {
+  const name = decodeNexusRetryBehavior(behavior);
+  if (name === NexusRetryBehavior.RETRYABLE) return true;
+  if (name === NexusRetryBehavior.NON_RETRYABLE) return false;
+  return undefined;
+}
+
+/** A known `nexus.HandlerErrorType` for the wire name, else `'UNKNOWN'`. */
+function handlerErrorTypeOf(wireName: string): nexus.HandlerErrorType {
+  const known: Record<string, nexus.HandlerErrorType> = nexus.HandlerErrorType;
+  return Object.prototype.hasOwnProperty.call(known, wireName) ? known[wireName]! : 'UNKNOWN';
+}
 
 // The Nexus metadata type under which a whole Temporal failure travels inside a Nexus failure.
 const NEXUS_TEMPORAL_FAILURE_TYPE = 'temporal.api.failure.v1.Failure';
@@ -77,33 +106,33 @@ export function cutoffStackTrace(stack?: string): string {
 }
 
 /**
- * Converts errors to `temporal.api.failure.v1.Failure` messages and back. Prefer {@link DefaultFailureConverter},
- * which every Temporal SDK understands.
+ * Translates between errors and `temporal.api.failure.v1.Failure` messages in both directions. Unless there is a
+ * reason not to, use {@link DefaultFailureConverter}: its output is what all Temporal SDKs expect.
  */
 export interface FailureConverter {
-  /** Converts a caught error (or any thrown value) to a `Failure`. */
+  /** Builds the `Failure` for something that was thrown. */
   errorToFailure(err: unknown, payloadConverter: PayloadConverter, context?: SerializationContext): ProtoFailure;
 
-  /** Converts a `Failure` to an error, which must be a {@link TemporalFailure}. */
+  /** Rebuilds an error from a `Failure`; the result has to be a {@link TemporalFailure}. */
   failureToError(err: ProtoFailure, payloadConverter: PayloadConverter, context?: SerializationContext): Error;
 }
 
 /**
- * The payload stored in `Failure.encodedAttributes` when {@link DefaultFailureConverterOptions.encodeCommonAttributes}
- * is on.
+ * Shape of the value stored in `Failure.encodedAttributes` when
+ * {@link DefaultFailureConverterOptions.encodeCommonAttributes} is enabled.
  */
 export interface DefaultEncodedFailureAttributes {
-  /** The error message. */
+  /** Text of the error. */
   message: string;
-  /** The stack trace. */
+  /** Stack trace of the error. */
   stack_trace: string;
 }
 
-/** Options of {@link DefaultFailureConverter}. */
+/** Settings of {@link DefaultFailureConverter}. */
 export interface DefaultFailureConverterOptions {
   /**
-   * Whether to move error messages and stack traces into an encoded payload (`encodedAttributes`) so a
-   * {@link PayloadCodec} can encrypt them; the plain `message` becomes `'Encoded failure'`.
+   * When `true`, each failure's message and stack trace are written to `encodedAttributes` (a payload, which a
+   * {@link PayloadCodec} can then encrypt) and the visible `message` is replaced by `'Encoded failure'`.
    *
    * @default false
    */
@@ -112,20 +141,299 @@ export interface DefaultFailureConverterOptions {
 
 type ProtoPayloads = temporal.api.common.v1.IPayloads;
 
-function longToNumber(value: number | Long | string | null | undefined): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'number') return value;
-  return Long.fromValue(value).toNumber();
+/** Placeholder message of a failure whose real message lives in `encodedAttributes`. */
+const ENCODED_FAILURE_MESSAGE = 'Encoded failure';
+
+/** Appended to the message when user code throws something that is not an `Error`. */
+const NON_ERROR_HINT =
+  ' [A non-Error value was thrown from your code. We recommend throwing Error objects so that we can provide a stack trace]';
+
+function toOptionalNumber(value: number | Long | string | null | undefined): number | undefined {
+  switch (typeof value) {
+    case 'undefined':
+      return undefined;
+    case 'number':
+      return value;
+    default:
+      return value === null ? undefined : Long.fromValue(value).toNumber();
+  }
+}
+
+/** Message of a `Failure` built from a thrown value that is not an `Error`. */
+function describeNonError(thrown: unknown): string {
+  let text: string | undefined;
+  if (typeof thrown === 'string') {
+    text = thrown;
+  } else if (typeof thrown === 'object') {
+    try {
+      text = JSON.stringify(thrown);
+    } catch {
+      text = String(thrown);
+    }
+  } else {
+    text = String(thrown);
+  }
+  return `${text}${NON_ERROR_HINT}`;
 }
 
 /**
- * The failure converter every Temporal SDK understands: messages, stack traces, `cause` chains and the details of
- * each failure type map to the matching fields of `temporal.api.failure.v1.Failure`. Messages and stack traces are
- * plain text unless `encodeCommonAttributes` is set (then encrypt them with a {@link PayloadCodec} on both the
- * worker and the client).
+ * The Nexus form of a Temporal `Failure`: the whole message rides along as details, tagged with
+ * {@link NEXUS_TEMPORAL_FAILURE_TYPE}, so it can be restored exactly.
+ */
+function wrapAsNexusFailure(failure: ProtoFailure): nexus.Failure {
+  const details = { ...failure };
+  return { message: failure.message ?? '', metadata: { type: NEXUS_TEMPORAL_FAILURE_TYPE }, details };
+}
+
+/**
+ * The Temporal form of a Nexus failure. A wrapped Temporal `Failure` is unwrapped; anything else becomes an
+ * application failure of type `NexusFailure` whose single JSON detail is the Nexus failure (message blanked).
+ */
+function unwrapNexusFailure(nexusFailure: nexus.Failure, retryable: boolean): ProtoFailure {
+  if (nexusFailure.metadata?.type === NEXUS_TEMPORAL_FAILURE_TYPE) {
+    const embedded = nexusFailure.details;
+    if (embedded === null || embedded === undefined) {
+      throw new TypeError(`missing details for Nexus Failure of type '${NEXUS_TEMPORAL_FAILURE_TYPE}'`);
+    }
+    return embedded as ProtoFailure;
+  }
+  const asJson: Payload = {
+    metadata: { encoding: encode(encodingTypes.METADATA_ENCODING_JSON) },
+    data: encode(JSON.stringify({ ...nexusFailure, message: '' })),
+  };
+  return {
+    applicationFailureInfo: { type: 'NexusFailure', nonRetryable: !retryable, details: { payloads: [asJson] } },
+    message: nexusFailure.message,
+    stackTrace: nexusFailure.stackTrace ?? '',
+  };
+}
+
+/**
+ * A copy of `failure` with message and stack trace taken from its `encodedAttributes`, when those decode to an
+ * object; otherwise `failure` itself. The caller's message is never modified.
+ */
+function withDecodedAttributes(
+  failure: ProtoFailure,
+  payloadConverter: PayloadConverter,
+  context: SerializationContext | undefined,
+): ProtoFailure {
+  if (!failure.encodedAttributes) return failure;
+  const decoded = payloadConverter.fromPayload<unknown>(failure.encodedAttributes, context);
+  if (decoded === null || typeof decoded !== 'object') return failure;
+  const attributes = decoded as Partial<Record<keyof DefaultEncodedFailureAttributes, unknown>>;
+  const copy: ProtoFailure = { ...failure };
+  if (typeof attributes.message === 'string') copy.message = attributes.message;
+  if (typeof attributes.stack_trace === 'string') copy.stackTrace = attributes.stack_trace;
+  return copy;
+}
+
+/** What the per-kind decoders below need to know about the failure being decoded. */
+interface DecodeInput {
+  failure: ProtoFailure;
+  /** `failure.message`, with `null` turned into `undefined`. */
+  message: string | undefined;
+  /** Decodes `failure.cause`; called only by the decoders whose error class takes a cause. */
+  cause(): Error | undefined;
+  /** Decodes a list of detail payloads. */
+  values(payloads: ProtoPayloads | null | undefined): unknown[];
+  /** Decodes the first payload of a list. */
+  firstValue(payloads: ProtoPayloads | null | undefined): unknown;
+}
+
+type FailureInfoDecoder = (input: DecodeInput) => Error;
+
+/**
+ * One decoder per `*FailureInfo` field of a `Failure`. The first field present (in this order) picks the error
+ * class; a failure with none of them becomes a plain {@link TemporalFailure}.
+ */
+const INFO_DECODERS: readonly (readonly [keyof ProtoFailure, FailureInfoDecoder])[] = [
+  [
+    'applicationFailureInfo',
+    ({ failure, message, cause, values }) => {
+      const info = failure.applicationFailureInfo!;
+      const details = values(info.details);
+      const wrapped = cause();
+      const category = decodeApplicationFailureCategory(info.category);
+      return new ApplicationFailure(
+        message,
+        info.type,
+        Boolean(info.nonRetryable),
+        details,
+        wrapped,
+        undefined,
+        category,
+      );
+    },
+  ],
+  [
+    'serverFailureInfo',
+    ({ failure, message, cause }) =>
+      new ServerFailure(message, Boolean(failure.serverFailureInfo!.nonRetryable), cause()),
+  ],
+  [
+    'timeoutFailureInfo',
+    ({ failure, message, firstValue }) => {
+      const info = failure.timeoutFailureInfo!;
+      const lastHeartbeat = firstValue(info.lastHeartbeatDetails);
+      return new TimeoutFailure(message, lastHeartbeat, decodeTimeoutType(info.timeoutType) as TimeoutType);
+    },
+  ],
+  ['terminatedFailureInfo', ({ message, cause }) => new TerminatedFailure(message, cause())],
+  [
+    'canceledFailureInfo',
+    ({ failure, message, cause, values }) =>
+      new CancelledFailure(message, values(failure.canceledFailureInfo!.details), cause()),
+  ],
+  [
+    'resetWorkflowFailureInfo',
+    ({ failure, message, cause, values }) => {
+      const heartbeat = values(failure.resetWorkflowFailureInfo!.lastHeartbeatDetails);
+      return new ApplicationFailure(message, 'ResetWorkflow', false, heartbeat, cause());
+    },
+  ],
+  [
+    'childWorkflowExecutionFailureInfo',
+    ({ failure, cause }) => {
+      const info = failure.childWorkflowExecutionFailureInfo!;
+      const typeName = info.workflowType?.name;
+      if (!typeName || !info.workflowExecution) {
+        throw new TypeError('Missing attributes on childWorkflowExecutionFailureInfo');
+      }
+      const retryState = decodeRetryState(info.retryState) as ChildWorkflowFailure['retryState'];
+      return new ChildWorkflowFailure(
+        info.namespace ?? undefined,
+        info.workflowExecution,
+        typeName,
+        retryState,
+        cause(),
+      );
+    },
+  ],
+  [
+    'activityFailureInfo',
+    ({ failure, message, cause }) => {
+      const info = failure.activityFailureInfo!;
+      const typeName = info.activityType?.name;
+      if (!typeName) {
+        throw new TypeError('Missing activityType?.name on activityFailureInfo');
+      }
+      const retryState = decodeRetryState(info.retryState) as ActivityFailure['retryState'];
+      return new ActivityFailure(
+        message,
+        typeName,
+        info.activityId ?? undefined,
+        retryState,
+        info.identity ?? undefined,
+        cause(),
+      );
+    },
+  ],
+  [
+    'nexusHandlerFailureInfo',
+    ({ failure, cause }) => {
+      const info = failure.nexusHandlerFailureInfo!;
+      const retryableOverride = retryOverrideFromProto(info.retryBehavior);
+      const rawErrorType = info.type || '';
+      return new nexus.HandlerError(handlerErrorTypeOf(rawErrorType), failure.message ?? 'Nexus handler error', {
+        cause: cause(),
+        retryableOverride,
+        rawErrorType,
+        originalFailure: wrapAsNexusFailure(failure),
+      });
+    },
+  ],
+  [
+    'nexusOperationExecutionFailureInfo',
+    ({ failure, message, cause }) => {
+      const info = failure.nexusOperationExecutionFailureInfo!;
+      return new NexusOperationFailure(
+        message,
+        toOptionalNumber(info.scheduledEventId),
+        info.endpoint ?? '',
+        info.service ?? '',
+        info.operation ?? '',
+        info.operationToken ?? undefined,
+        cause(),
+      );
+    },
+  ],
+];
+
+/** Turns a list of values into `Payloads`; an empty or missing list is left out of the `Failure`. */
+type DetailsEncoder = (values: unknown[] | null | undefined) => ProtoPayloads | undefined;
+
+/** Fills in the `*FailureInfo` field of one {@link TemporalFailure} subclass. */
+interface InfoEncoder {
+  matches(err: unknown): boolean;
+  encode(err: never, details: DetailsEncoder): ProtoFailure;
+}
+
+function infoEncoder<E>(
+  errorClass: abstract new (...args: never[]) => E,
+  encode: (err: E, details: DetailsEncoder) => ProtoFailure,
+): InfoEncoder {
+  return { matches: (err) => err instanceof errorClass, encode: encode as InfoEncoder['encode'] };
+}
+
+/** Tried in order; a {@link TemporalFailure} that none of them matches gets no `*FailureInfo` at all. */
+const INFO_ENCODERS: readonly InfoEncoder[] = [
+  infoEncoder(ActivityFailure, (err) => ({
+    activityFailureInfo: {
+      activityId: err.activityId,
+      identity: err.identity,
+      retryState: encodeRetryState(err.retryState),
+      activityType: { name: err.activityType },
+    },
+  })),
+  infoEncoder(ChildWorkflowFailure, ({ namespace, retryState, execution, workflowType }) => ({
+    childWorkflowExecutionFailureInfo: {
+      namespace,
+      retryState: encodeRetryState(retryState),
+      workflowExecution: execution,
+      workflowType: { name: workflowType },
+    },
+  })),
+  infoEncoder(ApplicationFailure, (err, details) => ({
+    applicationFailureInfo: {
+      type: err.type,
+      nonRetryable: err.nonRetryable,
+      details: details(err.details),
+      nextRetryDelay: msOptionalToTs(err.nextRetryDelay),
+      category: encodeApplicationFailureCategory(err.category),
+    },
+  })),
+  infoEncoder(CancelledFailure, (err, details) => ({ canceledFailureInfo: { details: details(err.details) } })),
+  infoEncoder(TimeoutFailure, (err, details) => ({
+    timeoutFailureInfo: {
+      timeoutType: encodeTimeoutType(err.timeoutType),
+      lastHeartbeatDetails: err.lastHeartbeatDetails ? details([err.lastHeartbeatDetails]) : undefined,
+    },
+  })),
+  infoEncoder(ServerFailure, (err) => ({ serverFailureInfo: { nonRetryable: err.nonRetryable } })),
+  infoEncoder(TerminatedFailure, () => ({ terminatedFailureInfo: {} })),
+  infoEncoder(nexus.HandlerError, (err) => ({
+    nexusHandlerFailureInfo: { type: err.type, retryBehavior: retryOverrideToProto(err.retryableOverride) },
+  })),
+  infoEncoder(NexusOperationFailure, ({ scheduledEventId, endpoint, service, operation, operationToken }) => ({
+    nexusOperationExecutionFailureInfo: {
+      // Event ids are int64 on the wire; 0 (never a real event id) is left unset.
+      scheduledEventId: scheduledEventId ? Long.fromNumber(scheduledEventId) : undefined,
+      endpoint,
+      service,
+      operation,
+      operationToken,
+    },
+  })),
+];
+
+/**
+ * The standard failure converter, compatible with every Temporal SDK. Message, stack trace, cause chain and the
+ * type-specific fields of each failure class go to the matching `Failure` fields. Messages and stack traces are
+ * sent in clear text; enable `encodeCommonAttributes` (with a {@link PayloadCodec} configured on workers and
+ * clients alike) to have them encrypted.
  */
 export class DefaultFailureConverter implements FailureConverter {
-  /** The options in effect. */
+  /** Effective settings, defaults applied. */
   public readonly options: DefaultFailureConverterOptions;
 
   constructor(options?: Partial<DefaultFailureConverterOptions>) {
@@ -133,331 +441,106 @@ export class DefaultFailureConverter implements FailureConverter {
   }
 
   /**
-   * Converts a `Failure` to the matching error class, without the properties common to all failures (stack trace,
-   * `failure`); {@link failureToError} sets those.
+   * Builds the error for a `Failure`, choosing the class from its `*FailureInfo` field. The stack trace and the
+   * `failure` back-reference are not set here but by {@link failureToError}.
    */
   failureToErrorInner(
     failure: ProtoFailure,
     payloadConverter: PayloadConverter,
     context?: SerializationContext,
   ): Error {
-    const message = failure.message ?? undefined;
-    const cause = (): Error | undefined =>
-      this.optionalFailureToOptionalError(failure.cause, payloadConverter, context);
-    const details = (payloads: ProtoPayloads | null | undefined): unknown[] =>
-      arrayFromPayloads(payloadConverter, payloads?.payloads, context);
-
-    if (failure.applicationFailureInfo) {
-      const info = failure.applicationFailureInfo;
-      return new ApplicationFailure(
-        message,
-        info.type,
-        Boolean(info.nonRetryable),
-        details(info.details),
-        cause(),
-        undefined,
-        decodeApplicationFailureCategory(info.category),
-      );
-    }
-    if (failure.serverFailureInfo) {
-      return new ServerFailure(message, Boolean(failure.serverFailureInfo.nonRetryable), cause());
-    }
-    if (failure.timeoutFailureInfo) {
-      const info = failure.timeoutFailureInfo;
-      return new TimeoutFailure(
-        message,
-        fromPayloadsAtIndex(payloadConverter, 0, info.lastHeartbeatDetails?.payloads, context),
-        decodeTimeoutType(info.timeoutType) as TimeoutFailure['timeoutType'],
-      );
-    }
-    if (failure.terminatedFailureInfo) {
-      return new TerminatedFailure(message, cause());
-    }
-    if (failure.canceledFailureInfo) {
-      return new CancelledFailure(message, details(failure.canceledFailureInfo.details), cause());
-    }
-    if (failure.resetWorkflowFailureInfo) {
-      return new ApplicationFailure(
-        message,
-        'ResetWorkflow',
-        false,
-        details(failure.resetWorkflowFailureInfo.lastHeartbeatDetails),
-        cause(),
-      );
-    }
-    if (failure.childWorkflowExecutionFailureInfo) {
-      const { namespace, workflowType, workflowExecution, retryState } = failure.childWorkflowExecutionFailureInfo;
-      if (!(workflowType?.name && workflowExecution)) {
-        throw new TypeError('Missing attributes on childWorkflowExecutionFailureInfo');
-      }
-      return new ChildWorkflowFailure(
-        namespace ?? undefined,
-        workflowExecution,
-        workflowType.name,
-        decodeRetryState(retryState) as ChildWorkflowFailure['retryState'],
-        cause(),
-      );
-    }
-    if (failure.activityFailureInfo) {
-      const info = failure.activityFailureInfo;
-      if (!info.activityType?.name) {
-        throw new TypeError('Missing activityType?.name on activityFailureInfo');
-      }
-      return new ActivityFailure(
-        message,
-        info.activityType.name,
-        info.activityId ?? undefined,
-        decodeRetryState(info.retryState) as ActivityFailure['retryState'],
-        info.identity ?? undefined,
-        cause(),
-      );
-    }
-    if (failure.nexusHandlerFailureInfo) {
-      const info = failure.nexusHandlerFailureInfo;
-      const retryBehavior = decodeNexusHandlerErrorRetryBehavior(info.retryBehavior);
-      const retryableOverride =
-        retryBehavior === NexusHandlerErrorRetryBehavior.RETRYABLE
-          ? true
-          : retryBehavior === NexusHandlerErrorRetryBehavior.NON_RETRYABLE
-            ? false
-            : undefined;
-      const rawErrorType = info.type || '';
-      const type: nexus.HandlerErrorType = Object.hasOwn(nexus.HandlerErrorType, rawErrorType)
-        ? nexus.HandlerErrorType[rawErrorType as keyof typeof nexus.HandlerErrorType]
-        : 'UNKNOWN';
-      return new nexus.HandlerError(type, failure.message ?? 'Nexus handler error', {
-        cause: cause(),
-        retryableOverride,
-        rawErrorType,
-        originalFailure: this.temporalFailureToNexusFailure(failure),
-      });
-    }
-    if (failure.nexusOperationExecutionFailureInfo) {
-      const info = failure.nexusOperationExecutionFailureInfo;
-      return new NexusOperationFailure(
-        message,
-        longToNumber(info.scheduledEventId),
-        info.endpoint ?? '',
-        info.service ?? '',
-        info.operation ?? '',
-        info.operationToken ?? undefined,
-        cause(),
-      );
-    }
-    return new TemporalFailure(message, cause());
+    const input: DecodeInput = {
+      failure,
+      message: failure.message === null ? undefined : failure.message,
+      cause: () => this.optionalFailureToOptionalError(failure.cause, payloadConverter, context),
+      values: (payloads) => arrayFromPayloads(payloadConverter, payloads?.payloads, context),
+      firstValue: (payloads) => fromPayloadsAtIndex(payloadConverter, 0, payloads?.payloads, context),
+    };
+    const entry = INFO_DECODERS.find(([field]) => Boolean(failure[field]));
+    return entry ? entry[1](input) : new TemporalFailure(input.message, input.cause());
   }
 
   /**
-   * Converts a `Failure` to an error. Encoded attributes (message and stack trace) are decoded first; the error's
-   * `stack` is the failure's stack trace, and a {@link TemporalFailure} keeps the `Failure` in its `failure`
-   * property so converting it back gives the same message.
+   * Rebuilds the error for a `Failure`. If the failure has `encodedAttributes`, they supply the message and stack
+   * trace. The result's `stack` is the failure's stack trace, and a {@link TemporalFailure} remembers the (decoded)
+   * `Failure` in its `failure` property, which lets {@link errorToFailure} return it unchanged later.
    */
   failureToError(failure: ProtoFailure, payloadConverter: PayloadConverter, context?: SerializationContext): Error {
-    if (failure.encodedAttributes) {
-      const attributes = payloadConverter.fromPayload<unknown>(failure.encodedAttributes, context);
-      // Only apply attributes of the expected shape.
-      if (typeof attributes === 'object' && attributes !== null) {
-        const { message, stack_trace } = attributes as Partial<Record<keyof DefaultEncodedFailureAttributes, unknown>>;
-        failure = { ...failure }; // do not modify the caller's message
-        if (typeof message === 'string') failure.message = message;
-        if (typeof stack_trace === 'string') failure.stackTrace = stack_trace;
-      }
-    }
-    const err = this.failureToErrorInner(failure, payloadConverter, context);
-    err.stack = failure.stackTrace ?? '';
-    if (err instanceof TemporalFailure) {
-      err.failure = failure;
-    }
-    return err;
+    const effective = withDecodedAttributes(failure, payloadConverter, context);
+    const error = this.failureToErrorInner(effective, payloadConverter, context);
+    error.stack = effective.stackTrace ?? '';
+    if (error instanceof TemporalFailure) error.failure = effective;
+    return error;
   }
 
   /**
-   * Converts an error (or any thrown value) to a `Failure`, including its `cause` chain. With
-   * `encodeCommonAttributes`, the message and stack trace of each failure move into `encodedAttributes`.
+   * Builds the `Failure` for a thrown value, cause chain included. With `encodeCommonAttributes`, the message and
+   * stack trace are then moved into `encodedAttributes`.
    */
   errorToFailure(err: unknown, payloadConverter: PayloadConverter, context?: SerializationContext): ProtoFailure {
-    const failure = this.errorToFailureInner(err, payloadConverter, context);
-    if (!this.options.encodeCommonAttributes) return failure;
-    const { message, stackTrace } = failure;
+    const plain = this.errorToFailureInner(err, payloadConverter, context);
+    if (!this.options.encodeCommonAttributes) return plain;
+    const hidden: DefaultEncodedFailureAttributes = { message: plain.message!, stack_trace: plain.stackTrace! };
     return {
-      ...failure,
-      message: 'Encoded failure',
+      ...plain,
+      message: ENCODED_FAILURE_MESSAGE,
       stackTrace: '',
-      encodedAttributes: payloadConverter.toPayload({ message, stack_trace: stackTrace }, context),
+      encodedAttributes: payloadConverter.toPayload(hidden, context),
     };
   }
 
-  /** Converts an error to a `Failure` without encoding the common attributes. */
+  /** {@link errorToFailure} minus the encoding of message and stack trace. */
   errorToFailureInner(err: unknown, payloadConverter: PayloadConverter, context?: SerializationContext): ProtoFailure {
-    if (err instanceof TemporalFailure || err instanceof nexus.HandlerError) {
-      if (err instanceof TemporalFailure && err.failure) return err.failure;
-      const base: ProtoFailure = {
+    const isTemporal = err instanceof TemporalFailure;
+    if (isTemporal && err.failure) return err.failure;
+
+    if (isTemporal || err instanceof nexus.HandlerError) {
+      const common: ProtoFailure = {
         message: err.message,
         stackTrace: cutoffStackTrace(err.stack),
         cause: this.optionalErrorToOptionalFailure(err.cause, payloadConverter, context),
         source: FAILURE_SOURCE,
       };
-      const toPayloads = (values: unknown[] | null | undefined): ProtoPayloads | undefined =>
-        values && values.length ? { payloads: toPayloadsWithContext(payloadConverter, context, values) } : undefined;
-
-      if (err instanceof ActivityFailure) {
-        return {
-          ...base,
-          activityFailureInfo: {
-            activityId: err.activityId,
-            identity: err.identity,
-            retryState: encodeRetryState(err.retryState),
-            activityType: { name: err.activityType },
-          },
-        };
+      if (err instanceof nexus.HandlerError && err.originalFailure) {
+        return unwrapNexusFailure(err.originalFailure, err.retryable);
       }
-      if (err instanceof ChildWorkflowFailure) {
-        return {
-          ...base,
-          childWorkflowExecutionFailureInfo: {
-            namespace: err.namespace,
-            retryState: encodeRetryState(err.retryState),
-            workflowExecution: err.execution,
-            workflowType: { name: err.workflowType },
-          },
-        };
-      }
-      if (err instanceof ApplicationFailure) {
-        return {
-          ...base,
-          applicationFailureInfo: {
-            type: err.type,
-            nonRetryable: err.nonRetryable,
-            details: toPayloads(err.details),
-            nextRetryDelay: msOptionalToTs(err.nextRetryDelay),
-            category: encodeApplicationFailureCategory(err.category),
-          },
-        };
-      }
-      if (err instanceof CancelledFailure) {
-        return { ...base, canceledFailureInfo: { details: toPayloads(err.details) } };
-      }
-      if (err instanceof TimeoutFailure) {
-        return {
-          ...base,
-          timeoutFailureInfo: {
-            timeoutType: encodeTimeoutType(err.timeoutType),
-            lastHeartbeatDetails: err.lastHeartbeatDetails ? toPayloads([err.lastHeartbeatDetails]) : undefined,
-          },
-        };
-      }
-      if (err instanceof ServerFailure) {
-        return { ...base, serverFailureInfo: { nonRetryable: err.nonRetryable } };
-      }
-      if (err instanceof TerminatedFailure) {
-        return { ...base, terminatedFailureInfo: {} };
-      }
-      if (err instanceof nexus.HandlerError) {
-        if (err.originalFailure) {
-          return this.nexusFailureToTemporalFailure(err.originalFailure, err.retryable);
-        }
-        const retryBehavior =
-          err.retryableOverride === true
-            ? encodeNexusHandlerErrorRetryBehavior(NexusHandlerErrorRetryBehavior.RETRYABLE)
-            : err.retryableOverride === false
-              ? encodeNexusHandlerErrorRetryBehavior(NexusHandlerErrorRetryBehavior.NON_RETRYABLE)
-              : undefined;
-        return { ...base, nexusHandlerFailureInfo: { type: err.type, retryBehavior } };
-      }
-      if (err instanceof NexusOperationFailure) {
-        return {
-          ...base,
-          nexusOperationExecutionFailureInfo: {
-            scheduledEventId: err.scheduledEventId ? Long.fromNumber(err.scheduledEventId) : undefined,
-            endpoint: err.endpoint,
-            service: err.service,
-            operation: err.operation,
-            operationToken: err.operationToken,
-          },
-        };
-      }
-      return base;
+      const encoder = INFO_ENCODERS.find((candidate) => candidate.matches(err));
+      if (!encoder) return common;
+      const details: DetailsEncoder = (values) =>
+        values && values.length > 0
+          ? { payloads: toPayloadsWithContext(payloadConverter, context, values) }
+          : undefined;
+      return { ...common, ...encoder.encode(err as never, details) };
     }
 
-    const base: ProtoFailure = { source: FAILURE_SOURCE };
     if (isError(err)) {
       return {
-        ...base,
+        source: FAILURE_SOURCE,
         message: String(err.message ?? ''),
         stackTrace: cutoffStackTrace(err.stack),
         cause: this.optionalErrorToOptionalFailure(err.cause, payloadConverter, context),
       };
     }
-    const recommendation =
-      ' [A non-Error value was thrown from your code. We recommend throwing Error objects so that we can provide a stack trace]';
-    if (typeof err === 'string') {
-      return { ...base, message: err + recommendation };
-    }
-    if (typeof err === 'object') {
-      let message: string;
-      try {
-        message = JSON.stringify(err);
-      } catch {
-        message = String(err);
-      }
-      return { ...base, message: message + recommendation };
-    }
-    return { ...base, message: String(err) + recommendation };
+    return { source: FAILURE_SOURCE, message: describeNonError(err) };
   }
 
-  /** {@link failureToError} for an optional `Failure`: `null` and `undefined` give `undefined`. */
+  /** Like {@link failureToError}, but passes a missing (`null` or `undefined`) failure through as `undefined`. */
   optionalFailureToOptionalError(
     failure: ProtoFailure | undefined | null,
     payloadConverter: PayloadConverter,
     context?: SerializationContext,
   ): Error | undefined {
-    return failure ? this.failureToError(failure, payloadConverter, context) : undefined;
+    if (!failure) return undefined;
+    return this.failureToError(failure, payloadConverter, context);
   }
 
-  /** {@link errorToFailure} for an optional error: falsy values give `undefined`. */
+  /** Like {@link errorToFailure}, but turns a falsy value (no error) into `undefined`. */
   optionalErrorToOptionalFailure(
     err: unknown,
     payloadConverter: PayloadConverter,
     context?: SerializationContext,
   ): ProtoFailure | undefined {
-    return err ? this.errorToFailure(err, payloadConverter, context) : undefined;
-  }
-
-  /**
-   * A Nexus failure back to a Temporal `Failure`: the embedded `Failure` when there is one, otherwise an
-   * application failure of type `NexusFailure` carrying the Nexus failure as JSON details.
-   */
-  private nexusFailureToTemporalFailure(failure: nexus.Failure, retryable: boolean): ProtoFailure {
-    if (failure.metadata?.type === NEXUS_TEMPORAL_FAILURE_TYPE) {
-      if (failure.details === null || failure.details === undefined) {
-        throw new TypeError(`missing details for Nexus Failure of type '${NEXUS_TEMPORAL_FAILURE_TYPE}'`);
-      }
-      return failure.details as ProtoFailure;
-    }
-    return {
-      applicationFailureInfo: {
-        type: 'NexusFailure',
-        nonRetryable: !retryable,
-        details: {
-          payloads: [
-            {
-              metadata: { encoding: encode(encodingTypes.METADATA_ENCODING_JSON) },
-              data: encode(JSON.stringify({ ...failure, message: '' })),
-            },
-          ],
-        },
-      },
-      message: failure.message,
-      stackTrace: failure.stackTrace ?? '',
-    };
-  }
-
-  /** Wraps a whole Temporal `Failure` in a Nexus failure, so it can be turned back without loss. */
-  private temporalFailureToNexusFailure(failure: ProtoFailure): nexus.Failure {
-    return {
-      message: failure.message ?? '',
-      metadata: { type: NEXUS_TEMPORAL_FAILURE_TYPE },
-      details: { ...failure },
-    };
+    if (!err) return undefined;
+    return this.errorToFailure(err, payloadConverter, context);
   }
 }
