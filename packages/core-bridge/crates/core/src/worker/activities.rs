@@ -154,13 +154,13 @@ impl ActivityTasks {
             let polled = match rx_guard.as_mut() {
                 Some(rx) => tokio::select! {
                     biased;
-                    c = cancels.recv() => { if let Some(c) = c { if self.outstanding.lock().contains_key(&c.task_token) { return Ok(c); } } continue; }
+                    c = cancels.recv() => { if let Some(c) = c && self.outstanding.lock().contains_key(&c.task_token) { return Ok(c); } continue; }
                     m = rx.recv() => m,
                 },
                 None => {
                     tokio::select! {
                         biased;
-                        c = cancels.recv() => { if let Some(c) = c { if self.outstanding.lock().contains_key(&c.task_token) { return Ok(c); } } }
+                        c = cancels.recv() => { if let Some(c) = c && self.outstanding.lock().contains_key(&c.task_token) { return Ok(c); } }
                         _ = self.changed.notified() => {}
                     }
                     continue;

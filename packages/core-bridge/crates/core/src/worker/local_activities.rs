@@ -65,7 +65,7 @@ fn to_duration(d: Option<prost_types::Duration>) -> Option<Duration> {
 /// Backoff before attempt `attempt + 1`, or None when the policy allows no more attempts.
 pub(crate) fn next_backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Option<Duration> {
     if let Some(FailureInfo::ApplicationFailureInfo(info)) = &failure.failure_info {
-        if info.non_retryable || policy.non_retryable_error_types.iter().any(|t| *t == info.r#type) {
+        if info.non_retryable || policy.non_retryable_error_types.contains(&info.r#type) {
             return None;
         }
         if let Some(d) = to_duration(info.next_retry_delay) {

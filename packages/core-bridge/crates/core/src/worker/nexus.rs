@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 enum Polled {
-    Task(NexusTask, OwnedSemaphorePermit),
+    Task(Box<NexusTask>, OwnedSemaphorePermit),
     Fatal(CoreError),
 }
 
@@ -103,7 +103,7 @@ impl NexusTasks {
                                 .and_then(|v| parse_request_timeout(&v))
                                 .map(|d| prost_types::Timestamp::from(std::time::SystemTime::now() + d));
                             let task = NexusTask { variant: Some(Variant::Task(resp)), request_deadline: deadline };
-                            if tx.send(Polled::Task(task, permit)).await.is_err() {
+                            if tx.send(Polled::Task(Box::new(task), permit)).await.is_err() {
                                 return;
                             }
                         }
@@ -143,7 +143,7 @@ impl NexusTasks {
                     if let Some(Variant::Task(t)) = &task.variant {
                         self.outstanding.lock().insert(t.task_token.clone(), permit);
                     }
-                    return Ok(task);
+                    return Ok(*task);
                 }
             }
         }

@@ -50,7 +50,7 @@ pub(crate) struct Task {
 }
 
 enum Polled {
-    Task(Task),
+    Task(Box<Task>),
     Fatal(CoreError),
 }
 
@@ -103,7 +103,7 @@ enum Action {
     RespondCompleted { run_id: String, req: Box<RespondWorkflowTaskCompletedRequest> },
     RespondFailed { run_id: String, req: Option<Box<RespondWorkflowTaskFailedRequest>> },
     RespondLegacyQuery { run_id: String, req: Box<RespondQueryTaskCompletedRequest> },
-    Process(Task),
+    Process(Box<Task>),
     /// Complete the task anyway (forcing a new one) if local activities are still running then.
     ArmHeartbeat { run_id: String, token: Vec<u8>, at: Instant },
 }
@@ -196,7 +196,7 @@ impl WorkflowTasks {
                 let me = self.clone();
                 tokio::spawn(async move {
                     while let Some(resp) = feed.next_task().await {
-                        if tx.send(Polled::Task(Task { resp, permit: None })).await.is_err() {
+                        if tx.send(Polled::Task(Box::new(Task { resp, permit: None }))).await.is_err() {
                             break;
                         }
                     }
@@ -263,7 +263,7 @@ impl WorkflowTasks {
                     *rx_guard = None;
                     self.pollers_done.store(true, Ordering::SeqCst);
                 }
-                Some(Some(Polled::Task(task))) => self.handle_task(task).await,
+                Some(Some(Polled::Task(task))) => self.handle_task(*task).await,
                 Some(Some(Polled::Fatal(e))) => return Err(e),
             }
         }
@@ -334,8 +334,10 @@ impl WorkflowTasks {
         }
         let first_id = task.resp.history.as_ref().and_then(|h| h.events.first()).map(|e| e.event_id);
         let partial = !cached && first_id != Some(1);
-        if partial || !task.resp.next_page_token.is_empty() {
-            if let Backend::Server(conn) = &self.backend {
+        if (partial || !task.resp.next_page_token.is_empty())
+            && let Backend::Server(conn) = &self.backend
+        {
+            {
                 let execution = task.resp.workflow_execution.clone().unwrap_or_default();
                 let token = if partial { vec![] } else { task.resp.next_page_token.clone() };
                 let fetched = self.fetch_history(conn, execution, token).await;
@@ -614,11 +616,11 @@ impl WorkflowTasks {
                 st.lru.retain(|r| *r != run_id);
                 let mut actions = vec![];
                 if let Some(b) = run.buffered.take() {
-                    actions.push(Action::Process(b));
+                    actions.push(Action::Process(Box::new(b)));
                 }
-                actions.extend(run.buffered_queries.drain(..).map(Action::Process));
+                actions.extend(run.buffered_queries.drain(..).map(|t| Action::Process(Box::new(t))));
                 if let Some(t) = st.need_slot.pop_front() {
-                    actions.push(Action::Process(t));
+                    actions.push(Action::Process(Box::new(t)));
                 }
                 if let Backend::Replay(feed) = &self.backend {
                     feed.run_finished();
@@ -736,7 +738,7 @@ impl WorkflowTasks {
                         me.perform(actions).await;
                     });
                 }
-                Action::Process(t) => self.handle_task(t).await,
+                Action::Process(t) => self.handle_task(*t).await,
                 Action::RespondCompleted { run_id, req } => {
                     let result = self.respond_completed(*req).await;
                     let next = {
@@ -811,9 +813,9 @@ impl WorkflowTasks {
             run.task = None;
             if run.eviction.is_none() {
                 if let Some(q) = run.buffered_queries.pop_front() {
-                    actions.push(Action::Process(q));
+                    actions.push(Action::Process(Box::new(q)));
                 } else if let Some(b) = run.buffered.take() {
-                    actions.push(Action::Process(b));
+                    actions.push(Action::Process(Box::new(b)));
                 }
             }
         }
@@ -999,7 +1001,7 @@ async fn poll_loop(
                     continue;
                 }
                 conn.metrics().add_counter("workflow_task_queue_poll_succeed", &labels, 1);
-                if tx.send(Polled::Task(Task { resp, permit: Some(permit) })).await.is_err() {
+                if tx.send(Polled::Task(Box::new(Task { resp, permit: Some(permit) }))).await.is_err() {
                     return;
                 }
             }

@@ -600,14 +600,14 @@ impl RunMachines {
                 return Ok(());
             }
         }
-        if et == EventType::UpsertWorkflowSearchAttributes && std::mem::take(&mut self.skip_next_change_version_upsert) {
-            if let Some(EventAttrs::UpsertWorkflowSearchAttributesEventAttributes(a)) = &e.attributes
-                && let Some(sa) = &a.search_attributes
-                && sa.indexed_fields.len() == 1
-                && sa.indexed_fields.contains_key(CHANGE_VERSION_SEARCH_ATTRIBUTE)
-            {
-                return Ok(());
-            }
+        if et == EventType::UpsertWorkflowSearchAttributes
+            && std::mem::take(&mut self.skip_next_change_version_upsert)
+            && let Some(EventAttrs::UpsertWorkflowSearchAttributesEventAttributes(a)) = &e.attributes
+            && let Some(sa) = &a.search_attributes
+            && sa.indexed_fields.len() == 1
+            && sa.indexed_fields.contains_key(CHANGE_VERSION_SEARCH_ATTRIBUTE)
+        {
+            return Ok(());
         }
         self.skip_next_change_version_upsert = false;
         let ctx = self.ctx();

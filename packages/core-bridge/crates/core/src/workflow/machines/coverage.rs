@@ -5,8 +5,12 @@ use std::collections::BTreeSet;
 #[cfg(test)]
 use std::sync::Mutex;
 
+/// A transition taken: (machine, from state, event, to state).
 #[cfg(test)]
-static TAKEN: Mutex<BTreeSet<(String, String, String, String)>> = Mutex::new(BTreeSet::new());
+pub(crate) type Taken = (String, String, String, String);
+
+#[cfg(test)]
+static TAKEN: Mutex<BTreeSet<Taken>> = Mutex::new(BTreeSet::new());
 
 #[cfg(test)]
 pub(crate) fn record(machine: &str, from: &str, event: &str, to: &str) {
@@ -23,11 +27,14 @@ pub(crate) fn record(_machine: &str, _from: &str, _event: &str, _to: &str) {}
 /// A transition row: (machine, from state, event, to state).
 pub(crate) type Transition = (&'static str, &'static str, &'static str, &'static str);
 
+/// A machine's table: (from state, event, to state) rows.
+pub(crate) type Table = &'static [(&'static str, &'static str, &'static str)];
+
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn all_transitions() -> Vec<Transition> {
     use super::*;
     let mut all = vec![];
-    let tables: [(&'static str, &[(&str, &str, &str)]); 9] = [
+    let tables: [(&'static str, Table); 9] = [
         (timer::NAME, timer::TRANSITIONS),
         (activity::NAME, activity::TRANSITIONS),
         (signal_external::NAME, signal_external::TRANSITIONS),
@@ -53,6 +60,6 @@ pub(crate) fn all_transitions() -> Vec<Transition> {
 
 /// Transitions taken so far in this test process.
 #[cfg(test)]
-pub(crate) fn taken() -> BTreeSet<(String, String, String, String)> {
+pub(crate) fn taken() -> BTreeSet<Taken> {
     TAKEN.lock().map(|s| s.clone()).unwrap_or_default()
 }
