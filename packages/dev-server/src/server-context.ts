@@ -56,6 +56,7 @@ export class ServerContext {
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
+    this.deadlineHandlers.set('retention', () => this.sweepRetention());
     this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
@@ -107,6 +108,26 @@ export class ServerContext {
       this.namespaces.put(record);
       tx.namespaces.push(record);
     });
+  }
+
+  /** Deletes closed runs past retention and arms the deadline of the next expiry. */
+  sweepRetention(): void {
+    this.engine.enforceRetention();
+    let next: number | undefined;
+    for (const ex of this.engine.executions.values()) {
+      const t = this.retentionExpiry(ex);
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    this.deadlines.set('retention:sweep', next);
+  }
+
+  private retentionExpiry(ex: Execution): number | undefined {
+    const s = ex.state;
+    // Like the Temporal test server, time skipping keeps closed runs: a skipped clock would otherwise
+    // delete a test's workflows right after they complete.
+    if (s.closeTime === undefined || this.time.skipping) return undefined;
+    const retention = this.namespaces.get(s.namespace)?.retentionMs ?? 0;
+    return retention > 0 ? s.closeTime + retention + 1 : undefined;
   }
 
   /** Turns a queued task into a poll response (or undefined when it is stale). */
@@ -173,6 +194,11 @@ export class ServerContext {
           });
         }
       }
+    }
+    const expiry = this.retentionExpiry(ex);
+    if (expiry !== undefined) {
+      const current = this.deadlines.get('retention:sweep');
+      if (current === undefined || expiry < current) this.deadlines.set('retention:sweep', expiry);
     }
     if (!isRunning(s) && s.searchAttributes?.indexedFields?.TemporalScheduledById) {
       setImmediate(() => this.scheduler.onWorkflowClosed(ex));

@@ -135,6 +135,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw err;
   }
   log.info(`listening on ${host}:${port}`);
+  // Closed runs past their namespace's retention are deleted at start, then when the next one expires.
+  ctx.sweepRetention();
   let stopped: Promise<void> | undefined;
   return {
     address: `${host.includes(':') ? `[${host}]` : host}:${port}`,

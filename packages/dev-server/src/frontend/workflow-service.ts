@@ -318,7 +318,10 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
       const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
-      if (isRunning(ex.state)) engine.tx((tx) => terminateRun(engine, tx, ex, 'Delete workflow execution', null, ''));
+      engine.tx((tx) => {
+        if (isRunning(ex.state)) terminateRun(engine, tx, ex, 'Delete workflow execution', null, '');
+        engine.removeExecution(ex, tx);
+      });
       return {};
     },
 

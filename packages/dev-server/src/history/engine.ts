@@ -17,6 +17,7 @@ export class Transaction {
   readonly namespaces: NamespaceRecord[] = [];
   readonly schedules = new Map<string, ScheduleRecord | { namespace: string; scheduleId: string; deleted: true }>();
   readonly afterCommit: Array<() => void> = [];
+  readonly deletedRuns: string[] = [];
   constructor(readonly now: number) {}
 
   touch(ex: Execution): void {
@@ -74,11 +75,13 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
+      const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
         namespaces: tx.namespaces,
-        executions: [...tx.touched],
+        executions: [...tx.touched].filter((ex) => !deleted.has(ex.state.runId)),
         schedules: [],
         deletedSchedules: [],
+        deletedRuns: tx.deletedRuns,
       };
       for (const entry of tx.schedules.values()) {
         if ('deleted' in entry)
@@ -90,6 +93,7 @@ export class HistoryEngine {
       this.current = undefined;
     }
     for (const ex of tx.touched) {
+      if (tx.deletedRuns.includes(ex.state.runId)) continue;
       this.hooks.reconcile(ex, tx);
       this.notify(ex.state.runId);
     }
@@ -137,6 +141,35 @@ export class HistoryEngine {
         return sa.startTime - sb.startTime || (sa.nextRunId === b ? -1 : sb.nextRunId === a ? 1 : 0);
       });
     }
+  }
+
+  /** Removes a closed run from memory and from the store. */
+  removeExecution(ex: Execution, tx: Transaction): void {
+    const s = ex.state;
+    this.executions.delete(s.runId);
+    const key = this.idKey(s.namespace, s.workflowId);
+    const runs = this.runsById.get(key);
+    if (runs) {
+      const i = runs.indexOf(s.runId);
+      if (i >= 0) runs.splice(i, 1);
+      if (runs.length === 0) this.runsById.delete(key);
+    }
+    tx.deletedRuns.push(s.runId);
+    tx.afterCommit.push(() => this.deadlines.set(`run:${s.runId}`, undefined));
+  }
+
+  /** Deletes closed runs whose namespace retention has passed; returns how many. */
+  enforceRetention(): number {
+    if (this.time.skipping) return 0;
+    const now = this.time.now();
+    const expired = [...this.executions.values()].filter((ex) => {
+      const s = ex.state;
+      if (s.closeTime === undefined) return false;
+      const retention = this.namespaces.get(s.namespace)?.retentionMs ?? 0;
+      return retention > 0 && s.closeTime + retention < now;
+    });
+    if (expired.length > 0) this.tx((tx) => expired.forEach((ex) => this.removeExecution(ex, tx)));
+    return expired.length;
   }
 
   currentRun(namespace: string, workflowId: string): Execution | undefined {

@@ -27,6 +27,8 @@ export interface ChangeSet {
   executions: Execution[];
   schedules: ScheduleRecord[];
   deletedSchedules: Array<{ namespace: string; scheduleId: string }>;
+  /** Runs removed (retention or DeleteWorkflowExecution): their state and history go. */
+  deletedRuns: string[];
 }
 
 export interface LoadedState {

@@ -39,6 +39,8 @@ export class SqlitePersistence implements Persistence {
   private readonly putEvent: Database.Statement;
   private readonly putSchedule: Database.Statement;
   private readonly deleteSchedule: Database.Statement;
+  private readonly deleteRun: Database.Statement;
+  private readonly deleteHistory: Database.Statement;
   private readonly writeChanges: (changes: ChangeSet) => void;
 
   constructor(readonly filename: string) {
@@ -59,6 +61,8 @@ export class SqlitePersistence implements Persistence {
       'INSERT OR REPLACE INTO schedules (namespace, schedule_id, state) VALUES (?, ?, ?)',
     );
     this.deleteSchedule = this.db.prepare('DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?');
+    this.deleteRun = this.db.prepare('DELETE FROM executions WHERE run_id = ?');
+    this.deleteHistory = this.db.prepare('DELETE FROM history WHERE run_id = ?');
     this.writeChanges = this.db.transaction((changes: ChangeSet) => {
       for (const ns of changes.namespaces) this.putNamespace.run(ns.name, JSON.stringify(ns));
       for (const ex of changes.executions) {
@@ -71,6 +75,10 @@ export class SqlitePersistence implements Persistence {
       }
       for (const sc of changes.schedules) this.putSchedule.run(sc.namespace, sc.scheduleId, stateToJson(sc.state));
       for (const d of changes.deletedSchedules) this.deleteSchedule.run(d.namespace, d.scheduleId);
+      for (const runId of changes.deletedRuns) {
+        this.deleteRun.run(runId);
+        this.deleteHistory.run(runId);
+      }
     });
   }
 
