@@ -30,8 +30,7 @@ export type Family =
   | 'signalWithStart'
   | 'visibility'
   | 'schedule'
-  | 'asyncCompletion'
-  | 'namespaces';
+  | 'asyncCompletion';
 
 export type ServerKind = 'temporal-cli' | 'kairos';
 
