@@ -6,32 +6,39 @@ import type { SerializationContext } from './serialization-context';
 import { encodingKeys, encodingTypes, METADATA_ENCODING_KEY } from './types';
 
 /**
- * Converts values to {@link Payload}s and back: workflow and activity arguments, results, signal, query and update
- * arguments, failure details, memo. It runs inside the workflow isolate, so it must be synchronous and must not use
- * Node APIs; put asynchronous or Node-based transformations (encryption, compression) in a {@link PayloadCodec}.
+ * Turns application values into {@link Payload}s and back. It handles every value that crosses a workflow
+ * boundary: arguments and results of workflows and activities, signal/query/update arguments, failure details and
+ * memo fields. Because it also runs inside the workflow sandbox it has to be synchronous and free of Node APIs;
+ * anything asynchronous or Node-specific (encryption, compression...) belongs in a {@link PayloadCodec}.
  */
 export interface PayloadConverter {
   /**
-   * Converts a value to a payload.
+   * Encodes `value`.
    *
-   * @throws {@link ValueError} if the value cannot be converted.
+   * @throws {@link ValueError} when the value is not supported.
    */
   toPayload<T>(value: T, context?: SerializationContext, hint?: ConverterHint<T>): Payload;
 
-  /** Converts a payload back to a value. */
+  /** Decodes `payload`. */
   fromPayload<T>(payload: Payload, context?: SerializationContext, hint?: ConverterHint<T>): T;
 
   /**
-   * Whether this converter handles the given converter hint.
+   * Answers whether `hint` is something this converter knows how to honour.
    *
    * @experimental
    */
   validateConverterHint?: (hint: ConverterHint) => boolean;
 }
 
+/** The transfer-type step of a {@link TypeInfo}, or nothing when it has none. */
+function transferStep<T, D>(typeInfo: TypeInfo<T, D> | undefined): TypeInfo<T, D>['transferTypeConverter'] {
+  return typeInfo === undefined ? undefined : typeInfo.transferTypeConverter;
+}
+
 /**
- * Converts `value` to a payload after applying `typeInfo`: its transfer type conversion first, then the payload
- * converter with its hint. With {@link rawValueTypeInfo}, `value` must be a {@link RawValue} and its payload is used.
+ * Encodes `value` as directed by `typeInfo`: first its transfer-type conversion, if any, then `converter` called
+ * with the type info's converter hint. With {@link rawValueTypeInfo} the value has to be a {@link RawValue}, whose
+ * payload is returned untouched.
  *
  * @experimental
  */
@@ -41,19 +48,19 @@ export function toPayloadWithTypeInfo<T, D = T>(
   context: SerializationContext | undefined,
   typeInfo: TypeInfo<T, D> | undefined,
 ): Payload {
-  if (isRawValueTypeInfo(typeInfo)) {
-    if (!(value instanceof RawValue)) {
-      throw new ValueError(`RawValue TypeInfo requires a RawValue value, got ${describeValue(value)}`);
-    }
-    return value.payload;
+  if (!isRawValueTypeInfo(typeInfo)) {
+    const step = transferStep(typeInfo);
+    const transferred = step ? step.toTransferType(value) : value;
+    return converter.toPayload(transferred, context, typeInfo?.payloadConverterHint);
   }
-  const transferValue = typeInfo?.transferTypeConverter ? typeInfo.transferTypeConverter.toTransferType(value) : value;
-  return converter.toPayload(transferValue, context, typeInfo?.payloadConverterHint);
+  if (value instanceof RawValue) return value.payload;
+  throw new ValueError(`RawValue TypeInfo requires a RawValue value, got ${describeValue(value)}`);
 }
 
 /**
- * Converts a payload to a value, then applies the transfer type conversion of `typeInfo`. With
- * {@link rawValueTypeInfo}, returns the payload wrapped in a {@link RawValue}.
+ * Decodes `payload` as directed by `typeInfo`: `converter` (with the hint) first, then the transfer-type
+ * conversion back to the application type. With {@link rawValueTypeInfo} the payload comes back wrapped in a
+ * {@link RawValue}.
  *
  * @experimental
  */
@@ -63,27 +70,26 @@ export function fromPayloadWithTypeInfo<T, D = T>(
   context: SerializationContext | undefined,
   typeInfo: TypeInfo<T, D> | undefined,
 ): T {
-  if (isRawValueTypeInfo(typeInfo)) {
-    return RawValue.fromPayload(payload) as T;
-  }
-  const transferValue = converter.fromPayload<D>(payload, context, typeInfo?.payloadConverterHint);
-  return typeInfo?.transferTypeConverter
-    ? typeInfo.transferTypeConverter.fromTransferType(transferValue)
-    : (transferValue as unknown as T);
+  if (isRawValueTypeInfo(typeInfo)) return RawValue.fromPayload(payload) as T;
+  const decoded = converter.fromPayload<D>(payload, context, typeInfo?.payloadConverterHint);
+  const step = transferStep(typeInfo);
+  if (!step) return decoded as unknown as T;
+  return step.fromTransferType(decoded);
 }
 
 /**
- * Converts each value to a payload; `undefined` when there are no values.
+ * Encodes each of `values`, giving `undefined` for an empty argument list.
  *
- * @throws {@link ValueError} if a value cannot be converted.
+ * @throws {@link ValueError} when one of the values is not supported.
  */
 export function toPayloads(converter: PayloadConverter, ...values: unknown[]): Payload[] | undefined {
-  return toPayloadsWithContext(converter, undefined, values);
+  if (values.length === 0) return undefined;
+  return values.map((value) => toPayloadWithTypeInfo(converter, value, undefined, undefined));
 }
 
 /**
- * {@link toPayloads} with a serialization context and per-value type information; `undefined` when there are no
- * values.
+ * Variant of {@link toPayloads} taking a serialization context and, optionally, one {@link TypeInfo} per
+ * position. An empty list gives `undefined`.
  *
  * @hidden
  */
@@ -94,39 +100,45 @@ export function toPayloadsWithContext(
   typeInfo?: readonly TypeInfo[],
 ): Payload[] | undefined {
   if (values.length === 0) return undefined;
-  return values.map((value, index) => toPayloadWithTypeInfo(converter, value, context, typeInfo?.[index]));
+  const encodeAt = (value: unknown, position: number): Payload =>
+    toPayloadWithTypeInfo(converter, value, context, typeInfo?.[position]);
+  return values.map(encodeAt);
 }
 
-/** Converts `value` to a payload unless it is `null` or `undefined`, which are returned as they are. */
+/** Encodes `value`, except that `null` and `undefined` are passed through without conversion. */
 export function convertOptionalToPayload(
   payloadConverter: PayloadConverter,
   value: unknown,
   context?: SerializationContext,
 ): Payload | null | undefined {
-  if (value === null || value === undefined) return value;
-  return payloadConverter.toPayload(value, context);
+  const absent = value === undefined || value === null;
+  return absent ? value : payloadConverter.toPayload(value, context);
+}
+
+/** A record with the same own enumerable keys as `source` and each value passed through `convert`. */
+function mapRecord<In, Out>(source: Record<string, In>, convert: (value: In) => Out): Record<string, Out> {
+  const pairs = Object.entries<In>(source).map(([key, value]): [string, Out] => [key, convert(value)]);
+  return Object.fromEntries(pairs);
 }
 
 /**
- * Converts every value of a record to a payload.
+ * Encodes every value of a record, keeping the keys.
  *
- * @throws {@link ValueError} if a value cannot be converted.
+ * @throws {@link ValueError} when one of the values is not supported.
  */
 export function mapToPayloads<K extends string, T = unknown>(
   converter: PayloadConverter,
   map: Record<K, T>,
   context?: SerializationContext,
 ): Record<K, Payload> {
-  return Object.fromEntries(
-    Object.entries<T>(map).map(([key, value]) => [key, converter.toPayload(value, context)]),
-  ) as Record<K, Payload>;
+  return mapRecord<T, Payload>(map, (value) => converter.toPayload(value, context)) as Record<K, Payload>;
 }
 
 /**
- * Converts the payload at `index` to a value; `undefined` when there is no payload at that index (so adding
- * arguments to a function stays backward compatible).
+ * Decodes the payload at position `index`. A missing payload gives `undefined`, which is what lets a function gain
+ * trailing parameters without breaking callers that do not send them.
  *
- * @throws {@link PayloadConverterError} if the payload cannot be converted.
+ * @throws {@link PayloadConverterError} when the payload cannot be decoded.
  */
 export function fromPayloadsAtIndex<T, D = T>(
   converter: PayloadConverter,
@@ -135,12 +147,14 @@ export function fromPayloadsAtIndex<T, D = T>(
   context?: SerializationContext,
   typeInfo?: TypeInfo<T, D>,
 ): T {
-  const payload = payloads?.[index];
-  if (payload === undefined || payload === null) return undefined as T;
-  return fromPayloadWithTypeInfo(converter, payload, context, typeInfo);
+  if (!payloads) return undefined as T;
+  const payload = payloads[index];
+  return payload === undefined || payload === null
+    ? (undefined as T)
+    : fromPayloadWithTypeInfo(converter, payload, context, typeInfo);
 }
 
-/** Converts every payload to a value; an empty array when there are none. */
+/** Decodes a whole list of payloads; a missing list gives `[]`. */
 export function arrayFromPayloads(
   converter: PayloadConverter,
   payloads?: Payload[] | null,
@@ -148,43 +162,44 @@ export function arrayFromPayloads(
   typeInfo?: readonly TypeInfo[],
 ): unknown[] {
   if (!payloads) return [];
-  return payloads.map((payload, index) => fromPayloadWithTypeInfo(converter, payload, context, typeInfo?.[index]));
+  const decodeAt = (payload: Payload, position: number): unknown =>
+    fromPayloadWithTypeInfo(converter, payload, context, typeInfo?.[position]);
+  return payloads.map(decodeAt);
 }
 
-/** Converts every payload of a record to a value; `undefined` when the record is missing. */
+/** Decodes every payload of a record, keeping the keys; a missing record gives `undefined`. */
 export function mapFromPayloads<K extends string, T = unknown>(
   converter: PayloadConverter,
   map?: Record<K, Payload> | null | undefined,
   context?: SerializationContext,
 ): Record<K, T> | undefined {
-  if (map === null || map === undefined) return undefined;
-  return Object.fromEntries(
-    Object.entries<Payload>(map).map(([key, payload]) => [key, converter.fromPayload<T>(payload, context)]),
-  ) as Record<K, T>;
+  if (!map) return undefined;
+  return mapRecord<Payload, T>(map, (payload) => converter.fromPayload<T>(payload, context)) as Record<K, T>;
 }
 
 /** Type-level brand of {@link RawValue}. */
 export const rawPayloadTypeBrand: unique symbol = Symbol('rawPayloadTypeBrand');
 
 /**
- * A value already converted to a payload. Its payload skips the user's payload converter (it is made with the
- * default one unless another converter is given) but still goes through payload codecs.
+ * A value that has been turned into a payload ahead of time. Payload converters leave it alone (it is encoded once,
+ * by the default converter unless the constructor is given another one); payload codecs still process it.
  */
 export class RawValue<T = unknown> {
   private readonly _payload: Payload;
   declare private readonly [rawPayloadTypeBrand]: T;
 
-  /** Converts `value` right away with `payloadConverter` (default: {@link defaultPayloadConverter}). */
-  constructor(value: T, payloadConverter: PayloadConverter = defaultPayloadConverter, context?: SerializationContext) {
-    this._payload = payloadConverter.toPayload(value, context);
+  /** Encodes `value` immediately, with `payloadConverter` or else {@link defaultPayloadConverter}. */
+  constructor(value: T, payloadConverter?: PayloadConverter, context?: SerializationContext) {
+    const converter = payloadConverter === undefined ? defaultPayloadConverter : payloadConverter;
+    this._payload = converter.toPayload(value, context);
   }
 
-  /** Wraps an existing payload without converting it. */
+  /** Wraps a payload that already exists, without any conversion. */
   static fromPayload(p: Payload): RawValue {
-    return new RawValue(p, identityPayloadConverter);
+    return new RawValue<Payload>(p, payloadAsIs);
   }
 
-  /** The payload. */
+  /** The encoded form. */
   get payload(): Payload {
     return this._payload;
   }
@@ -193,204 +208,234 @@ export class RawValue<T = unknown> {
 const rawValueTypeInfoBrand = Symbol('rawValueTypeInfo');
 
 /**
- * Type information that keeps a {@link RawValue} as it is across conversion: the payload converter is skipped
- * when encoding and decoding (codecs still apply).
+ * A {@link TypeInfo} marking a position whose value is a {@link RawValue}: the payload converter is bypassed in both
+ * directions (payload codecs are not).
  *
  * @experimental
  */
 export const rawValueTypeInfo: TypeInfo<RawValue> = { [rawValueTypeInfoBrand]: true } as TypeInfo<RawValue>;
 
 function isRawValueTypeInfo(typeInfo: object | undefined): boolean {
-  return typeInfo !== undefined && (typeInfo as unknown as Record<symbol, unknown>)[rawValueTypeInfoBrand] === true;
+  if (typeInfo === undefined) return false;
+  return Reflect.get(typeInfo, rawValueTypeInfoBrand) === true;
 }
 
-/** A payload converter for one encoding, used as a member of a {@link CompositePayloadConverter}. */
+/** One encoding's converter, meant to be combined with others in a {@link CompositePayloadConverter}. */
 export interface PayloadConverterWithEncoding {
-  /** Converts a value to a payload, or returns `undefined` if this converter does not handle the value. */
+  /** Encodes `value`, or returns `undefined` to let the next converter try. */
   toPayload<T>(value: T, context?: SerializationContext, hint?: ConverterHint<T>): Payload | undefined;
 
-  /** Converts a payload of this converter's encoding back to a value. */
+  /** Decodes a payload whose encoding is this converter's. */
   fromPayload<T>(payload: Payload, context?: SerializationContext, hint?: ConverterHint<T>): T;
 
-  /** The `encoding` metadata value of the payloads this converter produces. */
+  /** Value of the `encoding` metadata on the payloads this converter writes and reads. */
   readonly encodingType: string;
 
   /**
-   * Whether this converter handles the given converter hint.
+   * Answers whether `hint` is something this converter knows how to honour.
    *
    * @experimental
    */
   validateConverterHint?: (hint: ConverterHint) => boolean;
 }
 
+/** A short description of a value for error messages. */
 function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (typeof value === 'object' && value !== null) return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return String(value);
+  switch (typeof value) {
+    case 'string':
+      return `'${value}'`;
+    case 'function':
+      return `function ${value.name || '(anonymous)'}`;
+    case 'object':
+      if (value !== null) return `an instance of ${value.constructor?.name ?? 'Object'}`;
+      return String(value);
+    default:
+      return String(value);
+  }
+}
+
+/** Whether `converter` can take `hint` (always, when there is no hint). */
+function acceptsHint(converter: PayloadConverterWithEncoding, hint: ConverterHint | undefined): boolean {
+  if (hint === undefined) return true;
+  return converter.validateConverterHint?.(hint) ?? false;
 }
 
 /**
- * A payload converter made of several {@link PayloadConverterWithEncoding}s. `toPayload` tries them in order and
- * uses the first that accepts the value; `fromPayload` picks the one whose `encodingType` equals the payload's
- * `encoding` metadata.
+ * Combines several {@link PayloadConverterWithEncoding}s. Encoding asks each in turn and keeps the first payload
+ * returned; decoding goes straight to the converter registered for the payload's `encoding` metadata.
  */
 export class CompositePayloadConverter implements PayloadConverter {
-  /** The converters, in the order `toPayload` tries them. */
+  /** Members, in the order they are asked to encode. */
   readonly converters: PayloadConverterWithEncoding[];
-  /** The converters by encoding. */
-  readonly converterByEncoding: Map<string, PayloadConverterWithEncoding> = new Map();
+  /** Members, indexed by their encoding. */
+  readonly converterByEncoding: Map<string, PayloadConverterWithEncoding>;
 
   constructor(...converters: PayloadConverterWithEncoding[]) {
-    if (converters.length === 0) {
+    if (converters.length < 1) {
       throw new PayloadConverterError('Must provide at least one PayloadConverterWithEncoding');
     }
     this.converters = converters;
-    for (const converter of converters) {
-      this.converterByEncoding.set(converter.encodingType, converter);
-    }
+    // A later member with the same encoding wins, as with successive `Map.set` calls.
+    this.converterByEncoding = new Map(converters.map((member) => [member.encodingType, member] as const));
   }
 
   /**
-   * Converts with the first converter that accepts the value. A {@link RawValue} gives its payload as it is.
+   * Encodes with the first member that produces a payload. A {@link RawValue} yields its own payload.
    *
-   * @throws {@link ValueError} if no converter accepts the value (or the hint).
+   * @throws {@link ValueError} when no member accepts the value (or the hint).
    */
   toPayload<T>(value: T, context?: SerializationContext, hint?: ConverterHint<T>): Payload {
-    // Kept for untyped calls: re-encoding a RawValue would change payloads already recorded in histories.
+    // Untyped callers may still pass RawValues; encoding them again would alter payloads stored in histories.
     if (value instanceof RawValue) return value.payload;
-    for (const converter of this.converters) {
-      if (hint !== undefined && !converter.validateConverterHint?.(hint)) continue;
-      const result = converter.toPayload(value, context, hint);
-      if (result !== undefined) return result;
+    for (const member of this.converters) {
+      if (!acceptsHint(member, hint)) continue;
+      const payload = member.toPayload(value, context, hint);
+      if (payload !== undefined) return payload;
     }
-    if (hint !== undefined) {
-      throw new ValueError(`No payload converter supports converter hint '${hint.converter}'`);
-    }
-    throw new ValueError(`Unable to convert ${describeValue(value)} to payload`);
+    throw new ValueError(
+      hint === undefined
+        ? `Unable to convert ${describeValue(value)} to payload`
+        : `No payload converter supports converter hint '${hint.converter}'`,
+    );
   }
 
   /**
-   * Converts with the converter registered for the payload's `encoding` metadata.
+   * Decodes with the member registered for the payload's `encoding` metadata.
    *
-   * @throws {@link ValueError} if the payload has no metadata; {@link PayloadConverterError} naming the encoding
-   * if no converter handles it.
+   * @throws {@link ValueError} when the payload has no metadata at all; {@link PayloadConverterError} (naming the
+   * encoding) when no member handles it.
    */
   fromPayload<T>(payload: Payload, context?: SerializationContext, hint?: ConverterHint<T>): T {
-    if (payload.metadata === undefined || payload.metadata === null) {
-      throw new ValueError('Missing payload metadata');
-    }
-    const encodingBytes = payload.metadata[METADATA_ENCODING_KEY];
-    const encoding = encodingBytes ? decode(encodingBytes) : undefined;
-    const converter = encoding === undefined ? undefined : this.converterByEncoding.get(encoding);
-    if (converter === undefined) {
-      const known = [...this.converterByEncoding.keys()].join(', ');
+    const metadata = payload.metadata;
+    if (metadata === undefined || metadata === null) throw new ValueError('Missing payload metadata');
+    const rawEncoding = metadata[METADATA_ENCODING_KEY];
+    const encoding = rawEncoding ? decode(rawEncoding) : undefined;
+    const member = encoding === undefined ? undefined : this.converterByEncoding.get(encoding);
+    if (member === undefined) throw this.unknownEncoding(encoding);
+    if (!acceptsHint(member, hint)) {
       throw new PayloadConverterError(
-        encoding === undefined
-          ? `Payload has no '${METADATA_ENCODING_KEY}' metadata (known encodings: ${known})`
-          : `Unknown encoding: ${encoding} (known encodings: ${known})`,
+        `Payload encoding '${encoding}' does not support converter hint '${hint!.converter}'`,
       );
     }
-    if (hint !== undefined && !converter.validateConverterHint?.(hint)) {
-      throw new PayloadConverterError(
-        `Payload encoding '${encoding}' does not support converter hint '${hint.converter}'`,
+    return member.fromPayload(payload, context, hint);
+  }
+
+  private unknownEncoding(encoding: string | undefined): PayloadConverterError {
+    const known = Array.from(this.converterByEncoding.keys()).join(', ');
+    if (encoding === undefined) {
+      return new PayloadConverterError(
+        `Payload has no '${METADATA_ENCODING_KEY}' metadata (known encodings: ${known})`,
       );
     }
-    return converter.fromPayload(payload, context, hint);
+    return new PayloadConverterError(`Unknown encoding: ${encoding} (known encodings: ${known})`);
   }
 }
 
-/** Converts `undefined` to a `binary/null` payload (no data) and back. */
+/** Handles `undefined`, as a `binary/null` payload without data. */
 export class UndefinedPayloadConverter implements PayloadConverterWithEncoding {
-  /** `binary/null`. */
+  /** Always `binary/null`. */
   public encodingType = encodingTypes.METADATA_ENCODING_NULL;
 
-  /** Converts `undefined`; any other value is left to the next converter. */
+  /** Encodes `undefined`; returns `undefined` (declines) for everything else. */
   public toPayload(value: unknown): Payload | undefined {
-    if (value !== undefined) return undefined;
-    return { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_NULL } };
+    return value === undefined
+      ? { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_NULL } }
+      : undefined;
   }
 
-  /** Always `undefined`. */
+  /** Gives `undefined`, whatever the payload holds. */
   public fromPayload<T>(_content: Payload): T {
     return undefined as T;
   }
 }
 
-/** Converts a `Uint8Array` to a `binary/plain` payload carrying the bytes as they are, and back. */
+/** Handles byte arrays, as `binary/plain` payloads whose data is the bytes themselves. */
 export class BinaryPayloadConverter implements PayloadConverterWithEncoding {
-  /** `binary/plain`. */
+  /** Always `binary/plain`. */
   public encodingType = encodingTypes.METADATA_ENCODING_RAW;
 
-  /** Converts a `Uint8Array` (including a `Buffer`); other values are left to the next converter. */
+  /** Encodes a `Uint8Array` (a `Buffer` is one); declines everything else. */
   public toPayload(value: unknown): Payload | undefined {
-    if (!(value instanceof Uint8Array)) return undefined;
-    return { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_RAW }, data: value };
-  }
-
-  /** The payload data as a `Uint8Array` of this realm (so `instanceof Uint8Array` holds in the isolate). */
-  public fromPayload<T>(content: Payload): T {
-    const data = content.data;
-    return (data ? new Uint8Array(data.buffer, data.byteOffset, data.length) : data) as T;
-  }
-}
-
-/**
- * Converts any value `JSON.stringify` accepts to a `json/plain` payload (UTF-8 JSON) and back. `undefined`, and
- * values `JSON.stringify` throws on (cycles, `BigInt`), are left to the next converter.
- */
-export class JsonPayloadConverter implements PayloadConverterWithEncoding {
-  /** `json/plain`. */
-  public encodingType = encodingTypes.METADATA_ENCODING_JSON;
-
-  /** Converts a JSON-serializable value. */
-  public toPayload(value: unknown): Payload | undefined {
-    if (value === undefined) return undefined;
-    let json: string;
-    try {
-      json = JSON.stringify(value);
-    } catch {
-      return undefined;
-    }
-    return { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_JSON }, data: encode(json) };
+    return value instanceof Uint8Array
+      ? { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_RAW }, data: value }
+      : undefined;
   }
 
   /**
-   * Parses the payload data as JSON.
-   *
-   * @throws {@link ValueError} if the payload has no data.
+   * The data as a view created in the current realm, so that `instanceof Uint8Array` is true inside the workflow
+   * sandbox as well.
    */
   public fromPayload<T>(content: Payload): T {
-    if (content.data === undefined || content.data === null) {
-      throw new ValueError('Got payload with no data');
-    }
-    return JSON.parse(decode(content.data)) as T;
+    const { data } = content;
+    if (!data) return data as T;
+    return new Uint8Array(data.buffer, data.byteOffset, data.length) as T;
   }
 }
 
 /**
- * The default payload converter: `undefined` (`binary/null`), `Uint8Array` (`binary/plain`) and anything
- * `JSON.stringify` accepts (`json/plain`), tried in that order (the order of the other Temporal SDKs). For
- * protobuf messages use `DefaultPayloadConverterWithProtobufs` from `@kairos/common/lib/protobufs`.
+ * `JSON.stringify` wrapped so that a throw (cyclic structures, `BigInt`...) becomes `{ ok: false }`. Note that a
+ * successful call may still produce `undefined` (functions, symbols), which is encoded as is.
+ */
+function tryStringify(value: unknown): { ok: true; text: string } | { ok: false } {
+  try {
+    return { ok: true, text: JSON.stringify(value) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * Handles whatever `JSON.stringify` can serialise, as `json/plain` payloads holding UTF-8 JSON. It declines
+ * `undefined` and values on which `JSON.stringify` throws.
+ */
+export class JsonPayloadConverter implements PayloadConverterWithEncoding {
+  /** Always `json/plain`. */
+  public encodingType = encodingTypes.METADATA_ENCODING_JSON;
+
+  /** Encodes a value as JSON text. */
+  public toPayload(value: unknown): Payload | undefined {
+    if (value === undefined) return undefined;
+    const json = tryStringify(value);
+    if (!json.ok) return undefined;
+    return { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_JSON }, data: encode(json.text) };
+  }
+
+  /**
+   * Parses the data as JSON.
+   *
+   * @throws {@link ValueError} when the payload carries no data.
+   */
+  public fromPayload<T>(content: Payload): T {
+    const { data } = content;
+    if (data === undefined || data === null) throw new ValueError('Got payload with no data');
+    return JSON.parse(decode(data)) as T;
+  }
+}
+
+/** The members of {@link DefaultPayloadConverter}, in the order every Temporal SDK tries them. */
+function standardConverters(): PayloadConverterWithEncoding[] {
+  return [new UndefinedPayloadConverter(), new BinaryPayloadConverter(), new JsonPayloadConverter()];
+}
+
+/**
+ * The stock converter: `undefined` as `binary/null`, byte arrays as `binary/plain`, everything else JSON can
+ * represent as `json/plain`, tried in that order. Protobuf messages need `DefaultPayloadConverterWithProtobufs`
+ * from `@kairos/common/lib/protobufs` instead.
  */
 export class DefaultPayloadConverter extends CompositePayloadConverter {
   constructor() {
-    super(new UndefinedPayloadConverter(), new BinaryPayloadConverter(), new JsonPayloadConverter());
+    super(...standardConverters());
   }
 }
 
 /**
- * The {@link DefaultPayloadConverter} instance the SDK uses when no `payloadConverterPath` is configured. It
- * handles `undefined`, `Uint8Array` and every value `JSON.stringify` accepts.
+ * Shared {@link DefaultPayloadConverter}, used wherever no custom `payloadConverterPath` has been set up. It
+ * covers `undefined`, `Uint8Array` and JSON-serialisable values.
  */
 export const defaultPayloadConverter = new DefaultPayloadConverter();
 
-/** Returns what it is given: used to wrap existing payloads in a {@link RawValue}. */
-const identityPayloadConverter: PayloadConverter = {
-  toPayload<T>(value: T): Payload {
-    return value as Payload;
-  },
-  fromPayload<T>(payload: Payload): T {
-    return payload as T;
-  },
+/** Treats the "value" as the payload itself; lets {@link RawValue.fromPayload} reuse the constructor. */
+const payloadAsIs: PayloadConverter = {
+  toPayload: <T>(value: T): Payload => value as Payload,
+  fromPayload: <T>(payload: Payload): T => payload as T,
 };

@@ -82,6 +82,29 @@ function replaceBuffersIn(node: unknown): void {
   }
 }
 
+/** The `messageType` metadata of a protobuf payload, decoded; throws when absent. */
+function messageTypeOf(content: Payload): string {
+  const raw = content.metadata?.[METADATA_MESSAGE_TYPE_KEY];
+  if (raw === undefined || raw === null) {
+    throw new ValueError(`Got protobuf payload without metadata.${METADATA_MESSAGE_TYPE_KEY}`);
+  }
+  return decode(raw);
+}
+
+/** `root.lookupType`, with a "no such type" failure reported as a {@link PayloadConverterError}. */
+function findMessageType(root: Root, typeName: string): Type {
+  try {
+    return root.lookupType(typeName);
+  } catch (error) {
+    const missing = errorMessage(error)?.includes('no such type') ?? false;
+    if (!missing) throw error;
+    throw new PayloadConverterError(
+      `Got a \`${typeName}\` protobuf message but cannot find corresponding message class in \`root\``,
+    );
+  }
+}
+
+/** Shared plumbing of the two protobuf encodings: the optional decoding root and payload framing. */
 abstract class ProtobufPayloadConverter implements PayloadConverterWithEncoding {
   protected readonly root: Root | undefined;
   public abstract encodingType: string;
@@ -90,136 +113,108 @@ abstract class ProtobufPayloadConverter implements PayloadConverterWithEncoding 
   public abstract fromPayload<T>(payload: Payload): T;
 
   /**
-   * @param root the protobufjs root that decodes incoming messages, as returned by {@link patchProtobufRoot}.
-   * Typed `unknown` because generated root declarations do not expose the `Root` class.
+   * @param root protobufjs root used to look message types up when decoding (what {@link patchProtobufRoot}
+   * returns). Declared `unknown` since the generated root typings do not expose the `Root` class. Encoding works
+   * without it.
    */
   constructor(root?: unknown) {
-    if (root) {
-      if (reflectionClassName(root) !== 'Root') {
-        throw new TypeError('root must be an instance of a protobufjs Root');
-      }
-      this.root = root as Root;
+    if (!root) return;
+    if (reflectionClassName(root) !== 'Root') {
+      throw new TypeError('root must be an instance of a protobufjs Root');
     }
+    this.root = root as Root;
   }
 
-  /** Checks the payload has data and a `messageType` known to the root, and returns that type. */
+  /**
+   * Checks that a payload can be decoded: it needs data, a `messageType` metadata entry, a root, and that type
+   * must exist in the root. Returns the type together with the data.
+   */
   protected validatePayload(content: Payload): { messageType: Type; data: Uint8Array } {
-    if (content.data === undefined || content.data === null) {
-      throw new ValueError('Got payload with no data');
-    }
-    const typeBytes = content.metadata?.[METADATA_MESSAGE_TYPE_KEY];
-    if (typeBytes === undefined || typeBytes === null) {
-      throw new ValueError(`Got protobuf payload without metadata.${METADATA_MESSAGE_TYPE_KEY}`);
-    }
-    if (!this.root) {
+    const { data } = content;
+    if (data === undefined || data === null) throw new ValueError('Got payload with no data');
+    const typeName = messageTypeOf(content);
+    const root = this.root;
+    if (!root) {
       throw new PayloadConverterError('Unable to deserialize protobuf message without `root` being provided');
     }
-    const typeName = decode(typeBytes);
-    let messageType: Type;
-    try {
-      messageType = this.root.lookupType(typeName);
-    } catch (error) {
-      if (errorMessage(error)?.includes('no such type')) {
-        throw new PayloadConverterError(
-          `Got a \`${typeName}\` protobuf message but cannot find corresponding message class in \`root\``,
-        );
-      }
-      throw error;
-    }
-    return { messageType, data: content.data };
+    return { messageType: findMessageType(root, typeName), data };
   }
 
-  /** A payload of this converter's encoding for a serialized message of type `messageTypeName`. */
+  /** Frames serialized message bytes as a payload of this converter's encoding, tagged with the type name. */
   protected constructPayload({ messageTypeName, message }: { messageTypeName: string; message: Uint8Array }): Payload {
-    return {
-      metadata: {
-        [METADATA_ENCODING_KEY]: encode(this.encodingType),
-        [METADATA_MESSAGE_TYPE_KEY]: encode(messageTypeName),
-      },
-      data: message,
-    };
+    const metadata: Record<string, Uint8Array> = {};
+    metadata[METADATA_ENCODING_KEY] = encode(this.encodingType);
+    metadata[METADATA_MESSAGE_TYPE_KEY] = encode(messageTypeName);
+    return { metadata, data: message };
   }
 }
 
 /**
- * Converts protobufjs message instances to `binary/protobuf` payloads (the protobuf wire format, with the message
- * type name in the `messageType` metadata) and back.
+ * Encodes protobufjs messages in the protobuf binary format as `binary/protobuf` payloads, recording the message
+ * type name under the `messageType` metadata key; decodes them back.
  */
 export class ProtobufBinaryPayloadConverter extends ProtobufPayloadConverter {
-  /** `binary/protobuf`. */
+  /** Always `binary/protobuf`. */
   public encodingType = encodingTypes.METADATA_ENCODING_PROTOBUF;
 
-  /** @param root the value returned by {@link patchProtobufRoot}; needed to decode, not to encode. */
-  constructor(root?: unknown) {
-    super(root);
-  }
-
-  /** Converts a protobufjs message; other values are left to the next converter. */
+  /** Encodes a protobufjs message; declines any other value. */
   public toPayload(value: unknown): Payload | undefined {
     if (!isProtobufMessage(value)) return undefined;
-    return this.constructPayload({
-      messageTypeName: messageTypeName(value.$type),
-      message: value.$type.encode(value).finish(),
-    });
+    const type = value.$type;
+    const bytes = type.encode(value).finish();
+    return this.constructPayload({ messageTypeName: messageTypeName(type), message: bytes });
   }
 
-  /** Decodes the message with the type named in the payload's `messageType` metadata. */
+  /** Decodes with the type the `messageType` metadata names. */
   public fromPayload<T>(content: Payload): T {
-    const { messageType, data } = this.validatePayload(content);
-    // A Uint8Array of this realm, so `instanceof` works on the decoded bytes fields in the isolate.
-    return messageType.decode(new Uint8Array(data.buffer, data.byteOffset, data.length)) as T;
+    const checked = this.validatePayload(content);
+    const bytes = checked.data;
+    // Re-view the bytes in this realm so that bytes fields of the message pass `instanceof` checks in the sandbox.
+    const local = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    return checked.messageType.decode(local) as T;
   }
 }
 
 /**
- * Converts protobufjs message instances to `json/protobuf` payloads (canonical proto3 JSON, with the message type
- * name in the `messageType` metadata) and back.
+ * Encodes protobufjs messages as canonical proto3 JSON in `json/protobuf` payloads, recording the message type
+ * name under the `messageType` metadata key; decodes them back.
  */
 export class ProtobufJsonPayloadConverter extends ProtobufPayloadConverter {
-  /** `json/protobuf`. */
+  /** Always `json/protobuf`. */
   public encodingType = encodingTypes.METADATA_ENCODING_PROTOBUF_JSON;
 
-  /** @param root the value returned by {@link patchProtobufRoot}; needed to decode, not to encode. */
-  constructor(root?: unknown) {
-    super(root);
-  }
-
-  /** Converts a protobufjs message; other values are left to the next converter. */
+  /** Encodes a protobufjs message; declines any other value. */
   public toPayload(value: unknown): Payload | undefined {
     if (!isProtobufMessage(value)) return undefined;
-    const json: unknown = protojson.toJson(value.$type, value);
-    return this.constructPayload({
-      messageTypeName: messageTypeName(value.$type),
-      message: encode(JSON.stringify(json)),
-    });
+    const type = value.$type;
+    const text = JSON.stringify(protojson.toJson(type, value) as unknown);
+    return this.constructPayload({ messageTypeName: messageTypeName(type), message: encode(text) });
   }
 
-  /** Parses the JSON as the type named in the payload's `messageType` metadata (unknown fields are ignored). */
+  /** Parses the JSON into the type the `messageType` metadata names; fields the type lacks are skipped. */
   public fromPayload<T>(content: Payload): T {
-    const { messageType, data } = this.validatePayload(content);
-    const message = protojson.fromJson(messageType, JSON.parse(decode(data)), { ignoreUnknownFields: true });
-    return replaceBuffers(message) as T;
+    const checked = this.validatePayload(content);
+    const parsed: unknown = JSON.parse(decode(checked.data));
+    return replaceBuffers(protojson.fromJson(checked.messageType, parsed, { ignoreUnknownFields: true })) as T;
   }
 }
 
-/** Options of {@link DefaultPayloadConverterWithProtobufs}. */
+/** Settings of {@link DefaultPayloadConverterWithProtobufs}. */
 export interface DefaultPayloadConverterWithProtobufsOptions {
-  /** The root given to the protobuf converters, as returned by {@link patchProtobufRoot}. */
+  /** Root handed to both protobuf converters, as produced by {@link patchProtobufRoot}. */
   protobufRoot: Record<string, unknown>;
 }
 
 /**
- * The default payload converter plus protobufjs messages, in the order the other Temporal SDKs use: `binary/null`,
- * `binary/plain`, `json/protobuf`, `binary/protobuf`, `json/plain`. Messages are therefore sent as proto3 JSON.
+ * {@link DefaultPayloadConverter} extended with protobufjs messages. Members are tried in the order shared by the
+ * Temporal SDKs (`binary/null`, `binary/plain`, `json/protobuf`, `binary/protobuf`, `json/plain`), so messages go
+ * out as proto3 JSON.
  */
 export class DefaultPayloadConverterWithProtobufs extends CompositePayloadConverter {
   constructor({ protobufRoot }: DefaultPayloadConverterWithProtobufsOptions) {
-    super(
-      new UndefinedPayloadConverter(),
-      new BinaryPayloadConverter(),
-      new ProtobufJsonPayloadConverter(protobufRoot),
-      new ProtobufBinaryPayloadConverter(protobufRoot),
-      new JsonPayloadConverter(),
-    );
+    const members: PayloadConverterWithEncoding[] = [new UndefinedPayloadConverter(), new BinaryPayloadConverter()];
+    members.push(new ProtobufJsonPayloadConverter(protobufRoot), new ProtobufBinaryPayloadConverter(protobufRoot));
+    members.push(new JsonPayloadConverter());
+    super(...members);
   }
 }
