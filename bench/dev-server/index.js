@@ -8,7 +8,9 @@
 //   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH; the real server is skipped if not found.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 const { Client, Connection } = require('@temporalio/client');
 const { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger } = require('@temporalio/worker');
@@ -132,16 +134,22 @@ async function main() {
   });
   const results = [];
   const cli = require.resolve('@kairos/dev-server/lib/cli.js');
-  {
+  const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-bench-'));
+  const variants = [
+    ['kairos (memory)', []],
+    ['kairos (sqlite)', ['--db-filename', path.join(dbDir, 'bench.db')]],
+  ];
+  for (const [name, extra] of variants) {
     const port = await freePort();
-    const server = await launch('kairos', process.execPath, [cli, 'start-dev', '--port', String(port)], port);
+    const server = await launch(name, process.execPath, [cli, 'start-dev', '--port', String(port), ...extra], port);
     try {
-      results.push(await drive('kairos', server, bundle));
+      results.push(await drive(name, server, bundle));
     } finally {
       await server.connection.close();
       server.child.kill('SIGTERM');
     }
   }
+  fs.rmSync(dbDir, { recursive: true, force: true });
   const temporal = findTemporal();
   if (temporal) {
     const port = await freePort();
@@ -171,11 +179,12 @@ async function main() {
     process.stdout.write('| server | ready (ms) | workflows/s | p50 (ms) | p99 (ms) |\n|---|---|---|---|---|\n');
     for (const r of results)
       process.stdout.write(`| ${r.server} | ${r.readyMs} | ${r.workflowsPerSecond} | ${r.p50Ms} | ${r.p99Ms} |\n`);
-    if (results.length === 2) {
-      process.stdout.write(
-        `\nkairos / temporal throughput ratio: ${(results[0].workflowsPerSecond / results[1].workflowsPerSecond).toFixed(2)}\n`,
-      );
+    const real = results.find((r) => r.server.startsWith('temporal'));
+    for (const r of real ? results.filter((x) => x !== real) : []) {
+      const ratio = (r.workflowsPerSecond / real.workflowsPerSecond).toFixed(2);
+      process.stdout.write(`\n${r.server} / temporal start-dev throughput: ${ratio}`);
     }
+    process.stdout.write('\n');
   }
   process.exit(0);
 }

@@ -9,6 +9,7 @@ import { validateRetryPolicy } from './retry';
 import { cronFirstBackoff, reuseAllowed } from './commands';
 import {
   createRun,
+  rememberRequestId,
   NewRunParams,
   normalizeWorkflowTimeouts,
   signalRun,
@@ -121,7 +122,7 @@ export function startWorkflowInTx(
         }
       }
       if (conflict === CP.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
-        if (req.onConflictOptions?.attachRequestId && req.requestId) cs.requestIds.push(req.requestId);
+        if (req.onConflictOptions?.attachRequestId && req.requestId) rememberRequestId(cs, req.requestId);
         return { ex: current, started: false };
       }
       if (conflict === CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {

@@ -90,7 +90,18 @@ export function applyUpdateMessage(
     u.state = 'completed';
     u.outcome = r.outcome ?? null;
   }
+  forgetOldUpdates(ex);
   tx.touch(ex);
+}
+
+/** Completed updates kept per run for deduplication and polling (the oldest are forgotten beyond this). */
+const MAX_COMPLETED_UPDATES = 1000;
+
+function forgetOldUpdates(ex: Execution): void {
+  const completed = Object.values(ex.state.updates).filter((u) => u.state === 'completed');
+  for (const u of completed.slice(0, Math.max(0, completed.length - MAX_COMPLETED_UPDATES))) {
+    delete ex.state.updates[u.updateId];
+  }
 }
 
 /** The lifecycle stage an update has reached, as UpdateWorkflowExecution reports it. */

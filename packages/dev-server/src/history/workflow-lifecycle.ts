@@ -518,6 +518,16 @@ export function continueAsNewRun(
 
 // ---- requests from outside ----
 
+/** Request ids kept per run for deduplication (the oldest are forgotten beyond this). */
+const MAX_REQUEST_IDS = 1000;
+
+/** Records a request id for deduplication, keeping the state bounded for long-lived runs. */
+export function rememberRequestId(s: ExecutionState, requestId: string): void {
+  s.requestIds.push(requestId);
+  // The start request id stays first: idempotent starts compare against it.
+  if (s.requestIds.length > MAX_REQUEST_IDS) s.requestIds.splice(1, s.requestIds.length - MAX_REQUEST_IDS);
+}
+
 export interface SignalParams {
   name: string;
   input?: IPayloads | null;
@@ -533,7 +543,7 @@ export function signalRun(engine: HistoryEngine, tx: Transaction, ex: Execution,
   const s = ex.state;
   if (p.requestId) {
     if (s.requestIds.includes(p.requestId)) return;
-    s.requestIds.push(p.requestId);
+    rememberRequestId(s, p.requestId);
   }
   engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
     signalName: p.name,
@@ -557,7 +567,7 @@ export function requestCancelRun(engine: HistoryEngine, tx: Transaction, ex: Exe
   const s = ex.state;
   if (!isRunning(s) || s.cancelRequested) return;
   s.cancelRequested = true;
-  if (p.requestId) s.requestIds.push(p.requestId);
+  if (p.requestId) rememberRequestId(s, p.requestId);
   engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
     cause: p.cause ?? '',
     identity: p.identity ?? '',
