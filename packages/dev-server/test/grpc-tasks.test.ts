@@ -319,6 +319,52 @@ test('schedule-to-start and heartbeat timeouts time activities out', async () =>
   expect(types).toEqual([E.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START, E.TimeoutType.TIMEOUT_TYPE_HEARTBEAT].sort());
 });
 
+test('schedule-to-close bounds all attempts of an activity', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [activity('s2c', tq, { scheduleToCloseTimeout: { nanos: 200e6 } })]);
+  const a = await pollActivity(tq);
+  expect(Number(a.scheduleToCloseTimeout!.nanos)).toBe(200e6);
+  expect(Number(a.startToCloseTimeout!.nanos)).toBe(200e6);
+  await waitUntil(async () => names(await history(workflowId)).includes('ACTIVITY_TASK_TIMED_OUT'), 10_000, 'timeout');
+  const ev = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT)!;
+  const timeoutType = ev.activityTaskTimedOutEventAttributes!.failure!.timeoutFailureInfo!.timeoutType;
+  // Start-to-close defaults to schedule-to-close, so whichever fires first, no further attempt may start.
+  expect([E.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, E.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE]).toContain(
+    timeoutType,
+  );
+  expect(ev.activityTaskTimedOutEventAttributes!.retryState).not.toBe(E.RetryState.RETRY_STATE_IN_PROGRESS);
+});
+
+test('describe lists pending children', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const childId = uniqueId('child');
+  await complete((await pollWft(tq)).taskToken, [
+    {
+      commandType: CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+      startChildWorkflowExecutionCommandAttributes: {
+        workflowId: childId,
+        workflowType: { name: 'Child' },
+        parentClosePolicy: E.ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON,
+      },
+    },
+  ]);
+  const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  expect(d.pendingChildren).toHaveLength(1);
+  expect(d.pendingChildren[0]).toMatchObject({
+    workflowId: childId,
+    workflowTypeName: 'Child',
+    parentClosePolicy: E.ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON,
+  });
+  const child = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: childId } });
+  expect(child.workflowExecutionInfo.parentExecution.workflowId).toBe(workflowId);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+  // ABANDON leaves the child running.
+  const after = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: childId } });
+  expect(after.workflowExecutionInfo.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+});
+
 test('cancelling a started activity is delivered through the heartbeat response', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);
