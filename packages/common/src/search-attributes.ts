@@ -35,26 +35,20 @@ export const SearchAttributeType = {
 /** The type of a search attribute, as registered on the server. */
 export type SearchAttributeType = (typeof SearchAttributeType)[keyof typeof SearchAttributeType];
 
+type ProtoIndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const INDEXED_VALUE_TYPE_PREFIX = 'INDEXED_VALUE_TYPE_';
+
 /**
- * Converts between {@link SearchAttributeType} and `temporal.api.enums.v1.IndexedValueType` (used to register
- * search attributes with the operator service).
+ * Maps {@link SearchAttributeType} to the numbers of `temporal.api.enums.v1.IndexedValueType` and back; that enum
+ * is what the operator service takes when search attributes are registered.
  */
 export const [encodeSearchAttributeIndexedValueType, decodeSearchAttributeIndexedValueType] = makeProtoEnumConverters<
-  temporal.api.enums.v1.IndexedValueType,
+  ProtoIndexedValueType,
   typeof SearchAttributeType,
-  'INDEXED_VALUE_TYPE_'
+  typeof INDEXED_VALUE_TYPE_PREFIX
 >(
-  {
-    TEXT: 1,
-    KEYWORD: 2,
-    INT: 3,
-    DOUBLE: 4,
-    BOOL: 5,
-    DATETIME: 6,
-    KEYWORD_LIST: 7,
-    UNSPECIFIED: 0,
-  },
-  'INDEXED_VALUE_TYPE_',
+  { UNSPECIFIED: 0, TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 },
+  INDEXED_VALUE_TYPE_PREFIX,
 );
 
 /** The JavaScript value type of each search attribute type. */
@@ -68,28 +62,31 @@ interface IndexedValueTypeMapping {
   KEYWORD_LIST: string[];
 }
 
-/** Whether `value` is a valid value for a search attribute of type `type` (an `INT` must be an integer). */
+/** One predicate per search attribute type, telling whether a JavaScript value can be stored in it. */
+const VALUE_CHECKS = new Map<SearchAttributeType, (value: unknown) => boolean>([
+  [SearchAttributeType.TEXT, (value) => typeof value === 'string'],
+  [SearchAttributeType.KEYWORD, (value) => typeof value === 'string'],
+  // INT attributes are 64-bit integers: fractional numbers are rejected.
+  [SearchAttributeType.INT, (value) => Number.isInteger(value)],
+  [SearchAttributeType.DOUBLE, (value) => typeof value === 'number'],
+  [SearchAttributeType.BOOL, (value) => typeof value === 'boolean'],
+  [SearchAttributeType.DATETIME, (value) => value instanceof Date],
+  [
+    SearchAttributeType.KEYWORD_LIST,
+    (value) => Array.isArray(value) && !value.some((item) => typeof item !== 'string'),
+  ],
+]);
+
+/**
+ * Type guard: can `value` be stored in a search attribute of type `type`? Strings for `TEXT`/`KEYWORD`, integers for
+ * `INT`, any number for `DOUBLE`, booleans for `BOOL`, `Date`s for `DATETIME`, string arrays for `KEYWORD_LIST`.
+ */
 export function isValidValueForType<T extends SearchAttributeType>(
   type: T,
   value: unknown,
 ): value is IndexedValueTypeMapping[T] {
-  switch (type) {
-    case SearchAttributeType.TEXT:
-    case SearchAttributeType.KEYWORD:
-      return typeof value === 'string';
-    case SearchAttributeType.INT:
-      return Number.isInteger(value);
-    case SearchAttributeType.DOUBLE:
-      return typeof value === 'number';
-    case SearchAttributeType.BOOL:
-      return typeof value === 'boolean';
-    case SearchAttributeType.DATETIME:
-      return value instanceof Date;
-    case SearchAttributeType.KEYWORD_LIST:
-      return Array.isArray(value) && value.every((item) => typeof item === 'string');
-    default:
-      return false;
-  }
+  const check = VALUE_CHECKS.get(type);
+  return check !== undefined && check(value);
 }
 
 /** A typed search attribute key: its name and type. */
@@ -100,26 +97,25 @@ export interface SearchAttributeKey<T extends SearchAttributeType> {
   type: T;
 }
 
-/** Defines a typed search attribute key, e.g. `defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD)`. */
+/** Builds a typed key, as in `defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD)`. */
 export function defineSearchAttributeKey<T extends SearchAttributeType>(name: string, type: T): SearchAttributeKey<T> {
-  return { name, type };
+  const key: SearchAttributeKey<T> = { name, type };
+  return key;
 }
 
+/** Read-only holder of a search attribute type and a value, shared by the two public value classes below. */
 class BaseSearchAttributeValue<T extends SearchAttributeType, V = IndexedValueTypeMapping[T]> {
-  private readonly _type: T;
-  private readonly _value: V;
+  constructor(
+    private readonly _type: T,
+    private readonly _value: V,
+  ) {}
 
-  constructor(type: T, value: V) {
-    this._type = type;
-    this._value = value;
-  }
-
-  /** The search attribute type. */
+  /** Declared type of the attribute. */
   get type(): T {
     return this._type;
   }
 
-  /** The value. */
+  /** Stored value. */
   get value(): V {
     return this._value;
   }
@@ -150,46 +146,53 @@ function copyValue<V>(value: V): V {
   return value;
 }
 
+type StoredAttributes = Record<string, TypedSearchAttributeValue<SearchAttributeType>>;
+
+/** The pair form of a stored attribute, or `undefined` when its value does not fit its own type. */
+function toPair(name: string, stored: TypedSearchAttributeValue<SearchAttributeType>): SearchAttributePair | undefined {
+  const key = { name, type: stored.type };
+  const value = stored.value;
+  return isValidValueForType(key.type, value) ? ({ key, value } as SearchAttributePair) : undefined;
+}
+
 /**
- * An immutable set of typed search attributes. Read with {@link get}/{@link getAll}; derive a modified set with
- * {@link updateCopy}.
+ * A read-only collection of typed search attributes. Look values up with {@link get} or list them with
+ * {@link getAll}; {@link updateCopy} returns a changed copy and leaves this one as it is.
  */
 export class TypedSearchAttributes {
-  private searchAttributes: Record<string, TypedSearchAttributeValue<SearchAttributeType>> = {};
+  private searchAttributes: StoredAttributes = {};
 
   /**
-   * @throws `Error` naming the key if two pairs have the same key name.
+   * @throws `Error` when two of the pairs use the same key name.
    */
   constructor(initialAttributes?: SearchAttributePair[]) {
-    if (initialAttributes === undefined) return;
-    for (const pair of initialAttributes) {
-      if (pair.key.name in this.searchAttributes) {
-        throw new Error(`Duplicate search attribute key: ${pair.key.name}`);
-      }
-      this.searchAttributes[pair.key.name] = new TypedSearchAttributeValue(pair.key.type, pair.value);
+    const store = this.searchAttributes;
+    const pairs = initialAttributes === undefined ? [] : initialAttributes;
+    for (const { key, value } of pairs) {
+      if (key.name in store) throw new Error(`Duplicate search attribute key: ${key.name}`);
+      store[key.name] = new TypedSearchAttributeValue(key.type, value);
     }
   }
 
-  /** The value of `key`, or `undefined` if it is not set or its value does not match the key's type. */
+  /** Value stored under `key.name`, or `undefined` when there is none or it does not fit `key.type`. */
   get<T extends SearchAttributeType>(key: SearchAttributeKey<T>): IndexedValueTypeMapping[T] | undefined {
-    const attribute = this.searchAttributes[key.name];
-    if (attribute === undefined || !isValidValueForType(key.type, attribute.value)) return undefined;
-    return attribute.value;
+    const stored = this.searchAttributes[key.name];
+    if (stored === undefined) return undefined;
+    const value = stored.value;
+    return isValidValueForType(key.type, value) ? value : undefined;
   }
 
-  /** A deep copy of this set (dates and arrays are copied too). */
+  /** An independent copy; `Date` and array values are duplicated rather than shared. */
   copy(): TypedSearchAttributes {
-    const state: Record<string, TypedSearchAttributeValue<SearchAttributeType>> = {};
-    for (const [name, attribute] of Object.entries(this.searchAttributes)) {
-      state[name] = new TypedSearchAttributeValue(attribute.type, copyValue(attribute.value));
+    const duplicate = new TypedSearchAttributes();
+    for (const [name, stored] of Object.entries(this.searchAttributes)) {
+      duplicate.searchAttributes[name] = new TypedSearchAttributeValue(stored.type, copyValue(stored.value));
     }
-    const copy = new TypedSearchAttributes();
-    copy.searchAttributes = state;
-    return copy;
+    return duplicate;
   }
 
   /**
-   * The JSON form: the list of pairs (the default form would expose private state).
+   * Serialises as the list of pairs, keeping the internal storage out of the JSON.
    *
    * @hidden
    */
@@ -198,76 +201,53 @@ export class TypedSearchAttributes {
   }
 
   /**
-   * A copy of this set with `updates` applied: a pair with a value sets the attribute, a pair with `null` removes it
-   * (when the key's type matches).
+   * Returns a copy with `updates` applied. A pair with a value sets that attribute; a pair whose value is `null`
+   * deletes it, but only when the stored attribute has the same type as the key.
    */
   updateCopy(updates: SearchAttributeUpdatePair[]): TypedSearchAttributes {
-    const result = this.copy();
-    result.update(updates);
-    return result;
+    const changed = this.copy();
+    changed.update(updates);
+    return changed;
   }
 
   private update(updates: SearchAttributeUpdatePair[]): void {
-    for (const pair of updates) {
-      if (pair.value === null) {
-        const existing = this.searchAttributes[pair.key.name];
-        if (existing && existing.type === pair.key.type) {
-          delete this.searchAttributes[pair.key.name];
-        }
-        continue;
+    const store = this.searchAttributes;
+    for (const { key, value } of updates) {
+      if (value !== null) {
+        store[key.name] = new TypedSearchAttributeValue(key.type, value);
+      } else if (store[key.name]?.type === key.type) {
+        delete store[key.name];
       }
-      this.searchAttributes[pair.key.name] = new TypedSearchAttributeValue(pair.key.type, pair.value);
     }
   }
 
-  /** All the attributes as key/value pairs. */
+  /** Every attribute whose value fits its type, as key/value pairs. */
   getAll(): SearchAttributePair[] {
     const pairs: SearchAttributePair[] = [];
-    for (const [name, attribute] of Object.entries(this.searchAttributes)) {
-      const key = { name, type: attribute.type };
-      if (isValidValueForType(key.type, attribute.value)) {
-        pairs.push({ key, value: attribute.value } as SearchAttributePair);
-      }
+    for (const [name, stored] of Object.entries(this.searchAttributes)) {
+      const pair = toPair(name, stored);
+      if (pair !== undefined) pairs.push(pair);
     }
     return pairs;
   }
 
   /**
-   * Guesses the typed key of a legacy search attribute from its value: ISO date strings and `Date`s are `DATETIME`,
-   * other strings `TEXT`, integers `INT`, other numbers `DOUBLE`, booleans `BOOL`, string arrays `KEYWORD_LIST`.
-   * Returns `undefined` when no type fits.
+   * Infers a typed key for a legacy (untyped) attribute from its value: `Date`s and strings in ISO date format give
+   * `DATETIME`, other strings `TEXT`, integers `INT`, other numbers `DOUBLE`, booleans `BOOL` and arrays of strings
+   * `KEYWORD_LIST`. Gives `undefined` when nothing matches.
    */
   static getKeyFromUntyped(
     key: string,
     value: SearchAttributeValueOrReadonly,
   ): SearchAttributeKey<SearchAttributeType> | undefined {
     if (value === null || value === undefined) return undefined;
-    // A single-element array holds a scalar value.
-    const scalar: unknown = value.length === 1 ? value[0] : value;
-    switch (typeof scalar) {
-      case 'string': {
-        const parsed = Date.parse(scalar);
-        if (!isNaN(parsed) && parsed === new Date(scalar).getTime()) {
-          return { name: key, type: SearchAttributeType.DATETIME };
-        }
-        return { name: key, type: SearchAttributeType.TEXT };
-      }
-      case 'number':
-        return { name: key, type: Number.isInteger(scalar) ? SearchAttributeType.INT : SearchAttributeType.DOUBLE };
-      case 'boolean':
-        return { name: key, type: SearchAttributeType.BOOL };
-      case 'object':
-        if (scalar instanceof Date) return { name: key, type: SearchAttributeType.DATETIME };
-        if (Array.isArray(scalar) && scalar.every((item) => typeof item === 'string')) {
-          return { name: key, type: SearchAttributeType.KEYWORD_LIST };
-        }
-        return undefined;
-      default:
-        return undefined;
-    }
+    // Legacy values are arrays; a one-element array stands for a scalar.
+    const sample: unknown = value.length === 1 ? value[0] : value;
+    const type = inferTypeOf(sample);
+    return type === undefined ? undefined : { name: key, type };
   }
 
-  /** The `type` payload metadata value the server uses for a search attribute type (`'Keyword'`, `'KeywordList'`...). */
+  /** The value the server expects in the `type` payload metadata (`'Keyword'`, `'KeywordList'`...). */
   static toMetadataType(type: SearchAttributeType): string {
     const metadataType = METADATA_TYPE_BY_TYPE[type];
     if (metadataType === undefined) throw new Error(`Unknown search attribute type: ${type}`);
@@ -275,12 +255,34 @@ export class TypedSearchAttributes {
   }
 
   /**
-   * The search attribute type of a `type` payload metadata value; accepts the usual PascalCase (`'KeywordList'`) and
-   * the proto enum name (`'INDEXED_VALUE_TYPE_KEYWORD_LIST'`). `undefined` for unknown values.
+   * Reads a `type` payload metadata value, either PascalCase (`'KeywordList'`) or the proto enum name
+   * (`'INDEXED_VALUE_TYPE_KEYWORD_LIST'`). Unknown strings give `undefined`.
    */
   static toSearchAttributeType(type: string): SearchAttributeType | undefined {
     return TYPE_BY_METADATA_TYPE.get(type);
   }
+}
+
+/** Whether `text` is a date string that round-trips through `Date` (the test used for legacy `DATETIME`s). */
+function isDateString(text: string): boolean {
+  const millis = Date.parse(text);
+  return !Number.isNaN(millis) && millis === new Date(text).getTime();
+}
+
+/** The search attribute type a legacy value most likely had (see {@link TypedSearchAttributes.getKeyFromUntyped}). */
+function inferTypeOf(sample: unknown): SearchAttributeType | undefined {
+  if (typeof sample === 'string') {
+    return isDateString(sample) ? SearchAttributeType.DATETIME : SearchAttributeType.TEXT;
+  }
+  if (typeof sample === 'number') {
+    return Number.isInteger(sample) ? SearchAttributeType.INT : SearchAttributeType.DOUBLE;
+  }
+  if (typeof sample === 'boolean') return SearchAttributeType.BOOL;
+  if (sample instanceof Date) return SearchAttributeType.DATETIME;
+  if (Array.isArray(sample) && sample.every((item) => typeof item === 'string')) {
+    return SearchAttributeType.KEYWORD_LIST;
+  }
+  return undefined;
 }
 
 // Wire facts: the `type` metadata the server writes and reads on search attribute payloads.

@@ -16,141 +16,151 @@ import { JsonPayloadConverter, mapFromPayloads, mapToPayloads, type PayloadConve
 // The payload metadata key under which the server expects the search attribute type.
 const METADATA_TYPE_KEY = 'type';
 
+/** Calls `check` on every element actually present (holes of sparse arrays are skipped, as `forEach` does). */
+function checkEach(values: unknown[], check: (value: unknown, index: number) => void): void {
+  values.forEach((value: unknown, index) => check(value, index));
+}
+
 /**
- * Converts legacy (untyped) search attribute values, arrays of strings, numbers, booleans or `Date`s, with the
- * JSON converter (whatever data converter is configured: search attributes are never encoded). `Datetime` values
- * decode to `Date`s.
+ * Legacy search attribute values have to be arrays whose elements are all `Date`s, or all strings, or all numbers,
+ * or all booleans; the first element decides which.
+ */
+function assertLegacyValues(values: unknown[], scalarTypes: readonly string[]): void {
+  if (values.length === 0) return;
+  const first: unknown = values[0];
+  const kind = typeof first;
+  if (kind === 'object') {
+    checkEach(values, (value, index) => {
+      if (value instanceof Date) return;
+      throw new ValueError(
+        `SearchAttribute values must be arrays of strings, numbers, booleans, or Dates. The value ${String(value)} at index ${index} is of type ${typeof value}`,
+      );
+    });
+    return;
+  }
+  if (!scalarTypes.includes(kind)) {
+    throw new ValueError(`SearchAttribute array values must be: string | number | boolean | Date, got ${kind}`);
+  }
+  checkEach(values, (value, index) => {
+    if (typeof value === kind) return;
+    throw new ValueError(
+      `All SearchAttribute array values must be of the same type. The first value ${String(first)} of type ${kind} doesn't match value ${String(value)} of type ${typeof value} at index ${index}`,
+    );
+  });
+}
+
+/** The payload's metadata, or a {@link ValueError} when it has none. */
+function requireMetadata(payload: Payload): Record<string, Uint8Array> {
+  const { metadata } = payload;
+  if (metadata === null || metadata === undefined) throw new ValueError('Missing payload metadata');
+  return metadata;
+}
+
+/**
+ * Encodes untyped (legacy) search attribute values, which are arrays of strings, numbers, booleans or `Date`s, as
+ * JSON. Search attributes are never passed through the configured data converter or codecs. Decoding turns
+ * `Datetime` values back into `Date`s.
  */
 export class SearchAttributePayloadConverter implements PayloadConverter {
-  /** The JSON converter doing the work. */
+  /** Does the actual JSON encoding. */
   jsonConverter = new JsonPayloadConverter();
-  /** The `typeof` of the scalar values accepted besides `Date`s. */
+  /** `typeof` results allowed for elements that are not `Date`s. */
   validNonDateTypes = ['string', 'number', 'boolean'];
 
   /**
-   * Converts an array of values of one type.
+   * Encodes an array of same-typed values.
    *
-   * @throws {@link ValueError} naming the offending value if the input is not such an array.
+   * @throws {@link ValueError} describing the first value that breaks the rules.
    */
   public toPayload(values: unknown): Payload {
     if (!Array.isArray(values)) {
       throw new ValueError(`SearchAttribute value must be an array, got ${typeof values}`);
     }
-    if (values.length > 0) {
-      const first: unknown = values[0];
-      const firstType = typeof first;
-      if (firstType === 'object') {
-        values.forEach((value: unknown, index) => {
-          if (!(value instanceof Date)) {
-            throw new ValueError(
-              `SearchAttribute values must be arrays of strings, numbers, booleans, or Dates. The value ${String(value)} at index ${index} is of type ${typeof value}`,
-            );
-          }
-        });
-      } else {
-        if (!this.validNonDateTypes.includes(firstType)) {
-          throw new ValueError(
-            `SearchAttribute array values must be: string | number | boolean | Date, got ${firstType}`,
-          );
-        }
-        values.forEach((value: unknown, index) => {
-          if (typeof value !== firstType) {
-            throw new ValueError(
-              `All SearchAttribute array values must be of the same type. The first value ${String(first)} of type ${firstType} doesn't match value ${String(value)} of type ${typeof value} at index ${index}`,
-            );
-          }
-        });
-      }
-    }
-    // JSON.stringify writes Dates as ISO strings.
-    const payload = this.jsonConverter.toPayload(values);
-    if (payload === undefined) {
-      throw new ValueError('Could not convert search attributes to payloads');
-    }
-    return payload;
+    assertLegacyValues(values, this.validNonDateTypes);
+    // Dates come out of JSON.stringify as ISO-8601 strings.
+    const encoded = this.jsonConverter.toPayload(values);
+    if (encoded === undefined) throw new ValueError('Could not convert search attributes to payloads');
+    return encoded;
   }
 
-  /** Converts back to an array (a scalar is wrapped); `Datetime` values become `Date`s. */
+  /** Decodes to an array (wrapping a lone scalar); values of type `Datetime` are turned into `Date`s. */
   public fromPayload<T>(payload: Payload): T {
-    if (payload.metadata === null || payload.metadata === undefined) {
-      throw new ValueError('Missing payload metadata');
-    }
-    const value = this.jsonConverter.fromPayload<unknown>(payload);
-    let values: unknown[] = Array.isArray(value) ? value : [value];
-    const typeBytes = payload.metadata[METADATA_TYPE_KEY];
-    if (typeBytes && decode(typeBytes) === 'Datetime') {
-      values = values.map((dateString) => new Date(dateString as string));
-    }
-    return values as T;
+    const metadata = requireMetadata(payload);
+    const decoded = this.jsonConverter.fromPayload<unknown>(payload);
+    const list: unknown[] = Array.isArray(decoded) ? decoded : [decoded];
+    const declaredType = metadata[METADATA_TYPE_KEY];
+    const isDatetime = declaredType ? decode(declaredType) === 'Datetime' : false;
+    return (isDatetime ? list.map((text) => new Date(text as string)) : list) as T;
   }
 }
 
-/** The {@link SearchAttributePayloadConverter} instance used by the SDK. */
-export const searchAttributePayloadConverter = new SearchAttributePayloadConverter();
+/** Shared {@link SearchAttributePayloadConverter}. */
+export const searchAttributePayloadConverter: SearchAttributePayloadConverter = new SearchAttributePayloadConverter();
 
 /**
- * Converts {@link TypedSearchAttributeValue}s: JSON data plus the `type` metadata the server expects
- * (`Keyword`, `Int`, `KeywordList`...). A `null` value (removal) is sent without `type` metadata, as the server
- * requires.
+ * Scalars written by older SDKs may arrive as one-element arrays: unwrap those. Longer arrays for a scalar type
+ * cannot be interpreted, which is reported as `{ ok: false }`.
+ */
+function unwrapLegacyScalar(type: SearchAttributeType, decoded: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (type === SearchAttributeType.KEYWORD_LIST || !Array.isArray(decoded)) return { ok: true, value: decoded };
+  return decoded.length > 1 ? { ok: false } : { ok: true, value: decoded[0] };
+}
+
+/**
+ * Encodes {@link TypedSearchAttributeValue}s as JSON, adding the `type` metadata the server relies on (`Keyword`,
+ * `Int`, `KeywordList`...). A `null` value means "remove the attribute" and must go without `type` metadata.
  */
 export class TypedSearchAttributePayloadConverter implements PayloadConverter {
-  /** The JSON converter doing the work. */
+  /** Does the actual JSON encoding. */
   jsonConverter = new JsonPayloadConverter();
 
   /**
-   * Converts a {@link TypedSearchAttributeValue} or {@link TypedSearchAttributeUpdateValue}.
+   * Encodes a {@link TypedSearchAttributeValue} or a {@link TypedSearchAttributeUpdateValue}.
    *
-   * @throws {@link ValueError} if the input is not one, or its value does not fit its type.
+   * @throws {@link ValueError} for any other input, or a value that does not match its declared type.
    */
   public toPayload<T>(attr: T): Payload {
-    if (!(attr instanceof TypedSearchAttributeValue || attr instanceof TypedSearchAttributeUpdateValue)) {
+    const typed = attr instanceof TypedSearchAttributeValue || attr instanceof TypedSearchAttributeUpdateValue;
+    if (!typed) {
       throw new ValueError(
         `Expect input to be instance of TypedSearchAttributeValue or TypedSearchAttributeUpdateValue, got: ${JSON.stringify(attr)}`,
       );
     }
-    const value: unknown = attr.value;
-    if (value !== null && !isValidValueForType(attr.type, value)) {
-      throw new ValueError(`Invalid search attribute value ${String(value)} for given type ${attr.type}`);
+    const { type, value } = attr as { type: SearchAttributeType; value: unknown };
+    const removal = value === null;
+    if (!removal && !isValidValueForType(type, value)) {
+      throw new ValueError(`Invalid search attribute value ${String(value)} for given type ${type}`);
     }
-    const payload = this.jsonConverter.toPayload(value);
-    if (payload === undefined || payload.metadata === null || payload.metadata === undefined) {
+    const encoded = this.jsonConverter.toPayload(value);
+    const metadata = encoded?.metadata;
+    if (encoded === undefined || metadata === null || metadata === undefined) {
       throw new ValueError('Could not convert typed search attribute to payload');
     }
-    if (value !== null) {
-      payload.metadata[METADATA_TYPE_KEY] = encode(TypedSearchAttributes.toMetadataType(attr.type));
-    }
-    return payload;
+    if (!removal) metadata[METADATA_TYPE_KEY] = encode(TypedSearchAttributes.toMetadataType(type));
+    return encoded;
   }
 
   /**
-   * Converts back to a {@link TypedSearchAttributeValue}, or `undefined` when the payload has no known `type`
-   * metadata or its value does not fit the type (legacy single-element arrays are unwrapped).
+   * Decodes into a {@link TypedSearchAttributeValue}. Gives `undefined` when the `type` metadata is missing or
+   * unknown, or when the value does not fit that type.
    */
   public fromPayload<T>(payload: Payload): T {
-    if (payload.metadata === null || payload.metadata === undefined) {
-      throw new ValueError('Missing payload metadata');
-    }
-    const typeBytes = payload.metadata[METADATA_TYPE_KEY];
-    if (typeBytes === null || typeBytes === undefined) return undefined as T;
-    const type = TypedSearchAttributes.toSearchAttributeType(decode(typeBytes));
+    const declaredType = requireMetadata(payload)[METADATA_TYPE_KEY];
+    if (declaredType === null || declaredType === undefined) return undefined as T;
+    const type = TypedSearchAttributes.toSearchAttributeType(decode(declaredType));
     if (type === undefined) return undefined as T;
 
-    let value = this.jsonConverter.fromPayload<unknown>(payload);
-    // Older writers sent scalars as one-element arrays.
-    if (type !== SearchAttributeType.KEYWORD_LIST && Array.isArray(value)) {
-      if (value.length > 1) return undefined as T;
-      value = value[0];
-    }
-    if (type === SearchAttributeType.DATETIME && value) {
-      value = new Date(value as string);
-    }
-    if (!isValidValueForType(type, value)) return undefined as T;
-    return new TypedSearchAttributeValue(type, value) as T;
+    const unwrapped = unwrapLegacyScalar(type, this.jsonConverter.fromPayload<unknown>(payload));
+    if (!unwrapped.ok) return undefined as T;
+    const needsDate = type === SearchAttributeType.DATETIME && Boolean(unwrapped.value);
+    const value: unknown = needsDate ? new Date(unwrapped.value as string) : unwrapped.value;
+    return (isValidValueForType(type, value) ? new TypedSearchAttributeValue(type, value) : undefined) as T;
   }
 }
 
-/** The {@link TypedSearchAttributePayloadConverter} instance used by the SDK. */
-export const typedSearchAttributePayloadConverter = new TypedSearchAttributePayloadConverter();
+/** Shared {@link TypedSearchAttributePayloadConverter}. */
+export const typedSearchAttributePayloadConverter: TypedSearchAttributePayloadConverter =
+  new TypedSearchAttributePayloadConverter();
 
 /**
  * Encodes legacy and typed search attributes into the `indexedFields` map of a `SearchAttributes` message. When a
