@@ -1,5 +1,9 @@
 /**
- * The time helpers the package root exported in older releases. Import from `@kairos/common/lib/time` instead.
+ * Aliases kept at their old location: early releases exported these time helpers from the package root. New code
+ * should import them from `@kairos/common/lib/time`.
+ *
+ * Each alias is the very same function object as in `./time`, typed with the narrower signature the root export
+ * used to have.
  *
  * @module
  */
@@ -7,91 +11,73 @@ import * as time from './time';
 import type { Duration, Timestamp } from './time';
 
 /**
- * {@link time.optionalTsToMs}.
+ * Alias of {@link time.optionalTsToMs}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function optionalTsToMs(ts: Timestamp | null | undefined): number | undefined {
-  return time.optionalTsToMs(ts);
-}
+export const optionalTsToMs: (ts: Timestamp | null | undefined) => number | undefined = time.optionalTsToMs;
 
 /**
- * {@link time.tsToMs}.
+ * Alias of {@link time.tsToMs}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function tsToMs(ts: Timestamp | null | undefined): number {
-  return time.tsToMs(ts);
-}
+export const tsToMs: (ts: Timestamp | null | undefined) => number = time.tsToMs;
 
 /**
- * {@link time.msNumberToTs}.
+ * Alias of {@link time.msNumberToTs}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function msNumberToTs(millis: number): Timestamp {
-  return time.msNumberToTs(millis);
-}
+export const msNumberToTs: (millis: number) => Timestamp = time.msNumberToTs;
 
 /**
- * {@link time.msToTs}.
+ * Alias of {@link time.msToTs}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function msToTs(str: Duration): Timestamp {
-  return time.msToTs(str);
-}
+export const msToTs: (str: Duration) => Timestamp = time.msToTs;
 
 /**
- * {@link time.msOptionalToTs}.
+ * Alias of {@link time.msOptionalToTs}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function msOptionalToTs(str: Duration | undefined): Timestamp | undefined {
-  return time.msOptionalToTs(str);
-}
+export const msOptionalToTs: (str: Duration | undefined) => Timestamp | undefined = time.msOptionalToTs;
 
 /**
- * {@link time.msOptionalToNumber}.
+ * Alias of {@link time.msOptionalToNumber}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function msOptionalToNumber(val: Duration | undefined): number | undefined {
-  return time.msOptionalToNumber(val);
-}
+export const msOptionalToNumber: (val: Duration | undefined) => number | undefined = time.msOptionalToNumber;
 
 /**
- * {@link time.msToNumber}.
+ * Alias of {@link time.msToNumber}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function msToNumber(val: Duration): number {
-  return time.msToNumber(val);
-}
+export const msToNumber: (val: Duration) => number = time.msToNumber;
 
 /**
- * {@link time.tsToDate}.
+ * Alias of {@link time.tsToDate}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function tsToDate(ts: Timestamp): Date {
-  return time.tsToDate(ts);
-}
+export const tsToDate: (ts: Timestamp) => Date = time.tsToDate;
 
 /**
- * {@link time.optionalTsToDate}.
+ * Alias of {@link time.optionalTsToDate}.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper; import it from `lib/time` if you really need it.
  */
-export function optionalTsToDate(ts: Timestamp | null | undefined): Date | undefined {
-  return time.optionalTsToDate(ts);
-}
+export const optionalTsToDate: (ts: Timestamp | null | undefined) => Date | undefined = time.optionalTsToDate;

@@ -112,100 +112,101 @@ export function msToNumber(val: Duration): number {
   return millis;
 }
 
-/** {@link msToNumber} for an optional value: `undefined` stays `undefined`. */
-export function msOptionalToNumber(val: Duration | undefined): number | undefined {
-  if (val === undefined) return undefined;
-  return msToNumber(val);
+/** True for `null` and `undefined`, the two ways a protobuf field or an option can be absent. */
+function isAbsent(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
 }
 
+/** Like {@link msToNumber}, but lets `undefined` through. */
+export function msOptionalToNumber(val: Duration | undefined): number | undefined {
+  return val === undefined ? undefined : msToNumber(val);
+}
+
+const NANOS_PER_MILLI = 1_000_000;
+
 /**
- * Converts a number of milliseconds to a `Timestamp`/`Duration` message (`nanos` is always non-negative).
+ * Splits a millisecond count into the `seconds`/`nanos` pair of a `Timestamp` or `Duration` message, with `nanos`
+ * never negative.
  *
- * @throws {@link ValueError} naming the value if it is `NaN`.
+ * @throws {@link ValueError} (mentioning the input) for `NaN`.
  */
 export function msNumberToTs(millis: number): Timestamp {
-  const seconds = Math.floor(millis / 1000);
-  // `%` keeps the same float arithmetic as the official SDK for non-negative values (identical bytes);
-  // negative values (dates before 1970) need the remainder measured from the floored second.
-  const nanos = (millis >= 0 ? millis % 1000 : millis - seconds * 1000) * 1_000_000;
-  if (Number.isNaN(seconds) || Number.isNaN(nanos)) {
-    throw new ValueError(`Invalid millis ${millis}`);
-  }
-  return { seconds: Long.fromNumber(seconds), nanos };
+  const wholeSeconds = Math.floor(millis / 1000);
+  // For millis >= 0, `%` yields exactly the float result other SDK implementations produce (same bytes on the
+  // wire). Before the epoch the remainder must be taken from the floored second so that it stays positive.
+  const remainderMs = millis >= 0 ? millis % 1000 : millis - wholeSeconds * 1000;
+  const nanos = remainderMs * NANOS_PER_MILLI;
+  if ([wholeSeconds, nanos].some(Number.isNaN)) throw new ValueError(`Invalid millis ${millis}`);
+  return { seconds: Long.fromNumber(wholeSeconds), nanos };
 }
 
-/** Converts a {@link Duration} to a `Timestamp`/`Duration` message. */
+/** {@link Duration} to `Timestamp`/`Duration` message. */
 export function msToTs(str: Duration): Timestamp {
-  return msNumberToTs(msToNumber(str));
+  const millis = msToNumber(str);
+  return msNumberToTs(millis);
 }
 
-/** {@link msToTs} for an optional value: `null` and `undefined` give `undefined`. */
+/** Like {@link msToTs}, but maps `null` and `undefined` to `undefined`. */
 export function msOptionalToTs(str: Duration | undefined | null): Timestamp | undefined {
-  return str === undefined || str === null ? undefined : msToTs(str);
+  return isAbsent(str) ? undefined : msToTs(str);
 }
 
-function secondsToLong(seconds: Timestamp['seconds']): Long {
-  if (seconds === undefined || seconds === null) return Long.ZERO;
-  return Long.fromValue(seconds);
+/** Milliseconds in a `Timestamp`/`Duration` message; unset seconds and nanos count as zero. */
+function millisOf(ts: Timestamp): number {
+  const seconds = isAbsent(ts.seconds) ? Long.ZERO : Long.fromValue(ts.seconds);
+  const subMillis = Math.floor((ts.nanos || 0) / NANOS_PER_MILLI);
+  return seconds.mul(1000).add(subMillis).toNumber();
 }
 
 /**
- * Converts a `Timestamp`/`Duration` message to milliseconds (lossy above 2^53 ms).
+ * `Timestamp`/`Duration` message to milliseconds. Precision is lost beyond 2^53 ms.
  *
- * @throws `Error` if `ts` is `null` or `undefined`.
+ * @throws `Error` when `ts` is `null` or `undefined`.
  */
 export function tsToMs(ts: Timestamp | null | undefined): number {
-  if (ts === undefined || ts === null) {
-    throw new Error(`Expected timestamp, got ${ts}`);
-  }
-  return secondsToLong(ts.seconds)
-    .mul(1000)
-    .add(Math.floor((ts.nanos || 0) / 1_000_000))
-    .toNumber();
+  if (isAbsent(ts)) throw new Error(`Expected timestamp, got ${ts}`);
+  return millisOf(ts);
 }
 
-/** {@link tsToMs} for an optional message: `null` and `undefined` give `undefined`. */
+/** Like {@link tsToMs}, but maps `null` and `undefined` to `undefined`. */
 export function optionalTsToMs(ts: Timestamp | null | undefined): number | undefined {
-  if (ts === undefined || ts === null) return undefined;
-  return tsToMs(ts);
+  return isAbsent(ts) ? undefined : millisOf(ts);
 }
 
 /**
- * {@link tsToMs} for a field that must be set.
+ * Like {@link tsToMs}, for a field that has to be present.
  *
- * @throws `TypeError` naming `fieldName` if `ts` is `null` or `undefined`.
+ * @throws `TypeError` mentioning `fieldName` when `ts` is `null` or `undefined`.
  */
 export function requiredTsToMs(ts: Timestamp | null | undefined, fieldName: string): number {
-  if (ts === undefined || ts === null) {
-    throw new TypeError(`Expected ${fieldName} to be a timestamp, got ${ts}`);
-  }
-  return tsToMs(ts);
+  if (isAbsent(ts)) throw new TypeError(`Expected ${fieldName} to be a timestamp, got ${ts}`);
+  return millisOf(ts);
 }
 
-/** Converts a `Timestamp` message to a `Date`. */
+/** `Timestamp` message to `Date`. */
 export function tsToDate(ts: Timestamp): Date {
-  return new Date(tsToMs(ts));
+  const millis = tsToMs(ts);
+  return new Date(millis);
 }
 
 /**
- * Converts a `Timestamp` message of a field that must be set to a `Date`.
+ * `Timestamp` message of a field that has to be present, to `Date`.
  *
- * @throws `TypeError` naming `fieldName` if `ts` is `null` or `undefined`.
+ * @throws `TypeError` mentioning `fieldName` when `ts` is `null` or `undefined`.
  */
 export function requiredTsToDate(ts: Timestamp | null | undefined, fieldName: string): Date {
-  return new Date(requiredTsToMs(ts, fieldName));
+  const millis = requiredTsToMs(ts, fieldName);
+  return new Date(millis);
 }
 
-/** {@link tsToDate} for an optional message: `null` and `undefined` give `undefined`. */
+/** Like {@link tsToDate}, but maps `null` and `undefined` to `undefined`. */
 export function optionalTsToDate(ts: Timestamp | null | undefined): Date | undefined {
-  if (ts === undefined || ts === null) return undefined;
-  return new Date(tsToMs(ts));
+  return isAbsent(ts) ? undefined : new Date(millisOf(ts));
 }
 
-/** Converts an optional `Date` to a `Timestamp` message: `null` and `undefined` give `undefined`. */
+/** Optional `Date` to `Timestamp` message; `null` and `undefined` give `undefined`. */
 export function optionalDateToTs(date: Date | null | undefined): Timestamp | undefined {
-  if (date === undefined || date === null) return undefined;
-  return msToTs(date.getTime());
+  return isAbsent(date) ? undefined : msToTs(date.getTime());
 }
 
 /**
