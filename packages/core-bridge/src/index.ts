@@ -208,7 +208,6 @@ let binding: NativeBinding | undefined;
 export function native(): NativeBinding {
   if (!binding) {
     const file = process.env.KAIROS_CORE_BRIDGE_NODE ?? path.join(__dirname, '..', 'index.node');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     binding = require(file) as NativeBinding;
   }
   return binding;

@@ -1,5 +1,6 @@
 import { kairos, temporal } from '@kairos/proto';
 import {
+  convertError,
   IllegalStateError,
   InvalidArgumentError,
   NativeConnection,
@@ -87,13 +88,17 @@ describe('core bridge against a Temporal dev server', () => {
     expect(init?.workflowId).toBe(workflowId);
     expect(fromPayload(init?.arguments?.[0])).toBe('hello');
     expect(init?.randomnessSeed).toBeDefined();
-    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(50) } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(50) } }]),
+    );
 
     const second = await nextActivation(worker);
     expect(jobNames(second)).toEqual(['fireTimer']);
     expect(second.jobs[0].fireTimer?.seq).toBe(1);
     expect(worker.cachedWorkflows).toBe(1);
-    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: { result: jsonPayload('done') } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ completeWorkflowExecution: { result: jsonPayload('done') } }]),
+    );
     await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
     expect(worker.cachedWorkflows).toBe(0);
 
@@ -111,6 +116,9 @@ describe('core bridge against a Temporal dev server', () => {
     const names = metricsSnapshot().map((m) => m.name);
     expect(names).toContain('temporal_workflow_task_queue_poll_succeed');
     expect(names).toContain('temporal_request');
+    expect(names).toContain('temporal_workflow_completed');
+    expect(names).toContain('temporal_sticky_cache_size');
+    expect(names).toContain('temporal_workflow_task_execution_latency');
     await shutdown(worker);
   });
 
@@ -132,7 +140,9 @@ describe('core bridge against a Temporal dev server', () => {
     });
     const { ActivityCancellationType } = kairos.core.commands;
     await nextActivation(worker);
-    await worker.completeWorkflowActivation(success(runId, [schedule(1, ActivityCancellationType.ACTIVITY_CANCELLATION_TYPE_TRY_CANCEL)]));
+    await worker.completeWorkflowActivation(
+      success(runId, [schedule(1, ActivityCancellationType.ACTIVITY_CANCELLATION_TYPE_TRY_CANCEL)]),
+    );
 
     const task = ActivityTask.decode(await worker.pollActivityTask());
     expect(task.variant).toBe('start');
@@ -141,9 +151,14 @@ describe('core bridge against a Temporal dev server', () => {
     expect(task.start?.workflowExecution?.runId).toBe(runId);
     expect(fromPayload(task.start?.input?.[0])).toBe(1);
     expect(worker.outstandingActivities).toBe(1);
-    worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: task.taskToken, details: [jsonPayload('beat')] }).finish());
+    worker.recordActivityHeartbeat(
+      ActivityHeartbeat.encode({ taskToken: task.taskToken, details: [jsonPayload('beat')] }).finish(),
+    );
     await worker.completeActivityTask(
-      ActivityTaskCompletion.encode({ taskToken: task.taskToken, result: { completed: { result: jsonPayload('hi') } } }).finish(),
+      ActivityTaskCompletion.encode({
+        taskToken: task.taskToken,
+        result: { completed: { result: jsonPayload('hi') } },
+      }).finish(),
     );
     expect(worker.outstandingActivities).toBe(0);
 
@@ -161,7 +176,12 @@ describe('core bridge against a Temporal dev server', () => {
       'RequestCancelWorkflowExecution',
       temporal.api.workflowservice.v1.RequestCancelWorkflowExecutionRequest,
       temporal.api.workflowservice.v1.RequestCancelWorkflowExecutionResponse,
-      { namespace: 'default', workflowExecution: { workflowId, runId }, identity: 'test', requestId: uniqueName('cancel') },
+      {
+        namespace: 'default',
+        workflowExecution: { workflowId, runId },
+        identity: 'test',
+        requestId: uniqueName('cancel'),
+      },
     );
     const cancelJob = await nextActivation(worker);
     expect(jobNames(cancelJob)).toEqual(['cancelWorkflow']);
@@ -202,7 +222,9 @@ describe('core bridge against a Temporal dev server', () => {
     const workflowId = uniqueName('wf');
     const runId = await startWorkflow(server, { workflowId, workflowType: 'evictee', taskQueue });
     await nextActivation(worker);
-    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]),
+    );
     expect(worker.requestWorkflowEviction('no-such-run')).toBe(false);
     expect(worker.requestWorkflowEviction(runId)).toBe(true);
     await expectEviction(worker, EvictionReason.EVICTION_REASON_LANG_REQUESTED);
@@ -212,7 +234,9 @@ describe('core bridge against a Temporal dev server', () => {
     const replay = await nextActivation(worker);
     expect(jobNames(replay)).toEqual(['initializeWorkflow']);
     expect(replay.isReplaying).toBe(true);
-    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]),
+    );
     const fired = await nextActivation(worker);
     expect(jobNames(fired)).toEqual(['fireTimer']);
     expect(fired.isReplaying).toBe(false);
@@ -228,15 +252,21 @@ describe('core bridge against a Temporal dev server', () => {
     const workflowId = uniqueName('wf');
     const runId = await startWorkflow(server, { workflowId, workflowType: 'flaky', taskQueue });
     await nextActivation(worker);
-    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(300) } }]),
+    );
     worker.requestWorkflowEviction(runId);
     await expectEviction(worker, EvictionReason.EVICTION_REASON_LANG_REQUESTED);
     const replay = await nextActivation(worker);
     expect(replay.isReplaying).toBe(true);
-    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 9, startToFireTimeout: duration(300) } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 9, startToFireTimeout: duration(300) } }]),
+    );
     const evict = await nextActivation(worker);
     expect(evict.jobs[0].removeFromCache?.reason).toBe(EvictionReason.EVICTION_REASON_NONDETERMINISM);
-    expect(evict.jobs[0].removeFromCache?.message).toMatch(/TMPRL1100.*timer id 1 in history does not match the workflow's timer 9/);
+    expect(evict.jobs[0].removeFromCache?.message).toMatch(
+      /TMPRL1100.*timer id 1 in history does not match the workflow's timer 9/,
+    );
     await worker.completeWorkflowActivation(success(runId, []));
     await new Promise((r) => setTimeout(r, 50));
     const events = await history(server, workflowId, runId);
@@ -293,7 +323,9 @@ describe('core bridge against a Temporal dev server', () => {
     const workflowId = uniqueName('wf');
     const runId = await startWorkflow(server, { workflowId, workflowType: 'recorded', taskQueue });
     await nextActivation(worker);
-    await worker.completeWorkflowActivation(success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(10) } }]));
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(10) } }]),
+    );
     const fired = await nextActivation(worker);
     await worker.completeWorkflowActivation(success(fired.runId, [{ completeWorkflowExecution: {} }]));
     await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
@@ -311,7 +343,9 @@ describe('core bridge against a Temporal dev server', () => {
     let a = await nextActivation(replayer);
     expect(a.isReplaying).toBe(true);
     expect(jobNames(a)).toEqual(['initializeWorkflow']);
-    await replayer.completeWorkflowActivation(success(a.runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(10) } }]));
+    await replayer.completeWorkflowActivation(
+      success(a.runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(10) } }]),
+    );
     a = await nextActivation(replayer);
     expect(jobNames(a)).toEqual(['fireTimer']);
     await replayer.completeWorkflowActivation(success(a.runId, [{ completeWorkflowExecution: {} }]));
@@ -333,7 +367,6 @@ describe('core bridge against a Temporal dev server', () => {
 describe('core bridge error handling', () => {
   it('turns a panic inside the core into a rejected promise or thrown error with context', async () => {
     await expect(native().panicInCoreForTest('kaboom')).rejects.toThrow(/panicked in panicInCoreForTest: kaboom/);
-    const { convertError } = await import('../src');
     const err = await native()
       .panicInCoreForTest('again')
       .catch((e: unknown) => convertError(e));
@@ -354,14 +387,18 @@ describe('core bridge error handling', () => {
     await expect(worker.completeWorkflowActivation(Buffer.from([0xff, 0xff, 0xff]))).rejects.toThrow(
       /could not decode WorkflowActivationCompletion/,
     );
-    await expect(worker.completeWorkflowActivation(success('unknown-run', []))).rejects.toBeInstanceOf(IllegalStateError);
-    await expect(worker.completeWorkflowActivation(success('unknown-run', []))).rejects.toThrow(/unknown run id unknown-run/);
+    await expect(worker.completeWorkflowActivation(success('unknown-run', []))).rejects.toBeInstanceOf(
+      IllegalStateError,
+    );
+    await expect(worker.completeWorkflowActivation(success('unknown-run', []))).rejects.toThrow(
+      /unknown run id unknown-run/,
+    );
     await expect(
       worker.completeActivityTask(ActivityTaskCompletion.encode({ taskToken: Buffer.from('nope') }).finish()),
     ).rejects.toBeInstanceOf(IllegalStateError);
-    expect(() => worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: Buffer.from('nope') }).finish())).toThrow(
-      /unknown task token/,
-    );
+    expect(() =>
+      worker.recordActivityHeartbeat(ActivityHeartbeat.encode({ taskToken: Buffer.from('nope') }).finish()),
+    ).toThrow(/unknown task token/);
     await expect(worker.pushHistory('x', Buffer.alloc(0))).rejects.toBeInstanceOf(IllegalStateError);
     await expect(NativeConnection.connect({ address: '127.0.0.1:1', connectTimeoutMs: 300 })).rejects.toThrow(
       /TransportError|failed to connect/,

@@ -41,8 +41,19 @@ export class TestServer {
     const proc = spawn(
       exe,
       [
-        'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
-        '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'error',
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
+        '--log-level',
+        'error',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

@@ -30,7 +30,10 @@ export function success(runId: string, commands: Command[]): Uint8Array {
 }
 
 export function failure(runId: string, message: string): Uint8Array {
-  return kairos.core.completion.WorkflowActivationCompletion.encode({ runId, failed: { failure: { message } } }).finish();
+  return kairos.core.completion.WorkflowActivationCompletion.encode({
+    runId,
+    failed: { failure: { message } },
+  }).finish();
 }
 
 export function duration(ms: number): google.protobuf.IDuration {
@@ -47,20 +50,29 @@ export async function startWorkflow(
   server: TestServer,
   opts: { workflowId: string; workflowType: string; taskQueue: string; args?: unknown[] },
 ): Promise<string> {
-  const res = await server.call('StartWorkflowExecution', ws.StartWorkflowExecutionRequest, ws.StartWorkflowExecutionResponse, {
-    namespace: 'default',
-    workflowId: opts.workflowId,
-    workflowType: { name: opts.workflowType },
-    taskQueue: { name: opts.taskQueue },
-    input: { payloads: (opts.args ?? []).map(jsonPayload) },
-    requestId: uniqueName('req'),
-    identity: 'core-bridge-test',
-    workflowTaskTimeout: { seconds: 10 },
-  });
-  return res.runId;
+  const res = await server.call(
+    'StartWorkflowExecution',
+    ws.StartWorkflowExecutionRequest,
+    ws.StartWorkflowExecutionResponse,
+    {
+      namespace: 'default',
+      workflowId: opts.workflowId,
+      workflowType: { name: opts.workflowType },
+      taskQueue: { name: opts.taskQueue },
+      input: { payloads: (opts.args ?? []).map(jsonPayload) },
+      requestId: uniqueName('req'),
+      identity: 'core-bridge-test',
+      workflowTaskTimeout: { seconds: 10 },
+    },
+  );
+  return res.runId ?? '';
 }
 
-export async function history(server: TestServer, workflowId: string, runId: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
+export async function history(
+  server: TestServer,
+  workflowId: string,
+  runId: string,
+): Promise<temporal.api.history.v1.IHistoryEvent[]> {
   const events: temporal.api.history.v1.IHistoryEvent[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
@@ -92,7 +104,8 @@ export async function waitForClose(server: TestServer, workflowId: string, runId
     const events = await history(server, workflowId, runId);
     const last = events[events.length - 1];
     if (last?.eventType !== undefined && last.eventType !== null && closing.has(last.eventType)) return events;
-    if (Date.now() > deadline) throw new Error(`workflow ${workflowId} did not close; last event ${String(last?.eventType)}`);
+    if (Date.now() > deadline)
+      throw new Error(`workflow ${workflowId} did not close; last event ${String(last?.eventType)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -548,6 +548,28 @@ impl WorkflowTasks {
             _ => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, EvictionReason::Fatal),
         };
         tracing::warn!(run_id, error = %e, "failing workflow task");
+        if matches!(e, WorkflowError::Nondeterminism(_))
+            && self.cfg.nondeterminism_fails_workflow
+            && let Some(run) = st.runs.get_mut(run_id)
+            && let Some(task) = run.task.as_ref().filter(|t| !t.is_legacy_query_task)
+        {
+            // Configured to fail the workflow itself: complete the task with one FailWorkflowExecution.
+            run.eviction.get_or_insert((reason, e.to_string()));
+            let req = RespondWorkflowTaskCompletedRequest {
+                task_token: task.token.clone(),
+                commands: vec![crate::workflow::machines::new_command(
+                    crate::protos::temporal::api::enums::v1::CommandType::FailWorkflowExecution,
+                    crate::protos::temporal::api::command::v1::command::Attributes::FailWorkflowExecutionCommandAttributes(
+                        crate::protos::temporal::api::command::v1::FailWorkflowExecutionCommandAttributes { failure: Some(failure(e.to_string())) },
+                    ),
+                )],
+                identity: self.cfg.identity.clone(),
+                namespace: self.cfg.namespace.clone(),
+                binary_checksum: self.cfg.build_id.clone(),
+                ..Default::default()
+            };
+            return vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }];
+        }
         self.fail_with(st, run_id, failure(e.to_string()), cause, reason, e.to_string())
     }
 
@@ -824,12 +846,32 @@ impl WorkflowTasks {
     }
 
     fn after_completed(&self, st: &mut State, run_id: &str, result: Result<RespondWorkflowTaskCompletedResponse, CoreError>) -> Vec<Action> {
+        let metrics = match &self.backend {
+            Backend::Server(c) => Some(c.metrics().clone()),
+            Backend::Replay(_) => None,
+        };
+        let cache_size = st.runs.len();
         let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
         let forced = run.machines.has_unresolved_local_activities();
+        let labels = [
+            ("namespace", self.cfg.namespace.clone()),
+            ("task_queue", self.cfg.task_queue.clone()),
+            ("workflow_type", run.machines.workflow_type.clone()),
+        ];
         let permit = run.task.take().and_then(|t| {
-            tracing::debug!(run_id, elapsed_ms = t.received.elapsed().as_millis() as u64, "workflow task completed");
+            if let Some(m) = &metrics {
+                m.record_histogram("workflow_task_execution_latency", &labels, t.received.elapsed().as_secs_f64() * 1000.0);
+            }
             t._permit
         });
+        if let Some(m) = &metrics {
+            m.set_gauge("sticky_cache_size", &labels[..2], cache_size as f64);
+            if result.is_ok()
+                && let Some(name) = run.machines.terminal_metric()
+            {
+                m.add_counter(name, &labels, 1);
+            }
+        }
         match result {
             Ok(resp) => {
                 if run.machines.is_finished() {

@@ -290,6 +290,20 @@ impl RunMachines {
         self.terminal_command_issued || self.ended_in_history
     }
 
+    /// The metric counting how the run ended, once the workflow issued a terminal command.
+    pub fn terminal_metric(&self) -> Option<&'static str> {
+        self.machines.iter().rev().find_map(|m| match m {
+            Machine::Simple(s) => match s.kind {
+                SimpleKind::CompleteWorkflow => Some("workflow_completed"),
+                SimpleKind::FailWorkflow => Some("workflow_failed"),
+                SimpleKind::CancelWorkflow => Some("workflow_canceled"),
+                SimpleKind::ContinueAsNew => Some("workflow_continue_as_new"),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
     /// History shows the run has ended (nothing more will be accepted by the server).
     pub fn ended_in_history(&self) -> bool {
         self.ended_in_history
