@@ -216,6 +216,63 @@ describe('core bridge against a Temporal dev server', () => {
     await shutdown(worker);
   });
 
+  it('runs a local activity through the activity poll, retries it in core and records its marker', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'local', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(
+      success(runId, [
+        {
+          scheduleLocalActivity: {
+            seq: 1,
+            activityId: '1',
+            activityType: 'quick',
+            attempt: 1,
+            arguments: [jsonPayload('x')],
+            startToCloseTimeout: duration(5_000),
+            retryPolicy: { initialInterval: duration(10), backoffCoefficient: 1, maximumAttempts: 3 },
+            cancellationType:
+              kairos.core.commands.ActivityCancellationType.ACTIVITY_CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED,
+          },
+        },
+      ]),
+    );
+    const first = ActivityTask.decode(await worker.pollActivityTask());
+    expect(first.start?.isLocal).toBe(true);
+    expect(first.start?.attempt).toBe(1);
+    expect(Buffer.from(first.taskToken).toString()).toMatch(/^local_act_/);
+    await worker.completeActivityTask(
+      ActivityTaskCompletion.encode({
+        taskToken: first.taskToken,
+        result: { failed: { failure: { message: 'try again', applicationFailureInfo: { type: 'Flaky' } } } },
+      }).finish(),
+    );
+    const second = ActivityTask.decode(await worker.pollActivityTask());
+    expect(second.start?.attempt).toBe(2);
+    await worker.completeActivityTask(
+      ActivityTaskCompletion.encode({
+        taskToken: second.taskToken,
+        result: { completed: { result: jsonPayload('local ok') } },
+      }).finish(),
+    );
+    const resolved = await nextActivation(worker);
+    expect(jobNames(resolved)).toEqual(['resolveActivity']);
+    expect(resolved.jobs[0].resolveActivity?.isLocal).toBe(true);
+    expect(fromPayload(resolved.jobs[0].resolveActivity?.result?.completed?.result)).toBe('local ok');
+    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    const events = await waitForClose(server, workflowId, runId);
+    const marker = events.find((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
+    expect(marker?.markerRecordedEventAttributes?.markerName).toBe('core_local_activity');
+    const data = JSON.parse(
+      Buffer.from(marker?.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data ?? []).toString(),
+    );
+    expect(data).toMatchObject({ seq: 1, attempt: 2, activity_id: '1', activity_type: 'quick' });
+    await shutdown(worker);
+  });
+
   it('evicts a cached run on request and replays it from full history on the next task', async () => {
     const taskQueue = uniqueName('tq');
     const worker = newWorker(taskQueue);
