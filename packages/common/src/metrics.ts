@@ -134,81 +134,59 @@ export interface MetricUpDownCounter extends Metric {
   valueType: 'int';
 }
 
-/** A meter whose metrics record nothing. */
+/** `withTags` of the no-op metrics: tags change nothing, so the metric it is called on is returned. */
+function sameMetric<M>(this: M, _tags: MetricTags): M {
+  return this;
+}
+
+/** The recording method of the no-op metrics. */
+function discard(_value: number, _extraTags?: MetricTags): void {
+  // Nothing is recorded.
+}
+
+/** `'int'` unless a value type was given. */
+function intUnlessGiven(valueType: NumericMetricValueType | undefined): NumericMetricValueType {
+  return valueType === undefined ? 'int' : valueType;
+}
+
+/** The descriptive fields every metric carries. */
+type MetricLabel = Pick<Metric, 'name' | 'unit' | 'description'>;
+
+/** Hands out metrics that accept values and drop them. */
 class NoopMetricMeter implements MetricMeter {
   createCounter(name: string, unit?: string, description?: string): MetricCounter {
-    return {
-      name,
-      unit,
-      description,
-      kind: 'counter',
-      valueType: 'int',
-      add() {},
-      withTags() {
-        return this;
-      },
-    };
+    const label: MetricLabel = { name, unit, description };
+    return { ...label, kind: 'counter', valueType: 'int', add: discard, withTags: sameMetric };
   }
 
   createHistogram(
     name: string,
-    valueType: NumericMetricValueType = 'int',
+    valueType?: NumericMetricValueType,
     unit?: string,
     description?: string,
   ): MetricHistogram {
-    return {
-      name,
-      unit,
-      description,
-      kind: 'histogram',
-      valueType,
-      record() {},
-      withTags() {
-        return this;
-      },
-    };
+    const label: MetricLabel = { name, unit, description };
+    return { ...label, kind: 'histogram', valueType: intUnlessGiven(valueType), record: discard, withTags: sameMetric };
   }
 
-  createGauge(
-    name: string,
-    valueType: NumericMetricValueType = 'int',
-    unit?: string,
-    description?: string,
-  ): MetricGauge {
-    return {
-      name,
-      unit,
-      description,
-      kind: 'gauge',
-      valueType,
-      set() {},
-      withTags() {
-        return this;
-      },
-    };
+  createGauge(name: string, valueType?: NumericMetricValueType, unit?: string, description?: string): MetricGauge {
+    const label: MetricLabel = { name, unit, description };
+    return { ...label, kind: 'gauge', valueType: intUnlessGiven(valueType), set: discard, withTags: sameMetric };
   }
 
   createUpDownCounter(name: string, unit?: string, description?: string): MetricUpDownCounter {
-    return {
-      name,
-      unit,
-      description,
-      kind: 'up-down-counter',
-      valueType: 'int',
-      add() {},
-      withTags() {
-        return this;
-      },
-    };
+    const label: MetricLabel = { name, unit, description };
+    return { ...label, kind: 'up-down-counter', valueType: 'int', add: discard, withTags: sameMetric };
   }
 
   withTags(_tags: MetricTags): MetricMeter {
+    // Tags would be dropped along with the values anyway.
     return this;
   }
 }
 
-/** A meter that records nothing; the default when no metrics are configured. */
-export const noopMetricMeter = new NoopMetricMeter();
+/** The meter used when metrics are not configured: every metric it creates ignores what is recorded. */
+export const noopMetricMeter: NoopMetricMeter = new NoopMetricMeter();
 
 /**
  * Tags, or a function computing them each time a value is recorded.
@@ -250,45 +228,33 @@ export class MetricMeterWithComposedTags implements MetricMeter {
     return new CounterWithComposedTags(this.parentMeter.createCounter(name, unit, description), this.contributors);
   }
 
-  /** Creates a histogram on the parent meter that gets the composed tags. */
+  /** Creates a histogram on the parent meter that gets the composed tags (value type `'int'` by default). */
   createHistogram(
     name: string,
-    valueType: NumericMetricValueType = 'int',
+    valueType?: NumericMetricValueType,
     unit?: string,
     description?: string,
   ): MetricHistogram {
-    return new HistogramWithComposedTags(
-      this.parentMeter.createHistogram(name, valueType, unit, description),
-      this.contributors,
-    );
+    const inner = this.parentMeter.createHistogram(name, intUnlessGiven(valueType), unit, description);
+    return new HistogramWithComposedTags(inner, this.contributors);
   }
 
-  /** Creates a gauge on the parent meter that gets the composed tags. */
-  createGauge(
-    name: string,
-    valueType: NumericMetricValueType = 'int',
-    unit?: string,
-    description?: string,
-  ): MetricGauge {
-    return new GaugeWithComposedTags(
-      this.parentMeter.createGauge(name, valueType, unit, description),
-      this.contributors,
-    );
+  /** Creates a gauge on the parent meter that gets the composed tags (value type `'int'` by default). */
+  createGauge(name: string, valueType?: NumericMetricValueType, unit?: string, description?: string): MetricGauge {
+    const inner = this.parentMeter.createGauge(name, intUnlessGiven(valueType), unit, description);
+    return new GaugeWithComposedTags(inner, this.contributors);
   }
 
   /**
    * Creates an up-down counter on the parent meter that gets the composed tags.
    *
-   * @throws `Error` if the parent meter does not support up-down counters.
+   * @throws `Error` when the parent meter has no `createUpDownCounter` (it is optional in {@link MetricMeter}).
    */
   createUpDownCounter(name: string, unit?: string, description?: string): MetricUpDownCounter {
-    if (!this.parentMeter.createUpDownCounter) {
-      throw new Error('createUpDownCounter is not supported by the underlying meter');
-    }
-    return new UpDownCounterWithComposedTags(
-      this.parentMeter.createUpDownCounter(name, unit, description),
-      this.contributors,
-    );
+    const parent = this.parentMeter;
+    const create = parent.createUpDownCounter;
+    if (!create) throw new Error('createUpDownCounter is not supported by the underlying meter');
+    return new UpDownCounterWithComposedTags(create.call(parent, name, unit, description), this.contributors);
   }
 
   /** A meter with `tags` added to the composed ones. */
