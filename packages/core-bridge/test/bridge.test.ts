@@ -273,6 +273,47 @@ describe('core bridge against a Temporal dev server', () => {
     await shutdown(worker);
   });
 
+  it('answers a legacy query on a cached run and returns the answer to the client', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'queried', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(60_000) } }]),
+    );
+    const ws = temporal.api.workflowservice.v1;
+    const answer = server.call('QueryWorkflow', ws.QueryWorkflowRequest, ws.QueryWorkflowResponse, {
+      namespace: 'default',
+      execution: { workflowId, runId },
+      query: { queryType: 'state', queryArgs: { payloads: [jsonPayload('arg')] } },
+    });
+    const query = await nextActivation(worker);
+    expect(query.isReplaying).toBe(true);
+    expect(jobNames(query)).toEqual(['queryWorkflow']);
+    expect(query.jobs[0].queryWorkflow?.queryId).toBe('legacy_query');
+    expect(query.jobs[0].queryWorkflow?.queryType).toBe('state');
+    expect(fromPayload(query.jobs[0].queryWorkflow?.arguments?.[0])).toBe('arg');
+    await worker.completeWorkflowActivation(
+      success(runId, [
+        { respondToQuery: { queryId: 'legacy_query', succeeded: { response: jsonPayload({ waiting: true }) } } },
+      ]),
+    );
+    const res = await answer;
+    expect(fromPayload(res.queryResult?.payloads?.[0])).toEqual({ waiting: true });
+    await server.call(
+      'TerminateWorkflowExecution',
+      ws.TerminateWorkflowExecutionRequest,
+      ws.TerminateWorkflowExecutionResponse,
+      {
+        namespace: 'default',
+        workflowExecution: { workflowId, runId },
+        reason: 'test over',
+      },
+    );
+    await shutdown(worker);
+  });
+
   it('evicts a cached run on request and replays it from full history on the next task', async () => {
     const taskQueue = uniqueName('tq');
     const worker = newWorker(taskQueue);
