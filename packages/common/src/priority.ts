@@ -27,33 +27,39 @@ export interface Priority {
   fairnessWeight?: number;
 }
 
-/** Turns the protobuf form of a priority into a {@link Priority} (unset fields become `undefined`). */
+/** Protobuf fields are `null` when unset; the public interfaces use `undefined`. */
+function unsetAsUndefined<T>(field: T | null | undefined): T | undefined {
+  return field === null ? undefined : field;
+}
+
+/** Reads a protobuf priority into a {@link Priority}; fields that are not set come back as `undefined`. */
 export function decodePriority(priority?: temporal.api.common.v1.IPriority | null): Priority {
+  const proto: temporal.api.common.v1.IPriority = priority ?? {};
   return {
-    priorityKey: priority?.priorityKey ?? undefined,
-    fairnessKey: priority?.fairnessKey ?? undefined,
-    fairnessWeight: priority?.fairnessWeight ?? undefined,
+    priorityKey: unsetAsUndefined(proto.priorityKey),
+    fairnessKey: unsetAsUndefined(proto.fairnessKey),
+    fairnessWeight: unsetAsUndefined(proto.fairnessWeight),
   };
 }
 
+/** Rejects a `priorityKey` that is not a non-negative integer; an absent key is fine. */
+function checkPriorityKey(priorityKey: number | null | undefined): void {
+  if (priorityKey === undefined || priorityKey === null) return;
+  if (!Number.isInteger(priorityKey)) throw new TypeError(`priorityKey must be an integer, got ${priorityKey}`);
+  if (priorityKey < 0) throw new RangeError(`priorityKey must be a positive integer, got ${priorityKey}`);
+}
+
 /**
- * Turns a {@link Priority} into its protobuf form (unset fields become zero values, meaning "inherit").
+ * Builds the protobuf form of a {@link Priority}. Missing fields are sent as protobuf zero values, which the server
+ * reads as "inherit from the parent".
  *
- * @throws `TypeError` if `priorityKey` is not an integer; `RangeError` if it is negative.
+ * @throws `TypeError` for a non-integer `priorityKey`, `RangeError` for a negative one.
  */
 export function compilePriority(priority: Priority): temporal.api.common.v1.IPriority {
-  const { priorityKey } = priority;
-  if (priorityKey !== undefined && priorityKey !== null) {
-    if (!Number.isInteger(priorityKey)) {
-      throw new TypeError(`priorityKey must be an integer, got ${priorityKey}`);
-    }
-    if (priorityKey < 0) {
-      throw new RangeError(`priorityKey must be a positive integer, got ${priorityKey}`);
-    }
-  }
-  return {
-    priorityKey: priorityKey ?? 0,
-    fairnessKey: priority.fairnessKey ?? '',
-    fairnessWeight: priority.fairnessWeight ?? 0,
-  };
+  checkPriorityKey(priority.priorityKey);
+  const proto: temporal.api.common.v1.IPriority = {};
+  proto.priorityKey = priority.priorityKey ?? 0;
+  proto.fairnessKey = priority.fairnessKey ?? '';
+  proto.fairnessWeight = priority.fairnessWeight ?? 0;
+  return proto;
 }

@@ -92,16 +92,17 @@ export function compileRetryPolicy(retryPolicy: RetryPolicy): temporal.api.commo
   };
 }
 
-/** Turns the protobuf form of a retry policy back into a {@link RetryPolicy}; `undefined` when there is none. */
+/** Reads a protobuf retry policy back into a {@link RetryPolicy}; `undefined` when none is set. */
 export function decompileRetryPolicy(
   retryPolicy?: temporal.api.common.v1.IRetryPolicy | null,
 ): RetryPolicy | undefined {
   if (!retryPolicy) return undefined;
-  return {
-    backoffCoefficient: retryPolicy.backoffCoefficient ?? undefined,
-    maximumAttempts: retryPolicy.maximumAttempts ?? undefined,
-    maximumInterval: optionalTsToMs(retryPolicy.maximumInterval),
-    initialInterval: optionalTsToMs(retryPolicy.initialInterval),
-    nonRetryableErrorTypes: retryPolicy.nonRetryableErrorTypes ?? undefined,
-  };
+  const { backoffCoefficient, maximumAttempts, nonRetryableErrorTypes } = retryPolicy;
+  const decoded: RetryPolicy = {};
+  decoded.backoffCoefficient = backoffCoefficient === null ? undefined : backoffCoefficient;
+  decoded.maximumAttempts = maximumAttempts === null ? undefined : maximumAttempts;
+  decoded.maximumInterval = optionalTsToMs(retryPolicy.maximumInterval);
+  decoded.initialInterval = optionalTsToMs(retryPolicy.initialInterval);
+  decoded.nonRetryableErrorTypes = nonRetryableErrorTypes === null ? undefined : nonRetryableErrorTypes;
+  return decoded;
 }
