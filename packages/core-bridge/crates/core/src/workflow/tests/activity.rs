@@ -13,7 +13,59 @@ pub(super) const SCENARIOS: &[(&str, fn())] = &[
     ("abandon ignores later events", abandon),
     ("cancel before the command was sent", cancel_unsent),
     ("activity type mismatch is non-determinism", type_mismatch),
+    ("abandon after the activity started", abandon_started),
+    ("wait-cancellation delivers failures and timeouts after the cancel request", wait_cancel_outcomes),
 ];
+
+fn abandon_started() {
+    let mut h = started_history();
+    let s = h.add_activity_scheduled("1", "greet");
+    let st = h.add_activity_started(s);
+    let t = h.add_timer_started(2);
+    h.add_timer_fired(t, 2);
+    h.add_full_wft();
+    let t3 = h.add_timer_started(3);
+    h.add_activity_completed(s, st, payload("late"));
+    h.add_timer_fired(t3, 3);
+    h.add_full_wft();
+    h.add_workflow_execution_completed();
+    run_all_modes(
+        &h,
+        &[
+            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::Abandon), start_timer(2)]),
+            step(&["FireTimer"], vec![cancel(1)]),
+            step(&["ResolveActivity"], vec![start_timer(3)]),
+            step(&["FireTimer"], vec![complete("done")]),
+        ],
+    );
+}
+
+fn wait_cancel_outcomes() {
+    for (started, failed) in [(true, true), (true, false), (false, false)] {
+        let mut h = started_history();
+        let s = h.add_activity_scheduled("1", "greet");
+        let st = if started { h.add_activity_started(s) } else { 0 };
+        let t = h.add_timer_started(2);
+        h.add_timer_fired(t, 2);
+        h.add_full_wft();
+        h.add_activity_cancel_requested(s);
+        if failed {
+            h.add_activity_failed(s, st, "boom");
+        } else {
+            h.add_activity_timed_out(s, st);
+        }
+        h.add_full_wft();
+        h.add_workflow_execution_completed();
+        run_all_modes(
+            &h,
+            &[
+                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)]),
+                step(&["FireTimer"], vec![cancel(1)]),
+                step(&["ResolveActivity"], vec![complete("done")]),
+            ],
+        );
+    }
+}
 
 fn schedule(seq: u32, cancel: CancelType) -> LangCommand {
     LangCommand::ScheduleActivity(lang::ScheduleActivity {
@@ -51,7 +103,7 @@ fn completes() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![schedule(1, CancelType::TryCancel)]),
-            step(&["ResolveActivity"], vec![complete("done")]),
+            step(&["ResolveActivity"], vec![cancel(1), complete("done")]),
         ],
     );
     let kactivity::activity_resolution::Status::Completed(c) = resolution(&out.activations[1]) else {
@@ -75,7 +127,7 @@ fn fails() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![schedule(1, CancelType::TryCancel)]),
-            step(&["ResolveActivity"], vec![complete("done")]),
+            step(&["ResolveActivity"], vec![cancel(1), complete("done")]),
         ],
     );
     let kactivity::activity_resolution::Status::Failed(f) = resolution(&out.activations[1]) else {
@@ -97,7 +149,7 @@ fn times_out_after_start() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![schedule(1, CancelType::TryCancel)]),
-            step(&["ResolveActivity"], vec![complete("done")]),
+            step(&["ResolveActivity"], vec![cancel(1), complete("done")]),
         ],
     );
     assert!(matches!(resolution(&out.activations[1]), kactivity::activity_resolution::Status::Failed(_)));

@@ -70,6 +70,25 @@ fn live_resolution() {
     assert_eq!(data["attempt"], 1);
     assert!(data["complete_time"]["seconds"].is_i64());
     assert!(m.details.contains_key("result"));
+    // The recorded marker matches the live command; a later cancel is ignored.
+    let mut h = HistoryBuilder::new("wf");
+    h.add_workflow_execution_started();
+    h.add_full_wft();
+    h.add_local_activity_marker(1, "quick", Some(payload("ok")), None);
+    let t = h.add_timer_started(7);
+    h.add_timer_fired(t, 7);
+    h.add_wft_scheduled();
+    let last = h.add_wft_started();
+    let mut run2 = live_run();
+    run2.apply_completion(vec![cmd(schedule(1, CancelType::WaitCancellationCompleted))], &[]).expect("apply");
+    run2.resolve_local_activity(&resolution(1, LocalActivityOutcome::Completed(Some(payload("ok"))))).expect("resolve");
+    run2.next_activation().expect("ok").expect("resolution");
+    run2.apply_completion(vec![cmd(start_timer(7))], &[]).expect("apply");
+    assert_eq!(run2.take_commands_to_send().len(), 2);
+    run2.feed_history(h.events(), last).expect("feed");
+    let fired = run2.next_activation().expect("marker matches").expect("timer fired");
+    assert_eq!(fired.jobs.len(), 1);
+    run2.apply_completion(vec![cmd(cancel_la(1)), cmd(complete("done"))], &[]).expect("late cancel ignored");
 }
 
 fn replay_pre_resolved() {

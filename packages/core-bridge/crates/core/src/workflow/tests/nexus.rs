@@ -117,7 +117,7 @@ fn try_cancel() {
 }
 
 fn abandon() {
-    for started in [false, true] {
+    for (started, outcome) in [(false, 0u8), (true, 0), (true, 1), (true, 2), (true, 3)] {
         let mut h = started_history();
         let s = h.add_nexus_scheduled();
         if started {
@@ -128,7 +128,7 @@ fn abandon() {
         if !started {
             h.add_nexus_started(s);
         }
-        h.add_nexus_outcome(s, 0);
+        h.add_nexus_outcome(s, outcome);
         h.add_timer_fired(t, 2);
         h.add_full_wft();
         h.add_workflow_execution_completed();
@@ -168,6 +168,12 @@ fn wait_requested() {
 }
 
 fn wait_completed() {
+    for kind in 0..4u8 {
+        wait_completed_with(kind);
+    }
+}
+
+fn wait_completed_with(kind: u8) {
     let mut h = started_history();
     let s = h.add_nexus_scheduled();
     let t = h.add_timer_started(2);
@@ -176,7 +182,7 @@ fn wait_completed() {
     h.add_nexus_cancel_requested(s);
     h.add_nexus_started(s);
     h.add_full_wft();
-    h.add_nexus_outcome(s, 2);
+    h.add_nexus_outcome(s, kind);
     h.add_full_wft();
     h.add_workflow_execution_completed();
     run_all_modes(

@@ -51,6 +51,12 @@ fn accept_and_complete() {
 }
 
 fn accept_then_fail() {
+    for fail in [true, false] {
+        accept_then_finish(fail);
+    }
+}
+
+fn accept_then_finish(fail: bool) {
     let mut h = HistoryBuilder::new("wf");
     h.add_workflow_execution_started();
     h.add_wft_scheduled();
@@ -67,7 +73,7 @@ fn accept_then_fail() {
         &h,
         &[
             step(&["InitializeWorkflow", "DoUpdate"], vec![accept("u1"), start_timer(1)]),
-            step(&["FireTimer"], vec![reject_update("u1"), complete("done")]),
+            step(&["FireTimer"], vec![if fail { reject_update("u1") } else { complete_update("u1") }, complete("done")]),
         ],
     );
 }
