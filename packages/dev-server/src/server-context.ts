@@ -12,6 +12,7 @@ import { DeadlineQueue } from './timers/deadline-queue';
 import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
+import { EndpointRegistry } from './nexus/endpoint-registry';
 
 /** Tunables the server runs with (tests lower the long-poll intervals). */
 export interface ServerOptions {
@@ -40,6 +41,7 @@ export class ServerContext {
   readonly deadlines: DeadlineQueue;
   readonly clusterId = randomUUID();
   readonly scheduler: Scheduler;
+  readonly endpoints: EndpointRegistry;
   private readonly busyRuns = new Set<string>();
   /** Extra owners of deadlines (schedules, test-service sleeps). */
   readonly deadlineHandlers = new Map<string, (owner: string) => void>();
@@ -55,6 +57,7 @@ export class ServerContext {
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
+    this.endpoints = new EndpointRegistry(this.namespaces);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
     this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };
@@ -69,6 +72,7 @@ export class ServerContext {
     for (const ex of loaded.executions) this.engine.addExecution(ex);
     this.engine.sortRuns();
     this.scheduler.load(loaded.schedules);
+    this.endpoints.load(loaded.nexusEndpoints);
     for (const ex of loaded.executions) {
       // A task that was started when the server stopped times out as it would have.
       this.reconcile(ex, undefined);

@@ -1,13 +1,12 @@
 import { temporal } from '@kairos/proto';
-import { invalidArgument, notFound, unimplemented } from './errors';
+import { invalidArgument, notFound } from './errors';
+import { EndpointRegistry } from '../nexus/endpoint-registry';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { enums } from '../internal/proto';
 import type { ServerContext } from '../server-context';
 
-const NEXUS_UNIMPLEMENTED = 'Nexus endpoints are not supported by the Kairos dev server yet';
-
-/** temporal.api.operatorservice.v1.OperatorService: search attributes (nexus endpoints answer UNIMPLEMENTED). */
+/** temporal.api.operatorservice.v1.OperatorService: search attributes and Nexus endpoints. */
 export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
   const { engine } = ctx;
   const namespaceOf = (name: string | null | undefined) => engine.namespace(name || 'default');
@@ -54,20 +53,46 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
         storageSchema: {},
       };
     },
-    GetNexusEndpoint: () => {
-      throw unimplemented(NEXUS_UNIMPLEMENTED);
+    GetNexusEndpoint: (req: temporal.api.operatorservice.v1.IGetNexusEndpointRequest) => ({
+      endpoint: EndpointRegistry.toProto(ctx.endpoints.get(req.id ?? '')),
+    }),
+    CreateNexusEndpoint: (req: temporal.api.operatorservice.v1.ICreateNexusEndpointRequest) => {
+      const spec = ctx.endpoints.validate(req.spec);
+      const record = engine.tx((tx) => {
+        const r = ctx.endpoints.create(spec, tx.now);
+        tx.nexusEndpoints.push(r);
+        return r;
+      });
+      return { endpoint: EndpointRegistry.toProto(record) };
     },
-    CreateNexusEndpoint: () => {
-      throw unimplemented(NEXUS_UNIMPLEMENTED);
+    UpdateNexusEndpoint: (req: temporal.api.operatorservice.v1.IUpdateNexusEndpointRequest) => {
+      const existing = ctx.endpoints.get(req.id ?? '');
+      ctx.endpoints.checkVersion(existing, Number(req.version ?? 0));
+      const spec = ctx.endpoints.validate(req.spec, existing.id);
+      const record = engine.tx((tx) => {
+        const r = ctx.endpoints.update(existing, spec, tx.now);
+        tx.nexusEndpoints.push(r);
+        return r;
+      });
+      return { endpoint: EndpointRegistry.toProto(record) };
     },
-    UpdateNexusEndpoint: () => {
-      throw unimplemented(NEXUS_UNIMPLEMENTED);
+    DeleteNexusEndpoint: (req: temporal.api.operatorservice.v1.IDeleteNexusEndpointRequest) => {
+      const existing = ctx.endpoints.get(req.id ?? '');
+      ctx.endpoints.checkVersion(existing, Number(req.version ?? 0));
+      engine.tx((tx) => {
+        ctx.endpoints.delete(existing.id);
+        tx.nexusEndpoints.push({ id: existing.id, deleted: true });
+      });
+      return {};
     },
-    DeleteNexusEndpoint: () => {
-      throw unimplemented(NEXUS_UNIMPLEMENTED);
-    },
-    ListNexusEndpoints: () => {
-      throw unimplemented(NEXUS_UNIMPLEMENTED);
+    ListNexusEndpoints: (req: temporal.api.operatorservice.v1.IListNexusEndpointsRequest) => {
+      const all = ctx.endpoints.list(req.name);
+      const size = req.pageSize && req.pageSize > 0 ? req.pageSize : 100;
+      const offset = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
+      return {
+        endpoints: all.slice(offset, offset + size).map(EndpointRegistry.toProto),
+        nextPageToken: offset + size < all.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+      };
     },
   };
 }

@@ -18,6 +18,7 @@ export class Transaction {
   readonly schedules = new Map<string, ScheduleRecord | { namespace: string; scheduleId: string; deleted: true }>();
   readonly afterCommit: Array<() => void> = [];
   readonly deletedRuns: string[] = [];
+  readonly nexusEndpoints: ChangeSet['nexusEndpoints'] = [];
   constructor(readonly now: number) {}
 
   touch(ex: Execution): void {
@@ -82,6 +83,7 @@ export class HistoryEngine {
         schedules: [],
         deletedSchedules: [],
         deletedRuns: tx.deletedRuns,
+        nexusEndpoints: tx.nexusEndpoints,
       };
       for (const entry of tx.schedules.values()) {
         if ('deleted' in entry)

@@ -1,5 +1,6 @@
 import Long from 'long';
 import { Execution } from '../history/mutable-state';
+import type { EndpointRecord } from '../nexus/endpoint-registry';
 
 /** A namespace and its registered custom search attributes. */
 export interface NamespaceRecord {
@@ -29,12 +30,15 @@ export interface ChangeSet {
   deletedSchedules: Array<{ namespace: string; scheduleId: string }>;
   /** Runs removed (retention or DeleteWorkflowExecution): their state and history go. */
   deletedRuns: string[];
+  /** Nexus endpoints written (a record) or deleted (an id). */
+  nexusEndpoints: Array<EndpointRecord | { id: string; deleted: true }>;
 }
 
 export interface LoadedState {
   namespaces: NamespaceRecord[];
   executions: Execution[];
   schedules: ScheduleRecord[];
+  nexusEndpoints: EndpointRecord[];
 }
 
 /** Where the server keeps its state: nowhere (memory) or a SQLite file. */
@@ -47,7 +51,7 @@ export interface Persistence {
 /** The in-memory store: the server's own maps are the state, so there is nothing to write. */
 export class MemoryPersistence implements Persistence {
   load(): LoadedState {
-    return { namespaces: [], executions: [], schedules: [] };
+    return { namespaces: [], executions: [], schedules: [], nexusEndpoints: [] };
   }
   commit(changes: ChangeSet): void {
     for (const e of changes.executions) e.persistedEvents = e.events.length;

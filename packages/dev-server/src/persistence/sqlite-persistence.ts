@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { temporal } from '@kairos/proto';
 import { Execution, ExecutionState } from '../history/mutable-state';
+import type { EndpointRecord } from '../nexus/endpoint-registry';
 import {
   ChangeSet,
   LoadedState,
@@ -25,6 +26,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nexus_endpoints (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedules (namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (namespace, schedule_id));
 `;
 
@@ -40,6 +42,8 @@ export class SqlitePersistence implements Persistence {
   private readonly putSchedule: Database.Statement;
   private readonly deleteSchedule: Database.Statement;
   private readonly deleteRun: Database.Statement;
+  private readonly putEndpoint: Database.Statement;
+  private readonly deleteEndpoint: Database.Statement;
   private readonly deleteHistory: Database.Statement;
   private readonly writeChanges: (changes: ChangeSet) => void;
 
@@ -61,6 +65,8 @@ export class SqlitePersistence implements Persistence {
       'INSERT OR REPLACE INTO schedules (namespace, schedule_id, state) VALUES (?, ?, ?)',
     );
     this.deleteSchedule = this.db.prepare('DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?');
+    this.putEndpoint = this.db.prepare('INSERT OR REPLACE INTO nexus_endpoints (id, record) VALUES (?, ?)');
+    this.deleteEndpoint = this.db.prepare('DELETE FROM nexus_endpoints WHERE id = ?');
     this.deleteRun = this.db.prepare('DELETE FROM executions WHERE run_id = ?');
     this.deleteHistory = this.db.prepare('DELETE FROM history WHERE run_id = ?');
     this.writeChanges = this.db.transaction((changes: ChangeSet) => {
@@ -75,6 +81,10 @@ export class SqlitePersistence implements Persistence {
       }
       for (const sc of changes.schedules) this.putSchedule.run(sc.namespace, sc.scheduleId, stateToJson(sc.state));
       for (const d of changes.deletedSchedules) this.deleteSchedule.run(d.namespace, d.scheduleId);
+      for (const e of changes.nexusEndpoints) {
+        if ('deleted' in e) this.deleteEndpoint.run(e.id);
+        else this.putEndpoint.run(e.id, stateToJson(e));
+      }
       for (const runId of changes.deletedRuns) {
         this.deleteRun.run(runId);
         this.deleteHistory.run(runId);
@@ -111,7 +121,10 @@ export class SqlitePersistence implements Persistence {
       scheduleId: r.schedule_id,
       state: stateFromJson(r.state),
     }));
-    return { namespaces, executions: [...byRun.values()], schedules };
+    const nexusEndpoints = (
+      this.db.prepare('SELECT record FROM nexus_endpoints').all() as Array<{ record: string }>
+    ).map((r) => stateFromJson<EndpointRecord>(r.record));
+    return { namespaces, executions: [...byRun.values()], schedules, nexusEndpoints };
   }
 
   commit(changes: ChangeSet): void {
