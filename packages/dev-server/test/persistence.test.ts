@@ -65,6 +65,9 @@ test('state written before a shutdown is all there after a restart on the same f
         },
       },
     });
+    await raw.call('OperatorService', 'CreateNexusEndpoint', {
+      spec: { name: 'kept-endpoint', target: { worker: { namespace: 'default', taskQueue: tq } } },
+    });
     return (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history.events.length;
   });
 
