@@ -36,6 +36,24 @@ export interface ProtoActivityCancellationDetails {
   isReset?: boolean | null;
 }
 
+/** An absent flag is an unset flag. */
+function flagOrFalse(flag: boolean | null | undefined): boolean {
+  return flag ?? false;
+}
+
+/** Which protobuf field carries each flag. */
+const PROTO_FIELD_BY_OPTION: readonly (readonly [
+  keyof ActivityCancellationDetailsOptions,
+  keyof ProtoActivityCancellationDetails,
+])[] = [
+  ['notFound', 'isNotFound'],
+  ['cancelRequested', 'isCancelled'],
+  ['paused', 'isPaused'],
+  ['timedOut', 'isTimedOut'],
+  ['workerShutdown', 'isWorkerShutdown'],
+  ['reset', 'isReset'],
+];
+
 /** Why an activity was cancelled. Set once, never changed. */
 export class ActivityCancellationDetails {
   /** The server no longer knows the activity. */
@@ -52,24 +70,21 @@ export class ActivityCancellationDetails {
   readonly reset: boolean;
 
   constructor(options: ActivityCancellationDetailsOptions = {}) {
-    this.notFound = options.notFound ?? false;
-    this.cancelRequested = options.cancelRequested ?? false;
-    this.paused = options.paused ?? false;
-    this.timedOut = options.timedOut ?? false;
-    this.workerShutdown = options.workerShutdown ?? false;
-    this.reset = options.reset ?? false;
+    const { notFound, cancelRequested, paused, timedOut, workerShutdown, reset } = options;
+    this.notFound = flagOrFalse(notFound);
+    this.cancelRequested = flagOrFalse(cancelRequested);
+    this.paused = flagOrFalse(paused);
+    this.timedOut = flagOrFalse(timedOut);
+    this.workerShutdown = flagOrFalse(workerShutdown);
+    this.reset = flagOrFalse(reset);
   }
 
-  /** Builds the details from their protobuf form (all flags `false` when it is missing). */
+  /** Reads the protobuf form; a missing message means that no flag is set. */
   static fromProto(proto: ProtoActivityCancellationDetails | null | undefined): ActivityCancellationDetails {
-    if (proto === null || proto === undefined) return new ActivityCancellationDetails();
-    return new ActivityCancellationDetails({
-      notFound: proto.isNotFound ?? false,
-      cancelRequested: proto.isCancelled ?? false,
-      paused: proto.isPaused ?? false,
-      timedOut: proto.isTimedOut ?? false,
-      workerShutdown: proto.isWorkerShutdown ?? false,
-      reset: proto.isReset ?? false,
-    });
+    const options: ActivityCancellationDetailsOptions = {};
+    if (proto !== null && proto !== undefined) {
+      for (const [option, field] of PROTO_FIELD_BY_OPTION) options[option] = flagOrFalse(proto[field]);
+    }
+    return new ActivityCancellationDetails(options);
   }
 }

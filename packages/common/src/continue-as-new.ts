@@ -14,14 +14,17 @@ export const SuggestContinueAsNewReason = {
 /** Why the server suggests that a workflow continue as new. */
 export type SuggestContinueAsNewReason = (typeof SuggestContinueAsNewReason)[keyof typeof SuggestContinueAsNewReason];
 
-/** Converts between {@link SuggestContinueAsNewReason} and `temporal.api.enums.v1.SuggestContinueAsNewReason`. */
+type ProtoSuggestContinueAsNewReason = temporal.api.enums.v1.SuggestContinueAsNewReason;
+const SUGGEST_CONTINUE_AS_NEW_REASON_PREFIX = 'SUGGEST_CONTINUE_AS_NEW_REASON_';
+
+/** Maps {@link SuggestContinueAsNewReason} to `temporal.api.enums.v1.SuggestContinueAsNewReason` numbers and back. */
 export const [encodeSuggestContinueAsNewReason, decodeSuggestContinueAsNewReason] = makeProtoEnumConverters<
-  temporal.api.enums.v1.SuggestContinueAsNewReason,
+  ProtoSuggestContinueAsNewReason,
   typeof SuggestContinueAsNewReason,
-  'SUGGEST_CONTINUE_AS_NEW_REASON_'
+  typeof SUGGEST_CONTINUE_AS_NEW_REASON_PREFIX
 >(
-  { HISTORY_SIZE_TOO_LARGE: 1, TOO_MANY_HISTORY_EVENTS: 2, TOO_MANY_UPDATES: 3, UNSPECIFIED: 0 },
-  'SUGGEST_CONTINUE_AS_NEW_REASON_',
+  { UNSPECIFIED: 0, HISTORY_SIZE_TOO_LARGE: 1, TOO_MANY_HISTORY_EVENTS: 2, TOO_MANY_UPDATES: 3 },
+  SUGGEST_CONTINUE_AS_NEW_REASON_PREFIX,
 );
 
 /** Decodes a list of proto reasons, skipping unspecified ones; `undefined` when none is left. */

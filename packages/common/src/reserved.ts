@@ -10,25 +10,32 @@ export const ENHANCED_STACK_TRACE_QUERY_NAME = '__enhanced_stack_trace';
 /** The kinds of names checked by {@link throwIfReservedName}. */
 export type ReservedNameEntityType = 'query' | 'signal' | 'update' | 'activity' | 'task queue' | 'sink' | 'workflow';
 
-// Names with the reserved prefix that official companion packages legitimately register, with their kind.
-const ALLOWED_RESERVED_NAMES = new Map<string, ReservedNameEntityType>([
-  ['__temporal_workflow_stream_publish', 'signal'],
-  ['__temporal_workflow_stream_poll', 'update'],
-  ['__temporal_workflow_stream_offset', 'query'],
-  ['__temporal_openai_agents_tracing', 'sink'],
-  ['__temporal_langsmith', 'sink'],
-]);
+/**
+ * Names that carry the reserved prefix but belong to official companion packages, grouped by what they name. Such a
+ * name is accepted only for its own kind.
+ */
+const COMPANION_NAMES_BY_KIND: Partial<Record<ReservedNameEntityType, readonly string[]>> = {
+  signal: ['__temporal_workflow_stream_publish'],
+  update: ['__temporal_workflow_stream_poll'],
+  query: ['__temporal_workflow_stream_offset'],
+  sink: ['__temporal_openai_agents_tracing', '__temporal_langsmith'],
+};
+
+/** Names of the queries every workflow answers on its own. */
+const BUILT_IN_QUERY_NAMES: readonly string[] = [STACK_TRACE_QUERY_NAME, ENHANCED_STACK_TRACE_QUERY_NAME];
 
 /**
- * Throws a `TypeError` if `name` starts with the reserved prefix or is one of the built-in query names.
+ * Rejects, with a `TypeError`, a user-chosen name that the SDK keeps for itself: anything starting with
+ * {@link TEMPORAL_RESERVED_PREFIX}, and the names of the built-in stack trace queries.
  *
- * @param type what the name is for; it appears in the error message.
+ * @param type kind of thing being named; used in the error message.
  */
 export function throwIfReservedName(type: ReservedNameEntityType, name: string): void {
-  if (name.startsWith(TEMPORAL_RESERVED_PREFIX) && ALLOWED_RESERVED_NAMES.get(name) !== type) {
+  const companionName = COMPANION_NAMES_BY_KIND[type]?.includes(name) ?? false;
+  if (!companionName && name.startsWith(TEMPORAL_RESERVED_PREFIX)) {
     throw new TypeError(`Cannot use ${type} name: '${name}', with reserved prefix: '${TEMPORAL_RESERVED_PREFIX}'`);
   }
-  if (name === STACK_TRACE_QUERY_NAME || name === ENHANCED_STACK_TRACE_QUERY_NAME) {
+  if (BUILT_IN_QUERY_NAMES.includes(name)) {
     throw new TypeError(`Cannot use ${type} name: '${name}', which is a reserved name`);
   }
 }

@@ -18,8 +18,11 @@ export function userMetadataToPayload(
   context?: SerializationContext,
 ): temporal.api.sdk.v1.IUserMetadata | undefined {
   if (staticSummary === undefined && staticDetails === undefined) return undefined;
-  const summary = convertOptionalToPayload(payloadConverter, staticSummary, context);
-  const details = convertOptionalToPayload(payloadConverter, staticDetails, context);
-  if ((summary === null || summary === undefined) && (details === null || details === undefined)) return undefined;
-  return { summary, details };
+  const metadata: temporal.api.sdk.v1.IUserMetadata = {
+    summary: convertOptionalToPayload(payloadConverter, staticSummary, context),
+    details: convertOptionalToPayload(payloadConverter, staticDetails, context),
+  };
+  // A `null` summary or details converts to nothing either: then there is no metadata to send.
+  const empty = [metadata.summary, metadata.details].every((payload) => payload === null || payload === undefined);
+  return empty ? undefined : metadata;
 }

@@ -9,9 +9,10 @@ export interface WorkerDeploymentVersion {
   readonly deploymentName: string;
 }
 
-/** The canonical string form of a deployment version: `deploymentName.buildId`. */
+/** Formats a deployment version the way the server prints it: `<deploymentName>.<buildId>`. */
 export function toCanonicalString(version: WorkerDeploymentVersion): string {
-  return `${version.deploymentName}.${version.buildId}`;
+  const { deploymentName, buildId } = version;
+  return `${deploymentName}.${buildId}`;
 }
 
 /**
@@ -27,12 +28,15 @@ export const VersioningBehavior = {
 /** When a workflow may move from the workers of one build id to another. */
 export type VersioningBehavior = (typeof VersioningBehavior)[keyof typeof VersioningBehavior];
 
-/** Converts between {@link VersioningBehavior} and `temporal.api.enums.v1.VersioningBehavior`. */
+type ProtoVersioningBehavior = temporal.api.enums.v1.VersioningBehavior;
+const VERSIONING_BEHAVIOR_PREFIX = 'VERSIONING_BEHAVIOR_';
+
+/** Maps {@link VersioningBehavior} to `temporal.api.enums.v1.VersioningBehavior` numbers and back. */
 export const [encodeVersioningBehavior, decodeVersioningBehavior] = makeProtoEnumConverters<
-  temporal.api.enums.v1.VersioningBehavior,
+  ProtoVersioningBehavior,
   typeof VersioningBehavior,
-  'VERSIONING_BEHAVIOR_'
->({ PINNED: 1, AUTO_UPGRADE: 2, UNSPECIFIED: 0 }, 'VERSIONING_BEHAVIOR_');
+  typeof VERSIONING_BEHAVIOR_PREFIX
+>({ UNSPECIFIED: 0, PINNED: 1, AUTO_UPGRADE: 2 }, VERSIONING_BEHAVIOR_PREFIX);
 
 /** A versioning override, e.g. given when starting a workflow: pin it to a version, or let it auto-upgrade. */
 export type VersioningOverride = PinnedVersioningOverride | 'AUTO_UPGRADE';
@@ -64,12 +68,18 @@ export const InitialVersioningBehavior = {
 /** The versioning behavior of the first workflow task of a run started by continue-as-new. */
 export type InitialVersioningBehavior = (typeof InitialVersioningBehavior)[keyof typeof InitialVersioningBehavior];
 
-/** Converts between {@link InitialVersioningBehavior} and `temporal.api.enums.v1.ContinueAsNewVersioningBehavior`. */
+type ProtoContinueAsNewVersioningBehavior = temporal.api.enums.v1.ContinueAsNewVersioningBehavior;
+const CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_PREFIX = 'CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_';
+
+/**
+ * Maps {@link InitialVersioningBehavior} to `temporal.api.enums.v1.ContinueAsNewVersioningBehavior` numbers and
+ * back.
+ */
 export const [encodeInitialVersioningBehavior, decodeInitialVersioningBehavior] = makeProtoEnumConverters<
-  temporal.api.enums.v1.ContinueAsNewVersioningBehavior,
+  ProtoContinueAsNewVersioningBehavior,
   typeof InitialVersioningBehavior,
-  'CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_'
->({ AUTO_UPGRADE: 1, USE_RAMPING_VERSION: 2, UNSPECIFIED: 0 }, 'CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_');
+  typeof CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_PREFIX
+>({ UNSPECIFIED: 0, AUTO_UPGRADE: 1, USE_RAMPING_VERSION: 2 }, CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_PREFIX);
 
 /** The protobuf form of a deployment version (from the server or the core). */
 export interface ProtoWorkerDeploymentVersion {
