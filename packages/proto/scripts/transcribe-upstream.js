@@ -107,6 +107,8 @@ const EXTRA_TYPES = [
   'temporal.api.errordetails.v1.MultiOperationExecutionFailure',
   'temporal.api.errordetails.v1.NamespaceUnavailableFailure',
   'temporal.api.errordetails.v1.WorkflowTaskCompletionBufferLostFailure',
+  'temporal.api.errordetails.v1.NexusOperationExecutionAlreadyStartedFailure',
+  'temporal.api.failure.v1.MultiOperationExecutionAborted',
   'temporal.api.filter.v1.WorkflowExecutionFilter',
   'temporal.api.filter.v1.WorkflowTypeFilter',
   'temporal.api.filter.v1.StartTimeFilter',
