@@ -29,12 +29,17 @@ export const ActivityCancellationType = {
 /** Whether and how cancellation is propagated to an activity. */
 export type ActivityCancellationType = (typeof ActivityCancellationType)[keyof typeof ActivityCancellationType];
 
-/** Converts between {@link ActivityCancellationType} and the numbers of the core protocol's enum. */
+const UNPREFIXED = '';
+
+/**
+ * Maps {@link ActivityCancellationType} to the numbers of the core protocol's enum and back. That enum has no
+ * unspecified member and its names carry no prefix.
+ */
 export const [encodeActivityCancellationType, decodeActivityCancellationType] = makeProtoEnumConverters<
   number,
   typeof ActivityCancellationType,
-  ''
->({ TRY_CANCEL: 0, WAIT_CANCELLATION_COMPLETED: 1, ABANDON: 2 }, '');
+  typeof UNPREFIXED
+>({ TRY_CANCEL: 0, WAIT_CANCELLATION_COMPLETED: 1, ABANDON: 2 }, UNPREFIXED);
 
 /**
  * Options of an activity called from a workflow. One of `startToCloseTimeout` and `scheduleToCloseTimeout` is

@@ -12,20 +12,19 @@ export enum VersioningIntent {
   DEFAULT = 2,
 }
 
+/** Protobuf number of each intent string. */
+const PROTO_BY_INTENT: Readonly<Record<VersioningIntentString, VersioningIntent>> = {
+  COMPATIBLE: VersioningIntent.COMPATIBLE,
+  DEFAULT: VersioningIntent.DEFAULT,
+};
+
 /**
  * Converts a versioning intent to its protobuf number (`UNSPECIFIED` when unset).
  *
  * @deprecated Worker Versioning is deprecated; use Worker Deployments.
  */
 export function versioningIntentToProto(intent: VersioningIntentString | undefined): VersioningIntent {
-  switch (intent) {
-    case 'DEFAULT':
-      return VersioningIntent.DEFAULT;
-    case 'COMPATIBLE':
-      return VersioningIntent.COMPATIBLE;
-    case undefined:
-      return VersioningIntent.UNSPECIFIED;
-    default:
-      return assertNever('Unexpected VersioningIntent', intent);
-  }
+  if (intent === undefined) return VersioningIntent.UNSPECIFIED;
+  const known = Object.hasOwn(PROTO_BY_INTENT, intent) ? PROTO_BY_INTENT[intent] : undefined;
+  return known ?? assertNever('Unexpected VersioningIntent', intent as never);
 }

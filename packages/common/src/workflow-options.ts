@@ -40,20 +40,17 @@ export const WorkflowIdReusePolicy = {
 /** What happens when starting a workflow whose id belongs to a closed workflow. */
 export type WorkflowIdReusePolicy = (typeof WorkflowIdReusePolicy)[keyof typeof WorkflowIdReusePolicy];
 
-/** Converts between {@link WorkflowIdReusePolicy} and `temporal.api.enums.v1.WorkflowIdReusePolicy`. */
+type ProtoWorkflowIdReusePolicy = temporal.api.enums.v1.WorkflowIdReusePolicy;
+const WORKFLOW_ID_REUSE_POLICY_PREFIX = 'WORKFLOW_ID_REUSE_POLICY_';
+
+/** Maps {@link WorkflowIdReusePolicy} to `temporal.api.enums.v1.WorkflowIdReusePolicy` numbers and back. */
 export const [encodeWorkflowIdReusePolicy, decodeWorkflowIdReusePolicy] = makeProtoEnumConverters<
-  temporal.api.enums.v1.WorkflowIdReusePolicy,
+  ProtoWorkflowIdReusePolicy,
   typeof WorkflowIdReusePolicy,
-  'WORKFLOW_ID_REUSE_POLICY_'
+  typeof WORKFLOW_ID_REUSE_POLICY_PREFIX
 >(
-  {
-    ALLOW_DUPLICATE: 1,
-    ALLOW_DUPLICATE_FAILED_ONLY: 2,
-    REJECT_DUPLICATE: 3,
-    TERMINATE_IF_RUNNING: 4,
-    UNSPECIFIED: 0,
-  },
-  'WORKFLOW_ID_REUSE_POLICY_',
+  { UNSPECIFIED: 0, ALLOW_DUPLICATE: 1, ALLOW_DUPLICATE_FAILED_ONLY: 2, REJECT_DUPLICATE: 3, TERMINATE_IF_RUNNING: 4 },
+  WORKFLOW_ID_REUSE_POLICY_PREFIX,
 );
 
 /**
@@ -71,12 +68,15 @@ export const WorkflowIdConflictPolicy = {
 /** What happens when starting a workflow whose id belongs to a running workflow. */
 export type WorkflowIdConflictPolicy = (typeof WorkflowIdConflictPolicy)[keyof typeof WorkflowIdConflictPolicy];
 
-/** Converts between {@link WorkflowIdConflictPolicy} and `temporal.api.enums.v1.WorkflowIdConflictPolicy`. */
+type ProtoWorkflowIdConflictPolicy = temporal.api.enums.v1.WorkflowIdConflictPolicy;
+const WORKFLOW_ID_CONFLICT_POLICY_PREFIX = 'WORKFLOW_ID_CONFLICT_POLICY_';
+
+/** Maps {@link WorkflowIdConflictPolicy} to `temporal.api.enums.v1.WorkflowIdConflictPolicy` numbers and back. */
 export const [encodeWorkflowIdConflictPolicy, decodeWorkflowIdConflictPolicy] = makeProtoEnumConverters<
-  temporal.api.enums.v1.WorkflowIdConflictPolicy,
+  ProtoWorkflowIdConflictPolicy,
   typeof WorkflowIdConflictPolicy,
-  'WORKFLOW_ID_CONFLICT_POLICY_'
->({ FAIL: 1, USE_EXISTING: 2, TERMINATE_EXISTING: 3, UNSPECIFIED: 0 }, 'WORKFLOW_ID_CONFLICT_POLICY_');
+  typeof WORKFLOW_ID_CONFLICT_POLICY_PREFIX
+>({ UNSPECIFIED: 0, FAIL: 1, USE_EXISTING: 2, TERMINATE_EXISTING: 3 }, WORKFLOW_ID_CONFLICT_POLICY_PREFIX);
 
 /** Options shared by starting a workflow from a client and starting a child workflow. */
 export interface BaseWorkflowOptions {
@@ -184,30 +184,35 @@ export function extractWorkflowTypeAndConfig<T extends Workflow>(
   workflowTypeOrFunc: string | T,
   callSiteTypeInfo?: PayloadTypeInfo,
 ): WorkflowTypeOptions {
-  if (typeof workflowTypeOrFunc === 'string') {
-    return { type: workflowTypeOrFunc, typeInfo: callSiteTypeInfo };
-  }
-  if (typeof workflowTypeOrFunc === 'function') {
-    if (!workflowTypeOrFunc.name) {
-      throw new TypeError('Invalid workflow type: the workflow function is anonymous');
-    }
-    if (callSiteTypeInfo !== undefined) {
+  switch (typeof workflowTypeOrFunc) {
+    case 'string':
+      return { type: workflowTypeOrFunc, typeInfo: callSiteTypeInfo };
+    case 'function':
+      return workflowFunctionTypeOptions(workflowTypeOrFunc, callSiteTypeInfo);
+    default:
       throw new TypeError(
-        'Workflow type information cannot be supplied at the call site when using a workflow function. ' +
-          'Use defineWorkflowOptions(..., { staticOptions: { typeInfo } }) on the workflow function instead, ' +
-          'or pass the workflow type as a string.',
+        `Invalid workflow type: expected either a string or a function, got '${typeof workflowTypeOrFunc}'`,
       );
-    }
-    return {
-      type: workflowTypeOrFunc.name,
-      typeInfo: isWorkflowFunctionWithStaticOptions(workflowTypeOrFunc)
-        ? workflowTypeOrFunc.staticOptions.typeInfo
-        : undefined,
-    };
   }
-  throw new TypeError(
-    `Invalid workflow type: expected either a string or a function, got '${typeof workflowTypeOrFunc}'`,
-  );
+}
+
+/** Type information belongs on the function itself (its static options), not at the call site. */
+const CALL_SITE_TYPE_INFO_WITH_FUNCTION = [
+  'Workflow type information cannot be supplied at the call site when using a workflow function.',
+  'Use defineWorkflowOptions(..., { staticOptions: { typeInfo } }) on the workflow function instead,',
+  'or pass the workflow type as a string.',
+].join(' ');
+
+/** {@link extractWorkflowTypeAndConfig} for a workflow function: its name, and its static type information. */
+function workflowFunctionTypeOptions(
+  workflow: Workflow,
+  callSiteTypeInfo: PayloadTypeInfo | undefined,
+): WorkflowTypeOptions {
+  const type = workflow.name;
+  if (!type) throw new TypeError('Invalid workflow type: the workflow function is anonymous');
+  if (callSiteTypeInfo !== undefined) throw new TypeError(CALL_SITE_TYPE_INFO_WITH_FUNCTION);
+  const typeInfo = isWorkflowFunctionWithStaticOptions(workflow) ? workflow.staticOptions.typeInfo : undefined;
+  return { type, typeInfo };
 }
 
 /** The workflow type name: the string itself, or the function's name. */

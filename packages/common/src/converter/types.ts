@@ -14,14 +14,14 @@ export const encodingTypes = {
 /** One of the built-in payload encodings. */
 export type EncodingType = (typeof encodingTypes)[keyof typeof encodingTypes];
 
+/** A table of strings with each value replaced by its UTF-8 bytes (same keys, same order). */
+function utf8Table<T extends Record<string, string>>(table: T): { readonly [K in keyof T]: Uint8Array } {
+  const entries = Object.entries(table).map(([name, text]) => [name, encode(text)] as const);
+  return Object.fromEntries(entries) as { readonly [K in keyof T]: Uint8Array };
+}
+
 /** The built-in encodings as UTF-8 bytes, ready to put in payload metadata. */
-export const encodingKeys = {
-  METADATA_ENCODING_NULL: encode(encodingTypes.METADATA_ENCODING_NULL),
-  METADATA_ENCODING_RAW: encode(encodingTypes.METADATA_ENCODING_RAW),
-  METADATA_ENCODING_JSON: encode(encodingTypes.METADATA_ENCODING_JSON),
-  METADATA_ENCODING_PROTOBUF_JSON: encode(encodingTypes.METADATA_ENCODING_PROTOBUF_JSON),
-  METADATA_ENCODING_PROTOBUF: encode(encodingTypes.METADATA_ENCODING_PROTOBUF),
-} as const;
+export const encodingKeys = utf8Table(encodingTypes);
 
 /** The payload metadata key that names the protobuf message type of `json/protobuf` and `binary/protobuf` payloads. */
 export const METADATA_MESSAGE_TYPE_KEY = 'messageType';
