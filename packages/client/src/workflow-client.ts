@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import type { ServiceError as GrpcServiceError } from '@grpc/grpc-js';
 import type {
   BaseWorkflowHandle,
   HistoryAndWorkflowId,
@@ -81,7 +82,12 @@ import type {
   WorkflowStartUpdateWithStartOutput,
   WorkflowTerminateInput,
 } from './interceptors';
-import type { InternalWorkflowQueryInput, InternalWorkflowSignalInput } from './internal';
+import type {
+  InternalWorkflowQueryInput,
+  InternalWorkflowQueryOptions,
+  InternalWorkflowSignalInput,
+  InternalWorkflowSignalOptions,
+} from './internal';
 import {
   InternalWorkflowQueryOptionsSymbol,
   InternalWorkflowSignalOptionsSymbol,
@@ -162,7 +168,7 @@ export interface WorkflowHandle<T extends Workflow = Workflow> extends BaseWorkf
     options: WorkflowUpdateOptions & { args?: Args; waitForStage: typeof WorkflowUpdateStage.ACCEPTED },
   ): Promise<WorkflowUpdateHandle<Ret>>;
 
-  /** Returns a handle to an Update of this Workflow, by id, without calling the server. */
+  /** Builds a handle for an Update sent earlier, knowing only its id; nothing is sent to the server. */
   getUpdateHandle<Ret>(updateId: string, options?: GetWorkflowUpdateHandleOptions): WorkflowUpdateHandle<Ret>;
 
   /**
@@ -340,20 +346,30 @@ export interface IntoHistoriesOptions {
   bufferLimit?: number;
 }
 
-const withStartWorkflowOperationResolve: unique symbol = Symbol();
-const withStartWorkflowOperationReject: unique symbol = Symbol();
-const withStartWorkflowOperationUsed: unique symbol = Symbol();
+/** Book-keeping of a {@link WithStartWorkflowOperation} that only the client touches. */
+interface StartOperationLatch {
+  /** Set once the operation has been handed to a client call; an operation cannot be reused. */
+  claimed: boolean;
+  deliver(handle: WorkflowHandle<Workflow>): void;
+  abandon(reason: unknown): void;
+}
+
+const startOperationLatches = new WeakMap<object, StartOperationLatch>();
+
+function latchOf(operation: object): StartOperationLatch {
+  const latch = startOperationLatches.get(operation);
+  if (latch === undefined) throw new TypeError('`startWorkflowOperation` must be a WithStartWorkflowOperation');
+  return latch;
+}
 
 /**
- * The Workflow start half of update-with-start ({@link WorkflowClient.startUpdateWithStart} and
- * {@link WorkflowClient.executeUpdateWithStart}). `workflowIdConflictPolicy` is required. An instance can be
- * used once; {@link workflowHandle} resolves once the start part has been answered.
+ * Describes the Workflow to start in an update-with-start call ({@link WorkflowClient.startUpdateWithStart},
+ * {@link WorkflowClient.executeUpdateWithStart}). The options must name a `workflowIdConflictPolicy`. Each
+ * instance goes into exactly one call; afterwards {@link workflowHandle} gives the Workflow's handle, or the
+ * reason the start part failed.
  */
 export class WithStartWorkflowOperation<T extends Workflow> {
-  private [withStartWorkflowOperationUsed] = false;
-  private [withStartWorkflowOperationResolve]: (handle: WorkflowHandle<T>) => void = () => undefined;
-  private [withStartWorkflowOperationReject]: (error: unknown) => void = () => undefined;
-  private workflowHandlePromise: Promise<WorkflowHandle<T>>;
+  private readonly eventualHandle: Promise<WorkflowHandle<T>>;
 
   constructor(
     /** The Workflow to start, as a function or a type name. */
@@ -361,19 +377,27 @@ export class WithStartWorkflowOperation<T extends Workflow> {
     /** Start options; `workflowIdConflictPolicy` is required. */
     public options: WorkflowStartOptions<T> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy },
   ) {
-    this.workflowHandlePromise = new Promise<WorkflowHandle<T>>((resolve, reject) => {
-      this[withStartWorkflowOperationResolve] = resolve;
-      this[withStartWorkflowOperationReject] = reject;
+    this.eventualHandle = new Promise<WorkflowHandle<T>>((deliver, abandon) => {
+      startOperationLatches.set(this, {
+        claimed: false,
+        deliver: deliver as (handle: WorkflowHandle<Workflow>) => void,
+        abandon,
+      });
     });
-    // Nobody may ever ask for the handle: do not report its failure as unhandled.
-    this.workflowHandlePromise.catch(() => undefined);
+    // The caller might never ask for the handle; a failed start must not surface as an unhandled rejection.
+    this.eventualHandle.catch(() => undefined);
   }
 
-  /** The handle of the started (or, with `USE_EXISTING`, the existing) Workflow. */
+  /** Resolves to the handle of the Workflow that was started (or found running, with `USE_EXISTING`). */
   async workflowHandle(): Promise<WorkflowHandle<T>> {
-    return await this.workflowHandlePromise;
+    return await this.eventualHandle;
   }
 }
+
+/** What the history of a closed run says happens next when waiting for a result. */
+type CloseEventVerdict = { next: string } | { settle: () => Promise<unknown> };
+
+const ACCEPTED_STAGE = UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
 
 /**
  * Starts Workflows and returns handles to them. Usually reached as {@link Client.workflow} rather than built
@@ -388,11 +412,12 @@ export class WorkflowClient extends BaseClient {
    */
   constructor(options?: WorkflowClientOptions) {
     super(options);
-    this.options = {
-      ...defaultWorkflowClientOptions(),
-      ...filterNullAndUndefined(options ?? {}),
-      loadedDataConverter: this.dataConverter,
+    const defaults: Omit<LoadedWorkflowClientOptions, 'loadedDataConverter'> = {
+      ...defaultBaseClientOptions(),
+      interceptors: [],
+      queryRejectCondition: 'NONE',
     };
+    this.options = { ...defaults, ...filterNullAndUndefined(options ?? {}), loadedDataConverter: this.dataConverter };
   }
 
   /**
@@ -413,13 +438,13 @@ export class WorkflowClient extends BaseClient {
     options: WorkflowStartOptions<T>,
     interceptors: WorkflowClientInterceptor[],
   ): Promise<WorkflowStartOutput> {
-    const compiled = compileStartOptions({ ...options, typeInfo: workflowTypeOptions.typeInfo });
-    const startWithDetails = composeInterceptors(
-      interceptors.map(adaptWorkflowClientInterceptor),
-      'startWithDetails',
-      this._startWorkflowHandler.bind(this),
-    );
-    return await startWithDetails({ options: compiled, headers: {}, workflowType: workflowTypeOptions.type });
+    const input: WorkflowStartInput = {
+      workflowType: workflowTypeOptions.type,
+      options: compileStartOptions({ ...options, typeInfo: workflowTypeOptions.typeInfo }),
+      headers: {},
+    };
+    const withDetails = interceptors.map((each) => adaptWorkflowClientInterceptor(each));
+    return await composeInterceptors(withDetails, 'startWithDetails', (i) => this._startWorkflowHandler(i))(input);
   }
 
   /** Validates and compiles the options, then runs the signal-with-start interceptor chain; returns the run id. */
@@ -428,26 +453,24 @@ export class WorkflowClient extends BaseClient {
     options: WithWorkflowArgs<T, WorkflowSignalWithStartOptions<SA>>,
     interceptors: WorkflowClientInterceptor[],
   ): Promise<string> {
-    const { signal, signalArgs, signalTypeInfo, ...rest } = options as WorkflowSignalWithStartOptions<SA> & {
-      signalTypeInfo?: SignalTypeInfo;
-      args?: unknown[];
-    };
-    const { name: signalName, typeInfo: resolvedSignalTypeInfo } = resolveSignal(signal, signalTypeInfo);
-    const { type: workflowType, typeInfo } = extractWorkflowTypeAndConfig(workflowTypeOrFunc, rest.typeInfo);
-    const compiled = compileStartOptions({ ...(rest as WorkflowOptions), typeInfo });
-    const signalWithStart = composeInterceptors(
-      interceptors,
-      'signalWithStart',
-      this._signalWithStartWorkflowHandler.bind(this),
-    );
-    return await signalWithStart({
-      options: compiled,
+    const {
+      signal: signalDef,
+      signalArgs,
+      signalTypeInfo: callSiteSignalTypes,
+      ...startOptions
+    } = options as WorkflowSignalWithStartOptions<SA> & { signalTypeInfo?: SignalTypeInfo; args?: unknown[] };
+    const signal = resolveSignal(signalDef, callSiteSignalTypes);
+    const workflow = extractWorkflowTypeAndConfig(workflowTypeOrFunc, startOptions.typeInfo);
+    const input: WorkflowSignalWithStartInput = {
+      workflowType: workflow.type,
+      options: compileStartOptions({ ...(startOptions as WorkflowOptions), typeInfo: workflow.typeInfo }),
       headers: {},
-      workflowType,
-      signalName,
+      signalName: signal.name,
       signalArgs: (signalArgs as unknown[] | undefined) ?? [],
-      signalTypeInfo: resolvedSignalTypeInfo,
-    });
+      signalTypeInfo: signal.typeInfo,
+    };
+    const run = composeInterceptors(interceptors, 'signalWithStart', (i) => this._signalWithStartWorkflowHandler(i));
+    return await run(input);
   }
 
   /**
@@ -464,21 +487,18 @@ export class WorkflowClient extends BaseClient {
     workflowTypeOrFunc: string | T,
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandleWithStartDetails<T>> {
-    assertRequiredWorkflowOptions(options);
-    const { workflowId } = options;
-    const interceptors = this.getOrMakeInterceptors(workflowId);
-    const workflowTypeOptions = extractWorkflowTypeAndConfig(workflowTypeOrFunc, options.typeInfo);
-    const { runId, eagerlyStarted } = await this._start(workflowTypeOptions, options, interceptors);
+    const { workflowId, interceptors, typeOptions } = this.prepareStart(workflowTypeOrFunc, options);
+    const started = await this._start(typeOptions, options, interceptors);
     const handle = this._createWorkflowHandle<T>({
       workflowId,
       runId: undefined,
-      firstExecutionRunId: runId,
-      runIdForResult: runId,
+      firstExecutionRunId: started.runId,
+      runIdForResult: started.runId,
       interceptors,
       followRuns: options.followRuns ?? true,
-      typeInfo: workflowTypeOptions.typeInfo,
+      typeInfo: typeOptions.typeInfo,
     });
-    return Object.assign(handle, { firstExecutionRunId: runId, eagerlyStarted });
+    return Object.assign(handle, { firstExecutionRunId: started.runId, eagerlyStarted: started.eagerlyStarted });
   }
 
   /**
@@ -492,20 +512,17 @@ export class WorkflowClient extends BaseClient {
     workflowTypeOrFunc: string | WorkflowFn,
     options: WithWorkflowArgs<WorkflowFn, WorkflowSignalWithStartOptions<SignalArgs>>,
   ): Promise<WorkflowHandleWithSignaledRunId<WorkflowFn>> {
-    assertRequiredWorkflowOptions(options);
-    const { workflowId } = options;
-    const interceptors = this.getOrMakeInterceptors(workflowId);
-    const { typeInfo } = extractWorkflowTypeAndConfig(workflowTypeOrFunc, options.typeInfo);
+    const { workflowId, interceptors, typeOptions } = this.prepareStart(workflowTypeOrFunc, options);
     const signaledRunId = await this._signalWithStart(workflowTypeOrFunc, options, interceptors);
+    // The run that got the Signal may be part of a chain that started earlier, so its first run is not known.
     const handle = this._createWorkflowHandle<WorkflowFn>({
       workflowId,
       runId: undefined,
-      // The signaled run may belong to an existing chain: its first run is unknown.
       firstExecutionRunId: undefined,
       runIdForResult: signaledRunId,
       interceptors,
       followRuns: options.followRuns ?? true,
-      typeInfo,
+      typeInfo: typeOptions.typeInfo,
     });
     return Object.assign(handle, { signaledRunId });
   }
@@ -521,11 +538,8 @@ export class WorkflowClient extends BaseClient {
     updateDef: UpdateDefinition<Ret, Args> | string,
     updateOptions: WorkflowUpdateOptions & { args?: Args; startWorkflowOperation: WithStartWorkflowOperation<T> },
   ): Promise<Ret> {
-    const handle = await this._startUpdateWithStart(updateDef, {
-      ...updateOptions,
-      waitForStage: WorkflowUpdateStage.COMPLETED,
-    });
-    return await handle.result();
+    const options = { ...updateOptions, waitForStage: WorkflowUpdateStage.COMPLETED };
+    return await (await this._startUpdateWithStart(updateDef, options)).result();
   }
 
   /**
@@ -558,65 +572,53 @@ export class WorkflowClient extends BaseClient {
     const {
       waitForStage,
       args,
-      startWorkflowOperation,
-      typeInfo: callSiteTypeInfo,
+      startWorkflowOperation: operation,
+      typeInfo,
       ...updateOptions
     } = updateWithStartOptions;
-    if (!(startWorkflowOperation instanceof WithStartWorkflowOperation)) {
-      throw new TypeError('`startWorkflowOperation` must be a WithStartWorkflowOperation');
-    }
-    const { name: updateName, typeInfo: updateTypeInfo } = resolveUpdate(updateDef, callSiteTypeInfo);
-    const { workflowTypeOrFunc, options: workflowOptions } = startWorkflowOperation;
-    if (startWorkflowOperation[withStartWorkflowOperationUsed]) {
-      throw new Error('This WithStartWorkflowOperation instance has already been executed.');
-    }
-    assertRequiredWorkflowOptions(workflowOptions);
-    if (!workflowOptions.workflowIdConflictPolicy) {
+    const latch = latchOf(operation);
+    const update = resolveUpdate(updateDef, typeInfo);
+    if (latch.claimed) throw new Error('This WithStartWorkflowOperation instance has already been executed.');
+    const startOptions = operation.options;
+    assertRequiredWorkflowOptions(startOptions);
+    if (!startOptions.workflowIdConflictPolicy) {
       throw new TypeError('WithStartWorkflowOperation requires `workflowIdConflictPolicy`');
     }
-    const { workflowId } = workflowOptions;
-    const { type: workflowType, typeInfo } = extractWorkflowTypeAndConfig(workflowTypeOrFunc, workflowOptions.typeInfo);
-    const compiled = compileStartOptions({ ...workflowOptions, typeInfo });
-    startWorkflowOperation[withStartWorkflowOperationUsed] = true;
+    const { workflowId } = startOptions;
+    const workflow = extractWorkflowTypeAndConfig(operation.workflowTypeOrFunc, startOptions.typeInfo);
+    const workflowStartOptions = compileStartOptions({ ...startOptions, typeInfo: workflow.typeInfo });
+    latch.claimed = true;
 
     const interceptors = this.getOrMakeInterceptors(workflowId);
-    const onStart = (startResponse: temporal.api.workflowservice.v1.IStartWorkflowExecutionResponse) =>
-      startWorkflowOperation[withStartWorkflowOperationResolve](
-        this._createWorkflowHandle<T>({
-          workflowId,
-          firstExecutionRunId: startResponse.runId ?? undefined,
-          interceptors,
-          followRuns: workflowOptions.followRuns ?? true,
-          typeInfo,
-        }),
-      );
-    const onStartError = (err: unknown) => startWorkflowOperation[withStartWorkflowOperationReject](err);
-    const fn = composeInterceptors(
-      interceptors,
-      'startUpdateWithStart',
-      this._updateWithStartHandler.bind(this, waitForStage, onStart, onStartError),
+    const announceStart = (startResponse: temporal.api.workflowservice.v1.IStartWorkflowExecutionResponse) => {
+      const handle = this._createWorkflowHandle<T>({
+        workflowId,
+        firstExecutionRunId: startResponse.runId ?? undefined,
+        interceptors,
+        followRuns: startOptions.followRuns ?? true,
+        typeInfo: workflow.typeInfo,
+      });
+      latch.deliver(handle as WorkflowHandle<Workflow>);
+    };
+    const run = composeInterceptors(interceptors, 'startUpdateWithStart', (i) =>
+      this._updateWithStartHandler(waitForStage, announceStart, (err) => latch.abandon(err), i),
     );
-    const output = await fn({
-      workflowType,
-      workflowStartOptions: compiled,
+    const output = await run({
+      workflowType: workflow.type,
+      workflowStartOptions,
       workflowStartHeaders: {},
-      updateName,
+      updateName: update.name,
       updateArgs: (args as unknown[] | undefined) ?? [],
-      updateTypeInfo,
+      updateTypeInfo: update.typeInfo,
       updateOptions,
       updateHeaders: {},
     });
-    let outcome = output.updateOutcome;
-    if (!outcome && waitForStage === WorkflowUpdateStage.COMPLETED) {
-      outcome = await this._pollForUpdateOutcome(output.updateId, {
-        workflowId,
-        runId: output.workflowExecution.runId,
-      });
-    }
+    const runId = output.workflowExecution.runId;
+    const outcome = await this.outcomeFor(waitForStage, output.updateOutcome, output.updateId, workflowId, runId);
     return this.createWorkflowUpdateHandle<Ret>(
       output.updateId,
       workflowId,
-      output.workflowExecution.runId,
+      runId,
       outcome,
       output.updateOutputTypeInfo,
     );
@@ -632,14 +634,11 @@ export class WorkflowClient extends BaseClient {
     workflowTypeOrFunc: string | T,
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowResultType<T>> {
-    assertRequiredWorkflowOptions(options);
-    const { workflowId } = options;
-    const interceptors = this.getOrMakeInterceptors(workflowId);
-    const workflowTypeOptions = extractWorkflowTypeAndConfig(workflowTypeOrFunc, options.typeInfo);
-    const { runId } = await this._start(workflowTypeOptions, options, interceptors);
+    const { workflowId, interceptors, typeOptions } = this.prepareStart(workflowTypeOrFunc, options);
+    const { runId } = await this._start(typeOptions, options, interceptors);
     return await this.result<T>(workflowId, runId, {
       followRuns: options.followRuns ?? true,
-      typeInfo: workflowTypeOptions.typeInfo,
+      typeInfo: typeOptions.typeInfo,
     });
   }
 
@@ -658,103 +657,128 @@ export class WorkflowClient extends BaseClient {
     opts?: WorkflowResultOptions,
   ): Promise<WorkflowResultType<T>> {
     assertWorkflowId(workflowId);
-    const context = this.workflowSerializationContext(workflowId);
     const followRuns = opts?.followRuns ?? true;
-    const execution: WorkflowExecution = { workflowId, runId };
-    const request: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest = {
-      namespace: this.options.namespace,
-      execution,
-      skipArchival: true,
-      waitNewEvent: true,
-      historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
-    };
-    const followTo = (newRunId: string) => {
-      execution.runId = newRunId;
-      request.nextPageToken = undefined;
-    };
+    const context = this.workflowSerializationContext(workflowId);
+    let currentRun = runId;
     for (;;) {
-      let response: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
-      try {
-        response = await this.workflowService.getWorkflowExecutionHistory(request);
-      } catch (err) {
-        this.rethrowGrpcError(err, 'Failed to get Workflow execution history', { workflowId, runId });
-      }
-      const events = response.history?.events ?? [];
-      if (events.length === 0) {
-        // The long poll ended before the run closed: poll again from where it stopped.
-        request.nextPageToken = response.nextPageToken;
+      const closeEvent = await this.awaitCloseEvent({ workflowId, runId: currentRun }, { workflowId, runId });
+      const verdict = this.judgeCloseEvent(closeEvent, followRuns, context, opts?.typeInfo);
+      if ('next' in verdict) {
+        currentRun = verdict.next;
         continue;
       }
-      if (events.length !== 1) {
-        throw new Error(`Expected at most 1 close event(s), got: ${events.length}`);
-      }
-      const event = events[0];
-      const completed = event.workflowExecutionCompletedEventAttributes;
-      if (completed) {
-        if (followRuns && completed.newExecutionRunId) {
-          followTo(completed.newExecutionRunId);
-          continue;
-        }
-        return (await decodeFromPayloadsAtIndex(
-          this.dataConverter,
-          0,
-          completed.result?.payloads,
-          context,
-          opts?.typeInfo?.outputType,
-        )) as WorkflowResultType<T>;
-      }
-      const failed = event.workflowExecutionFailedEventAttributes;
-      if (failed) {
-        if (followRuns && failed.newExecutionRunId) {
-          followTo(failed.newExecutionRunId);
-          continue;
-        }
-        throw new WorkflowFailedError(
-          'Workflow execution failed',
-          await decodeOptionalFailureToOptionalError(this.dataConverter, failed.failure, context),
-          decodeRetryState(failed.retryState),
-        );
-      }
-      const canceled = event.workflowExecutionCanceledEventAttributes;
-      if (canceled) {
-        const failure = new CancelledFailure(
-          'Workflow canceled',
-          await decodeArrayFromPayloads(this.dataConverter, canceled.details?.payloads, context),
-        );
-        failure.stack = '';
-        throw new WorkflowFailedError('Workflow execution cancelled', failure, RetryState.NON_RETRYABLE_FAILURE);
-      }
-      const terminated = event.workflowExecutionTerminatedEventAttributes;
-      if (terminated) {
-        const message = terminated.reason || 'Workflow execution terminated';
-        const failure = new TerminatedFailure(message);
-        failure.stack = '';
-        throw new WorkflowFailedError(message, failure, RetryState.NON_RETRYABLE_FAILURE);
-      }
-      const timedOut = event.workflowExecutionTimedOutEventAttributes;
-      if (timedOut) {
-        if (followRuns && timedOut.newExecutionRunId) {
-          followTo(timedOut.newExecutionRunId);
-          continue;
-        }
-        const failure = new TimeoutFailure('Workflow execution timed out', undefined, TimeoutType.START_TO_CLOSE);
-        failure.stack = '';
-        throw new WorkflowFailedError('Workflow execution timed out', failure, decodeRetryState(timedOut.retryState));
-      }
-      const continuedAsNew = event.workflowExecutionContinuedAsNewEventAttributes;
-      if (continuedAsNew) {
-        const { newExecutionRunId } = continuedAsNew;
-        if (!newExecutionRunId) {
-          throw new TypeError('Expected service to return newExecutionRunId for WorkflowExecutionContinuedAsNewEvent');
-        }
-        if (!followRuns) {
-          throw new WorkflowContinuedAsNewError('Workflow execution continued as new', newExecutionRunId);
-        }
-        followTo(newExecutionRunId);
-        continue;
-      }
-      throw new TypeError(`Unexpected close event type ${event.eventType} in Workflow history`);
+      return (await verdict.settle()) as WorkflowResultType<T>;
     }
+  }
+
+  /**
+   * Long-polls the history of one run for its close event. `reportAs` is the execution named in errors (the
+   * one the caller asked about, which may differ from the run being followed).
+   */
+  private async awaitCloseEvent(
+    execution: WorkflowExecution,
+    reportAs: WorkflowExecution,
+  ): Promise<temporal.api.history.v1.IHistoryEvent> {
+    let nextPageToken: Uint8Array | null | undefined;
+    for (;;) {
+      const page = await this.callOrRethrow('Failed to get Workflow execution history', reportAs, () =>
+        this.workflowService.getWorkflowExecutionHistory({
+          namespace: this.options.namespace,
+          execution,
+          skipArchival: true,
+          waitNewEvent: true,
+          historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+          nextPageToken,
+        }),
+      );
+      const events = page.history?.events ?? [];
+      if (events.length === 1) return events[0];
+      if (events.length > 1) {
+        throw new Error(`Expected a single close event in the history page, received ${events.length}`);
+      }
+      // The long poll timed out with the run still open: resume from where the server stopped.
+      nextPageToken = page.nextPageToken;
+    }
+  }
+
+  /**
+   * Decides what a close event means for `result()`: move on to the next run of the chain, or finish with
+   * the run's value or with the error that describes how the run ended.
+   */
+  private judgeCloseEvent(
+    event: temporal.api.history.v1.IHistoryEvent,
+    followRuns: boolean,
+    context: WorkflowSerializationContext,
+    typeInfo: PayloadTypeInfo | undefined,
+  ): CloseEventVerdict {
+    const converter = this.dataConverter;
+    const fail = (error: Error): CloseEventVerdict => ({ settle: () => Promise.reject(error) });
+    const chained = (successor: string | null | undefined): string | undefined =>
+      followRuns && successor ? successor : undefined;
+
+    const completed = event.workflowExecutionCompletedEventAttributes;
+    if (completed) {
+      const next = chained(completed.newExecutionRunId);
+      if (next !== undefined) return { next };
+      return {
+        settle: () =>
+          decodeFromPayloadsAtIndex(converter, 0, completed.result?.payloads, context, typeInfo?.outputType),
+      };
+    }
+
+    const failed = event.workflowExecutionFailedEventAttributes;
+    if (failed) {
+      const next = chained(failed.newExecutionRunId);
+      if (next !== undefined) return { next };
+      return {
+        settle: async () => {
+          const cause = await decodeOptionalFailureToOptionalError(converter, failed.failure, context);
+          throw new WorkflowFailedError('Workflow execution failed', cause, decodeRetryState(failed.retryState));
+        },
+      };
+    }
+
+    const canceled = event.workflowExecutionCanceledEventAttributes;
+    if (canceled) {
+      return {
+        settle: async () => {
+          const details = await decodeArrayFromPayloads(converter, canceled.details?.payloads, context);
+          const cause = withoutStack(new CancelledFailure('Workflow canceled', details));
+          throw new WorkflowFailedError('Workflow execution cancelled', cause, RetryState.NON_RETRYABLE_FAILURE);
+        },
+      };
+    }
+
+    const terminated = event.workflowExecutionTerminatedEventAttributes;
+    if (terminated) {
+      const reason = terminated.reason || 'Workflow execution terminated';
+      const cause = withoutStack(new TerminatedFailure(reason));
+      return fail(new WorkflowFailedError(reason, cause, RetryState.NON_RETRYABLE_FAILURE));
+    }
+
+    const timedOut = event.workflowExecutionTimedOutEventAttributes;
+    if (timedOut) {
+      const next = chained(timedOut.newExecutionRunId);
+      if (next !== undefined) return { next };
+      const cause = withoutStack(
+        new TimeoutFailure('Workflow execution timed out', undefined, TimeoutType.START_TO_CLOSE),
+      );
+      return fail(
+        new WorkflowFailedError('Workflow execution timed out', cause, decodeRetryState(timedOut.retryState)),
+      );
+    }
+
+    const continued = event.workflowExecutionContinuedAsNewEventAttributes;
+    if (continued) {
+      const successor = continued.newExecutionRunId;
+      if (!successor) {
+        throw new TypeError('The continued-as-new event of the history names no new run id');
+      }
+      if (followRuns) return { next: successor };
+      return fail(new WorkflowContinuedAsNewError('Workflow execution continued as new', successor));
+    }
+
+    throw new TypeError(`History ended with event type ${event.eventType}, which does not close a Workflow`);
   }
 
   /**
@@ -766,14 +790,10 @@ export class WorkflowClient extends BaseClient {
     fallbackMessage: string,
     workflowExecution?: WorkflowExecution,
   ): never {
-    if (isGrpcServiceError(err) && (err.code === grpcStatus.DEADLINE_EXCEEDED || err.code === grpcStatus.CANCELLED)) {
-      throw new WorkflowUpdateRPCTimeoutOrCancelledError(err.details || 'Workflow update call timeout or cancelled', {
-        cause: err,
-      });
-    }
-    if (err instanceof CancelledFailure) {
-      throw new WorkflowUpdateRPCTimeoutOrCancelledError(err.message || 'Workflow update call timeout or cancelled', {
-        cause: err,
+    const interruption = describeInterruptedUpdateCall(err);
+    if (interruption !== undefined) {
+      throw new WorkflowUpdateRPCTimeoutOrCancelledError(interruption || 'Workflow update call timeout or cancelled', {
+        cause: err as Error,
       });
     }
     this.rethrowGrpcError(err, fallbackMessage, workflowExecution);
@@ -784,71 +804,73 @@ export class WorkflowClient extends BaseClient {
    * {@link WorkflowNotFoundError}, anything else to {@link ServiceError} with `fallbackMessage`.
    */
   protected rethrowGrpcError(err: unknown, fallbackMessage: string, workflowExecution?: WorkflowExecution): never {
-    if (isGrpcServiceError(err)) {
-      rethrowKnownErrorTypes(err);
-      if (err.code === grpcStatus.NOT_FOUND) {
-        throw new WorkflowNotFoundError(
-          err.details || 'Workflow not found',
-          workflowExecution?.workflowId ?? '',
-          workflowExecution?.runId,
-        );
-      }
-      throw new ServiceError(fallbackMessage, { cause: err });
+    if (!isGrpcServiceError(err)) {
+      const passThrough = err instanceof Error && isClientSideError(err) && !(err instanceof ServiceError);
+      if (passThrough) throw err;
+      throw new ServiceError('Unexpected error while making gRPC request', { cause: asError(err) });
     }
-    if (err instanceof Error && !(err instanceof ServiceError) && isClientSideError(err)) throw err;
-    throw new ServiceError('Unexpected error while making gRPC request', { cause: asError(err) });
+    rethrowKnownErrorTypes(err);
+    if (err.code !== grpcStatus.NOT_FOUND) throw new ServiceError(fallbackMessage, { cause: err });
+    const workflowId = workflowExecution?.workflowId ?? '';
+    throw new WorkflowNotFoundError(err.details || 'Workflow not found', workflowId, workflowExecution?.runId);
+  }
+
+  /** Runs one service call and converts what it throws with {@link rethrowGrpcError}. */
+  private async callOrRethrow<R>(
+    failureMessage: string,
+    execution: WorkflowExecution | undefined,
+    call: () => Promise<R>,
+  ): Promise<R> {
+    try {
+      return await call();
+    } catch (err) {
+      this.rethrowGrpcError(err, failureMessage, execution);
+    }
+  }
+
+  /** Encodes values as the `Payloads` message of a request. */
+  private async payloadsOf(
+    context: WorkflowSerializationContext,
+    values: unknown[],
+    types?: readonly TypeInfo[],
+  ): Promise<temporal.api.common.v1.IPayloads> {
+    return { payloads: await encodeToPayloadsWithContext(this.dataConverter, context, values, types) };
   }
 
   /** Sends a Query; the end of the query interceptor chain. */
   protected async _queryWorkflowHandler(input: WorkflowQueryInput): Promise<unknown> {
-    const context = this.workflowSerializationContext(input.workflowExecution.workflowId);
-    const request: temporal.api.workflowservice.v1.IQueryWorkflowRequest = {
-      queryRejectCondition: input.queryRejectCondition,
-      namespace: this.options.namespace,
-      execution: input.workflowExecution,
-      query: {
-        queryType: input.queryType,
-        queryArgs: {
-          payloads: await encodeToPayloadsWithContext(
-            this.dataConverter,
-            context,
-            input.args,
-            input.typeInfo?.inputTypes,
-          ),
-        },
-        header: { fields: input.headers },
-      },
-    };
-    let response: temporal.api.workflowservice.v1.QueryWorkflowResponse;
-    try {
-      response = await this.workflowService.queryWorkflow(request);
-    } catch (err) {
-      if (isGrpcServiceError(err)) {
-        rethrowKnownErrorTypes(err);
-        if (err.code === grpcStatus.INVALID_ARGUMENT) {
-          throw new QueryNotRegisteredError(err.message.replace(/^3 INVALID_ARGUMENT: /, ''), err.code);
+    const { workflowExecution, typeInfo } = input;
+    const context = this.workflowSerializationContext(workflowExecution.workflowId);
+    const queryArgs = await this.payloadsOf(context, input.args, typeInfo?.inputTypes);
+    const response = await this.workflowService
+      .queryWorkflow({
+        namespace: this.options.namespace,
+        execution: workflowExecution,
+        queryRejectCondition: input.queryRejectCondition,
+        query: { queryType: input.queryType, queryArgs, header: { fields: input.headers } },
+      })
+      .catch((err: unknown) => {
+        if (isGrpcServiceError(err)) {
+          rethrowKnownErrorTypes(err);
+          const workerFailure = queryFailureReportedByWorker(err);
+          if (workerFailure) throw workerFailure;
         }
-      }
-      this.rethrowGrpcError(err, 'Failed to query Workflow', input.workflowExecution);
-    }
+        return this.rethrowGrpcError(err, 'Failed to query Workflow', workflowExecution);
+      });
     const internal = (input as InternalWorkflowQueryInput)[InternalWorkflowQueryOptionsSymbol];
-    if (internal !== undefined)
-      internal.responseLink = (response as { link?: temporal.api.common.v1.ILink }).link ?? undefined;
-    if (response.queryRejected) {
-      if (response.queryRejected.status === undefined || response.queryRejected.status === null) {
-        throw new TypeError('Received queryRejected from server with no status');
-      }
-      throw new QueryRejectedError(response.queryRejected.status);
+    if (internal !== undefined) internal.responseLink = linkOf(response);
+    const rejection = response.queryRejected;
+    if (rejection) {
+      if (rejection.status == null) throw new TypeError('The server rejected the Query without giving a status');
+      throw new QueryRejectedError(rejection.status);
     }
-    if (!response.queryResult) {
-      throw new TypeError('Invalid response from server');
-    }
+    if (!response.queryResult) throw new TypeError('Invalid response from server');
     return await decodeFromPayloadsAtIndex(
       this.dataConverter,
       0,
       response.queryResult.payloads,
       context,
-      input.typeInfo?.outputType,
+      typeInfo?.outputType,
     );
   }
 
@@ -858,42 +880,26 @@ export class WorkflowClient extends BaseClient {
     input: WorkflowStartUpdateInput,
   ): Promise<temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest> {
     const context = this.workflowSerializationContext(input.workflowExecution.workflowId);
-    const updateId = input.options?.updateId ?? randomUUID();
-    const internal = (input.options as InternalWorkflowUpdateOptions | undefined)?.[
-      InternalWorkflowUpdateOptionsSymbol
-    ];
-    const request: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest & Record<string, unknown> = {
+    const extras = internalUpdateOptionsOf(input);
+    const updateRequest: temporal.api.update.v1.IRequest = {
+      meta: { updateId: input.options?.updateId ?? randomUUID(), identity: this.options.identity },
+      input: {
+        name: input.updateName,
+        header: { fields: input.headers },
+        args: await this.payloadsOf(context, input.args, input.typeInfo?.inputTypes),
+      },
+    };
+    if (extras !== undefined) {
+      const { requestId, completionCallbacks, links } = extras;
+      Object.assign(updateRequest, filterNullAndUndefined({ requestId, completionCallbacks, links }));
+    }
+    return {
       namespace: this.options.namespace,
       workflowExecution: input.workflowExecution,
       firstExecutionRunId: input.firstExecutionRunId,
       waitPolicy: { lifecycleStage },
-      request: {
-        meta: { updateId, identity: this.options.identity },
-        input: {
-          header: { fields: input.headers },
-          name: input.updateName,
-          args: {
-            payloads: await encodeToPayloadsWithContext(
-              this.dataConverter,
-              context,
-              input.args,
-              input.typeInfo?.inputTypes,
-            ),
-          },
-        },
-      },
+      request: updateRequest,
     };
-    if (internal !== undefined) {
-      Object.assign(
-        request.request as object,
-        filterNullAndUndefined({
-          requestId: internal.requestId,
-          completionCallbacks: internal.completionCallbacks,
-          links: internal.links,
-        }),
-      );
-    }
-    return request;
   }
 
   /**
@@ -903,29 +909,24 @@ export class WorkflowClient extends BaseClient {
     waitForStage: WorkflowUpdateStage,
     input: WorkflowStartUpdateInput,
   ): Promise<WorkflowStartUpdateOutput> {
-    const ACCEPTED = UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
-    const requested = encodeWorkflowUpdateStage(waitForStage) ?? ACCEPTED;
-    // Waiting for ADMITTED only is not durable: wait for acceptance at least.
-    const request = await this._createUpdateWorkflowRequest(Math.max(requested, ACCEPTED), input);
-    let response: temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse;
+    // ADMITTED alone is not durable, so never ask the server for less than ACCEPTED.
+    const stage = Math.max(encodeWorkflowUpdateStage(waitForStage) ?? ACCEPTED_STAGE, ACCEPTED_STAGE);
+    const request = await this._createUpdateWorkflowRequest(stage, input);
+    let response: temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse | undefined;
     try {
-      do {
+      while (response === undefined || (response.stage ?? 0) < ACCEPTED_STAGE) {
         response = await this.workflowService.updateWorkflowExecution(request);
-      } while ((response.stage ?? 0) < ACCEPTED);
+      }
     } catch (err) {
       this.rethrowUpdateGrpcError(err, 'Workflow Update failed', input.workflowExecution);
     }
-    const internal = (input.options as InternalWorkflowUpdateOptions | undefined)?.[
-      InternalWorkflowUpdateOptionsSymbol
-    ];
-    if (internal !== undefined) {
-      internal.responseLink = (response as { link?: temporal.api.common.v1.ILink }).link ?? undefined;
-      internal.outcome = response.outcome ?? undefined;
-    }
+    const outcome = response.outcome ?? undefined;
+    const extras = internalUpdateOptionsOf(input);
+    if (extras !== undefined) Object.assign(extras, { responseLink: linkOf(response), outcome });
     return {
       updateId: request.request?.meta?.updateId ?? '',
       workflowRunId: response.updateRef?.workflowExecution?.runId ?? '',
-      outcome: response.outcome ?? undefined,
+      outcome,
       outputTypeInfo: input.typeInfo?.outputType,
     };
   }
@@ -941,71 +942,55 @@ export class WorkflowClient extends BaseClient {
     onStartError: (err: unknown) => void,
     input: WorkflowStartUpdateWithStartInput,
   ): Promise<WorkflowStartUpdateWithStartOutput> {
-    const ACCEPTED = UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
-    const workflowExecution = { workflowId: input.workflowStartOptions.workflowId };
-    const updateInput: WorkflowStartUpdateInput = {
-      updateName: input.updateName,
-      args: input.updateArgs,
-      typeInfo: input.updateTypeInfo,
-      workflowExecution,
-      options: input.updateOptions,
-      headers: input.updateHeaders,
-    };
-    let startAnswered = false;
+    const { workflowId } = input.workflowStartOptions;
+    const target: WorkflowExecution = { workflowId };
+    let startSeen = false;
     try {
-      const startRequest = await this.createStartWorkflowRequest({
+      const startWorkflow = await this.createStartWorkflowRequest({
         workflowType: input.workflowType,
         options: input.workflowStartOptions,
         headers: input.workflowStartHeaders,
       });
-      const updateRequest = await this._createUpdateWorkflowRequest(
-        encodeWorkflowUpdateStage(waitForStage) ?? ACCEPTED,
-        updateInput,
+      const updateWorkflow = await this._createUpdateWorkflowRequest(
+        encodeWorkflowUpdateStage(waitForStage) ?? ACCEPTED_STAGE,
+        {
+          workflowExecution: target,
+          updateName: input.updateName,
+          args: input.updateArgs,
+          typeInfo: input.updateTypeInfo,
+          options: input.updateOptions,
+          headers: input.updateHeaders,
+        },
       );
-      const request: temporal.api.workflowservice.v1.IExecuteMultiOperationRequest = {
+      const request = {
         namespace: this.options.namespace,
-        operations: [{ startWorkflow: startRequest }, { updateWorkflow: updateRequest }],
+        operations: [{ startWorkflow }, { updateWorkflow }],
       };
-      let updateResponse: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionResponse | null | undefined;
-      do {
-        const response = await this.workflowService.executeMultiOperation(request);
-        const startResponse = response.responses?.[0]?.startWorkflow;
-        if (!startAnswered && startResponse) {
-          startAnswered = true;
-          onStart(startResponse);
+      let update: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionResponse | null | undefined;
+      for (;;) {
+        const [startPart, updatePart] = (await this.workflowService.executeMultiOperation(request)).responses ?? [];
+        if (startPart?.startWorkflow && !startSeen) {
+          startSeen = true;
+          onStart(startPart.startWorkflow);
         }
-        updateResponse = response.responses?.[1]?.updateWorkflow;
-      } while ((updateResponse?.stage ?? 0) < ACCEPTED);
+        update = updatePart?.updateWorkflow;
+        if ((update?.stage ?? 0) >= ACCEPTED_STAGE) break;
+      }
+      const updatedExecution = update?.updateRef?.workflowExecution;
       return {
         workflowExecution: {
-          workflowId: updateResponse?.updateRef?.workflowExecution?.workflowId ?? workflowExecution.workflowId,
-          runId: updateResponse?.updateRef?.workflowExecution?.runId ?? undefined,
+          workflowId: updatedExecution?.workflowId ?? workflowId,
+          runId: updatedExecution?.runId ?? undefined,
         },
-        updateId: updateRequest.request?.meta?.updateId ?? '',
-        updateOutcome: updateResponse?.outcome ?? undefined,
+        updateId: updateWorkflow.request?.meta?.updateId ?? '',
+        updateOutcome: update?.outcome ?? undefined,
         updateOutputTypeInfo: input.updateTypeInfo?.outputType,
       };
     } catch (thrown) {
-      let err: unknown = thrown;
-      if (isGrpcServiceError(err)) {
-        try {
-          rethrowKnownErrorTypes(err);
-        } catch (known) {
-          err = known;
-        }
-      }
-      if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
-        err = new WorkflowExecutionAlreadyStartedError(
-          'Workflow execution already started',
-          input.workflowStartOptions.workflowId,
-          input.workflowType,
-        );
-      }
-      if (!startAnswered) onStartError(err);
-      if (isGrpcServiceError(err)) {
-        this.rethrowUpdateGrpcError(err, 'Update-With-Start failed', workflowExecution);
-      }
-      throw err;
+      const err = classifyUpdateWithStartError(thrown, workflowId, input.workflowType);
+      if (!startSeen) onStartError(err);
+      if (!isGrpcServiceError(err)) throw err;
+      this.rethrowUpdateGrpcError(err, 'Update-With-Start failed', target);
     }
   }
 
@@ -1018,27 +1003,16 @@ export class WorkflowClient extends BaseClient {
     outputTypeInfo?: TypeInfo,
   ): WorkflowUpdateHandle<Ret> {
     const context = this.workflowSerializationContext(workflowId);
-    return {
-      updateId,
-      workflowId,
-      workflowRunId,
-      result: async (): Promise<Ret> => {
-        const completed = outcome ?? (await this._pollForUpdateOutcome(updateId, { workflowId, runId: workflowRunId }));
-        if (completed.failure) {
-          throw new WorkflowUpdateFailedError(
-            'Workflow Update failed',
-            await decodeOptionalFailureToOptionalError(this.dataConverter, completed.failure, context),
-          );
-        }
-        return await decodeFromPayloadsAtIndex<Ret>(
-          this.dataConverter,
-          0,
-          completed.success?.payloads,
-          context,
-          outputTypeInfo as TypeInfo<Ret> | undefined,
-        );
-      },
+    const result = async (): Promise<Ret> => {
+      const known = outcome ?? (await this._pollForUpdateOutcome(updateId, { workflowId, runId: workflowRunId }));
+      if (!known.failure) {
+        const types = outputTypeInfo as TypeInfo<Ret> | undefined;
+        return await decodeFromPayloadsAtIndex<Ret>(this.dataConverter, 0, known.success?.payloads, context, types);
+      }
+      const cause = await decodeOptionalFailureToOptionalError(this.dataConverter, known.failure, context);
+      throw new WorkflowUpdateFailedError('Workflow Update failed', cause);
     };
+    return { updateId, workflowId, workflowRunId, result };
   }
 
   /** Polls an Update until the server reports its outcome. */
@@ -1046,178 +1020,139 @@ export class WorkflowClient extends BaseClient {
     updateId: string,
     workflowExecution: temporal.api.common.v1.IWorkflowExecution,
   ): Promise<temporal.api.update.v1.IOutcome> {
+    const completedStage = encodeWorkflowUpdateStage(WorkflowUpdateStage.COMPLETED);
     const request: temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest = {
       namespace: this.options.namespace,
-      updateRef: { workflowExecution, updateId },
       identity: this.options.identity,
-      waitPolicy: { lifecycleStage: encodeWorkflowUpdateStage(WorkflowUpdateStage.COMPLETED) },
+      updateRef: { workflowExecution, updateId },
+      waitPolicy: { lifecycleStage: completedStage },
     };
-    for (;;) {
+    let outcome: temporal.api.update.v1.IOutcome | null | undefined;
+    while (!outcome) {
       try {
-        const response = await this.workflowService.pollWorkflowExecutionUpdate(request);
-        if (response.outcome) return response.outcome;
+        ({ outcome } = await this.workflowService.pollWorkflowExecutionUpdate(request));
       } catch (err) {
-        const execution =
-          typeof workflowExecution.workflowId === 'string'
-            ? { workflowId: workflowExecution.workflowId, runId: workflowExecution.runId ?? undefined }
-            : undefined;
-        this.rethrowUpdateGrpcError(err, 'Workflow Update Poll failed', execution);
+        const { workflowId, runId } = workflowExecution;
+        const named = typeof workflowId === 'string' ? { workflowId, runId: runId ?? undefined } : undefined;
+        this.rethrowUpdateGrpcError(err, 'Workflow Update Poll failed', named);
       }
     }
+    return outcome;
   }
 
   /** Sends a Signal; the end of the signal interceptor chain. */
   protected async _signalWorkflowHandler(input: WorkflowSignalInput): Promise<void> {
     const context = this.workflowSerializationContext(input.workflowExecution.workflowId);
-    const internal = (input as InternalWorkflowSignalInput)[InternalWorkflowSignalOptionsSymbol];
+    const extras = (input as InternalWorkflowSignalInput)[InternalWorkflowSignalOptionsSymbol];
     const request: temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest = {
-      identity: this.options.identity,
       namespace: this.options.namespace,
-      workflowExecution: input.workflowExecution,
+      identity: this.options.identity,
       requestId: randomUUID(),
+      workflowExecution: input.workflowExecution,
       signalName: input.signalName,
+      input: await this.payloadsOf(context, input.args, input.typeInfo?.inputTypes),
       header: { fields: input.headers },
-      input: {
-        payloads: await encodeToPayloadsWithContext(
-          this.dataConverter,
-          context,
-          input.args,
-          input.typeInfo?.inputTypes,
-        ),
-      },
-      ...(internal?.links ? { links: internal.links } : {}),
     };
-    try {
-      const response = await this.workflowService.signalWorkflowExecution(request);
-      if (internal !== undefined)
-        internal.responseLink = (response as { link?: temporal.api.common.v1.ILink }).link ?? undefined;
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to signal Workflow', input.workflowExecution);
-    }
+    if (extras?.links) request.links = extras.links;
+    const response = await this.callOrRethrow('Failed to signal Workflow', input.workflowExecution, () =>
+      this.workflowService.signalWorkflowExecution(request),
+    );
+    if (extras !== undefined) extras.responseLink = linkOf(response);
   }
 
   /** Sends signal-with-start; the end of the signalWithStart interceptor chain. Returns the run id. */
   protected async _signalWithStartWorkflowHandler(input: WorkflowSignalWithStartInput): Promise<string> {
-    const { options, workflowType, signalName, signalArgs, signalTypeInfo, headers } = input;
+    const { options, workflowType } = input;
     const context = this.workflowSerializationContext(options.workflowId);
-    const internal = (options as CompiledWorkflowOptions & InternalWorkflowStartOptions)[
-      InternalWorkflowStartOptionsSymbol
-    ];
-    const common = await this.encodeCommonStartFields(options, headers, context);
+    const extras = internalStartOptionsOf(options);
     const request: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
-      ...common,
+      ...(await this.startRequestBase(options, input.headers, context)),
       workflowType: { name: workflowType },
-      signalName,
-      signalInput: {
-        payloads: await encodeToPayloadsWithContext(
-          this.dataConverter,
-          context,
-          signalArgs,
-          signalTypeInfo?.inputTypes,
-        ),
-      },
-      ...(internal?.links ? { links: internal.links } : {}),
+      signalName: input.signalName,
+      signalInput: await this.payloadsOf(context, input.signalArgs, input.signalTypeInfo?.inputTypes),
     };
-    try {
-      const response = await this.workflowService.signalWithStartWorkflowExecution(request);
-      if (internal !== undefined) {
-        internal.responseLink = (response as { signalLink?: temporal.api.common.v1.ILink }).signalLink ?? undefined;
-      }
-      return response.runId;
-    } catch (err) {
-      if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
-        throw new WorkflowExecutionAlreadyStartedError(
-          'Workflow execution already started',
-          options.workflowId,
-          workflowType,
-        );
-      }
-      this.rethrowGrpcError(err, 'Failed to signalWithStart Workflow', { workflowId: options.workflowId });
+    if (extras?.links) request.links = extras.links;
+    const response = await this.workflowService
+      .signalWithStartWorkflowExecution(request)
+      .catch((err: unknown) => this.rethrowStartError(err, options.workflowId, workflowType, 'signalWithStart'));
+    if (extras !== undefined) {
+      extras.responseLink = (response as { signalLink?: temporal.api.common.v1.ILink }).signalLink ?? undefined;
     }
+    return response.runId;
   }
 
   /** Sends `StartWorkflowExecution`; the end of the start interceptor chain. */
   protected async _startWorkflowHandler(input: WorkflowStartInput): Promise<WorkflowStartOutput> {
     const request = await this.createStartWorkflowRequest(input);
     const { options, workflowType } = input;
-    const internal = (options as CompiledWorkflowOptions & InternalWorkflowStartOptions)[
-      InternalWorkflowStartOptionsSymbol
-    ];
-    try {
-      const response = await this.workflowService.startWorkflowExecution(request);
-      if (internal !== undefined)
-        internal.responseLink = (response as { link?: temporal.api.common.v1.ILink }).link ?? undefined;
-      return { runId: response.runId, eagerlyStarted: response.eagerWorkflowTask != null };
-    } catch (err) {
-      if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
-        throw new WorkflowExecutionAlreadyStartedError(
-          'Workflow execution already started',
-          options.workflowId,
-          workflowType,
-        );
-      }
-      this.rethrowGrpcError(err, 'Failed to start Workflow', { workflowId: options.workflowId });
+    const response = await this.workflowService
+      .startWorkflowExecution(request)
+      .catch((err: unknown) => this.rethrowStartError(err, options.workflowId, workflowType, 'start'));
+    const extras = internalStartOptionsOf(options);
+    if (extras !== undefined) extras.responseLink = linkOf(response);
+    return { runId: response.runId, eagerlyStarted: response.eagerWorkflowTask != null };
+  }
+
+  /** A start that found the Workflow running becomes {@link WorkflowExecutionAlreadyStartedError}. */
+  private rethrowStartError(err: unknown, workflowId: string, workflowType: string, verb: string): never {
+    if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
+      throw new WorkflowExecutionAlreadyStartedError('Workflow execution already started', workflowId, workflowType);
     }
+    this.rethrowGrpcError(err, `Failed to ${verb} Workflow`, { workflowId });
   }
 
   /** Builds the `StartWorkflowExecution` request of a start. */
   protected async createStartWorkflowRequest(input: WorkflowStartInput): Promise<StartWorkflowExecutionRequest> {
-    const { options, workflowType, headers } = input;
-    const context = this.workflowSerializationContext(options.workflowId);
-    const internal = (options as CompiledWorkflowOptions & InternalWorkflowStartOptions)[
-      InternalWorkflowStartOptionsSymbol
-    ];
-    const supportsEagerStart = (this.connection as InternalConnectionLike)[InternalConnectionLikeSymbol]
-      ?.supportsEagerStart;
-    if (options.requestEagerStart && !supportsEagerStart) {
+    const { options } = input;
+    const connectionTraits = (this.connection as InternalConnectionLike)[InternalConnectionLikeSymbol];
+    if (options.requestEagerStart && !connectionTraits?.supportsEagerStart) {
       throw new Error(
         'Eager workflow start requires a NativeConnection shared between client and worker. ' +
           'Pass a NativeConnection via ClientOptions.connection, or disable requestEagerStart.',
       );
     }
-    const common = await this.encodeCommonStartFields(options, headers, context);
-    const { responseLink: _responseLink, ...internalFields } = internal ?? {};
-    return {
-      ...common,
-      workflowType: { name: workflowType },
-      requestEagerExecution: options.requestEagerStart,
-      ...filterNullAndUndefined(internalFields),
-    };
+    const context = this.workflowSerializationContext(options.workflowId);
+    const { responseLink: _notSent, ...sentExtras } = internalStartOptionsOf(options) ?? {};
+    return Object.assign(
+      await this.startRequestBase(options, input.headers, context),
+      { workflowType: { name: input.workflowType }, requestEagerExecution: options.requestEagerStart },
+      filterNullAndUndefined(sentExtras),
+    );
   }
 
-  /** Fields shared by `StartWorkflowExecution` and `SignalWithStartWorkflowExecution`. */
-  private async encodeCommonStartFields(
+  /** The fields a start and a signal-with-start request have in common. */
+  private async startRequestBase(
     options: CompiledWorkflowOptions,
     headers: WorkflowStartInput['headers'],
     context: WorkflowSerializationContext,
   ) {
-    const dataConverter = this.dataConverter;
+    const converter = this.dataConverter;
+    const { memo, searchAttributes, typedSearchAttributes, retry, priority } = options;
+    const hasSearchAttributes = Boolean(searchAttributes || typedSearchAttributes);
     return {
       namespace: this.options.namespace,
       identity: this.options.identity,
       requestId: randomUUID(),
       workflowId: options.workflowId,
-      workflowIdReusePolicy: encodeWorkflowIdReusePolicy(options.workflowIdReusePolicy),
-      workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(options.workflowIdConflictPolicy),
-      input: {
-        payloads: await encodeToPayloadsWithContext(dataConverter, context, options.args, options.typeInfo?.inputTypes),
-      },
-      taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: options.taskQueue },
+      cronSchedule: options.cronSchedule,
+      workflowStartDelay: options.startDelay,
       workflowExecutionTimeout: options.workflowExecutionTimeout,
       workflowRunTimeout: options.workflowRunTimeout,
       workflowTaskTimeout: options.workflowTaskTimeout,
-      workflowStartDelay: options.startDelay,
-      retryPolicy: options.retry ? compileRetryPolicy(options.retry) : undefined,
-      memo: options.memo ? { fields: await encodeMapToPayloads(dataConverter, options.memo, context) } : undefined,
-      searchAttributes:
-        options.searchAttributes || options.typedSearchAttributes
-          ? { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
-          : undefined,
-      cronSchedule: options.cronSchedule,
-      header: { fields: headers },
-      userMetadata: await encodeUserMetadata(dataConverter, options.staticSummary, options.staticDetails, context),
-      priority: options.priority ? compilePriority(options.priority) : undefined,
       versioningOverride: options.versioningOverride ?? undefined,
+      header: { fields: headers },
+      taskQueue: { name: options.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      // Fields below may throw on bad values; they are computed in this order so the first bad one is reported.
+      workflowIdReusePolicy: encodeWorkflowIdReusePolicy(options.workflowIdReusePolicy),
+      workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(options.workflowIdConflictPolicy),
+      input: await this.payloadsOf(context, options.args, options.typeInfo?.inputTypes),
+      retryPolicy: retry ? compileRetryPolicy(retry) : undefined,
+      memo: memo ? { fields: await encodeMapToPayloads(converter, memo, context) } : undefined,
+      searchAttributes: hasSearchAttributes
+        ? { indexedFields: encodeUnifiedSearchAttributes(searchAttributes, typedSearchAttributes) }
+        : undefined,
+      userMetadata: await encodeUserMetadata(converter, options.staticSummary, options.staticDetails, context),
+      priority: priority ? compilePriority(priority) : undefined,
     };
   }
 
@@ -1226,48 +1161,40 @@ export class WorkflowClient extends BaseClient {
     input: WorkflowTerminateInput,
   ): Promise<TerminateWorkflowExecutionResponse> {
     const context = this.workflowSerializationContext(input.workflowExecution.workflowId);
-    const request: temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest = {
-      namespace: this.options.namespace,
-      identity: this.options.identity,
-      workflowExecution: input.workflowExecution,
-      reason: input.reason,
-      details: input.details
-        ? { payloads: await encodeToPayloadsWithContext(this.dataConverter, context, input.details) }
-        : undefined,
-      firstExecutionRunId: input.firstExecutionRunId,
-    };
-    try {
-      return await this.workflowService.terminateWorkflowExecution(request);
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to terminate Workflow', input.workflowExecution);
-    }
+    const details = input.details ? await this.payloadsOf(context, input.details) : undefined;
+    return await this.callOrRethrow('Failed to terminate Workflow', input.workflowExecution, () =>
+      this.workflowService.terminateWorkflowExecution({
+        namespace: this.options.namespace,
+        identity: this.options.identity,
+        workflowExecution: input.workflowExecution,
+        firstExecutionRunId: input.firstExecutionRunId,
+        reason: input.reason,
+        details,
+      }),
+    );
   }
 
   /** Sends `RequestCancelWorkflowExecution`; the end of the cancel interceptor chain. */
   protected async _cancelWorkflowHandler(input: WorkflowCancelInput): Promise<RequestCancelWorkflowExecutionResponse> {
-    try {
-      return await this.workflowService.requestCancelWorkflowExecution({
+    return await this.callOrRethrow('Failed to cancel workflow', input.workflowExecution, () =>
+      this.workflowService.requestCancelWorkflowExecution({
         namespace: this.options.namespace,
         identity: this.options.identity,
         requestId: randomUUID(),
         workflowExecution: input.workflowExecution,
         firstExecutionRunId: input.firstExecutionRunId,
-      });
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to cancel workflow', input.workflowExecution);
-    }
+      }),
+    );
   }
 
   /** Sends `DescribeWorkflowExecution`; the end of the describe interceptor chain. */
   protected async _describeWorkflowHandler(input: WorkflowDescribeInput): Promise<DescribeWorkflowExecutionResponse> {
-    try {
-      return await this.workflowService.describeWorkflowExecution({
+    return await this.callOrRethrow('Failed to describe workflow', input.workflowExecution, () =>
+      this.workflowService.describeWorkflowExecution({
         namespace: this.options.namespace,
         execution: input.workflowExecution,
-      });
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to describe workflow', input.workflowExecution);
-    }
+      }),
+    );
   }
 
   /** Makes a handle; every call it makes goes through `interceptors`. */
@@ -1279,180 +1206,189 @@ export class WorkflowClient extends BaseClient {
     runIdForResult,
     ...resultOptions
   }: WorkflowHandleOptions): WorkflowHandle<T> {
-    const execution = (): WorkflowExecution => ({ workflowId, runId });
+    const target = (): WorkflowExecution => ({ workflowId, runId });
+    const context = () => this.workflowSerializationContext(workflowId);
+    const converter = this.dataConverter;
 
-    const startUpdate = async (
+    const sendUpdate = async (
       def: UpdateDefinition<unknown, unknown[]> | string,
-      waitForStage: WorkflowUpdateStage,
-      options?: WorkflowUpdateOptions & { args?: unknown[]; waitForStage?: WorkflowUpdateStage },
+      stage: WorkflowUpdateStage,
+      options: (WorkflowUpdateOptions & { args?: unknown[]; waitForStage?: WorkflowUpdateStage }) | undefined,
     ): Promise<WorkflowUpdateHandle<unknown>> => {
-      const { args, typeInfo: callSiteTypeInfo, waitForStage: _ignored, ...updateOptions } = options ?? {};
-      const { name: updateName, typeInfo } = resolveUpdate(def, callSiteTypeInfo);
-      const fn = composeInterceptors(interceptors, 'startUpdate', this._startUpdateHandler.bind(this, waitForStage));
-      const input: WorkflowStartUpdateInput = {
-        workflowExecution: execution(),
+      const { args, typeInfo: callSiteTypes, waitForStage: _stage, ...updateOptions } = options ?? {};
+      const update = resolveUpdate(def, callSiteTypes);
+      const run = composeInterceptors(interceptors, 'startUpdate', (i) => this._startUpdateHandler(stage, i));
+      const sent = await run({
+        workflowExecution: target(),
         firstExecutionRunId,
-        updateName,
+        updateName: update.name,
         args: args ?? [],
-        typeInfo,
-        headers: {},
+        typeInfo: update.typeInfo,
         options: updateOptions,
-      };
-      const output = await fn(input);
-      let outcome = output.outcome;
-      if (!outcome && waitForStage === WorkflowUpdateStage.COMPLETED) {
-        outcome = await this._pollForUpdateOutcome(output.updateId, { workflowId, runId: output.workflowRunId });
-      }
+        headers: {},
+      });
+      const outcome = await this.outcomeFor(stage, sent.outcome, sent.updateId, workflowId, sent.workflowRunId);
       return this.createWorkflowUpdateHandle(
-        output.updateId,
+        sent.updateId,
         workflowId,
-        output.workflowRunId,
+        sent.workflowRunId,
         outcome,
-        output.outputTypeInfo,
+        sent.outputTypeInfo,
       );
     };
 
-    const signal = async (
-      source: object,
-      signalName: string,
-      args: unknown[],
-      typeInfo: SignalTypeInfo | undefined,
-    ): Promise<void> => {
-      const fn = composeInterceptors(interceptors, 'signal', this._signalWorkflowHandler.bind(this));
+    // Internal options (Nexus links) travel on the handle object itself, under the internal symbols.
+    const sendSignal = async (name: string, args: unknown[], typeInfo: SignalTypeInfo | undefined) => {
+      const run = composeInterceptors(interceptors, 'signal', (i) => this._signalWorkflowHandler(i));
       const input: InternalWorkflowSignalInput = {
-        workflowExecution: execution(),
-        signalName,
+        workflowExecution: target(),
+        signalName: name,
         args,
         typeInfo,
         headers: {},
-        [InternalWorkflowSignalOptionsSymbol]: (source as InternalWorkflowSignalInput)[
+        [InternalWorkflowSignalOptionsSymbol]: (handle as InternalWorkflowSignalOptions)[
           InternalWorkflowSignalOptionsSymbol
         ],
       };
-      await fn(input);
+      await run(input);
     };
 
-    const query = async (
-      source: object,
-      queryType: string,
-      args: unknown[],
-      typeInfo: PayloadTypeInfo | undefined,
-    ): Promise<unknown> => {
-      const fn = composeInterceptors(interceptors, 'query', this._queryWorkflowHandler.bind(this));
+    const sendQuery = async (name: string, args: unknown[], typeInfo: PayloadTypeInfo | undefined) => {
+      const run = composeInterceptors(interceptors, 'query', (i) => this._queryWorkflowHandler(i));
       const input: InternalWorkflowQueryInput = {
-        workflowExecution: execution(),
+        workflowExecution: target(),
         queryRejectCondition: encodeQueryRejectCondition(this.options.queryRejectCondition),
-        queryType,
+        queryType: name,
         args,
         typeInfo,
         headers: {},
-        [InternalWorkflowQueryOptionsSymbol]: (source as InternalWorkflowQueryInput)[
+        [InternalWorkflowQueryOptionsSymbol]: (handle as InternalWorkflowQueryOptions)[
           InternalWorkflowQueryOptionsSymbol
         ],
       };
-      return await fn(input);
+      return await run(input);
     };
+
+    const describe = async (): Promise<WorkflowExecutionDescription> => {
+      const run = composeInterceptors(interceptors, 'describe', (i) => this._describeWorkflowHandler(i));
+      const raw = await run({ workflowExecution: target() });
+      const namespace = this.options.namespace;
+      const info = await executionInfoFromRaw(raw.workflowExecutionInfo ?? {}, converter, raw, namespace);
+      const metadata = raw.executionConfig?.userMetadata;
+      const decodeText = async (payload: temporal.api.common.v1.IPayload | null | undefined) =>
+        (await decodeOptionalSinglePayload<string>(converter, payload, context())) ?? undefined;
+      return {
+        ...info,
+        staticSummary: () => decodeText(metadata?.summary),
+        staticDetails: () => decodeText(metadata?.details),
+        raw,
+      };
+    };
+
+    const fetchHistory = async (): Promise<History> => {
+      const events: temporal.api.history.v1.IHistoryEvent[] = [];
+      let nextPageToken: Uint8Array | undefined;
+      do {
+        const page = await this.callOrRethrow('Failed to get Workflow execution history', target(), () =>
+          this.workflowService.getWorkflowExecutionHistory({
+            namespace: this.options.namespace,
+            execution: target(),
+            nextPageToken,
+          }),
+        );
+        for (const event of page.history?.events ?? []) events.push(event);
+        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+      } while (nextPageToken);
+      return temporal.api.history.v1.History.create({ events });
+    };
+
+    const nameAndTypes = <Types>(def: { name: string; typeInfo?: Types } | string): { name: string; types?: Types } =>
+      typeof def === 'string' ? { name: def } : { name: def.name, types: def.typeInfo };
 
     const handle = {
       client: this,
       workflowId,
-      result: async (): Promise<WorkflowResultType<T>> => {
-        return await this.result<T>(workflowId, runIdForResult, resultOptions);
-      },
+      result: async (): Promise<WorkflowResultType<T>> =>
+        await this.result<T>(workflowId, runIdForResult, resultOptions),
       terminate: async (reason?: string): Promise<TerminateWorkflowExecutionResponse> => {
-        const fn = composeInterceptors(interceptors, 'terminate', this._terminateWorkflowHandler.bind(this));
-        return await fn({ workflowExecution: execution(), reason, firstExecutionRunId });
+        const run = composeInterceptors(interceptors, 'terminate', (i) => this._terminateWorkflowHandler(i));
+        return await run({ workflowExecution: target(), reason, firstExecutionRunId });
       },
       cancel: async (): Promise<RequestCancelWorkflowExecutionResponse> => {
-        const fn = composeInterceptors(interceptors, 'cancel', this._cancelWorkflowHandler.bind(this));
-        return await fn({ workflowExecution: execution(), firstExecutionRunId });
+        const run = composeInterceptors(interceptors, 'cancel', (i) => this._cancelWorkflowHandler(i));
+        return await run({ workflowExecution: target(), firstExecutionRunId });
       },
-      describe: async (): Promise<WorkflowExecutionDescription> => {
-        const fn = composeInterceptors(interceptors, 'describe', this._describeWorkflowHandler.bind(this));
-        const raw = await fn({ workflowExecution: execution() });
-        const info = await executionInfoFromRaw(
-          raw.workflowExecutionInfo ?? {},
-          this.dataConverter,
-          raw,
-          this.options.namespace,
-        );
-        const userMetadata = raw.executionConfig?.userMetadata;
-        const context = this.workflowSerializationContext(workflowId);
-        return {
-          ...info,
-          staticDetails: async () =>
-            (await decodeOptionalSinglePayload<string>(this.dataConverter, userMetadata?.details, context)) ??
-            undefined,
-          staticSummary: async () =>
-            (await decodeOptionalSinglePayload<string>(this.dataConverter, userMetadata?.summary, context)) ??
-            undefined,
-          raw,
-        };
-      },
-      fetchHistory: async (): Promise<History> => {
-        const events: temporal.api.history.v1.IHistoryEvent[] = [];
-        let nextPageToken: Uint8Array | undefined = undefined;
-        do {
-          let response: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
-          try {
-            response = await this.workflowService.getWorkflowExecutionHistory({
-              nextPageToken,
-              namespace: this.options.namespace,
-              execution: execution(),
-            });
-          } catch (err) {
-            this.rethrowGrpcError(err, 'Failed to get Workflow execution history', execution());
-          }
-          events.push(...(response.history?.events ?? []));
-          nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
-        } while (nextPageToken !== undefined);
-        return temporal.api.history.v1.History.create({ events });
-      },
+      describe,
+      fetchHistory,
       startUpdate: async (
         def: UpdateDefinition<unknown, unknown[]> | string,
         options: WorkflowUpdateOptions & { args?: unknown[]; waitForStage: WorkflowUpdateStage },
       ): Promise<WorkflowUpdateHandle<unknown>> => {
-        if (options?.waitForStage !== WorkflowUpdateStage.ACCEPTED) {
-          throw new TypeError(
-            `startUpdate only supports waitForStage: 'ACCEPTED', got ${String(options?.waitForStage)}`,
-          );
+        const stage = options?.waitForStage;
+        if (stage !== WorkflowUpdateStage.ACCEPTED) {
+          throw new TypeError(`startUpdate only supports waitForStage: 'ACCEPTED', got ${String(stage)}`);
         }
-        return await startUpdate(def, options.waitForStage, options);
+        return await sendUpdate(def, stage, options);
       },
       executeUpdate: async (
         def: UpdateDefinition<unknown, unknown[]> | string,
         options?: WorkflowUpdateOptions & { args?: unknown[] },
-      ): Promise<unknown> => {
-        const updateHandle = await startUpdate(def, WorkflowUpdateStage.COMPLETED, options);
-        return await updateHandle.result();
-      },
+      ): Promise<unknown> => await (await sendUpdate(def, WorkflowUpdateStage.COMPLETED, options)).result(),
       getUpdateHandle: <Ret>(updateId: string, options?: GetWorkflowUpdateHandleOptions): WorkflowUpdateHandle<Ret> => {
-        if (typeof updateId !== 'string' || updateId === '')
+        if (typeof updateId !== 'string' || updateId === '') {
           throw new TypeError('`updateId` must be a non-empty string');
+        }
+        const updateRunId = options?.workflowRunId ?? runId;
         return this.createWorkflowUpdateHandle<Ret>(
           updateId,
           workflowId,
-          options?.workflowRunId ?? runId,
+          updateRunId,
           undefined,
           options?.typeInfo?.outputType,
         );
       },
       signal: async (def: SignalDefinition<unknown[]> | string, ...args: unknown[]): Promise<void> => {
-        if (typeof def === 'string') return await signal(handle, def, args, undefined);
-        return await signal(handle, def.name, args, def.typeInfo);
+        const { name, types } = nameAndTypes(def);
+        await sendSignal(name, args, types);
       },
       signalWithOptions: async (signalName: string, options: WorkflowSignalOptions<unknown[]>): Promise<void> => {
-        await signal(handle, signalName, options.args ?? [], options.typeInfo);
+        await sendSignal(signalName, options.args ?? [], options.typeInfo);
       },
       query: async (def: QueryDefinition<unknown, unknown[]> | string, ...args: unknown[]): Promise<unknown> => {
-        if (typeof def === 'string') return await query(handle, def, args, undefined);
-        return await query(handle, def.name, args, def.typeInfo);
+        const { name, types } = nameAndTypes(def);
+        return await sendQuery(name, args, types);
       },
-      queryWithOptions: async (queryName: string, options: WorkflowQueryOptions<unknown[]>): Promise<unknown> => {
-        return await query(handle, queryName, options.args ?? [], options.typeInfo);
-      },
+      queryWithOptions: async (queryName: string, options: WorkflowQueryOptions<unknown[]>): Promise<unknown> =>
+        await sendQuery(queryName, options.args ?? [], options.typeInfo),
     };
     return handle as unknown as WorkflowHandle<T>;
+  }
+
+  /**
+   * The outcome to give an Update handle: the one the server already sent, or, when the caller waits for
+   * completion and there is none yet, the one obtained by polling.
+   */
+  private async outcomeFor(
+    stage: WorkflowUpdateStage,
+    known: temporal.api.update.v1.IOutcome | undefined,
+    updateId: string,
+    workflowId: string,
+    runId: string | undefined,
+  ): Promise<temporal.api.update.v1.IOutcome | undefined> {
+    if (known || stage !== WorkflowUpdateStage.COMPLETED) return known;
+    return await this._pollForUpdateOutcome(updateId, { workflowId, runId });
+  }
+
+  /** Checks the options of a start-like call and works out what every such call needs first. */
+  private prepareStart(
+    workflowTypeOrFunc: string | Workflow,
+    options: { workflowId: string; typeInfo?: PayloadTypeInfo },
+  ): { workflowId: string; interceptors: WorkflowClientInterceptor[]; typeOptions: WorkflowTypeOptions } {
+    assertRequiredWorkflowOptions(options);
+    const { workflowId } = options;
+    const interceptors = this.getOrMakeInterceptors(workflowId);
+    const typeOptions = extractWorkflowTypeAndConfig(workflowTypeOrFunc, options.typeInfo);
+    return { workflowId, interceptors, typeOptions };
   }
 
   /**
@@ -1473,13 +1409,13 @@ export class WorkflowClient extends BaseClient {
     options?: GetWorkflowHandleOptions,
   ): WorkflowHandle<T> {
     assertWorkflowId(workflowId);
-    const interceptors = this.getOrMakeInterceptors(workflowId, runId);
+    const firstExecutionRunId = options?.firstExecutionRunId;
     return this._createWorkflowHandle<T>({
       workflowId,
       runId,
-      firstExecutionRunId: options?.firstExecutionRunId,
-      runIdForResult: runId ?? options?.firstExecutionRunId,
-      interceptors,
+      firstExecutionRunId,
+      runIdForResult: runId ?? firstExecutionRunId,
+      interceptors: this.getOrMakeInterceptors(workflowId, runId),
       followRuns: options?.followRuns ?? true,
       typeInfo: options?.typeInfo,
     });
@@ -1487,25 +1423,26 @@ export class WorkflowClient extends BaseClient {
 
   /** Pages through `ListWorkflowExecutions`. */
   protected async *_list(options?: ListOptions): AsyncIterable<WorkflowExecutionInfo> {
-    let nextPageToken: Uint8Array = new Uint8Array();
-    for (;;) {
-      let response: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
-      try {
-        response = await this.workflowService.listWorkflowExecutions({
-          namespace: this.options.namespace,
-          query: options?.query,
-          nextPageToken,
-          pageSize: options?.pageSize,
-        });
-      } catch (err) {
-        this.rethrowGrpcError(err, 'Failed to list workflows', undefined);
+    const { namespace } = this.options;
+    let nextPageToken: Uint8Array | null | undefined = new Uint8Array();
+    do {
+      const token: Uint8Array | null | undefined = nextPageToken;
+      const page: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse = await this.callOrRethrow(
+        'Failed to list workflows',
+        undefined,
+        () =>
+          this.workflowService.listWorkflowExecutions({
+            namespace,
+            query: options?.query,
+            pageSize: options?.pageSize,
+            nextPageToken: token,
+          }),
+      );
+      for (const raw of page.executions) {
+        yield await executionInfoFromRaw(raw, this.dataConverter, raw, namespace);
       }
-      for (const raw of response.executions) {
-        yield await executionInfoFromRaw(raw, this.dataConverter, raw, this.options.namespace);
-      }
-      nextPageToken = response.nextPageToken;
-      if (nextPageToken === null || nextPageToken === undefined || nextPageToken.length === 0) break;
-    }
+      nextPageToken = page.nextPageToken;
+    } while (nextPageToken && nextPageToken.length > 0);
   }
 
   /**
@@ -1518,20 +1455,21 @@ export class WorkflowClient extends BaseClient {
    * ```
    */
   list(options?: ListOptions): AsyncWorkflowListIterable {
-    if (options?.pageSize !== undefined && (!Number.isInteger(options.pageSize) || options.pageSize < 0)) {
-      throw new TypeError(`\`pageSize\` must be a non-negative integer, got ${String(options.pageSize)}`);
+    const pageSize = options?.pageSize;
+    if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 0)) {
+      throw new TypeError(`\`pageSize\` must be a non-negative integer, got ${String(pageSize)}`);
     }
+    const historyOf = async (info: WorkflowExecutionInfo): Promise<HistoryAndWorkflowId> => ({
+      workflowId: info.workflowId,
+      history: await this.getHandle(info.workflowId, info.runId).fetchHistory(),
+    });
     return {
       [Symbol.asyncIterator]: () => this._list(options)[Symbol.asyncIterator](),
-      intoHistories: (intoHistoriesOptions?: IntoHistoriesOptions) =>
-        mapAsyncIterable(
-          this._list(options),
-          async ({ workflowId, runId }) => ({
-            workflowId,
-            history: await this.getHandle(workflowId, runId).fetchHistory(),
-          }),
-          { concurrency: intoHistoriesOptions?.concurrency ?? 5, bufferLimit: intoHistoriesOptions?.bufferLimit },
-        ),
+      intoHistories: (historyOptions?: IntoHistoriesOptions) =>
+        mapAsyncIterable(this._list(options), historyOf, {
+          concurrency: historyOptions?.concurrency ?? 5,
+          bufferLimit: historyOptions?.bufferLimit,
+        }),
     };
   }
 
@@ -1540,22 +1478,19 @@ export class WorkflowClient extends BaseClient {
    * `GROUP BY ExecutionStatus`, `groups` has the count per status. Eventually consistent.
    */
   async count(query?: string): Promise<CountWorkflowExecution> {
-    let response: temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse;
-    try {
-      response = await this.workflowService.countWorkflowExecutions({ namespace: this.options.namespace, query });
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to count workflows');
-    }
+    const response = await this.callOrRethrow('Failed to count workflows', undefined, () =>
+      this.workflowService.countWorkflowExecutions({ namespace: this.options.namespace, query }),
+    );
     return decodeCountWorkflowExecutionsResponse(response);
   }
 
   /** The interceptors of a handle: the configured list, or the ones the deprecated factories make for it. */
   protected getOrMakeInterceptors(workflowId: string, runId?: string): WorkflowClientInterceptor[] {
     const configured = this.options.interceptors;
-    if (typeof configured === 'object' && configured !== null && 'calls' in configured) {
-      return (configured.calls ?? []).map((factory) => factory({ workflowId, runId }));
-    }
-    return Array.isArray(configured) ? configured : [];
+    if (Array.isArray(configured)) return configured;
+    const factories = typeof configured === 'object' && configured !== null && 'calls' in configured;
+    if (!factories) return [];
+    return (configured.calls ?? []).map((makeInterceptor) => makeInterceptor({ workflowId, runId }));
   }
 }
 
@@ -1588,73 +1523,138 @@ export class QueryNotRegisteredError extends Error {
 }
 SymbolBasedInstanceOfError('QueryNotRegisteredError')(QueryNotRegisteredError);
 
-function defaultWorkflowClientOptions(): Omit<LoadedWorkflowClientOptions, 'loadedDataConverter'> {
-  return {
-    ...defaultBaseClientOptions(),
-    interceptors: [],
-    queryRejectCondition: 'NONE',
-  };
+/** Internal start extras carried by compiled start options, if any. */
+function internalStartOptionsOf(options: CompiledWorkflowOptions) {
+  return (options as CompiledWorkflowOptions & InternalWorkflowStartOptions)[InternalWorkflowStartOptionsSymbol];
+}
+
+/** Internal update extras carried by the update options of an interceptor input, if any. */
+function internalUpdateOptionsOf(input: WorkflowStartUpdateInput) {
+  return (input.options as InternalWorkflowUpdateOptions | undefined)?.[InternalWorkflowUpdateOptionsSymbol];
+}
+
+/** The `link` field some responses carry (servers that do not know it leave it out). */
+function linkOf(response: object): temporal.api.common.v1.ILink | undefined {
+  return (response as { link?: temporal.api.common.v1.ILink | null }).link ?? undefined;
+}
+
+/**
+ * The worker's explanation of a failed Query (no handler for it, or the handler threw) arrives as an
+ * INVALID_ARGUMENT status; the message then reads best without the status prefix grpc-js adds.
+ */
+function queryFailureReportedByWorker(err: GrpcServiceError): QueryNotRegisteredError | undefined {
+  if (err.code !== grpcStatus.INVALID_ARGUMENT) return undefined;
+  const prefix = `${err.code} ${grpcStatus[err.code]}: `;
+  const text = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return new QueryNotRegisteredError(text, err.code);
+}
+
+/** Failures built from close events describe the server's record, not a place in this process. */
+function withoutStack<E extends Error>(error: E): E {
+  error.stack = '';
+  return error;
+}
+
+/**
+ * The text to report when an Update call ran out of time or was cancelled (possibly empty), or `undefined`
+ * when `err` is some other error.
+ */
+function describeInterruptedUpdateCall(err: unknown): string | undefined {
+  if (isGrpcServiceError(err)) {
+    const interrupted = err.code === grpcStatus.DEADLINE_EXCEEDED || err.code === grpcStatus.CANCELLED;
+    if (interrupted) return err.details ?? '';
+  }
+  if (err instanceof CancelledFailure) return err.message ?? '';
+  return undefined;
+}
+
+/**
+ * Turns what an `ExecuteMultiOperation` call threw into the error to report: the failing operation's own
+ * status replaces the combined one, and a start that found the Workflow running becomes
+ * {@link WorkflowExecutionAlreadyStartedError}.
+ */
+function classifyUpdateWithStartError(thrown: unknown, workflowId: string, workflowType: string): unknown {
+  if (!isGrpcServiceError(thrown)) return thrown;
+  let err: unknown;
+  try {
+    rethrowKnownErrorTypes(thrown);
+    err = thrown;
+  } catch (specific) {
+    err = specific;
+  }
+  if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
+    return new WorkflowExecutionAlreadyStartedError('Workflow execution already started', workflowId, workflowType);
+  }
+  return err;
 }
 
 function assertWorkflowId(workflowId: unknown): asserts workflowId is string {
-  if (typeof workflowId !== 'string' || workflowId === '') {
-    throw new TypeError(`Workflow id must be a non-empty string, got ${describeValue(workflowId)}`);
-  }
+  if (typeof workflowId === 'string' && workflowId !== '') return;
+  let got: string = typeof workflowId;
+  if (workflowId === '') got = 'an empty string';
+  else if (workflowId === null) got = 'null';
+  throw new TypeError(`Workflow id must be a non-empty string, got ${got}`);
 }
 
+/** Checks the two options every start needs; the messages name the missing option. */
 function assertRequiredWorkflowOptions(options: unknown): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('Missing WorkflowOptions');
+  if (typeof options !== 'object' || options === null) throw new TypeError('Missing WorkflowOptions');
+  const record = options as Record<string, unknown>;
+  for (const key of ['taskQueue', 'workflowId']) {
+    const value = record[key];
+    if (!value) throw new TypeError(`Missing WorkflowOptions.${key}`);
+    if (typeof value !== 'string') throw new TypeError(`WorkflowOptions.${key} must be a string`);
   }
-  const { taskQueue, workflowId } = options as { taskQueue?: unknown; workflowId?: unknown };
-  if (!taskQueue) throw new TypeError('Missing WorkflowOptions.taskQueue');
-  if (typeof taskQueue !== 'string') throw new TypeError('WorkflowOptions.taskQueue must be a string');
-  if (!workflowId) throw new TypeError('Missing WorkflowOptions.workflowId');
-  if (typeof workflowId !== 'string') throw new TypeError('WorkflowOptions.workflowId must be a string');
 }
 
 /** Validates options and compiles them; `args` defaults to `[]`. */
 function compileStartOptions(options: WorkflowOptions & { args?: readonly unknown[] }): CompiledWorkflowOptions {
   assertRequiredWorkflowOptions(options);
-  const { args, ...rest } = options;
-  if (args !== undefined && !Array.isArray(args)) {
-    throw new TypeError('WorkflowOptions.args must be an array');
-  }
-  return compileWorkflowOptions({ ...rest, args: [...(args ?? [])] }) as CompiledWorkflowOptions;
+  const { args = [], ...others } = options;
+  if (!Array.isArray(args)) throw new TypeError('WorkflowOptions.args must be an array');
+  return compileWorkflowOptions({ ...others, args: Array.from(args) }) as CompiledWorkflowOptions;
 }
 
-function resolveSignal(
-  signal: SignalDefinition<unknown[]> | string,
-  callSiteTypeInfo: SignalTypeInfo | undefined,
-): { name: string; typeInfo?: SignalTypeInfo } {
-  if (typeof signal === 'string') {
-    if (signal === '') throw new TypeError('Signal name must be a non-empty string');
-    return { name: signal, typeInfo: callSiteTypeInfo };
+/**
+ * Name and type information of a Signal or Update given by definition or by name. Call-site type
+ * information only goes with a name: a definition carries its own.
+ */
+function resolveDefinition<Types>(
+  def: { name: string; typeInfo?: Types } | string,
+  callSiteTypeInfo: Types | undefined,
+  messages: { emptyName: string; conflictingTypes: string },
+): { name: string; typeInfo?: Types } {
+  if (typeof def !== 'string') {
+    if (callSiteTypeInfo !== undefined) throw new TypeError(messages.conflictingTypes);
+    return { name: def.name, typeInfo: def.typeInfo };
   }
-  if (callSiteTypeInfo !== undefined) {
-    throw new TypeError(
-      'Cannot provide call-site Signal TypeInfo with a Signal definition. ' +
-        'Use defineSignal(..., { typeInfo }) on the Signal definition instead.',
-    );
-  }
-  return { name: signal.name, typeInfo: signal.typeInfo };
+  if (def.length === 0) throw new TypeError(messages.emptyName);
+  return { name: def, typeInfo: callSiteTypeInfo };
+}
+
+const signalDefinitionMessages = {
+  emptyName: 'Signal name must be a non-empty string',
+  conflictingTypes:
+    'Cannot provide call-site Signal TypeInfo with a Signal definition. ' +
+    'Use defineSignal(..., { typeInfo }) on the Signal definition instead.',
+};
+
+const updateDefinitionMessages = {
+  emptyName: 'Update name must be a non-empty string',
+  conflictingTypes:
+    'Cannot provide call-site Update TypeInfo with an Update definition. ' +
+    'Define TypeInfo when creating the Update definition instead.',
+};
+
+function resolveSignal(signal: SignalDefinition<unknown[]> | string, callSiteTypeInfo: SignalTypeInfo | undefined) {
+  return resolveDefinition(signal, callSiteTypeInfo, signalDefinitionMessages);
 }
 
 function resolveUpdate(
   def: UpdateDefinition<unknown, unknown[]> | string,
   callSiteTypeInfo: PayloadTypeInfo | undefined,
-): { name: string; typeInfo?: PayloadTypeInfo } {
-  if (typeof def === 'string') {
-    if (def === '') throw new TypeError('Update name must be a non-empty string');
-    return { name: def, typeInfo: callSiteTypeInfo };
-  }
-  if (callSiteTypeInfo !== undefined) {
-    throw new TypeError(
-      'Cannot provide call-site Update TypeInfo with an Update definition. ' +
-        'Define TypeInfo when creating the Update definition instead.',
-    );
-  }
-  return { name: def.name, typeInfo: def.typeInfo };
+) {
+  return resolveDefinition(def, callSiteTypeInfo, updateDefinitionMessages);
 }
 
 /** Errors raised on the client before or instead of a call (conversion, validation), passed through as is. */
@@ -1664,10 +1664,4 @@ function isClientSideError(err: Error): boolean {
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function describeValue(value: unknown): string {
-  if (value === '') return 'an empty string';
-  if (value === null) return 'null';
-  return typeof value === 'string' ? `'${value}'` : typeof value;
 }
