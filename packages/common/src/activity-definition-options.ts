@@ -2,12 +2,12 @@ import type { ActivityFunction } from './interfaces';
 import type { PayloadTypeInfo } from './type-info';
 
 /**
- * Static metadata attached to an activity function.
+ * Settings fixed once on an activity function, where it is defined.
  *
  * @experimental
  */
 export interface ActivityDefinitionOptions {
-  /** Type information used to decode the activity's arguments and encode its result. */
+  /** How the activity's arguments are decoded and its result encoded. */
   typeInfo?: PayloadTypeInfo;
 }
 

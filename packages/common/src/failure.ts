@@ -284,7 +284,7 @@ export class CancelledFailure extends TemporalFailure {
 }
 SymbolBasedInstanceOfError('CancelledFailure')(CancelledFailure);
 
-/** Found as the cause when a workflow was terminated. */
+/** Reported as the `cause` of the failure of a workflow that someone terminated. */
 export class TerminatedFailure extends TemporalFailure {
   constructor(message: string | undefined, cause?: Error) {
     super(message, cause);

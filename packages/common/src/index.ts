@@ -73,41 +73,33 @@ export {
 } from './activity-options';
 
 /**
- * Encodes a string as UTF-8 bytes.
+ * Old root-level name of the UTF-8 encoder (same function as `encode` in `./encoding`).
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper, kept for compatibility.
  */
-export function u8(s: string): Uint8Array {
-  return encoding.encode(s);
-}
+export const u8: (s: string) => Uint8Array = encoding.encode;
 
 /**
- * Decodes UTF-8 bytes into a string.
+ * Old root-level name of the UTF-8 decoder (same function as `decode` in `./encoding`).
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper, kept for compatibility.
  */
-export function str(arr: Uint8Array): string {
-  return encoding.decode(arr);
-}
+export const str: (arr: Uint8Array) => string = encoding.decode;
 
 /**
- * The `message` of an error (or the value itself if it is a string), otherwise `undefined`.
+ * Old root-level export of {@link helpers.errorMessage}: an error's `message`, a string as is, else `undefined`.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper, kept for compatibility.
  */
-export function errorMessage(error: unknown): string | undefined {
-  return helpers.errorMessage(error);
-}
+export const errorMessage: (error: unknown) => string | undefined = helpers.errorMessage;
 
 /**
- * The string `code` of an error, otherwise `undefined`.
+ * Old root-level export of {@link helpers.errorCode}: an error's string `code`, else `undefined`.
  *
  * @hidden
- * @deprecated Meant for internal use only.
+ * @deprecated Internal helper, kept for compatibility.
  */
-export function errorCode(error: unknown): string | undefined {
-  return helpers.errorCode(error);
-}
+export const errorCode: (error: unknown) => string | undefined = helpers.errorCode;

@@ -30,7 +30,7 @@ export type WorkflowUpdateAnnotatedType = {
   validator?: WorkflowUpdateValidatorType;
   /** Shown in the UI and CLI. */
   description?: string;
-  /** Type information for arguments and result. */
+  /** Conversion details for the arguments and the result. */
   typeInfo?: PayloadTypeInfo;
 };
 
@@ -45,7 +45,7 @@ export type WorkflowSignalAnnotatedType = {
   unfinishedPolicy: HandlerUnfinishedPolicy;
   /** Shown in the UI and CLI. */
   description?: string;
-  /** Type information for arguments. */
+  /** Conversion details for the arguments. */
   typeInfo?: SignalTypeInfo;
 };
 
@@ -58,7 +58,7 @@ export type WorkflowQueryAnnotatedType = {
   handler: WorkflowQueryType;
   /** Shown in the UI and CLI. */
   description?: string;
-  /** Type information for arguments and result. */
+  /** Conversion details for the arguments and the result. */
   typeInfo?: PayloadTypeInfo;
 };
 
@@ -77,7 +77,7 @@ declare const retBrand: unique symbol;
  * @experimental
  */
 export interface UpdateDefinitionOptions {
-  /** Type information used to convert the update's arguments and result. */
+  /** How the update's arguments and return value map to payloads. */
   typeInfo?: PayloadTypeInfo;
 }
 
@@ -90,7 +90,7 @@ export interface UpdateDefinition<Ret, Args extends any[] = [], Name extends str
   type: 'update';
   /** The update name. */
   name: Name;
-  /** Type information used to convert the update's arguments and result. */
+  /** How the update's arguments and return value map to payloads. */
   typeInfo?: PayloadTypeInfo;
   /** Type-level brand for the arguments; not present at run time. */
   [argsBrand]: Args;
@@ -98,7 +98,7 @@ export interface UpdateDefinition<Ret, Args extends any[] = [], Name extends str
   [retBrand]: Ret;
 }
 
-/** Type information of a signal: only its arguments. */
+/** Conversion details of a signal, which has arguments but no result. */
 export type SignalTypeInfo = Pick<PayloadTypeInfo, 'inputTypes'>;
 
 /**
@@ -107,7 +107,7 @@ export type SignalTypeInfo = Pick<PayloadTypeInfo, 'inputTypes'>;
  * @experimental
  */
 export interface SignalDefinitionOptions {
-  /** Type information used to convert the signal's arguments. */
+  /** How the signal's arguments map to payloads. */
   typeInfo?: SignalTypeInfo;
 }
 
@@ -120,7 +120,7 @@ export interface SignalDefinition<Args extends any[] = [], Name extends string =
   type: 'signal';
   /** The signal name. */
   name: Name;
-  /** Type information used to convert the signal's arguments. */
+  /** How the signal's arguments map to payloads. */
   typeInfo?: SignalTypeInfo;
   /** Type-level brand for the arguments; not present at run time. */
   [argsBrand]: Args;
@@ -132,7 +132,7 @@ export interface SignalDefinition<Args extends any[] = [], Name extends string =
  * @experimental
  */
 export interface QueryDefinitionOptions {
-  /** Type information used to convert the query's arguments and result. */
+  /** How the query's arguments and answer map to payloads. */
   typeInfo?: PayloadTypeInfo;
 }
 
@@ -145,7 +145,7 @@ export interface QueryDefinition<Ret, Args extends any[] = [], Name extends stri
   type: 'query';
   /** The query name. */
   name: Name;
-  /** Type information used to convert the query's arguments and result. */
+  /** How the query's arguments and answer map to payloads. */
   typeInfo?: PayloadTypeInfo;
   /** Type-level brand for the arguments; not present at run time. */
   [argsBrand]: Args;
@@ -163,13 +163,13 @@ export interface ActivityFunction<P extends any[] = any[], R = any> {
 }
 
 /**
- * A map of activity names to functions.
+ * Activity implementations, keyed by activity type name.
  *
  * @deprecated Use {@link UntypedActivities}.
  */
 export type ActivityInterface = Record<string, ActivityFunction>;
 
-/** A map of activity names to functions, for activities called by name without their types. */
+/** Activity implementations keyed by name, for calling activities whose types are not known statically. */
 export type UntypedActivities = Record<string, ActivityFunction>;
 
 /** A workflow history with the id of its workflow, as given to replay. */

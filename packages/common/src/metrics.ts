@@ -1,7 +1,7 @@
 import { appendContributor, type Contributor, resolveContributors } from './internal/contributor-chain';
 
 /**
- * Creates metrics to record values on.
+ * Factory of metrics (counters, histograms, gauges) on which values are recorded.
  *
  * @experimental
  */

@@ -12,13 +12,13 @@ export type NonNullableObject<T> = {
 /** Any function; the constraint used by {@link OmitLastParam} and interceptor `Next` types. */
 export type AnyFunc = (...args: never[]) => unknown;
 
-/** A tuple without its last element. */
+/** Drops the final entry of a tuple type. */
 export type OmitLast<T> = T extends [...infer REST, unknown] ? REST : never;
 
 /** The function type `F` without its last parameter. */
 export type OmitLastParam<F extends AnyFunc> = (...args: OmitLast<Parameters<F>>) => ReturnType<F>;
 
-/** A tuple without its first element. */
+/** Drops the leading entry of a tuple type. */
 export type OmitFirst<T> = T extends [unknown, ...infer REST] ? REST : never;
 
 /** The function type `T` without its first parameter (`never` if `T` is not a function). */

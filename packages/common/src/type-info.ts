@@ -19,7 +19,8 @@ export interface TypeInfo<T = unknown, D = T> {
 }
 
 /**
- * Converts between an application value `T` and its converter-independent representation `D`.
+ * A two-way mapping between application values of type `T` and a form `D` that any payload converter can
+ * handle.
  *
  * @experimental
  */

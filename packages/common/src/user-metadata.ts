@@ -2,7 +2,7 @@ import type { temporal } from '@kairos/proto';
 import { convertOptionalToPayload, type PayloadConverter } from './converter/payload-converter';
 import type { SerializationContext } from './converter/serialization-context';
 
-/** User metadata that can be attached to workflow commands and shown in the UI and CLI. */
+/** Descriptive text a workflow can attach to its commands; the UI and CLI display it. */
 export interface UserMetadata {
   /** A fixed one-line summary of what the command is for. */
   staticSummary?: string;

@@ -43,11 +43,11 @@ export type VersioningOverride = PinnedVersioningOverride | 'AUTO_UPGRADE';
 
 /** Pins the workflow to a deployment version. */
 export interface PinnedVersioningOverride {
-  /** The version to pin the workflow to. */
+  /** The deployment version the workflow must stay on. */
   pinnedTo: WorkerDeploymentVersion;
 }
 
-/** The workflow moves to the current deployment version at its next workflow task. */
+/** Let the workflow follow the current deployment version, switching at its next workflow task. */
 export type AutoUpgradeVersioningOverride = 'AUTO_UPGRADE';
 
 /**

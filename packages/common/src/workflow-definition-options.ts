@@ -7,7 +7,7 @@ import type { VersioningBehavior } from './worker-deployments';
  * @experimental
  */
 export interface WorkflowDefinitionConfig {
-  /** Options that may be evaluated again for each execution. */
+  /** Options, possibly computed by a function that runs anew for every execution. */
   workflowDefinitionOptions?: WorkflowDefinitionOptionsOrGetter;
   /** Static metadata needed before the workflow input is decoded. */
   staticOptions?: WorkflowStaticOptions;
@@ -30,7 +30,7 @@ export interface WorkflowDefinitionOptions {
 /** Static options of a workflow definition. */
 export interface WorkflowStaticOptions {
   /**
-   * Type information used to encode and decode the workflow's input and output.
+   * How the workflow's arguments and result are converted to and from payloads.
    *
    * @experimental
    */

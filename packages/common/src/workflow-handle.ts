@@ -2,26 +2,26 @@ import type { SignalDefinition, SignalTypeInfo, Workflow, WorkflowResultType } f
 import type { PayloadTypeInfo } from './type-info';
 
 /**
- * Options for signalling a workflow by signal name.
+ * Extra settings for `signal` when the signal is given by its name.
  *
  * @experimental
  */
 export interface WorkflowSignalOptions<Args extends unknown[] = []> {
   /** Arguments of the signal. */
   args?: Args;
-  /** Type information used to convert the arguments. */
+  /** How the signal arguments are turned into payloads. */
   typeInfo?: SignalTypeInfo;
 }
 
 /**
- * Options for querying a workflow by query name.
+ * Extra settings for `query` when the query is given by its name.
  *
  * @experimental
  */
 export interface WorkflowQueryOptions<Args extends unknown[] = []> {
   /** Arguments of the query. */
   args?: Args;
-  /** Type information used to convert the arguments and the result. */
+  /** How the query arguments and the answer are converted. */
   typeInfo?: PayloadTypeInfo;
 }
 

@@ -128,11 +128,11 @@ export interface BaseWorkflowOptions {
 export type WithWorkflowArgs<W extends Workflow, T> = T &
   (Parameters<W> extends [unknown, ...unknown[]]
     ? {
-        /** Arguments to pass to the workflow. */
+        /** The workflow function's arguments, in order. */
         args: Parameters<W> | Readonly<Parameters<W>>;
       }
     : {
-        /** Arguments to pass to the workflow. */
+        /** The workflow function's arguments, in order. */
         args?: Parameters<W> | Readonly<Parameters<W>>;
       });
 
@@ -169,7 +169,7 @@ export type CommonWorkflowOptions = BaseWorkflowOptions & WorkflowDurationOption
 export interface WorkflowTypeOptions {
   /** The workflow type name. */
   type: string;
-  /** Type information for arguments and result. */
+  /** Conversion details for the arguments and the result. */
   typeInfo?: PayloadTypeInfo;
 }
 

@@ -7,9 +7,9 @@
 export interface WorkflowSerializationContext {
   /** Always `'workflow'`. */
   type: 'workflow';
-  /** Namespace of the workflow that owns the payload. */
+  /** Namespace in which the owning workflow runs. */
   namespace: string;
-  /** Workflow id of the workflow that owns the payload. */
+  /** Id of the workflow the payload belongs to. */
   workflowId: string;
 }
 
@@ -22,11 +22,11 @@ export interface WorkflowSerializationContext {
 export interface ActivitySerializationContext {
   /** Always `'activity'`. */
   type: 'activity';
-  /** Namespace of the activity that owns the payload. */
+  /** Namespace in which the owning activity runs. */
   namespace: string;
   /** Activity id, when known (the explicit option, or the id generated when the activity was scheduled). */
   activityId?: string;
-  /** Workflow id of the workflow that scheduled the activity, when known. */
+  /** Id of the workflow that scheduled this activity; absent when unknown (e.g. standalone activities). */
   workflowId?: string;
   /** Whether the activity is a local activity. */
   isLocal: boolean;
