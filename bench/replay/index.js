@@ -20,13 +20,18 @@ function loadHistory() {
   const file = arg('--history');
   if (file) return fs.readFileSync(file, 'utf8');
   const timers = Number(arg('--timers', '2000'));
-  const tool = process.env.KAIROS_GEN_TIMER_HISTORY ?? path.join(__dirname, '..', '..', '..', 'shared', 'tools', 'gen-timer-history.js');
+  const tool =
+    process.env.KAIROS_GEN_TIMER_HISTORY ??
+    path.join(__dirname, '..', '..', '..', 'shared', 'tools', 'gen-timer-history.js');
   return execFileSync(process.execPath, [tool, String(timers)], { maxBuffer: 1 << 30, encoding: 'utf8' });
 }
 
 const { WorkflowActivation } = kairos.core.activation;
 const { WorkflowActivationCompletion } = kairos.core.completion;
-const jsonPayload = (v) => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) });
+const jsonPayload = (v) => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(v)),
+});
 
 /** The workflow under test: timerLoop(n) sleeps 1 s n times, then returns n. */
 function timerLoopCommands(state, activation) {
@@ -63,17 +68,25 @@ async function replayOnce(historyBytes, eventCount) {
     let commands = [];
     if (evict) {
       const { EvictionReason } = kairos.core.activation;
-      if (evict.removeFromCache.reason === EvictionReason.EVICTION_REASON_NONDETERMINISM) failure = evict.removeFromCache.message;
+      if (evict.removeFromCache.reason === EvictionReason.EVICTION_REASON_NONDETERMINISM)
+        failure = evict.removeFromCache.message;
     } else {
       commands = timerLoopCommands(state, activation);
     }
-    await worker.completeWorkflowActivation(WorkflowActivationCompletion.encode({ runId: activation.runId, successful: { commands } }).finish());
+    await worker.completeWorkflowActivation(
+      WorkflowActivationCompletion.encode({ runId: activation.runId, successful: { commands } }).finish(),
+    );
   }
   await pushed;
   await worker.finalizeShutdown();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (failure) throw new Error(`replay failed: ${failure}`);
-  return { seconds, activations, eventsPerSecond: eventCount / seconds, msPerActivation: (seconds * 1000) / activations };
+  return {
+    seconds,
+    activations,
+    eventsPerSecond: eventCount / seconds,
+    msPerActivation: (seconds * 1000) / activations,
+  };
 }
 
 async function main() {
@@ -92,7 +105,9 @@ async function main() {
     activations: best.activations,
     runs,
     bestEventsPerSecond: Math.round(best.eventsPerSecond),
-    medianEventsPerSecond: Math.round(results.map((r) => r.eventsPerSecond).sort((a, b) => a - b)[Math.floor(runs / 2)]),
+    medianEventsPerSecond: Math.round(
+      results.map((r) => r.eventsPerSecond).sort((a, b) => a - b)[Math.floor(runs / 2)],
+    ),
     bestMsPerActivation: Number(best.msPerActivation.toFixed(3)),
   };
   if (process.argv.includes('--json')) {
