@@ -5,15 +5,14 @@
  * @module
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
-import type { ActivitySerializationContext, PayloadTypeInfo } from '@kairos/common';
+import type { ActivitySerializationContext, PayloadTypeInfo, TypeInfo } from '@kairos/common';
 import { ensureTemporalFailure } from '@kairos/common';
 import {
   encodeErrorToFailure,
   encodeToPayloadsWithContext,
 } from '@kairos/common/lib/internal-non-workflow/codec-helpers';
-import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
-import { BaseClient, defaultBaseClientOptions } from './base-client';
+import { BaseClient, settleClientOptions } from './base-client';
 import {
   ActivityCancelledError,
   ActivityCompletionError,
@@ -68,6 +67,22 @@ export interface FullActivityId {
   activityId: string;
 }
 
+/** What every async completion request carries besides its payload: who calls, where, and for which Activity. */
+type AddressedRequest = { identity: string; namespace: string } & ({ taskToken: Uint8Array } | FullActivityId);
+
+/** The two service calls of one async completion operation: by task token, and by ids. */
+interface CompletionRoute<Body, Response> {
+  byToken(request: AddressedRequest & Body): Promise<Response>;
+  byId(request: AddressedRequest & Body): Promise<Response>;
+}
+
+/** The heartbeat response flags that end a heartbeat call with an error, checked in this order. */
+const heartbeatInterruptions = [
+  { flag: 'cancelRequested', raise: () => new ActivityCancelledError('cancelled') },
+  { flag: 'activityReset', raise: () => new ActivityResetError('reset') },
+  { flag: 'activityPaused', raise: () => new ActivityPausedError('paused') },
+] as const;
+
 /**
  * Completes Activities asynchronously, from outside the worker: an Activity function throws
  * `CompleteAsyncError` and some other process finishes it with its task token or ids. Usually reached as
@@ -82,11 +97,7 @@ export class AsyncCompletionClient extends BaseClient {
    */
   constructor(options?: AsyncCompletionClientOptions) {
     super(options);
-    this.options = {
-      ...defaultBaseClientOptions(),
-      ...filterNullAndUndefined(options ?? {}),
-      loadedDataConverter: this.dataConverter,
-    };
+    this.options = settleClientOptions<LoadedAsyncCompletionClientOptions>(options, this.dataConverter);
   }
 
   /** Raw access to the `WorkflowService`. The client's namespace is not added to requests made through it. */
@@ -99,14 +110,17 @@ export class AsyncCompletionClient extends BaseClient {
     taskTokenOrFullActivityId: Uint8Array | FullActivityId,
     options?: AsyncCompletionOperationOptions,
   ): ActivitySerializationContext | undefined {
-    if (taskTokenOrFullActivityId instanceof Uint8Array) return options?.serializationContext;
-    return {
-      type: 'activity',
-      namespace: this.options.namespace,
-      activityId: taskTokenOrFullActivityId.activityId,
-      workflowId: taskTokenOrFullActivityId.workflowId,
-      isLocal: false,
-    };
+    // A task token is opaque, so only the caller can say which Activity it belongs to.
+    const byIds = taskTokenOrFullActivityId instanceof Uint8Array ? undefined : taskTokenOrFullActivityId;
+    return byIds === undefined
+      ? options?.serializationContext
+      : {
+          type: 'activity',
+          namespace: this.options.namespace,
+          workflowId: byIds.workflowId,
+          activityId: byIds.activityId,
+          isLocal: false,
+        };
   }
 
   /**
@@ -114,12 +128,11 @@ export class AsyncCompletionClient extends BaseClient {
    * {@link ActivityCompletionError}.
    */
   protected handleError(err: unknown): never {
-    if (isGrpcServiceError(err)) {
-      rethrowKnownErrorTypes(err);
-      if (err.code === grpcStatus.NOT_FOUND) throw new ActivityNotFoundError('Not found');
-      throw new ActivityCompletionError(err.details || err.message);
-    }
-    throw new ActivityCompletionError('Unexpected failure');
+    if (!isGrpcServiceError(err)) throw new ActivityCompletionError('Unexpected failure');
+    rethrowKnownErrorTypes(err);
+    throw err.code === grpcStatus.NOT_FOUND
+      ? new ActivityNotFoundError('Not found')
+      : new ActivityCompletionError(err.details || err.message);
   }
 
   /**
@@ -142,30 +155,21 @@ export class AsyncCompletionClient extends BaseClient {
     result: unknown,
     options?: AsyncCompletionCompleteOptions & AsyncCompletionOperationOptions,
   ): Promise<void> {
-    const outputType = options?.typeInfo?.outputType;
-    const payloads = await encodeToPayloadsWithContext(
-      this.dataConverter,
-      this.serializationContextFor(checkTarget(target), options),
-      [result],
-      outputType === undefined ? undefined : [outputType],
+    const resultType = options?.typeInfo?.outputType;
+    const payloads = await this.encodeForTarget(
+      target,
+      options,
+      result,
+      resultType === undefined ? undefined : [resultType],
     );
-    try {
-      if (target instanceof Uint8Array) {
-        await this.workflowService.respondActivityTaskCompleted({
-          ...this.callerFields(),
-          taskToken: target,
-          result: { payloads },
-        });
-      } else {
-        await this.workflowService.respondActivityTaskCompletedById({
-          ...this.callerFields(),
-          ...target,
-          result: { payloads },
-        });
-      }
-    } catch (err) {
-      this.handleError(err);
-    }
+    await this.route(
+      target,
+      { result: { payloads } },
+      {
+        byToken: (request) => this.workflowService.respondActivityTaskCompleted(request),
+        byId: (request) => this.workflowService.respondActivityTaskCompletedById(request),
+      },
+    );
   }
 
   /**
@@ -181,20 +185,16 @@ export class AsyncCompletionClient extends BaseClient {
     err: unknown,
     options?: AsyncCompletionOperationOptions,
   ): Promise<void> {
-    const failure = await encodeErrorToFailure(
-      this.dataConverter,
-      ensureTemporalFailure(err),
-      this.serializationContextFor(checkTarget(target), options),
+    const context = this.serializationContextFor(validatedTarget(target), options);
+    const failure = await encodeErrorToFailure(this.dataConverter, ensureTemporalFailure(err), context);
+    await this.route(
+      target,
+      { failure },
+      {
+        byToken: (request) => this.workflowService.respondActivityTaskFailed(request),
+        byId: (request) => this.workflowService.respondActivityTaskFailedById(request),
+      },
     );
-    try {
-      if (target instanceof Uint8Array) {
-        await this.workflowService.respondActivityTaskFailed({ ...this.callerFields(), taskToken: target, failure });
-      } else {
-        await this.workflowService.respondActivityTaskFailedById({ ...this.callerFields(), ...target, failure });
-      }
-    } catch (error) {
-      this.handleError(error);
-    }
   }
 
   /**
@@ -213,28 +213,15 @@ export class AsyncCompletionClient extends BaseClient {
     details?: unknown,
     options?: AsyncCompletionOperationOptions,
   ): Promise<void> {
-    const payloads = await encodeToPayloadsWithContext(
-      this.dataConverter,
-      this.serializationContextFor(checkTarget(target), options),
-      [details],
+    const payloads = await this.encodeForTarget(target, options, details);
+    await this.route(
+      target,
+      { details: { payloads } },
+      {
+        byToken: (request) => this.workflowService.respondActivityTaskCanceled(request),
+        byId: (request) => this.workflowService.respondActivityTaskCanceledById(request),
+      },
     );
-    try {
-      if (target instanceof Uint8Array) {
-        await this.workflowService.respondActivityTaskCanceled({
-          ...this.callerFields(),
-          taskToken: target,
-          details: { payloads },
-        });
-      } else {
-        await this.workflowService.respondActivityTaskCanceledById({
-          ...this.callerFields(),
-          ...target,
-          details: { payloads },
-        });
-      }
-    } catch (err) {
-      this.handleError(err);
-    }
   }
 
   /**
@@ -252,56 +239,66 @@ export class AsyncCompletionClient extends BaseClient {
     details?: unknown,
     options?: AsyncCompletionOperationOptions,
   ): Promise<void> {
-    const payloads = await encodeToPayloadsWithContext(
-      this.dataConverter,
-      this.serializationContextFor(checkTarget(target), options),
-      [details],
+    const payloads = await this.encodeForTarget(target, options, details);
+    const response = await this.route(
+      target,
+      { details: { payloads } },
+      {
+        byToken: (request) => this.workflowService.recordActivityTaskHeartbeat(request),
+        byId: (request) => this.workflowService.recordActivityTaskHeartbeatById(request),
+      },
     );
-    let response: { cancelRequested?: boolean | null; activityPaused?: boolean | null; activityReset?: boolean | null };
+    const raised = heartbeatInterruptions.find(({ flag }) => Boolean(response[flag]));
+    if (raised) throw raised.raise();
+  }
+
+  /** Validates the target, then encodes one value with the serialization context that goes with it. */
+  private async encodeForTarget(
+    target: Uint8Array | FullActivityId,
+    options: AsyncCompletionOperationOptions | undefined,
+    value: unknown,
+    typeInfo?: TypeInfo[],
+  ) {
+    const context = this.serializationContextFor(validatedTarget(target), options);
+    return await encodeToPayloadsWithContext(this.dataConverter, context, [value], typeInfo);
+  }
+
+  /** Sends `body` to the Activity by task token or by ids, mapping failures with {@link handleError}. */
+  private async route<Body extends object, Response>(
+    target: Uint8Array | FullActivityId,
+    body: Body,
+    route: CompletionRoute<Body, Response>,
+  ): Promise<Response> {
+    const caller = { identity: this.options.identity, namespace: this.options.namespace };
     try {
-      if (target instanceof Uint8Array) {
-        response = await this.workflowService.recordActivityTaskHeartbeat({
-          ...this.callerFields(),
-          taskToken: target,
-          details: { payloads },
-        });
-      } else {
-        response = await this.workflowService.recordActivityTaskHeartbeatById({
-          ...this.callerFields(),
-          ...target,
-          details: { payloads },
-        });
-      }
+      if (target instanceof Uint8Array) return await route.byToken({ ...caller, taskToken: target, ...body });
+      return await route.byId({ ...caller, ...target, ...body });
     } catch (err) {
       this.handleError(err);
     }
-    if (response.cancelRequested) throw new ActivityCancelledError('cancelled');
-    if (response.activityReset) throw new ActivityResetError('reset');
-    if (response.activityPaused) throw new ActivityPausedError('paused');
-  }
-
-  private callerFields(): { identity: string; namespace: string } {
-    return { identity: this.options.identity, namespace: this.options.namespace };
   }
 }
 
-function checkTarget(target: unknown): Uint8Array | FullActivityId {
+/** Checks that a target is a non-empty task token or a well-formed {@link FullActivityId}. */
+function validatedTarget(target: unknown): Uint8Array | FullActivityId {
   if (target instanceof Uint8Array) {
-    if (target.length === 0) throw new TypeError('Activity task token must not be empty');
-    return target;
+    if (target.length > 0) return target;
+    throw new TypeError('Activity task token must not be empty');
   }
   if (typeof target !== 'object' || target === null) {
     throw new TypeError(
       'Expected an Activity task token (Uint8Array) or a FullActivityId { workflowId?, runId?, activityId }',
     );
   }
-  const { activityId, workflowId, runId } = target as Partial<FullActivityId>;
-  if (typeof activityId !== 'string' || activityId === '') {
-    throw new TypeError('FullActivityId.activityId must be a non-empty string');
-  }
-  if (workflowId !== undefined && (typeof workflowId !== 'string' || workflowId === '')) {
-    throw new TypeError('FullActivityId.workflowId must be a non-empty string when given');
-  }
-  if (runId !== undefined && typeof runId !== 'string') throw new TypeError('FullActivityId.runId must be a string');
+  const ids = target as Partial<FullActivityId>;
+  const problem =
+    typeof ids.activityId !== 'string' || ids.activityId.length === 0
+      ? 'FullActivityId.activityId must be a non-empty string'
+      : ids.workflowId !== undefined && (typeof ids.workflowId !== 'string' || ids.workflowId.length === 0)
+        ? 'FullActivityId.workflowId must be a non-empty string when given'
+        : ids.runId !== undefined && typeof ids.runId !== 'string'
+          ? 'FullActivityId.runId must be a string'
+          : undefined;
+  if (problem !== undefined) throw new TypeError(problem);
   return target as FullActivityId;
 }

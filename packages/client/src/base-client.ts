@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { DataConverter, LoadedDataConverter } from '@kairos/common';
 import { isLoadedDataConverter, loadDataConverter } from '@kairos/common/lib/internal-non-workflow';
+import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
 import { Connection } from './connection';
 import type { ConnectionLike, Metadata } from './types';
 
@@ -49,11 +50,20 @@ export type LoadedWithDefaults<Options extends BaseClientOptions> = WithDefaults
 
 /** Default values of the {@link BaseClientOptions}. */
 export function defaultBaseClientOptions(): WithDefaults<BaseClientOptions> {
-  return {
-    dataConverter: {},
-    identity: `${process.pid}@${os.hostname()}`,
-    namespace: 'default',
-  };
+  return { namespace: 'default', identity: `${process.pid}@${os.hostname()}`, dataConverter: {} };
+}
+
+/**
+ * The options a client keeps: the base defaults, then `extraDefaults`, then every option of `given` that is
+ * neither `null` nor `undefined`, and finally the loaded data converter.
+ */
+export function settleClientOptions<Loaded>(
+  given: object | undefined,
+  loadedDataConverter: LoadedDataConverter,
+  extraDefaults: object = {},
+): Loaded {
+  const explicit = filterNullAndUndefined(given ?? {});
+  return { ...defaultBaseClientOptions(), ...extraDefaults, ...explicit, loadedDataConverter } as Loaded;
 }
 
 /** Base class of the clients: holds the connection and the loaded data converter. */
@@ -76,6 +86,11 @@ export class BaseClient {
     if ((this.loadedDataConverter as { externalStorage?: unknown }).externalStorage !== undefined) {
       throw new Error('not implemented: external payload storage (DataConverter.externalStorage) in @kairos/client');
     }
+  }
+
+  /** The loaded data converter. */
+  protected get dataConverter(): LoadedDataConverter {
+    return this.loadedDataConverter;
   }
 
   /**
@@ -104,11 +119,6 @@ export class BaseClient {
    */
   async withMetadata<R>(metadata: Metadata, fn: () => Promise<R>): Promise<R> {
     return await this.connection.withMetadata(metadata, fn);
-  }
-
-  /** The loaded data converter. */
-  protected get dataConverter(): LoadedDataConverter {
-    return this.loadedDataConverter;
   }
 }
 

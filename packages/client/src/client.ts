@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
 import { ActivityClient } from './activity-client';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
-import { BaseClient, defaultBaseClientOptions } from './base-client';
+import { BaseClient, settleClientOptions } from './base-client';
 import type { ClientInterceptors } from './interceptors';
 import { NexusClient } from './nexus-client';
 import { ScheduleClient } from './schedule-client';
@@ -76,41 +75,33 @@ export class Client extends BaseClient {
    * @throws TypeError if an option is malformed.
    */
   constructor(options?: ClientOptions) {
-    let configured: ClientOptions = { ...(options ?? {}) };
-    const plugins: ClientPlugin[] = [...(configured.plugins ?? []), ...(configured.connection?.plugins ?? [])];
-    configured.plugins = plugins;
-    for (const plugin of plugins) {
-      if (plugin.configureClient !== undefined) {
-        const { plugins: _plugins, ...rest } = configured;
-        configured = { ...plugin.configureClient(rest), plugins };
-      }
-    }
-    super(configured);
+    const { settled, plugins } = runClientPlugins(options);
+    const withPlugins: ClientOptions = { ...settled, plugins };
+    super(withPlugins);
 
-    const { interceptors, workflow, plugins: _plugins, ...common } = configured;
+    const { interceptors, workflow: workflowSettings, ...common } = settled;
     const shared = { ...common, connection: this.connection, dataConverter: this.dataConverter };
     this.workflow = new WorkflowClient({
       ...shared,
       interceptors: interceptors?.workflow,
-      queryRejectCondition: workflow?.queryRejectCondition,
+      queryRejectCondition: workflowSettings?.queryRejectCondition,
     });
     this.activity = new ActivityClient({ ...shared, interceptors: interceptors?.activity });
     this.schedule = new ScheduleClient({ ...shared, interceptors: interceptors?.schedule });
     this.taskQueue = new TaskQueueClient(shared);
     this.nexus = new NexusClient({ ...shared, interceptors: interceptors?.nexus });
 
+    // Report what the sub-clients actually use, defaults included.
     this.options = {
-      ...defaultBaseClientOptions(),
-      ...filterNullAndUndefined(common),
-      loadedDataConverter: this.dataConverter,
+      ...settleClientOptions<LoadedWithDefaults<BaseClientOptions>>(common, this.dataConverter),
+      plugins,
+      workflow: { queryRejectCondition: this.workflow.options.queryRejectCondition },
       interceptors: {
         workflow: this.workflow.options.interceptors,
+        activity: interceptors?.activity ?? [],
         schedule: this.schedule.options.interceptors,
         nexus: this.nexus.options.interceptors,
-        activity: interceptors?.activity ?? [],
       },
-      workflow: { queryRejectCondition: this.workflow.options.queryRejectCondition },
-      plugins,
     };
   }
 
@@ -130,4 +121,24 @@ export interface ClientPlugin {
   get name(): string;
   /** Returns the options to use, given the options so far. Called by the {@link Client} constructor. */
   configureClient?(options: Omit<ClientOptions, 'plugins'>): Omit<ClientOptions, 'plugins'>;
+}
+
+/**
+ * Collects the plugins of the options and of the connection (in that order) and lets each one that
+ * configures clients rewrite the options, handing every plugin a fresh copy of what the previous one returned.
+ */
+function runClientPlugins(options: ClientOptions | undefined): {
+  settled: Omit<ClientOptions, 'plugins'>;
+  plugins: ClientPlugin[];
+} {
+  const { plugins: own = [], ...initial } = options ?? {};
+  const plugins: ClientPlugin[] = [...own, ...(initial.connection?.plugins ?? [])];
+  let settled: Omit<ClientOptions, 'plugins'> = initial;
+  for (const plugin of plugins) {
+    if (!plugin.configureClient) continue;
+    // A plugin cannot change the plugin list itself: drop it should one come back.
+    const { plugins: _ignored, ...next }: ClientOptions = plugin.configureClient({ ...settled });
+    settled = next;
+  }
+  return { settled, plugins };
 }

@@ -54,7 +54,7 @@ import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
 import { SymbolBasedInstanceOfError } from '@kairos/common/lib/type-helpers';
 import { temporal } from '@kairos/proto';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
-import { BaseClient, defaultBaseClientOptions } from './base-client';
+import { BaseClient, settleClientOptions } from './base-client';
 import {
   ServiceError,
   WorkflowContinuedAsNewError,
@@ -412,12 +412,10 @@ export class WorkflowClient extends BaseClient {
    */
   constructor(options?: WorkflowClientOptions) {
     super(options);
-    const defaults: Omit<LoadedWorkflowClientOptions, 'loadedDataConverter'> = {
-      ...defaultBaseClientOptions(),
+    this.options = settleClientOptions<LoadedWorkflowClientOptions>(options, this.dataConverter, {
       interceptors: [],
       queryRejectCondition: 'NONE',
-    };
-    this.options = { ...defaults, ...filterNullAndUndefined(options ?? {}), loadedDataConverter: this.dataConverter };
+    });
   }
 
   /**
