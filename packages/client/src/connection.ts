@@ -248,12 +248,12 @@ export class Connection {
     return {
       options: optionsWithDefaults,
       client,
+      apiKeyFnRef,
+      callContextStorage,
+      healthService,
       workflowService,
       operatorService,
       testService,
-      healthService,
-      callContextStorage,
-      apiKeyFnRef,
     };
   }
 
@@ -331,25 +331,17 @@ export class Connection {
     return connection;
   }
 
-  protected constructor({
-    options,
-    client,
-    workflowService,
-    operatorService,
-    testService,
-    healthService,
-    callContextStorage,
-    apiKeyFnRef,
-  }: ConnectionCtorOptions) {
-    this.options = options;
-    this.client = client;
-    this.callContextStorage = callContextStorage;
-    this.workflowService = this.withNamespaceHeaderInjector(workflowService);
-    this.operatorService = this.withNamespaceHeaderInjector(operatorService);
-    this.testService = testService;
-    this.healthService = healthService;
-    this.apiKeyFnRef = apiKeyFnRef;
-    this.plugins = options.plugins;
+  protected constructor(parts: ConnectionCtorOptions) {
+    this.options = parts.options;
+    this.plugins = parts.options.plugins;
+    this.client = parts.client;
+    this.apiKeyFnRef = parts.apiKeyFnRef;
+    this.callContextStorage = parts.callContextStorage;
+    this.healthService = parts.healthService;
+    this.testService = parts.testService;
+    // The services that take a namespace also get it as a header (see `sendNamespaceAsHeader`).
+    this.workflowService = this.sendNamespaceAsHeader(parts.workflowService);
+    this.operatorService = this.sendNamespaceAsHeader(parts.operatorService);
   }
 
   /**
@@ -357,21 +349,21 @@ export class Connection {
    * shared channel, with the API key, the static metadata and the current scope's metadata, deadline
    * and abort signal.
    */
-  protected static generateRPCImplementation({
-    serviceName,
-    client,
-    callContextStorage,
-    interceptors,
-    staticMetadata,
-    apiKeyFnRef,
-  }: RPCImplOptions): protobuf.RPCImpl {
+  protected static generateRPCImplementation(rpc: RPCImplOptions): protobuf.RPCImpl {
+    const { client, interceptors } = rpc;
     return (method, requestData, callback) => {
-      const { metadata, deadline, abortSignal } = callContextStorage.getStore() ?? {};
+      const { metadata, deadline, abortSignal } = rpc.callContextStorage.getStore() ?? {};
+      // Later sources win: API key first, then the connection's metadata, then the current scope's.
       const grpcMetadata = new grpc.Metadata();
-      const apiKey = apiKeyFnRef.fn?.();
-      if (apiKey) grpcMetadata.set('authorization', `Bearer ${apiKey}`);
-      for (const [key, value] of Object.entries(staticMetadata)) grpcMetadata.set(key, value);
-      for (const [key, value] of Object.entries(metadata ?? {})) grpcMetadata.set(key, value);
+      const apiKey = rpc.apiKeyFnRef.fn?.();
+      const layers: Metadata[] = [
+        apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+        rpc.staticMetadata,
+        metadata ?? {},
+      ];
+      for (const layer of layers) {
+        for (const key of Object.keys(layer)) grpcMetadata.set(key, layer[key]);
+      }
 
       if (abortSignal?.aborted) {
         callback(cancelledError(grpcMetadata));
@@ -379,7 +371,7 @@ export class Connection {
       }
       let onAbort: (() => void) | undefined;
       const call = client.makeUnaryRequest(
-        `/${serviceName}/${method.name}`,
+        `/${rpc.serviceName}/${method.name}`,
         (arg: Uint8Array) => Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength),
         (arg: Buffer) => arg,
         requestData,
@@ -487,7 +479,7 @@ export class Connection {
    * Wraps a service so that each call whose request has a `namespace` also sends it in the
    * `temporal-namespace` header, which proxies and Temporal Cloud route on.
    */
-  private withNamespaceHeaderInjector<S extends protobuf.rpc.Service>(service: S): S {
+  private sendNamespaceAsHeader<S extends protobuf.rpc.Service>(service: S): S {
     const wrapper = Object.create(service) as S;
     for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(service))) {
       if (name === 'constructor') continue;
@@ -563,24 +555,23 @@ function normalizeGrpcConfig(options: ConnectionOptions): NormalizedGrpcConfig {
     if (credentials !== undefined) {
       throw new TypeError('Both `tls` and `credentials` ConnectionOptions were provided');
     }
-    const rootCert = tls.serverRootCACertificate ? Buffer.from(tls.serverRootCACertificate) : null;
-    const key = tls.clientCertPair ? Buffer.from(tls.clientCertPair.key) : null;
-    const crt = tls.clientCertPair ? Buffer.from(tls.clientCertPair.crt) : null;
+    const toBuffer = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes) : null);
+    const { serverRootCACertificate, clientCertPair, serverNameOverride } = tls;
+    const ssl = grpc.credentials.createSsl(
+      toBuffer(serverRootCACertificate),
+      toBuffer(clientCertPair?.key),
+      toBuffer(clientCertPair?.crt),
+    );
+    const channelArgs: grpc.ChannelOptions = { ...rest.channelArgs };
+    if (serverNameOverride) {
+      // The certificate is checked against, and the :authority header set to, the overriding name.
+      channelArgs['grpc.ssl_target_name_override'] = serverNameOverride;
+      channelArgs['grpc.default_authority'] = serverNameOverride;
+    }
     return {
       ...rest,
-      credentials: grpc.credentials.combineChannelCredentials(
-        grpc.credentials.createSsl(rootCert, key, crt),
-        ...(callCredentials ?? []),
-      ),
-      channelArgs: {
-        ...rest.channelArgs,
-        ...(tls.serverNameOverride
-          ? {
-              'grpc.ssl_target_name_override': tls.serverNameOverride,
-              'grpc.default_authority': tls.serverNameOverride,
-            }
-          : undefined),
-      },
+      credentials: grpc.credentials.combineChannelCredentials(ssl, ...(callCredentials ?? [])),
+      channelArgs,
     };
   }
   return {
