@@ -61,61 +61,65 @@ export interface BackoffOptions {
   maxIntervalMs(status: StatusObject): number;
 }
 
-function defaultInitialIntervalMs(status: StatusObject): number {
-  return status.code === grpc.status.RESOURCE_EXHAUSTED ? 1000 : 100;
-}
-
-function defaultMaxIntervalMs(): number {
-  return 5000;
-}
+/** The policy {@link defaultGrpcRetryOptions} starts from. */
+const STANDARD_BACKOFF: BackoffOptions = {
+  factor: 1.7,
+  maxAttempts: 10,
+  maxJitter: 0.2,
+  // A server that reports exhausted resources wants clients to back off harder.
+  initialIntervalMs: (status) => (status.code === grpc.status.RESOURCE_EXHAUSTED ? 1000 : 100),
+  maxIntervalMs: () => 5000,
+};
 
 /**
  * Builds the default retry policy, overriding any of the {@link BackoffOptions} given.
  */
 export function defaultGrpcRetryOptions(options: Partial<BackoffOptions> = {}): GrpcRetryOptions {
-  const factor = options.factor ?? 1.7;
-  const maxAttempts = options.maxAttempts ?? 10;
-  const maxJitter = options.maxJitter ?? 0.2;
-  const initialIntervalMs = options.initialIntervalMs ?? defaultInitialIntervalMs;
-  const maxIntervalMs = options.maxIntervalMs ?? defaultMaxIntervalMs;
+  const setting = <K extends keyof BackoffOptions>(key: K): BackoffOptions[K] => options[key] ?? STANDARD_BACKOFF[key];
+  const factor = setting('factor');
+  const maxAttempts = setting('maxAttempts');
+  const maxJitter = setting('maxJitter');
+  const firstDelay = setting('initialIntervalMs');
+  const longestDelay = setting('maxIntervalMs');
   return {
     delayFunction(attempt, status) {
-      const base = Math.min(maxIntervalMs(status), factor ** attempt * initialIntervalMs(status));
-      const jitter = 1 - maxJitter + Math.random() * 2 * maxJitter;
-      return base * jitter;
+      const ceiling = longestDelay(status);
+      const grown = factor ** attempt * firstDelay(status);
+      const spread = 2 * maxJitter;
+      return Math.min(ceiling, grown) * (1 - maxJitter + Math.random() * spread);
     },
-    retryableDecider(attempt, status) {
-      return attempt < maxAttempts && isRetryableError(status);
-    },
+    retryableDecider: (attempt, status) => attempt < maxAttempts && isRetryableError(status),
   };
 }
 
 /** Status codes that describe a transient condition on the server or the network. */
-const RETRYABLE_CODES: ReadonlySet<grpc.status> = new Set([
-  grpc.status.UNKNOWN,
-  grpc.status.RESOURCE_EXHAUSTED,
-  grpc.status.UNAVAILABLE,
-  grpc.status.ABORTED,
-  grpc.status.DATA_LOSS,
-  grpc.status.OUT_OF_RANGE,
-]);
+const TRANSIENT_STATUS_CODES: ReadonlySet<grpc.status> = new Set(
+  (['UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'ABORTED', 'UNKNOWN', 'OUT_OF_RANGE', 'DATA_LOSS'] as const).map(
+    (name) => grpc.status[name],
+  ),
+);
+
+/**
+ * Whether an `INTERNAL` status looks transient: a stream reset without error (code 0), a response that
+ * ended without a gRPC status (typically a proxy that is not gRPC-aware), or an internal-error stream
+ * reset (code 2) that does not come from a TLS alert.
+ */
+function isTransientInternalError(details: string): boolean {
+  const resetOrUnterminated = /Call ended without gRPC status|RST_STREAM with code 0/i;
+  if (resetOrUnterminated.test(details)) return true;
+  return /RST_STREAM with code 2/i.test(details) && !/SSL alert number/i.test(details);
+}
 
 /**
  * Returns true if a call that ended with `status` is worth retrying.
  *
  * `INTERNAL` is ambiguous (protocol violations, TLS failures, decoding errors, and transient HTTP/2
- * stream resets all surface as `INTERNAL`), so it only counts as retryable when its message shows a
- * stream reset that is not a TLS alert, or a response that ended without a gRPC status (typically a
- * proxy that is not gRPC-aware).
+ * stream resets all surface as `INTERNAL`), so only some `INTERNAL` messages count as retryable.
  */
 export function isRetryableError(status: StatusObject): boolean {
-  if (status.code === grpc.status.INTERNAL) {
-    const details = status.details ?? '';
-    if (/RST_STREAM with code 0|Call ended without gRPC status/i.test(details)) return true;
-    if (/RST_STREAM with code 2/i.test(details)) return !/SSL alert number/i.test(details);
-    return false;
-  }
-  return RETRYABLE_CODES.has(status.code);
+  return status.code === grpc.status.INTERNAL
+    ? isTransientInternalError(status.details ?? '')
+    : TRANSIENT_STATUS_CODES.has(status.code);
 }
 
 /**
