@@ -14,7 +14,6 @@ import {
 import type { Headers } from '@kairos/common/lib/interceptors';
 import { composeInterceptors } from '@kairos/common/lib/interceptors';
 import { decodeMapFromPayloads, encodeMapToPayloads } from '@kairos/common/lib/internal-non-workflow/codec-helpers';
-import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
 import {
   optionalDateToTs,
   optionalTsToDate,
@@ -25,7 +24,7 @@ import {
 import { SymbolBasedInstanceOfError } from '@kairos/common/lib/type-helpers';
 import { temporal } from '@kairos/proto';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
-import { BaseClient, defaultBaseClientOptions } from './base-client';
+import { BaseClient, settleClientOptions } from './base-client';
 import { ServiceError, isGrpcServiceError } from './errors';
 import { int64ToNumber, rethrowKnownErrorTypes } from './helpers';
 import type { CreateScheduleInput, CreateScheduleOutput, ScheduleClientInterceptor } from './interceptors';
@@ -43,6 +42,7 @@ import {
 } from './schedule-helpers';
 import type {
   Backfill,
+  CompiledScheduleOptions,
   CompiledScheduleUpdateOptions,
   ScheduleDescription,
   ScheduleOptions,
@@ -126,6 +126,13 @@ export interface ListScheduleOptions {
   query?: string;
 }
 
+/** The encoded `Schedule` message with the memo (create only) and search attributes that go with it. */
+interface EncodedScheduleParts {
+  schedule: temporal.api.schedule.v1.ISchedule;
+  memo?: temporal.api.common.v1.IMemo;
+  searchAttributes?: temporal.api.common.v1.ISearchAttributes;
+}
+
 /** Creates and manages Schedules. Usually reached as {@link Client.schedule}. */
 export class ScheduleClient extends BaseClient {
   /** Options with defaults applied. */
@@ -136,12 +143,7 @@ export class ScheduleClient extends BaseClient {
    */
   constructor(options?: ScheduleClientOptions) {
     super(options);
-    this.options = {
-      ...defaultBaseClientOptions(),
-      interceptors: [],
-      ...filterNullAndUndefined(options ?? {}),
-      loadedDataConverter: this.dataConverter,
-    };
+    this.options = settleClientOptions<LoadedScheduleClientOptions>(options, this.dataConverter, { interceptors: [] });
   }
 
   /** Raw access to the `WorkflowService`, which also serves Schedules. */
@@ -165,57 +167,47 @@ export class ScheduleClient extends BaseClient {
 
   /** Validates and compiles the options, then runs the create interceptor chain. */
   protected async _createSchedule(options: ScheduleOptions): Promise<void> {
-    const compiled = compileScheduleOptions(options);
-    const create = composeInterceptors(this.options.interceptors, 'create', this._createScheduleHandler.bind(this));
-    await create({ options: compiled, headers: {} });
+    const input: CreateScheduleInput = { options: compileScheduleOptions(options), headers: {} };
+    await composeInterceptors(this.options.interceptors, 'create', (i) => this._createScheduleHandler(i))(input);
   }
 
   /** Sends `CreateSchedule`; the end of the create interceptor chain. */
   protected async _createScheduleHandler(input: CreateScheduleInput): Promise<CreateScheduleOutput> {
-    const { options, headers } = input;
-    const request: temporal.api.workflowservice.v1.ICreateScheduleRequest = {
-      namespace: this.options.namespace,
-      identity: this.options.identity,
-      requestId: randomUUID(),
-      scheduleId: options.scheduleId,
-      schedule: {
-        spec: encodeScheduleSpec(options.spec),
-        action: await encodeScheduleAction(this.dataConverter, this.options.namespace, options.action, headers),
-        policies: encodeSchedulePolicies(options.policies),
-        state: encodeScheduleState(options.state),
-      },
-      memo: options.memo ? { fields: await encodeMapToPayloads(this.dataConverter, options.memo) } : undefined,
-      searchAttributes:
-        options.searchAttributes || options.typedSearchAttributes
-          ? { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
-          : undefined,
-      initialPatch: {
-        triggerImmediately: options.state?.triggerImmediately
-          ? { overlapPolicy: temporal.api.enums.v1.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL }
-          : undefined,
-        backfillRequest: options.state?.backfill ? encodeBackfills(options.state.backfill) : undefined,
-      },
+    const { options } = input;
+    const { scheduleId, state } = options;
+    const { schedule, memo, searchAttributes } = await this.encodeScheduleParts(options, input.headers, options.memo);
+    // What the options ask to happen right after creation travels as a patch applied with it.
+    const initialPatch: temporal.api.schedule.v1.ISchedulePatch = {
+      triggerImmediately: state?.triggerImmediately ? { overlapPolicy: OVERLAP_ALLOW_ALL } : undefined,
+      backfillRequest: state?.backfill ? encodeBackfills(state.backfill) : undefined,
     };
-    try {
-      const response = await this.workflowService.createSchedule(request);
-      return { conflictToken: response.conflictToken };
-    } catch (err) {
-      if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
-        throw new ScheduleAlreadyRunning('Schedule already exists and is running', options.scheduleId);
-      }
-      this.rethrowGrpcError(err, 'Failed to create schedule', options.scheduleId);
-    }
+    const response = await this.workflowService
+      .createSchedule({
+        namespace: this.options.namespace,
+        identity: this.options.identity,
+        requestId: randomUUID(),
+        scheduleId,
+        schedule,
+        memo,
+        searchAttributes,
+        initialPatch,
+      })
+      .catch((err: unknown) => {
+        if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
+          throw new ScheduleAlreadyRunning('Schedule already exists and is running', scheduleId);
+        }
+        return this.rethrowGrpcError(err, 'Failed to create schedule', scheduleId);
+      });
+    return { conflictToken: response.conflictToken };
   }
 
   /** Sends `DescribeSchedule`. */
   protected async _describeSchedule(
     scheduleId: string,
   ): Promise<temporal.api.workflowservice.v1.IDescribeScheduleResponse> {
-    try {
-      return await this.workflowService.describeSchedule({ namespace: this.options.namespace, scheduleId });
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to describe schedule', scheduleId);
-    }
+    return await this.callFor(scheduleId, 'Failed to describe schedule', () =>
+      this.workflowService.describeSchedule({ namespace: this.options.namespace, scheduleId }),
+    );
   }
 
   /** Sends `UpdateSchedule`, replacing the whole Schedule. */
@@ -224,27 +216,16 @@ export class ScheduleClient extends BaseClient {
     opts: CompiledScheduleUpdateOptions,
     header: Headers,
   ): Promise<temporal.api.workflowservice.v1.IUpdateScheduleResponse> {
-    const request: temporal.api.workflowservice.v1.IUpdateScheduleRequest = {
-      namespace: this.options.namespace,
-      scheduleId,
-      schedule: {
-        spec: encodeScheduleSpec(opts.spec),
-        action: await encodeScheduleAction(this.dataConverter, this.options.namespace, opts.action, header),
-        policies: encodeSchedulePolicies(opts.policies),
-        state: encodeScheduleState(opts.state),
-      },
-      identity: this.options.identity,
-      requestId: randomUUID(),
-      searchAttributes:
-        opts.searchAttributes || opts.typedSearchAttributes
-          ? { indexedFields: encodeUnifiedSearchAttributes(opts.searchAttributes, opts.typedSearchAttributes) }
-          : undefined,
-    };
-    try {
-      return await this.workflowService.updateSchedule(request);
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to update schedule', scheduleId);
-    }
+    const parts = await this.encodeScheduleParts(opts, header);
+    return await this.callFor(scheduleId, 'Failed to update schedule', () =>
+      this.workflowService.updateSchedule({
+        ...parts,
+        namespace: this.options.namespace,
+        identity: this.options.identity,
+        requestId: randomUUID(),
+        scheduleId,
+      }),
+    );
   }
 
   /** Sends `PatchSchedule` (trigger, backfill, pause, unpause). */
@@ -252,32 +233,28 @@ export class ScheduleClient extends BaseClient {
     scheduleId: string,
     patch: temporal.api.schedule.v1.ISchedulePatch,
   ): Promise<temporal.api.workflowservice.v1.IPatchScheduleResponse> {
-    try {
-      return await this.workflowService.patchSchedule({
+    return await this.callFor(scheduleId, 'Failed to patch schedule', () =>
+      this.workflowService.patchSchedule({
         namespace: this.options.namespace,
-        scheduleId,
         identity: this.options.identity,
         requestId: randomUUID(),
+        scheduleId,
         patch,
-      });
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to patch schedule', scheduleId);
-    }
+      }),
+    );
   }
 
   /** Sends `DeleteSchedule`. */
   protected async _deleteSchedule(
     scheduleId: string,
   ): Promise<temporal.api.workflowservice.v1.IDeleteScheduleResponse> {
-    try {
-      return await this.workflowService.deleteSchedule({
+    return await this.callFor(scheduleId, 'Failed to delete schedule', () =>
+      this.workflowService.deleteSchedule({
         namespace: this.options.namespace,
         identity: this.options.identity,
         scheduleId,
-      });
-    } catch (err) {
-      this.rethrowGrpcError(err, 'Failed to delete schedule', scheduleId);
-    }
+      }),
+    );
   }
 
   /**
@@ -290,39 +267,23 @@ export class ScheduleClient extends BaseClient {
    * ```
    */
   async *list(options?: ListScheduleOptions): AsyncIterable<ScheduleSummary> {
-    let nextPageToken: Uint8Array | undefined = undefined;
-    for (;;) {
-      let response: temporal.api.workflowservice.v1.ListSchedulesResponse;
-      try {
-        response = await this.workflowService.listSchedules({
-          namespace: this.options.namespace,
-          nextPageToken,
-          maximumPageSize: options?.pageSize,
-          query: options?.query,
-        });
-      } catch (err) {
-        this.rethrowGrpcError(err, 'Failed to list schedules', undefined);
-      }
-      for (const raw of response.schedules ?? []) {
-        yield {
-          scheduleId: raw.scheduleId ?? '',
-          spec: decodeScheduleSpec(raw.info?.spec ?? {}),
-          action: raw.info?.workflowType
-            ? { type: 'startWorkflow', workflowType: raw.info.workflowType.name ?? '' }
-            : undefined,
-          memo: await decodeMapFromPayloads(this.dataConverter, raw.memo?.fields),
-          searchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields),
-          typedSearchAttributes: decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields),
-          state: { paused: raw.info?.paused === true, note: raw.info?.notes || undefined },
-          info: {
-            recentActions: decodeScheduleRecentActions(raw.info?.recentActions),
-            nextActionTimes: (raw.info?.futureActionTimes ?? []).map(tsToDate),
-          },
-        };
-      }
-      if (!response.nextPageToken || response.nextPageToken.length === 0) break;
-      nextPageToken = response.nextPageToken;
-    }
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const token = nextPageToken;
+      const page: temporal.api.workflowservice.v1.ListSchedulesResponse = await this.callFor(
+        undefined,
+        'Failed to list schedules',
+        () =>
+          this.workflowService.listSchedules({
+            namespace: this.options.namespace,
+            query: options?.query,
+            maximumPageSize: options?.pageSize,
+            nextPageToken: token,
+          }),
+      );
+      for (const entry of page.schedules ?? []) yield await this.summarize(entry);
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken !== undefined);
   }
 
   /**
@@ -332,82 +293,37 @@ export class ScheduleClient extends BaseClient {
    * @throws TypeError if `scheduleId` is empty.
    */
   getHandle(scheduleId: string): ScheduleHandle {
-    if (typeof scheduleId !== 'string' || scheduleId === '') {
+    if (typeof scheduleId !== 'string' || scheduleId.length === 0) {
       throw new TypeError('Schedule id must be a non-empty string');
     }
+    const patch = async (change: temporal.api.schedule.v1.ISchedulePatch) => {
+      await this._patchSchedule(scheduleId, change);
+    };
     const handle: ScheduleHandle = {
       client: this,
       scheduleId,
-      describe: async (): Promise<ScheduleDescription> => {
-        const raw = await this._describeSchedule(scheduleId);
-        const schedule = raw.schedule;
-        if (!schedule?.spec || !schedule.action) {
-          throw new Error('Received invalid Schedule description from server');
-        }
-        const state = schedule.state;
-        return {
-          scheduleId,
-          spec: decodeScheduleSpec(schedule.spec),
-          action: await decodeScheduleAction(this.dataConverter, this.options.namespace, schedule.action),
-          memo: await decodeMapFromPayloads(this.dataConverter, raw.memo?.fields),
-          searchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields),
-          typedSearchAttributes: decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields),
-          policies: {
-            overlap: decodeScheduleOverlapPolicy(schedule.policies?.overlapPolicy) ?? ScheduleOverlapPolicy.SKIP,
-            catchupWindow: optionalTsToMs(schedule.policies?.catchupWindow) ?? 60_000,
-            pauseOnFailure: schedule.policies?.pauseOnFailure === true,
-          },
-          state: {
-            paused: state?.paused === true,
-            note: state?.notes || undefined,
-            remainingActions: state?.limitedActions ? int64ToNumber(state.remainingActions) : undefined,
-          },
-          info: {
-            recentActions: decodeScheduleRecentActions(raw.info?.recentActions),
-            nextActionTimes: (raw.info?.futureActionTimes ?? []).map(tsToDate),
-            createdAt: requiredTsToDate(raw.info?.createTime, 'createTime'),
-            lastUpdatedAt: optionalTsToDate(raw.info?.updateTime),
-            runningActions: decodeScheduleRunningActions(raw.info?.runningWorkflows),
-            numActionsMissedCatchupWindow: int64ToNumber(raw.info?.missedCatchupWindow),
-            numActionsSkippedOverlap: int64ToNumber(raw.info?.overlapSkipped),
-            numActionsTaken: int64ToNumber(raw.info?.actionCount),
-          },
-          raw,
-        };
-      },
+      describe: async () => await this.describeFromResponse(scheduleId, await this._describeSchedule(scheduleId)),
       update: async <W extends Workflow = Workflow>(
         updateFn: (previous: ScheduleDescription) => ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<W>>,
       ): Promise<void> => {
         if (typeof updateFn !== 'function') throw new TypeError('ScheduleHandle.update expects an update function');
         const current = await handle.describe();
-        // Keep the headers (e.g. tracing context) the Schedule was created with.
-        const header = current.raw.schedule?.action?.startWorkflow?.header?.fields ?? {};
-        const updated = updateFn(current) as ScheduleUpdateOptions;
-        await this._updateSchedule(scheduleId, compileUpdatedScheduleOptions(scheduleId, updated), header);
+        // The replacement keeps the headers (tracing context, for one) the Schedule's action was created with.
+        const keptHeaders = current.raw.schedule?.action?.startWorkflow?.header?.fields ?? {};
+        const replacement = compileUpdatedScheduleOptions(scheduleId, updateFn(current) as ScheduleUpdateOptions);
+        await this._updateSchedule(scheduleId, replacement, keptHeaders);
       },
-      delete: async (): Promise<void> => {
+      delete: async () => {
         await this._deleteSchedule(scheduleId);
       },
-      pause: async (note?: string): Promise<void> => {
-        await this._patchSchedule(scheduleId, { pause: note ?? 'Paused via TypeScript SDK' });
-      },
-      unpause: async (note?: string): Promise<void> => {
-        await this._patchSchedule(scheduleId, { unpause: note ?? 'Unpaused via TypeScript SDK' });
-      },
-      trigger: async (overlap?: ScheduleOverlapPolicy): Promise<void> => {
-        await this._patchSchedule(scheduleId, {
-          triggerImmediately: {
-            overlapPolicy: overlap
-              ? encodeScheduleOverlapPolicy(overlap)
-              : temporal.api.enums.v1.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
-          },
-        });
-      },
-      backfill: async (options: Backfill | Backfill[]): Promise<void> => {
-        await this._patchSchedule(scheduleId, {
-          backfillRequest: encodeBackfills(Array.isArray(options) ? options : [options]),
-        });
-      },
+      pause: async (note?: string) => await patch({ pause: note ?? 'Paused via TypeScript SDK' }),
+      unpause: async (note?: string) => await patch({ unpause: note ?? 'Unpaused via TypeScript SDK' }),
+      trigger: async (overlap?: ScheduleOverlapPolicy) =>
+        await patch({
+          triggerImmediately: { overlapPolicy: overlap ? encodeScheduleOverlapPolicy(overlap) : OVERLAP_ALLOW_ALL },
+        }),
+      backfill: async (options: Backfill | Backfill[]) =>
+        await patch({ backfillRequest: encodeBackfills([options].flat()) }),
     };
     return handle;
   }
@@ -417,35 +333,140 @@ export class ScheduleClient extends BaseClient {
    * the server's explanation, anything else {@link ServiceError}.
    */
   protected rethrowGrpcError(err: unknown, fallbackMessage: string, scheduleId?: string): never {
-    if (isGrpcServiceError(err)) {
-      rethrowKnownErrorTypes(err);
-      if (err.code === grpcStatus.NOT_FOUND) {
-        throw new ScheduleNotFoundError(err.details || 'Schedule not found', scheduleId ?? '');
-      }
-      const invalidSpec = /^Invalid schedule spec: /;
-      if (err.code === grpcStatus.INVALID_ARGUMENT && invalidSpec.test(err.details)) {
-        throw new TypeError(err.details.replace(invalidSpec, ''));
-      }
-      throw new ServiceError(fallbackMessage, { cause: err });
+    if (!isGrpcServiceError(err)) {
+      if (err instanceof TypeError) throw err;
+      const cause = err instanceof Error ? err : new Error(String(err));
+      throw new ServiceError('Unexpected error while making gRPC request', { cause });
     }
-    if (err instanceof TypeError) throw err;
-    throw new ServiceError('Unexpected error while making gRPC request', {
-      cause: err instanceof Error ? err : new Error(String(err)),
-    });
+    rethrowKnownErrorTypes(err);
+    if (err.code === grpcStatus.NOT_FOUND) {
+      throw new ScheduleNotFoundError(err.details || 'Schedule not found', scheduleId ?? '');
+    }
+    const specProblem = err.code === grpcStatus.INVALID_ARGUMENT ? invalidSpecExplanation(err.details) : undefined;
+    if (specProblem !== undefined) throw new TypeError(specProblem);
+    throw new ServiceError(fallbackMessage, { cause: err });
+  }
+
+  /** Runs one service call about a Schedule, converting failures with {@link rethrowGrpcError}. */
+  private async callFor<R>(scheduleId: string | undefined, failure: string, call: () => Promise<R>): Promise<R> {
+    try {
+      return await call();
+    } catch (err) {
+      this.rethrowGrpcError(err, failure, scheduleId);
+    }
+  }
+
+  /**
+   * Encodes what a create and an update both send: the Schedule itself and its search attributes, plus the
+   * memo when one is given.
+   */
+  private async encodeScheduleParts(
+    options: CompiledScheduleUpdateOptions | CompiledScheduleOptions,
+    headers: Headers,
+    memo?: Record<string, unknown>,
+  ): Promise<EncodedScheduleParts> {
+    const spec = encodeScheduleSpec(options.spec);
+    const action = await encodeScheduleAction(this.dataConverter, this.options.namespace, options.action, headers);
+    const schedule = {
+      spec,
+      action,
+      policies: encodeSchedulePolicies(options.policies),
+      state: encodeScheduleState(options.state),
+    };
+    const parts: EncodedScheduleParts = { schedule };
+    if (memo) parts.memo = { fields: await encodeMapToPayloads(this.dataConverter, memo) };
+    const { searchAttributes, typedSearchAttributes } = options;
+    if (searchAttributes || typedSearchAttributes) {
+      parts.searchAttributes = {
+        indexedFields: encodeUnifiedSearchAttributes(searchAttributes, typedSearchAttributes),
+      };
+    }
+    return parts;
+  }
+
+  /** One entry of a `ListSchedules` page, as a {@link ScheduleSummary}. */
+  private async summarize(entry: temporal.api.schedule.v1.IScheduleListEntry): Promise<ScheduleSummary> {
+    const info = entry.info ?? {};
+    const indexed = entry.searchAttributes?.indexedFields;
+    return {
+      scheduleId: entry.scheduleId ?? '',
+      spec: decodeScheduleSpec(info.spec ?? {}),
+      action: info.workflowType ? { type: 'startWorkflow', workflowType: info.workflowType.name ?? '' } : undefined,
+      memo: await decodeMapFromPayloads(this.dataConverter, entry.memo?.fields),
+      searchAttributes: decodeSearchAttributes(indexed),
+      typedSearchAttributes: decodeTypedSearchAttributes(indexed),
+      state: { paused: info.paused === true, note: info.notes || undefined },
+      info: {
+        recentActions: decodeScheduleRecentActions(info.recentActions),
+        nextActionTimes: (info.futureActionTimes ?? []).map(tsToDate),
+      },
+    };
+  }
+
+  /** A `DescribeSchedule` response as a {@link ScheduleDescription}, with the defaults the server leaves out. */
+  private async describeFromResponse(
+    scheduleId: string,
+    raw: temporal.api.workflowservice.v1.IDescribeScheduleResponse,
+  ): Promise<ScheduleDescription> {
+    const { schedule } = raw;
+    if (!schedule?.spec || !schedule.action) {
+      throw new Error('The server described the Schedule without its spec or action');
+    }
+    const { policies, state } = schedule;
+    const info = raw.info ?? {};
+    const indexed = raw.searchAttributes?.indexedFields;
+    return {
+      scheduleId,
+      spec: decodeScheduleSpec(schedule.spec),
+      action: await decodeScheduleAction(this.dataConverter, this.options.namespace, schedule.action),
+      memo: await decodeMapFromPayloads(this.dataConverter, raw.memo?.fields),
+      searchAttributes: decodeSearchAttributes(indexed),
+      typedSearchAttributes: decodeTypedSearchAttributes(indexed),
+      policies: {
+        overlap: decodeScheduleOverlapPolicy(policies?.overlapPolicy) ?? ScheduleOverlapPolicy.SKIP,
+        catchupWindow: optionalTsToMs(policies?.catchupWindow) ?? 60_000,
+        pauseOnFailure: policies?.pauseOnFailure === true,
+      },
+      state: {
+        paused: state?.paused === true,
+        note: state?.notes || undefined,
+        remainingActions: state?.limitedActions ? int64ToNumber(state.remainingActions) : undefined,
+      },
+      info: {
+        createdAt: requiredTsToDate(info.createTime, 'createTime'),
+        lastUpdatedAt: optionalTsToDate(info.updateTime),
+        nextActionTimes: (info.futureActionTimes ?? []).map(tsToDate),
+        recentActions: decodeScheduleRecentActions(info.recentActions),
+        runningActions: decodeScheduleRunningActions(info.runningWorkflows),
+        numActionsTaken: int64ToNumber(info.actionCount),
+        numActionsMissedCatchupWindow: int64ToNumber(info.missedCatchupWindow),
+        numActionsSkippedOverlap: int64ToNumber(info.overlapSkipped),
+      },
+      raw,
+    };
   }
 }
 
+const OVERLAP_ALLOW_ALL = temporal.api.enums.v1.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL;
+
+/** The server's explanation of a spec it refused, or `undefined` if `details` is about something else. */
+function invalidSpecExplanation(details: string): string | undefined {
+  const marker = 'Invalid schedule spec: ';
+  return details.startsWith(marker) ? details.slice(marker.length) : undefined;
+}
+
 function encodeBackfills(backfills: Backfill[]): temporal.api.schedule.v1.IBackfillRequest[] {
-  return backfills.map((backfill) => {
-    if (!(backfill?.start instanceof Date) || !(backfill.end instanceof Date)) {
+  const encodeOne = (backfill: Backfill): temporal.api.schedule.v1.IBackfillRequest => {
+    const { start, end, overlap } = backfill ?? {};
+    if (!(start instanceof Date && end instanceof Date))
       throw new TypeError('A Backfill needs `start` and `end` Dates');
-    }
     return {
-      startTime: optionalDateToTs(backfill.start),
-      endTime: optionalDateToTs(backfill.end),
-      overlapPolicy: backfill.overlap ? encodeScheduleOverlapPolicy(backfill.overlap) : undefined,
+      startTime: optionalDateToTs(start),
+      endTime: optionalDateToTs(end),
+      overlapPolicy: overlap ? encodeScheduleOverlapPolicy(overlap) : undefined,
     };
-  });
+  };
+  return backfills.map(encodeOne);
 }
 
 /** Thrown by {@link ScheduleClient.create} when a Schedule with the given id already exists. */
