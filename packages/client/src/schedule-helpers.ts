@@ -100,7 +100,7 @@ const MONTH: CalendarField<Month> = {
   whenOmitted: [{ start: 1, end: 12, step: 1 }],
   whenAny: [{ start: 1, end: 12, step: 1 }],
 };
-// Any year is encoded as no range at all.
+// Years have no bounds: leaving the field empty is how the server spells "every year".
 const YEAR: CalendarField<number> = {
   name: 'year',
   toNumber: (v) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined),
@@ -236,22 +236,29 @@ export function compileUpdatedScheduleOptions(
 
 /** Encodes a Schedule spec. */
 export function encodeScheduleSpec(spec: ScheduleSpec): temporal.api.schedule.v1.IScheduleSpec {
+  // Computed one by one so that, of several malformed parts, the first in declaration order is reported.
+  const structuredCalendar = encodeOptionalStructuredCalendarSpecs(spec.calendars);
+  const interval = spec.intervals?.map(({ every, offset }) => ({
+    interval: msToTs(every),
+    phase: msOptionalToTs(offset),
+  }));
+  const excludeStructuredCalendar = encodeOptionalStructuredCalendarSpecs(spec.skip);
+  const startTime = optionalDateToTs(spec.startAt);
+  const endTime = optionalDateToTs(spec.endAt);
+  const jitter = msOptionalToTs(spec.jitter);
   return {
-    structuredCalendar: encodeOptionalStructuredCalendarSpecs(spec.calendars),
-    interval: spec.intervals?.map((interval) => ({
-      interval: msToTs(interval.every),
-      phase: msOptionalToTs(interval.offset),
-    })),
+    structuredCalendar,
+    excludeStructuredCalendar,
+    interval,
     cronString: spec.cronExpressions,
-    excludeStructuredCalendar: encodeOptionalStructuredCalendarSpecs(spec.skip),
-    startTime: optionalDateToTs(spec.startAt),
-    endTime: optionalDateToTs(spec.endAt),
-    jitter: msOptionalToTs(spec.jitter),
     timezoneName: spec.timezone,
+    startTime,
+    endTime,
+    jitter,
   };
 }
 
-function serializationContext(namespace: string, workflowId: string): WorkflowSerializationContext {
+function workflowContext(namespace: string, workflowId: string): WorkflowSerializationContext {
   return { type: 'workflow', namespace, workflowId };
 }
 
@@ -263,69 +270,75 @@ export async function encodeScheduleAction(
   headers: Headers,
 ): Promise<temporal.api.schedule.v1.IScheduleAction> {
   const workflowId = action.workflowId ?? '';
-  const context = serializationContext(namespace, workflowId);
-  return {
-    startWorkflow: {
-      workflowId,
-      workflowType: { name: action.workflowType },
-      input: { payloads: await encodeToPayloadsWithContext(dataConverter, context, action.args) },
-      taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: action.taskQueue },
-      workflowExecutionTimeout: msOptionalToTs(action.workflowExecutionTimeout),
-      workflowRunTimeout: msOptionalToTs(action.workflowRunTimeout),
-      workflowTaskTimeout: msOptionalToTs(action.workflowTaskTimeout),
-      retryPolicy: action.retry ? compileRetryPolicy(action.retry) : undefined,
-      memo: action.memo ? { fields: await encodeMapToPayloads(dataConverter, action.memo, context) } : undefined,
-      searchAttributes:
-        action.searchAttributes || action.typedSearchAttributes
-          ? { indexedFields: encodeUnifiedSearchAttributes(action.searchAttributes, action.typedSearchAttributes) }
-          : undefined,
-      header: { fields: headers },
-      userMetadata: await encodeUserMetadata(dataConverter, action.staticSummary, action.staticDetails, context),
-      priority: action.priority ? compilePriority(action.priority) : undefined,
-    },
+  const context = workflowContext(namespace, workflowId);
+  const { memo, retry, priority, searchAttributes, typedSearchAttributes } = action;
+  const startWorkflow: temporal.api.workflow.v1.INewWorkflowExecutionInfo = {
+    workflowId,
+    workflowType: { name: action.workflowType },
+    taskQueue: { name: action.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    header: { fields: headers },
   };
+  startWorkflow.input = { payloads: await encodeToPayloadsWithContext(dataConverter, context, action.args) };
+  startWorkflow.workflowExecutionTimeout = msOptionalToTs(action.workflowExecutionTimeout);
+  startWorkflow.workflowRunTimeout = msOptionalToTs(action.workflowRunTimeout);
+  startWorkflow.workflowTaskTimeout = msOptionalToTs(action.workflowTaskTimeout);
+  if (retry) startWorkflow.retryPolicy = compileRetryPolicy(retry);
+  if (memo) startWorkflow.memo = { fields: await encodeMapToPayloads(dataConverter, memo, context) };
+  if (searchAttributes || typedSearchAttributes) {
+    startWorkflow.searchAttributes = {
+      indexedFields: encodeUnifiedSearchAttributes(searchAttributes, typedSearchAttributes),
+    };
+  }
+  startWorkflow.userMetadata = await encodeUserMetadata(
+    dataConverter,
+    action.staticSummary,
+    action.staticDetails,
+    context,
+  );
+  if (priority) startWorkflow.priority = compilePriority(priority);
+  return { startWorkflow };
 }
 
 /** Encodes Schedule policies. */
 export function encodeSchedulePolicies(
   policies?: ScheduleOptions['policies'],
 ): temporal.api.schedule.v1.ISchedulePolicies {
+  const { overlap, catchupWindow, pauseOnFailure } = policies ?? {};
+  const window = msOptionalToTs(catchupWindow);
   return {
-    catchupWindow: msOptionalToTs(policies?.catchupWindow),
-    overlapPolicy: policies?.overlap ? encodeScheduleOverlapPolicy(policies.overlap) : undefined,
-    pauseOnFailure: policies?.pauseOnFailure,
+    catchupWindow: window,
+    overlapPolicy: overlap ? encodeScheduleOverlapPolicy(overlap) : undefined,
+    pauseOnFailure,
   };
 }
 
 /** Encodes a Schedule state. */
 export function encodeScheduleState(state?: ScheduleOptions['state']): temporal.api.schedule.v1.IScheduleState {
+  const base = { paused: state?.paused, notes: state?.note };
   const remaining = state?.remainingActions;
-  if (remaining !== undefined && (!Number.isInteger(remaining) || remaining < 0)) {
+  if (remaining === undefined) return { ...base, limitedActions: false };
+  if (!(Number.isInteger(remaining) && remaining >= 0)) {
     throw new TypeError(
       `ScheduleOptions.state.remainingActions must be a non-negative integer, got ${String(remaining)}`,
     );
   }
-  return {
-    paused: state?.paused,
-    notes: state?.note,
-    limitedActions: remaining !== undefined,
-    remainingActions: remaining !== undefined ? Long.fromNumber(remaining) : undefined,
-  };
+  return { ...base, limitedActions: true, remainingActions: Long.fromNumber(remaining) };
 }
 
 /** Decodes a Schedule spec as returned by the server. */
 export function decodeScheduleSpec(pb: temporal.api.schedule.v1.IScheduleSpec): ScheduleSpecDescription {
+  const durationMs = (ts: temporal.api.schedule.v1.IIntervalSpec['interval']) => optionalTsToMs(ts) ?? 0;
   return {
     calendars: decodeOptionalStructuredCalendarSpecs(pb.structuredCalendar),
-    intervals: (pb.interval ?? []).map((interval) => ({
-      every: optionalTsToMs(interval.interval) ?? 0,
-      offset: optionalTsToMs(interval.phase) ?? 0,
-    })),
     skip: decodeOptionalStructuredCalendarSpecs(pb.excludeStructuredCalendar),
+    intervals: (pb.interval ?? []).map((each) => ({
+      every: durationMs(each.interval),
+      offset: durationMs(each.phase),
+    })),
+    timezone: pb.timezoneName || undefined,
+    jitter: optionalTsToMs(pb.jitter),
     startAt: optionalTsToDate(pb.startTime),
     endAt: optionalTsToDate(pb.endTime),
-    jitter: optionalTsToMs(pb.jitter),
-    timezone: pb.timezoneName || undefined,
   };
 }
 
@@ -335,27 +348,28 @@ export async function decodeScheduleAction(
   namespace: string,
   pb: temporal.api.schedule.v1.IScheduleAction,
 ): Promise<ScheduleDescriptionAction> {
-  const start = pb.startWorkflow;
-  if (!start) throw new TypeError('Unsupported schedule action');
-  const workflowId = start.workflowId ?? '';
-  const context = serializationContext(namespace, workflowId);
-  const { staticSummary, staticDetails } = await decodeUserMetadata(dataConverter, start.userMetadata, context);
+  const info = pb.startWorkflow;
+  if (!info) throw new TypeError('Only start-Workflow Schedule actions can be decoded');
+  const workflowId = info.workflowId ?? '';
+  const context = workflowContext(namespace, workflowId);
+  const metadata = await decodeUserMetadata(dataConverter, info.userMetadata, context);
+  const indexed = info.searchAttributes?.indexedFields;
   return {
     type: 'startWorkflow',
     workflowId,
-    workflowType: start.workflowType?.name ?? '',
-    taskQueue: start.taskQueue?.name ?? '',
-    args: await decodeArrayFromPayloads(dataConverter, start.input?.payloads, context),
-    memo: await decodeMapFromPayloads(dataConverter, start.memo?.fields, context),
-    retry: decompileRetryPolicy(start.retryPolicy),
-    searchAttributes: decodeSearchAttributes(start.searchAttributes?.indexedFields),
-    typedSearchAttributes: decodeTypedSearchAttributes(start.searchAttributes?.indexedFields),
-    workflowExecutionTimeout: optionalTsToMs(start.workflowExecutionTimeout),
-    workflowRunTimeout: optionalTsToMs(start.workflowRunTimeout),
-    workflowTaskTimeout: optionalTsToMs(start.workflowTaskTimeout),
-    staticSummary,
-    staticDetails,
-    priority: decodePriority(start.priority),
+    workflowType: info.workflowType?.name ?? '',
+    taskQueue: info.taskQueue?.name ?? '',
+    args: await decodeArrayFromPayloads(dataConverter, info.input?.payloads, context),
+    memo: await decodeMapFromPayloads(dataConverter, info.memo?.fields, context),
+    searchAttributes: decodeSearchAttributes(indexed),
+    typedSearchAttributes: decodeTypedSearchAttributes(indexed),
+    retry: decompileRetryPolicy(info.retryPolicy),
+    priority: decodePriority(info.priority),
+    workflowExecutionTimeout: optionalTsToMs(info.workflowExecutionTimeout),
+    workflowRunTimeout: optionalTsToMs(info.workflowRunTimeout),
+    workflowTaskTimeout: optionalTsToMs(info.workflowTaskTimeout),
+    staticSummary: metadata.staticSummary,
+    staticDetails: metadata.staticDetails,
   };
 }
 
@@ -375,7 +389,7 @@ export function decodeScheduleRecentActions(
 ): ScheduleExecutionResult[] {
   return (pb ?? []).map((result) => {
     const started = result.startWorkflowResult;
-    if (!started) throw new TypeError('Unsupported schedule action');
+    if (!started) throw new TypeError('Only start-Workflow Schedule action results can be decoded');
     return {
       scheduledAt: requiredTsToDate(result.scheduleTime, 'scheduleTime'),
       takenAt: requiredTsToDate(result.actualTime, 'actualTime'),
