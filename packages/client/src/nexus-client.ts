@@ -8,7 +8,7 @@
 import type * as nexus from 'nexus-rpc';
 import { SymbolBasedInstanceOfError } from '@kairos/common/lib/type-helpers';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
-import { BaseClient, defaultBaseClientOptions } from './base-client';
+import { BaseClient, settleClientOptions } from './base-client';
 import type { NexusClientInterceptor } from './interceptors';
 import { NotImplementedError } from './not-implemented';
 import type {
@@ -20,7 +20,6 @@ import type {
   NexusOperationExecutionDescription,
   StartNexusOperationOptions,
 } from './nexus-types';
-import { filterNullAndUndefined } from '@kairos/common/lib/internal-workflow';
 
 const STANDALONE_NEXUS = 'standalone Nexus operations (NexusClient)';
 
@@ -33,7 +32,7 @@ export interface NexusClientOptions extends BaseClientOptions {
 /** {@link NexusClientOptions} with defaults applied. */
 export type LoadedNexusClientOptions = LoadedWithDefaults<NexusClientOptions>;
 
-/** A handle to a standalone Nexus operation. */
+/** Refers to one Nexus operation started outside any Workflow, and acts on it. */
 export interface NexusOperationHandle<O = unknown> {
   /** Operation id. */
   readonly operationId: string;
@@ -99,12 +98,7 @@ export class NexusClient extends BaseClient {
    */
   constructor(options?: NexusClientOptions) {
     super(options);
-    this.options = {
-      ...defaultBaseClientOptions(),
-      interceptors: [],
-      ...filterNullAndUndefined(options ?? {}),
-      loadedDataConverter: this.dataConverter,
-    };
+    this.options = settleClientOptions<LoadedNexusClientOptions>(options, this.dataConverter, { interceptors: [] });
     this.interceptors = this.options.interceptors;
   }
 
@@ -168,7 +162,7 @@ export class NexusOperationAlreadyStartedError extends Error {
   constructor(
     /** Operation id. */
     public readonly operationId: string,
-    /** Run id of the existing operation. */
+    /** Run id of the operation that holds the id, if the server said. */
     public readonly runId?: string,
   ) {
     super(`Nexus operation already started: ${operationId}`);

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { filterNullAndUndefined, makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
+import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { RequireAtLeastOne } from '@kairos/common/lib/type-helpers';
 import { SymbolBasedInstanceOfError } from '@kairos/common/lib/type-helpers';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
-import { BaseClient, defaultBaseClientOptions } from './base-client';
+import { BaseClient, settleClientOptions } from './base-client';
 import type { BuildIdOperation, WorkerBuildIdVersionSets } from './build-id-types';
 import { NotImplementedError } from './not-implemented';
 import type { WorkflowService } from './types';
@@ -42,11 +42,7 @@ export class TaskQueueClient extends BaseClient {
    */
   constructor(options?: TaskQueueClientOptions) {
     super(options);
-    this.options = {
-      ...defaultBaseClientOptions(),
-      ...filterNullAndUndefined(options ?? {}),
-      loadedDataConverter: this.dataConverter,
-    };
+    this.options = settleClientOptions<LoadedTaskQueueClientOptions>(options, this.dataConverter);
   }
 
   /** Raw access to the `WorkflowService`. */
@@ -99,21 +95,21 @@ export const ReachabilityType = {
 /** A kind of reachability of a build id. */
 export type ReachabilityType = (typeof ReachabilityType)[keyof typeof ReachabilityType];
 
+/** Proto numbers of `temporal.api.enums.v1.TaskReachability`, by {@link ReachabilityType}. */
+const TASK_REACHABILITY_NUMBERS = {
+  UNSPECIFIED: 0,
+  NEW_WORKFLOWS: 1,
+  EXISTING_WORKFLOWS: 2,
+  OPEN_WORKFLOWS: 3,
+  CLOSED_WORKFLOWS: 4,
+} as const;
+
 /** Converts a {@link ReachabilityType} to and from the number of the proto enum `temporal.api.enums.v1.TaskReachability`. */
 export const [encodeTaskReachability, decodeTaskReachability] = makeProtoEnumConverters<
   number,
   typeof ReachabilityType,
   'TASK_REACHABILITY_'
->(
-  {
-    [ReachabilityType.NEW_WORKFLOWS]: 1,
-    [ReachabilityType.EXISTING_WORKFLOWS]: 2,
-    [ReachabilityType.OPEN_WORKFLOWS]: 3,
-    [ReachabilityType.CLOSED_WORKFLOWS]: 4,
-    UNSPECIFIED: 0,
-  } as const,
-  'TASK_REACHABILITY_',
-);
+>(TASK_REACHABILITY_NUMBERS, 'TASK_REACHABILITY_');
 
 /** Parameters of a reachability query. */
 export interface BaseReachabilityOptions {
@@ -168,16 +164,15 @@ export interface GetWorkerTaskReachabilityResponse {
  * and reachability values the client does not know become `'NOT_FETCHED'`.
  */
 export function reachabilityResponseFromProto(resp: GetWorkerTaskReachabilityResponse): ReachabilityResponse {
+  const named = (value: number): ReachabilityTypeResponse =>
+    (decodeTaskReachability(value) as ReachabilityType | undefined) ?? 'NOT_FETCHED';
   const buildIdReachability = {} as Record<string | UnversionedBuildIdType, BuildIdReachability>;
-  for (const entry of resp.buildIdReachability) {
+  for (const { buildId, taskQueueReachability: perQueue } of resp.buildIdReachability) {
     const taskQueueReachability: Record<string, ReachabilityTypeResponse[]> = {};
-    for (const tq of entry.taskQueueReachability ?? []) {
-      if (tq.taskQueue === null || tq.taskQueue === undefined) continue;
-      taskQueueReachability[tq.taskQueue] = (tq.reachability ?? []).map(
-        (value) => (decodeTaskReachability(value) as ReachabilityType | undefined) ?? 'NOT_FETCHED',
-      );
+    for (const { taskQueue, reachability } of perQueue ?? []) {
+      if (taskQueue != null) taskQueueReachability[taskQueue] = (reachability ?? []).map(named);
     }
-    buildIdReachability[entry.buildId ? entry.buildId : UnversionedBuildId] = { taskQueueReachability };
+    buildIdReachability[buildId || UnversionedBuildId] = { taskQueueReachability };
   }
   return { buildIdReachability };
 }
