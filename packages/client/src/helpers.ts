@@ -32,39 +32,31 @@ export function int64ToNumber(value: Long | number | string | null | undefined):
   return value.toNumber();
 }
 
-function workflowStatusCodeToName(
+/** Names of the proto `WorkflowExecutionStatus` values, indexed by number (8 is the newer `PAUSED`). */
+const STATUS_NAMES: readonly WorkflowExecutionStatusName[] = [
+  'UNSPECIFIED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+  'PAUSED',
+];
+
+function statusName(
   code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
 ): WorkflowExecutionStatusName {
-  const { WorkflowExecutionStatus } = temporal.api.enums.v1;
-  switch (code) {
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED:
-    case undefined:
-    case null:
-      return 'UNSPECIFIED';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING:
-      return 'RUNNING';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-      return 'COMPLETED';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED:
-      return 'FAILED';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED:
-      return 'CANCELLED';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED:
-      return 'TERMINATED';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
-      return 'CONTINUED_AS_NEW';
-    case WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-      return 'TIMED_OUT';
-    default:
-      return (code as number) === 8 ? 'PAUSED' : 'UNKNOWN';
-  }
+  if (code == null) return 'UNSPECIFIED';
+  return STATUS_NAMES[code] ?? 'UNKNOWN';
 }
 
-function requiredExecution(
+/** A parent or root execution reference, with missing ids as empty strings. */
+function executionRef(
   execution: temporal.api.common.v1.IWorkflowExecution | null | undefined,
 ): { workflowId: string; runId: string } | undefined {
-  if (!execution) return undefined;
-  return { workflowId: execution.workflowId ?? '', runId: execution.runId ?? '' };
+  return execution ? { workflowId: execution.workflowId ?? '', runId: execution.runId ?? '' } : undefined;
 }
 
 /**
@@ -77,29 +69,33 @@ export async function executionInfoFromRaw<T>(
   rawDataToEmbed: T,
   namespace: string,
 ): Promise<Replace<WorkflowExecutionInfo, { raw: T }>> {
-  const workflowId = raw.execution?.workflowId ?? '';
-  const historySize = int64ToNumber(raw.historySizeBytes);
-  return {
-    type: raw.type?.name ?? '',
+  const { execution, searchAttributes } = raw;
+  const workflowId = execution?.workflowId ?? '';
+  const startTime = requiredTsToDate(raw.startTime, 'startTime');
+  const memo = await decodeMapFromPayloads(dataConverter, raw.memo?.fields, {
+    type: 'workflow',
+    namespace,
     workflowId,
-    runId: raw.execution?.runId ?? '',
+  });
+  return {
+    workflowId,
+    runId: execution?.runId ?? '',
+    type: raw.type?.name ?? '',
     taskQueue: raw.taskQueue ?? '',
-    status: {
-      code: raw.status ?? temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
-      name: workflowStatusCodeToName(raw.status),
-    },
-    historyLength: int64ToNumber(raw.historyLength),
-    historySize: historySize || undefined,
-    startTime: requiredTsToDate(raw.startTime, 'startTime'),
+    status: { code: raw.status ?? 0, name: statusName(raw.status) },
+    startTime,
     executionTime: optionalTsToDate(raw.executionTime),
     closeTime: optionalTsToDate(raw.closeTime),
-    memo: await decodeMapFromPayloads(dataConverter, raw.memo?.fields, { type: 'workflow', namespace, workflowId }),
-    searchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields),
-    typedSearchAttributes: decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields),
-    parentExecution: requiredExecution(raw.parentExecution),
-    rootExecution: requiredExecution(raw.rootExecution),
-    raw: rawDataToEmbed,
+    historyLength: int64ToNumber(raw.historyLength),
+    // Servers that do not track the size report 0; that means "unknown".
+    historySize: int64ToNumber(raw.historySizeBytes) || undefined,
+    memo,
+    searchAttributes: decodeSearchAttributes(searchAttributes?.indexedFields),
+    typedSearchAttributes: decodeTypedSearchAttributes(searchAttributes?.indexedFields),
+    parentExecution: executionRef(raw.parentExecution),
+    rootExecution: executionRef(raw.rootExecution),
     priority: decodePriority(raw.priority),
+    raw: rawDataToEmbed,
   };
 }
 
@@ -132,41 +128,52 @@ export type FailureName =
  *   failure replaces the code and message of `err`, which is rethrown.
  */
 export function rethrowKnownErrorTypes(err: GrpcServiceError): void {
-  for (const entry of getGrpcStatusDetails(err) ?? []) {
-    if (!entry.type_url || !entry.value) continue;
-    switch (trimGrpcTypeUrl(entry.type_url) as ErrorDetailsName) {
-      case 'temporal.api.errordetails.v1.NamespaceNotFoundFailure': {
-        const { namespace } = temporal.api.errordetails.v1.NamespaceNotFoundFailure.decode(entry.value);
-        throw new NamespaceNotFoundError(namespace);
-      }
-      case 'temporal.api.errordetails.v1.MultiOperationExecutionFailure': {
-        const { statuses } = temporal.api.errordetails.v1.MultiOperationExecutionFailure.decode(entry.value);
-        for (const status of statuses) {
-          const detail = status.details?.[0];
-          const aborted =
-            (trimGrpcTypeUrl(detail?.type_url) as FailureName) ===
-            'temporal.api.failure.v1.MultiOperationExecutionAborted';
-          if (aborted || status.code === grpc.status.OK) continue;
-          const cause = err as GrpcServiceError & { code: grpc.status; details: string; message: string };
-          cause.code = status.code || err.code;
-          cause.details = status.message || err.details;
-          cause.message = `${cause.code} ${grpc.status[cause.code]}: ${cause.details}`;
-          if (detail?.type_url && detail.value) {
-            // Let the caller see the failing operation's own details (e.g. WorkflowExecutionAlreadyStartedFailure).
-            const md = new grpc.Metadata();
-            md.set(
-              'grpc-status-details-bin',
-              Buffer.from(
-                google.rpc.Status.encode({ code: status.code, message: status.message, details: [detail] }).finish(),
-              ),
-            );
-            (cause as { metadata: grpc.Metadata }).metadata = md;
-          }
-          throw cause;
-        }
-      }
-    }
+  for (const { type_url, value } of getGrpcStatusDetails(err) ?? []) {
+    if (!type_url || !value) continue;
+    const react = detailReactions[trimGrpcTypeUrl(type_url) as ErrorDetailsName];
+    react?.(value, err);
   }
+}
+
+type DetailReaction = (bytes: Uint8Array, err: GrpcServiceError) => void;
+
+/** What {@link rethrowKnownErrorTypes} does with each kind of status detail it understands. */
+const detailReactions: Partial<Record<ErrorDetailsName, DetailReaction>> = {
+  'temporal.api.errordetails.v1.NamespaceNotFoundFailure': (bytes) => {
+    throw new NamespaceNotFoundError(temporal.api.errordetails.v1.NamespaceNotFoundFailure.decode(bytes).namespace);
+  },
+  'temporal.api.errordetails.v1.MultiOperationExecutionFailure': (bytes, err) => {
+    const { statuses } = temporal.api.errordetails.v1.MultiOperationExecutionFailure.decode(bytes);
+    // The operations that did not fail themselves are reported as OK or as aborted; skip them.
+    const culprit = statuses.find((status) => status.code !== grpc.status.OK && !wasAbortedWithOthers(status));
+    if (culprit !== undefined) throw blameOperation(err, culprit);
+  },
+};
+
+function wasAbortedWithOthers(status: google.rpc.IStatus): boolean {
+  const detailType = trimGrpcTypeUrl(status.details?.[0]?.type_url) as FailureName;
+  return detailType === 'temporal.api.failure.v1.MultiOperationExecutionAborted';
+}
+
+/**
+ * Rewrites a multi-operation error in place so that it reads as the failing operation's own error: its
+ * code and message, and (when it has one) its first detail, re-encoded in the status-details trailer so
+ * that callers find it where they look for details.
+ */
+function blameOperation(err: GrpcServiceError, operation: google.rpc.IStatus): GrpcServiceError {
+  type Writable = GrpcServiceError & { code: grpc.status; details: string; message: string; metadata: grpc.Metadata };
+  const target = err as Writable;
+  target.code = operation.code || err.code;
+  target.details = operation.message || err.details;
+  target.message = `${target.code} ${grpc.status[target.code]}: ${target.details}`;
+  const detail = operation.details?.[0];
+  if (detail?.type_url && detail.value) {
+    const status = google.rpc.Status.encode({ code: operation.code, message: operation.message, details: [detail] });
+    const trailer = new grpc.Metadata();
+    trailer.set('grpc-status-details-bin', Buffer.from(status.finish()));
+    target.metadata = trailer;
+  }
+  return target;
 }
 
 /** Decodes the `google.rpc.Status` details carried in the `grpc-status-details-bin` trailer of a gRPC error. */
