@@ -13,7 +13,17 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({ namespaces: ['extra'], historyLongPollMs: 300 });
+  server = await startServer({
+    namespaces: ['extra'],
+    historyLongPollMs: 300,
+    searchAttributes: {
+      CustomKeyword: 'Keyword',
+      CustomInt: 'Int',
+      CustomDatetime: 'Datetime',
+      CustomKeywordList: 'KeywordList',
+      CustomText: 'Text',
+    },
+  });
   raw = new RawClient(server.address);
 });
 
@@ -207,6 +217,90 @@ describe('starting workflows', () => {
       workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
     });
     expect(again.started).toBe(true);
+  });
+});
+
+describe('search attributes', () => {
+  const typeOf = (p: temporal.api.common.v1.IPayload) => Buffer.from(p.metadata!.type ?? []).toString();
+  const dataOf = (p: temporal.api.common.v1.IPayload) => Buffer.from(p.data!).toString();
+  const fieldsOf = (sa: temporal.api.common.v1.ISearchAttributes) =>
+    Object.fromEntries(Object.entries(sa.indexedFields!).map(([k, p]) => [k, [typeOf(p), dataOf(p)]]));
+
+  test('untyped search attributes at start are stored with their registered type, and empty ones are dropped', async () => {
+    const id = uniqueId();
+    await start(id, {
+      searchAttributes: {
+        indexedFields: {
+          CustomKeyword: payload(['x']), // legacy SDKs send scalars as one-element lists
+          CustomInt: payload(5),
+          CustomDatetime: payload('2026-01-02T03:04:05Z'),
+          CustomKeywordList: payload(['a', 'b']),
+          CustomText: payload(null),
+          BinaryChecksums: payload(['c1']),
+        },
+      },
+    });
+    const stored = {
+      CustomKeyword: ['Keyword', '["x"]'],
+      CustomInt: ['Int', '5'],
+      CustomDatetime: ['Datetime', '"2026-01-02T03:04:05Z"'],
+      CustomKeywordList: ['KeywordList', '["a","b"]'],
+      BinaryChecksums: ['KeywordList', '["c1"]'],
+    };
+    const h = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id } });
+    expect(fieldsOf(h.history.events[0].workflowExecutionStartedEventAttributes.searchAttributes)).toEqual(stored);
+    const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: id } });
+    expect(fieldsOf(d.workflowExecutionInfo.searchAttributes)).toEqual(stored);
+    // Visibility re-encodes each value from its typed form: the one-element list comes back as the keyword.
+    const l = await raw.wf('ListWorkflowExecutions', { query: `WorkflowId = '${id}' AND CustomInt > 3` });
+    expect(fieldsOf(l.executions[0].searchAttributes)).toEqual({ ...stored, CustomKeyword: ['Keyword', '"x"'] });
+    const count = await raw.wf('CountWorkflowExecutions', { query: `CustomKeyword = 'x' AND WorkflowId = '${id}'` });
+    expect(Number(count.count)).toBe(1);
+  });
+
+  test('a payload that already names its type keeps it', async () => {
+    const id = uniqueId();
+    const typed = { ...payload(7), metadata: { ...payload(7).metadata, type: Buffer.from('Int') } };
+    await start(id, { searchAttributes: { indexedFields: { CustomInt: typed } } });
+    const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: id } });
+    expect(fieldsOf(d.workflowExecutionInfo.searchAttributes)).toEqual({ CustomInt: ['Int', '7'] });
+  });
+
+  test("a schedule's search attributes and its action's are stored with their registered type", async () => {
+    const scheduleId = uniqueId('sched');
+    await raw.wf('CreateSchedule', {
+      scheduleId,
+      requestId: scheduleId,
+      schedule: {
+        spec: { interval: [{ interval: { seconds: 3600 } }] },
+        action: {
+          startWorkflow: {
+            workflowId: 'wf',
+            workflowType: { name: 'W' },
+            taskQueue: { name: 'tq-frontend' },
+            searchAttributes: { indexedFields: { CustomInt: payload([4]) } },
+          },
+        },
+        state: { paused: true },
+      },
+      searchAttributes: { indexedFields: { CustomKeyword: payload('s') } },
+    });
+    const d = await raw.wf('DescribeSchedule', { scheduleId });
+    expect(fieldsOf(d.searchAttributes)).toEqual({ CustomKeyword: ['Keyword', '"s"'] });
+    expect(fieldsOf(d.schedule.action.startWorkflow.searchAttributes)).toEqual({ CustomInt: ['Int', '[4]'] });
+    await raw.wf('DeleteSchedule', { scheduleId });
+  });
+
+  test.each([
+    ['CustomInt', 'abc', 'Int: abc'],
+    ['CustomInt', 5.5, 'Int: 5.5'],
+    ['CustomKeyword', ['x', 'y'], 'Keyword: [x y]'],
+    ['CustomKeywordList', 'single', 'KeywordList: single'],
+    ['CustomDatetime', '2026-01-02', 'Datetime: 2026-01-02'],
+  ])('a %s value of %j does not fit its type and is INVALID_ARGUMENT', async (name, value, suffix) => {
+    const err = await rejection(start(uniqueId(), { searchAttributes: { indexedFields: { [name]: payload(value) } } }));
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toBe(`invalid value for search attribute ${name} of type ${suffix}`);
   });
 });
 

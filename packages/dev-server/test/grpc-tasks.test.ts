@@ -16,7 +16,11 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({ longPollTimeoutMs: 300, historyLongPollMs: 300 });
+  server = await startServer({
+    longPollTimeoutMs: 300,
+    historyLongPollMs: 300,
+    searchAttributes: { CustomKeyword: 'Keyword', CustomInt: 'Int' },
+  });
   raw = new RawClient(server.address);
 });
 
@@ -577,4 +581,85 @@ test('duplicate timer ids fail the task with START_TIMER_DUPLICATE_ID', async ()
   expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(
     E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
   );
+});
+
+test('upserted, child and continue-as-new search attributes get their registered type; a bad value fails the task', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId, runId } = await startWf(tq);
+  const sa = (fields: Record<string, unknown>) => ({
+    indexedFields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, payload(v)])),
+  });
+  const typesOf = (s: temporal.api.common.v1.ISearchAttributes | null | undefined) =>
+    Object.fromEntries(
+      Object.entries(s?.indexedFields ?? {}).map(([k, p]) => [k, Buffer.from(p.metadata!.type ?? []).toString()]),
+    );
+  const childId = `${workflowId}-child`;
+  await complete((await pollWft(tq)).taskToken, [
+    {
+      commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+      upsertWorkflowSearchAttributesCommandAttributes: { searchAttributes: sa({ CustomKeyword: 'up', CustomInt: 3 }) },
+    },
+    {
+      commandType: CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+      startChildWorkflowExecutionCommandAttributes: {
+        workflowId: childId,
+        workflowType: { name: 'Child' },
+        taskQueue: { name: `${tq}-child` },
+        searchAttributes: sa({ CustomKeyword: 'child' }),
+      },
+    },
+  ]);
+  const h = await history(workflowId);
+  const upserted = h.find((e) => e.upsertWorkflowSearchAttributesEventAttributes)!;
+  expect(typesOf(upserted.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes)).toEqual({
+    CustomKeyword: 'Keyword',
+    CustomInt: 'Int',
+  });
+  const initiated = h.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!;
+  expect(typesOf(initiated.startChildWorkflowExecutionInitiatedEventAttributes!.searchAttributes)).toEqual({
+    CustomKeyword: 'Keyword',
+  });
+  const child = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: childId } });
+  expect(typesOf(child.workflowExecutionInfo.searchAttributes)).toEqual({ CustomKeyword: 'Keyword' });
+
+  // A value that does not fit its type fails the task, whichever command carries it.
+  for (const command of [
+    {
+      commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+      upsertWorkflowSearchAttributesCommandAttributes: { searchAttributes: sa({ CustomInt: 'bad' }) },
+    },
+    {
+      commandType: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+      continueAsNewWorkflowExecutionCommandAttributes: {
+        workflowType: { name: 'Manual' },
+        taskQueue: { name: tq },
+        searchAttributes: sa({ CustomInt: 'bad' }),
+      },
+    },
+  ]) {
+    const err = await rejection(complete((await pollWft(tq)).taskToken, [command]));
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toBe('invalid value for search attribute CustomInt of type Int: bad');
+    const failed = (await history(workflowId)).filter((e) => e.workflowTaskFailedEventAttributes).pop()!;
+    expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(
+      E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+    );
+  }
+  await complete((await pollWft(tq)).taskToken, [
+    {
+      commandType: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+      continueAsNewWorkflowExecutionCommandAttributes: {
+        workflowType: { name: 'Manual' },
+        taskQueue: { name: tq },
+        searchAttributes: sa({ CustomKeyword: 'next' }),
+      },
+    },
+  ]);
+  const canEvent = (await history(workflowId, runId)).pop()!;
+  expect(typesOf(canEvent.workflowExecutionContinuedAsNewEventAttributes!.searchAttributes)).toEqual({
+    CustomKeyword: 'Keyword',
+  });
+  const next = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  expect(typesOf(next.workflowExecutionInfo.searchAttributes)).toEqual({ CustomKeyword: 'Keyword' });
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });

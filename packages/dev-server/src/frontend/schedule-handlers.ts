@@ -4,7 +4,9 @@ import { ServiceHandlers } from './service-definition';
 import { msTimestamp, timestampMs, errordetails } from '../internal/proto';
 import { canonicalSpec } from '../schedules/schedule-spec';
 import { Scheduler, ScheduleState } from '../schedules/scheduler';
-import { validateSearchAttributes } from '../visibility/validation';
+import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
+import { NamespaceRecord } from '../persistence/persistence';
+import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
 import { compileQuery } from '../visibility/visibility';
 import { Execution } from '../history/mutable-state';
 import * as grpc from '@grpc/grpc-js';
@@ -12,6 +14,22 @@ import type { ServerContext } from '../server-context';
 
 function scheduleNotFound(id: string): ServiceError {
   return notFound(`schedule ${id} not found`);
+}
+
+/** The schedule as stored: its start-workflow action's search attributes carry their registered types. */
+function typedSchedule(
+  ns: NamespaceRecord,
+  schedule: temporal.api.schedule.v1.ISchedule,
+): temporal.api.schedule.v1.ISchedule {
+  const action = schedule.action?.startWorkflow;
+  if (!action?.searchAttributes) return schedule;
+  return {
+    ...schedule,
+    action: {
+      ...schedule.action,
+      startWorkflow: { ...action, searchAttributes: typedSearchAttributes(ns, action.searchAttributes) },
+    },
+  };
 }
 
 function token(st: ScheduleState): Buffer {
@@ -56,9 +74,9 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
         const state: ScheduleState = {
           namespace: ns.name,
           scheduleId: req.scheduleId!,
-          schedule: req.schedule!,
+          schedule: typedSchedule(ns, req.schedule!),
           memo: req.memo ?? null,
-          searchAttributes: req.searchAttributes ?? null,
+          searchAttributes: typedSearchAttributes(ns, req.searchAttributes),
           actionCount: 0,
           missedCatchupWindow: 0,
           overlapSkipped: 0,
@@ -105,9 +123,11 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
         throw failedPrecondition('conflict token mismatch: the schedule changed since it was described');
       }
       scheduler.validate(st.namespace, req.schedule);
+      const ns = engine.namespace(st.namespace);
+      validateSearchAttributes(ns, req.searchAttributes, 'search_attributes');
       engine.tx((tx) => {
-        st.schedule = req.schedule!;
-        if (req.searchAttributes) st.searchAttributes = req.searchAttributes;
+        st.schedule = typedSchedule(ns, req.schedule!);
+        if (req.searchAttributes) st.searchAttributes = typedSearchAttributes(ns, req.searchAttributes);
         if (req.memo) st.memo = req.memo;
         st.updateTime = tx.now;
         st.conflictToken += 1;
@@ -144,7 +164,10 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
         schedules: all.slice(offset, offset + size).map((st) => ({
           scheduleId: st.scheduleId,
           memo: st.memo ?? null,
-          searchAttributes: st.searchAttributes ?? null,
+          searchAttributes: visibilitySearchAttributes(st.searchAttributes, {
+            ...SYSTEM_SEARCH_ATTRIBUTES,
+            ...ns.searchAttributes,
+          }),
           info: listInfo(st, now),
         })),
         nextPageToken: offset + size < all.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),

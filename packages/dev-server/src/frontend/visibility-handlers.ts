@@ -5,6 +5,7 @@ import { executionInfo } from './workflow-service';
 import { compileQuery, countGroups, visibilityOrder } from '../visibility/visibility';
 import type { ServerContext } from '../server-context';
 import { Execution } from '../history/mutable-state';
+import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
 
 const MAX_PAGE = 1000;
 
@@ -37,8 +38,13 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
     const size = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE) : MAX_PAGE;
     const offset = decodeOffset(req.nextPageToken);
     const page = runs.slice(offset, offset + size);
+    const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...engine.namespace(req.namespace ?? '').searchAttributes };
     return {
-      executions: page.map((ex) => executionInfo(engine, ex)),
+      // Visibility returns each search attribute re-encoded from its typed value (describe returns it as stored).
+      executions: page.map((ex) => ({
+        ...executionInfo(engine, ex),
+        searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
+      })),
       nextPageToken: offset + size < runs.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
     };
   };

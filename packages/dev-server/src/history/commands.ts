@@ -15,8 +15,9 @@ import {
 } from './workflow-lifecycle';
 import { applyUpdateMessage, releaseUnansweredUpdates } from './updates';
 import { mergeSearchAttributes } from '../visibility/search-attributes';
-import { validateSearchAttributes } from '../visibility/validation';
+import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { ServiceError } from '../frontend/errors';
+import { NamespaceRecord } from '../persistence/persistence';
 import { cancelActivityFromCommand } from './activities';
 import { nextCronTime, parseCron } from '../schedules/cron';
 
@@ -29,6 +30,19 @@ type Message = temporal.api.protocol.v1.IMessage;
 export interface InvalidCommand {
   cause: number;
   message: string;
+}
+
+/** A command's search attributes that are not registered or do not fit their type fail the task. */
+function badSearchAttributes(
+  ns: NamespaceRecord,
+  sa: temporal.api.common.v1.ISearchAttributes | null | undefined,
+): InvalidCommand | undefined {
+  try {
+    validateSearchAttributes(ns, sa, 'search_attributes');
+    return undefined;
+  } catch (err) {
+    return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: (err as ServiceError).message };
+  }
 }
 
 /** Checks commands before anything is applied; the first problem fails the workflow task with its cause. */
@@ -108,18 +122,26 @@ export function validateCommands(
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
             message: 'Required field WorkflowType is not set on StartChildWorkflowExecutionCommand.',
           };
+        const childNamespace = engine.namespaces.get(a.namespace || s.namespace);
+        // A child in an unknown namespace fails to start later, with its own event.
+        const bad = childNamespace && badSearchAttributes(childNamespace, a.searchAttributes);
+        if (bad) return bad;
         break;
       }
       case CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
-        try {
-          validateSearchAttributes(
-            engine.namespace(s.namespace),
-            c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
-            'search_attributes',
-          );
-        } catch (err) {
-          return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: (err as ServiceError).message };
-        }
+        const bad = badSearchAttributes(
+          engine.namespace(s.namespace),
+          c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
+        );
+        if (bad) return bad;
+        break;
+      }
+      case CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const bad = badSearchAttributes(
+          engine.namespace(s.namespace),
+          c.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes,
+        );
+        if (bad) return bad;
         break;
       }
       case CT.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
@@ -231,7 +253,11 @@ export function applyCommands(
         break;
       }
       case CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
-        const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ?? { indexedFields: {} };
+        const sa = typedSearchAttributes(
+          engine.namespaces.get(s.namespace),
+          c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ?? { indexedFields: {} },
+          true,
+        )!;
         append(ET.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
           workflowTaskCompletedEventId: completedId,
           searchAttributes: sa,
@@ -263,8 +289,12 @@ export function applyCommands(
         break;
       }
       case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
-        const a = c.startChildWorkflowExecutionCommandAttributes!;
-        const namespace = a.namespace || s.namespace;
+        const command = c.startChildWorkflowExecutionCommandAttributes!;
+        const namespace = command.namespace || s.namespace;
+        const a = {
+          ...command,
+          searchAttributes: typedSearchAttributes(engine.namespaces.get(namespace), command.searchAttributes),
+        };
         const childTimeouts = normalizeWorkflowTimeouts(
           durationMs(a.workflowExecutionTimeout),
           durationMs(a.workflowRunTimeout),

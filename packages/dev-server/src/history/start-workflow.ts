@@ -1,7 +1,7 @@
 import { temporal } from '@kairos/proto';
 import { invalidArgument, workflowAlreadyStarted } from '../frontend/errors';
 import { durationMs, enums } from '../internal/proto';
-import { validateSearchAttributes } from '../visibility/validation';
+import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { parseCron } from '../schedules/cron';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
@@ -69,7 +69,7 @@ function runParams(engine: HistoryEngine, req: StartRequest, now: number): NewRu
     retryPolicy: req.retryPolicy ?? null,
     cronSchedule: req.cronSchedule ?? '',
     memo: req.memo ?? null,
-    searchAttributes: req.searchAttributes ?? null,
+    searchAttributes: typedSearchAttributes(engine.namespaces.get(req.namespace ?? ''), req.searchAttributes),
     header: req.header ?? null,
     userMetadata: req.userMetadata ?? null,
     priority: req.priority ?? null,

@@ -16,6 +16,7 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, ExecutionState, isRunning, ParentInfo } from './mutable-state';
 import { decideRetry, normalizeRetryPolicy } from './retry';
 import { nextCronTime, parseCron } from '../schedules/cron';
+import { typedSearchAttributes } from '../visibility/validation';
 
 const ET = enums.EventType;
 const WS = enums.WorkflowExecutionStatus;
@@ -480,6 +481,7 @@ export function continueAsNewRun(
   const taskTimeoutMs = durationMs(a.workflowTaskTimeout) || s.taskTimeoutMs;
   const backoff = durationMs(a.backoffStartInterval);
   const initiator = a.initiator || CAN.CONTINUE_AS_NEW_INITIATOR_WORKFLOW;
+  const searchAttributes = typedSearchAttributes(engine.namespaces.get(s.namespace), a.searchAttributes);
   const newRunId = engine.newRunId();
   const ev = engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, {
     newExecutionRunId: newRunId,
@@ -495,7 +497,7 @@ export function continueAsNewRun(
     lastCompletionResult: a.lastCompletionResult ?? null,
     header: a.header ?? null,
     memo: a.memo ?? null,
-    searchAttributes: a.searchAttributes ?? null,
+    searchAttributes,
   });
   const next = startFollowingRun(engine, tx, ex, initiator, backoff, {
     runId: newRunId,
@@ -506,7 +508,7 @@ export function continueAsNewRun(
     taskTimeoutMs,
     header: a.header ?? s.header,
     memo: a.memo ?? s.memo,
-    searchAttributes: a.searchAttributes ?? s.searchAttributes,
+    searchAttributes: searchAttributes ?? s.searchAttributes,
     retryPolicy: a.retryPolicy ?? s.retryPolicy,
     lastCompletionResult: a.lastCompletionResult ?? null,
     continuedFailure: a.failure ?? null,

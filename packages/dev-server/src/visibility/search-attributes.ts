@@ -68,6 +68,149 @@ export function searchAttributeValue(payload: IPayload | null | undefined): unkn
   return v;
 }
 
+/** Type names as they appear in a payload's `type` metadata and in error messages. */
+const TYPE_NAMES: Record<number, string> = {
+  [T.INDEXED_VALUE_TYPE_TEXT]: 'Text',
+  [T.INDEXED_VALUE_TYPE_KEYWORD]: 'Keyword',
+  [T.INDEXED_VALUE_TYPE_INT]: 'Int',
+  [T.INDEXED_VALUE_TYPE_DOUBLE]: 'Double',
+  [T.INDEXED_VALUE_TYPE_BOOL]: 'Bool',
+  [T.INDEXED_VALUE_TYPE_DATETIME]: 'Datetime',
+  [T.INDEXED_VALUE_TYPE_KEYWORD_LIST]: 'KeywordList',
+};
+
+/** The name of an indexed value type (`Keyword`, `Int`, ...). */
+export function indexedValueTypeName(type: number): string {
+  return TYPE_NAMES[type] ?? 'Unspecified';
+}
+
+/** RFC 3339 with a `T`, seconds, optional fraction and a `Z` or `±hh:mm` offset: what Datetime values must be. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function scalarFits(type: number, v: unknown): boolean {
+  switch (type) {
+    case T.INDEXED_VALUE_TYPE_TEXT:
+    case T.INDEXED_VALUE_TYPE_KEYWORD:
+      return typeof v === 'string';
+    case T.INDEXED_VALUE_TYPE_INT:
+      return typeof v === 'number' && Number.isInteger(v);
+    case T.INDEXED_VALUE_TYPE_DOUBLE:
+      return typeof v === 'number';
+    case T.INDEXED_VALUE_TYPE_BOOL:
+      return typeof v === 'boolean';
+    case T.INDEXED_VALUE_TYPE_DATETIME:
+      return typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v));
+    default:
+      return false;
+  }
+}
+
+/** A search attribute value read as its registered type. */
+export type TypedValue =
+  { kind: 'empty' } | { kind: 'value'; value: string | number | boolean | string[] } | { kind: 'invalid' };
+
+/**
+ * Reads a payload as a value of `type`, as the real server does: `null`, `binary/null` and empty lists hold
+ * nothing; a list of one element stands for that element (except for KeywordList, which must be a list of
+ * strings); anything else that does not fit the type is invalid.
+ */
+export function readTypedValue(payload: IPayload | null | undefined, type: number): TypedValue {
+  const v = decodePayloadValue(payload);
+  if (v === null) return { kind: 'empty' };
+  if (v === undefined) return { kind: 'invalid' };
+  if (type === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return { kind: 'invalid' };
+    return v.length === 0 ? { kind: 'empty' } : { kind: 'value', value: v as string[] };
+  }
+  let scalar: unknown = v;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return { kind: 'empty' };
+    if (v.length > 1) return { kind: 'invalid' };
+    scalar = v[0];
+  }
+  return scalarFits(type, scalar) ? { kind: 'value', value: scalar as string | number | boolean } : { kind: 'invalid' };
+}
+
+/** Formats a JSON number as the real server prints it (shortest digits; exponent form below 1e-4 and from 1e6). */
+function goNumber(n: number): string {
+  if (n === 0) return '0';
+  const [mantissa, expText] = n.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp >= -4 && exp < 6) return String(n);
+  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+/** Formats a decoded value the way the real server prints it in errors: lists as `[a b]`, objects as `map[k:v]`. */
+function goValue(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'number') return goNumber(v);
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `map[${entries.map(([k, x]) => `${k}:${goValue(x)}`).join(' ')}]`;
+  }
+  return String(v);
+}
+
+/** How an invalid payload appears in the error message: its decoded value, or its bytes when it is not JSON. */
+export function describeInvalidValue(payload: IPayload | null | undefined): string {
+  const v = decodePayloadValue(payload);
+  if (v === undefined) return `[${[...(payload?.data ?? [])].join(' ')}]`;
+  return goValue(v);
+}
+
+/** Whether a payload already says which type it holds. */
+function hasTypeMetadata(payload: IPayload): boolean {
+  return !!payload.metadata?.type && payload.metadata.type.length > 0;
+}
+
+/**
+ * The attributes with the registered type added as `type` metadata to payloads that lack it (payloads that
+ * carry a type keep theirs). With `dropEmpty`, attributes that hold nothing are left out (as at start;
+ * upserts keep them, since they remove the attribute). Names without a registered type are kept as they are.
+ */
+export function withTypeMetadata(
+  sa: ISearchAttributes | null | undefined,
+  types: Record<string, number>,
+  dropEmpty: boolean,
+): ISearchAttributes | null {
+  if (!sa) return null;
+  const fields: Record<string, IPayload> = {};
+  for (const [name, payload] of Object.entries(sa.indexedFields ?? {})) {
+    const type = types[name];
+    if (type === undefined) {
+      fields[name] = payload;
+      continue;
+    }
+    if (dropEmpty && readTypedValue(payload, type).kind === 'empty') continue;
+    fields[name] = hasTypeMetadata(payload)
+      ? payload
+      : { ...payload, metadata: { ...(payload.metadata ?? {}), type: Buffer.from(indexedValueTypeName(type)) } };
+  }
+  return { indexedFields: fields };
+}
+
+/**
+ * The attributes as visibility returns them in List and Scan: each value re-encoded from its typed form, so a
+ * one-element list given for a scalar attribute comes back as the scalar.
+ */
+export function visibilitySearchAttributes(
+  sa: ISearchAttributes | null | undefined,
+  types: Record<string, number>,
+): ISearchAttributes {
+  const fields: Record<string, IPayload> = {};
+  for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
+    const type = types[name];
+    const typed = type === undefined ? undefined : readTypedValue(payload, type);
+    if (typed?.kind === 'value' && Array.isArray(decodePayloadValue(payload)) && !Array.isArray(typed.value)) {
+      fields[name] = { ...payload, data: Buffer.from(JSON.stringify(typed.value)) };
+    } else {
+      fields[name] = payload;
+    }
+  }
+  return { indexedFields: fields };
+}
+
 /** Merges upserted attributes into existing ones; an empty payload (null value) removes the attribute. */
 export function mergeSearchAttributes(
   current: ISearchAttributes | null | undefined,

@@ -1,17 +1,55 @@
 import { invalidArgument } from '../frontend/errors';
 import { ISearchAttributes } from '../internal/proto';
 import { NamespaceRecord } from '../persistence/persistence';
-import { SETTABLE_SYSTEM_ATTRIBUTES } from './search-attributes';
+import {
+  describeInvalidValue,
+  indexedValueTypeName,
+  readTypedValue,
+  SETTABLE_SYSTEM_ATTRIBUTES,
+  SYSTEM_SEARCH_ATTRIBUTES,
+  withTypeMetadata,
+} from './search-attributes';
 
-/** Rejects search attributes that are not registered on the namespace (INVALID_ARGUMENT naming the field). */
+/** The types of the attributes a caller may set in a namespace: its custom ones and the settable system ones. */
+export function settableSearchAttributeTypes(ns: NamespaceRecord): Record<string, number> {
+  const types: Record<string, number> = {};
+  for (const name of SETTABLE_SYSTEM_ATTRIBUTES) types[name] = SYSTEM_SEARCH_ATTRIBUTES[name];
+  return { ...types, ...ns.searchAttributes };
+}
+
+/**
+ * Rejects search attributes that are not registered on the namespace (INVALID_ARGUMENT naming the field) or
+ * whose value does not fit the registered type (the real server's message, naming the attribute and type).
+ */
 export function validateSearchAttributes(
   ns: NamespaceRecord,
   sa: ISearchAttributes | null | undefined,
   field: string,
 ): void {
-  for (const name of Object.keys(sa?.indexedFields ?? {})) {
-    if (ns.searchAttributes[name] === undefined && !SETTABLE_SYSTEM_ATTRIBUTES.has(name)) {
+  const types = settableSearchAttributeTypes(ns);
+  for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
+    const type = types[name];
+    if (type === undefined) {
       throw invalidArgument(`${field}: search attribute ${name} is not defined in namespace ${ns.name}`);
     }
+    if (readTypedValue(payload, type).kind === 'invalid') {
+      throw invalidArgument(
+        `invalid value for search attribute ${name} of type ${indexedValueTypeName(type)}: ${describeInvalidValue(payload)}`,
+      );
+    }
   }
+}
+
+/**
+ * Search attributes as the server stores them: each payload carries its registered type as `type` metadata
+ * (untyped, legacy payloads get it added). At start, attributes holding nothing are dropped; upserts keep
+ * them (`keepEmpty`) since they remove the attribute.
+ */
+export function typedSearchAttributes(
+  ns: NamespaceRecord | undefined,
+  sa: ISearchAttributes | null | undefined,
+  keepEmpty = false,
+): ISearchAttributes | null {
+  if (!sa) return null;
+  return withTypeMetadata(sa, ns ? settableSearchAttributeTypes(ns) : {}, !keepEmpty);
 }

@@ -1,10 +1,10 @@
 import { temporal } from '@kairos/proto';
 import { invalidArgument } from '../frontend/errors';
-import { decodePayloadValue, enums, jsonPayload } from '../internal/proto';
+import { enums, jsonPayload } from '../internal/proto';
 import { Execution } from '../history/mutable-state';
 import { NamespaceRecord } from '../persistence/persistence';
 import { Expr, parseQuery, Value } from './query-parser';
-import { SYSTEM_SEARCH_ATTRIBUTES } from './search-attributes';
+import { readTypedValue, SYSTEM_SEARCH_ATTRIBUTES } from './search-attributes';
 
 const T = enums.IndexedValueType;
 const WS = enums.WorkflowExecutionStatus;
@@ -60,11 +60,14 @@ function attributeValue(ex: Execution, name: string, types: Record<string, numbe
       return s.root?.runId ?? null;
     default: {
       const payload = s.searchAttributes?.indexedFields?.[name];
-      const v = decodePayloadValue(payload);
-      if (v === undefined || v === null) return null;
-      if (Array.isArray(v)) return v.map(String);
+      if (!payload) return null;
+      // Read as the registered type, so a one-element list stored for a scalar attribute compares as its element.
+      const typed = readTypedValue(payload, types[name]);
+      if (typed.kind !== 'value') return null;
+      const v = typed.value;
+      if (Array.isArray(v)) return v;
       if (typeof v === 'string' && types[name] === T.INDEXED_VALUE_TYPE_DATETIME) return Date.parse(v);
-      return v as Scalar;
+      return v;
     }
   }
 }
