@@ -136,7 +136,7 @@ export class ActivityExecutionAlreadyStartedError extends Error {
     message: string,
     /** Id of the Activity that could not be started. */
     public readonly activityId: string,
-    /** Run id of the existing Activity execution with that id. */
+    /** Run id of the Activity execution that already holds the id. */
     public readonly runId: string,
   ) {
     super(message);

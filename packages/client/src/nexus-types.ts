@@ -13,8 +13,8 @@ import type {
   SearchAttributeValue,
   TypedSearchAttributes,
 } from '@kairos/common';
-import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { Replace } from '@kairos/common/lib/type-helpers';
+import { convertersInProtoOrder } from './proto-enum-order';
 
 /** Id reuse policy of standalone Nexus operations. */
 export const NexusOperationIdReusePolicy = {
@@ -30,19 +30,11 @@ export type NexusOperationIdReusePolicy =
   (typeof NexusOperationIdReusePolicy)[keyof typeof NexusOperationIdReusePolicy];
 
 /** Converts a {@link NexusOperationIdReusePolicy} to and from its proto enum number. */
-export const [encodeNexusOperationIdReusePolicy, decodeNexusOperationIdReusePolicy] = makeProtoEnumConverters<
+export const [encodeNexusOperationIdReusePolicy, decodeNexusOperationIdReusePolicy] = convertersInProtoOrder<
   number,
   typeof NexusOperationIdReusePolicy,
   'NEXUS_OPERATION_ID_REUSE_POLICY_'
->(
-  {
-    [NexusOperationIdReusePolicy.ALLOW_DUPLICATE]: 1,
-    [NexusOperationIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY]: 2,
-    [NexusOperationIdReusePolicy.REJECT_DUPLICATE]: 3,
-    UNSPECIFIED: 0,
-  } as const,
-  'NEXUS_OPERATION_ID_REUSE_POLICY_',
-);
+>('NEXUS_OPERATION_ID_REUSE_POLICY_', ['ALLOW_DUPLICATE', 'ALLOW_DUPLICATE_FAILED_ONLY', 'REJECT_DUPLICATE']);
 
 /** Id conflict policy of standalone Nexus operations. */
 export const NexusOperationIdConflictPolicy = {
@@ -56,18 +48,11 @@ export type NexusOperationIdConflictPolicy =
   (typeof NexusOperationIdConflictPolicy)[keyof typeof NexusOperationIdConflictPolicy];
 
 /** Converts a {@link NexusOperationIdConflictPolicy} to and from its proto enum number. */
-export const [encodeNexusOperationIdConflictPolicy, decodeNexusOperationIdConflictPolicy] = makeProtoEnumConverters<
+export const [encodeNexusOperationIdConflictPolicy, decodeNexusOperationIdConflictPolicy] = convertersInProtoOrder<
   number,
   typeof NexusOperationIdConflictPolicy,
   'NEXUS_OPERATION_ID_CONFLICT_POLICY_'
->(
-  {
-    [NexusOperationIdConflictPolicy.FAIL]: 1,
-    [NexusOperationIdConflictPolicy.USE_EXISTING]: 2,
-    UNSPECIFIED: 0,
-  } as const,
-  'NEXUS_OPERATION_ID_CONFLICT_POLICY_',
-);
+>('NEXUS_OPERATION_ID_CONFLICT_POLICY_', ['FAIL', 'USE_EXISTING']);
 
 /** Status of a standalone Nexus operation. */
 export const NexusOperationExecutionStatus = {
@@ -89,22 +74,11 @@ export type NexusOperationExecutionStatus =
   (typeof NexusOperationExecutionStatus)[keyof typeof NexusOperationExecutionStatus];
 
 /** Converts a {@link NexusOperationExecutionStatus} to and from its proto enum number. */
-export const [encodeNexusOperationExecutionStatus, decodeNexusOperationExecutionStatus] = makeProtoEnumConverters<
+export const [encodeNexusOperationExecutionStatus, decodeNexusOperationExecutionStatus] = convertersInProtoOrder<
   number,
   typeof NexusOperationExecutionStatus,
   'NEXUS_OPERATION_EXECUTION_STATUS_'
->(
-  {
-    [NexusOperationExecutionStatus.RUNNING]: 1,
-    [NexusOperationExecutionStatus.COMPLETED]: 2,
-    [NexusOperationExecutionStatus.FAILED]: 3,
-    [NexusOperationExecutionStatus.CANCELED]: 4,
-    [NexusOperationExecutionStatus.TERMINATED]: 5,
-    [NexusOperationExecutionStatus.TIMED_OUT]: 6,
-    UNSPECIFIED: 0,
-  } as const,
-  'NEXUS_OPERATION_EXECUTION_STATUS_',
-);
+>('NEXUS_OPERATION_EXECUTION_STATUS_', ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT']);
 
 /** State of a pending Nexus operation. */
 export const PendingNexusOperationState = {
@@ -121,20 +95,11 @@ export const PendingNexusOperationState = {
 export type PendingNexusOperationState = (typeof PendingNexusOperationState)[keyof typeof PendingNexusOperationState];
 
 /** Converts a {@link PendingNexusOperationState} to and from its proto enum number. */
-export const [encodePendingNexusOperationState, decodePendingNexusOperationState] = makeProtoEnumConverters<
+export const [encodePendingNexusOperationState, decodePendingNexusOperationState] = convertersInProtoOrder<
   number,
   typeof PendingNexusOperationState,
   'PENDING_NEXUS_OPERATION_STATE_'
->(
-  {
-    [PendingNexusOperationState.SCHEDULED]: 1,
-    [PendingNexusOperationState.BACKING_OFF]: 2,
-    [PendingNexusOperationState.STARTED]: 3,
-    [PendingNexusOperationState.BLOCKED]: 4,
-    UNSPECIFIED: 0,
-  } as const,
-  'PENDING_NEXUS_OPERATION_STATE_',
-);
+>('PENDING_NEXUS_OPERATION_STATE_', ['SCHEDULED', 'BACKING_OFF', 'STARTED', 'BLOCKED']);
 
 /** State of the cancellation of a Nexus operation. */
 export const NexusOperationCancellationState = {
@@ -156,22 +121,11 @@ export type NexusOperationCancellationState =
   (typeof NexusOperationCancellationState)[keyof typeof NexusOperationCancellationState];
 
 /** Converts a {@link NexusOperationCancellationState} to and from its proto enum number. */
-export const [encodeNexusOperationCancellationState, decodeNexusOperationCancellationState] = makeProtoEnumConverters<
+export const [encodeNexusOperationCancellationState, decodeNexusOperationCancellationState] = convertersInProtoOrder<
   number,
   typeof NexusOperationCancellationState,
   'NEXUS_OPERATION_CANCELLATION_STATE_'
->(
-  {
-    [NexusOperationCancellationState.SCHEDULED]: 1,
-    [NexusOperationCancellationState.BACKING_OFF]: 2,
-    [NexusOperationCancellationState.SUCCEEDED]: 3,
-    [NexusOperationCancellationState.FAILED]: 4,
-    [NexusOperationCancellationState.TIMED_OUT]: 5,
-    [NexusOperationCancellationState.BLOCKED]: 6,
-    UNSPECIFIED: 0,
-  } as const,
-  'NEXUS_OPERATION_CANCELLATION_STATE_',
-);
+>('NEXUS_OPERATION_CANCELLATION_STATE_', ['SCHEDULED', 'BACKING_OFF', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'BLOCKED']);
 
 /** Raw description of a Nexus operation as sent by the server. */
 export type RawNexusOperationExecutionInfo = Record<string, unknown>;

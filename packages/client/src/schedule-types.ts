@@ -4,10 +4,10 @@
  * @module
  */
 import type { Duration, SearchAttributePair, SearchAttributes, TypedSearchAttributes, Workflow } from '@kairos/common';
-import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { Replace } from '@kairos/common/lib/type-helpers';
 import type { temporal } from '@kairos/proto';
 import type { WorkflowStartOptions } from './workflow-options';
+import { convertersInProtoOrder } from './proto-enum-order';
 
 /** Options of {@link ScheduleClient.create}. */
 export interface ScheduleOptions<A extends ScheduleOptionsAction = ScheduleOptionsAction> {
@@ -450,22 +450,11 @@ export const ScheduleOverlapPolicy = {
 export type ScheduleOverlapPolicy = (typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy];
 
 /** Converts a {@link ScheduleOverlapPolicy} to and from its proto enum value. */
-export const [encodeScheduleOverlapPolicy, decodeScheduleOverlapPolicy] = makeProtoEnumConverters<
+export const [encodeScheduleOverlapPolicy, decodeScheduleOverlapPolicy] = convertersInProtoOrder<
   temporal.api.enums.v1.ScheduleOverlapPolicy,
   typeof ScheduleOverlapPolicy,
   'SCHEDULE_OVERLAP_POLICY_'
->(
-  {
-    [ScheduleOverlapPolicy.SKIP]: 1,
-    [ScheduleOverlapPolicy.BUFFER_ONE]: 2,
-    [ScheduleOverlapPolicy.BUFFER_ALL]: 3,
-    [ScheduleOverlapPolicy.CANCEL_OTHER]: 4,
-    [ScheduleOverlapPolicy.TERMINATE_OTHER]: 5,
-    [ScheduleOverlapPolicy.ALLOW_ALL]: 6,
-    UNSPECIFIED: 0,
-  } as const,
-  'SCHEDULE_OVERLAP_POLICY_',
-);
+>('SCHEDULE_OVERLAP_POLICY_', ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL']);
 
 /** A time range to run through at once, taking the actions that would have been due in it. */
 export interface Backfill {

@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { RequireAtLeastOne } from '@kairos/common/lib/type-helpers';
 import { SymbolBasedInstanceOfError } from '@kairos/common/lib/type-helpers';
 import type { BaseClientOptions, LoadedWithDefaults } from './base-client';
 import { BaseClient, settleClientOptions } from './base-client';
 import type { BuildIdOperation, WorkerBuildIdVersionSets } from './build-id-types';
 import { NotImplementedError } from './not-implemented';
+import { convertersInProtoOrder } from './proto-enum-order';
 import type { WorkflowService } from './types';
 
 const LEGACY_VERSIONING = 'legacy build-id Worker Versioning (TaskQueueClient)';
@@ -95,21 +95,12 @@ export const ReachabilityType = {
 /** A kind of reachability of a build id. */
 export type ReachabilityType = (typeof ReachabilityType)[keyof typeof ReachabilityType];
 
-/** Proto numbers of `temporal.api.enums.v1.TaskReachability`, by {@link ReachabilityType}. */
-const TASK_REACHABILITY_NUMBERS = {
-  UNSPECIFIED: 0,
-  NEW_WORKFLOWS: 1,
-  EXISTING_WORKFLOWS: 2,
-  OPEN_WORKFLOWS: 3,
-  CLOSED_WORKFLOWS: 4,
-} as const;
-
 /** Converts a {@link ReachabilityType} to and from the number of the proto enum `temporal.api.enums.v1.TaskReachability`. */
-export const [encodeTaskReachability, decodeTaskReachability] = makeProtoEnumConverters<
+export const [encodeTaskReachability, decodeTaskReachability] = convertersInProtoOrder<
   number,
   typeof ReachabilityType,
   'TASK_REACHABILITY_'
->(TASK_REACHABILITY_NUMBERS, 'TASK_REACHABILITY_');
+>('TASK_REACHABILITY_', ['NEW_WORKFLOWS', 'EXISTING_WORKFLOWS', 'OPEN_WORKFLOWS', 'CLOSED_WORKFLOWS']);
 
 /** Parameters of a reachability query. */
 export interface BaseReachabilityOptions {

@@ -13,10 +13,10 @@ import type {
   TypedSearchAttributes,
   WorkerDeploymentVersion,
 } from '@kairos/common';
-import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { Replace } from '@kairos/common/lib/type-helpers';
 import { grpc as grpcProto, temporal } from '@kairos/proto';
 import type { ConnectionPlugin } from './connection';
+import { convertersInProtoOrder } from './proto-enum-order';
 
 /** Identifies a Workflow execution: its id, and optionally one run of it. */
 export interface WorkflowExecution {
@@ -208,19 +208,11 @@ export const QueryRejectCondition = {
 export type QueryRejectCondition = (typeof QueryRejectCondition)[keyof typeof QueryRejectCondition];
 
 /** Converts a {@link QueryRejectCondition} to and from its proto enum value. */
-export const [encodeQueryRejectCondition, decodeQueryRejectCondition] = makeProtoEnumConverters<
+export const [encodeQueryRejectCondition, decodeQueryRejectCondition] = convertersInProtoOrder<
   temporal.api.enums.v1.QueryRejectCondition,
   typeof QueryRejectCondition,
   'QUERY_REJECT_CONDITION_'
->(
-  {
-    [QueryRejectCondition.NONE]: 1,
-    [QueryRejectCondition.NOT_OPEN]: 2,
-    [QueryRejectCondition.NOT_COMPLETED_CLEANLY]: 3,
-    UNSPECIFIED: 0,
-  } as const,
-  'QUERY_REJECT_CONDITION_',
-);
+>('QUERY_REJECT_CONDITION_', ['NONE', 'NOT_OPEN', 'NOT_COMPLETED_CLEANLY']);
 
 /** Result of {@link ActivityClient.count}. */
 export interface CountActivityExecutions {
@@ -246,19 +238,11 @@ export type ActivityIdReusePolicy = (typeof ActivityIdReusePolicy)[keyof typeof 
  * Converts an {@link ActivityIdReusePolicy} to and from the number of the proto enum
  * `temporal.api.enums.v1.ActivityIdReusePolicy`.
  */
-export const [encodeActivityIdReusePolicy, decodeActivityIdReusePolicy] = makeProtoEnumConverters<
+export const [encodeActivityIdReusePolicy, decodeActivityIdReusePolicy] = convertersInProtoOrder<
   number,
   typeof ActivityIdReusePolicy,
   'ACTIVITY_ID_REUSE_POLICY_'
->(
-  {
-    [ActivityIdReusePolicy.ALLOW_DUPLICATE]: 1,
-    [ActivityIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY]: 2,
-    [ActivityIdReusePolicy.REJECT_DUPLICATE]: 3,
-    UNSPECIFIED: 0,
-  } as const,
-  'ACTIVITY_ID_REUSE_POLICY_',
-);
+>('ACTIVITY_ID_REUSE_POLICY_', ['ALLOW_DUPLICATE', 'ALLOW_DUPLICATE_FAILED_ONLY', 'REJECT_DUPLICATE']);
 
 /** Id conflict policy of standalone Activities: what happens when the id belongs to a running Activity. */
 export const ActivityIdConflictPolicy = {
@@ -274,14 +258,11 @@ export type ActivityIdConflictPolicy = (typeof ActivityIdConflictPolicy)[keyof t
  * Converts an {@link ActivityIdConflictPolicy} to and from the number of the proto enum
  * `temporal.api.enums.v1.ActivityIdConflictPolicy`.
  */
-export const [encodeActivityIdConflictPolicy, decodeActivityIdConflictPolicy] = makeProtoEnumConverters<
+export const [encodeActivityIdConflictPolicy, decodeActivityIdConflictPolicy] = convertersInProtoOrder<
   number,
   typeof ActivityIdConflictPolicy,
   'ACTIVITY_ID_CONFLICT_POLICY_'
->(
-  { [ActivityIdConflictPolicy.FAIL]: 1, [ActivityIdConflictPolicy.USE_EXISTING]: 2, UNSPECIFIED: 0 } as const,
-  'ACTIVITY_ID_CONFLICT_POLICY_',
-);
+>('ACTIVITY_ID_CONFLICT_POLICY_', ['FAIL', 'USE_EXISTING']);
 
 /** Status of a standalone Activity execution. */
 export const ActivityExecutionStatus = {
@@ -307,23 +288,11 @@ export type ActivityExecutionStatus = (typeof ActivityExecutionStatus)[keyof typ
  * Converts an {@link ActivityExecutionStatus} to and from the number of the proto enum
  * `temporal.api.enums.v1.ActivityExecutionStatus`.
  */
-export const [encodeActivityExecutionStatus, decodeActivityExecutionStatus] = makeProtoEnumConverters<
+export const [encodeActivityExecutionStatus, decodeActivityExecutionStatus] = convertersInProtoOrder<
   number,
   typeof ActivityExecutionStatus,
   'ACTIVITY_EXECUTION_STATUS_'
->(
-  {
-    [ActivityExecutionStatus.RUNNING]: 1,
-    [ActivityExecutionStatus.COMPLETED]: 2,
-    [ActivityExecutionStatus.FAILED]: 3,
-    [ActivityExecutionStatus.CANCELED]: 4,
-    [ActivityExecutionStatus.TERMINATED]: 5,
-    [ActivityExecutionStatus.TIMED_OUT]: 6,
-    [ActivityExecutionStatus.PAUSED]: 7,
-    UNSPECIFIED: 0,
-  } as const,
-  'ACTIVITY_EXECUTION_STATUS_',
-);
+>('ACTIVITY_EXECUTION_STATUS_', ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'PAUSED']);
 
 /** State of a pending Activity. */
 export const PendingActivityState = {
@@ -342,21 +311,11 @@ export const PendingActivityState = {
 export type PendingActivityState = (typeof PendingActivityState)[keyof typeof PendingActivityState];
 
 /** Converts a {@link PendingActivityState} to and from its proto enum value. */
-export const [encodePendingActivityState, decodePendingActivityState] = makeProtoEnumConverters<
+export const [encodePendingActivityState, decodePendingActivityState] = convertersInProtoOrder<
   temporal.api.enums.v1.PendingActivityState,
   typeof PendingActivityState,
   'PENDING_ACTIVITY_STATE_'
->(
-  {
-    [PendingActivityState.SCHEDULED]: 1,
-    [PendingActivityState.STARTED]: 2,
-    [PendingActivityState.CANCEL_REQUESTED]: 3,
-    [PendingActivityState.PAUSED]: 4,
-    [PendingActivityState.PAUSE_REQUESTED]: 5,
-    UNSPECIFIED: 0,
-  } as const,
-  'PENDING_ACTIVITY_STATE_',
-);
+>('PENDING_ACTIVITY_STATE_', ['SCHEDULED', 'STARTED', 'CANCEL_REQUESTED', 'PAUSED', 'PAUSE_REQUESTED']);
 
 /** Describes a standalone Activity execution (see {@link ActivityClient}). */
 export interface ActivityExecutionInfo {

@@ -78,33 +78,33 @@ export type WithCompiledWorkflowOptions<T extends WorkflowOptions> = Replace<
  * @throws if a duration is not a valid number of milliseconds or duration string.
  */
 export function compileWorkflowOptions<T extends WorkflowOptions>(options: T): WithCompiledWorkflowOptions<T> {
-  const { workflowExecutionTimeout, workflowRunTimeout, workflowTaskTimeout, startDelay, versioningOverride, ...rest } =
-    options;
-  return {
-    ...rest,
-    workflowExecutionTimeout: msOptionalToTs(workflowExecutionTimeout),
-    workflowRunTimeout: msOptionalToTs(workflowRunTimeout),
-    workflowTaskTimeout: msOptionalToTs(workflowTaskTimeout),
-    startDelay: msOptionalToTs(startDelay),
-    versioningOverride: compileVersioningOverride(versioningOverride),
-  };
+  const compiled: Record<PropertyKey, unknown> = { ...(options as object) };
+  for (const key of DURATION_OPTIONS) compiled[key] = msOptionalToTs(options[key]);
+  compiled.versioningOverride = compileVersioningOverride(options.versioningOverride);
+  return compiled as WithCompiledWorkflowOptions<T>;
 }
+
+/** The options that hold durations, converted in this order. */
+const DURATION_OPTIONS = [
+  'workflowExecutionTimeout',
+  'workflowRunTimeout',
+  'workflowTaskTimeout',
+  'startDelay',
+] as const;
 
 function compileVersioningOverride(
   override: VersioningOverride | undefined,
 ): temporal.api.workflow.v1.IVersioningOverride | undefined {
-  if (override === undefined || override === null) return undefined;
-  const { VersioningBehavior } = temporal.api.enums.v1;
-  if (override === 'AUTO_UPGRADE') {
-    return { autoUpgrade: true, behavior: VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE };
-  }
+  if (override == null) return undefined;
+  const { VERSIONING_BEHAVIOR_AUTO_UPGRADE, VERSIONING_BEHAVIOR_PINNED } = temporal.api.enums.v1.VersioningBehavior;
+  if (override === 'AUTO_UPGRADE') return { behavior: VERSIONING_BEHAVIOR_AUTO_UPGRADE, autoUpgrade: true };
+  // Pinned: say so both in the current shape (`pinned`) and in the older fields servers may still read.
+  const version = override.pinnedTo;
+  const { PINNED_OVERRIDE_BEHAVIOR_PINNED } = temporal.api.workflow.v1.VersioningOverride.PinnedOverrideBehavior;
   return {
-    pinned: {
-      version: override.pinnedTo,
-      behavior: temporal.api.workflow.v1.VersioningOverride.PinnedOverrideBehavior.PINNED_OVERRIDE_BEHAVIOR_PINNED,
-    },
-    behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED,
-    pinnedVersion: toCanonicalString(override.pinnedTo),
+    behavior: VERSIONING_BEHAVIOR_PINNED,
+    pinnedVersion: toCanonicalString(version),
+    pinned: { version, behavior: PINNED_OVERRIDE_BEHAVIOR_PINNED },
   };
 }
 

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { makeProtoEnumConverters } from '@kairos/common/lib/internal-workflow';
 import type { temporal } from '@kairos/proto';
+import { convertersInProtoOrder } from './proto-enum-order';
 
 /** A stage of a Workflow Update's lifecycle. */
 export const WorkflowUpdateStage = {
@@ -31,16 +31,8 @@ export const WorkflowUpdateStage = {
 export type WorkflowUpdateStage = (typeof WorkflowUpdateStage)[keyof typeof WorkflowUpdateStage];
 
 /** Converts a {@link WorkflowUpdateStage} to and from the proto `UpdateWorkflowExecutionLifecycleStage`. */
-export const [encodeWorkflowUpdateStage, decodeWorkflowUpdateStage] = makeProtoEnumConverters<
+export const [encodeWorkflowUpdateStage, decodeWorkflowUpdateStage] = convertersInProtoOrder<
   temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage,
   typeof WorkflowUpdateStage,
   'UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_'
->(
-  {
-    [WorkflowUpdateStage.ADMITTED]: 1,
-    [WorkflowUpdateStage.ACCEPTED]: 2,
-    [WorkflowUpdateStage.COMPLETED]: 3,
-    UNSPECIFIED: 0,
-  } as const,
-  'UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_',
-);
+>('UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_', ['ADMITTED', 'ACCEPTED', 'COMPLETED']);
