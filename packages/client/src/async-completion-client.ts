@@ -59,7 +59,7 @@ export interface AsyncCompletionCompleteOptions {
  * `workflowId` (latest run, or run `runId`). Without `workflowId` it names a standalone Activity.
  */
 export interface FullActivityId {
-  /** Id of the Workflow that scheduled the Activity; unset for a standalone Activity. */
+  /** The Workflow whose Activity it is; leave unset for a standalone Activity. */
   workflowId?: string;
   /** Run id of that Workflow (or of the standalone Activity); latest run if unset. */
   runId?: string;

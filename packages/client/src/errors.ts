@@ -96,15 +96,15 @@ SymbolBasedInstanceOfError('ActivityNotFoundError')(ActivityNotFoundError);
 export class ActivityCompletionError extends Error {}
 SymbolBasedInstanceOfError('ActivityCompletionError')(ActivityCompletionError);
 
-/** Thrown by an async heartbeat when the Workflow has asked to cancel the Activity. */
+/** A heartbeat sent through the async completion client learned that cancellation of the Activity was requested. */
 export class ActivityCancelledError extends Error {}
 SymbolBasedInstanceOfError('ActivityCancelledError')(ActivityCancelledError);
 
-/** Thrown by an async heartbeat when the Activity has been paused. */
+/** A heartbeat sent through the async completion client learned that the Activity is paused. */
 export class ActivityPausedError extends Error {}
 SymbolBasedInstanceOfError('ActivityPausedError')(ActivityPausedError);
 
-/** Thrown by an async heartbeat when the Activity has been reset. */
+/** A heartbeat sent through the async completion client learned that the Activity was reset. */
 export class ActivityResetError extends Error {}
 SymbolBasedInstanceOfError('ActivityResetError')(ActivityResetError);
 
@@ -134,7 +134,7 @@ SymbolBasedInstanceOfError('ActivityExecutionFailedError')(ActivityExecutionFail
 export class ActivityExecutionAlreadyStartedError extends Error {
   constructor(
     message: string,
-    /** Id of the Activity that could not be started. */
+    /** The Activity id the start asked for. */
     public readonly activityId: string,
     /** Run id of the Activity execution that already holds the id. */
     public readonly runId: string,

@@ -90,14 +90,14 @@ export interface ScheduleHandle {
   /**
    * Pauses the Schedule.
    *
-   * @param note new note of the Schedule; defaults to `'Paused via TypeScript SDK'`
+   * @param note replaces the Schedule's note (`'Paused via TypeScript SDK'` when omitted)
    */
   pause(note?: string): Promise<void>;
 
   /**
    * Unpauses the Schedule.
    *
-   * @param note new note of the Schedule; defaults to `'Unpaused via TypeScript SDK'`
+   * @param note replaces the Schedule's note (`'Unpaused via TypeScript SDK'` when omitted)
    */
   unpause(note?: string): Promise<void>;
 

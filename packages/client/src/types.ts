@@ -369,7 +369,7 @@ export interface ActivityExecutionDescription extends ActivityExecutionInfo {
   currentRetryIntervalMs?: number;
   /** When the last attempt finished. */
   lastAttemptCompleteTime?: Date;
-  /** When the next attempt is scheduled. */
+  /** Time the server plans the next attempt for. */
   nextAttemptScheduleTime?: Date;
   /** Deployment version of the worker that ran the last attempt. */
   lastDeploymentVersion?: WorkerDeploymentVersion;
