@@ -544,6 +544,69 @@ test('a failed run with a retry policy starts the next attempt after the backoff
   );
 });
 
+test('the close-event filter reports a retried or cron run as continued-as-new; history keeps its close event', async () => {
+  const closeEvent = async (workflowId: string, runId: string) =>
+    (
+      await raw.wf('GetWorkflowExecutionHistory', {
+        execution: { workflowId, runId },
+        historyEventFilterType: E.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        waitNewEvent: true,
+      })
+    ).history.events as Event[];
+  const tq = uniqueId('tq');
+  const failure = { message: 'again', applicationFailureInfo: { type: 'X' } };
+  const retried = await startWf(tq, { retryPolicy: { initialInterval: { seconds: 60 }, maximumAttempts: 2 } });
+  await complete((await pollWft(tq)).taskToken, [
+    { commandType: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, failWorkflowExecutionCommandAttributes: { failure } },
+  ]);
+  const failed = (await history(retried.workflowId, retried.runId)).pop()!;
+  expect(names([failed])).toEqual(['WORKFLOW_EXECUTION_FAILED']);
+  const [asNew] = await closeEvent(retried.workflowId, retried.runId);
+  expect(asNew).toMatchObject({
+    eventId: failed.eventId,
+    eventTime: failed.eventTime,
+    eventType: ET.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+  });
+  expect(asNew.workflowExecutionContinuedAsNewEventAttributes).toMatchObject({
+    newExecutionRunId: failed.workflowExecutionFailedEventAttributes!.newExecutionRunId,
+    failure,
+    lastCompletionResult: null,
+  });
+  expect(asNew.workflowExecutionContinuedAsNewEventAttributes!.workflowType).toBeNull();
+
+  const timedOut = await startWf(tq, {
+    workflowRunTimeout: { nanos: 200e6 },
+    retryPolicy: { initialInterval: { seconds: 60 }, maximumAttempts: 2 },
+  });
+  const [timeoutAsNew] = await closeEvent(timedOut.workflowId, timedOut.runId);
+  expect(timeoutAsNew.eventType).toBe(ET.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  expect(timeoutAsNew.workflowExecutionContinuedAsNewEventAttributes!.failure).toMatchObject({
+    message: 'workflow timeout',
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType: E.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+  });
+
+  const cronTq = uniqueId('tq');
+  const cron = await startWf(cronTq, { cronSchedule: '@every 1s' });
+  await complete((await pollWft(cronTq)).taskToken, [completeWf('tick')]);
+  const [cronAsNew] = await closeEvent(cron.workflowId, cron.runId);
+  expect(cronAsNew.eventType).toBe(ET.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  expect(decode(cronAsNew.workflowExecutionContinuedAsNewEventAttributes!.lastCompletionResult!.payloads![0])).toBe(
+    'tick',
+  );
+  expect(names([(await history(cron.workflowId, cron.runId)).pop()!])).toEqual(['WORKFLOW_EXECUTION_COMPLETED']);
+
+  // A run that closes for good keeps its own close event.
+  const last = await startWf(tq, { retryPolicy: { maximumAttempts: 1 } });
+  await complete((await pollWft(tq)).taskToken, [
+    { commandType: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, failWorkflowExecutionCommandAttributes: { failure } },
+  ]);
+  expect(names(await closeEvent(last.workflowId, last.runId))).toEqual(['WORKFLOW_EXECUTION_FAILED']);
+  for (const w of [retried, timedOut, cron]) {
+    await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: w.workflowId } });
+  }
+});
+
 test('a cron workflow starts its next run at the next cron time', async () => {
   const tq = uniqueId('tq');
   const { workflowId, runId } = await startWf(tq, { cronSchedule: '@every 1s' });

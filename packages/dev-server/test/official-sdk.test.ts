@@ -8,6 +8,7 @@ import {
   QueryNotRegisteredError,
   TerminatedFailure,
   WithStartWorkflowOperation,
+  WorkflowContinuedAsNewError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
@@ -177,6 +178,23 @@ test('reports a workflow failure', async () => {
   expect(err.cause).toBeInstanceOf(ApplicationFailure);
   expect(err.cause.message).toBe('boom');
   expect(err.cause.type).toBe('MyError');
+});
+
+test('a retried run reports its successor: result() without following runs is WorkflowContinuedAsNewError', async () => {
+  const workflowId = uniqueId();
+  const handle = await client.workflow.start('failingRetryable', {
+    taskQueue,
+    workflowId,
+    args: ['retry me'],
+    retry: { maximumAttempts: 2, initialInterval: '100ms' },
+  });
+  const firstRun = client.workflow.getHandle(workflowId, handle.firstExecutionRunId, { followRuns: false });
+  const err = await firstRun.result().catch((e) => e);
+  expect(err).toBeInstanceOf(WorkflowContinuedAsNewError);
+  const followed = await handle.result().catch((e) => e);
+  expect(followed).toBeInstanceOf(WorkflowFailedError);
+  expect(followed.cause.message).toBe('retry me');
+  expect((await handle.describe()).runId).toBe((err as WorkflowContinuedAsNewError).newExecutionRunId);
 });
 
 test('runs a child workflow', async () => {

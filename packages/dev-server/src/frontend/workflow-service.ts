@@ -3,7 +3,7 @@ import { temporal } from '@kairos/proto';
 import { HistoryEngine } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
-import { requestCancelRun, signalRun, terminateRun } from '../history/workflow-lifecycle';
+import { requestCancelRun, signalRun, terminateRun, workflowTimeoutFailure } from '../history/workflow-lifecycle';
 import { completeWorkflowTask, failWorkflowTask } from '../history/workflow-tasks';
 import {
   cancelActivityReported,
@@ -13,7 +13,7 @@ import {
   pendingActivityInfo,
 } from '../history/activities';
 import { Matching } from '../matching/matching';
-import { durationMs, enums, msDuration, msTimestamp, optDuration } from '../internal/proto';
+import { durationMs, enums, IHistoryEvent, msDuration, msTimestamp, optDuration } from '../internal/proto';
 import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
@@ -107,6 +107,33 @@ function decodeHistoryToken(b: Uint8Array | null | undefined): HistoryToken | un
   } catch {
     throw invalidArgument('next_page_token is malformed');
   }
+}
+
+/**
+ * The close event as the close-event history filter returns it. A run that closed and was followed by another
+ * (a retry, or the next cron run) is reported as continued-as-new, as the real server does: the event keeps
+ * its id and time, and carries only the next run id and the failure (or, for a completed cron run, its result).
+ * History itself keeps the original close event.
+ */
+function closeEventForFilter(ev: IHistoryEvent): IHistoryEvent {
+  const completed = ev.workflowExecutionCompletedEventAttributes;
+  const failed = ev.workflowExecutionFailedEventAttributes;
+  const timedOut = ev.workflowExecutionTimedOutEventAttributes;
+  const newExecutionRunId =
+    completed?.newExecutionRunId || failed?.newExecutionRunId || timedOut?.newExecutionRunId || '';
+  if (!newExecutionRunId) return ev;
+  return {
+    eventId: ev.eventId,
+    eventTime: ev.eventTime,
+    eventType: ET.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    version: ev.version,
+    taskId: ev.taskId,
+    workflowExecutionContinuedAsNewEventAttributes: {
+      newExecutionRunId,
+      failure: failed ? (failed.failure ?? null) : timedOut ? workflowTimeoutFailure() : null,
+      lastCompletionResult: completed ? (completed.result ?? null) : null,
+    },
+  };
 }
 
 /** WorkflowExecutionInfo of a run as Describe and List report it. */
@@ -393,7 +420,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
           };
         }
         return {
-          history: { events: [ex.events[(s.closeEventId ?? ex.events.length) - 1]] },
+          history: { events: [closeEventForFilter(ex.events[(s.closeEventId ?? ex.events.length) - 1])] },
           nextPageToken: Buffer.alloc(0),
         };
       }
@@ -594,5 +621,4 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
   };
 }
 
-void ET;
 void ServiceError;

@@ -409,6 +409,15 @@ function lastCompletionResultOf(ex: Execution): IPayloads | null {
   return ex.events[0]?.workflowExecutionStartedEventAttributes?.lastCompletionResult ?? null;
 }
 
+/** The failure the server reports for a run that timed out (and was retried). */
+export function workflowTimeoutFailure(): IFailure {
+  return {
+    message: 'workflow timeout',
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+  };
+}
+
 export function timeOutRun(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
   const s = ex.state;
   const expired = s.executionExpirationTime !== undefined && tx.now >= s.executionExpirationTime;
@@ -423,10 +432,7 @@ export function timeOutRun(engine: HistoryEngine, tx: Transaction, ex: Execution
   if (retry.backoffMs !== undefined) {
     next = startFollowingRun(engine, tx, ex, CAN.CONTINUE_AS_NEW_INITIATOR_RETRY, retry.backoffMs, {
       attempt: s.attempt + 1,
-      continuedFailure: {
-        message: 'workflow timeout',
-        timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
-      },
+      continuedFailure: workflowTimeoutFailure(),
     });
   } else if (!expired) {
     const cron = cronBackoff(s, tx.now);

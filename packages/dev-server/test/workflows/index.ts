@@ -93,6 +93,11 @@ export async function failing(message: string): Promise<void> {
   throw ApplicationFailure.nonRetryable(message, 'MyError');
 }
 
+/** Fails its run with a retryable failure, so a workflow retry policy starts another attempt. */
+export async function failingRetryable(message: string): Promise<void> {
+  throw ApplicationFailure.retryable(message, 'MyError');
+}
+
 export async function childParent(name: string): Promise<string> {
   const r = await executeChild(helloActivity, { args: [name], workflowId: `${workflowInfo().workflowId}-child` });
   return `parent(${r})`;
