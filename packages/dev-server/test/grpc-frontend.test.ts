@@ -205,6 +205,56 @@ describe('starting workflows', () => {
     expect((await eventTypes(id, first.runId)).pop()).toBe(ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
   });
 
+  test('signal-with-start refuses the FAIL conflict policy with INVALID_ARGUMENT, whether or not a run is open', async () => {
+    const id = uniqueId();
+    const sws = (extra: object = {}) =>
+      raw.wf('SignalWithStartWorkflowExecution', {
+        workflowId: id,
+        workflowType: { name: 'Wf' },
+        taskQueue: { name: 'tq-frontend' },
+        signalName: 'sig',
+        requestId: uniqueId('req'),
+        ...extra,
+      });
+    const fail = { workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL };
+    for (const running of [false, true]) {
+      if (running) expect((await sws()).started).toBe(true);
+      const err = await rejection(sws(fail));
+      expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err.details).toBe(
+        'Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.',
+      );
+      expect(err.statusDetails).toEqual([]);
+    }
+    // The open run was signalled once (by the start), not by the refused calls.
+    expect((await eventTypes(id)).filter((t) => t === ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(1);
+  });
+
+  test('TERMINATE_IF_RUNNING cannot be combined with a conflict policy', async () => {
+    const tir = { workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING };
+    const message =
+      'Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy';
+    const startErr = await rejection(
+      start(uniqueId(), {
+        ...tir,
+        workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+      }),
+    );
+    expect([startErr.code, startErr.details]).toEqual([grpc.status.INVALID_ARGUMENT, message]);
+    const swsErr = await rejection(
+      raw.wf('SignalWithStartWorkflowExecution', {
+        workflowId: uniqueId(),
+        workflowType: { name: 'Wf' },
+        taskQueue: { name: 'tq-frontend' },
+        signalName: 'sig',
+        ...tir,
+        workflowIdConflictPolicy: E.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+      }),
+    );
+    expect([swsErr.code, swsErr.details]).toEqual([grpc.status.INVALID_ARGUMENT, message]);
+    expect((await start(uniqueId(), tir)).started).toBe(true);
+  });
+
   test('reuse policies after the last run closed', async () => {
     const id = uniqueId();
     await start(id);

@@ -281,6 +281,12 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         priority: req.priority,
       };
       validateStart(engine, startReq);
+      if (req.workflowIdConflictPolicy === enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
+        // Signal-with-start exists to reach a running workflow, so the real server refuses FAIL outright.
+        throw invalidArgument(
+          'Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.',
+        );
+      }
       const outcome = engine.tx((tx) =>
         startWorkflowInTx(engine, tx, startReq, {
           name: req.signalName!,

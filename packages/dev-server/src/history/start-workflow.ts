@@ -26,6 +26,14 @@ export function validateStart(engine: HistoryEngine, req: StartRequest, prefix =
   if (req.workflowId.length > 1000) throw invalidArgument(`${prefix}workflow_id exceeds length limit`);
   if (!req.workflowType?.name) throw invalidArgument(`${prefix}workflow_type is not set`);
   if (!req.taskQueue?.name) throw invalidArgument(`${prefix}task_queue is not set`);
+  if (
+    req.workflowIdReusePolicy === enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING &&
+    req.workflowIdConflictPolicy
+  ) {
+    throw invalidArgument(
+      'Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy',
+    );
+  }
   for (const f of [
     'workflowExecutionTimeout',
     'workflowRunTimeout',
@@ -111,15 +119,10 @@ export function startWorkflowInTx(
       return { ex: current, started: cs.startRequestId === req.requestId };
     }
     if (isRunning(cs)) {
-      if (signal) {
-        // Signal-with-start signals a running workflow unless told to fail or replace it.
-        if (
-          conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_FAIL &&
-          conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
-        ) {
-          signalRun(engine, tx, current, signal);
-          return { ex: current, started: false };
-        }
+      if (signal && conflict !== CP.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+        // Signal-with-start signals a running workflow unless told to replace it (FAIL is rejected up front).
+        signalRun(engine, tx, current, signal);
+        return { ex: current, started: false };
       }
       if (conflict === CP.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
         if (req.onConflictOptions?.attachRequestId && req.requestId) rememberRequestId(cs, req.requestId);
