@@ -108,6 +108,8 @@ export interface WorkerOptions {
   gracefulShutdownPeriodMs?: number;
   /** Fail the workflow, not only the task, on non-determinism. Default false. */
   nondeterminismFailsWorkflow?: boolean;
+  /** Events per GetWorkflowExecutionHistory page the core asks for. Default 0: the server's page size. */
+  historyPageSize?: number;
 }
 
 interface NativeConnectionHandle {

@@ -59,6 +59,18 @@ async function expectEviction(worker: Worker, reason: number): Promise<void> {
   await worker.completeWorkflowActivation(success(a.runId, []));
 }
 
+/** Sum of a counter's series whose labels include `labels`. */
+function counter(name: string, labels: Record<string, string> = {}): number {
+  return metricsSnapshot()
+    .filter((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v))
+    .reduce((sum, m) => sum + m.value, 0);
+}
+
+/** GetWorkflowExecutionHistory calls the core has made so far. */
+function historyFetches(): number {
+  return counter('temporal_request', { operation: 'GetWorkflowExecutionHistory' });
+}
+
 /** Shuts down, answering any activation still delivered (retried tasks, evictions) with no commands. */
 async function shutdown(worker: Worker): Promise<void> {
   worker.initiateShutdown();
@@ -343,6 +355,53 @@ describe(`core bridge against ${serverName}`, () => {
     await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));
     await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
     await waitForClose(server, workflowId, runId);
+    await shutdown(worker);
+  });
+
+  it('fetches history page by page after a sticky cache miss, only as far as replay needs', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue, { historyPageSize: 4 });
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'paged', taskQueue });
+    const rounds = 8;
+    const timer = (seq: number, ms: number) => ({ startTimer: { seq, startToFireTimeout: duration(ms) } });
+    expect(jobNames(await nextActivation(worker))).toEqual(['initializeWorkflow']);
+    for (let seq = 1; seq <= rounds; seq++) {
+      await worker.completeWorkflowActivation(success(runId, [timer(seq, 1)]));
+      expect(jobNames(await nextActivation(worker))).toEqual(['fireTimer']);
+    }
+    await worker.completeWorkflowActivation(success(runId, [timer(rounds + 1, 300)]));
+    expect(worker.requestWorkflowEviction(runId)).toBe(true);
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_LANG_REQUESTED);
+    const before = historyFetches();
+
+    // The last timer's task goes to the sticky queue with partial history: a cache miss.
+    const first = await nextActivation(worker);
+    expect(jobNames(first)).toEqual(['initializeWorkflow']);
+    expect(first.isReplaying).toBe(true);
+    const fetchedForFirst = historyFetches() - before;
+    for (let seq = 1; seq <= rounds + 1; seq++) {
+      await worker.completeWorkflowActivation(success(runId, [timer(seq, seq <= rounds ? 1 : 300)]));
+      const fired = await nextActivation(worker);
+      expect(jobNames(fired)).toEqual(['fireTimer']);
+      expect(fired.jobs[0].fireTimer?.seq).toBe(seq);
+      expect(fired.isReplaying).toBe(seq <= rounds);
+    }
+    const fetched = historyFetches() - before;
+    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    const events = await waitForClose(server, workflowId, runId);
+    const started = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+    const missTaskStarted = Number(started[started.length - 1].eventId);
+    // The Kairos dev server pages by event count: every page of the history up to the task's
+    // started event, each fetched once. (The Temporal server pages by stored event batches, so its
+    // pages can hold more events.)
+    if (server.kind === 'kairos') expect(fetched).toBe(Math.ceil(missTaskStarted / 4));
+    expect(fetched).toBeGreaterThan(2);
+    expect(fetchedForFirst).toBeGreaterThan(0);
+    expect(fetchedForFirst).toBeLessThan(fetched);
+    expect(counter('temporal_sticky_cache_miss', { task_queue: taskQueue })).toBe(1);
+    expect(counter('temporal_sticky_cache_hit', { task_queue: taskQueue })).toBeGreaterThanOrEqual(rounds);
     await shutdown(worker);
   });
 

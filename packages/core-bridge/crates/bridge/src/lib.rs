@@ -318,6 +318,7 @@ pub struct WorkerOptions {
     pub default_heartbeat_throttle_interval_ms: Option<u32>,
     pub graceful_shutdown_period_ms: Option<u32>,
     pub nondeterminism_fails_workflow: Option<bool>,
+    pub history_page_size: Option<u32>,
 }
 
 fn worker_config(o: WorkerOptions) -> WorkerConfig {
@@ -347,6 +348,7 @@ fn worker_config(o: WorkerOptions) -> WorkerConfig {
         default_heartbeat_throttle_interval: ms(o.default_heartbeat_throttle_interval_ms, d.default_heartbeat_throttle_interval),
         graceful_shutdown_period: o.graceful_shutdown_period_ms.map(|x| Duration::from_millis(x as u64)),
         nondeterminism_fails_workflow: o.nondeterminism_fails_workflow.unwrap_or(false),
+        history_page_size: o.history_page_size.map(|x| x.min(i32::MAX as u32) as i32).unwrap_or(d.history_page_size),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct WorkerConfig {
     pub graceful_shutdown_period: Option<Duration>,
     /// Fail the workflow (not just the task) on non-determinism.
     pub nondeterminism_fails_workflow: bool,
+    /// `maximum_page_size` of GetWorkflowExecutionHistory calls; 0 lets the server choose.
+    pub history_page_size: i32,
 }
 
 impl Default for WorkerConfig {
@@ -59,6 +61,7 @@ impl Default for WorkerConfig {
             default_heartbeat_throttle_interval: Duration::from_secs(30),
             graceful_shutdown_period: None,
             nondeterminism_fails_workflow: false,
+            history_page_size: 0,
         }
     }
 }
@@ -85,6 +88,9 @@ impl WorkerConfig {
             // Sticky and non-sticky polling each need a slot, or the worker can deadlock.
             self.max_concurrent_workflow_tasks = self.max_concurrent_workflow_tasks.max(2);
             self.max_workflow_task_polls = self.max_workflow_task_polls.max(2);
+        }
+        if self.history_page_size < 0 {
+            return Err(CoreError::InvalidOptions("historyPageSize must not be negative".into()));
         }
         self.max_concurrent_workflow_tasks = self.max_concurrent_workflow_tasks.max(1);
         Ok(self)

@@ -2,6 +2,7 @@
 //! shutdown.
 pub mod config;
 pub(crate) mod activities;
+pub(crate) mod history_pages;
 pub(crate) mod local_activities;
 pub(crate) mod nexus;
 pub(crate) mod workflows;

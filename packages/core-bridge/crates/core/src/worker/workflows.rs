@@ -25,8 +25,9 @@ use crate::protos::temporal::api::workflowservice::v1::{
     RespondWorkflowTaskFailedRequest, respond_workflow_task_completed_request::Capabilities,
 };
 use crate::replay::ReplayFeed;
+use super::history_pages::TaskHistory;
 use super::local_activities::{LaContext, LaResolution, LocalActivities};
-use crate::workflow::run::{RunConfig, RunMachines};
+use crate::workflow::run::{Next, RunConfig, RunMachines};
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -63,6 +64,11 @@ struct ActiveTask {
     query_results: HashMap<String, WorkflowQueryResult>,
     received: Instant,
     heartbeat_armed: bool,
+    /// The task's started event id (0 for a legacy query task).
+    started_event_id: i64,
+    execution: WorkflowExecution,
+    /// History pages of this task still on the server.
+    history: TaskHistory,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +110,8 @@ enum Action {
     RespondFailed { run_id: String, req: Option<Box<RespondWorkflowTaskFailedRequest>> },
     RespondLegacyQuery { run_id: String, req: Box<RespondQueryTaskCompletedRequest> },
     Process(Box<Task>),
+    /// Fetch the next history page of the run's current task.
+    FetchPage { run_id: String, execution: WorkflowExecution, token: Vec<u8> },
     /// Complete the task anyway (forcing a new one) if local activities are still running then.
     ArmHeartbeat { run_id: String, token: Vec<u8>, at: Instant },
 }
@@ -282,45 +290,70 @@ impl WorkflowTasks {
         })
     }
 
-    async fn fetch_history(&self, conn: &Connection, execution: WorkflowExecution, mut token: Vec<u8>) -> Result<Vec<HistoryEvent>, CoreError> {
-        let mut events = vec![];
-        loop {
-            let req = GetWorkflowExecutionHistoryRequest {
-                namespace: self.cfg.namespace.clone(),
-                execution: Some(execution.clone()),
-                next_page_token: token.clone(),
-                ..Default::default()
-            };
-            let ns = self.cfg.namespace.clone();
-            let resp = conn
-                .call("GetWorkflowExecutionHistory", Some(&ns), |mut c| {
-                    let req = req.clone();
-                    let ns = ns.clone();
-                    async move { c.get_workflow_execution_history(request(&ns, req)).await }
-                })
-                .await?;
-            events.extend(resp.history.map(|h| h.events).unwrap_or_default());
-            if resp.next_page_token.is_empty() {
-                return Ok(events);
+    /// One page of a run's history.
+    async fn fetch_page(&self, execution: WorkflowExecution, token: Vec<u8>) -> Result<(Vec<HistoryEvent>, Vec<u8>), CoreError> {
+        let Backend::Server(conn) = &self.backend else {
+            return Err(CoreError::IllegalState("a replay worker cannot fetch history pages".into()));
+        };
+        let req = GetWorkflowExecutionHistoryRequest {
+            namespace: self.cfg.namespace.clone(),
+            execution: Some(execution),
+            maximum_page_size: self.cfg.history_page_size,
+            next_page_token: token,
+            ..Default::default()
+        };
+        let ns = self.cfg.namespace.clone();
+        let resp = conn
+            .call("GetWorkflowExecutionHistory", Some(&ns), |mut c| {
+                let req = req.clone();
+                let ns = ns.clone();
+                async move { c.get_workflow_execution_history(request(&ns, req)).await }
+            })
+            .await?;
+        Ok((resp.history.map(|h| h.events).unwrap_or_default(), resp.next_page_token))
+    }
+
+    /// A history page (or the failure to get one) for the run's current task.
+    fn page_arrived(&self, st: &mut State, run_id: &str, page: Result<(Vec<HistoryEvent>, Vec<u8>), CoreError>) -> Vec<Action> {
+        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        let Some(task) = run.task.as_mut().filter(|t| t.history.fetching()) else { return vec![] };
+        let (events, next_token) = match page {
+            Ok(p) => p,
+            Err(e) => {
+                task.history.fetch_failed();
+                tracing::warn!(run_id, error = %e, "could not fetch a history page; evicting the run");
+                return self.request_eviction_locked(st, run_id, EvictionReason::PaginationOrHistoryFetch, &format!("history fetch failed: {e}"));
             }
-            token = resp.next_page_token;
+        };
+        let events = task.history.page_arrived(events, next_token);
+        let more = task.history.more();
+        if !more {
+            tracing::debug!(run_id, pages = task.history.pages_fetched(), "fetched the task's whole history");
         }
+        let started = task.started_event_id;
+        if let Err(e) = run.machines.feed_history(events, started) {
+            return self.fail_task(st, run_id, e);
+        }
+        run.machines.expect_more_history(more);
+        if !more && started > 0 && run.machines.last_received_event_id() < started {
+            let message = format!(
+                "history pages ended at event {} before the task's started event {started}",
+                run.machines.last_received_event_id()
+            );
+            tracing::warn!(run_id, "{message}");
+            return self.request_eviction_locked(st, run_id, EvictionReason::PaginationOrHistoryFetch, &message);
+        }
+        self.advance(st, run_id)
     }
 
     /// Decides what to do with a polled task: buffer it, fetch missing history, wait for a cache
     /// slot, or feed it to its run.
-    async fn admit_task(self: &Arc<Self>, mut task: Task) -> Result<Vec<Action>, CoreError> {
+    async fn admit_task(self: &Arc<Self>, task: Task) -> Result<Vec<Action>, CoreError> {
         if task.resp.task_token.is_empty() || task.resp.workflow_execution.is_none() {
             return Ok(vec![]);
         }
         let run_id = task.resp.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
-        let (cached, busy) = {
-            let st = self.state.lock();
-            match st.runs.get(&run_id) {
-                Some(r) => (true, r.busy()),
-                None => (false, false),
-            }
-        };
+        let busy = self.state.lock().runs.get(&run_id).is_some_and(|r| r.busy());
         if busy {
             let mut st = self.state.lock();
             if let Some(run) = st.runs.get_mut(&run_id) {
@@ -330,31 +363,6 @@ impl WorkflowTasks {
                     run.buffered = Some(task);
                 }
                 return Ok(vec![]);
-            }
-        }
-        let first_id = task.resp.history.as_ref().and_then(|h| h.events.first()).map(|e| e.event_id);
-        let partial = !cached && first_id != Some(1);
-        if (partial || !task.resp.next_page_token.is_empty())
-            && let Backend::Server(conn) = &self.backend
-        {
-            {
-                let execution = task.resp.workflow_execution.clone().unwrap_or_default();
-                let token = if partial { vec![] } else { task.resp.next_page_token.clone() };
-                let fetched = self.fetch_history(conn, execution, token).await;
-                let fetched = match fetched {
-                    Ok(f) => f,
-                    Err(e) => {
-                        tracing::warn!(run_id, error = %e, "history fetch failed");
-                        return Ok(vec![]);
-                    }
-                };
-                let history = task.resp.history.get_or_insert_default();
-                if partial {
-                    history.events = fetched;
-                } else {
-                    history.events.extend(fetched);
-                }
-                task.resp.next_page_token.clear();
             }
         }
         let mut st = self.state.lock();
@@ -379,8 +387,21 @@ impl WorkflowTasks {
     }
 
     fn start_task(&self, st: &mut State, task: Task) -> Vec<Action> {
-        let resp = task.resp;
+        let mut resp = task.resp;
         let run_id = resp.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+        let cached = st.runs.contains_key(&run_id);
+        let incremental = resp.query.is_none() && super::history_pages::is_partial(&resp);
+        let (history, events) = match &self.backend {
+            Backend::Server(_) => TaskHistory::from_poll(&mut resp, cached),
+            Backend::Replay(_) => (TaskHistory::complete(), resp.history.take().map(|h| h.events).unwrap_or_default()),
+        };
+        if let Backend::Server(c) = &self.backend
+            && incremental
+        {
+            let labels = [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())];
+            let name = if history.is_cache_miss() { "sticky_cache_miss" } else { "sticky_cache_hit" };
+            c.metrics().add_counter(name, &labels, 1);
+        }
         let sdk_metadata_supported = match &self.backend {
             Backend::Server(c) => c.capabilities().sdk_metadata,
             Backend::Replay(_) => true,
@@ -406,12 +427,12 @@ impl WorkflowTasks {
         if is_legacy && !resp.queries.is_empty() {
             tracing::error!(run_id, "server sent a legacy query and in-task queries together");
         }
-        let events = resp.history.map(|h| h.events).unwrap_or_default();
         let fed = if is_legacy && events.is_empty() {
             Ok(())
         } else {
             run.machines.feed_history(events, resp.started_event_id)
         };
+        run.machines.expect_more_history(history.more());
         run.task = Some(ActiveTask {
             token: resp.task_token,
             attempt: resp.attempt,
@@ -421,6 +442,9 @@ impl WorkflowTasks {
             query_results: HashMap::new(),
             received: Instant::now(),
             heartbeat_armed: false,
+            started_event_id: resp.started_event_id,
+            execution: resp.workflow_execution.clone().unwrap_or_default(),
+            history,
         });
         run.machines.feed_messages(resp.messages);
         let mut queries: Vec<(String, WorkflowQuery)> = resp.queries.into_iter().collect();
@@ -460,13 +484,19 @@ impl WorkflowTasks {
             return vec![];
         }
         let Some(task) = run.task.as_mut() else { return vec![] };
-        match run.machines.next_activation() {
-            Ok(Some(a)) => {
+        match run.machines.next_step() {
+            Ok(Next::Activation(a)) => {
                 run.outstanding = Some(Outstanding::Jobs);
-                self.push_activation(st, a);
+                self.push_activation(st, *a);
                 vec![]
             }
-            Ok(None) => {
+            Ok(Next::NeedsHistory) => {
+                let Some(token) = task.history.start_fetch() else {
+                    return vec![];
+                };
+                vec![Action::FetchPage { run_id: run_id.to_string(), execution: task.execution.clone(), token }]
+            }
+            Ok(Next::Idle) => {
                 let query_activation = |jobs: Vec<Job>, m: &RunMachines| WorkflowActivation {
                     run_id: run_id.to_string(),
                     timestamp: m.time(),
@@ -761,6 +791,14 @@ impl WorkflowTasks {
                     });
                 }
                 Action::Process(t) => self.handle_task(*t).await,
+                Action::FetchPage { run_id, execution, token } => {
+                    let page = self.fetch_page(execution, token).await;
+                    let next = {
+                        let mut st = self.state.lock();
+                        self.page_arrived(&mut st, &run_id, page)
+                    };
+                    self.perform(next).await;
+                }
                 Action::RespondCompleted { run_id, req } => {
                     let result = self.respond_completed(*req).await;
                     let next = {

@@ -196,6 +196,16 @@ pub(crate) fn next_task_end(events: &[HistoryEvent]) -> Option<usize> {
     None
 }
 
+/// Where the next logical workflow task ends, counting only ends that events still to come cannot
+/// move. With `complete` false (more history pages are on the server), an end is settled only when
+/// it is a terminal event or the two events after it (all that the boundary rules look at) are
+/// already here.
+pub(crate) fn settled_task_end(events: &[HistoryEvent], complete: bool) -> Option<usize> {
+    let end = next_task_end(events)?;
+    let settled = complete || is_final_event(&events[end]) || end + 2 < events.len();
+    settled.then_some(end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +225,31 @@ mod tests {
         assert_eq!(events[first].event_id, 3);
         let second = next_task_end(&events[first + 1..]).expect("second task");
         assert_eq!(events[first + 1 + second].event_id, 8);
+    }
+
+    #[test]
+    fn with_pages_still_to_come_only_settled_task_ends_count() {
+        let mut h = HistoryBuilder::new("wf");
+        h.add_workflow_execution_started();
+        h.add_wft_scheduled();
+        h.add_wft_started();
+        h.add_wft_failed();
+        h.add_full_wft();
+        let events = h.events();
+        // Ends after the first attempt's started event: what follows could merge it.
+        assert_eq!(next_task_end(&events[..3]), Some(2));
+        assert_eq!(settled_task_end(&events[..3], false), None);
+        assert_eq!(settled_task_end(&events[..3], true), Some(2), "nothing more will come");
+        assert_eq!(settled_task_end(&events[..4], false), None, "one event after the end is not enough");
+        assert_eq!(settled_task_end(&events[..6], false), None, "the second attempt's started event is last");
+        assert_eq!(settled_task_end(&events, false), None, "only the completed event follows");
+        let mut ended = HistoryBuilder::new("wf");
+        ended.add_workflow_execution_started();
+        ended.add_workflow_execution_completed();
+        assert_eq!(settled_task_end(&ended.events(), false), Some(1), "a terminal event ends the task for good");
+        h.add_timer_started(1);
+        let events = h.events();
+        assert_eq!(settled_task_end(&events, false), Some(5), "two events after the end settle it");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! the server and completions from the TypeScript side.
 use super::history::{
     CHANGE_VERSION_SEARCH_ATTRIBUTE, event_type, initiating_event_id, is_command_event, is_final_event,
-    next_task_end, patch_marker,
+    next_task_end, patch_marker, settled_task_end,
 };
 use super::machines::local_activity::{
     LocalActivityMachine, LocalActivityRequest, LocalActivityResolution, RecordedLocalActivity, local_activity_marker,
@@ -71,6 +71,17 @@ pub struct RunConfig {
     pub sdk_metadata_supported: bool,
 }
 
+/// What a run can do next with the history it has.
+#[derive(Debug)]
+pub enum Next {
+    /// An activation for the workflow.
+    Activation(Box<WorkflowActivation>),
+    /// The machines need events still on the server (a further history page) before going on.
+    NeedsHistory,
+    /// History is used up with no new work for the workflow.
+    Idle,
+}
+
 #[derive(Debug, Default)]
 struct Flags {
     core_in_history: HashSet<u32>,
@@ -94,6 +105,8 @@ pub struct RunMachines {
     jobs: Vec<Job>,
     outgoing_messages: Vec<protocol::Message>,
     pending: VecDeque<HistoryEvent>,
+    /// The server holds more events of the current workflow task (further history pages).
+    more_history: bool,
     last_received_event_id: i64,
     last_applied_event_id: i64,
     task_started_event_id: i64,
@@ -133,6 +146,7 @@ impl RunMachines {
             jobs: vec![],
             outgoing_messages: vec![],
             pending: VecDeque::new(),
+            more_history: false,
             last_received_event_id: 0,
             last_applied_event_id: 0,
             task_started_event_id: 0,
@@ -263,6 +277,13 @@ impl RunMachines {
         Ok(())
     }
 
+    /// Whether the server still holds events of the current workflow task that have not been fed
+    /// yet. While it does, the run only applies a workflow task once it also has the next one (for
+    /// look-ahead) and asks for more history otherwise.
+    pub fn expect_more_history(&mut self, more: bool) {
+        self.more_history = more;
+    }
+
     /// Id of the last event the machines processed.
     pub fn last_applied_event_id(&self) -> i64 {
         self.last_applied_event_id
@@ -314,18 +335,43 @@ impl RunMachines {
         self.time
     }
 
-    /// Applies history until the next activation has jobs; `None` means history is used up
-    /// without new work for the workflow.
-    pub fn next_activation(&mut self) -> Result<Option<WorkflowActivation>, WorkflowError> {
+    /// Applies history until the next activation has jobs, more history is needed, or history is
+    /// used up without new work for the workflow.
+    pub fn next_step(&mut self) -> Result<Next, WorkflowError> {
         loop {
             if !self.jobs.is_empty() {
-                return Ok(Some(self.take_activation()));
+                return Ok(Next::Activation(Box::new(self.take_activation())));
             }
-            if self.pending.is_empty() {
-                return Ok(None);
+            if !self.ready_for_next_task() {
+                return Ok(if self.more_history { Next::NeedsHistory } else { Next::Idle });
             }
             self.apply_next_task()?;
         }
+    }
+
+    /// `next_step` for histories that are known to be complete.
+    #[cfg(test)]
+    pub fn next_activation(&mut self) -> Result<Option<WorkflowActivation>, WorkflowError> {
+        match self.next_step()? {
+            Next::Activation(a) => Ok(Some(*a)),
+            Next::Idle => Ok(None),
+            Next::NeedsHistory => Err(WorkflowError::Fatal("the run needs more history".into())),
+        }
+    }
+
+    /// Whether the next workflow task can be applied now: with all history here, whenever events
+    /// are pending; while pages are still to come, only once that task and the one after it (read
+    /// ahead for patches, local activity markers, updates and flags) are complete.
+    fn ready_for_next_task(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return false;
+        }
+        if !self.more_history {
+            return true;
+        }
+        let events = self.pending.make_contiguous();
+        let Some(end) = settled_task_end(events, false) else { return false };
+        is_final_event(&events[end]) || settled_task_end(&events[end + 1..], false).is_some()
     }
 
     fn take_activation(&mut self) -> WorkflowActivation {

@@ -8,6 +8,7 @@ pub(super) const SCENARIOS: &[(&str, fn())] = &[
     ("a patch call without its marker is skipped while replaying", replay_without_marker),
     ("a deprecated marker nobody asks for is skipped with its upsert", deprecated_marker_skipped),
     ("a marker nobody asks for is non-determinism", missing_patch_call_is_nde),
+    ("a marker behind other commands is notified ahead, also with paged history", marker_behind_commands),
 ];
 
 fn patch(id: &str, deprecated: bool) -> LangCommand {
@@ -111,6 +112,29 @@ fn missing_patch_call_is_nde() {
     let err = run_scenario(&h, &[step(&["InitializeWorkflow", "NotifyHasPatch"], vec![start_timer(1)])], Mode::FullReplay)
         .expect_err("a non-deprecated marker must be asked for");
     assert!(matches!(&err, WorkflowError::Nondeterminism(m) if m.contains("EVENT_TYPE_MARKER_RECORDED")), "{err}");
+}
+
+fn marker_behind_commands() {
+    let mut h = started_history();
+    let t1 = h.add_timer_started(1);
+    h.add_timer_started(2);
+    h.add_timer_started(3);
+    h.add_patch_marker("p1", false);
+    h.add_upsert_search_attributes(&[CHANGE_VERSION_SEARCH_ATTRIBUTE]);
+    h.add_timer_fired(t1, 1);
+    h.add_full_wft();
+    h.add_workflow_execution_completed();
+    let steps = [
+        step(
+            &["InitializeWorkflow", "NotifyHasPatch"],
+            vec![start_timer(1), start_timer(2), start_timer(3), patch("p1", false)],
+        ),
+        step(&["FireTimer"], vec![complete("done")]),
+    ];
+    for mode in [Mode::FullReplay, Mode::PagedReplay(1), Mode::PagedReplay(2), Mode::PagedReplay(4)] {
+        let out = run_scenario(&h, &steps, mode).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        assert_eq!(out.activations.len(), 2, "{mode:?}");
+    }
 }
 
 #[test]

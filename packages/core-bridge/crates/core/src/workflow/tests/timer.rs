@@ -3,6 +3,7 @@ use crate::errors::WorkflowError;
 
 pub(super) const SCENARIOS: &[(&str, fn())] = &[
     ("single timer", single_timer),
+    ("a timer after a failed first workflow task attempt", timer_after_failed_attempt),
     ("timer cancelled after it started", cancel_started_timer),
     ("timer cancelled before it was sent", cancel_unsent_timer),
     ("cancels after a timer fired or was cancelled are ignored", late_cancels),
@@ -27,6 +28,25 @@ fn single_timer() {
     assert_eq!(first.command_type, CommandType::StartTimer as i32);
     let Some(CommandAttrs::StartTimerCommandAttributes(a)) = &first.attributes else { panic!("not a timer") };
     assert_eq!(a.timer_id, "1");
+}
+
+fn timer_after_failed_attempt() {
+    let mut h = HistoryBuilder::new("wf");
+    h.add_workflow_execution_started();
+    h.add_wft_scheduled();
+    h.add_wft_started();
+    h.add_wft_failed();
+    h.add_full_wft();
+    let t = h.add_timer_started(1);
+    h.add_timer_fired(t, 1);
+    h.add_full_wft();
+    h.add_workflow_execution_completed();
+    let out = run_all_modes(
+        &h,
+        &[step(&["InitializeWorkflow"], vec![start_timer(1)]), step(&["FireTimer"], vec![complete("done")])],
+    );
+    assert_eq!(out.activations[0].history_length, 6, "the failed attempt merges into the next task");
+    assert_eq!(out.activations[0].timestamp, h.events()[5].event_time, "workflow time of the second attempt");
 }
 
 fn cancel_started_timer() {
