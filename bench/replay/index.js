@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Replay benchmark: replays a 10,000-event history (a workflow that sleeps 1 s 2,000 times, from
-// ../shared/tools/gen-timer-history.js) through the Kairos core with a scripted workflow that
+// tools/gen-timer-history.js) through the Kairos core with a scripted workflow that
 // answers each activation with the next timer, and prints events per second.
 // Usage: node replay/index.js [--timers N] [--runs R] [--json] [--history file.json]
 // Never fails on timing; exits non-zero only if the replay itself fails.
@@ -21,8 +21,7 @@ function loadHistory() {
   if (file) return fs.readFileSync(file, 'utf8');
   const timers = Number(arg('--timers', '2000'));
   const tool =
-    process.env.KAIROS_GEN_TIMER_HISTORY ??
-    path.join(__dirname, '..', '..', '..', 'shared', 'tools', 'gen-timer-history.js');
+    process.env.KAIROS_GEN_TIMER_HISTORY ?? path.join(__dirname, '..', '..', 'tools', 'gen-timer-history.js');
   return execFileSync(process.execPath, [tool, String(timers)], { maxBuffer: 1 << 30, encoding: 'utf8' });
 }
 

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as officialProtoUtils from '@temporalio/common/lib/proto-utils';
 import * as officialProto from '@temporalio/proto';
 import { temporal } from '@kairos/proto';
 import { historyFromJSON, historyToJSON, JSONToPayload, payloadToJSON } from '../src/proto-utils';
 
-const GENERATOR = '/work/shared/tools/gen-timer-history.js';
+const GENERATOR = path.join(__dirname, '..', '..', '..', 'tools', 'gen-timer-history.js');
 
 function generateHistory(timers: number): string {
   return execFileSync(process.execPath, [GENERATOR, String(timers)], { encoding: 'utf8' });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fromProto3JSON, toProto3JSON, temporal, Proto3JSONError, type JSONValue } from '../src';
 
-const GEN_HISTORY = path.join(__dirname, '..', '..', '..', '..', 'shared', 'tools', 'gen-timer-history.js');
+const GEN_HISTORY = path.join(__dirname, '..', '..', '..', 'tools', 'gen-timer-history.js');
 
 function generatedHistory(timers: number): { [key: string]: JSONValue } {
   return JSON.parse(execFileSync(process.execPath, [GEN_HISTORY, String(timers)], { encoding: 'utf8' }));
