@@ -1,6 +1,7 @@
 // The frontend over raw gRPC: namespaces, system info, start options and policies, signals, cancel,
 // terminate, describe, history paging and long polls, and the error details clients decode.
 import * as grpc from '@grpc/grpc-js';
+import type Long from 'long';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
 import { startServer, uniqueId, waitUntil } from './helpers';
@@ -351,6 +352,62 @@ describe('search attributes', () => {
     const err = await rejection(start(uniqueId(), { searchAttributes: { indexedFields: { [name]: payload(value) } } }));
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toBe(`invalid value for search attribute ${name} of type ${suffix}`);
+  });
+});
+
+describe('schedules in a time zone', () => {
+  const seconds = (isoTime: string) => ({ seconds: Date.parse(isoTime) / 1000 });
+  const isoOf = (t: { seconds: number | Long }) => new Date(Number(t.seconds) * 1000).toISOString();
+  const createSchedule = (scheduleId: string, spec: object) =>
+    raw.wf('CreateSchedule', {
+      scheduleId,
+      requestId: scheduleId,
+      schedule: {
+        spec,
+        action: {
+          startWorkflow: { workflowId: 'wf', workflowType: { name: 'W' }, taskQueue: { name: 'tq-frontend' } },
+        },
+        state: { paused: true },
+      },
+    });
+
+  test('ListScheduleMatchingTimes lists the times after start and up to end, in the wall-clock time of timezone_name', async () => {
+    const scheduleId = uniqueId('sched');
+    await createSchedule(scheduleId, {
+      calendar: [{ hour: '1,2', minute: '30' }],
+      timezoneName: 'America/New_York',
+    });
+    // 2027-11-07 repeats 01:00-01:59 in New York; 2027-11-08 does not.
+    const r = await raw.wf('ListScheduleMatchingTimes', {
+      scheduleId,
+      startTime: seconds('2027-11-07T05:30:00Z'),
+      endTime: seconds('2027-11-08T06:30:00Z'),
+    });
+    expect(r.startTime.map(isoOf)).toEqual([
+      '2027-11-07T06:30:00.000Z',
+      '2027-11-07T07:30:00.000Z',
+      '2027-11-08T06:30:00.000Z',
+    ]);
+    const d = await raw.wf('DescribeSchedule', { scheduleId });
+    expect(d.schedule.spec.timezoneName).toBe('America/New_York');
+    // Future action times are listed for a paused schedule too, as the real server does.
+    expect(d.info.futureActionTimes.length).toBe(10);
+    await raw.wf('DeleteSchedule', { scheduleId });
+  });
+
+  test('an unknown time zone or timezone_data is INVALID_ARGUMENT', async () => {
+    const unknown = await rejection(
+      createSchedule(uniqueId('sched'), { calendar: [{ hour: '9' }], timezoneName: 'Mars/Olympus' }),
+    );
+    expect([unknown.code, unknown.details]).toEqual([
+      grpc.status.INVALID_ARGUMENT,
+      'Invalid schedule spec: unknown time zone Mars/Olympus',
+    ]);
+    const data = await rejection(
+      createSchedule(uniqueId('sched'), { calendar: [{ hour: '9' }], timezoneData: Buffer.from('TZif') }),
+    );
+    expect(data.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(data.details).toMatch(/^Invalid schedule spec: timezone_data is not supported/);
   });
 });
 

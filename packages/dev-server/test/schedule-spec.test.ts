@@ -1,4 +1,4 @@
-// Cron strings and schedule specs: parsing and the times they match (UTC).
+// Cron strings and schedule specs: parsing and the times they match, in UTC and in other time zones.
 import { nextCronTime, parseCron, parseGoDuration } from '../src/schedules/cron';
 import { canonicalSpec, compileSpec, nextMatchingTime } from '../src/schedules/schedule-spec';
 
@@ -61,7 +61,92 @@ test('calendar strings and cron strings are described in structured form', () =>
   ]);
   expect(spec.structuredCalendar![1].minute).toEqual([{ start: 5, end: 5, step: 1 }]);
   expect(spec.interval).toEqual([{ interval: { seconds: 7200, nanos: 0 } }]);
-  expect(() => compileSpec({ timezoneName: 'Europe/Paris', interval: [{ interval: { seconds: 1 } }] })).toThrow(
-    /Invalid schedule spec/,
-  );
+});
+
+describe('time zones', () => {
+  // Expected times are what the real server (temporal CLI 1.9.1, server 1.32) lists for the same specs.
+  const everyDay = { second: [{ start: 0 }], dayOfMonth: [{ start: 1, end: 31 }], month: [{ start: 1, end: 12 }] };
+  const times = (spec: Parameters<typeof compileSpec>[0], from: string, to: string) => {
+    const compiled = compileSpec(spec);
+    const out: string[] = [];
+    for (
+      let t = nextMatchingTime(compiled, at(from));
+      t !== undefined && t <= at(to);
+      t = nextMatchingTime(compiled, t)
+    ) {
+      out.push(iso(t)!.slice(0, 16));
+    }
+    return out;
+  };
+  const daily = (hour: number, minute: number, timezoneName: string) => ({
+    structuredCalendar: [{ ...everyDay, hour: [{ start: hour }], minute: [{ start: minute }] }],
+    timezoneName,
+  });
+
+  test('calendars match the wall-clock time of timezone_name', () => {
+    expect(times(daily(9, 0, 'America/New_York'), '2027-07-01T00:00:00Z', '2027-07-02T23:59:59Z')).toEqual([
+      '2027-07-01T13:00',
+      '2027-07-02T13:00',
+    ]);
+    expect(times(daily(9, 0, 'Asia/Kolkata'), '2027-07-01T00:00:00Z', '2027-07-01T23:59:59Z')).toEqual([
+      '2027-07-01T03:30',
+    ]);
+    // Intervals do not depend on the zone.
+    const hourly = { interval: [{ interval: { seconds: 3600 } }], timezoneName: 'Asia/Kolkata' };
+    expect(times(hourly, '2027-07-01T00:00:00Z', '2027-07-01T02:00:00Z')).toEqual([
+      '2027-07-01T01:00',
+      '2027-07-01T02:00',
+    ]);
+  });
+
+  test('a wall time skipped by a spring-forward change does not match that day', () => {
+    // New York skips 02:00-02:59 on 2027-03-14; Sydney skips it on 2027-10-03.
+    expect(times(daily(2, 30, 'America/New_York'), '2027-03-13T00:00:00Z', '2027-03-16T00:00:00Z')).toEqual([
+      '2027-03-13T07:30',
+      '2027-03-15T06:30',
+    ]);
+    expect(times(daily(2, 30, 'Australia/Sydney'), '2027-10-01T00:00:00Z', '2027-10-04T00:00:00Z')).toEqual([
+      '2027-10-01T16:30',
+      '2027-10-03T15:30',
+    ]);
+  });
+
+  test('west of Greenwich, an hour repeated by a fall-back change matches in both occurrences', () => {
+    expect(times(daily(1, 30, 'America/New_York'), '2027-11-06T00:00:00Z', '2027-11-09T00:00:00Z')).toEqual([
+      '2027-11-06T05:30',
+      '2027-11-07T05:30',
+      '2027-11-07T06:30',
+      '2027-11-08T06:30',
+    ]);
+  });
+
+  test('east of Greenwich, a repeated hour matches in its second occurrence, and later from inside it', () => {
+    // The real server resolves a repeated wall time to its second occurrence there, and a search starting in
+    // that occurrence finds times an hour late; both are reproduced.
+    expect(times(daily(2, 30, 'Australia/Sydney'), '2027-04-02T00:00:00Z', '2027-04-05T00:00:00Z')).toEqual([
+      '2027-04-02T15:30',
+      '2027-04-03T16:30',
+      '2027-04-04T16:30',
+    ]);
+    const tenMinutesAtOne = {
+      structuredCalendar: [{ ...everyDay, hour: [{ start: 1 }], minute: [{ start: 0, end: 59, step: 10 }] }],
+      timezoneName: 'Europe/London',
+    };
+    // London repeats 01:00-01:59 on 2027-10-31 (00:00Z-00:59Z as BST, 01:00Z-01:59Z as GMT).
+    expect(times(tenMinutesAtOne, '2027-10-30T23:55:00Z', '2027-10-31T03:00:00Z')).toEqual([
+      '2027-10-31T01:00',
+      '2027-10-31T02:10',
+    ]);
+  });
+
+  test('unknown or misspelled zones and timezone_data are rejected', () => {
+    for (const name of ['Mars/Olympus', 'america/new_york']) {
+      expect(() => compileSpec({ ...daily(9, 0, name) })).toThrow(`Invalid schedule spec: unknown time zone ${name}`);
+    }
+    expect(() => compileSpec({ ...daily(9, 0, ''), timezoneData: Buffer.from('TZif') })).toThrow(
+      /Invalid schedule spec: timezone_data is not supported/,
+    );
+    for (const name of ['UTC', 'Local', 'US/Eastern', 'Etc/GMT+5'])
+      expect(() => compileSpec(daily(9, 0, name))).not.toThrow();
+  });
 });

@@ -108,7 +108,8 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
           bufferSize: st.buffered.length,
           runningWorkflows: st.running.filter((r) => engine.executions.get(r.runId)?.state.status === 1),
           recentActions: scheduler.recentActions(st),
-          futureActionTimes: st.schedule.state?.paused ? [] : scheduler.futureTimes(st, 10, now).map(msTimestamp),
+          // The real server lists them for a paused schedule too (they are the spec's next times).
+          futureActionTimes: scheduler.futureTimes(st, 10, now).map(msTimestamp),
           createTime: msTimestamp(st.createTime),
           updateTime: msTimestamp(st.updateTime),
         },
@@ -178,7 +179,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       const start = timestampMs(req.startTime);
       const end = timestampMs(req.endTime);
       if (end < start) throw invalidArgument('end_time is before start_time');
-      return { startTime: scheduler.matchingTimes(st, start, end).map(msTimestamp) };
+      return { startTime: scheduler.matchingTimes(st, start, end, true).map(msTimestamp) };
     },
   };
 }

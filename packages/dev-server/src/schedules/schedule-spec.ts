@@ -2,12 +2,13 @@ import { temporal } from '@kairos/proto';
 import { durationMs, timestampMs } from '../internal/proto';
 import { invalidArgument } from '../frontend/errors';
 import { parseCron } from './cron';
+import { loadTimeZone, TimeZone } from './time-zone';
 
 type IRange = temporal.api.schedule.v1.IRange;
 type IStructured = temporal.api.schedule.v1.IStructuredCalendarSpec;
 type ISpec = temporal.api.schedule.v1.IScheduleSpec;
 
-/** A calendar with every field expanded to the set of values it allows (UTC). */
+/** A calendar with every field expanded to the set of values it allows (in the spec's time zone). */
 interface Calendar {
   second: number[];
   minute: number[];
@@ -26,6 +27,8 @@ export interface CompiledSpec {
   startMs: number;
   endMs: number;
   jitterMs: number;
+  /** The zone whose wall-clock time the calendars match. */
+  zone: TimeZone;
 }
 
 function specError(message: string): never {
@@ -157,9 +160,11 @@ export function canonicalSpec(spec: ISpec): ISpec {
 
 export function compileSpec(spec: ISpec | null | undefined): CompiledSpec {
   const s = canonicalSpec(spec ?? {});
-  if (s.timezoneName && s.timezoneName !== 'UTC' && s.timezoneName !== 'Etc/UTC') {
-    specError(`time zone ${s.timezoneName} is not supported by the Kairos dev server (calendars are evaluated in UTC)`);
+  if (spec?.timezoneData && spec.timezoneData.length > 0) {
+    specError('timezone_data is not supported by the Kairos dev server; name the zone in timezone_name instead');
   }
+  const zone = loadTimeZone(s.timezoneName ?? '');
+  if (!zone) specError(`unknown time zone ${s.timezoneName}`);
   const intervals = (s.interval ?? []).map((i) => {
     const everyMs = durationMs(i.interval);
     if (everyMs <= 0) specError('interval must be positive');
@@ -172,45 +177,179 @@ export function compileSpec(spec: ISpec | null | undefined): CompiledSpec {
     startMs: timestampMs(s.startTime),
     endMs: timestampMs(s.endTime),
     jitterMs: durationMs(s.jitter),
+    zone,
   };
 }
 
-function dayMatches(c: Calendar, d: Date): boolean {
+/** Whether a calendar matches an instant, read as wall-clock time in the zone. */
+function calendarMatches(c: Calendar, ms: number, zone: TimeZone): boolean {
+  const d = new Date(ms + zone.offsetMs(ms));
   return (
     c.month.has(d.getUTCMonth() + 1) &&
     c.dayOfMonth.has(d.getUTCDate()) &&
     c.dayOfWeek.has(d.getUTCDay()) &&
-    (!c.year || c.year.has(d.getUTCFullYear()))
-  );
-}
-
-function calendarMatches(c: Calendar, ms: number): boolean {
-  const d = new Date(ms);
-  return (
-    dayMatches(c, d) &&
+    (!c.year || c.year.has(d.getUTCFullYear())) &&
     c.hour.includes(d.getUTCHours()) &&
     c.minute.includes(d.getUTCMinutes()) &&
     c.second.includes(d.getUTCSeconds())
   );
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Calendars are searched up to the end of this year, as the real server does. */
+const LAST_CALENDAR_YEAR = 2100;
 
-/** The first time strictly after `afterMs` a calendar matches (searching at most ~5 years ahead). */
-function nextCalendarTime(c: Calendar, afterMs: number): number | undefined {
-  const startDay = Math.floor(afterMs / DAY_MS) * DAY_MS;
-  for (let day = startDay; day < afterMs + 5 * 366 * DAY_MS; day += DAY_MS) {
-    if (!dayMatches(c, new Date(day))) continue;
-    for (const h of c.hour) {
-      for (const m of c.minute) {
-        for (const s of c.second) {
-          const t = day + h * 3_600_000 + m * 60_000 + s * 1000;
-          if (t > afterMs) return t;
-        }
+/** A wall-clock time being searched, field by field (month 1-12). */
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function wallTimeOf(zone: TimeZone, ms: number): WallTime {
+  const d = new Date(ms + zone.offsetMs(ms));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The smallest allowed value above `v`, or `overflow` when there is none. */
+function nextAllowed(sorted: number[], v: number, overflow: number): number {
+  for (const x of sorted) if (x > v) return x;
+  return overflow;
+}
+
+/**
+ * The instant a wall-clock time stands for, resolved the way the real server's Go runtime resolves it: take the
+ * offset in force at the instant numerically equal to the wall time, and if the result falls outside that
+ * offset's period, the offset in force at the result instead. A wall time repeated by a DST change therefore
+ * resolves to its first occurrence in zones west of Greenwich and to its second one elsewhere, and one skipped
+ * by a DST change resolves to an instant whose wall hour differs.
+ */
+function resolveWallTime(
+  zone: TimeZone,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute = 0,
+  second = 0,
+): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  if (zone.fixed) return wall - zone.offsetMs(wall);
+  const guess = zone.offsetMs(wall);
+  const settled = zone.offsetMs(wall - guess);
+  return wall - (settled === guess ? guess : settled);
+}
+
+/**
+ * The first time after `afterMs` (at one-second resolution) that a calendar matches, or undefined before 2101.
+ *
+ * Like the real server, this walks the zone's wall-clock fields upward from the wall time of `afterMs` rather than
+ * walking instants, which decides what happens around DST changes:
+ * - a wall time that a spring-forward change skips never matches (the walk moves on to the next hour);
+ * - an hour that a fall-back change repeats is walked twice when the walk runs into it from the hour before: first
+ *   as its resolved occurrence, then as a "later copy" whose times are one hour after the resolved ones. The
+ *   copy is only entered by running off the end of the hour minute by minute; jumping over hours, days or months
+ *   leaves it. A search that starts inside the second occurrence of a repeated hour starts in the later copy.
+ *
+ * With resolution picking the second occurrence east of Greenwich, that reproduces the real server exactly,
+ * including its quirks there (the first occurrence is never returned, and times found from inside the second
+ * occurrence come out an hour late).
+ */
+function nextCalendarTime(c: Calendar, afterMs: number, zone: TimeZone): number | undefined {
+  const from = Math.floor(afterMs / 1000) * 1000;
+  const w = wallTimeOf(zone, from);
+  let laterCopy = !zone.fixed && wallTimeOf(zone, from - HOUR_MS).hour === w.hour;
+  w.second += 1;
+  const years = c.year ? [...c.year].sort((a, b) => a - b) : undefined;
+  const months = [...c.month].sort((a, b) => a - b);
+  for (;;) {
+    // Carry overflowing fields upward.
+    if (w.second >= 60) {
+      w.second = 0;
+      w.minute += 1;
+    }
+    if (w.minute >= 60) {
+      w.minute = 0;
+      const repeats =
+        !laterCopy &&
+        resolveWallTime(zone, w.year, w.month, w.day, w.hour + 1) -
+          resolveWallTime(zone, w.year, w.month, w.day, w.hour) >
+          HOUR_MS;
+      if (repeats) {
+        laterCopy = true;
+      } else {
+        laterCopy = false;
+        w.hour += 1;
       }
     }
+    if (w.hour >= 24) {
+      w.hour = 0;
+      w.day += 1;
+    }
+    if (w.day > daysInMonth(w.year, w.month)) {
+      w.day = 1;
+      w.month += 1;
+    }
+    if (w.month > 12) {
+      w.month = 1;
+      w.year += 1;
+    }
+    if (w.year > LAST_CALENDAR_YEAR) return undefined;
+
+    // Match fields from the largest down; a mismatch moves that field on and resets the smaller ones.
+    if (years && !c.year!.has(w.year)) {
+      const year = nextAllowed(years, w.year, Infinity);
+      if (year > LAST_CALENDAR_YEAR) return undefined;
+      Object.assign(w, { year, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
+      laterCopy = false;
+      continue;
+    }
+    if (!c.month.has(w.month)) {
+      Object.assign(w, { month: nextAllowed(months, w.month, 13), day: 1, hour: 0, minute: 0, second: 0 });
+      laterCopy = false;
+      continue;
+    }
+    const weekday = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay();
+    if (!c.dayOfMonth.has(w.day) || !c.dayOfWeek.has(weekday)) {
+      Object.assign(w, { day: w.day + 1, hour: 0, minute: 0, second: 0 });
+      laterCopy = false;
+      continue;
+    }
+    if (!c.hour.includes(w.hour)) {
+      Object.assign(w, { hour: nextAllowed(c.hour, w.hour, 24), minute: 0, second: 0 });
+      laterCopy = false;
+      continue;
+    }
+    if (!c.minute.includes(w.minute)) {
+      Object.assign(w, { minute: nextAllowed(c.minute, w.minute, 60), second: 0 });
+      continue;
+    }
+    if (!c.second.includes(w.second)) {
+      w.second = nextAllowed(c.second, w.second, 60);
+      continue;
+    }
+    const t = resolveWallTime(zone, w.year, w.month, w.day, w.hour, w.minute, w.second);
+    if (wallTimeOf(zone, t).hour !== w.hour) {
+      // A spring-forward change skipped this wall time: try the next hour.
+      Object.assign(w, { hour: w.hour + 1, minute: 0, second: 0 });
+      continue;
+    }
+    return t + (laterCopy ? HOUR_MS : 0);
   }
-  return undefined;
 }
 
 /** The next nominal action time strictly after `afterMs`, honouring excludes and the start/end bounds. */
@@ -219,7 +358,7 @@ export function nextMatchingTime(spec: CompiledSpec, afterMs: number): number | 
   for (let guard = 0; guard < 10_000; guard++) {
     let best: number | undefined;
     for (const c of spec.calendars) {
-      const t = nextCalendarTime(c, after);
+      const t = nextCalendarTime(c, after, spec.zone);
       if (t !== undefined && (best === undefined || t < best)) best = t;
     }
     for (const i of spec.intervals) {
@@ -228,7 +367,7 @@ export function nextMatchingTime(spec: CompiledSpec, afterMs: number): number | 
     }
     if (best === undefined) return undefined;
     if (spec.endMs && best > spec.endMs) return undefined;
-    if (spec.excludes.some((x) => calendarMatches(x, best!))) {
+    if (spec.excludes.some((x) => calendarMatches(x, best!, spec.zone))) {
       after = best;
       continue;
     }

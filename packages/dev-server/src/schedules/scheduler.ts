@@ -137,10 +137,11 @@ export class Scheduler {
     return out;
   }
 
-  matchingTimes(st: ScheduleState, startMs: number, endMs: number): number[] {
+  /** Nominal times in [startMs, endMs] (backfills), or in (startMs, endMs] with `exclusiveStart` (as ListScheduleMatchingTimes). */
+  matchingTimes(st: ScheduleState, startMs: number, endMs: number, exclusiveStart = false): number[] {
     const spec = compileSpec(st.schedule.spec);
     const out: number[] = [];
-    let t = startMs - 1;
+    let t = exclusiveStart ? startMs : startMs - 1;
     while (out.length < 1000) {
       const n = nextMatchingTime(spec, t);
       if (n === undefined || n > endMs) break;
