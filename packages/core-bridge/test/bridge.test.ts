@@ -405,6 +405,83 @@ describe(`core bridge against ${serverName}`, () => {
     await shutdown(worker);
   });
 
+  it('rolls the run back after the workflow rejects an update in a speculative task, then carries on', async () => {
+    const ws = temporal.api.workflowservice.v1;
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'guarded', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(
+      success(runId, [{ startTimer: { seq: 1, startToFireTimeout: duration(60_000) } }]),
+    );
+    const settled = await history(server, workflowId, runId);
+
+    // No workflow task is pending, so the update rides on a speculative one.
+    const outcome = server.call(
+      'UpdateWorkflowExecution',
+      ws.UpdateWorkflowExecutionRequest,
+      ws.UpdateWorkflowExecutionResponse,
+      {
+        namespace: 'default',
+        workflowExecution: { workflowId, runId },
+        waitPolicy: {
+          lifecycleStage:
+            temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+              .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+        },
+        request: {
+          meta: { updateId: uniqueName('upd'), identity: 'test' },
+          input: { name: 'setLimit', args: { payloads: [jsonPayload(-1)] } },
+        },
+      },
+    );
+    const update = await nextActivation(worker);
+    expect(jobNames(update)).toEqual(['doUpdate']);
+    const job = update.jobs[0].doUpdate;
+    expect(job?.name).toBe('setLimit');
+    expect(job?.runValidator).toBe(true);
+    expect(Number(update.historyLength)).toBe(settled.length + 2);
+    await worker.completeWorkflowActivation(
+      success(runId, [
+        {
+          updateResponse: {
+            protocolInstanceId: job?.protocolInstanceId,
+            rejected: { message: 'limit must be positive' },
+          },
+        },
+      ]),
+    );
+    expect((await outcome).outcome?.failure?.message).toBe('limit must be positive');
+    const afterRejection = await history(server, workflowId, runId);
+    expect(afterRejection.map((e) => e.eventType)).toEqual(settled.map((e) => e.eventType));
+
+    // The next real task reuses the speculative task's event ids.
+    await server.call(
+      'SignalWorkflowExecution',
+      ws.SignalWorkflowExecutionRequest,
+      ws.SignalWorkflowExecutionResponse,
+      {
+        namespace: 'default',
+        workflowExecution: { workflowId, runId },
+        signalName: 'wake',
+        identity: 'test',
+        requestId: uniqueName('sig'),
+      },
+    );
+    const woke = await nextActivation(worker);
+    expect(jobNames(woke)).toEqual(['signalWorkflow']);
+    expect(woke.isReplaying).toBe(false);
+    expect(Number(woke.historyLength)).toBe(settled.length + 3);
+    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    const events = await waitForClose(server, workflowId, runId);
+    expect(events[settled.length].eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+    expect(events.map((e) => e.eventType)).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    expect(events.map((e) => e.eventType)).not.toContain(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+    await shutdown(worker);
+  });
+
   it('fails the workflow task and evicts with NONDETERMINISM when replay disagrees with history', async () => {
     const taskQueue = uniqueName('tq');
     const worker = newWorker(taskQueue);

@@ -59,7 +59,8 @@ fn config(replay: bool) -> RunConfig {
     }
 }
 
-fn job_names(a: &WorkflowActivation) -> Vec<String> {
+/// The kinds of an activation's jobs, in order.
+pub(crate) fn job_labels(a: &WorkflowActivation) -> Vec<String> {
     a.jobs.iter().filter_map(|j| j.variant.as_ref()).map(label).collect()
 }
 
@@ -84,9 +85,9 @@ fn answer_paged(
             }
         };
         let Some(s) = steps.get(*next) else {
-            panic!("unexpected extra activation {:?}", job_names(&act));
+            panic!("unexpected extra activation {:?}", job_labels(&act));
         };
-        assert_eq!(job_names(&act), s.expect, "activation {} has the wrong jobs", *next);
+        assert_eq!(job_labels(&act), s.expect, "activation {} has the wrong jobs", *next);
         run.apply_completion(s.reply.clone(), &[])?;
         out.activations.push(act);
         *next += 1;

@@ -912,6 +912,12 @@ impl WorkflowTasks {
         }
         match result {
             Ok(resp) => {
+                if resp.reset_history_event_id > 0
+                    && let Err(e) = run.machines.discard_speculative_task(resp.reset_history_event_id)
+                {
+                    tracing::warn!(run_id, error = %e, "could not roll back a discarded speculative workflow task; evicting");
+                    run.eviction.get_or_insert((EvictionReason::Fatal, e.to_string()));
+                }
                 if run.machines.is_finished() {
                     run.eviction.get_or_insert((EvictionReason::WorkflowExecutionEnding, "workflow execution is ending".into()));
                 } else if (self.cfg.max_cached_workflows == 0 && !forced) || self.replay {

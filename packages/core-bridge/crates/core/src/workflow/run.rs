@@ -87,6 +87,8 @@ struct Flags {
     core_in_history: HashSet<u32>,
     lang_in_history: BTreeSet<u32>,
     lang_new: BTreeSet<u32>,
+    /// Flags first recorded by the last completion (core, lang), in case the server discards it.
+    last_recorded: (Vec<u32>, Vec<u32>),
 }
 
 /// History-derived state of one workflow run.
@@ -109,6 +111,8 @@ pub struct RunMachines {
     more_history: bool,
     last_received_event_id: i64,
     last_applied_event_id: i64,
+    /// Scheduled and started event ids of the last workflow task applied.
+    last_wft: Option<(i64, i64)>,
     task_started_event_id: i64,
     replaying: bool,
     time: Option<prost_types::Timestamp>,
@@ -149,6 +153,7 @@ impl RunMachines {
             more_history: false,
             last_received_event_id: 0,
             last_applied_event_id: 0,
+            last_wft: None,
             task_started_event_id: 0,
             replaying: false,
             time: None,
@@ -516,6 +521,7 @@ impl RunMachines {
                 return Ok(());
             }
             Some(EventAttrs::WorkflowTaskStartedEventAttributes(a)) => {
+                self.last_wft = Some((a.scheduled_event_id, e.event_id));
                 if let Some(t) = e.event_time
                     && self.time.is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos))
                 {
@@ -1208,12 +1214,51 @@ impl RunMachines {
         };
         let lang_used_flags: Vec<u32> = std::mem::take(&mut self.flags.lang_new).into_iter().collect();
         self.flags.lang_in_history.extend(lang_used_flags.iter().copied());
+        self.flags.last_recorded = (core_used_flags.clone(), lang_used_flags.clone());
         WorkflowTaskCompletedMetadata {
             core_used_flags,
             lang_used_flags,
             sdk_name: sdk_name.to_string(),
             sdk_version: sdk_version.to_string(),
         }
+    }
+
+    /// The server discarded the workflow task just completed. A speculative task (one created to
+    /// deliver updates) whose updates were all rejected leaves no events in history: its scheduled
+    /// and started events never happened, and the next task reuses their ids. The completion's
+    /// `reset_history_event_id` is the started event id of the last workflow task that stays
+    /// completed, the run's checkpoint. Rolls the run back to just before the discarded task's
+    /// scheduled event, drops anything keyed to later events, and makes the next completion record
+    /// again the flags the discarded one recorded.
+    pub fn discard_speculative_task(&mut self, reset_history_event_id: i64) -> Result<(), WorkflowError> {
+        let discarded = self.last_wft.filter(|(scheduled, started)| {
+            *started == self.last_applied_event_id && *scheduled + 1 == *started && reset_history_event_id < *scheduled
+        });
+        let Some((scheduled, started)) = discarded.filter(|_| self.pending.is_empty()) else {
+            return Err(WorkflowError::Fatal(format!(
+                "the server discarded the workflow task (back to started event {reset_history_event_id}), but the run's last \
+                 events (up to {}, last task {:?}, {} unapplied) are not a discardable task",
+                self.last_applied_event_id,
+                self.last_wft,
+                self.pending.len()
+            )));
+        };
+        tracing::debug!(run_id = %self.run_id, scheduled, started, reset_history_event_id, "rolling back a discarded speculative workflow task");
+        let keep = scheduled - 1;
+        self.last_applied_event_id = keep;
+        self.last_received_event_id = keep;
+        self.task_started_event_id = reset_history_event_id;
+        self.last_wft = None;
+        self.by_event.retain(|event_id, _| *event_id <= keep);
+        let (core, lang) = std::mem::take(&mut self.flags.last_recorded);
+        for f in core {
+            self.flags.core_in_history.remove(&f);
+        }
+        for f in lang {
+            self.flags.lang_in_history.remove(&f);
+            self.flags.lang_new.insert(f);
+        }
+        Ok(())
     }
 
     /// A count of machines per kind name, for debugging and metrics.
