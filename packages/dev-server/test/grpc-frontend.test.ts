@@ -355,7 +355,7 @@ describe('search attributes', () => {
   });
 });
 
-describe('schedules in a time zone', () => {
+describe('schedule specs', () => {
   const seconds = (isoTime: string) => ({ seconds: Date.parse(isoTime) / 1000 });
   const isoOf = (t: { seconds: number | Long }) => new Date(Number(t.seconds) * 1000).toISOString();
   const createSchedule = (scheduleId: string, spec: object) =>
@@ -392,6 +392,19 @@ describe('schedules in a time zone', () => {
     expect(d.schedule.spec.timezoneName).toBe('America/New_York');
     // Future action times are listed for a paused schedule too, as the real server does.
     expect(d.info.futureActionTimes.length).toBe(10);
+    await raw.wf('DeleteSchedule', { scheduleId });
+  });
+
+  test('a cron string is described range by range: MON-FRI is one weekday range, and its zone prefix sets the spec zone', async () => {
+    const scheduleId = uniqueId('sched');
+    await createSchedule(scheduleId, { cronString: ['CRON_TZ=Europe/Paris 0 9 * * MON-FRI'] });
+    const d = await raw.wf('DescribeSchedule', { scheduleId });
+    expect(d.schedule.spec.cronString).toEqual([]);
+    expect(d.schedule.spec.timezoneName).toBe('Europe/Paris');
+    const [calendar] = d.schedule.spec.structuredCalendar;
+    expect(calendar.dayOfWeek).toEqual([{ start: 1, end: 5, step: 1 }]);
+    expect(calendar.hour).toEqual([{ start: 9, end: 9, step: 1 }]);
+    expect(calendar.dayOfMonth).toEqual([{ start: 1, end: 31, step: 1 }]);
     await raw.wf('DeleteSchedule', { scheduleId });
   });
 

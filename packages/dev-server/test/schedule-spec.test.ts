@@ -1,6 +1,7 @@
 // Cron strings and schedule specs: parsing and the times they match, in UTC and in other time zones.
 import { nextCronTime, parseCron, parseGoDuration } from '../src/schedules/cron';
-import { canonicalSpec, compileSpec, nextMatchingTime } from '../src/schedules/schedule-spec';
+import { canonicalSpec } from '../src/schedules/calendar-spec';
+import { compileSpec, nextMatchingTime } from '../src/schedules/schedule-spec';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -61,6 +62,70 @@ test('calendar strings and cron strings are described in structured form', () =>
   ]);
   expect(spec.structuredCalendar![1].minute).toEqual([{ start: 5, end: 5, step: 1 }]);
   expect(spec.interval).toEqual([{ interval: { seconds: 7200, nanos: 0 } }]);
+});
+
+describe('cron strings as the real server describes them', () => {
+  // Each comma-separated part of a field is one range; expected values are the real server's describe output.
+  const described = (cron: string) => {
+    const c = canonicalSpec({ cronString: [cron] }).structuredCalendar![0];
+    const text = (ranges: Array<{ start?: number | null; end?: number | null; step?: number | null }>) =>
+      ranges.map((r) => `${r.start}-${r.end}/${r.step}`).join(',');
+    return [c.second, c.minute, c.hour, c.dayOfMonth, c.month, c.year, c.dayOfWeek].map((f) => text(f!));
+  };
+
+  test.each([
+    ['0 9 * * MON-FRI', ['0-0/1', '0-0/1', '9-9/1', '1-31/1', '1-12/1', '', '1-5/1']],
+    ['0 9 * * mon,wed,fri', ['0-0/1', '0-0/1', '9-9/1', '1-31/1', '1-12/1', '', '1-1/1,3-3/1,5-5/1']],
+    ['*/15 * * * *', ['0-0/1', '0-59/15', '0-23/1', '1-31/1', '1-12/1', '', '0-6/1']],
+    ['5,10-20/5 1 * * *', ['0-0/1', '5-5/1,10-20/5', '1-1/1', '1-31/1', '1-12/1', '', '0-6/1']],
+    ['0 0 1 JAN-MAR *', ['0-0/1', '0-0/1', '0-0/1', '1-1/1', '1-3/1', '', '0-6/1']],
+    ['0 0 * * 5-7', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '0-0/1,5-6/1']],
+    ['0 0 * * 1/2', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '0-0/1,1-6/2']],
+    ['0 0 * * 2-7/2', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '2-6/2']],
+    ['0 0 * * 0-7', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '0-6/1']],
+    ['0 0 * * 6,7', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '6-6/1,0-0/1']],
+    ['5/15 * * * *', ['0-0/1', '5-59/15', '0-23/1', '1-31/1', '1-12/1', '', '0-6/1']],
+    ['0 0 * * * 2027', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '2027-2027/1', '0-6/1']],
+    ['30 0 0 * * * *', ['30-30/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '0-6/1']],
+    ['@weekly', ['0-0/1', '0-0/1', '0-0/1', '1-31/1', '1-12/1', '', '0-0/1']],
+  ])('%s', (cron, fields) => {
+    expect(described(cron)).toEqual(fields);
+  });
+
+  test('a time zone prefix sets the spec zone, # starts the comment and @every takes a phase', () => {
+    const spec = canonicalSpec({ cronString: ['CRON_TZ=America/New_York 0 9 * * 1 # standup'] });
+    expect(spec.timezoneName).toBe('America/New_York');
+    expect(spec.structuredCalendar![0].comment).toBe('standup');
+    expect(canonicalSpec({ cronString: ['@every 1h30m/10m'] }).interval).toEqual([
+      { interval: { seconds: 5400, nanos: 0 }, phase: { seconds: 600, nanos: 0 } },
+    ]);
+    // The weekday range matches Monday to Friday.
+    const weekdays = compileSpec({ cronString: ['0 9 * * MON-FRI'] });
+    let t = at('2026-03-06T09:00:00Z'); // a Friday
+    const next: string[] = [];
+    for (let i = 0; i < 3; i++) next.push(iso((t = nextMatchingTime(weekdays, t)!))!);
+    expect(next).toEqual(['2026-03-09T09:00:00.000Z', '2026-03-10T09:00:00.000Z', '2026-03-11T09:00:00.000Z']);
+  });
+
+  test.each([
+    [{ cronString: ['61 * * * *'] }, 'Minute is not in range [0-59]'],
+    [{ cronString: ['* * * *'] }, 'CronString does not have 5-7 fields'],
+    [{ cronString: ['0 0 L * *'] }, 'DayOfMonth is not in range [1-31]'],
+    [{ cronString: ['0 0 * * SAT-SUN'] }, 'DayOfWeek End is before Start or not in range [0-7]'],
+    [{ cronString: ['0 0 * * 1/0'] }, 'DayOfWeek has invalid Step'],
+    [{ cronString: ['0 0 * * * 1999'] }, 'Year is not in range [2000-2100]'],
+    [{ cronString: ['@every 1h/2h'] }, 'phase cannot be greater than Interval'],
+    [
+      { cronString: ['CRON_TZ=America/New_York 0 9 * * *'], timezoneName: 'Europe/Paris' },
+      'conflicting timezone names',
+    ],
+    [
+      { structuredCalendar: [{ hour: [{ start: 25 }, { start: 3, end: 1 }] }] },
+      'invalid calendar spec: Hour Start is not in range [0-23], Hour End is before Start or not in range [0-23]',
+    ],
+  ])('%j is rejected: %s', (spec, message) => {
+    expect(() => canonicalSpec(spec)).toThrow(`Invalid schedule spec: ${message}`);
+  });
 });
 
 describe('time zones', () => {

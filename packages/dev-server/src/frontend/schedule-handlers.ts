@@ -2,7 +2,7 @@ import { temporal } from '@kairos/proto';
 import { invalidArgument, notFound, failedPrecondition, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
 import { msTimestamp, timestampMs, errordetails } from '../internal/proto';
-import { canonicalSpec } from '../schedules/schedule-spec';
+import { canonicalSpec } from '../schedules/calendar-spec';
 import { Scheduler, ScheduleState } from '../schedules/scheduler';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { NamespaceRecord } from '../persistence/persistence';

@@ -1,7 +1,6 @@
 import { temporal } from '@kairos/proto';
 import { durationMs, timestampMs } from '../internal/proto';
-import { invalidArgument } from '../frontend/errors';
-import { parseCron } from './cron';
+import { canonicalSpec, FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR, specError } from './calendar-spec';
 import { loadTimeZone, TimeZone } from './time-zone';
 
 type IRange = temporal.api.schedule.v1.IRange;
@@ -31,10 +30,6 @@ export interface CompiledSpec {
   zone: TimeZone;
 }
 
-function specError(message: string): never {
-  throw invalidArgument(`Invalid schedule spec: ${message}`);
-}
-
 function expand(ranges: IRange[] | null | undefined, min: number, max: number, dflt: 'all' | number): number[] {
   if (!ranges || ranges.length === 0) {
     if (dflt === 'all') return Array.from({ length: max - min + 1 }, (_, i) => min + i);
@@ -52,7 +47,8 @@ function expand(ranges: IRange[] | null | undefined, min: number, max: number, d
 }
 
 function compileCalendar(c: IStructured): Calendar {
-  const years = c.year && c.year.length > 0 ? new Set(expand(c.year, 1970, 9999, 'all')) : undefined;
+  const years =
+    c.year && c.year.length > 0 ? new Set(expand(c.year, FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR, 'all')) : undefined;
   return {
     second: expand(c.second, 0, 59, 0),
     minute: expand(c.minute, 0, 59, 0),
@@ -64,100 +60,6 @@ function compileCalendar(c: IStructured): Calendar {
   };
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** Parses a CalendarSpec string field (`*`, `1,2`, `1-5`, `*\/2`, names) into ranges. */
-function parseRanges(text: string | null | undefined, dflt: string, names?: string[], offset = 0): IRange[] {
-  const t = (text || dflt).trim();
-  const out: IRange[] = [];
-  const value = (s: string): number => {
-    const i = names ? names.indexOf(s.toLowerCase().slice(0, 3)) : -1;
-    if (i >= 0) return i + offset;
-    if (!/^\d+$/.test(s)) specError(`invalid calendar value ${JSON.stringify(s)}`);
-    return Number(s);
-  };
-  for (const part of t.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText ? Number(stepText) : 1;
-    if (range === '*') {
-      out.push({ start: -1, end: -1, step });
-    } else if (range.includes('-')) {
-      const [a, b] = range.split('-');
-      out.push({ start: value(a), end: value(b), step });
-    } else {
-      out.push({ start: value(range), end: value(range), step });
-    }
-  }
-  return out;
-}
-
-function fillStar(ranges: IRange[], min: number, max: number): IRange[] {
-  return ranges.map((r) => (r.start === -1 ? { start: min, end: max, step: r.step } : r));
-}
-
-/** Converts a CalendarSpec (strings) to its structured form. */
-export function structuredFromCalendar(c: temporal.api.schedule.v1.ICalendarSpec): IStructured {
-  return {
-    second: fillStar(parseRanges(c.second, '0'), 0, 59),
-    minute: fillStar(parseRanges(c.minute, '0'), 0, 59),
-    hour: fillStar(parseRanges(c.hour, '0'), 0, 23),
-    dayOfMonth: fillStar(parseRanges(c.dayOfMonth, '*'), 1, 31),
-    month: fillStar(parseRanges(c.month, '*', MONTHS, 1), 1, 12),
-    year: c.year && c.year !== '*' ? fillStar(parseRanges(c.year, '*'), 1970, 9999) : [],
-    dayOfWeek: fillStar(parseRanges(c.dayOfWeek, '*', DAYS), 0, 6),
-    comment: c.comment ?? '',
-  };
-}
-
-/** Converts a five-field cron string to a structured calendar (undefined for `@every`). */
-export function structuredFromCron(cron: string): IStructured | { everyMs: number } {
-  const spec = parseCron(cron);
-  if (!spec) specError(`invalid cron string ${JSON.stringify(cron)}`);
-  if (spec.everyMs) return { everyMs: spec.everyMs };
-  const ranges = (values: Set<number>): IRange[] =>
-    [...values].sort((a, b) => a - b).map((v) => ({ start: v, end: v, step: 1 }));
-  return {
-    second: [{ start: 0, end: 0, step: 1 }],
-    minute: ranges(spec.minutes),
-    hour: ranges(spec.hours),
-    dayOfMonth: ranges(spec.days),
-    month: ranges(spec.months),
-    year: [],
-    dayOfWeek: ranges(spec.weekdays),
-    comment: '',
-  };
-}
-
-/** The spec as DescribeSchedule reports it: calendars and cron strings in structured form. */
-export function canonicalSpec(spec: ISpec): ISpec {
-  const structured: IStructured[] = [...(spec.structuredCalendar ?? [])];
-  const intervals = [...(spec.interval ?? [])];
-  for (const c of spec.calendar ?? []) structured.push(structuredFromCalendar(c));
-  for (const cron of spec.cronString ?? []) {
-    const s = structuredFromCron(cron);
-    if ('everyMs' in s)
-      intervals.push({ interval: { seconds: Math.floor(s.everyMs / 1000), nanos: (s.everyMs % 1000) * 1e6 } });
-    else structured.push(s);
-  }
-  const excludes = [
-    ...(spec.excludeStructuredCalendar ?? []),
-    ...(spec.excludeCalendar ?? []).map(structuredFromCalendar),
-  ];
-  return {
-    structuredCalendar: structured,
-    interval: intervals,
-    excludeStructuredCalendar: excludes,
-    startTime: spec.startTime ?? null,
-    endTime: spec.endTime ?? null,
-    jitter: spec.jitter ?? null,
-    timezoneName: spec.timezoneName ?? '',
-    cronString: [],
-    calendar: [],
-    excludeCalendar: [],
-  };
-}
-
 export function compileSpec(spec: ISpec | null | undefined): CompiledSpec {
   const s = canonicalSpec(spec ?? {});
   if (spec?.timezoneData && spec.timezoneData.length > 0) {
@@ -165,11 +67,7 @@ export function compileSpec(spec: ISpec | null | undefined): CompiledSpec {
   }
   const zone = loadTimeZone(s.timezoneName ?? '');
   if (!zone) specError(`unknown time zone ${s.timezoneName}`);
-  const intervals = (s.interval ?? []).map((i) => {
-    const everyMs = durationMs(i.interval);
-    if (everyMs <= 0) specError('interval must be positive');
-    return { everyMs, phaseMs: durationMs(i.phase) };
-  });
+  const intervals = (s.interval ?? []).map((i) => ({ everyMs: durationMs(i.interval), phaseMs: durationMs(i.phase) }));
   return {
     calendars: (s.structuredCalendar ?? []).map(compileCalendar),
     excludes: (s.excludeStructuredCalendar ?? []).map(compileCalendar),
@@ -196,8 +94,6 @@ function calendarMatches(c: Calendar, ms: number, zone: TimeZone): boolean {
 }
 
 const HOUR_MS = 3_600_000;
-/** Calendars are searched up to the end of this year, as the real server does. */
-const LAST_CALENDAR_YEAR = 2100;
 
 /** A wall-clock time being searched, field by field (month 1-12). */
 interface WallTime {
