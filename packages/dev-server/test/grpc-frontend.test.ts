@@ -424,6 +424,74 @@ describe('schedule specs', () => {
   });
 });
 
+describe('update-with-start errors', () => {
+  const ABORTED_TYPE = 'type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted';
+  const multiOp = (workflowId: string, startExtra: object = {}, updateExtra: object = {}) =>
+    raw.wf(
+      'ExecuteMultiOperation',
+      {
+        operations: [
+          {
+            startWorkflow: {
+              namespace: 'default',
+              workflowId,
+              workflowType: { name: 'Wf' },
+              taskQueue: { name: 'tq-frontend' },
+              requestId: uniqueId('req'),
+              ...startExtra,
+            },
+          },
+          {
+            updateWorkflow: {
+              namespace: 'default',
+              workflowExecution: { workflowId },
+              request: { meta: { updateId: uniqueId('upd') }, input: { name: 'u' } },
+              waitPolicy: {
+                lifecycleStage:
+                  E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED,
+              },
+              ...updateExtra,
+            },
+          },
+        ],
+      },
+      3_000,
+    );
+  type Status = { code: number; message: string; details: Array<{ type_url: string }> };
+  const statusesOf = (err: { statusDetails: Array<{ typeName: string; message: Record<string, unknown> }> }) => {
+    expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.MultiOperationExecutionFailure');
+    return err.statusDetails[0].message.statuses as Status[];
+  };
+
+  test('the operation that did not fail is ABORTED with a MultiOperationExecutionAborted detail', async () => {
+    const id = uniqueId();
+    await start(id);
+    // The start fails (the id is taken and the conflict policy is unset, which means FAIL): the update is aborted.
+    const startFails = await rejection(multiOp(id));
+    expect([startFails.code, startFails.details]).toEqual([
+      grpc.status.ALREADY_EXISTS,
+      'Update-with-Start could not be executed.',
+    ]);
+    const [failedStart, abortedUpdate] = statusesOf(startFails);
+    expect(failedStart.code).toBe(grpc.status.ALREADY_EXISTS);
+    expect(failedStart.details[0].type_url).toBe(
+      'type.googleapis.com/temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+    );
+    expect(abortedUpdate).toMatchObject({ code: grpc.status.ABORTED, message: 'Operation was aborted.' });
+    expect(abortedUpdate.details.map((d) => d.type_url)).toEqual([ABORTED_TYPE]);
+
+    // The update is invalid: the start is aborted.
+    const updateFails = await rejection(multiOp(uniqueId(), {}, { workflowExecution: { workflowId: 'another-id' } }));
+    expect(updateFails.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const [abortedStart, failedUpdate] = statusesOf(updateFails);
+    expect(abortedStart.details.map((d) => d.type_url)).toEqual([ABORTED_TYPE]);
+    expect(failedUpdate).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      message: 'WorkflowId is not consistent with previous operation(s).',
+    });
+  });
+});
+
 describe('signals, cancel and terminate', () => {
   test('signals are deduplicated by request id; a closed run gives NOT_FOUND', async () => {
     const id = uniqueId();

@@ -4,7 +4,7 @@ import { HistoryEngine, Transaction } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { updateStage } from '../history/updates';
-import { enums, errordetails } from '../internal/proto';
+import { enums, errordetails, failure } from '../internal/proto';
 import { invalidArgument, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
 import { waitForRun } from './workflow-service';
@@ -127,7 +127,7 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
       engine.namespace(req.namespace ?? '');
       const ops = req.operations ?? [];
       if (ops.length !== 2 || !ops[0].startWorkflow || !ops[1].updateWorkflow) {
-        throw invalidArgument('operations must be exactly [start_workflow, update_workflow]');
+        throw invalidArgument('Operations have to be exactly [Start, Update].');
       }
       const start = { ...ops[0].startWorkflow, namespace: req.namespace };
       const update = { ...ops[1].updateWorkflow, namespace: req.namespace };
@@ -137,16 +137,9 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
         failedIndex = 1;
         validateUpdate(update, 'operations[1].update_workflow.');
         if (update.workflowExecution!.workflowId !== start.workflowId) {
-          throw invalidArgument(
-            'operations[1].update_workflow.workflow_execution.workflow_id must match the start operation',
-          );
+          throw invalidArgument('WorkflowId is not consistent with previous operation(s).');
         }
-        if (!start.workflowIdConflictPolicy) {
-          failedIndex = 0;
-          throw invalidArgument(
-            'operations[0].start_workflow.workflow_id_conflict_policy must be set for update-with-start',
-          );
-        }
+        // An unset conflict policy means FAIL, as for a plain start.
         failedIndex = 0;
         const outcome = engine.tx((tx) => {
           const o = startWorkflowInTx(engine, tx, start);
@@ -164,11 +157,22 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
         return { responses: [{ startWorkflow: startResponse(outcome) }, { updateWorkflow: updateResponse }] };
       } catch (err) {
         const failed = statusOf(err);
-        const aborted = { code: grpc.status.ABORTED, message: 'Operation was aborted.' };
+        // The other operation did not fail: it was aborted, which its status says with a detail of its own, so
+        // that clients report the failed operation's error.
+        const aborted = {
+          code: grpc.status.ABORTED,
+          message: 'Operation was aborted.',
+          details: [
+            {
+              type_url: 'type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted',
+              value: failure.MultiOperationExecutionAborted.encode({}).finish(),
+            },
+          ],
+        };
         const statuses = failedIndex === 0 ? [failed, aborted] : [aborted, failed];
         throw new ServiceError(
           failed.code ?? grpc.status.INTERNAL,
-          `MultiOperation could not be executed: ${failed.message}`,
+          'Update-with-Start could not be executed.',
           [
             {
               typeName: 'MultiOperationExecutionFailure',
