@@ -287,6 +287,90 @@ describe(`core bridge against ${serverName}`, () => {
     await shutdown(worker);
   });
 
+  it('times a local activity out with SCHEDULE_TO_START when no worker takes it in time', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'unstarted-local', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(
+      success(runId, [
+        {
+          scheduleLocalActivity: {
+            seq: 1,
+            activityId: '1',
+            activityType: 'neverPolled',
+            attempt: 1,
+            scheduleToStartTimeout: duration(100),
+            startToCloseTimeout: duration(5_000),
+          },
+        },
+      ]),
+    );
+    // Nobody polls activity tasks, so the activity is never started.
+    const resolved = await nextActivation(worker);
+    expect(jobNames(resolved)).toEqual(['resolveActivity']);
+    const failed = resolved.jobs[0].resolveActivity?.result?.failed?.failure;
+    expect(failed?.timeoutFailureInfo?.timeoutType).toBe(
+      temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+    );
+    await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_WORKFLOW_EXECUTION_ENDING);
+    const events = await waitForClose(server, workflowId, runId);
+    const marker = events.find((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
+    expect(marker?.markerRecordedEventAttributes?.failure?.timeoutFailureInfo?.timeoutType).toBe(
+      temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+    );
+    // The expired start is never handed out: the activity poll goes straight to shutdown.
+    await shutdown(worker);
+  });
+
+  it('cancels a running local activity when its run is evicted and ignores its result', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'evicted-local', taskQueue });
+    await nextActivation(worker);
+    await worker.completeWorkflowActivation(
+      success(runId, [
+        {
+          scheduleLocalActivity: {
+            seq: 1,
+            activityId: '1',
+            activityType: 'slowLocal',
+            attempt: 1,
+            startToCloseTimeout: duration(30_000),
+            cancellationType:
+              kairos.core.commands.ActivityCancellationType.ACTIVITY_CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED,
+          },
+        },
+      ]),
+    );
+    const start = ActivityTask.decode(await worker.pollActivityTask());
+    expect(start.start?.isLocal).toBe(true);
+    expect(worker.requestWorkflowEviction(runId)).toBe(true);
+    await expectEviction(worker, EvictionReason.EVICTION_REASON_LANG_REQUESTED);
+    const cancel = ActivityTask.decode(await worker.pollActivityTask());
+    expect(cancel.variant).toBe('cancel');
+    expect(Buffer.from(cancel.taskToken).equals(Buffer.from(start.taskToken))).toBe(true);
+    expect(cancel.cancel?.reason).toBe(ActivityCancelReason.ACTIVITY_CANCEL_REASON_CANCELLED);
+    await worker.completeActivityTask(
+      ActivityTaskCompletion.encode({
+        taskToken: start.taskToken,
+        result: { cancelled: { failure: { message: 'cancelled', canceledFailureInfo: {} } } },
+      }).finish(),
+    );
+    expect(worker.cachedWorkflows).toBe(0);
+    await server.call(
+      'TerminateWorkflowExecution',
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
+      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
+    );
+    // Nothing is left running: both polls reach ShutdownError.
+    await shutdown(worker);
+  });
+
   it('answers a legacy query on a cached run and returns the answer to the client', async () => {
     const taskQueue = uniqueName('tq');
     const worker = newWorker(taskQueue);

@@ -1,7 +1,14 @@
 //! Local activities: runs them through the worker's activity poll (tokens start with
 //! `local_act_`), retries failed attempts in core per their retry policy, hands long backoffs
-//! back to the workflow (DoBackoff), enforces start-to-close and schedule-to-close timeouts, and
-//! reports outcomes to the workflow side.
+//! back to the workflow (DoBackoff), enforces schedule-to-start, start-to-close and
+//! schedule-to-close timeouts, and reports outcomes to the workflow side.
+//!
+//! One attempt's life: queued (after any retry backoff) → waiting for a local activity slot →
+//! waiting in the dispatch queue for the worker's activity poll → handed out → completed,
+//! cancelled or timed out. Schedule-to-start covers everything before the hand-out; an attempt
+//! that is not handed out in time resolves as a SCHEDULE_TO_START timeout (not retried) and is
+//! never handed out. When a run leaves the cache, its local activities are abandoned: queued
+//! attempts are dropped, handed-out ones get a cancel task and their results are ignored.
 use crate::errors::CoreError;
 use crate::protos::kairos::core::activity::{
     ActivityCancelReason, ActivityCancellationDetails, ActivityTask, CancelActivity, StartActivity,
@@ -15,7 +22,7 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 /// Token prefix that marks local activity tasks.
 pub const LOCAL_ACTIVITY_TOKEN_PREFIX: &[u8] = b"local_act_";
@@ -43,16 +50,38 @@ struct Running {
     attempt: u32,
     first_scheduled: SystemTime,
     started: Instant,
-    /// The workflow no longer waits for this attempt (try-cancel/abandon, or a timeout fired).
+    /// The workflow no longer waits for this attempt (try-cancel/abandon, a timeout fired, or
+    /// the run was evicted): its result is ignored.
     detached: bool,
     cancel_sent: bool,
+    /// Fired when the worker's activity poll takes the task; `None` once it has.
+    hand_out: Option<oneshot::Sender<()>>,
+    /// The local activity slot, released when the attempt ends.
+    _permit: OwnedSemaphorePermit,
+    /// Dropped with the attempt, which ends its timeout timer.
+    _done: oneshot::Sender<()>,
+}
+
+impl Running {
+    fn handed_out(&self) -> bool {
+        self.hand_out.is_none()
+    }
+}
+
+/// The attempt a local activity is at.
+struct Current {
+    token: Vec<u8>,
+    attempt: u32,
+    first_scheduled: SystemTime,
 }
 
 pub(crate) struct LocalActivities {
     dispatch_tx: mpsc::UnboundedSender<ActivityTask>,
     dispatch_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<ActivityTask>>,
+    /// Attempts that hold a slot, by task token. Lock order: `running`, then `by_key`.
     running: Mutex<HashMap<Vec<u8>, Running>>,
-    by_key: Mutex<HashMap<(String, u32), Vec<u8>>>,
+    /// The current attempt of each local activity the workflow still waits for, by (run, seq).
+    by_key: Mutex<HashMap<(String, u32), Current>>,
     resolutions: mpsc::UnboundedSender<LaResolution>,
     slots: Arc<Semaphore>,
     counter: std::sync::atomic::AtomicU64,
@@ -90,6 +119,18 @@ fn timeout_failure(kind: TimeoutType) -> Failure {
     }
 }
 
+/// When an attempt that has not been handed out yet gives up: the schedule-to-start timeout, or
+/// schedule-to-close if that comes first. Measured from `now`, with `elapsed` since the first
+/// attempt was scheduled.
+fn start_deadline(cmd: &crate::protos::kairos::core::commands::ScheduleLocalActivity, elapsed: Duration) -> Option<(Duration, TimeoutType)> {
+    let to_start = to_duration(cmd.schedule_to_start_timeout).map(|d| (d, TimeoutType::ScheduleToStart));
+    let to_close = to_duration(cmd.schedule_to_close_timeout).map(|d| (d.saturating_sub(elapsed), TimeoutType::ScheduleToClose));
+    match (to_start, to_close) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 impl LocalActivities {
     pub(crate) fn new(max_concurrent: usize, resolutions: mpsc::UnboundedSender<LaResolution>) -> Arc<Self> {
         let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
@@ -108,8 +149,8 @@ impl LocalActivities {
         token.starts_with(LOCAL_ACTIVITY_TOKEN_PREFIX)
     }
 
-    /// Starts a local activity unless an attempt of it is already running (after an eviction the
-    /// workflow schedules it again; the running attempt's outcome is used).
+    /// Starts a local activity unless an attempt of it is already under way (the workflow sent
+    /// the same schedule again; the attempt under way provides the outcome).
     pub(crate) fn start(self: &Arc<Self>, ctx: LaContext, req: LocalActivityRequest) {
         let key = (ctx.run_id.clone(), req.cmd.seq);
         if self.by_key.lock().contains_key(&key) {
@@ -124,20 +165,45 @@ impl LocalActivities {
         self.dispatch(ctx, req, attempt, first, Duration::ZERO);
     }
 
+    /// Whether `token` is still the current attempt of (run, seq).
+    fn is_current(&self, key: &(String, u32), token: &[u8]) -> bool {
+        self.by_key.lock().get(key).is_some_and(|c| c.token == token)
+    }
+
     fn dispatch(self: &Arc<Self>, ctx: LaContext, req: LocalActivityRequest, attempt: u32, first_scheduled: SystemTime, delay: Duration) {
         let me = self.clone();
         let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut token = LOCAL_ACTIVITY_TOKEN_PREFIX.to_vec();
         token.extend_from_slice(format!("{}-{}-{}", req.cmd.seq, attempt, n).as_bytes());
-        me.by_key.lock().insert((ctx.run_id.clone(), req.cmd.seq), token.clone());
+        let key = (ctx.run_id.clone(), req.cmd.seq);
+        me.by_key.lock().insert(key.clone(), Current { token: token.clone(), attempt, first_scheduled });
         tokio::spawn(async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            let permit = match me.slots.clone().acquire_owned().await {
-                Ok(p) => p,
-                Err(_) => return,
+            // Cancelled, or its run evicted, during the backoff.
+            if !me.is_current(&key, &token) {
+                return;
+            }
+            let elapsed = SystemTime::now().duration_since(first_scheduled).unwrap_or_default();
+            let deadline = start_deadline(&req.cmd, elapsed).map(|(d, kind)| (tokio::time::Instant::now() + d, kind));
+            let acquire = me.slots.clone().acquire_owned();
+            let permit = match deadline {
+                Some((at, kind)) => match tokio::time::timeout_at(at, acquire).await {
+                    Ok(p) => p,
+                    Err(_) => {
+                        if me.is_current(&key, &token) {
+                            me.resolve(&ctx, &req, attempt, first_scheduled, Instant::now(), LocalActivityOutcome::Failed(timeout_failure(kind)));
+                        }
+                        return;
+                    }
+                },
+                None => acquire.await,
             };
+            let Ok(permit) = permit else { return };
+            if !me.is_current(&key, &token) {
+                return;
+            }
             let cmd = &req.cmd;
             let schedule_to_close = to_duration(cmd.schedule_to_close_timeout);
             let start_to_close = to_duration(cmd.start_to_close_timeout)
@@ -167,12 +233,39 @@ impl LocalActivities {
                     task_queue: ctx.task_queue.clone(),
                 })),
             };
+            let (hand_out_tx, hand_out_rx) = oneshot::channel();
+            let (done_tx, done_rx) = oneshot::channel::<()>();
             me.running.lock().insert(
                 token.clone(),
-                Running { ctx, req: req.clone(), attempt, first_scheduled, started: Instant::now(), detached: false, cancel_sent: false },
+                Running {
+                    ctx,
+                    req: req.clone(),
+                    attempt,
+                    first_scheduled,
+                    started: Instant::now(),
+                    detached: false,
+                    cancel_sent: false,
+                    hand_out: Some(hand_out_tx),
+                    _permit: permit,
+                    _done: done_tx,
+                },
             );
             let _ = me.dispatch_tx.send(task);
-            // The permit is held for the attempt's lifetime (until completion or timeout).
+            let handed_out = match deadline {
+                Some((at, kind)) => match tokio::time::timeout_at(at, hand_out_rx).await {
+                    Ok(r) => r.is_ok(),
+                    Err(_) => {
+                        me.expire_before_hand_out(&token, kind);
+                        return;
+                    }
+                },
+                None => hand_out_rx.await.is_ok(),
+            };
+            if !handed_out {
+                // Dropped before the worker took it (cancelled, or the run was evicted).
+                return;
+            }
+            // Start-to-close runs from the hand-out, cut short by what is left of schedule-to-close.
             let timeout = start_to_close.map(|d| {
                 let elapsed = SystemTime::now().duration_since(first_scheduled).unwrap_or_default();
                 match schedule_to_close {
@@ -181,13 +274,27 @@ impl LocalActivities {
                 }
             });
             if let Some((after, kind)) = timeout {
-                tokio::time::sleep(after).await;
-                me.time_out(&token, kind);
-            } else {
-                std::future::pending::<()>().await;
+                tokio::select! {
+                    _ = tokio::time::sleep(after) => me.time_out(&token, kind),
+                    _ = done_rx => {}
+                }
             }
-            drop(permit);
         });
+    }
+
+    /// The attempt was not handed out in time: it will never be, and the workflow is told.
+    fn expire_before_hand_out(self: &Arc<Self>, token: &[u8], kind: TimeoutType) {
+        let r = {
+            let mut running = self.running.lock();
+            match running.get(token) {
+                Some(r) if !r.handed_out() => running.remove(token),
+                _ => None,
+            }
+        };
+        let Some(r) = r else { return };
+        if !r.detached {
+            self.resolve(&r.ctx, &r.req, r.attempt, r.first_scheduled, r.started, LocalActivityOutcome::Failed(timeout_failure(kind)));
+        }
     }
 
     fn time_out(self: &Arc<Self>, token: &[u8], kind: TimeoutType) {
@@ -206,18 +313,35 @@ impl LocalActivities {
         self.settle(ctx, req, attempt, first, started, Err(timeout_failure(kind)), kind == TimeoutType::StartToClose);
     }
 
-    /// Next task for the activity poll, if one is queued.
+    /// Next task for the activity poll. Start tasks whose attempt was dropped or timed out before
+    /// being handed out are skipped.
     pub(crate) async fn next(&self) -> Option<ActivityTask> {
-        self.dispatch_rx.lock().await.recv().await
+        let mut rx = self.dispatch_rx.lock().await;
+        loop {
+            let task = rx.recv().await?;
+            if !matches!(task.variant, Some(Variant::Start(_))) {
+                return Some(task);
+            }
+            let mut running = self.running.lock();
+            let Some(r) = running.get_mut(&task.task_token) else { continue };
+            if let Some(tx) = r.hand_out.take() {
+                let _ = tx.send(());
+                r.started = Instant::now();
+                return Some(task);
+            }
+        }
     }
 
-    /// Cancels the local activity `seq` of `run_id`. With `wait`, the worker's cancelled
-    /// completion resolves it; otherwise the workflow has already been told.
-    pub(crate) fn cancel(&self, run_id: &str, seq: u32, wait: bool) {
-        let Some(token) = self.by_key.lock().get(&(run_id.to_string(), seq)).cloned() else { return };
+    /// Cancels the local activity `seq` of `run_id`. With `wait`, the workflow waits for the
+    /// attempt's cancelled result; otherwise it has already been told and the result is ignored.
+    pub(crate) fn cancel(self: &Arc<Self>, run_id: &str, seq: u32, wait: bool) {
+        let key = (run_id.to_string(), seq);
+        let Some((token, attempt, first)) = self.by_key.lock().get(&key).map(|c| (c.token.clone(), c.attempt, c.first_scheduled)) else {
+            return;
+        };
         let mut running = self.running.lock();
         match running.get_mut(&token) {
-            Some(r) => {
+            Some(r) if r.handed_out() => {
                 if !wait {
                     r.detached = true;
                 }
@@ -225,10 +349,51 @@ impl LocalActivities {
                     r.cancel_sent = true;
                     let _ = self.dispatch_tx.send(cancel_task(&token, ActivityCancelReason::Cancelled));
                 }
+                return;
             }
-            None => {
-                // Waiting for a retry: resolve as cancelled right away.
-                self.by_key.lock().remove(&(run_id.to_string(), seq));
+            // Queued for the poll but not taken: the worker never sees it.
+            Some(_) => {
+                running.remove(&token);
+            }
+            // Backing off before a retry, or waiting for a slot.
+            None => {}
+        }
+        drop(running);
+        self.by_key.lock().remove(&key);
+        if wait {
+            let _ = self.resolutions.send(LaResolution {
+                run_id: run_id.to_string(),
+                resolution: LocalActivityResolution {
+                    seq,
+                    status: LocalActivityOutcome::Cancelled(cancelled_failure()),
+                    attempt,
+                    original_schedule_time: Some(prost_types::Timestamp::from(first)),
+                    runtime: Duration::ZERO,
+                },
+            });
+        }
+    }
+
+    /// The run left the cache: its local activities are abandoned. Attempts not handed out yet
+    /// are dropped; handed-out ones get a cancel task (the worker must still complete them) and
+    /// their results are ignored. Scheduling them again (the run came back) starts new attempts.
+    pub(crate) fn abandon_run(&self, run_id: &str) {
+        let mut running = self.running.lock();
+        let tokens: Vec<Vec<u8>> = {
+            let mut by_key = self.by_key.lock();
+            let keys: Vec<(String, u32)> = by_key.keys().filter(|(r, _)| r == run_id).cloned().collect();
+            keys.iter().filter_map(|k| by_key.remove(k)).map(|c| c.token).collect()
+        };
+        for token in tokens {
+            let Some(r) = running.get_mut(&token) else { continue };
+            if !r.handed_out() {
+                running.remove(&token);
+                continue;
+            }
+            r.detached = true;
+            if !r.cancel_sent {
+                r.cancel_sent = true;
+                let _ = self.dispatch_tx.send(cancel_task(&token, ActivityCancelReason::Cancelled));
             }
         }
     }
@@ -239,6 +404,11 @@ impl LocalActivities {
             return Err(CoreError::UnknownTaskToken(String::from_utf8_lossy(token).into_owned()));
         };
         if r.detached {
+            let key = (r.ctx.run_id.clone(), r.req.cmd.seq);
+            let mut by_key = self.by_key.lock();
+            if by_key.get(&key).is_some_and(|c| c.token == token) {
+                by_key.remove(&key);
+            }
             return Ok(());
         }
         let outcome = match status {
@@ -290,9 +460,17 @@ impl LocalActivities {
         });
     }
 
+    /// Local activities not finished yet: attempts holding a slot (including abandoned ones the
+    /// worker still has to complete) and ones waiting for a retry or a slot.
     pub(crate) fn running_count(&self) -> usize {
-        self.by_key.lock().len()
+        let running = self.running.lock();
+        let waiting = self.by_key.lock().values().filter(|c| !running.contains_key(&c.token)).count();
+        running.len() + waiting
     }
+}
+
+fn cancelled_failure() -> Failure {
+    crate::workflow::machines::cancelled_failure("local activity cancelled before it started")
 }
 
 fn cancel_task(token: &[u8], reason: ActivityCancelReason) -> ActivityTask {
@@ -312,7 +490,186 @@ fn cancel_task(token: &[u8], reason: ActivityCancelReason) -> ActivityTask {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protos::kairos::core::activity::{ActivityFailure, ActivitySuccess};
+    use crate::protos::kairos::core::commands::ScheduleLocalActivity;
     use crate::protos::temporal::api::failure::v1::ApplicationFailureInfo;
+
+    fn ms(n: u64) -> Option<prost_types::Duration> {
+        prost_types::Duration::try_from(Duration::from_millis(n)).ok()
+    }
+
+    fn manager(slots: usize) -> (Arc<LocalActivities>, mpsc::UnboundedReceiver<LaResolution>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (LocalActivities::new(slots, tx), rx)
+    }
+
+    fn ctx(run_id: &str) -> LaContext {
+        LaContext { run_id: run_id.into(), workflow_id: "wf".into(), ..Default::default() }
+    }
+
+    fn request(seq: u32, schedule_to_start_ms: Option<u64>) -> LocalActivityRequest {
+        LocalActivityRequest {
+            cmd: ScheduleLocalActivity {
+                seq,
+                activity_id: seq.to_string(),
+                activity_type: "la".into(),
+                attempt: 1,
+                start_to_close_timeout: ms(10_000),
+                schedule_to_start_timeout: schedule_to_start_ms.and_then(ms),
+                retry_policy: Some(RetryPolicy { initial_interval: ms(300), backoff_coefficient: 1.0, ..Default::default() }),
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn next_task(la: &LocalActivities) -> ActivityTask {
+        tokio::time::timeout(Duration::from_secs(5), la.next()).await.expect("a task in time").expect("open queue")
+    }
+
+    async fn no_task_within(la: &LocalActivities, wait: Duration) {
+        if let Ok(t) = tokio::time::timeout(wait, la.next()).await {
+            panic!("unexpected task {t:?}");
+        }
+    }
+
+    async fn resolution(rx: &mut mpsc::UnboundedReceiver<LaResolution>) -> LaResolution {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("a resolution in time").expect("open channel")
+    }
+
+    fn timeout_kind(o: &LocalActivityOutcome) -> Option<TimeoutType> {
+        match o {
+            LocalActivityOutcome::Failed(Failure { failure_info: Some(FailureInfo::TimeoutFailureInfo(t)), .. }) => TimeoutType::try_from(t.timeout_type).ok(),
+            _ => None,
+        }
+    }
+
+    fn failed(message: &str) -> Status {
+        Status::Failed(ActivityFailure { failure: Some(Failure { message: message.into(), ..Default::default() }) })
+    }
+
+    fn completed() -> Status {
+        Status::Completed(ActivitySuccess { result: None })
+    }
+
+    #[tokio::test]
+    async fn an_activity_the_worker_does_not_take_in_time_times_out_schedule_to_start_and_is_never_handed_out() {
+        let (la, mut rx) = manager(10);
+        la.start(ctx("r1"), request(1, Some(30)));
+        let r = resolution(&mut rx).await;
+        assert_eq!(r.resolution.seq, 1);
+        assert_eq!(timeout_kind(&r.resolution.status), Some(TimeoutType::ScheduleToStart));
+        assert_eq!(la.running_count(), 0);
+        no_task_within(&la, Duration::from_millis(50)).await;
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_slot_counts_against_schedule_to_start() {
+        let (la, mut rx) = manager(1);
+        la.start(ctx("r1"), request(1, None));
+        let first = next_task(&la).await;
+        la.start(ctx("r1"), request(2, Some(30)));
+        let r = resolution(&mut rx).await;
+        assert_eq!((r.resolution.seq, timeout_kind(&r.resolution.status)), (2, Some(TimeoutType::ScheduleToStart)));
+        la.complete(&first.task_token, completed()).expect("known token");
+        let r = resolution(&mut rx).await;
+        assert_eq!(r.resolution.seq, 1);
+        assert!(matches!(r.resolution.status, LocalActivityOutcome::Completed(_)));
+        no_task_within(&la, Duration::from_millis(20)).await;
+        assert_eq!(la.running_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_activity_taken_in_time_is_not_timed_out_by_schedule_to_start() {
+        let (la, mut rx) = manager(10);
+        la.start(ctx("r1"), request(1, Some(30)));
+        let task = next_task(&la).await;
+        // Run past the schedule-to-start deadline before completing.
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert!(rx.try_recv().is_err(), "no timeout once the worker has the task");
+        la.complete(&task.task_token, completed()).expect("known token");
+        assert!(matches!(resolution(&mut rx).await.resolution.status, LocalActivityOutcome::Completed(_)));
+    }
+
+    #[tokio::test]
+    async fn evicting_a_run_cancels_handed_out_activities_drops_queued_ones_and_ignores_their_results() {
+        let (la, mut rx) = manager(1);
+        la.start(ctx("r1"), request(1, None));
+        la.start(ctx("r1"), request(2, None));
+        la.start(ctx("other"), request(1, None));
+        let first = next_task(&la).await;
+        la.abandon_run("r1");
+        let cancel = next_task(&la).await;
+        assert_eq!(cancel.task_token, first.task_token);
+        let Some(Variant::Cancel(c)) = cancel.variant else { panic!("a cancel task") };
+        assert_eq!(c.reason, ActivityCancelReason::Cancelled as i32);
+        assert_eq!(la.running_count(), 2, "the worker still holds the cancelled attempt; the other run waits");
+        la.complete(&first.task_token, failed("cancelled")).expect("known token");
+        assert!(rx.try_recv().is_err(), "results of an evicted run are ignored");
+        // The slot went to the other run's activity; r1's queued one was dropped.
+        let next = next_task(&la).await;
+        let Some(Variant::Start(s)) = &next.variant else { panic!("a start task") };
+        assert_eq!(s.workflow_execution.as_ref().map(|e| e.run_id.as_str()), Some("other"));
+        la.complete(&next.task_token, completed()).expect("known token");
+        assert_eq!(resolution(&mut rx).await.run_id, "other");
+        assert_eq!(la.running_count(), 0);
+        // The run comes back and schedules its activity again: a new attempt runs.
+        la.start(ctx("r1"), request(1, None));
+        let again = next_task(&la).await;
+        assert_ne!(again.task_token, first.task_token);
+        assert!(matches!(again.variant, Some(Variant::Start(_))));
+    }
+
+    #[tokio::test]
+    async fn a_retry_backing_off_is_dropped_when_its_run_is_evicted() {
+        let (la, mut rx) = manager(10);
+        la.start(ctx("r1"), request(1, None));
+        let task = next_task(&la).await;
+        la.complete(&task.task_token, failed("flaky")).expect("known token");
+        assert_eq!(la.running_count(), 1, "attempt 2 waits out its backoff");
+        la.abandon_run("r1");
+        assert_eq!(la.running_count(), 0);
+        no_task_within(&la, Duration::from_millis(450)).await;
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn cancelling_an_activity_during_its_retry_backoff_resolves_it_as_cancelled() {
+        let (la, mut rx) = manager(10);
+        la.start(ctx("r1"), request(1, None));
+        let task = next_task(&la).await;
+        la.complete(&task.task_token, failed("flaky")).expect("known token");
+        la.cancel("r1", 1, true);
+        let r = resolution(&mut rx).await;
+        assert!(matches!(r.resolution.status, LocalActivityOutcome::Cancelled(_)));
+        assert_eq!(r.resolution.attempt, 2);
+        assert_eq!(la.running_count(), 0);
+        no_task_within(&la, Duration::from_millis(450)).await;
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_activity_is_forgotten_once_the_worker_completes_it() {
+        let (la, mut rx) = manager(10);
+        la.start(ctx("r1"), request(1, None));
+        let task = next_task(&la).await;
+        la.cancel("r1", 1, false);
+        assert!(matches!(next_task(&la).await.variant, Some(Variant::Cancel(_))));
+        assert_eq!(la.running_count(), 1);
+        la.complete(&task.task_token, completed()).expect("known token");
+        assert_eq!(la.running_count(), 0, "nothing left to wait for at shutdown");
+        assert!(rx.try_recv().is_err(), "the workflow was already told");
+    }
+
+    #[tokio::test]
+    async fn the_slot_is_released_when_an_attempt_completes() {
+        let (la, mut rx) = manager(1);
+        la.start(ctx("r1"), request(1, None));
+        let a = next_task(&la).await;
+        la.complete(&a.task_token, completed()).expect("known token");
+        resolution(&mut rx).await;
+        la.start(ctx("r1"), request(2, None));
+        let b = next_task(&la).await;
+        assert_ne!(a.task_token, b.task_token, "the second activity got the only slot");
+    }
 
     fn app_failure(non_retryable: bool, ty: &str) -> Failure {
         Failure {

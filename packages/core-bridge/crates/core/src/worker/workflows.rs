@@ -666,6 +666,9 @@ impl WorkflowTasks {
                     None => return Ok(vec![]),
                 };
                 st.lru.retain(|r| *r != run_id);
+                if let Some(la) = &self.local_activities {
+                    la.abandon_run(&run_id);
+                }
                 let mut actions = vec![];
                 if let Some(b) = run.buffered.take() {
                     actions.push(Action::Process(Box::new(b)));
