@@ -170,16 +170,12 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
           ],
         };
         const statuses = failedIndex === 0 ? [failed, aborted] : [aborted, failed];
-        throw new ServiceError(
-          failed.code ?? grpc.status.INTERNAL,
-          'Update-with-Start could not be executed.',
-          [
-            {
-              typeName: 'MultiOperationExecutionFailure',
-              value: errordetails.MultiOperationExecutionFailure.encode({ statuses }).finish(),
-            },
-          ],
-        );
+        throw new ServiceError(failed.code ?? grpc.status.INTERNAL, 'Update-with-Start could not be executed.', [
+          {
+            typeName: 'MultiOperationExecutionFailure',
+            value: errordetails.MultiOperationExecutionFailure.encode({ statuses }).finish(),
+          },
+        ]);
       }
     },
   };
