@@ -6,6 +6,7 @@ import { startWorkflowTask } from './history/workflow-tasks';
 import { startActivityTask } from './history/activities';
 import { executionDeadline, processDeadlines } from './history/deadlines';
 import { Matching, TaskRef } from './matching/matching';
+import { WorkerHeartbeats } from './matching/worker-heartbeats';
 import { NamespaceRegistry, DEFAULT_RETENTION_MS } from './namespaces/namespace-registry';
 import { NamespaceRecord, Persistence } from './persistence/persistence';
 import { DeadlineQueue } from './timers/deadline-queue';
@@ -37,6 +38,7 @@ export class ServerContext {
   readonly engine: HistoryEngine;
   readonly queries: QueryDispatcher;
   readonly matching = new Matching();
+  readonly workerHeartbeats = new WorkerHeartbeats();
   readonly namespaces = new NamespaceRegistry();
   readonly deadlines: DeadlineQueue;
   readonly clusterId = randomUUID();

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { temporal } from '@kairos/proto';
 import { ServerContext, ServerOptions } from './server-context';
 import { TimeSource } from './time/time-source';
 import { MemoryPersistence, Persistence } from './persistence/persistence';
@@ -46,6 +47,11 @@ export interface DevServer {
   /** `host:port` to connect clients and workers to. */
   readonly address: string;
   readonly port: number;
+  /**
+   * The last heartbeat each worker of a namespace sent (RecordWorkerHeartbeat, or the final one with
+   * ShutdownWorker), least recently heard from first. Kept in memory only.
+   */
+  workerHeartbeats(namespace?: string): temporal.api.worker.v1.IWorkerHeartbeat[];
   /** Stops serving, ends waiting polls and closes the database. */
   shutdown(): Promise<void>;
 }
@@ -141,6 +147,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   return {
     address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    workerHeartbeats: (namespace = 'default') => ctx.workerHeartbeats.list(namespace),
     shutdown() {
       stopped ??= (async () => {
         ctx.matching.close();

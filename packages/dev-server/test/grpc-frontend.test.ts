@@ -116,6 +116,30 @@ describe('namespaces and system info', () => {
     });
   });
 
+  test('RecordWorkerHeartbeat keeps the last heartbeat of each worker; namespaces say they support it', async () => {
+    const ns = await raw.wf('DescribeNamespace', { namespace: 'extra' });
+    expect(ns.namespaceInfo.capabilities).toMatchObject({ workerHeartbeats: true, workerCommands: false });
+    const beat = (key: string, taskQueue: string) => ({ workerInstanceKey: key, taskQueue, sdkName: 'raw' });
+    await raw.call('WorkflowService', 'RecordWorkerHeartbeat', {
+      namespace: 'extra',
+      identity: 'raw',
+      workerHeartbeat: [beat('w1', 'q1'), beat('w2', 'q1')],
+    });
+    await raw.call('WorkflowService', 'RecordWorkerHeartbeat', {
+      namespace: 'extra',
+      workerHeartbeat: [beat('w1', 'q2')],
+    });
+    expect(server.workerHeartbeats('extra').map((hb) => [hb.workerInstanceKey, hb.taskQueue])).toEqual([
+      ['w2', 'q1'],
+      ['w1', 'q2'],
+    ]);
+    expect(server.workerHeartbeats('default').some((hb) => hb.sdkName === 'raw')).toBe(false);
+    const err = await rejection(
+      raw.call('WorkflowService', 'RecordWorkerHeartbeat', { namespace: 'nope', workerHeartbeat: [] }),
+    );
+    expect(err.code).toBe(grpc.status.NOT_FOUND);
+  });
+
   test('the health service answers SERVING', async () => {
     expect((await raw.call('Health', 'Check', {})).status).toBe(1);
   });

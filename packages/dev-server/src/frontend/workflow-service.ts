@@ -78,7 +78,8 @@ function namespaceDescription(
       ownerEmail: ns.ownerEmail,
       data: ns.data,
       id: ns.id,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
+      // Worker heartbeats are accepted (and kept); worker commands are not offered, so workers poll no control queue.
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: true },
       supportsSchedules: true,
     },
     config: {
@@ -507,6 +508,13 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     ShutdownWorker: (req: temporal.api.workflowservice.v1.IShutdownWorkerRequest) => {
       ns(req.namespace);
       if (req.stickyTaskQueue) ctx.releaseStickyQueue(req.namespace!, req.stickyTaskQueue);
+      // A worker's last heartbeat comes with its shutdown.
+      if (req.workerHeartbeat) ctx.workerHeartbeats.record(req.namespace!, req.workerHeartbeat);
+      return {};
+    },
+    RecordWorkerHeartbeat: (req: temporal.api.workflowservice.v1.IRecordWorkerHeartbeatRequest) => {
+      ns(req.namespace);
+      for (const hb of req.workerHeartbeat ?? []) ctx.workerHeartbeats.record(req.namespace!, hb);
       return {};
     },
 
