@@ -251,6 +251,23 @@ impl Connection {
         Ok(conn)
     }
 
+    /// A connection that never connected (calls fail); for tests of code that only needs one to
+    /// exist.
+    #[cfg(test)]
+    pub(crate) fn unconnected(metrics: Arc<Metrics>) -> Self {
+        let channel = Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
+        let headers = Arc::new(RwLock::new(Headers { metadata: vec![], api_key: None, client_name: None, client_version: None }));
+        Connection {
+            inner: Arc::new(Inner {
+                client: WorkflowServiceClient::with_interceptor(channel, HeaderInterceptor { headers: headers.clone() }),
+                headers,
+                retry: RetryOptions::default(),
+                capabilities: Capabilities::default(),
+                metrics,
+            }),
+        }
+    }
+
     /// Server capabilities read at connect time.
     pub fn capabilities(&self) -> &Capabilities {
         &self.inner.capabilities

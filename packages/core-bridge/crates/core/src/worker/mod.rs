@@ -167,6 +167,13 @@ impl Worker {
         }
         if let Some(n) = &self.nexus {
             n.bump();
+            if let Some(grace) = self.cfg.graceful_shutdown_period {
+                let n = n.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    n.cancel_all_for_shutdown();
+                });
+            }
         }
         if let Some(a) = &self.activities {
             a.bump();
@@ -208,13 +215,23 @@ impl Worker {
         }
     }
 
-    /// Finishes shutdown once the worker has seen `ShutDown` from every poll it uses.
+    /// Finishes shutdown once the worker has seen `ShutDown` from every poll it uses. Waits for
+    /// the ShutdownWorker call and, if Nexus tasks were polled, until every one handed out has
+    /// been completed (the Nexus poll reports `ShutDown` only then).
     pub async fn finalize_shutdown(&self) {
         self.initiate_shutdown();
         let rpc = self.shutdown_rpc.lock().take();
         if let Some(h) = rpc {
             let _ = h.await;
         }
+        if let Some(n) = &self.nexus {
+            n.wait_until_drained().await;
+        }
+    }
+
+    /// Nexus tasks handed out and not completed yet.
+    pub fn outstanding_nexus_tasks(&self) -> usize {
+        self.nexus.as_ref().map(|n| n.held_count()).unwrap_or(0)
     }
 
     /// Running activities (for tests and metrics).

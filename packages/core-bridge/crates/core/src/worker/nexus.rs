@@ -1,48 +1,192 @@
 //! Nexus tasks: polls the Nexus task queue, hands requests to the worker and reports responses.
+//!
+//! The core also tells the worker to stop working on a task it holds, with a `cancel_task`
+//! delivered through the same poll (ahead of new tasks): when the request's deadline (its
+//! Request-Timeout header) passes (TIMED_OUT), and when the graceful shutdown period ends with the
+//! task still held (WORKER_SHUTDOWN). A cancel is not a task of its own: the worker still completes
+//! the original task (with `ack_cancel` when its handler was aborted). At most one cancel is sent
+//! per task, and none for a task already completed. After shutdown starts, the poll keeps
+//! delivering cancels and only reports `ShutDown` once every held task is completed;
+//! `finalize_shutdown` waits for that.
 use super::config::WorkerConfig;
 use crate::connection::{Connection, long_poll, request};
 use crate::errors::CoreError;
-use crate::protos::kairos::core::nexus::{NexusTask, NexusTaskCompletion, nexus_task::Variant, nexus_task_completion::Status};
+use crate::protos::kairos::core::nexus::{
+    CancelNexusTask, NexusTask, NexusTaskCancelReason, NexusTaskCompletion, nexus_task::Variant, nexus_task_completion::Status,
+};
 use crate::protos::temporal::api::enums::v1::TaskQueueKind;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
-use crate::protos::temporal::api::workflowservice::v1::{PollNexusTaskQueueRequest, RespondNexusTaskCompletedRequest, RespondNexusTaskFailedRequest};
+use crate::protos::temporal::api::workflowservice::v1::{
+    PollNexusTaskQueueRequest, PollNexusTaskQueueResponse, RespondNexusTaskCompletedRequest, RespondNexusTaskFailedRequest,
+};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 enum Polled {
-    Task(Box<NexusTask>, OwnedSemaphorePermit),
+    Task { resp: Box<PollNexusTaskQueueResponse>, permit: OwnedSemaphorePermit, received: Instant },
     Fatal(CoreError),
+}
+
+/// Parses a Request-Timeout header value. The Nexus spec allows a decimal number with `ms`, `s`
+/// or `m`; the Temporal server writes Go duration strings, which may chain several units
+/// ("1m30.5s"), use `h`, `us`/`µs` or `ns`, or be negative when the deadline had already passed
+/// when the task was dispatched (read as zero: no time left).
+pub(crate) fn parse_request_timeout(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let (negative, mut rest) = match v.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, v.strip_prefix('+').unwrap_or(v)),
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut seconds = 0f64;
+    while !rest.is_empty() {
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if number_len == 0 {
+            return None;
+        }
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_seconds = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" | "μs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        seconds += number * unit_seconds;
+        rest = &rest[unit_len..];
+    }
+    if negative {
+        return Some(Duration::ZERO);
+    }
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+/// The request's timeout from its Request-Timeout header, if it has a valid one.
+fn request_timeout(resp: &PollNexusTaskQueueResponse) -> Option<Duration> {
+    let header = resp.request.as_ref()?.header.iter().find(|(k, _)| k.eq_ignore_ascii_case("request-timeout"))?;
+    let parsed = parse_request_timeout(header.1);
+    if parsed.is_none() {
+        tracing::warn!(value = %header.1, "ignoring a Nexus Request-Timeout header that is not a duration");
+    }
+    parsed
+}
+
+/// One task the worker holds.
+struct Held {
+    _permit: Option<OwnedSemaphorePermit>,
+    cancel_sent: bool,
+    timer: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Nexus tasks handed to the worker and not completed yet, and the cancels owed for them.
+pub(crate) struct HeldTasks {
+    held: Mutex<HashMap<Vec<u8>, Held>>,
+    cancels_tx: mpsc::UnboundedSender<CancelNexusTask>,
+    cancels_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<CancelNexusTask>>,
+    /// Signalled whenever a task is completed.
+    released: Notify,
+}
+
+impl HeldTasks {
+    pub(crate) fn new() -> Arc<Self> {
+        let (cancels_tx, cancels_rx) = mpsc::unbounded_channel();
+        Arc::new(HeldTasks {
+            held: Mutex::new(HashMap::new()),
+            cancels_tx,
+            cancels_rx: tokio::sync::Mutex::new(cancels_rx),
+            released: Notify::new(),
+        })
+    }
+
+    /// The worker now holds `token`. With `time_left`, a TIMED_OUT cancel follows once it passes.
+    pub(crate) fn hand_out(self: &Arc<Self>, token: Vec<u8>, permit: Option<OwnedSemaphorePermit>, time_left: Option<Duration>) {
+        let timer = time_left.map(|after| {
+            let me: Weak<Self> = Arc::downgrade(self);
+            let token = token.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                if let Some(me) = me.upgrade() {
+                    me.cancel(&token, NexusTaskCancelReason::TimedOut);
+                }
+            })
+        });
+        self.held.lock().insert(token, Held { _permit: permit, cancel_sent: false, timer });
+    }
+
+    /// Queues a cancel for a held task; false if it is not held or already got one.
+    pub(crate) fn cancel(&self, token: &[u8], reason: NexusTaskCancelReason) -> bool {
+        let mut held = self.held.lock();
+        let Some(h) = held.get_mut(token).filter(|h| !h.cancel_sent) else { return false };
+        h.cancel_sent = true;
+        tracing::debug!(reason = reason.as_str_name(), "cancelling a Nexus task the worker holds");
+        self.cancels_tx.send(CancelNexusTask { task_token: token.to_vec(), reason: reason as i32 }).is_ok()
+    }
+
+    /// Queues a cancel for every held task that has none yet; returns how many.
+    pub(crate) fn cancel_all(&self, reason: NexusTaskCancelReason) -> usize {
+        let tokens: Vec<Vec<u8>> = self.held.lock().keys().cloned().collect();
+        tokens.iter().filter(|t| self.cancel(t, reason)).count()
+    }
+
+    /// The worker completed `token`; false if it was not held.
+    pub(crate) fn release(&self, token: &[u8]) -> bool {
+        let Some(h) = self.held.lock().remove(token) else { return false };
+        if let Some(t) = h.timer {
+            t.abort();
+        }
+        self.released.notify_one();
+        true
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.held.lock().is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.held.lock().len()
+    }
+
+    /// The next cancel for a task still held (cancels of tasks completed meanwhile are dropped).
+    pub(crate) async fn next_cancel(&self) -> CancelNexusTask {
+        let mut rx = self.cancels_rx.lock().await;
+        loop {
+            // The sender lives in `self`, so the channel never closes while we wait.
+            let Some(c) = rx.recv().await else { return std::future::pending().await };
+            if self.held.lock().contains_key(&c.task_token) {
+                return c;
+            }
+        }
+    }
 }
 
 pub(crate) struct NexusTasks {
     cfg: Arc<WorkerConfig>,
     conn: Connection,
-    outstanding: Mutex<HashMap<Vec<u8>, OwnedSemaphorePermit>>,
+    held: Arc<HeldTasks>,
     rx: tokio::sync::Mutex<Option<mpsc::Receiver<Polled>>>,
     tx: Mutex<Option<mpsc::Sender<Polled>>>,
     slots: Arc<Semaphore>,
     pollers_started: AtomicBool,
-    changed: Notify,
     shutdown: watch::Receiver<bool>,
+    /// Set once the poll has reported `ShutDown` (every held task completed).
+    drained: watch::Sender<bool>,
 }
 
-/// Parses a Request-Timeout header value such as "10s", "1.5s" or "250ms".
-pub(crate) fn parse_request_timeout(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Some(ms) = v.strip_suffix("ms") {
-        return ms.trim().parse::<f64>().ok().map(|x| Duration::from_secs_f64(x / 1000.0));
-    }
-    if let Some(s) = v.strip_suffix('s') {
-        return s.trim().parse::<f64>().ok().map(Duration::from_secs_f64);
-    }
-    if let Some(m) = v.strip_suffix('m') {
-        return m.trim().parse::<f64>().ok().map(|x| Duration::from_secs_f64(x * 60.0));
-    }
-    None
+fn cancel_variant(c: CancelNexusTask) -> NexusTask {
+    NexusTask { variant: Some(Variant::CancelTask(c)), request_deadline: None }
 }
 
 impl NexusTasks {
@@ -52,12 +196,12 @@ impl NexusTasks {
             slots: Arc::new(Semaphore::new(cfg.max_concurrent_nexus_tasks)),
             cfg,
             conn,
-            outstanding: Mutex::new(HashMap::new()),
+            held: HeldTasks::new(),
             rx: tokio::sync::Mutex::new(Some(rx)),
             tx: Mutex::new(Some(tx)),
             pollers_started: AtomicBool::new(false),
-            changed: Notify::new(),
             shutdown,
+            drained: watch::channel(false).0,
         })
     }
 
@@ -91,19 +235,14 @@ impl NexusTasks {
                     };
                     match r {
                         Ok(resp) => {
+                            backoff = Duration::from_millis(200);
                             let resp = resp.into_inner();
                             if resp.task_token.is_empty() {
                                 conn.metrics().add_counter("nexus_poll_no_task", &[("task_queue", cfg.task_queue.clone())], 1);
                                 continue;
                             }
-                            let deadline = resp
-                                .request
-                                .as_ref()
-                                .and_then(|r| r.header.iter().find(|(k, _)| k.eq_ignore_ascii_case("request-timeout")).map(|(_, v)| v.clone()))
-                                .and_then(|v| parse_request_timeout(&v))
-                                .map(|d| prost_types::Timestamp::from(std::time::SystemTime::now() + d));
-                            let task = NexusTask { variant: Some(Variant::Task(resp)), request_deadline: deadline };
-                            if tx.send(Polled::Task(Box::new(task), permit)).await.is_err() {
+                            let polled = Polled::Task { resp: Box::new(resp), permit, received: Instant::now() };
+                            if tx.send(polled).await.is_err() {
                                 return;
                             }
                         }
@@ -121,39 +260,47 @@ impl NexusTasks {
         }
     }
 
+    /// Next Nexus task or cancel. After shutdown: cancels for held tasks, then `ShutDown` once
+    /// the worker has completed them all.
     pub(crate) async fn poll(&self) -> Result<NexusTask, CoreError> {
         self.ensure_pollers();
         let mut rx_guard = self.rx.lock().await;
         loop {
-            if rx_guard.is_none() {
-                if self.outstanding.lock().is_empty() {
-                    return Err(CoreError::ShutDown);
+            let polled = match rx_guard.as_mut() {
+                Some(rx) => tokio::select! {
+                    biased;
+                    c = self.held.next_cancel() => return Ok(cancel_variant(c)),
+                    m = rx.recv() => m,
+                },
+                None => {
+                    if self.held.is_empty() {
+                        self.drained.send_replace(true);
+                        return Err(CoreError::ShutDown);
+                    }
+                    tokio::select! {
+                        biased;
+                        c = self.held.next_cancel() => return Ok(cancel_variant(c)),
+                        _ = self.held.released.notified() => continue,
+                    }
                 }
-                self.changed.notified().await;
-                continue;
-            }
-            let m = match rx_guard.as_mut() {
-                Some(rx) => rx.recv().await,
-                None => None,
             };
-            match m {
+            match polled {
                 None => *rx_guard = None,
                 Some(Polled::Fatal(e)) => return Err(e),
-                Some(Polled::Task(task, permit)) => {
-                    if let Some(Variant::Task(t)) = &task.variant {
-                        self.outstanding.lock().insert(t.task_token.clone(), permit);
-                    }
-                    return Ok(*task);
+                Some(Polled::Task { resp, permit, received }) => {
+                    let time_left = request_timeout(&resp).map(|t| t.saturating_sub(received.elapsed()));
+                    let request_deadline = time_left.map(|d| prost_types::Timestamp::from(SystemTime::now() + d));
+                    self.held.hand_out(resp.task_token.clone(), Some(permit), time_left);
+                    return Ok(NexusTask { variant: Some(Variant::Task(*resp)), request_deadline });
                 }
             }
         }
     }
 
     pub(crate) async fn complete(&self, c: NexusTaskCompletion) -> Result<(), CoreError> {
-        if self.outstanding.lock().remove(&c.task_token).is_none() {
+        if !self.held.release(&c.task_token) {
             return Err(CoreError::UnknownTaskToken(super::activities::hex(&c.task_token)));
         }
-        self.changed.notify_one();
         let ns = self.cfg.namespace.clone();
         let identity = self.cfg.identity.clone();
         match c.status {
@@ -185,20 +332,177 @@ impl NexusTasks {
             .map(|_| ())
     }
 
+    /// The graceful shutdown period is over: every held task gets a WORKER_SHUTDOWN cancel.
+    pub(crate) fn cancel_all_for_shutdown(&self) {
+        let n = self.held.cancel_all(NexusTaskCancelReason::WorkerShutdown);
+        if n > 0 {
+            tracing::info!(tasks = n, "graceful shutdown period over; cancelling held Nexus tasks");
+        }
+    }
+
+    /// Nexus tasks the worker holds.
+    pub(crate) fn held_count(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Waits until the poll has reported `ShutDown` (returns at once if Nexus was never polled).
+    pub(crate) async fn wait_until_drained(&self) {
+        if !self.pollers_started.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut rx = self.drained.subscribe();
+        let _ = rx.wait_for(|done| *done).await;
+    }
+
     pub(crate) fn bump(&self) {
-        self.changed.notify_one();
+        self.held.released.notify_one();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protos::temporal::api::nexus::v1::Request as NexusRequest;
 
     #[test]
-    fn parses_request_timeouts() {
+    fn parses_request_timeouts_in_the_nexus_and_go_duration_forms() {
         assert_eq!(parse_request_timeout("10s"), Some(Duration::from_secs(10)));
         assert_eq!(parse_request_timeout("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_request_timeout("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_request_timeout("soon"), None);
+        assert_eq!(parse_request_timeout(" 1.5s "), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_request_timeout("1m30.5s"), Some(Duration::from_millis(90_500)));
+        assert_eq!(parse_request_timeout("1h0m0s"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_request_timeout("9.5µs"), Some(Duration::from_nanos(9_500)));
+        assert_eq!(parse_request_timeout("120ns"), Some(Duration::from_nanos(120)));
+        assert_eq!(parse_request_timeout("-1m2s"), Some(Duration::ZERO), "already past");
+        assert_eq!(parse_request_timeout("0s"), Some(Duration::ZERO));
+        assert_eq!(parse_request_timeout("0"), Some(Duration::ZERO));
+        for bad in ["soon", "", "10", "s", "1x", "1.2.3s", "-"] {
+            assert_eq!(parse_request_timeout(bad), None, "{bad:?}");
+        }
+    }
+
+    async fn next_cancel_within(held: &HeldTasks, wait: Duration) -> Option<CancelNexusTask> {
+        tokio::time::timeout(wait, held.next_cancel()).await.ok()
+    }
+
+    #[tokio::test]
+    async fn a_held_task_past_its_request_deadline_gets_one_timed_out_cancel() {
+        let held = HeldTasks::new();
+        held.hand_out(b"t1".to_vec(), None, Some(Duration::from_millis(20)));
+        let c = next_cancel_within(&held, Duration::from_secs(5)).await.expect("a cancel");
+        assert_eq!(c.task_token, b"t1");
+        assert_eq!(c.reason, NexusTaskCancelReason::TimedOut as i32);
+        assert_eq!(held.cancel_all(NexusTaskCancelReason::WorkerShutdown), 0, "never two cancels for one task");
+        assert!(held.release(b"t1"));
+        assert!(!held.release(b"t1"), "completed once");
+    }
+
+    #[tokio::test]
+    async fn a_task_completed_before_its_deadline_gets_no_cancel() {
+        let held = HeldTasks::new();
+        held.hand_out(b"t1".to_vec(), None, Some(Duration::from_millis(30)));
+        held.hand_out(b"t2".to_vec(), None, Some(Duration::ZERO));
+        assert!(held.release(b"t1"));
+        let c = next_cancel_within(&held, Duration::from_secs(5)).await.expect("t2 had no time left");
+        assert_eq!(c.task_token, b"t2");
+        assert!(next_cancel_within(&held, Duration::from_millis(80)).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn shutdown_cancels_every_held_task_and_drops_cancels_of_tasks_completed_meanwhile() {
+        let held = HeldTasks::new();
+        for t in [b"a", b"b", b"c"] {
+            held.hand_out(t.to_vec(), None, None);
+        }
+        assert_eq!(held.cancel_all(NexusTaskCancelReason::WorkerShutdown), 3);
+        assert!(held.release(b"b"));
+        let mut got = vec![];
+        while let Some(c) = next_cancel_within(&held, Duration::from_millis(50)).await {
+            assert_eq!(c.reason, NexusTaskCancelReason::WorkerShutdown as i32);
+            got.push(c.task_token);
+        }
+        got.sort();
+        assert_eq!(got, vec![b"a".to_vec(), b"c".to_vec()]);
+    }
+
+    fn worker_config() -> Arc<WorkerConfig> {
+        Arc::new(WorkerConfig { task_queue: "tq".into(), enable_nexus: true, ..Default::default() })
+    }
+
+    fn nexus_task(token: &str, timeout: Option<&str>) -> PollNexusTaskQueueResponse {
+        PollNexusTaskQueueResponse {
+            task_token: token.as_bytes().to_vec(),
+            request: Some(NexusRequest {
+                header: timeout.map(|t| [("Request-Timeout".to_string(), t.to_string())].into()).unwrap_or_default(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// A Nexus task source with no server: tasks are pushed in by the test.
+    fn tasks_without_server() -> (Arc<NexusTasks>, mpsc::Sender<Polled>, watch::Sender<bool>, Arc<Semaphore>) {
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let conn = Connection::unconnected(Arc::new(crate::telemetry::metrics::Metrics::default()));
+        let nexus = NexusTasks::new(worker_config(), conn, shutdown_rx);
+        nexus.pollers_started.store(true, Ordering::SeqCst);
+        let tx = nexus.tx.lock().take().expect("sender");
+        (nexus, tx, shutdown_tx, Arc::new(Semaphore::new(10)))
+    }
+
+    async fn push(tx: &mpsc::Sender<Polled>, slots: &Arc<Semaphore>, resp: PollNexusTaskQueueResponse) {
+        let permit = slots.clone().acquire_owned().await.expect("permit");
+        assert!(tx.send(Polled::Task { resp: Box::new(resp), permit, received: Instant::now() }).await.is_ok());
+    }
+
+    fn ack(token: &[u8]) -> NexusTaskCompletion {
+        NexusTaskCompletion { task_token: token.to_vec(), status: Some(Status::AckCancel(true)) }
+    }
+
+    #[tokio::test]
+    async fn the_poll_delivers_a_timed_out_cancel_ahead_of_new_tasks_with_the_request_deadline_set() {
+        let (nexus, tx, _shutdown, slots) = tasks_without_server();
+        push(&tx, &slots, nexus_task("t1", Some("30ms"))).await;
+        let first = nexus.poll().await.expect("task");
+        assert!(matches!(first.variant, Some(Variant::Task(_))));
+        let deadline = first.request_deadline.expect("deadline from the header");
+        let left = SystemTime::try_from(deadline).expect("time").duration_since(SystemTime::now()).unwrap_or_default();
+        assert!(left <= Duration::from_millis(30));
+        let cancel = tokio::time::timeout(Duration::from_secs(5), nexus.poll()).await.expect("in time").expect("cancel");
+        let Some(Variant::CancelTask(c)) = cancel.variant else { panic!("a cancel task, got {cancel:?}") };
+        assert_eq!((c.task_token.as_slice(), c.reason), (&b"t1"[..], NexusTaskCancelReason::TimedOut as i32));
+        nexus.complete(ack(b"t1")).await.expect("ack needs no server");
+        assert!(nexus.complete(ack(b"t1")).await.is_err(), "unknown once completed");
+    }
+
+    #[tokio::test]
+    async fn shutdown_waits_for_held_tasks_cancelling_them_after_the_grace_period() {
+        let (nexus, tx, shutdown, slots) = tasks_without_server();
+        push(&tx, &slots, nexus_task("t1", None)).await;
+        push(&tx, &slots, nexus_task("t2", None)).await;
+        nexus.poll().await.expect("t1");
+        nexus.poll().await.expect("t2");
+        shutdown.send_replace(true);
+        drop(tx);
+        let drained = {
+            let nexus = nexus.clone();
+            tokio::spawn(async move { nexus.wait_until_drained().await })
+        };
+        nexus.complete(ack(b"t2")).await.expect("t2");
+        nexus.cancel_all_for_shutdown();
+        let cancel = tokio::time::timeout(Duration::from_secs(5), nexus.poll()).await.expect("in time").expect("cancel, not ShutDown");
+        let Some(Variant::CancelTask(c)) = cancel.variant else { panic!("a cancel task") };
+        assert_eq!((c.task_token.as_slice(), c.reason), (&b"t1"[..], NexusTaskCancelReason::WorkerShutdown as i32));
+        assert!(!drained.is_finished(), "finalize waits while the worker holds t1");
+        assert_eq!(nexus.held_count(), 1);
+        let pending = {
+            let nexus = nexus.clone();
+            tokio::spawn(async move { nexus.poll().await })
+        };
+        nexus.complete(ack(b"t1")).await.expect("t1");
+        let last = tokio::time::timeout(Duration::from_secs(5), pending).await.expect("in time").expect("joined");
+        assert!(matches!(last, Err(CoreError::ShutDown)));
+        tokio::time::timeout(Duration::from_secs(5), drained).await.expect("finalize may finish").expect("joined");
     }
 }
