@@ -372,28 +372,26 @@ for (const kind of selectedServers()) {
         expect(described.historyLength).toBe(history.events?.length);
       });
 
-      if (kind === 'temporal-cli') {
-        test('workflow', 'historyFromJSON reads what `temporal workflow show --output json` exports', async () => {
-          const handle = await env.client.workflow.start(greet, { ...options('cli-json'), args: ['cli'] });
-          await handle.result();
-          const { stdout } = await promisify(execFile)(process.env.TEMPORAL_CLI ?? 'temporal', [
-            'workflow',
-            'show',
-            '--address',
-            env.server.address,
-            '--workflow-id',
-            handle.workflowId,
-            '--output',
-            'json',
-          ]);
-          const fromCli = historyFromJSON(JSON.parse(stdout));
-          const fetched = await handle.fetchHistory();
-          expect(fromCli.events?.map((e) => Number(e.eventId))).toEqual(fetched.events?.map((e) => Number(e.eventId)));
-          expect(fromCli.events?.map((e) => e.eventType)).toEqual(fetched.events?.map((e) => e.eventType));
-          const completed = fromCli.events?.at(-1)?.workflowExecutionCompletedEventAttributes;
-          expect(Buffer.from(completed?.result?.payloads?.[0]?.data ?? []).toString()).toBe('"Hello, cli!"');
-        });
-      }
+      test('workflow', 'historyFromJSON reads what `temporal workflow show --output json` exports', async () => {
+        const handle = await env.client.workflow.start(greet, { ...options('cli-json'), args: ['cli'] });
+        await handle.result();
+        const { stdout } = await promisify(execFile)(process.env.TEMPORAL_CLI ?? 'temporal', [
+          'workflow',
+          'show',
+          '--address',
+          env.server.address,
+          '--workflow-id',
+          handle.workflowId,
+          '--output',
+          'json',
+        ]);
+        const fromCli = historyFromJSON(JSON.parse(stdout));
+        const fetched = await handle.fetchHistory();
+        expect(fromCli.events?.map((e) => Number(e.eventId))).toEqual(fetched.events?.map((e) => Number(e.eventId)));
+        expect(fromCli.events?.map((e) => e.eventType)).toEqual(fetched.events?.map((e) => e.eventType));
+        const completed = fromCli.events?.at(-1)?.workflowExecutionCompletedEventAttributes;
+        expect(Buffer.from(completed?.result?.payloads?.[0]?.data ?? []).toString()).toBe('"Hello, cli!"');
+      });
     });
 
     describe('signals and queries', () => {

@@ -46,12 +46,7 @@ export interface TestServer {
  */
 export const UNSUPPORTED: Record<ServerKind, Partial<Record<Family, string>>> = {
   'temporal-cli': {},
-  kairos: {
-    retriedRunCloseEvent:
-      'for a run that failed and was retried, the close-event history poll returns WorkflowExecutionFailed; the real server returns WorkflowExecutionContinuedAsNew',
-    legacySearchAttributes:
-      'the dev server keeps untyped search attribute payloads without the registered `type` metadata, so they cannot be read back typed',
-  },
+  kairos: {},
 };
 
 /** The servers integration suites run against; `KAIROS_TEST_SERVERS=kairos` (comma list) narrows it. */
