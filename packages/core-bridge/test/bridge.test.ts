@@ -66,6 +66,22 @@ function counter(name: string, labels: Record<string, string> = {}): number {
     .reduce((sum, m) => sum + m.value, 0);
 }
 
+/** Observations of a histogram's series whose labels include `labels`. */
+function histogramCount(name: string, labels: Record<string, string> = {}): number {
+  return metricsSnapshot()
+    .filter((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v))
+    .reduce((sum, m) => sum + m.count, 0);
+}
+
+/** The value of the one gauge series whose labels include `labels`. */
+function gauge(name: string, labels: Record<string, string>): number | undefined {
+  const series = metricsSnapshot().filter(
+    (m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v),
+  );
+  expect(series.length).toBeLessThanOrEqual(1);
+  return series[0]?.value;
+}
+
 /** GetWorkflowExecutionHistory calls the core has made so far. */
 function historyFetches(): number {
   return counter('temporal_request', { operation: 'GetWorkflowExecutionHistory' });
@@ -133,7 +149,20 @@ describe(`core bridge against ${serverName}`, () => {
     expect(names).toContain('temporal_workflow_completed');
     expect(names).toContain('temporal_sticky_cache_size');
     expect(names).toContain('temporal_workflow_task_execution_latency');
+    expect(histogramCount('temporal_workflow_endtoend_latency', { task_queue: taskQueue })).toBe(1);
+    expect(histogramCount('temporal_workflow_task_schedule_to_start_latency', { task_queue: taskQueue })).toBe(2);
+    expect(counter('temporal_long_request', { operation: 'PollWorkflowTaskQueue' })).toBeGreaterThanOrEqual(2);
+    // Idle, the only slots in use are the ones reserved by the (at most 5) polls in flight.
+    const wfSlots = { task_queue: taskQueue, worker_type: 'WorkflowWorker' };
+    const used = gauge('temporal_worker_task_slots_used', wfSlots) ?? -1;
+    expect(used).toBeGreaterThanOrEqual(0);
+    expect(used).toBeLessThanOrEqual(5);
+    expect(gauge('temporal_worker_task_slots_available', wfSlots)).toBe(40 - used);
+    expect(
+      gauge('temporal_num_pollers', { task_queue: taskQueue, poller_type: 'sticky_workflow_task' }),
+    ).toBeGreaterThan(0);
     await shutdown(worker);
+    expect(gauge('temporal_num_pollers', { task_queue: taskQueue, poller_type: 'workflow_task' })).toBe(0);
   });
 
   it('round-trips an activity with heartbeats, then cancels one through a heartbeat response', async () => {
@@ -227,6 +256,11 @@ describe(`core bridge against ${serverName}`, () => {
     const events = await waitForClose(server, workflowId, runId);
     expect(events.map((e) => e.eventType)).toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED);
     expect(events[events.length - 1].eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+    const greet = { task_queue: taskQueue, activity_type: 'greet' };
+    expect(histogramCount('temporal_activity_execution_latency', greet)).toBe(2);
+    expect(histogramCount('temporal_activity_schedule_to_start_latency', greet)).toBe(2);
+    expect(histogramCount('temporal_activity_succeed_endtoend_latency', greet)).toBe(1);
+    expect(counter('temporal_workflow_canceled', { task_queue: taskQueue })).toBe(1);
     await shutdown(worker);
   });
 
@@ -284,6 +318,11 @@ describe(`core bridge against ${serverName}`, () => {
       Buffer.from(marker?.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data ?? []).toString(),
     );
     expect(data).toMatchObject({ seq: 1, attempt: 2, activity_id: '1', activity_type: 'quick' });
+    const quick = { task_queue: taskQueue, activity_type: 'quick' };
+    expect(counter('temporal_local_activity_total', quick)).toBe(2);
+    expect(counter('temporal_local_activity_execution_failed', quick)).toBe(1);
+    expect(histogramCount('temporal_local_activity_execution_latency', quick)).toBe(2);
+    expect(histogramCount('temporal_local_activity_succeed_endtoend_latency', quick)).toBe(1);
     await shutdown(worker);
   });
 
@@ -485,6 +524,7 @@ describe(`core bridge against ${serverName}`, () => {
     expect(fetchedForFirst).toBeGreaterThan(0);
     expect(fetchedForFirst).toBeLessThan(fetched);
     expect(counter('temporal_sticky_cache_miss', { task_queue: taskQueue })).toBe(1);
+    expect(histogramCount('temporal_workflow_task_replay_latency', { task_queue: taskQueue })).toBe(1);
     expect(counter('temporal_sticky_cache_hit', { task_queue: taskQueue })).toBeGreaterThanOrEqual(rounds);
     await shutdown(worker);
   });
@@ -594,6 +634,13 @@ describe(`core bridge against ${serverName}`, () => {
     expect(failed?.workflowTaskFailedEventAttributes?.cause).toBe(
       temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
     );
+    expect(
+      counter('temporal_workflow_task_execution_failed', {
+        task_queue: taskQueue,
+        failure_reason: 'NonDeterminismError',
+      }),
+    ).toBe(1);
+    expect(counter('temporal_sticky_cache_total_forced_eviction', { task_queue: taskQueue })).toBe(2);
     await server.call(
       'TerminateWorkflowExecution',
       temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,

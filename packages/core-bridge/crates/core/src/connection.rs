@@ -319,7 +319,7 @@ impl Connection {
                 Err(s) => {
                     m.add_counter(
                         "request_failure",
-                        &[("operation", rpc.to_string()), ("status_code", format!("{:?}", s.code()).to_uppercase())],
+                        &[("operation", rpc.to_string()), ("status_code", status_code_name(s.code()))],
                         1,
                     );
                     let resource_exhausted = s.code() == tonic::Code::ResourceExhausted;
@@ -352,8 +352,48 @@ pub(crate) fn request<T>(namespace: &str, msg: T) -> tonic::Request<T> {
 }
 
 /// Adds the namespace header and a timeout to a long-poll request.
+/// A gRPC status code as metrics label it: the code's name in screaming snake case
+/// (`DEADLINE_EXCEEDED`).
+pub(crate) fn status_code_name(code: tonic::Code) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{code:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+impl Connection {
+    /// Records a finished long poll (`long_request`, `long_request_latency`, and
+    /// `long_request_failure` with its status code). A poll that timed out empty is a success.
+    pub(crate) fn record_long_poll(&self, rpc: &'static str, started: Instant, failure: Option<tonic::Code>) {
+        let m = &self.inner.metrics;
+        let labels = [("operation", rpc.to_string())];
+        m.add_counter("long_request", &labels, 1);
+        m.record_histogram("long_request_latency", &labels, started.elapsed().as_secs_f64() * 1000.0);
+        if let Some(code) = failure {
+            m.add_counter("long_request_failure", &[("operation", rpc.to_string()), ("status_code", status_code_name(code))], 1);
+        }
+    }
+}
+
 pub(crate) fn long_poll<T>(namespace: &str, msg: T) -> tonic::Request<T> {
     let mut r = request(namespace, msg);
     r.set_timeout(Duration::from_secs(70));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_are_labelled_in_screaming_snake_case() {
+        assert_eq!(status_code_name(tonic::Code::Ok), "OK");
+        assert_eq!(status_code_name(tonic::Code::NotFound), "NOT_FOUND");
+        assert_eq!(status_code_name(tonic::Code::DeadlineExceeded), "DEADLINE_EXCEEDED");
+        assert_eq!(status_code_name(tonic::Code::ResourceExhausted), "RESOURCE_EXHAUSTED");
+    }
 }

@@ -15,6 +15,7 @@ use crate::protos::temporal::api::workflowservice::v1::{
     PollActivityTaskQueueRequest, PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
     RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest, RespondActivityTaskFailedRequest,
 };
+use crate::telemetry::metrics::{millis_between, millis_since};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,6 +33,10 @@ struct Heartbeats {
 
 struct Outstanding {
     _permit: OwnedSemaphorePermit,
+    /// namespace, task_queue, workflow_type and activity_type metric labels.
+    labels: [(&'static str, String); 4],
+    received: Instant,
+    scheduled_time: Option<prost_types::Timestamp>,
     heartbeats: Heartbeats,
     cancel_reason: Option<ActivityCancelReason>,
     known_not_found: bool,
@@ -81,8 +86,10 @@ impl ActivityTasks {
     pub(crate) fn new(cfg: Arc<WorkerConfig>, conn: Connection, shutdown: watch::Receiver<bool>) -> Arc<Self> {
         let (cancel_tx, cancel_rx) = mpsc::unbounded_channel();
         let (tx, rx) = mpsc::channel(4);
+        let slots = Arc::new(Semaphore::new(cfg.max_concurrent_activities));
+        super::observe_slots(conn.metrics(), &cfg, "ActivityWorker", &slots, cfg.max_concurrent_activities);
         Arc::new(ActivityTasks {
-            slots: Arc::new(Semaphore::new(cfg.max_concurrent_activities)),
+            slots,
             cfg,
             conn,
             outstanding: Mutex::new(HashMap::new()),
@@ -176,10 +183,22 @@ impl ActivityTasks {
 
     fn start(&self, r: PollActivityTaskQueueResponse, permit: OwnedSemaphorePermit) -> ActivityTask {
         let interval = throttle_interval(&self.cfg, r.heartbeat_timeout.as_ref());
+        let labels = [
+            ("namespace", self.cfg.namespace.clone()),
+            ("task_queue", self.cfg.task_queue.clone()),
+            ("workflow_type", r.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default()),
+            ("activity_type", r.activity_type.as_ref().map(|t| t.name.clone()).unwrap_or_default()),
+        ];
+        if let Some(ms) = millis_between(r.current_attempt_scheduled_time.as_ref(), r.started_time.as_ref()) {
+            self.conn.metrics().record_histogram("activity_schedule_to_start_latency", &labels, ms);
+        }
         self.outstanding.lock().insert(
             r.task_token.clone(),
             Outstanding {
                 _permit: permit,
+                labels,
+                received: Instant::now(),
+                scheduled_time: r.scheduled_time,
                 heartbeats: Heartbeats { interval, last_sent: None, pending: None, flush_scheduled: false, last_details: vec![] },
                 cancel_reason: None,
                 known_not_found: false,
@@ -296,6 +315,17 @@ impl ActivityTasks {
         let Some(status) = c.result.and_then(|r| r.status) else {
             return Err(CoreError::InvalidInput("activity completion has no result".into()));
         };
+        let m = self.conn.metrics();
+        m.record_histogram("activity_execution_latency", &a.labels, a.received.elapsed().as_secs_f64() * 1000.0);
+        match &status {
+            Status::Failed(_) => m.add_counter("activity_execution_failed", &a.labels, 1),
+            Status::Completed(_) => {
+                if let Some(ms) = millis_since(a.scheduled_time.as_ref()) {
+                    m.record_histogram("activity_succeed_endtoend_latency", &a.labels, ms);
+                }
+            }
+            _ => {}
+        }
         if a.known_not_found {
             return Ok(());
         }
@@ -408,10 +438,17 @@ async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphor
             ..Default::default()
         };
         let mut client = conn.client();
+        let in_flight = conn.metrics().gauge_guard(
+            "num_pollers",
+            vec![("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", "activity_task".into())],
+        );
+        let poll_started = Instant::now();
         let result = tokio::select! {
             _ = shutdown.changed() => return,
             r = client.poll_activity_task_queue(long_poll(&cfg.namespace, req)) => r,
         };
+        drop(in_flight);
+        conn.record_long_poll("PollActivityTaskQueue", poll_started, result.as_ref().err().map(|s| s.code()));
         let labels = [("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone())];
         match result {
             Ok(resp) => {

@@ -22,6 +22,7 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+use crate::telemetry::metrics::Metrics;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 /// Token prefix that marks local activity tasks.
@@ -85,6 +86,7 @@ pub(crate) struct LocalActivities {
     resolutions: mpsc::UnboundedSender<LaResolution>,
     slots: Arc<Semaphore>,
     counter: std::sync::atomic::AtomicU64,
+    metrics: Option<Arc<Metrics>>,
 }
 
 fn to_duration(d: Option<prost_types::Duration>) -> Option<Duration> {
@@ -132,9 +134,10 @@ fn start_deadline(cmd: &crate::protos::kairos::core::commands::ScheduleLocalActi
 }
 
 impl LocalActivities {
-    pub(crate) fn new(max_concurrent: usize, resolutions: mpsc::UnboundedSender<LaResolution>) -> Arc<Self> {
+    pub(crate) fn new(max_concurrent: usize, resolutions: mpsc::UnboundedSender<LaResolution>, metrics: Option<Arc<Metrics>>) -> Arc<Self> {
         let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
         Arc::new(LocalActivities {
+            metrics,
             dispatch_tx,
             dispatch_rx: tokio::sync::Mutex::new(dispatch_rx),
             running: Mutex::new(HashMap::new()),
@@ -143,6 +146,29 @@ impl LocalActivities {
             slots: Arc::new(Semaphore::new(max_concurrent)),
             counter: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// The slot pool, for the slot gauges.
+    pub(crate) fn slots(&self) -> &Arc<Semaphore> {
+        &self.slots
+    }
+
+    /// Counts `name` (labelled with the activity's namespace, task queue, workflow and activity
+    /// type), and records `latency_ms` under `histogram` if given.
+    fn record(&self, ctx: &LaContext, req: &LocalActivityRequest, counter: Option<&str>, histogram: Option<(&str, f64)>) {
+        let Some(m) = &self.metrics else { return };
+        let labels = [
+            ("namespace", ctx.namespace.clone()),
+            ("task_queue", ctx.task_queue.clone()),
+            ("workflow_type", ctx.workflow_type.clone()),
+            ("activity_type", req.cmd.activity_type.clone()),
+        ];
+        if let Some(name) = counter {
+            m.add_counter(name, &labels, 1);
+        }
+        if let Some((name, ms)) = histogram {
+            m.record_histogram(name, &labels, ms);
+        }
     }
 
     pub(crate) fn is_local_token(token: &[u8]) -> bool {
@@ -310,6 +336,7 @@ impl LocalActivities {
         };
         let _ = self.dispatch_tx.send(cancel_task(token, ActivityCancelReason::TimedOut));
         let (ctx, req, attempt, first, started) = running;
+        self.record(&ctx, &req, Some("local_activity_execution_failed"), None);
         self.settle(ctx, req, attempt, first, started, Err(timeout_failure(kind)), kind == TimeoutType::StartToClose);
     }
 
@@ -327,6 +354,7 @@ impl LocalActivities {
             if let Some(tx) = r.hand_out.take() {
                 let _ = tx.send(());
                 r.started = Instant::now();
+                self.record(&r.ctx, &r.req, Some("local_activity_total"), None);
                 return Some(task);
             }
         }
@@ -419,6 +447,16 @@ impl LocalActivities {
                 return Err(CoreError::InvalidInput("local activities cannot complete asynchronously".into()));
             }
         };
+        let execution = ("local_activity_execution_latency", r.started.elapsed().as_secs_f64() * 1000.0);
+        match &outcome {
+            Ok(Ok(_)) => {
+                self.record(&r.ctx, &r.req, None, Some(execution));
+                let end_to_end = SystemTime::now().duration_since(r.first_scheduled).unwrap_or_default();
+                self.record(&r.ctx, &r.req, None, Some(("local_activity_succeed_endtoend_latency", end_to_end.as_secs_f64() * 1000.0)));
+            }
+            Ok(Err(_)) => self.record(&r.ctx, &r.req, Some("local_activity_execution_cancelled"), Some(execution)),
+            Err(_) => self.record(&r.ctx, &r.req, Some("local_activity_execution_failed"), Some(execution)),
+        }
         match outcome {
             Ok(Ok(result)) => self.resolve(&r.ctx, &r.req, r.attempt, r.first_scheduled, r.started, LocalActivityOutcome::Completed(result)),
             Ok(Err(f)) => self.resolve(&r.ctx, &r.req, r.attempt, r.first_scheduled, r.started, LocalActivityOutcome::Cancelled(f)),
@@ -500,7 +538,7 @@ mod tests {
 
     fn manager(slots: usize) -> (Arc<LocalActivities>, mpsc::UnboundedReceiver<LaResolution>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (LocalActivities::new(slots, tx), rx)
+        (LocalActivities::new(slots, tx, None), rx)
     }
 
     fn ctx(run_id: &str) -> LaContext {
@@ -657,6 +695,30 @@ mod tests {
         la.complete(&task.task_token, completed()).expect("known token");
         assert_eq!(la.running_count(), 0, "nothing left to wait for at shutdown");
         assert!(rx.try_recv().is_err(), "the workflow was already told");
+    }
+
+    #[tokio::test]
+    async fn attempts_are_counted_in_the_local_activity_metrics() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let metrics = Arc::new(Metrics::default());
+        let la = LocalActivities::new(10, tx, Some(metrics.clone()));
+        let mut req = request(1, None);
+        req.cmd.retry_policy = Some(RetryPolicy { initial_interval: ms(1), backoff_coefficient: 1.0, ..Default::default() });
+        la.start(ctx("r1"), req);
+        let first = next_task(&la).await;
+        la.complete(&first.task_token, failed("flaky")).expect("known token");
+        let second = next_task(&la).await;
+        la.complete(&second.task_token, completed()).expect("known token");
+        assert!(matches!(resolution(&mut rx).await.resolution.status, LocalActivityOutcome::Completed(_)));
+        let snapshot = metrics.snapshot();
+        let point = |name: &str| snapshot.iter().find(|p| p.name == format!("temporal_{name}")).map(|p| (p.value, p.count));
+        assert_eq!(point("local_activity_total"), Some((2.0, 0)), "two attempts ran");
+        assert_eq!(point("local_activity_execution_failed"), Some((1.0, 0)));
+        assert_eq!(point("local_activity_execution_latency").map(|p| p.1), Some(2));
+        assert_eq!(point("local_activity_succeed_endtoend_latency").map(|p| p.1), Some(1));
+        assert_eq!(point("local_activity_execution_cancelled"), None);
+        let labels = &snapshot.iter().find(|p| p.name == "temporal_local_activity_total").expect("series").labels;
+        assert!(labels.contains(&("activity_type".to_string(), "la".to_string())));
     }
 
     #[tokio::test]

@@ -17,8 +17,28 @@ use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
 use crate::replay::{HistoryPusher, ReplayFeed};
 pub use config::WorkerConfig;
+use crate::telemetry::metrics::Metrics;
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+
+/// Publishes a slot pool as the `worker_task_slots_available` and `worker_task_slots_used`
+/// gauges of `worker_type` (WorkflowWorker, ActivityWorker, LocalActivityWorker, NexusWorker).
+/// The gauges go away with the pool.
+pub(crate) fn observe_slots(metrics: &Metrics, cfg: &WorkerConfig, worker_type: &str, slots: &Arc<Semaphore>, max: usize) {
+    let labels = [
+        ("namespace", cfg.namespace.clone()),
+        ("task_queue", cfg.task_queue.clone()),
+        ("worker_type", worker_type.to_string()),
+    ];
+    let weak = Arc::downgrade(slots);
+    metrics.observe_gauge("worker_task_slots_available", &labels, Box::new(move || weak.upgrade().map(|s| s.available_permits() as f64)));
+    let weak = Arc::downgrade(slots);
+    metrics.observe_gauge(
+        "worker_task_slots_used",
+        &labels,
+        Box::new(move || weak.upgrade().map(|s| max.saturating_sub(s.available_permits()) as f64)),
+    );
+}
 
 /// A worker for one task queue.
 pub struct Worker {

@@ -19,6 +19,7 @@ use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::{
     PollNexusTaskQueueRequest, PollNexusTaskQueueResponse, RespondNexusTaskCompletedRequest, RespondNexusTaskFailedRequest,
 };
+use crate::telemetry::metrics::{millis_between, millis_since};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,6 +90,13 @@ struct Held {
     _permit: Option<OwnedSemaphorePermit>,
     cancel_sent: bool,
     timer: Option<tokio::task::JoinHandle<()>>,
+    handed_out: Instant,
+}
+
+/// What is known about a task when the worker completes it.
+pub(crate) struct Released {
+    /// How long the worker held it.
+    pub held_for: Duration,
 }
 
 /// Nexus tasks handed to the worker and not completed yet, and the cancels owed for them.
@@ -123,7 +131,7 @@ impl HeldTasks {
                 }
             })
         });
-        self.held.lock().insert(token, Held { _permit: permit, cancel_sent: false, timer });
+        self.held.lock().insert(token, Held { _permit: permit, cancel_sent: false, timer, handed_out: Instant::now() });
     }
 
     /// Queues a cancel for a held task; false if it is not held or already got one.
@@ -141,14 +149,14 @@ impl HeldTasks {
         tokens.iter().filter(|t| self.cancel(t, reason)).count()
     }
 
-    /// The worker completed `token`; false if it was not held.
-    pub(crate) fn release(&self, token: &[u8]) -> bool {
-        let Some(h) = self.held.lock().remove(token) else { return false };
+    /// The worker completed `token`; `None` if it was not held.
+    pub(crate) fn release(&self, token: &[u8]) -> Option<Released> {
+        let h = self.held.lock().remove(token)?;
         if let Some(t) = h.timer {
             t.abort();
         }
         self.released.notify_one();
-        true
+        Some(Released { held_for: h.handed_out.elapsed() })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -183,6 +191,33 @@ pub(crate) struct NexusTasks {
     shutdown: watch::Receiver<bool>,
     /// Set once the poll has reported `ShutDown` (every held task completed).
     drained: watch::Sender<bool>,
+    /// When the server scheduled each held task (for the end-to-end latency).
+    scheduled: Mutex<HashMap<Vec<u8>, prost_types::Timestamp>>,
+}
+
+/// Why a Nexus task completion counts as a failed execution, if it does: a handler error
+/// (`handler_error_<TYPE>`), or an operation that did not succeed (`operation_<state>`; a plain
+/// failure is `operation_failed`).
+fn failure_reason(status: &Status) -> Option<String> {
+    use crate::protos::temporal::api::failure::v1::failure::FailureInfo;
+    use crate::protos::temporal::api::nexus::v1::{response, start_operation_response};
+    let handler_error = |f: &crate::protos::temporal::api::failure::v1::Failure| match &f.failure_info {
+        Some(FailureInfo::NexusHandlerFailureInfo(i)) => Some(format!("handler_error_{}", i.r#type)),
+        _ => None,
+    };
+    match status {
+        Status::Error(e) => Some(format!("handler_error_{}", e.error_type)),
+        Status::Failure(f) => Some(handler_error(f).unwrap_or_else(|| "operation_failed".to_string())),
+        Status::Completed(r) => match &r.variant {
+            Some(response::Variant::StartOperation(s)) => match &s.variant {
+                Some(start_operation_response::Variant::OperationError(e)) => Some(format!("operation_{}", e.operation_state)),
+                Some(start_operation_response::Variant::Failure(_)) => Some("operation_failed".to_string()),
+                _ => None,
+            },
+            _ => None,
+        },
+        Status::AckCancel(_) => None,
+    }
 }
 
 fn cancel_variant(c: CancelNexusTask) -> NexusTask {
@@ -192,8 +227,10 @@ fn cancel_variant(c: CancelNexusTask) -> NexusTask {
 impl NexusTasks {
     pub(crate) fn new(cfg: Arc<WorkerConfig>, conn: Connection, shutdown: watch::Receiver<bool>) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(4);
+        let slots = Arc::new(Semaphore::new(cfg.max_concurrent_nexus_tasks));
+        super::observe_slots(conn.metrics(), &cfg, "NexusWorker", &slots, cfg.max_concurrent_nexus_tasks);
         Arc::new(NexusTasks {
-            slots: Arc::new(Semaphore::new(cfg.max_concurrent_nexus_tasks)),
+            slots,
             cfg,
             conn,
             held: HeldTasks::new(),
@@ -202,6 +239,7 @@ impl NexusTasks {
             pollers_started: AtomicBool::new(false),
             shutdown,
             drained: watch::channel(false).0,
+            scheduled: Mutex::new(HashMap::new()),
         })
     }
 
@@ -229,10 +267,17 @@ impl NexusTasks {
                         ..Default::default()
                     };
                     let mut client = conn.client();
+                    let in_flight = conn.metrics().gauge_guard(
+                        "num_pollers",
+                        vec![("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", "nexus_task".into())],
+                    );
+                    let poll_started = Instant::now();
                     let r = tokio::select! {
                         _ = shutdown.changed() => return,
                         r = client.poll_nexus_task_queue(long_poll(&cfg.namespace, req)) => r,
                     };
+                    drop(in_flight);
+                    conn.record_long_poll("PollNexusTaskQueue", poll_started, r.as_ref().err().map(|s| s.code()));
                     match r {
                         Ok(resp) => {
                             backoff = Duration::from_millis(200);
@@ -289,6 +334,12 @@ impl NexusTasks {
                 Some(Polled::Fatal(e)) => return Err(e),
                 Some(Polled::Task { resp, permit, received }) => {
                     let time_left = request_timeout(&resp).map(|t| t.saturating_sub(received.elapsed()));
+                    if let Some(scheduled) = resp.request.as_ref().and_then(|r| r.scheduled_time) {
+                        if let Some(ms) = millis_between(Some(&scheduled), Some(&prost_types::Timestamp::from(SystemTime::now() - received.elapsed()))) {
+                            self.conn.metrics().record_histogram("nexus_task_schedule_to_start_latency", &self.labels(), ms);
+                        }
+                        self.scheduled.lock().insert(resp.task_token.clone(), scheduled);
+                    }
                     let request_deadline = time_left.map(|d| prost_types::Timestamp::from(SystemTime::now() + d));
                     self.held.hand_out(resp.task_token.clone(), Some(permit), time_left);
                     return Ok(NexusTask { variant: Some(Variant::Task(*resp)), request_deadline });
@@ -297,9 +348,24 @@ impl NexusTasks {
         }
     }
 
+    fn labels(&self) -> [(&'static str, String); 2] {
+        [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())]
+    }
+
     pub(crate) async fn complete(&self, c: NexusTaskCompletion) -> Result<(), CoreError> {
-        if !self.held.release(&c.task_token) {
+        let Some(released) = self.held.release(&c.task_token) else {
             return Err(CoreError::UnknownTaskToken(super::activities::hex(&c.task_token)));
+        };
+        let scheduled = self.scheduled.lock().remove(&c.task_token);
+        let m = self.conn.metrics();
+        let labels = self.labels();
+        m.record_histogram("nexus_task_execution_latency", &labels, released.held_for.as_secs_f64() * 1000.0);
+        if let Some(ms) = millis_since(scheduled.as_ref()) {
+            m.record_histogram("nexus_task_endtoend_latency", &labels, ms);
+        }
+        if let Some(reason) = c.status.as_ref().and_then(failure_reason) {
+            let [ns, tq] = labels;
+            m.add_counter("nexus_task_execution_failed", &[ns, tq, ("failure_reason", reason)], 1);
         }
         let ns = self.cfg.namespace.clone();
         let identity = self.cfg.identity.clone();
@@ -382,6 +448,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn failed_executions_are_labelled_by_handler_error_type_or_operation_state() {
+        use crate::protos::temporal::api::failure::v1::{Failure, NexusHandlerFailureInfo, failure::FailureInfo};
+        use crate::protos::temporal::api::nexus::v1::{
+            HandlerError, Response, StartOperationResponse, UnsuccessfulOperationError, response, start_operation_response,
+        };
+        let handler = Status::Error(HandlerError { error_type: "BAD_REQUEST".into(), ..Default::default() });
+        assert_eq!(failure_reason(&handler).as_deref(), Some("handler_error_BAD_REQUEST"));
+        let typed = Status::Failure(Failure {
+            failure_info: Some(FailureInfo::NexusHandlerFailureInfo(NexusHandlerFailureInfo { r#type: "INTERNAL".into(), ..Default::default() })),
+            ..Default::default()
+        });
+        assert_eq!(failure_reason(&typed).as_deref(), Some("handler_error_INTERNAL"));
+        assert_eq!(failure_reason(&Status::Failure(Failure::default())).as_deref(), Some("operation_failed"));
+        let start = |v| Status::Completed(Response { variant: Some(response::Variant::StartOperation(StartOperationResponse { variant: Some(v) })) });
+        let canceled = start(start_operation_response::Variant::OperationError(UnsuccessfulOperationError {
+            operation_state: "canceled".into(),
+            failure: None,
+        }));
+        assert_eq!(failure_reason(&canceled).as_deref(), Some("operation_canceled"));
+        let ok = start(start_operation_response::Variant::SyncSuccess(Default::default()));
+        assert_eq!(failure_reason(&ok), None);
+        assert_eq!(failure_reason(&Status::AckCancel(true)), None);
+    }
+
     async fn next_cancel_within(held: &HeldTasks, wait: Duration) -> Option<CancelNexusTask> {
         tokio::time::timeout(wait, held.next_cancel()).await.ok()
     }
@@ -394,8 +485,8 @@ mod tests {
         assert_eq!(c.task_token, b"t1");
         assert_eq!(c.reason, NexusTaskCancelReason::TimedOut as i32);
         assert_eq!(held.cancel_all(NexusTaskCancelReason::WorkerShutdown), 0, "never two cancels for one task");
-        assert!(held.release(b"t1"));
-        assert!(!held.release(b"t1"), "completed once");
+        assert!(held.release(b"t1").is_some());
+        assert!(held.release(b"t1").is_none(), "completed once");
     }
 
     #[tokio::test]
@@ -403,7 +494,7 @@ mod tests {
         let held = HeldTasks::new();
         held.hand_out(b"t1".to_vec(), None, Some(Duration::from_millis(30)));
         held.hand_out(b"t2".to_vec(), None, Some(Duration::ZERO));
-        assert!(held.release(b"t1"));
+        assert!(held.release(b"t1").is_some());
         let c = next_cancel_within(&held, Duration::from_secs(5)).await.expect("t2 had no time left");
         assert_eq!(c.task_token, b"t2");
         assert!(next_cancel_within(&held, Duration::from_millis(80)).await.is_none());
@@ -416,7 +507,7 @@ mod tests {
             held.hand_out(t.to_vec(), None, None);
         }
         assert_eq!(held.cancel_all(NexusTaskCancelReason::WorkerShutdown), 3);
-        assert!(held.release(b"b"));
+        assert!(held.release(b"b").is_some());
         let mut got = vec![];
         while let Some(c) = next_cancel_within(&held, Duration::from_millis(50)).await {
             assert_eq!(c.reason, NexusTaskCancelReason::WorkerShutdown as i32);
@@ -474,6 +565,10 @@ mod tests {
         assert_eq!((c.task_token.as_slice(), c.reason), (&b"t1"[..], NexusTaskCancelReason::TimedOut as i32));
         nexus.complete(ack(b"t1")).await.expect("ack needs no server");
         assert!(nexus.complete(ack(b"t1")).await.is_err(), "unknown once completed");
+        let snapshot = nexus.conn.metrics().snapshot();
+        let latency = snapshot.iter().find(|p| p.name == "temporal_nexus_task_execution_latency").expect("latency recorded");
+        assert_eq!(latency.count, 1);
+        assert!(!snapshot.iter().any(|p| p.name == "temporal_nexus_task_execution_failed"), "an ack is not a failure");
     }
 
     #[tokio::test]

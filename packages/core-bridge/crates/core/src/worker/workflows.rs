@@ -25,6 +25,7 @@ use crate::protos::temporal::api::workflowservice::v1::{
     RespondWorkflowTaskFailedRequest, respond_workflow_task_completed_request::Capabilities,
 };
 use crate::replay::ReplayFeed;
+use crate::telemetry::metrics::{Metrics, millis_between, millis_since};
 use super::history_pages::TaskHistory;
 use super::local_activities::{LaContext, LaResolution, LocalActivities};
 use crate::workflow::run::{Next, RunConfig, RunMachines};
@@ -64,6 +65,9 @@ struct ActiveTask {
     query_results: HashMap<String, WorkflowQueryResult>,
     received: Instant,
     heartbeat_armed: bool,
+    /// Some activation of this task replayed history; `replay_recorded` once its latency is in.
+    replayed: bool,
+    replay_recorded: bool,
     /// The task's started event id (0 for a legacy query task).
     started_event_id: i64,
     execution: WorkflowExecution,
@@ -144,12 +148,23 @@ impl WorkflowTasks {
     pub(crate) fn new(cfg: Arc<WorkerConfig>, backend: Backend, shutdown: watch::Receiver<bool>) -> Arc<Self> {
         let replay = matches!(backend, Backend::Replay(_));
         let (la_tx, mut la_rx) = mpsc::unbounded_channel::<LaResolution>();
-        let local_activities = (!replay).then(|| LocalActivities::new(cfg.max_concurrent_local_activities, la_tx));
+        let metrics = match &backend {
+            Backend::Server(conn) => Some(conn.metrics().clone()),
+            Backend::Replay(_) => None,
+        };
+        let local_activities = (!replay).then(|| LocalActivities::new(cfg.max_concurrent_local_activities, la_tx, metrics.clone()));
+        if let (Some(m), Some(la)) = (&metrics, &local_activities) {
+            super::observe_slots(m, &cfg, "LocalActivityWorker", la.slots(), cfg.max_concurrent_local_activities);
+        }
         let sticky_queue = (cfg.max_cached_workflows > 0 && !replay)
             .then(|| format!("{}-{}", cfg.identity, uuid::Uuid::new_v4().simple()));
         let (tx, rx) = mpsc::channel(16);
+        let slots = Arc::new(Semaphore::new(cfg.max_concurrent_workflow_tasks));
+        if let Backend::Server(conn) = &backend {
+            super::observe_slots(conn.metrics(), &cfg, "WorkflowWorker", &slots, cfg.max_concurrent_workflow_tasks);
+        }
         Arc::new(WorkflowTasks {
-            slots: Arc::new(Semaphore::new(cfg.max_concurrent_workflow_tasks)),
+            slots,
             cfg,
             backend,
             sticky_queue,
@@ -187,6 +202,23 @@ impl WorkflowTasks {
 
     pub(crate) fn sticky_queue(&self) -> Option<&str> {
         self.sticky_queue.as_deref()
+    }
+
+    /// The metrics registry (none for replay workers).
+    fn metrics(&self) -> Option<&Arc<Metrics>> {
+        match &self.backend {
+            Backend::Server(c) => Some(c.metrics()),
+            Backend::Replay(_) => None,
+        }
+    }
+
+    /// namespace, task_queue and workflow_type labels of a run.
+    fn run_labels(&self, m: &RunMachines) -> [(&'static str, String); 3] {
+        [
+            ("namespace", self.cfg.namespace.clone()),
+            ("task_queue", self.cfg.task_queue.clone()),
+            ("workflow_type", m.workflow_type.clone()),
+        ]
     }
 
     fn cache_capacity(&self) -> usize {
@@ -442,6 +474,8 @@ impl WorkflowTasks {
             query_results: HashMap::new(),
             received: Instant::now(),
             heartbeat_armed: false,
+            replayed: false,
+            replay_recorded: false,
             started_event_id: resp.started_event_id,
             execution: resp.workflow_execution.clone().unwrap_or_default(),
             history,
@@ -486,6 +520,14 @@ impl WorkflowTasks {
         let Some(task) = run.task.as_mut() else { return vec![] };
         match run.machines.next_step() {
             Ok(Next::Activation(a)) => {
+                if a.is_replaying {
+                    task.replayed = true;
+                } else if task.replayed && !task.replay_recorded {
+                    task.replay_recorded = true;
+                    if let Some(m) = self.metrics() {
+                        m.record_histogram("workflow_task_replay_latency", &self.run_labels(&run.machines), task.received.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
                 run.outstanding = Some(Outstanding::Jobs);
                 self.push_activation(st, *a);
                 vec![]
@@ -605,6 +647,13 @@ impl WorkflowTasks {
 
     fn fail_with(&self, st: &mut State, run_id: &str, f: Failure, cause: WorkflowTaskFailedCause, reason: EvictionReason, message: String) -> Vec<Action> {
         let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        if let Some(m) = self.metrics()
+            && run.task.as_ref().is_some_and(|t| !t.is_legacy_query_task)
+        {
+            let failure_reason = if cause == WorkflowTaskFailedCause::NonDeterministicError { "NonDeterminismError" } else { "WorkflowError" };
+            let [ns, tq, wt] = self.run_labels(&run.machines);
+            m.add_counter("workflow_task_execution_failed", &[ns, tq, wt, ("failure_reason", failure_reason.to_string())], 1);
+        }
         run.eviction.get_or_insert((reason, message));
         let Some(task) = run.task.as_ref() else {
             return self.advance(st, run_id);
@@ -668,6 +717,13 @@ impl WorkflowTasks {
                 st.lru.retain(|r| *r != run_id);
                 if let Some(la) = &self.local_activities {
                     la.abandon_run(&run_id);
+                }
+                if let Some(m) = self.metrics() {
+                    let labels = [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())];
+                    m.set_gauge("sticky_cache_size", &labels, st.runs.len() as f64);
+                    if run.eviction.as_ref().is_some_and(|(reason, _)| *reason != EvictionReason::WorkflowExecutionEnding) {
+                        m.add_counter("sticky_cache_total_forced_eviction", &labels, 1);
+                    }
                 }
                 let mut actions = vec![];
                 if let Some(b) = run.buffered.take() {
@@ -911,6 +967,9 @@ impl WorkflowTasks {
                 && let Some(name) = run.machines.terminal_metric()
             {
                 m.add_counter(name, &labels, 1);
+                if let Some(ms) = millis_since(run.machines.start_time().as_ref()) {
+                    m.record_histogram("workflow_endtoend_latency", &labels, ms);
+                }
             }
         }
         match result {
@@ -1076,11 +1135,15 @@ async fn poll_loop(
             ..Default::default()
         };
         let mut client = conn.client();
+        let labels = [("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", poller_type.to_string())];
+        let in_flight = conn.metrics().gauge_guard("num_pollers", labels.to_vec());
+        let poll_started = Instant::now();
         let result = tokio::select! {
             _ = shutdown.changed() => return,
             r = client.poll_workflow_task_queue(long_poll(&cfg.namespace, req)) => r,
         };
-        let labels = [("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", poller_type.to_string())];
+        drop(in_flight);
+        conn.record_long_poll("PollWorkflowTaskQueue", poll_started, result.as_ref().err().map(|s| s.code()));
         match result {
             Ok(resp) => {
                 backoff = Duration::from_millis(200);
@@ -1090,6 +1153,9 @@ async fn poll_loop(
                     continue;
                 }
                 conn.metrics().add_counter("workflow_task_queue_poll_succeed", &labels, 1);
+                if let Some(ms) = millis_between(resp.scheduled_time.as_ref(), resp.started_time.as_ref()) {
+                    conn.metrics().record_histogram("workflow_task_schedule_to_start_latency", &labels[..2], ms);
+                }
                 if tx.send(Polled::Task(Box::new(Task { resp, permit: Some(permit) }))).await.is_err() {
                     return;
                 }

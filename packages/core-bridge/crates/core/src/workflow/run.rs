@@ -124,6 +124,7 @@ pub struct RunMachines {
     patches_in_order: Vec<String>,
     skip_next_change_version_upsert: bool,
     started: Option<history::WorkflowExecutionStartedEventAttributes>,
+    start_time: Option<prost_types::Timestamp>,
     terminal_command_issued: bool,
     ended_in_history: bool,
     by_update: HashMap<String, usize>,
@@ -165,6 +166,7 @@ impl RunMachines {
             patches_in_order: vec![],
             skip_next_change_version_upsert: false,
             started: None,
+            start_time: None,
             terminal_command_issued: false,
             ended_in_history: false,
             by_update: HashMap::new(),
@@ -333,6 +335,11 @@ impl RunMachines {
     /// History shows the run has ended (nothing more will be accepted by the server).
     pub fn ended_in_history(&self) -> bool {
         self.ended_in_history
+    }
+
+    /// When the workflow execution started (its first event's time).
+    pub fn start_time(&self) -> Option<prost_types::Timestamp> {
+        self.started.as_ref().and(self.start_time)
     }
 
     /// Workflow time.
@@ -654,6 +661,7 @@ impl RunMachines {
             namespace: self.config.namespace.clone(),
         };
         self.started = Some(a);
+        self.start_time = self.time;
         self.jobs.push(Job::InitializeWorkflow(job));
     }
 
