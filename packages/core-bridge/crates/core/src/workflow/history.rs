@@ -15,30 +15,33 @@ pub(crate) fn event_type(e: &HistoryEvent) -> EventType {
     EventType::try_from(e.event_type).unwrap_or(EventType::Unspecified)
 }
 
-/// True for events the server records because the workflow issued a command.
+/// True for events the server records because the workflow issued a command (the events that
+/// FIFO command matching pairs with the workflow's commands), grouped by the machine that issues
+/// the command.
 pub(crate) fn is_command_event(e: &HistoryEvent) -> bool {
-    matches!(
-        event_type(e),
-        EventType::ActivityTaskScheduled
-            | EventType::ActivityTaskCancelRequested
-            | EventType::MarkerRecorded
-            | EventType::RequestCancelExternalWorkflowExecutionInitiated
-            | EventType::SignalExternalWorkflowExecutionInitiated
-            | EventType::StartChildWorkflowExecutionInitiated
-            | EventType::TimerCanceled
-            | EventType::TimerStarted
-            | EventType::UpsertWorkflowSearchAttributes
-            | EventType::WorkflowPropertiesModified
-            | EventType::NexusOperationScheduled
-            | EventType::NexusOperationCancelRequested
-            | EventType::WorkflowExecutionCanceled
-            | EventType::WorkflowExecutionCompleted
-            | EventType::WorkflowExecutionContinuedAsNew
-            | EventType::WorkflowExecutionFailed
-            | EventType::WorkflowExecutionUpdateAccepted
-            | EventType::WorkflowExecutionUpdateRejected
-            | EventType::WorkflowExecutionUpdateCompleted
-    )
+    use EventType as E;
+    match event_type(e) {
+        // Timers.
+        E::TimerStarted | E::TimerCanceled => true,
+        // Activities.
+        E::ActivityTaskScheduled | E::ActivityTaskCancelRequested => true,
+        // Child workflows, and signals and cancels sent to other workflows.
+        E::StartChildWorkflowExecutionInitiated
+        | E::SignalExternalWorkflowExecutionInitiated
+        | E::RequestCancelExternalWorkflowExecutionInitiated => true,
+        // Nexus operations.
+        E::NexusOperationScheduled | E::NexusOperationCancelRequested => true,
+        // Markers (patches and local activities), search attributes and workflow properties.
+        E::MarkerRecorded | E::UpsertWorkflowSearchAttributes | E::WorkflowPropertiesModified => true,
+        // Update responses (protocol message commands).
+        E::WorkflowExecutionUpdateAccepted | E::WorkflowExecutionUpdateRejected | E::WorkflowExecutionUpdateCompleted => true,
+        // Ending the run.
+        E::WorkflowExecutionCompleted
+        | E::WorkflowExecutionFailed
+        | E::WorkflowExecutionCanceled
+        | E::WorkflowExecutionContinuedAsNew => true,
+        _ => false,
+    }
 }
 
 /// True for events after which nothing more can happen in the run.
@@ -210,6 +213,57 @@ pub(crate) fn settled_task_end(events: &[HistoryEvent], complete: bool) -> Optio
 mod tests {
     use super::*;
     use crate::test_help::HistoryBuilder;
+
+    #[test]
+    fn only_events_recorded_for_workflow_commands_are_command_events() {
+        let of = |et: EventType| HistoryEvent { event_type: et as i32, ..Default::default() };
+        for et in [
+            EventType::TimerStarted,
+            EventType::TimerCanceled,
+            EventType::ActivityTaskScheduled,
+            EventType::ActivityTaskCancelRequested,
+            EventType::StartChildWorkflowExecutionInitiated,
+            EventType::SignalExternalWorkflowExecutionInitiated,
+            EventType::RequestCancelExternalWorkflowExecutionInitiated,
+            EventType::NexusOperationScheduled,
+            EventType::NexusOperationCancelRequested,
+            EventType::MarkerRecorded,
+            EventType::UpsertWorkflowSearchAttributes,
+            EventType::WorkflowPropertiesModified,
+            EventType::WorkflowExecutionUpdateAccepted,
+            EventType::WorkflowExecutionUpdateRejected,
+            EventType::WorkflowExecutionUpdateCompleted,
+            EventType::WorkflowExecutionCompleted,
+            EventType::WorkflowExecutionFailed,
+            EventType::WorkflowExecutionCanceled,
+            EventType::WorkflowExecutionContinuedAsNew,
+        ] {
+            assert!(is_command_event(&of(et)), "{et:?}");
+        }
+        for et in [
+            EventType::Unspecified,
+            EventType::WorkflowExecutionStarted,
+            EventType::WorkflowTaskScheduled,
+            EventType::WorkflowTaskStarted,
+            EventType::WorkflowTaskCompleted,
+            EventType::WorkflowTaskFailed,
+            EventType::TimerFired,
+            EventType::ActivityTaskStarted,
+            EventType::ActivityTaskCompleted,
+            EventType::ActivityTaskCanceled,
+            EventType::ChildWorkflowExecutionStarted,
+            EventType::ExternalWorkflowExecutionSignaled,
+            EventType::NexusOperationCompleted,
+            EventType::WorkflowExecutionSignaled,
+            EventType::WorkflowExecutionCancelRequested,
+            EventType::WorkflowExecutionUpdateAdmitted,
+            EventType::WorkflowExecutionTerminated,
+            EventType::WorkflowExecutionTimedOut,
+            EventType::WorkflowPropertiesModifiedExternally,
+        ] {
+            assert!(!is_command_event(&of(et)), "{et:?}");
+        }
+    }
 
     #[test]
     fn single_timer_history_splits_into_two_tasks() {
