@@ -366,6 +366,57 @@ describe('search attributes', () => {
     await raw.wf('DeleteSchedule', { scheduleId });
   });
 
+  test('an unregistered search attribute is INVALID_ARGUMENT naming the namespace, at start, signal-with-start, in schedules and in list queries', async () => {
+    const unknown = {
+      searchAttributes: { indexedFields: { CustomKeyword: payload('k'), Unregistered: payload('x') } },
+    };
+    const message = 'Namespace default has no mapping defined for search attribute Unregistered';
+    const failures = [
+      await rejection(start(uniqueId(), unknown)),
+      await rejection(
+        raw.wf('SignalWithStartWorkflowExecution', {
+          workflowId: uniqueId(),
+          workflowType: { name: 'Wf' },
+          taskQueue: { name: 'tq-frontend' },
+          signalName: 'go',
+          requestId: uniqueId('req'),
+          ...unknown,
+        }),
+      ),
+      await rejection(
+        raw.wf('CreateSchedule', {
+          scheduleId: uniqueId('sched'),
+          requestId: uniqueId('req'),
+          schedule: {
+            spec: { interval: [{ interval: { seconds: 3600 } }] },
+            action: {
+              startWorkflow: { workflowId: 'wf', workflowType: { name: 'W' }, taskQueue: { name: 'tq' }, ...unknown },
+            },
+          },
+        }),
+      ),
+    ];
+    for (const err of failures) {
+      expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err.details).toBe(message);
+    }
+    for (const [method, query] of [
+      ['ListWorkflowExecutions', "Unregistered = 'x'"],
+      ['ScanWorkflowExecutions', 'Unregistered IS NULL'],
+      ['CountWorkflowExecutions', "CustomKeyword = 'k' GROUP BY Unregistered"],
+      ['ListWorkflowExecutions', 'ORDER BY Unregistered'],
+      ['ListSchedules', "Unregistered STARTS_WITH 'x'"],
+    ]) {
+      const err = await rejection(raw.wf(method, { query }));
+      expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err.details).toBe('invalid query: invalid search attribute: Unregistered');
+    }
+    const groupBy = await rejection(raw.wf('CountWorkflowExecutions', { query: 'GROUP BY WorkflowType' }));
+    expect(groupBy.details).toBe(
+      "invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute WorkflowType",
+    );
+  });
+
   test.each([
     ['CustomInt', 'abc', 'Int: abc'],
     ['CustomInt', 5.5, 'Int: 5.5'],

@@ -646,6 +646,29 @@ test('duplicate timer ids fail the task with START_TIMER_DUPLICATE_ID', async ()
   );
 });
 
+test('an unregistered search attribute in a command fails the task with BadSearchAttributes and the namespace in the message', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const err = await rejection(
+    complete((await pollWft(tq)).taskToken, [
+      {
+        commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+        upsertWorkflowSearchAttributesCommandAttributes: {
+          searchAttributes: { indexedFields: { Unregistered: payload('x') } },
+        },
+      },
+    ]),
+  );
+  const message = 'BadSearchAttributes: Namespace default has no mapping defined for search attribute Unregistered';
+  expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(err.details).toBe(message);
+  const failed = (await history(workflowId))[3].workflowTaskFailedEventAttributes!;
+  expect(failed.cause).toBe(E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES);
+  expect(failed.failure!.message).toBe(message);
+  expect(failed.failure!.serverFailureInfo).toBeTruthy();
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
 test('upserted, child and continue-as-new search attributes get their registered type; a bad value fails the task', async () => {
   const tq = uniqueId('tq');
   const { workflowId, runId } = await startWf(tq);
@@ -702,7 +725,7 @@ test('upserted, child and continue-as-new search attributes get their registered
   ]) {
     const err = await rejection(complete((await pollWft(tq)).taskToken, [command]));
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(err.details).toBe('invalid value for search attribute CustomInt of type Int: bad');
+    expect(err.details).toBe('BadSearchAttributes: invalid value for search attribute CustomInt of type Int: bad');
     const failed = (await history(workflowId)).filter((e) => e.workflowTaskFailedEventAttributes).pop()!;
     expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(
       E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,

@@ -132,7 +132,7 @@ test('counts, grouped by ExecutionStatus', async () => {
 
 test.each([
   ['Color = ', /expected a value/],
-  ["Unknown = 'x'", /unknown search attribute Unknown/],
+  ["Unknown = 'x'", /^invalid query: invalid search attribute: Unknown$/],
   ["Color = 'x' ORDER BY StartTime", /ORDER BY/],
   ["Size = 'text'", /needs a number/],
   ["ExecutionStatus = 'Sleeping'", /ExecutionStatus/],

@@ -69,7 +69,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
         ]);
       }
       scheduler.validate(ns.name, req.schedule);
-      validateSearchAttributes(ns, req.searchAttributes, 'search_attributes');
+      validateSearchAttributes(ns, req.searchAttributes);
       const st = engine.tx((tx) => {
         const state: ScheduleState = {
           namespace: ns.name,
@@ -125,7 +125,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       }
       scheduler.validate(st.namespace, req.schedule);
       const ns = engine.namespace(st.namespace);
-      validateSearchAttributes(ns, req.searchAttributes, 'search_attributes');
+      validateSearchAttributes(ns, req.searchAttributes);
       engine.tx((tx) => {
         st.schedule = typedSchedule(ns, req.schedule!);
         if (req.searchAttributes) st.searchAttributes = typedSearchAttributes(ns, req.searchAttributes);

@@ -32,13 +32,25 @@ export interface InvalidCommand {
   message: string;
 }
 
+/**
+ * How a rejected command is reported (in the RPC error and the WorkflowTaskFailed failure): the cause's name in
+ * PascalCase, then what was wrong, as in `BadSearchAttributes: Namespace default has no mapping defined for ...`.
+ */
+export function rejectedCommandMessage(invalid: InvalidCommand): string {
+  const name = (FC[invalid.cause] ?? 'WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED')
+    .replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_m, _sep: string, c: string) => c.toUpperCase());
+  return `${name}: ${invalid.message}`;
+}
+
 /** A command's search attributes that are not registered or do not fit their type fail the task. */
 function badSearchAttributes(
   ns: NamespaceRecord,
   sa: temporal.api.common.v1.ISearchAttributes | null | undefined,
 ): InvalidCommand | undefined {
   try {
-    validateSearchAttributes(ns, sa, 'search_attributes');
+    validateSearchAttributes(ns, sa);
     return undefined;
   } catch (err) {
     return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: (err as ServiceError).message };

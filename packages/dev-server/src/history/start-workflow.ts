@@ -48,7 +48,7 @@ export function validateStart(engine: HistoryEngine, req: StartRequest, prefix =
     throw invalidArgument(`${prefix}cron_schedule is not a valid cron expression: ${req.cronSchedule}`);
   if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0)
     throw invalidArgument(`${prefix}workflow_start_delay cannot be used with cron_schedule`);
-  validateSearchAttributes(ns, req.searchAttributes, `${prefix}search_attributes`);
+  validateSearchAttributes(ns, req.searchAttributes);
 }
 
 export interface StartOutcome {

@@ -4,7 +4,7 @@ import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../inte
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
-import { applyCommands, validateCommands } from './commands';
+import { applyCommands, rejectedCommandMessage, validateCommands } from './commands';
 import {
   applyUpdateMessage,
   releaseUnansweredUpdates,
@@ -188,8 +188,10 @@ export function completeWorkflowTask(
   }
   const invalid = validateCommands(engine, ex, commands);
   if (invalid) {
-    engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, { message: invalid.message }, req.identity ?? '', {}));
-    throw invalidArgument(invalid.message);
+    const message = rejectedCommandMessage(invalid);
+    const failure = { message, serverFailureInfo: {} };
+    engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, failure, req.identity ?? '', {}));
+    throw invalidArgument(message);
   }
   const speculativeRejection =
     s.wft!.speculative &&

@@ -18,6 +18,8 @@ export type Expr =
 export interface ParsedQuery {
   where?: Expr;
   groupBy?: string;
+  /** Attributes named in an ORDER BY clause (which the SQL visibility store then rejects). */
+  orderBy?: string[];
 }
 
 type Token = { t: 'ident' | 'string' | 'number' | 'op' | 'punct' | 'word'; v: string };
@@ -140,7 +142,20 @@ class Parser {
       if (this.peek()?.t === 'punct' && this.peek()!.v === ',') fail('GROUP BY supports only one attribute');
       q.groupBy = t.v;
     }
-    if (this.isWord('ORDER')) fail("operation is not supported: 'ORDER BY' clause");
+    if (this.isWord('ORDER')) {
+      this.i++;
+      this.expectWord('BY');
+      q.orderBy = [];
+      for (;;) {
+        const t = this.peek();
+        if (!t || t.t !== 'ident') fail('expected an attribute name after ORDER BY');
+        this.i++;
+        q.orderBy.push(t.v);
+        if (this.isWord('ASC') || this.isWord('DESC')) this.i++;
+        if (this.peek()?.t !== 'punct' || this.peek()!.v !== ',') break;
+        this.i++;
+      }
+    }
     if (this.isWord('LIMIT')) fail("operation is not supported: 'LIMIT' clause");
     if (this.peek()) fail(`unexpected '${this.peek()!.v}'`);
     return q;

@@ -18,19 +18,15 @@ export function settableSearchAttributeTypes(ns: NamespaceRecord): Record<string
 }
 
 /**
- * Rejects search attributes that are not registered on the namespace (INVALID_ARGUMENT naming the field) or
- * whose value does not fit the registered type (the real server's message, naming the attribute and type).
+ * Rejects search attributes that are not registered on the namespace or whose value does not fit the registered
+ * type, with the real server's messages (INVALID_ARGUMENT naming the namespace or the attribute and its type).
  */
-export function validateSearchAttributes(
-  ns: NamespaceRecord,
-  sa: ISearchAttributes | null | undefined,
-  field: string,
-): void {
+export function validateSearchAttributes(ns: NamespaceRecord, sa: ISearchAttributes | null | undefined): void {
   const types = settableSearchAttributeTypes(ns);
   for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
     const type = types[name];
     if (type === undefined) {
-      throw invalidArgument(`${field}: search attribute ${name} is not defined in namespace ${ns.name}`);
+      throw invalidArgument(`Namespace ${ns.name} has no mapping defined for search attribute ${name}`);
     }
     if (readTypedValue(payload, type).kind === 'invalid') {
       throw invalidArgument(

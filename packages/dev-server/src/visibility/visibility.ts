@@ -119,10 +119,14 @@ function compare(a: Scalar, b: Scalar): number {
 
 type Predicate = (ex: Execution) => boolean;
 
+function unknownAttribute(attr: string) {
+  return invalidArgument(`invalid query: invalid search attribute: ${attr}`);
+}
+
 function compile(expr: Expr, types: Record<string, number>): Predicate {
   const typeOf = (attr: string): number => {
     const t = types[attr];
-    if (t === undefined) throw invalidArgument(`invalid query: unknown search attribute ${attr}`);
+    if (t === undefined) throw unknownAttribute(attr);
     return t;
   };
   switch (expr.kind) {
@@ -225,10 +229,18 @@ export interface CompiledQuery {
 export function compileQuery(ns: NamespaceRecord, text: string | null | undefined): CompiledQuery {
   const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes };
   const parsed = parseQuery(text);
-  if (parsed.groupBy && parsed.groupBy !== 'ExecutionStatus') {
-    throw invalidArgument(`invalid query: 'GROUP BY' clause is only supported for ExecutionStatus`);
+  const matches = parsed.where ? compile(parsed.where, types) : () => true;
+  // Like the real server, every attribute named must exist before a clause is refused for what it asks.
+  for (const attr of [...(parsed.groupBy ? [parsed.groupBy] : []), ...(parsed.orderBy ?? [])]) {
+    if (types[attr] === undefined) throw unknownAttribute(attr);
   }
-  return { matches: parsed.where ? compile(parsed.where, types) : () => true, groupBy: parsed.groupBy };
+  if (parsed.groupBy && parsed.groupBy !== 'ExecutionStatus') {
+    throw invalidArgument(
+      `invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute ${parsed.groupBy}`,
+    );
+  }
+  if (parsed.orderBy) throw invalidArgument("invalid query: operation is not supported: 'ORDER BY' clause");
+  return { matches, groupBy: parsed.groupBy };
 }
 
 /** Visibility order: open runs first, then by close time, start time (newest first) and run id. */
