@@ -181,14 +181,13 @@ export class ServerContext {
       const wft = s.wft;
       if (wft) {
         busy = true;
-        if (wft.startedEventId === undefined && (wft.notBefore === undefined || wft.notBefore <= this.time.now())) {
+        if (wft.startedEventId === undefined) {
           this.matching.add(Matching.queueKey(s.namespace, 'workflow', wft.taskQueue), {
             key: `w:${runId}:${wft.seq}`,
             owner: runId,
             kind: 'workflow',
           });
         }
-        if (wft.notBefore !== undefined) busy = false;
       }
       for (const a of Object.values(s.activities)) {
         if (a.state !== 'backoff') busy = true;

@@ -171,30 +171,66 @@ test('a closing command racing a buffered signal fails with UnhandledCommand and
   expect(names(await history(workflowId)).pop()).toBe('WORKFLOW_EXECUTION_COMPLETED');
 });
 
-test('failed task attempts after the first write no events; the completing attempt writes its own', async () => {
+const failTask = (taskToken: Uint8Array) =>
+  raw.wf('RespondWorkflowTaskFailed', {
+    taskToken,
+    identity: 'manual',
+    cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+    failure: { message: 'boom' },
+  });
+
+const upsertUnregistered = {
+  commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  upsertWorkflowSearchAttributesCommandAttributes: {
+    searchAttributes: { indexedFields: { Unregistered: payload('x') } },
+  },
+};
+
+async function historyLength(workflowId: string): Promise<number> {
+  const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  return Number(d.workflowExecutionInfo.historyLength);
+}
+
+test('a failed task writes WorkflowTaskFailed once; its retries are transient, shown at the end of history but not written', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);
-  const fail = (token: Uint8Array) =>
-    raw.wf('RespondWorkflowTaskFailed', {
-      taskToken: token,
-      cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
-      failure: { message: 'boom' },
-    });
-  await fail((await pollWft(tq)).taskToken);
+  await failTask((await pollWft(tq)).taskToken);
+  // The retry is dispatched at once; history ends with its Scheduled event, which describe does not count.
+  let h = await history(workflowId);
+  expect(names(h).slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_TASK_SCHEDULED']);
+  expect(h[4].workflowTaskScheduledEventAttributes!.attempt).toBe(2);
+  expect(await historyLength(workflowId)).toBe(4);
   const t2 = await pollWft(tq);
   expect(t2.attempt).toBe(2);
   expect(names(t2.history!.events!).slice(-2)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
-  await fail(t2.taskToken);
-  expect(names(await history(workflowId))).toEqual([
-    'WORKFLOW_EXECUTION_STARTED',
+  expect(t2.history!.events!.pop()!.workflowTaskStartedEventAttributes!.identity).toBe('manual');
+  h = await history(workflowId);
+  expect(names(h).slice(4)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
+  // GetWorkflowExecutionHistory leaves the worker's identity out of the transient Started event.
+  expect(Number(h[5].workflowTaskStartedEventAttributes!.scheduledEventId)).toBe(5);
+  expect(h[5].workflowTaskStartedEventAttributes!.identity).toBe('');
+  // The transient events end the last page, and reverse history leaves them out.
+  const firstPage = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId }, maximumPageSize: 3 });
+  expect(firstPage.history.events).toHaveLength(3);
+  const lastPage = await raw.wf('GetWorkflowExecutionHistory', {
+    execution: { workflowId },
+    maximumPageSize: 3,
+    nextPageToken: firstPage.nextPageToken,
+  });
+  expect(names(lastPage.history.events)).toEqual([
+    'WORKFLOW_TASK_FAILED',
     'WORKFLOW_TASK_SCHEDULED',
     'WORKFLOW_TASK_STARTED',
-    'WORKFLOW_TASK_FAILED',
   ]);
+  const reverse = await raw.wf('GetWorkflowExecutionHistoryReverse', { execution: { workflowId } });
+  expect(reverse.history.events.map((e: Event) => Number(e.eventId))).toEqual([4, 3, 2, 1]);
+  // A failing retry writes nothing; the completing one writes its Scheduled and Started events.
+  await failTask(t2.taskToken);
+  expect(names(await history(workflowId)).slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_TASK_SCHEDULED']);
   const t3 = await pollWft(tq);
   expect(t3.attempt).toBe(3);
   await complete(t3.taskToken, [completeWf(1)]);
-  const h = await history(workflowId);
+  h = await history(workflowId);
   expect(names(h).slice(4)).toEqual([
     'WORKFLOW_TASK_SCHEDULED',
     'WORKFLOW_TASK_STARTED',
@@ -202,6 +238,101 @@ test('failed task attempts after the first write no events; the completing attem
     'WORKFLOW_EXECUTION_COMPLETED',
   ]);
   expect(h[4].workflowTaskScheduledEventAttributes!.attempt).toBe(3);
+  expect(h[5].workflowTaskStartedEventAttributes!.identity).toBe('manual');
+});
+
+test('retries run at once, and from the fourth attempt on a retry gets a longer start-to-close timeout', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq, { workflowTaskTimeout: { seconds: 3 } });
+  const timeouts: number[] = [];
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const t = await pollWft(tq);
+    expect(t.attempt).toBe(attempt);
+    const scheduled = t.history!.events!.at(-2)!.workflowTaskScheduledEventAttributes!;
+    const timeout = scheduled.startToCloseTimeout!;
+    timeouts.push(Number(timeout.seconds) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6));
+    await failTask(t.taskToken);
+  }
+  // 3 s for attempts 1-3; then 3 s plus 5 s (attempt 4) and 10 s (attempt 5), less up to a fifth of jitter.
+  expect(timeouts.slice(0, 3)).toEqual([3000, 3000, 3000]);
+  expect(timeouts[3]).toBeGreaterThan(3000 + 4000 - 1);
+  expect(timeouts[3]).toBeLessThanOrEqual(3000 + 5000);
+  expect(timeouts[4]).toBeGreaterThan(3000 + 8000 - 1);
+  expect(timeouts[4]).toBeLessThanOrEqual(3000 + 10_000);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
+test('rejected commands fail the first attempt; on a retry the task stays started until it times out, writing nothing', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq, { workflowTaskTimeout: { nanos: 300e6 } });
+  await rejection(complete((await pollWft(tq)).taskToken, [upsertUnregistered]));
+  let h = await history(workflowId);
+  expect(names(h).slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_TASK_SCHEDULED']);
+  const failed = h[3].workflowTaskFailedEventAttributes!;
+  expect([Number(failed.scheduledEventId), Number(failed.startedEventId)]).toEqual([2, 3]);
+  expect(failed.cause).toBe(E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES);
+  expect(failed.identity).toBe('manual');
+  expect(h[4].workflowTaskScheduledEventAttributes!.attempt).toBe(2);
+  const t2 = await pollWft(tq);
+  const err = await rejection(complete(t2.taskToken, [upsertUnregistered]));
+  expect(err.details).toBe(
+    'BadSearchAttributes: Namespace default has no mapping defined for search attribute Unregistered',
+  );
+  const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  expect(d.pendingWorkflowTask).toMatchObject({
+    state: E.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED,
+    attempt: 2,
+  });
+  const t3 = await pollWft(tq);
+  expect(t3.attempt).toBe(3);
+  h = await history(workflowId);
+  expect(names(h).slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
+  expect(await historyLength(workflowId)).toBe(4);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
+test('events written while a task fails or a retry waits restart the attempts at 1 with a written Scheduled event', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  const signal = (signalName: string) =>
+    raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName });
+  // A signal buffered during the failing attempt 1: written after WorkflowTaskFailed, then a normal attempt 1.
+  const t1 = await pollWft(tq);
+  await signal('during-first');
+  await failTask(t1.taskToken);
+  expect(names(await history(workflowId)).slice(3)).toEqual([
+    'WORKFLOW_TASK_FAILED',
+    'WORKFLOW_EXECUTION_SIGNALED',
+    'WORKFLOW_TASK_SCHEDULED',
+  ]);
+  expect(await historyLength(workflowId)).toBe(6);
+  const t2 = await pollWft(tq);
+  expect(t2.attempt).toBe(1);
+  // Attempt 2 is transient; a signal before it starts takes its event id, so it starts as a written attempt 1.
+  await failTask(t2.taskToken);
+  await signal('while-waiting');
+  let h = await history(workflowId);
+  expect(names(h).slice(7)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_EXECUTION_SIGNALED']);
+  const t3 = await pollWft(tq);
+  expect(t3.attempt).toBe(1);
+  h = await history(workflowId);
+  expect(names(h).slice(9)).toEqual(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
+  expect(h[9].workflowTaskScheduledEventAttributes!.attempt).toBe(1);
+  expect(await historyLength(workflowId)).toBe(11);
+  // UnhandledCommand on a retried attempt writes no WorkflowTaskFailed: only the signal and a new attempt 1.
+  await failTask(t3.taskToken);
+  const t4 = await pollWft(tq);
+  expect(t4.attempt).toBe(2);
+  await signal('racing');
+  await rejection(complete(t4.taskToken, [completeWf('early')]));
+  h = await history(workflowId);
+  expect(names(h).slice(11)).toEqual([
+    'WORKFLOW_TASK_FAILED',
+    'WORKFLOW_EXECUTION_SIGNALED',
+    'WORKFLOW_TASK_SCHEDULED',
+  ]);
+  expect(h[13].workflowTaskScheduledEventAttributes!.attempt).toBe(1);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 
 test('a task that is not completed in time times out and is retried', async () => {
@@ -211,7 +342,7 @@ test('a task that is not completed in time times out and is retried', async () =
   const t2 = await pollWft(tq);
   expect(t2.attempt).toBe(2);
   const h = await history(workflowId);
-  expect(names(h).pop()).toBe('WORKFLOW_TASK_TIMED_OUT');
+  expect(names(h).slice(3)).toEqual(['WORKFLOW_TASK_TIMED_OUT', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
   expect(h[3].workflowTaskTimedOutEventAttributes!.timeoutType).toBe(E.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
 });
 
@@ -640,7 +771,7 @@ test('duplicate timer ids fail the task with START_TIMER_DUPLICATE_ID', async ()
   const { workflowId } = await startWf(tq);
   const err = await rejection(complete((await pollWft(tq)).taskToken, [timer('same', 60_000), timer('same', 60_000)]));
   expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-  const failed = (await history(workflowId)).pop()!;
+  const failed = (await history(workflowId))[3];
   expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(
     E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
   );
@@ -708,7 +839,8 @@ test('upserted, child and continue-as-new search attributes get their registered
   const child = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: childId } });
   expect(typesOf(child.workflowExecutionInfo.searchAttributes)).toEqual({ CustomKeyword: 'Keyword' });
 
-  // A value that does not fit its type fails the task, whichever command carries it.
+  // A value that does not fit its type fails the task, whichever command carries it (each on a first attempt:
+  // a retried attempt with rejected commands would only time out).
   for (const command of [
     {
       commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
@@ -723,7 +855,10 @@ test('upserted, child and continue-as-new search attributes get their registered
       },
     },
   ]) {
-    const err = await rejection(complete((await pollWft(tq)).taskToken, [command]));
+    await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'next' });
+    const task = await pollWft(tq);
+    expect(task.attempt).toBe(1);
+    const err = await rejection(complete(task.taskToken, [command]));
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toBe('BadSearchAttributes: invalid value for search attribute CustomInt of type Int: bad');
     const failed = (await history(workflowId)).filter((e) => e.workflowTaskFailedEventAttributes).pop()!;

@@ -4,7 +4,7 @@ import { HistoryEngine } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { requestCancelRun, signalRun, terminateRun, workflowTimeoutFailure } from '../history/workflow-lifecycle';
-import { completeWorkflowTask, failWorkflowTask } from '../history/workflow-tasks';
+import { completeWorkflowTask, failWorkflowTask, transientWorkflowTaskEvents } from '../history/workflow-tasks';
 import {
   cancelActivityReported,
   completeActivity,
@@ -447,8 +447,10 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const next = from + events.length;
       const more = next <= available;
       const keepWaiting = req.waitNewEvent && isRunning(s);
+      // The last page ends with the transient workflow task's events, as the real server's does.
+      const transient = more ? [] : transientWorkflowTaskEvents(engine, ex, false);
       return {
-        history: { events },
+        history: { events: transient.length > 0 ? [...events, ...transient] : events },
         nextPageToken: more || keepWaiting ? encodeHistoryToken({ rid: s.runId, next }) : Buffer.alloc(0),
         archived: false,
       };

@@ -46,10 +46,6 @@ export function processDeadlines(engine: HistoryEngine, ex: Execution): void {
     if (s.firstWftAt !== undefined && tx.now >= s.firstWftAt) {
       engine.scheduleWorkflowTask(ex, tx);
     }
-    if (s.wft?.notBefore !== undefined && tx.now >= s.wft.notBefore) {
-      s.wft.notBefore = undefined;
-      tx.touch(ex);
-    }
     checkWorkflowTaskTimeouts(engine, tx, ex);
     checkActivityTimeouts(engine, tx, ex);
     const due = Object.values(s.timers)

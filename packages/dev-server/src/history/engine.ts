@@ -11,6 +11,25 @@ import type { Logger } from '../logger';
 
 const ET = enums.EventType;
 
+/** Attempts of a failing workflow task that keep the run's task timeout; later ones get a growing extension. */
+const PLAIN_TIMEOUT_ATTEMPTS = 3;
+const FIRST_TIMEOUT_EXTENSION_MS = 5_000;
+const MAX_TIMEOUT_EXTENSION_MS = 10 * 60_000;
+
+/**
+ * The start-to-close timeout of a workflow task attempt. Retries are dispatched at once, but from the fourth
+ * attempt on, the real server lets each one run longer: the task timeout plus 5 s doubling per attempt (at most
+ * 10 min), less a random jitter of up to a fifth.
+ */
+export function workflowTaskTimeoutForAttempt(taskTimeoutMs: number, attempt: number): number {
+  if (attempt <= PLAIN_TIMEOUT_ATTEMPTS) return taskTimeoutMs;
+  const extension = Math.min(
+    FIRST_TIMEOUT_EXTENSION_MS * 2 ** (attempt - PLAIN_TIMEOUT_ATTEMPTS - 1),
+    MAX_TIMEOUT_EXTENSION_MS,
+  );
+  return taskTimeoutMs + Math.floor(extension * (1 - 0.2 * Math.random()));
+}
+
 /** One state change in progress: what it touched, and what to do once it is durable. */
 export class Transaction {
   readonly touched = new Set<Execution>();
@@ -291,7 +310,11 @@ export class HistoryEngine {
 
   // ---- workflow tasks ----
 
-  /** Schedules a workflow task unless one is pending (or the first one is still in its backoff). */
+  /**
+   * Schedules a workflow task unless one is pending (or the first one is still in its backoff). A retried
+   * (attempt > 1) or speculative task is transient: it expects to take the next event id, and writes nothing
+   * until it completes or events arrive before it starts.
+   */
   scheduleWorkflowTask(ex: Execution, tx: Transaction, attempt = 1, speculative = false): void {
     const s = ex.state;
     if (!isRunning(s) || s.wft) return;
@@ -305,10 +328,10 @@ export class HistoryEngine {
       taskQueue: sticky ? sticky.taskQueue : s.taskQueue,
       sticky: !!sticky,
       scheduledTime: tx.now,
-      timeoutMs: s.taskTimeoutMs,
+      timeoutMs: workflowTaskTimeoutForAttempt(s.taskTimeoutMs, attempt),
       transient,
       speculative: speculative || undefined,
-      scheduledEventId: 0,
+      scheduledEventId: s.nextEventId,
       stickyDeadline: sticky ? tx.now + sticky.scheduleToStartMs : undefined,
     };
     if (!transient) {

@@ -22,14 +22,18 @@ export interface WorkflowTaskInfo {
   sticky: boolean;
   scheduledTime: number;
   timeoutMs: number;
-  /** Attempts after a failure are transient: their Scheduled/Started events reach history only on completion. */
+  /**
+   * Attempts after a failure (and speculative tasks) are transient: their Scheduled/Started events reach history
+   * only when they complete, or when other events are written before they start (the task then starts as a
+   * normal attempt 1). Until then GetWorkflowExecutionHistory shows them after the last event.
+   */
   transient: boolean;
   /**
    * Scheduled only to deliver an update: if the worker just rejects it, the task leaves no events
    * (the completion answers with reset_history_event_id), as the real server's speculative tasks do.
    */
   speculative?: boolean;
-  /** Id of the WorkflowTaskScheduled event (for a transient task: assigned when it starts). */
+  /** Id of the WorkflowTaskScheduled event (for a transient task: the id it expects to take). */
   scheduledEventId: number;
   startedEventId?: number;
   startedTime?: number;
@@ -37,8 +41,6 @@ export interface WorkflowTaskInfo {
   startedRequestId?: string;
   /** Sticky schedule-to-start deadline. */
   stickyDeadline?: number;
-  /** Retry delay of a repeatedly failing task: not dispatched before this time. */
-  notBefore?: number;
 }
 
 export interface ActivityInfo {

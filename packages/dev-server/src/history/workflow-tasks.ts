@@ -21,19 +21,11 @@ function pendingTask(ex: Execution): WorkflowTaskInfo | undefined {
   return ex.state.wft;
 }
 
-/** Attempts after which failing workflow tasks are retried with a growing delay instead of at once. */
-const IMMEDIATE_RETRY_ATTEMPTS = 3;
-const MAX_WFT_RETRY_DELAY_MS = 10 * 60_000;
-
-/** When a failed workflow task's next attempt may be dispatched. */
-export function wftRetryDelay(attempt: number): number {
-  if (attempt <= IMMEDIATE_RETRY_ATTEMPTS) return 0;
-  return Math.min(1000 * 2 ** (attempt - IMMEDIATE_RETRY_ATTEMPTS - 1), MAX_WFT_RETRY_DELAY_MS);
-}
-
 /**
  * Starts the scheduled workflow task of a run for a poller: writes WorkflowTaskStarted (for a transient
- * attempt, only in the response) and builds the poll response. Undefined when the task is stale.
+ * attempt, only in the response) and builds the poll response. Undefined when the task is stale. A transient
+ * task that events overtook (they took the id it expected) starts as a normal attempt 1: its Scheduled event is
+ * written now, as the real server does.
  */
 export function startWorkflowTask(
   engine: HistoryEngine,
@@ -49,8 +41,15 @@ export function startWorkflowTask(
     wft.startedTime = tx.now;
     wft.startedIdentity = identity;
     wft.startedRequestId = requestId;
+    if (wft.transient && wft.scheduledEventId !== s.nextEventId) {
+      wft.transient = false;
+      wft.speculative = undefined;
+      wft.attempt = 1;
+      wft.scheduledEventId = Number(
+        engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, engine.wftScheduledAttributes(s)).eventId,
+      );
+    }
     if (wft.transient) {
-      wft.scheduledEventId = s.nextEventId;
       wft.startedEventId = s.nextEventId + 1;
     } else {
       wft.startedEventId = Number(
@@ -73,27 +72,40 @@ function wftStartedAttributes(ex: Execution, identity: string, requestId: string
   };
 }
 
+/**
+ * The not-yet-written Scheduled (and, once started, Started) events of the run's transient workflow task, which
+ * follow the last event. The worker gets them with the task; GetWorkflowExecutionHistory shows them too, as the
+ * real server does, with the Started event's identity left out.
+ */
+export function transientWorkflowTaskEvents(engine: HistoryEngine, ex: Execution, forWorker: boolean): IHistoryEvent[] {
+  const s = ex.state;
+  const wft = s.wft;
+  if (!isRunning(s) || !wft?.transient || wft.scheduledEventId !== s.nextEventId) return [];
+  const scheduled = newEvent(
+    ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    wft.scheduledTime,
+    engine.wftScheduledAttributes(s),
+  );
+  scheduled.eventId = wft.scheduledEventId;
+  if (wft.startedEventId === undefined) return [scheduled];
+  const started = newEvent(
+    ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    wft.startedTime ?? wft.scheduledTime,
+    wftStartedAttributes(ex, forWorker ? (wft.startedIdentity ?? '') : '', wft.startedRequestId ?? ''),
+  );
+  started.eventId = wft.startedEventId;
+  return [scheduled, started];
+}
+
 /** The poll response for the run's started workflow task. */
 function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transaction): PollResponse {
   const s = ex.state;
   const wft = s.wft!;
   const from = wft.sticky ? s.lastCompletedStartedEventId : 0;
-  let events: IHistoryEvent[] = from > 0 ? ex.events.slice(from) : ex.events.slice();
-  if (wft.transient) {
-    const scheduled = newEvent(
-      ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-      wft.scheduledTime,
-      engine.wftScheduledAttributes(s),
-    );
-    scheduled.eventId = wft.scheduledEventId;
-    const started = newEvent(
-      ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-      wft.startedTime ?? tx.now,
-      wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
-    );
-    started.eventId = wft.startedEventId;
-    events = [...events, scheduled, started];
-  }
+  const events: IHistoryEvent[] = [
+    ...(from > 0 ? ex.events.slice(from) : ex.events),
+    ...transientWorkflowTaskEvents(engine, ex, true),
+  ];
   const messages = updateRequestMessages(ex, wft.seq, (wft.startedEventId ?? 1) - 1);
   return {
     taskToken: encodeTaskToken({ k: 'w', ns: s.namespace, wid: s.workflowId, rid: s.runId, seq: wft.seq }),
@@ -189,8 +201,12 @@ export function completeWorkflowTask(
   const invalid = validateCommands(engine, ex, commands);
   if (invalid) {
     const message = rejectedCommandMessage(invalid);
-    const failure = { message, serverFailureInfo: {} };
-    engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, failure, req.identity ?? '', {}));
+    // The real server fails the first attempt (WorkflowTaskFailed); a retried attempt stays started and
+    // times out, and only then is the next attempt scheduled.
+    if (!isRetriedAttempt(s.wft!)) {
+      const failure = { message, serverFailureInfo: {} };
+      engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, failure, req.identity ?? '', {}));
+    }
     throw invalidArgument(message);
   }
   const speculativeRejection =
@@ -266,16 +282,22 @@ export function completeWorkflowTask(
   });
 }
 
+/** Whether a task is a retry of a failed one (attempt > 1 and not yet written to history). */
+function isRetriedAttempt(wft: WorkflowTaskInfo): boolean {
+  return wft.transient && !wft.speculative;
+}
+
 export interface FailOptions {
-  /** UnhandledCommand: the next task is a fresh attempt (events arrived). */
+  /** UnhandledCommand: the next task is a fresh attempt (events or updates arrived). */
   resetAttempt?: boolean;
   timeoutType?: number;
 }
 
 /**
- * Fails (or times out) the run's current workflow task: the first attempt writes WorkflowTaskFailed or
- * WorkflowTaskTimedOut, later attempts write nothing; buffered events are flushed and the next attempt
- * is scheduled on the normal queue.
+ * Fails (or times out) the run's current workflow task: a written attempt gets WorkflowTaskFailed or
+ * WorkflowTaskTimedOut, a retried (transient) one leaves no event. Buffered events are then written, and the
+ * next task goes to the normal queue at once: a transient attempt + 1, or a written attempt 1 when events were
+ * written (or the caller resets the attempts).
  */
 export function failTask(
   engine: HistoryEngine,
@@ -289,7 +311,7 @@ export function failTask(
   const s = ex.state;
   const wft = s.wft!;
   const started = wft.startedEventId !== undefined;
-  if (opts.resetAttempt || wft.speculative) materializeTransient(engine, ex, tx);
+  if (wft.speculative) materializeTransient(engine, ex, tx);
   if (!wft.transient) {
     if (opts.timeoutType !== undefined) {
       engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
@@ -311,15 +333,11 @@ export function failTask(
   engine.queries?.release(s.runId, wft.seq);
   s.sticky = undefined;
   s.wft = undefined;
-  engine.flushBuffer(ex, tx);
-  const scheduleToStart = opts.timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START;
-  const attempt = opts.resetAttempt || scheduleToStart ? (scheduleToStart ? wft.attempt : 1) : wft.attempt + 1;
+  const flushed = engine.flushBuffer(ex, tx);
+  let attempt = wft.attempt + 1;
+  if (opts.timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START) attempt = wft.attempt;
+  else if (opts.resetAttempt || flushed > 0) attempt = 1;
   engine.scheduleWorkflowTask(ex, tx, attempt);
-  const next = pendingTask(ex);
-  if (next) {
-    const delay = opts.resetAttempt ? 0 : wftRetryDelay(attempt);
-    if (delay > 0) next.notBefore = tx.now + delay;
-  }
   tx.touch(ex);
 }
 
@@ -350,7 +368,6 @@ export function workflowTaskDeadline(ex: Execution): number | undefined {
   const wft = ex.state.wft;
   if (!wft) return undefined;
   if (wft.startedEventId !== undefined) return (wft.startedTime ?? 0) + wft.timeoutMs;
-  if (wft.notBefore !== undefined) return wft.notBefore;
   if (wft.sticky) return wft.stickyDeadline;
   return undefined;
 }
