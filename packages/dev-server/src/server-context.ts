@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@kairos/proto';
 import { HistoryEngine, Transaction } from './history/engine';
 import { Execution, isRunning } from './history/mutable-state';
 import { QueryDispatcher } from './history/queries';
@@ -137,13 +138,19 @@ export class ServerContext {
   }
 
   /** Turns a queued task into a poll response (or undefined when it is stale). */
-  startTask(task: TaskRef, identity: string): object | undefined {
+  startTask(
+    task: TaskRef,
+    identity: string,
+    workerVersion?: temporal.api.common.v1.IWorkerVersionStamp,
+  ): object | undefined {
     if (task.kind === 'query') return this.queries.startQueryTask(task.owner);
     const ex = this.engine.executions.get(task.owner);
     if (!ex) return undefined;
     const parts = task.key.split(':');
-    if (task.kind === 'workflow') return startWorkflowTask(this.engine, ex, Number(parts[2]), identity, randomUUID());
-    return startActivityTask(this.engine, ex, Number(parts[2]), Number(parts[3]), identity);
+    if (task.kind === 'workflow') {
+      return startWorkflowTask(this.engine, ex, Number(parts[2]), identity, randomUUID(), workerVersion);
+    }
+    return startActivityTask(this.engine, ex, Number(parts[2]), Number(parts[3]), identity, workerVersion);
   }
 
   /** A worker with a sticky queue shut down: its runs go back to their normal queues. */

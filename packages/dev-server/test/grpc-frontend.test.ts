@@ -63,6 +63,7 @@ describe('namespaces and system info', () => {
       upsertMemo: true,
       supportsSchedules: true,
       countGroupByExecutionStatus: true,
+      buildIdBasedVersioning: true,
     });
     expect(r.serverVersion).toMatch(/^\d+\.\d+\.\d+/);
   });

@@ -800,6 +800,114 @@ test('an unregistered search attribute in a command fails the task with BadSearc
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 
+describe('BuildIds', () => {
+  const listOf = (sa: temporal.api.common.v1.ISearchAttributes | null | undefined, name = 'BuildIds') => {
+    const p = sa?.indexedFields?.[name];
+    return p ? JSON.parse(Buffer.from(p.data!).toString()) : undefined;
+  };
+  const describeRun = async (workflowId: string) =>
+    (await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } })).workflowExecutionInfo;
+
+  test('each completed workflow task adds unversioned first and then the stamped build ids, in describe and list', async () => {
+    const tq = uniqueId('tq');
+    const { workflowId } = await startWf(tq, {
+      searchAttributes: { indexedFields: { BuildIds: payload(['from-start']) } },
+    });
+    // A failed task adds nothing; the poller's build id goes into WorkflowTaskStarted.
+    const t1 = await raw.wf('PollWorkflowTaskQueue', {
+      taskQueue: { name: tq },
+      identity: 'manual',
+      workerVersionCapabilities: { buildId: 'poller-build' },
+    });
+    await raw.wf('RespondWorkflowTaskFailed', { taskToken: t1.taskToken, cause: 14, workerVersion: { buildId: 'x' } });
+    expect(listOf((await describeRun(workflowId)).searchAttributes)).toEqual(['from-start']);
+    const stamped = async (workerVersionStamp?: object, binaryChecksum?: string) => {
+      const t = await pollWft(tq);
+      await complete(t.taskToken, [], { workerVersionStamp, binaryChecksum, forceCreateNewWorkflowTask: true });
+      return describeRun(workflowId);
+    };
+    let info = await stamped({ buildId: 'b1' });
+    expect(listOf(info.searchAttributes)).toEqual(['unversioned', 'from-start', 'unversioned:b1']);
+    expect(info.mostRecentWorkerVersionStamp).toMatchObject({ buildId: 'b1' });
+    info = await stamped(undefined, 'checksum-1');
+    expect(listOf(info.searchAttributes)).toEqual(['unversioned', 'from-start', 'unversioned:b1']);
+    expect(listOf(info.searchAttributes, 'BinaryChecksums')).toEqual(['checksum-1']);
+    expect(info.mostRecentWorkerVersionStamp).toBeNull();
+    info = await stamped({ buildId: 'b2' });
+    info = await stamped({ buildId: 'b1' });
+    expect(listOf(info.searchAttributes)).toEqual(['unversioned', 'from-start', 'unversioned:b1', 'unversioned:b2']);
+    const listed = await raw.wf('ListWorkflowExecutions', { query: `WorkflowId = '${workflowId}'` });
+    expect(listOf(listed.executions[0].searchAttributes)).toEqual(listOf(info.searchAttributes));
+    const typeOf = Buffer.from(info.searchAttributes!.indexedFields!.BuildIds.metadata!.type!).toString();
+    expect(typeOf).toBe('KeywordList');
+    const h = await history(workflowId);
+    expect(h[2].workflowTaskStartedEventAttributes!.workerVersion).toMatchObject({ buildId: 'poller-build' });
+    await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+  });
+
+  test('a versioned worker adds versioned:<build id> and no unversioned; an upsert in the same task has the last word', async () => {
+    const tq = uniqueId('tq');
+    const { workflowId } = await startWf(tq);
+    await complete((await pollWft(tq)).taskToken, [], {
+      workerVersionStamp: { buildId: 'v1', useVersioning: true },
+      forceCreateNewWorkflowTask: true,
+    });
+    expect(listOf((await describeRun(workflowId)).searchAttributes)).toEqual(['versioned:v1']);
+    await complete((await pollWft(tq)).taskToken, [
+      {
+        commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+        upsertWorkflowSearchAttributesCommandAttributes: {
+          searchAttributes: { indexedFields: { BuildIds: payload(['mine']) } },
+        },
+      },
+    ]);
+    expect(listOf((await describeRun(workflowId)).searchAttributes)).toEqual(['mine']);
+    await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+  });
+
+  test('list queries match BuildIds ignoring case; != and NOT IN match runs without it; ranges are refused', async () => {
+    const tq = uniqueId('tq');
+    const none = await startWf(`${tq}-none`);
+    const plain = await startWf(tq);
+    await complete((await pollWft(tq)).taskToken, []);
+    const b1 = await startWf(tq);
+    await complete((await pollWft(tq)).taskToken, [], { workerVersionStamp: { buildId: 'b1' } });
+    const ids = [none, plain, b1].map((r) => `'${r.workflowId}'`).join(', ');
+    const found = async (condition: string) => {
+      const r = await raw.wf('ListWorkflowExecutions', { query: `WorkflowId IN (${ids}) AND ${condition}` });
+      const byId = new Map([none, plain, b1].map((x, i) => [x.workflowId, ['none', 'plain', 'b1'][i]]));
+      return r.executions.map((e: { execution: { workflowId: string } }) => byId.get(e.execution.workflowId)).sort();
+    };
+    expect(await found(`BuildIds = 'unversioned'`)).toEqual(['b1', 'plain']);
+    expect(await found(`BuildIds = 'Unversioned:B1'`)).toEqual(['b1']);
+    expect(await found(`BuildIds IN ('unversioned:b1', 'other')`)).toEqual(['b1']);
+    expect(await found(`BuildIds != 'unversioned:b1'`)).toEqual(['none', 'plain']);
+    expect(await found(`BuildIds NOT IN ('unversioned')`)).toEqual(['none']);
+    expect(await found(`BuildIds IS NULL`)).toEqual(['none']);
+    // Unlike KeywordList, NOT IN on a scalar attribute does not match runs without it.
+    expect(await found(`CustomKeyword NOT IN ('x')`)).toEqual([]);
+    const count = await raw.wf('CountWorkflowExecutions', {
+      query: `WorkflowId IN (${ids}) AND BuildIds = 'unversioned'`,
+    });
+    expect(Number(count.count)).toBe(2);
+    for (const [query, message] of [
+      [`BuildIds > 'a'`, "operator '>' not supported for KeywordList type search attribute 'BuildIds'"],
+      [
+        `BuildIds STARTS_WITH 'u'`,
+        "operator 'STARTS_WITH' not supported for KeywordList type search attribute 'BuildIds'",
+      ],
+      [`BuildIds BETWEEN 'a' AND 'z'`, "cannot do range condition on search attribute 'BuildIds' of type KeywordList"],
+    ]) {
+      const err = await rejection(raw.wf('ListWorkflowExecutions', { query }));
+      expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err.details).toContain(message);
+    }
+    for (const r of [none, plain, b1]) {
+      await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: r.workflowId } });
+    }
+  });
+});
+
 test('upserted, child and continue-as-new search attributes get their registered type; a bad value fails the task', async () => {
   const tq = uniqueId('tq');
   const { workflowId, runId } = await startWf(tq);

@@ -347,6 +347,23 @@ test('upserts search attributes from the workflow', async () => {
   expect(found).toHaveLength(1);
 });
 
+test("the worker's completions add unversioned and its build id to BuildIds, and list queries find them", async () => {
+  const workflowId = uniqueId();
+  const handle = await client.workflow.start('sleeper', { taskQueue, workflowId, args: [10] });
+  await handle.result();
+  const buildId = worker.options.buildId;
+  expect((await handle.describe()).searchAttributes.BuildIds).toEqual(['unversioned', `unversioned:${buildId}`]);
+  const history = await handle.fetchHistory();
+  const started = history.events!.find((e) => e.workflowTaskStartedEventAttributes)!;
+  expect(started.workflowTaskStartedEventAttributes!.workerVersion?.buildId).toBe(buildId);
+  const found = [];
+  for await (const wf of client.workflow.list({
+    query: `WorkflowId = '${workflowId}' AND BuildIds = 'unversioned:${buildId}'`,
+  }))
+    found.push(wf.workflowId);
+  expect(found).toEqual([workflowId]);
+});
+
 describe('schedules', () => {
   test('create, describe with future times, trigger, backfill, pause, update, list and delete', async () => {
     const scheduleId = uniqueId('sched');

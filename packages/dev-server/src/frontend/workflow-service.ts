@@ -18,6 +18,7 @@ import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
+import { pollerWorkerVersion } from '../visibility/build-ids';
 import type { ServerContext } from '../server-context';
 
 const ET = enums.EventType;
@@ -158,6 +159,7 @@ export function executionInfo(engine: HistoryEngine, ex: Execution): temporal.ap
     executionDuration: s.closeTime !== undefined ? msDuration(Math.max(0, s.closeTime - s.executionTime)) : null,
     rootExecution: s.root ? { workflowId: s.root.workflowId, runId: s.root.runId } : null,
     firstRunId: s.firstRunId,
+    mostRecentWorkerVersionStamp: s.mostRecentWorkerVersionStamp ?? null,
   };
 }
 
@@ -177,7 +179,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         activityFailureIncludeHeartbeat: true,
         supportsSchedules: true,
         encodedFailureAttributes: true,
-        buildIdBasedVersioning: false,
+        buildIdBasedVersioning: true,
         upsertMemo: true,
         eagerWorkflowStart: false,
         sdkMetadata: true,
@@ -481,7 +483,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const response = await matching.poll(
         key,
         req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity),
+        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
         pollTimeout,
         onCancel(call),
       );
@@ -528,7 +530,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const response = await matching.poll(
         key,
         req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity),
+        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
         pollTimeout,
         onCancel(call),
       );

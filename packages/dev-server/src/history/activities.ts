@@ -16,6 +16,7 @@ export function startActivityTask(
   scheduledEventId: number,
   seq: number,
   identity: string,
+  workerVersion?: temporal.api.common.v1.IWorkerVersionStamp,
 ): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse | undefined {
   const s = ex.state;
   const a = s.activities[String(scheduledEventId)];
@@ -24,6 +25,7 @@ export function startActivityTask(
     a.state = 'started';
     a.startedTime = tx.now;
     a.startedIdentity = identity;
+    a.startedWorkerVersion = workerVersion;
     a.lastWorkerIdentity = identity;
     a.startedRequestId = engine.newRunId();
     tx.touch(ex);
@@ -104,6 +106,7 @@ function closeActivity(
         requestId: a.startedRequestId ?? '',
         attempt: a.attempt,
         lastFailure: a.attempt > 1 ? (a.lastFailure ?? null) : null,
+        workerVersion: a.startedWorkerVersion ?? null,
       },
       undefined,
       false,

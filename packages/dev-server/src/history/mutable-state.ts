@@ -39,6 +39,8 @@ export interface WorkflowTaskInfo {
   startedTime?: number;
   startedIdentity?: string;
   startedRequestId?: string;
+  /** The worker version the poller that started the task announced (for WorkflowTaskStarted). */
+  startedWorkerVersion?: temporal.api.common.v1.IWorkerVersionStamp;
   /** Sticky schedule-to-start deadline. */
   stickyDeadline?: number;
 }
@@ -65,6 +67,8 @@ export interface ActivityInfo {
   startedTime?: number;
   startedIdentity?: string;
   startedRequestId?: string;
+  /** The worker version the poller that started the attempt announced (for ActivityTaskStarted). */
+  startedWorkerVersion?: temporal.api.common.v1.IWorkerVersionStamp;
   heartbeatDetails?: IPayloads | null;
   lastHeartbeatTime?: number;
   lastFailure?: IFailure | null;
@@ -162,6 +166,8 @@ export interface ExecutionState {
   firstWftAt?: number;
   /** Whether any workflow task has completed (queries need one). */
   hadCompletedWft: boolean;
+  /** The worker version stamp of the last completed workflow task (none when it sent none). */
+  mostRecentWorkerVersionStamp?: temporal.api.common.v1.IWorkerVersionStamp | null;
   sticky?: { taskQueue: string; scheduleToStartMs: number };
   buffered: BufferedEvent[];
   activities: Record<string, ActivityInfo>;

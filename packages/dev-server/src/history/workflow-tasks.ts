@@ -5,6 +5,7 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { applyCommands, rejectedCommandMessage, validateCommands } from './commands';
+import { trackCompletingBuild } from '../visibility/build-ids';
 import {
   applyUpdateMessage,
   releaseUnansweredUpdates,
@@ -15,6 +16,7 @@ import {
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
 type PollResponse = temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse;
+type WorkerVersionStamp = temporal.api.common.v1.IWorkerVersionStamp;
 
 /** The run's workflow task (read through a call so narrowing after assignments does not hide it). */
 function pendingTask(ex: Execution): WorkflowTaskInfo | undefined {
@@ -33,6 +35,7 @@ export function startWorkflowTask(
   seq: number,
   identity: string,
   requestId = '',
+  workerVersion?: WorkerVersionStamp,
 ): PollResponse | undefined {
   const s = ex.state;
   const wft = s.wft;
@@ -41,6 +44,7 @@ export function startWorkflowTask(
     wft.startedTime = tx.now;
     wft.startedIdentity = identity;
     wft.startedRequestId = requestId;
+    wft.startedWorkerVersion = workerVersion;
     if (wft.transient && wft.scheduledEventId !== s.nextEventId) {
       wft.transient = false;
       wft.speculative = undefined;
@@ -69,6 +73,7 @@ function wftStartedAttributes(ex: Execution, identity: string, requestId: string
     requestId,
     historySizeBytes: ex.state.historySizeBytes,
     suggestContinueAsNew: false,
+    workerVersion: ex.state.wft!.startedWorkerVersion ?? null,
   };
 }
 
@@ -249,6 +254,10 @@ export function completeWorkflowTask(
     const completedId = Number(completed.eventId);
     s.lastCompletedStartedEventId = wft.startedEventId!;
     s.hadCompletedWft = true;
+    // Tracked before the commands apply, so a command upserting BuildIds has the last word.
+    s.searchAttributes =
+      trackCompletingBuild(s.searchAttributes, req.workerVersionStamp, req.binaryChecksum) ?? s.searchAttributes;
+    s.mostRecentWorkerVersionStamp = req.workerVersionStamp ?? null;
     const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
     s.sticky = stickyQueue
       ? {
@@ -276,7 +285,8 @@ export function completeWorkflowTask(
     const out: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse = {};
     const next = pendingTask(ex);
     if (req.returnNewWorkflowTask && next && next.startedEventId === undefined && !next.sticky) {
-      out.workflowTask = startWorkflowTask(engine, ex, next.seq, req.identity ?? '') ?? null;
+      const workerVersion = req.workerVersionStamp?.buildId ? req.workerVersionStamp : undefined;
+      out.workflowTask = startWorkflowTask(engine, ex, next.seq, req.identity ?? '', '', workerVersion) ?? null;
     }
     return out;
   });

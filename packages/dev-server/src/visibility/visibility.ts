@@ -72,6 +72,12 @@ function attributeValue(ex: Execution, name: string, types: Record<string, numbe
   }
 }
 
+/** A value of an attribute that is not a KeywordList (a list, which such attributes never hold, reads as null). */
+function scalarAttributeValue(ex: Execution, name: string, types: Record<string, number>): Scalar {
+  const v = attributeValue(ex, name, types);
+  return Array.isArray(v) ? null : v;
+}
+
 /** Converts a query literal to the attribute's type (INVALID_ARGUMENT when it does not fit). */
 function literal(type: number, attr: string, v: Value): Scalar {
   switch (type) {
@@ -123,6 +129,22 @@ function unknownAttribute(attr: string) {
   return invalidArgument(`invalid query: invalid search attribute: ${attr}`);
 }
 
+function keywordListOperator(operator: string, attr: string) {
+  return invalidArgument(
+    `invalid query: operation is not supported: operator '${operator}' not supported for KeywordList type search attribute '${attr}'`,
+  );
+}
+
+/**
+ * Whether a KeywordList value holds one of `values`. Like the real server's SQL visibility, the comparison
+ * ignores case, and a run without the attribute holds nothing (so `!=` and `NOT IN` match it).
+ */
+function listHolds(v: unknown, values: Scalar[]): boolean {
+  if (!Array.isArray(v)) return false;
+  const wanted = values.map((x) => String(x).toLowerCase());
+  return v.some((x) => wanted.includes(String(x).toLowerCase()));
+}
+
 function compile(expr: Expr, types: Record<string, number>): Predicate {
   const typeOf = (attr: string): number => {
     const t = types[attr];
@@ -150,6 +172,7 @@ function compile(expr: Expr, types: Record<string, number>): Predicate {
     }
     case 'startsWith': {
       const t = typeOf(expr.attr);
+      if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) throw keywordListOperator('STARTS_WITH', expr.attr);
       if (t !== T.INDEXED_VALUE_TYPE_KEYWORD)
         throw invalidArgument(`invalid query: STARTS_WITH is only supported on Keyword attributes, not ${expr.attr}`);
       return (ex) => {
@@ -161,14 +184,24 @@ function compile(expr: Expr, types: Record<string, number>): Predicate {
     case 'in': {
       const t = typeOf(expr.attr);
       const values = expr.values.map((v) => literal(t, expr.attr, v));
+      if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) {
+        return (ex) => listHolds(attributeValue(ex, expr.attr, types), values) !== expr.negated;
+      }
       return (ex) => {
-        const v = attributeValue(ex, expr.attr, types);
-        const r = Array.isArray(v) ? v.some((x) => values.includes(x)) : values.some((x) => compare(v, x) === 0);
+        const v = scalarAttributeValue(ex, expr.attr, types);
+        // A run without the attribute is in no list, and not outside one either (SQL's NULL).
+        if (v === null) return false;
+        const r = values.some((x) => compare(v, x) === 0);
         return expr.negated ? !r : r;
       };
     }
     case 'between': {
       const t = typeOf(expr.attr);
+      if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) {
+        throw invalidArgument(
+          `invalid query: invalid expression: cannot do range condition on search attribute '${expr.attr}' of type KeywordList`,
+        );
+      }
       const low = literal(t, expr.attr, expr.low);
       const high = literal(t, expr.attr, expr.high);
       return (ex) => {
@@ -180,20 +213,15 @@ function compile(expr: Expr, types: Record<string, number>): Predicate {
     case 'cmp': {
       const t = typeOf(expr.attr);
       const value = literal(t, expr.attr, expr.value);
-      if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST && expr.op !== '=' && expr.op !== '!=') {
-        throw invalidArgument(
-          `invalid query: operator ${expr.op} is not supported on KeywordList attribute ${expr.attr}`,
-        );
+      if (t === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) {
+        if (expr.op !== '=' && expr.op !== '!=') throw keywordListOperator(expr.op, expr.attr);
+        return (ex) => listHolds(attributeValue(ex, expr.attr, types), [value]) === (expr.op === '=');
       }
       if ((t === T.INDEXED_VALUE_TYPE_TEXT || t === T.INDEXED_VALUE_TYPE_BOOL) && expr.op !== '=' && expr.op !== '!=') {
         throw invalidArgument(`invalid query: operator ${expr.op} is not supported on ${expr.attr}`);
       }
       return (ex) => {
-        const v = attributeValue(ex, expr.attr, types);
-        if (Array.isArray(v)) {
-          const has = v.includes(String(value));
-          return expr.op === '=' ? has : !has;
-        }
+        const v = scalarAttributeValue(ex, expr.attr, types);
         if (t === T.INDEXED_VALUE_TYPE_TEXT && typeof v === 'string') {
           const words = String(value).toLowerCase().split(/\s+/).filter(Boolean);
           const has = words.every((w) => v.toLowerCase().includes(w));
