@@ -595,6 +595,11 @@ impl HistoryBuilder {
         )
     }
 
+    /// The last event added, to adjust attributes the builder does not set.
+    pub(crate) fn last_event_mut(&mut self) -> &mut HistoryEvent {
+        self.events.last_mut().expect("history has events")
+    }
+
     pub(crate) fn events(&self) -> Vec<HistoryEvent> {
         self.events.clone()
     }

@@ -90,8 +90,10 @@ pub(crate) fn initiating_event_id(e: &HistoryEvent) -> Option<i64> {
     })
 }
 
-/// If the event is a patch marker, its patch id and deprecated flag. Reads both the JSON form
-/// (`patch-data`) and the older form with separate `patch_id`/`deprecated` details.
+/// If the event is a patch marker, its patch id and deprecated flag. Reads the JSON form
+/// (`patch-data`) and the older form written by earlier SDK cores: a `patch_id` detail holding
+/// the id as raw UTF-8 and a `deprecated` detail whose first byte is non-zero when deprecated
+/// (both details required, as the official SDKs read it).
 pub(crate) fn patch_marker(e: &HistoryEvent) -> Option<(String, bool)> {
     let Some(EventAttrs::MarkerRecordedEventAttributes(m)) = &e.attributes else {
         return None;
@@ -103,15 +105,8 @@ pub(crate) fn patch_marker(e: &HistoryEvent) -> Option<(String, bool)> {
         let data: PatchMarkerData = serde_json::from_slice(&p.data).ok()?;
         return Some((data.id, data.deprecated));
     }
-    let id_payload = m.details.get("patch_id")?.payloads.first()?;
-    let id = serde_json::from_slice::<String>(&id_payload.data)
-        .unwrap_or_else(|_| String::from_utf8_lossy(&id_payload.data).into_owned());
-    let deprecated = m
-        .details
-        .get("deprecated")
-        .and_then(|p| p.payloads.first())
-        .and_then(|p| serde_json::from_slice::<bool>(&p.data).ok())
-        .unwrap_or(false);
+    let id = std::str::from_utf8(&m.details.get("patch_id")?.payloads.first()?.data).ok()?.to_string();
+    let deprecated = *m.details.get("deprecated")?.payloads.first()?.data.first()? != 0;
     Some((id, deprecated))
 }
 

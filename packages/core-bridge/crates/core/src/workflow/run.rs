@@ -89,6 +89,11 @@ struct Flags {
     lang_new: BTreeSet<u32>,
     /// Flags first recorded by the last completion (core, lang), in case the server discards it.
     last_recorded: (Vec<u32>, Vec<u32>),
+    /// The last non-empty `sdk_name` and `sdk_version` recorded in history (or by this worker).
+    sdk_name_in_history: String,
+    sdk_version_in_history: String,
+    /// Their values before the last completion, in case the server discards it.
+    sdk_before_last_completion: (String, String),
 }
 
 /// History-derived state of one workflow run.
@@ -121,7 +126,7 @@ pub struct RunMachines {
     suggest_reasons: Vec<i32>,
     flags: Flags,
     notified_patches: HashSet<String>,
-    patches_in_order: Vec<String>,
+    patches_seen: BTreeSet<String>,
     skip_next_change_version_upsert: bool,
     started: Option<history::WorkflowExecutionStartedEventAttributes>,
     start_time: Option<prost_types::Timestamp>,
@@ -163,7 +168,7 @@ impl RunMachines {
             suggest_reasons: vec![],
             flags: Flags::default(),
             notified_patches: HashSet::new(),
-            patches_in_order: vec![],
+            patches_seen: BTreeSet::new(),
             skip_next_change_version_upsert: false,
             started: None,
             start_time: None,
@@ -404,7 +409,7 @@ impl RunMachines {
             suggest_continue_as_new_reasons: self.suggest_reasons.clone(),
             deployment_version_for_current_task: None,
             target_worker_deployment_version_changed: false,
-            last_sdk_version: String::new(),
+            last_sdk_version: self.flags.sdk_version_in_history.clone(),
         }
     }
 
@@ -415,16 +420,14 @@ impl RunMachines {
         }
     }
 
-    /// Whether a core flag applies: always when running live (it is then recorded), and while
-    /// replaying only if history recorded it.
+    /// Whether a core flag applies: while replaying, exactly when history recorded it (whatever
+    /// the server supports now); live, when the server records `sdk_metadata` (the flag is then
+    /// recorded with the completion).
     fn flag_enabled(&self, flag: u32) -> bool {
-        if !self.config.sdk_metadata_supported {
-            return false;
-        }
         if self.replaying {
             self.flags.core_in_history.contains(&flag)
         } else {
-            true
+            self.config.sdk_metadata_supported
         }
     }
 
@@ -434,6 +437,12 @@ impl RunMachines {
         {
             self.flags.core_in_history.extend(md.core_used_flags.iter().copied());
             self.flags.lang_in_history.extend(md.lang_used_flags.iter().copied());
+            if !md.sdk_name.is_empty() {
+                self.flags.sdk_name_in_history = md.sdk_name.clone();
+            }
+            if !md.sdk_version.is_empty() {
+                self.flags.sdk_version_in_history = md.sdk_version.clone();
+            }
         }
     }
 
@@ -544,7 +553,7 @@ impl RunMachines {
                 return Ok(());
             }
             Some(EventAttrs::WorkflowTaskFailedEventAttributes(a)) => {
-                if a.cause == enums::WorkflowTaskFailedCause::ResetWorkflow as i32 && !a.new_run_id.is_empty() {
+                if a.cause == enums::WorkflowTaskFailedCause::ResetWorkflow as i32 {
                     self.jobs.push(Job::UpdateRandomSeed(activation::UpdateRandomSeed {
                         randomness_seed: randomness_seed(&a.new_run_id),
                     }));
@@ -622,16 +631,12 @@ impl RunMachines {
     fn init_workflow(&mut self, a: history::WorkflowExecutionStartedEventAttributes) {
         self.workflow_id = a.workflow_id.clone();
         self.workflow_type = a.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-        let seed_source = if a.original_execution_run_id.is_empty() {
-            self.run_id.clone()
-        } else {
-            a.original_execution_run_id.clone()
-        };
         let job = activation::InitializeWorkflow {
             workflow_type: self.workflow_type.clone(),
             workflow_id: a.workflow_id.clone(),
             arguments: a.input.clone().map(|p| p.payloads).unwrap_or_default(),
-            randomness_seed: randomness_seed(&seed_source),
+            // Always the original run id (kept across resets), as the official SDKs derive it.
+            randomness_seed: randomness_seed(&a.original_execution_run_id),
             headers: a.header.clone().map(|h| h.fields).unwrap_or_default(),
             identity: a.identity.clone(),
             parent_workflow_info: a.parent_workflow_execution.as_ref().map(|p| kcommon::NamespacedWorkflowExecution {
@@ -776,7 +781,7 @@ impl RunMachines {
         used_lang_flags: &[u32],
     ) -> Result<Vec<lang::QueryResult>, WorkflowError> {
         for f in used_lang_flags {
-            if !self.flags.lang_in_history.contains(f) {
+            if self.config.sdk_metadata_supported && !self.flags.lang_in_history.contains(f) {
                 self.flags.lang_new.insert(*f);
             }
         }
@@ -900,9 +905,12 @@ impl RunMachines {
             LangCommand::UpsertWorkflowSearchAttributes(u) => {
                 let mut fields = u.search_attributes;
                 if self.flag_enabled(flags::UPSERT_SEARCH_ATTRIBUTE_ON_PATCH)
-                    && fields.remove(CHANGE_VERSION_SEARCH_ATTRIBUTE).is_some()
+                    && fields.contains_key(CHANGE_VERSION_SEARCH_ATTRIBUTE)
                 {
+                    // Like the official SDKs: the whole upsert is dropped, but its (empty) command
+                    // is still sent so that histories keep the same events.
                     tracing::warn!("ignoring an upsert of {CHANGE_VERSION_SEARCH_ATTRIBUTE}: the core maintains it");
+                    fields.clear();
                 }
                 let cmd = upsert_command(fields);
                 self.add_simple(SimpleKind::UpsertSearchAttributes, cmd, md)?;
@@ -926,11 +934,10 @@ impl RunMachines {
                 let id = p.patch_id.clone();
                 let (m, out) = PatchMachine::new(p).map_err(Self::nde)?;
                 let patch_key = self.add_machine(Machine::Patch(m), out, md);
-                if !self.patches_in_order.contains(&id) {
-                    self.patches_in_order.push(id);
-                }
+                self.patches_seen.insert(id);
                 if self.flag_enabled(flags::UPSERT_SEARCH_ATTRIBUTE_ON_PATCH) {
-                    let value = super::history::json_payload(&self.patches_in_order);
+                    // Every patch the workflow asked for so far, sorted, as the official SDKs write it.
+                    let value = super::history::json_payload(&self.patches_seen);
                     let mut value = value;
                     value.metadata.insert("type".into(), b"KeywordList".to_vec());
                     if value.data.len() >= 2048 {
@@ -1211,9 +1218,15 @@ impl RunMachines {
         std::mem::take(&mut self.outgoing_messages)
     }
 
-    /// SDK metadata for the next completion: flags first used now, plus the SDK's name.
+    /// SDK metadata for the next completion: the flags first used now, and the SDK's name and
+    /// version when they differ from the last ones history recorded. Empty when the server does
+    /// not record `sdk_metadata`.
     pub fn sdk_metadata(&mut self, sdk_name: &str, sdk_version: &str) -> WorkflowTaskCompletedMetadata {
-        let core_used_flags = if self.config.sdk_metadata_supported && !self.replaying {
+        if !self.config.sdk_metadata_supported {
+            self.flags.last_recorded = (vec![], vec![]);
+            return WorkflowTaskCompletedMetadata::default();
+        }
+        let core_used_flags = if !self.replaying {
             let new: Vec<u32> = flags::ALL.iter().copied().filter(|f| !self.flags.core_in_history.contains(f)).collect();
             self.flags.core_in_history.extend(new.iter().copied());
             new
@@ -1223,11 +1236,21 @@ impl RunMachines {
         let lang_used_flags: Vec<u32> = std::mem::take(&mut self.flags.lang_new).into_iter().collect();
         self.flags.lang_in_history.extend(lang_used_flags.iter().copied());
         self.flags.last_recorded = (core_used_flags.clone(), lang_used_flags.clone());
+        self.flags.sdk_before_last_completion =
+            (self.flags.sdk_name_in_history.clone(), self.flags.sdk_version_in_history.clone());
+        let changed = |recorded: &mut String, ours: &str| {
+            if recorded == ours {
+                String::new()
+            } else {
+                *recorded = ours.to_string();
+                ours.to_string()
+            }
+        };
         WorkflowTaskCompletedMetadata {
             core_used_flags,
             lang_used_flags,
-            sdk_name: sdk_name.to_string(),
-            sdk_version: sdk_version.to_string(),
+            sdk_name: changed(&mut self.flags.sdk_name_in_history, sdk_name),
+            sdk_version: changed(&mut self.flags.sdk_version_in_history, sdk_version),
         }
     }
 
@@ -1266,6 +1289,8 @@ impl RunMachines {
             self.flags.lang_in_history.remove(&f);
             self.flags.lang_new.insert(f);
         }
+        (self.flags.sdk_name_in_history, self.flags.sdk_version_in_history) =
+            std::mem::take(&mut self.flags.sdk_before_last_completion);
         Ok(())
     }
 

@@ -62,6 +62,13 @@ pub(crate) struct RecordedLocalActivity {
     pub failure: Option<Failure>,
 }
 
+/// A recorded failure means the local activity was cancelled when it, or its direct cause, is
+/// a cancellation.
+fn is_cancellation(f: &Failure) -> bool {
+    let cancelled = |f: &Failure| matches!(f.failure_info, Some(failure::failure::FailureInfo::CanceledFailureInfo(_)));
+    cancelled(f) || f.cause.as_deref().is_some_and(cancelled)
+}
+
 /// Reads a local activity marker event.
 pub(crate) fn local_activity_marker(e: &HistoryEvent) -> Option<RecordedLocalActivity> {
     let Some(EventAttrs::MarkerRecordedEventAttributes(m)) = &e.attributes else { return None };
@@ -293,7 +300,8 @@ impl LocalActivityMachine {
                     let out = vec![
                         Out::CancelLocalActivity(self.cmd.seq),
                         self.job(Self::status_of(&r.status)),
-                        Out::Command(self.marker_command(&r, self.workflow_time)),
+                        // Without a completion time: a cancel that does not wait moves no clock.
+                        Out::Command(self.marker_command(&r, None)),
                     ];
                     (Abandoned, out)
                 }
@@ -322,9 +330,7 @@ impl LocalActivityMachine {
     pub(crate) fn pre_resolve(&mut self, rec: RecordedLocalActivity) -> Result<Vec<Out>, MachineError> {
         let status = match (rec.result, rec.failure, rec.data.backoff) {
             (_, Some(f), Some(b)) => LocalActivityOutcome::Backoff { failure: f, next_attempt: rec.data.attempt + 1, backoff: b.duration() },
-            (_, Some(f), None) if matches!(f.failure_info, Some(failure::failure::FailureInfo::CanceledFailureInfo(_))) => {
-                LocalActivityOutcome::Cancelled(f)
-            }
+            (_, Some(f), None) if is_cancellation(&f) => LocalActivityOutcome::Cancelled(f),
             (_, Some(f), None) => LocalActivityOutcome::Failed(f),
             (r, None, _) => LocalActivityOutcome::Completed(r),
         };

@@ -11,6 +11,7 @@ mod simple;
 mod update;
 mod coverage;
 mod timer;
+mod wire;
 
 use crate::test_help::*;
 use crate::workflow::pb::*;
