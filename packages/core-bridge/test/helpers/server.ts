@@ -44,8 +44,16 @@ interface Codec<T> {
 /** How to stop whichever server was started. */
 type Stopper = () => Promise<void>;
 
+/** Options of `TestServer.start`. */
+export interface TestServerOptions {
+  /** Custom search attributes to register, name → type (e.g. `KeywordList`). */
+  searchAttributes?: Record<string, string>;
+}
+
 /** Starts `temporal server start-dev` on free ports; resolves once it answers DescribeNamespace. */
-async function startTemporalCli(): Promise<{ address: string; stop: Stopper; ready: () => string }> {
+async function startTemporalCli(
+  options: TestServerOptions,
+): Promise<{ address: string; stop: Stopper; ready: () => string }> {
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const exe = process.env.TEMPORAL_CLI ?? 'temporal';
   const proc: ChildProcess = spawn(
@@ -64,6 +72,10 @@ async function startTemporalCli(): Promise<{ address: string; stop: Stopper; rea
       String(metricsPort),
       '--log-level',
       'error',
+      ...Object.entries(options.searchAttributes ?? {}).flatMap(([name, type]) => [
+        '--search-attribute',
+        `${name}=${type}`,
+      ]),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -93,14 +105,14 @@ export class TestServer {
     private readonly client: grpc.Client,
   ) {}
 
-  static async start(): Promise<TestServer> {
+  static async start(options: TestServerOptions = {}): Promise<TestServer> {
     const kind = serverKind();
     if (kind === 'kairos') {
-      const dev: DevServer = await startDevServer({ port: 0 });
+      const dev: DevServer = await startDevServer({ port: 0, searchAttributes: options.searchAttributes });
       const client = new grpc.Client(dev.address, grpc.credentials.createInsecure());
       return new TestServer(kind, dev.address, () => dev.shutdown(), client);
     }
-    const cli = await startTemporalCli();
+    const cli = await startTemporalCli(options);
     const client = new grpc.Client(cli.address, grpc.credentials.createInsecure());
     const server = new TestServer(kind, cli.address, cli.stop, client);
     const deadline = Date.now() + 60_000;
