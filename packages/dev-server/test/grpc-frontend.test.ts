@@ -418,11 +418,60 @@ describe('search attributes', () => {
     );
   });
 
+  test('a KeywordList may come as a list holding one list: kept as sent, listed flat, matched by its keywords', async () => {
+    const ids = { nested: uniqueId(), nulls: uniqueId(), emptyInner: uniqueId() };
+    const values = { nested: [['Red', 'green']], nulls: [['blue', null]], emptyInner: [[]] };
+    for (const [k, id] of Object.entries(ids)) {
+      await start(id, {
+        searchAttributes: { indexedFields: { CustomKeywordList: payload(values[k as keyof typeof values]) } },
+      });
+    }
+    // History and describe keep the value as it was sent.
+    const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: ids.nested } });
+    expect(fieldsOf(d.workflowExecutionInfo.searchAttributes)).toEqual({
+      CustomKeywordList: ['KeywordList', '[["Red","green"]]'],
+    });
+    const h = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: ids.nulls } });
+    expect(
+      dataOf(
+        h.history.events[0].workflowExecutionStartedEventAttributes.searchAttributes.indexedFields.CustomKeywordList,
+      ),
+    ).toBe('[["blue",null]]');
+    // List returns the flat list of keywords (a null item as an empty keyword, an empty list as [""]).
+    const all = Object.values(ids)
+      .map((id) => `'${id}'`)
+      .join(', ');
+    const listed = await raw.wf('ListWorkflowExecutions', { query: `WorkflowId IN (${all})` });
+    const byId = Object.fromEntries(
+      listed.executions.map(
+        (e: { execution: { workflowId: string }; searchAttributes: temporal.api.common.v1.ISearchAttributes }) => [
+          e.execution.workflowId,
+          dataOf(e.searchAttributes.indexedFields!.CustomKeywordList),
+        ],
+      ),
+    );
+    expect(byId).toEqual({ [ids.nested]: '["Red","green"]', [ids.nulls]: '["blue",""]', [ids.emptyInner]: '[""]' });
+    const found = async (condition: string) =>
+      (await raw.wf('ListWorkflowExecutions', { query: `WorkflowId IN (${all}) AND ${condition}` })).executions.map(
+        (e: { execution: { workflowId: string } }) => e.execution.workflowId,
+      );
+    expect(await found(`CustomKeywordList = 'red'`)).toEqual([ids.nested]);
+    expect(await found(`CustomKeywordList IN ('green', 'blue')`).then((r) => r.sort())).toEqual(
+      [ids.nested, ids.nulls].sort(),
+    );
+    expect(await found(`CustomKeywordList = ''`)).toEqual([]);
+    expect(await found(`CustomKeywordList IS NULL`)).toEqual([]);
+  });
+
   test.each([
     ['CustomInt', 'abc', 'Int: abc'],
     ['CustomInt', 5.5, 'Int: 5.5'],
     ['CustomKeyword', ['x', 'y'], 'Keyword: [x y]'],
     ['CustomKeywordList', 'single', 'KeywordList: single'],
+    ['CustomKeywordList', [['a', 'b'], 'c'], 'KeywordList: [[a b] c]'],
+    ['CustomKeywordList', [['a'], ['b']], 'KeywordList: [[a] [b]]'],
+    ['CustomKeywordList', [[['deep']]], 'KeywordList: [[[deep]]]'],
+    ['CustomKeywordList', [['a', 1]], 'KeywordList: [[a 1]]'],
     ['CustomDatetime', '2026-01-02', 'Datetime: 2026-01-02'],
   ])('a %s value of %j does not fit its type and is INVALID_ARGUMENT', async (name, value, suffix) => {
     const err = await rejection(start(uniqueId(), { searchAttributes: { indexedFields: { [name]: payload(value) } } }));

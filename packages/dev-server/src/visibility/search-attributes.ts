@@ -109,18 +109,26 @@ function scalarFits(type: number, v: unknown): boolean {
 export type TypedValue =
   { kind: 'empty' } | { kind: 'value'; value: string | number | boolean | string[] } | { kind: 'invalid' };
 
+/** The keywords of a list whose items are strings or nulls (a null reads as an empty keyword, as in Go). */
+function keywordItems(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' || x === null)) return undefined;
+  return v.map((x: string | null) => x ?? '');
+}
+
 /**
  * Reads a payload as a value of `type`, as the real server does: `null`, `binary/null` and empty lists hold
- * nothing; a list of one element stands for that element (except for KeywordList, which must be a list of
- * strings); anything else that does not fit the type is invalid.
+ * nothing; a list of one element stands for that element, so a KeywordList may also come as a list holding one
+ * list of keywords (`[["a", "b"]]` holds `a` and `b`; `[[]]` holds an empty list, which is not nothing); anything
+ * else that does not fit the type is invalid.
  */
 export function readTypedValue(payload: IPayload | null | undefined, type: number): TypedValue {
   const v = decodePayloadValue(payload);
   if (v === null) return { kind: 'empty' };
   if (v === undefined) return { kind: 'invalid' };
   if (type === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) {
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return { kind: 'invalid' };
-    return v.length === 0 ? { kind: 'empty' } : { kind: 'value', value: v as string[] };
+    if (Array.isArray(v) && v.length === 0) return { kind: 'empty' };
+    const items = keywordItems(v) ?? (Array.isArray(v) && v.length === 1 ? keywordItems(v[0]) : undefined);
+    return items ? { kind: 'value', value: items } : { kind: 'invalid' };
   }
   let scalar: unknown = v;
   if (Array.isArray(v)) {
@@ -190,9 +198,16 @@ export function withTypeMetadata(
   return { indexedFields: fields };
 }
 
+/** A typed value as visibility encodes it: a KeywordList as a flat list of keywords (an empty one as `[""]`). */
+function visibilityValue(typed: string | number | boolean | string[]): unknown {
+  if (!Array.isArray(typed)) return typed;
+  return typed.length > 0 ? typed : [''];
+}
+
 /**
  * The attributes as visibility returns them in List and Scan: each value re-encoded from its typed form, so a
- * one-element list given for a scalar attribute comes back as the scalar.
+ * one-element list given for a scalar attribute comes back as the scalar, and a KeywordList given as a list
+ * holding one list (or with null items) comes back as the flat list of keywords, as the real server returns them.
  */
 export function visibilitySearchAttributes(
   sa: ISearchAttributes | null | undefined,
@@ -202,8 +217,9 @@ export function visibilitySearchAttributes(
   for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
     const type = types[name];
     const typed = type === undefined ? undefined : readTypedValue(payload, type);
-    if (typed?.kind === 'value' && Array.isArray(decodePayloadValue(payload)) && !Array.isArray(typed.value)) {
-      fields[name] = { ...payload, data: Buffer.from(JSON.stringify(typed.value)) };
+    const listed = typed?.kind === 'value' ? JSON.stringify(visibilityValue(typed.value)) : undefined;
+    if (listed !== undefined && listed !== JSON.stringify(decodePayloadValue(payload))) {
+      fields[name] = { ...payload, data: Buffer.from(listed) };
     } else {
       fields[name] = payload;
     }

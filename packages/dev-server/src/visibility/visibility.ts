@@ -141,7 +141,8 @@ function keywordListOperator(operator: string, attr: string) {
  */
 function listHolds(v: unknown, values: Scalar[]): boolean {
   if (!Array.isArray(v)) return false;
-  const wanted = values.map((x) => String(x).toLowerCase());
+  // An empty keyword (a null item, say) is kept but never matches, not even ''.
+  const wanted = values.map((x) => String(x).toLowerCase()).filter((x) => x !== '');
   return v.some((x) => wanted.includes(String(x).toLowerCase()));
 }
 
@@ -165,8 +166,8 @@ function compile(expr: Expr, types: Record<string, number>): Predicate {
     case 'isNull': {
       typeOf(expr.attr);
       return (ex) => {
-        const v = attributeValue(ex, expr.attr, types);
-        const isNull = v === null || (Array.isArray(v) && v.length === 0);
+        // A KeywordList holding an empty list (`[[]]`) is not null.
+        const isNull = attributeValue(ex, expr.attr, types) === null;
         return expr.negated ? !isNull : isNull;
       };
     }
