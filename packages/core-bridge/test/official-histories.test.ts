@@ -332,6 +332,10 @@ describe('official SDK histories replay through the Kairos core', () => {
     expect(firstResult.jobs).toEqual(['initializeWorkflow', 'fireTimer 1']);
     const second = { workflowId, runId: '', events: await eventsOf(workflowId) };
     const secondResult = await replayOfficial(second, scripts.continueAsNewWorkflow);
+    // Each run is seeded from its own original run id, so the two runs draw different numbers.
+    const originalRunId = (events: HistoryEvent[]) =>
+      events[0].workflowExecutionStartedEventAttributes?.originalExecutionRunId;
+    expect(originalRunId(second.events)).not.toBe(originalRunId(first.events));
     expect(secondResult.jobs).toEqual(['initializeWorkflow']);
     expect(secondResult.ctx.outcome).toEqual({ kind: 'completed', value: lastValue });
   });
