@@ -349,8 +349,11 @@ describe(`core bridge against ${serverName}`, () => {
     // Nobody polls activity tasks, so the activity is never started.
     const resolved = await nextActivation(worker);
     expect(jobNames(resolved)).toEqual(['resolveActivity']);
+    // As with the official SDK, the workflow sees an activity failure caused by the timeout.
     const failed = resolved.jobs[0].resolveActivity?.result?.failed?.failure;
-    expect(failed?.timeoutFailureInfo?.timeoutType).toBe(
+    expect(failed?.message).toBe('Local Activity timed out');
+    expect(failed?.activityFailureInfo?.activityType?.name).toBe('neverPolled');
+    expect(failed?.cause?.timeoutFailureInfo?.timeoutType).toBe(
       temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
     );
     await worker.completeWorkflowActivation(success(runId, [{ completeWorkflowExecution: {} }]));

@@ -115,7 +115,7 @@ pub(crate) fn next_backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure
 
 fn timeout_failure(kind: TimeoutType) -> Failure {
     Failure {
-        message: "local activity timed out".into(),
+        message: "Activity timed out".into(),
         failure_info: Some(FailureInfo::TimeoutFailureInfo(TimeoutFailureInfo { timeout_type: kind as i32, last_heartbeat_details: None })),
         ..Default::default()
     }
@@ -508,7 +508,7 @@ impl LocalActivities {
 }
 
 fn cancelled_failure() -> Failure {
-    crate::workflow::machines::cancelled_failure("local activity cancelled before it started")
+    crate::workflow::machines::cancelled_failure("Activity cancelled")
 }
 
 fn cancel_task(token: &[u8], reason: ActivityCancelReason) -> ActivityTask {

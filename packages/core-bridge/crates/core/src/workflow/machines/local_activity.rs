@@ -250,6 +250,33 @@ impl LocalActivityMachine {
         }
     }
 
+    /// The resolution the workflow sees. As in the official SDK cores, a cancellation, and a
+    /// timeout that happened while running (not one read back from a marker), reach the workflow
+    /// wrapped in an activity failure naming this local activity; the marker keeps the bare one.
+    fn lang_status(&self, outcome: &LocalActivityOutcome, live: bool) -> Status {
+        use failure::failure::FailureInfo;
+        let wrap = |message: &str, cause: &Failure| Failure {
+            message: message.to_string(),
+            cause: Some(Box::new(cause.clone())),
+            failure_info: Some(FailureInfo::ActivityFailureInfo(failure::ActivityFailureInfo {
+                activity_type: Some(common::ActivityType { name: self.cmd.activity_type.clone() }),
+                activity_id: self.cmd.activity_id.clone(),
+                retry_state: enums::RetryState::CancelRequested as i32,
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        match outcome {
+            LocalActivityOutcome::Cancelled(f) if matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_))) => {
+                Status::Cancelled(kactivity::ActivityCancellation { failure: Some(wrap("Local Activity cancelled", f)) })
+            }
+            LocalActivityOutcome::Failed(f) if live && matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))) => {
+                Status::Failed(kactivity::ActivityFailure { failure: Some(wrap("Local Activity timed out", f)) })
+            }
+            other => Self::status_of(other),
+        }
+    }
+
     fn step(&mut self, event: Event, resolution: Option<&LocalActivityResolution>) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
@@ -261,7 +288,7 @@ impl LocalActivityMachine {
             (WaitingMarkerEvent, Event::PreResolve) => {
                 let Some(r) = resolution else { return Err(MachineError::invalid(NAME, &self.state, &event)) };
                 let complete = self.workflow_time.map(|t| add(t, r.runtime));
-                let mut out = vec![self.job(self.with_schedule_time(Self::status_of(&r.status), r))];
+                let mut out = vec![self.job(self.with_schedule_time(self.lang_status(&r.status, false), r))];
                 if let Some(t) = complete {
                     out.push(Out::UpdateTime(t));
                 }
@@ -276,12 +303,9 @@ impl LocalActivityMachine {
             (WaitingMarkerEventPreResolved | MarkerCommandCreated | Abandoned, Event::MarkerRecorded) => (MarkerRecorded, vec![]),
             (Executing, Event::Resolve) => {
                 let Some(r) = resolution else { return Err(MachineError::invalid(NAME, &self.state, &event)) };
-                let complete = match &r.status {
-                    LocalActivityOutcome::Cancelled(_) => self.workflow_time,
-                    _ => self.workflow_time.map(|t| add(t, r.runtime)),
-                };
-                let mut out = vec![self.job(self.with_schedule_time(Self::status_of(&r.status), r))];
-                if let (Some(t), false) = (complete, matches!(r.status, LocalActivityOutcome::Cancelled(_))) {
+                let complete = self.workflow_time.map(|t| add(t, r.runtime));
+                let mut out = vec![self.job(self.with_schedule_time(self.lang_status(&r.status, true), r))];
+                if let Some(t) = complete {
                     out.push(Out::UpdateTime(t));
                 }
                 out.push(Out::Command(self.marker_command(r, complete)));
@@ -292,14 +316,14 @@ impl LocalActivityMachine {
                 _ => {
                     let r = LocalActivityResolution {
                         seq: self.cmd.seq,
-                        status: LocalActivityOutcome::Cancelled(super::cancelled_failure("Local activity cancelled")),
+                        status: LocalActivityOutcome::Cancelled(super::cancelled_failure("Activity cancelled")),
                         attempt: self.cmd.attempt.max(1),
                         original_schedule_time: self.cmd.original_schedule_time,
                         runtime: std::time::Duration::ZERO,
                     };
                     let out = vec![
                         Out::CancelLocalActivity(self.cmd.seq),
-                        self.job(Self::status_of(&r.status)),
+                        self.job(self.lang_status(&r.status, true)),
                         // Without a completion time: a cancel that does not wait moves no clock.
                         Out::Command(self.marker_command(&r, None)),
                     ];

@@ -308,3 +308,122 @@ fn a_recorded_failure_caused_by_a_cancellation_resolves_as_cancelled() {
         "{r:?}"
     );
 }
+
+fn failure_info_of(status: Option<&kactivity::activity_resolution::Status>) -> (String, Option<&Failure>) {
+    use kactivity::activity_resolution::Status;
+    let f = match status {
+        Some(Status::Cancelled(c)) => c.failure.as_ref(),
+        Some(Status::Failed(f)) => f.failure.as_ref(),
+        other => panic!("not a failure: {other:?}"),
+    };
+    let f = f.expect("failure");
+    let kind = match &f.failure_info {
+        Some(failure::failure::FailureInfo::ActivityFailureInfo(a)) => {
+            format!("activity {} {}", a.activity_id, a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""))
+        }
+        Some(failure::failure::FailureInfo::TimeoutFailureInfo(_)) => "timeout".into(),
+        Some(failure::failure::FailureInfo::CanceledFailureInfo(_)) => "cancelled".into(),
+        other => format!("{other:?}"),
+    };
+    (format!("{}: {kind}", f.message), f.cause.as_deref())
+}
+
+fn resolved(a: &WorkflowActivation) -> Option<&kactivity::activity_resolution::Status> {
+    match &a.jobs[0].variant {
+        Some(Job::ResolveActivity(r)) => r.result.as_ref().and_then(|r| r.status.as_ref()),
+        other => panic!("not a resolution: {other:?}"),
+    }
+}
+
+#[test]
+fn local_activity_cancels_and_live_timeouts_reach_the_workflow_as_activity_failures() {
+    use crate::workflow::machines::local_activity::{LocalActivityOutcome, LocalActivityResolution};
+    // A cancel that does not wait: the workflow sees an activity failure caused by the
+    // cancellation, the marker records the bare cancellation.
+    let mut run = live_run(true);
+    run.apply_completion(
+        cmds(vec![
+            schedule_local(1, CancelType::TryCancel),
+            LangCommand::RequestCancelLocalActivity(lang::RequestCancelLocalActivity { seq: 1 }),
+        ]),
+        &[],
+    )
+    .expect("apply");
+    let a = activate(&mut run);
+    let (wrapper, cause) = failure_info_of(resolved(&a));
+    assert_eq!(wrapper, "Local Activity cancelled: activity 1 quick");
+    assert_eq!(failure_info_of_failure(cause.expect("cause")), "Activity cancelled: cancelled");
+    run.apply_completion(cmds(vec![complete("done")]), &[]).expect("complete");
+    let sent = run.take_commands_to_send();
+    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else { panic!("marker") };
+    assert_eq!(failure_info_of_failure(m.failure.as_ref().expect("failure")), "Activity cancelled: cancelled");
+
+    // A timeout while running is wrapped too.
+    let mut run = live_run(true);
+    run.apply_completion(cmds(vec![schedule_local(1, CancelType::WaitCancellationCompleted)]), &[]).expect("apply");
+    let timeout = Failure {
+        message: "Activity timed out".into(),
+        failure_info: Some(failure::failure::FailureInfo::TimeoutFailureInfo(Default::default())),
+        ..Default::default()
+    };
+    run.resolve_local_activity(&LocalActivityResolution {
+        seq: 1,
+        status: LocalActivityOutcome::Failed(timeout.clone()),
+        attempt: 1,
+        original_schedule_time: None,
+        runtime: std::time::Duration::from_secs(2),
+    })
+    .expect("resolve");
+    let a = activate(&mut run);
+    let (wrapper, cause) = failure_info_of(resolved(&a));
+    assert_eq!(wrapper, "Local Activity timed out: activity 1 quick");
+    assert_eq!(failure_info_of_failure(cause.expect("cause")), "Activity timed out: timeout");
+
+    // Read back from a marker, a timeout stays bare (the official cores only know a failure then).
+    let mut h = started_history();
+    h.add_local_activity_marker(1, "quick", None, Some(timeout));
+    h.add_workflow_execution_completed();
+    let out = run_scenario(
+        &h,
+        &[
+            step(&["InitializeWorkflow"], vec![schedule_local(1, CancelType::WaitCancellationCompleted)]),
+            step(&["ResolveActivity"], vec![complete("done")]),
+        ],
+        Mode::FullReplay,
+    )
+    .expect("replay");
+    let (bare, cause) = failure_info_of(resolved(&out.activations[1]));
+    assert_eq!((bare.as_str(), cause.is_none()), ("Activity timed out: timeout", true));
+}
+
+fn failure_info_of_failure(f: &Failure) -> String {
+    let kind = match &f.failure_info {
+        Some(failure::failure::FailureInfo::TimeoutFailureInfo(_)) => "timeout",
+        Some(failure::failure::FailureInfo::CanceledFailureInfo(_)) => "cancelled",
+        _ => "other",
+    };
+    format!("{}: {kind}", f.message)
+}
+
+#[test]
+fn a_local_activity_that_ends_cancelled_after_running_moves_workflow_time_by_its_runtime() {
+    use crate::workflow::machines::local_activity::{LocalActivityOutcome, LocalActivityResolution};
+    let mut run = live_run(true);
+    let before = run.time().expect("time");
+    run.apply_completion(cmds(vec![schedule_local(1, CancelType::WaitCancellationCompleted)]), &[]).expect("apply");
+    run.resolve_local_activity(&LocalActivityResolution {
+        seq: 1,
+        status: LocalActivityOutcome::Cancelled(crate::workflow::machines::cancelled_failure("Activity cancelled")),
+        attempt: 1,
+        original_schedule_time: None,
+        runtime: std::time::Duration::from_secs(3),
+    })
+    .expect("resolve");
+    let a = activate(&mut run);
+    assert_eq!(a.timestamp.expect("time").seconds, before.seconds + 3);
+    run.apply_completion(cmds(vec![complete("done")]), &[]).expect("complete");
+    let sent = run.take_commands_to_send();
+    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else { panic!("marker") };
+    let data: serde_json::Value = serde_json::from_slice(&m.details["data"].payloads[0].data).expect("json");
+    assert_eq!(data["complete_time"]["seconds"], before.seconds + 3, "{data}");
+}
