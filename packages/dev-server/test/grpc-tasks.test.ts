@@ -610,42 +610,75 @@ test('a query arriving while a workflow task is scheduled rides on that task', a
   expect(decode((await answer).queryResult.payloads[0])).toBe('fine');
 });
 
-test('a rejected update writes no event, not even its workflow task, and completes with its failure', async () => {
-  const tq = uniqueId('tq');
-  const { workflowId } = await startWf(tq);
-  await complete((await pollWft(tq)).taskToken, []);
-  const before = (await history(workflowId)).length;
-  const update = raw.wf('UpdateWorkflowExecution', {
+const COMPLETED_STAGE = E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+
+function sendUpdate(workflowId: string, updateId = 'u1', extra: object = {}) {
+  return raw.wf('UpdateWorkflowExecution', {
     workflowExecution: { workflowId },
-    waitPolicy: {
-      lifecycleStage: E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
-    },
-    request: { meta: { updateId: 'u1', identity: 'me' }, input: { name: 'upd', args: { payloads: [payload(1)] } } },
+    waitPolicy: { lifecycleStage: COMPLETED_STAGE },
+    request: { meta: { updateId, identity: 'me' }, input: { name: 'upd', args: { payloads: [payload(1)] } } },
+    ...extra,
   });
+}
+
+/** Polls the task delivering an update and rejects it, returning the completion's response. */
+async function rejectDeliveredUpdate(tq: string, updateId = 'u1') {
   const t = await pollWft(tq);
   expect(t.messages).toHaveLength(1);
-  expect(t.messages![0].protocolInstanceId).toBe('u1');
+  expect(t.messages![0].protocolInstanceId).toBe(updateId);
   const rejectionMsg = temporal.api.update.v1.Rejection.encode({
     rejectedRequestMessageId: t.messages![0].id!,
     failure: { message: 'nope' },
   }).finish();
-  const done = await complete(t.taskToken, [], {
+  return complete(t.taskToken, [], {
     messages: [
       {
         id: 'r1',
-        protocolInstanceId: 'u1',
+        protocolInstanceId: updateId,
         body: { type_url: 'type.googleapis.com/temporal.api.update.v1.Rejection', value: rejectionMsg },
       },
     ],
   });
-  // The task was speculative: it leaves no events and the worker rewinds to the last real event.
-  expect(Number(done.resetHistoryEventId)).toBe(before);
+}
+
+test('a rejected update writes no event, not even its workflow task; reset_history_event_id is the last completed task started id', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, []);
+  const before = await history(workflowId);
+  expect(names(before).at(-1)).toBe('WORKFLOW_TASK_COMPLETED');
+  const update = sendUpdate(workflowId);
+  const done = await rejectDeliveredUpdate(tq);
+  // The speculative task is dropped; the worker rewinds to the WorkflowTaskStarted of the last completed task (3),
+  // not to the last event (4), as the real server answers.
+  expect(Number(done.resetHistoryEventId)).toBe(3);
   const r = await update;
-  expect(r.stage).toBe(E.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+  expect(r.stage).toBe(COMPLETED_STAGE);
   expect(r.outcome.failure.message).toBe('nope');
   const h = await history(workflowId);
   expect(names(h).some((n) => n.startsWith('WORKFLOW_EXECUTION_UPDATE'))).toBe(false);
-  expect(h.length).toBe(before);
+  expect(h.length).toBe(before.length);
+});
+
+test('a speculative task that only rejects an update is written, with no reset, when events follow the last completed task', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [timer('t1', 600_000)]);
+  const update = sendUpdate(workflowId);
+  const done = await rejectDeliveredUpdate(tq);
+  expect(Number(done.resetHistoryEventId ?? 0)).toBe(0);
+  expect((await update).outcome.failure.message).toBe('nope');
+  expect(names(await history(workflowId))).toEqual([
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+    'TIMER_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+  ]);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 
 test('a failed run with a retry policy starts the next attempt after the backoff', async () => {

@@ -214,14 +214,18 @@ export function completeWorkflowTask(
     }
     throw invalidArgument(message);
   }
+  // The real server drops a speculative task that only rejected updates when nothing was written after the last
+  // completed task (its WorkflowTaskCompleted is the last event); otherwise the task is written like any other.
   const speculativeRejection =
     s.wft!.speculative &&
+    lastEventIsTaskCompletion(ex) &&
     commands.length === 0 &&
     s.buffered.length === 0 &&
     !req.forceCreateNewWorkflowTask &&
     (req.messages ?? []).every((m) => (m.body?.type_url ?? '').endsWith('temporal.api.update.v1.Rejection'));
   if (speculativeRejection) {
-    // Only rejections: the speculative task leaves no trace in history; the worker rewinds to this id.
+    // Only rejections: the speculative task leaves no trace in history, and the worker rewinds its history to the
+    // WorkflowTaskStarted event of the last completed task.
     return engine.tx((tx) => {
       const wft = s.wft!;
       s.wft = undefined;
@@ -236,7 +240,7 @@ export function completeWorkflowTask(
       releaseUnansweredUpdates(ex, wft.seq);
       if (Object.values(s.updates).some((u) => u.state === 'admitted')) engine.scheduleWorkflowTask(ex, tx, 1, true);
       tx.touch(ex);
-      return { resetHistoryEventId: s.nextEventId - 1 };
+      return { resetHistoryEventId: s.lastCompletedStartedEventId };
     });
   }
   return engine.tx((tx) => {
@@ -290,6 +294,15 @@ export function completeWorkflowTask(
     }
     return out;
   });
+}
+
+/** Whether the run's last written event is the WorkflowTaskCompleted of its last completed workflow task. */
+function lastEventIsTaskCompletion(ex: Execution): boolean {
+  const last = ex.events[ex.events.length - 1];
+  return (
+    last?.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+    Number(last.eventId) === ex.state.lastCompletedStartedEventId + 1
+  );
 }
 
 /** Whether a task is a retry of a failed one (attempt > 1 and not yet written to history). */
