@@ -681,6 +681,104 @@ test('a speculative task that only rejects an update is written, with no reset, 
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 
+/** Polls the task delivering an update and accepts it. */
+async function acceptDeliveredUpdate(tq: string) {
+  const t = await pollWft(tq);
+  const m = t.messages![0];
+  const acceptance = temporal.api.update.v1.Acceptance.encode({
+    acceptedRequestMessageId: m.id!,
+    acceptedRequestSequencingEventId: m.eventId!,
+    acceptedRequest: temporal.api.update.v1.Request.decode(m.body!.value!),
+  }).finish();
+  await complete(
+    t.taskToken,
+    [{ commandType: CT.COMMAND_TYPE_PROTOCOL_MESSAGE, protocolMessageCommandAttributes: { messageId: 'a1' } }],
+    {
+      messages: [
+        {
+          id: 'a1',
+          protocolInstanceId: m.protocolInstanceId,
+          body: { type_url: 'type.googleapis.com/temporal.api.update.v1.Acceptance', value: acceptance },
+        },
+      ],
+    },
+  );
+}
+
+const pollUpdate = (workflowId: string, updateId = 'u1') =>
+  raw.wf('PollWorkflowExecutionUpdate', {
+    updateRef: { workflowExecution: { workflowId }, updateId },
+    waitPolicy: { lifecycleStage: COMPLETED_STAGE },
+  });
+
+test('an update not yet accepted when the run closes fails with NOT_FOUND "workflow update was aborted by closing workflow"', async () => {
+  const tq = uniqueId('tq');
+  // Terminated while the update waits for its task, and completed by the task that received it.
+  for (const close of ['terminate', 'complete'] as const) {
+    const { workflowId } = await startWf(tq);
+    await complete((await pollWft(tq)).taskToken, [timer('t1', 600_000)]);
+    const update = rejection(sendUpdate(workflowId));
+    if (close === 'terminate') {
+      await waitUntil(
+        async () => (await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } })).pendingWorkflowTask,
+      );
+      await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+    } else {
+      await complete((await pollWft(tq)).taskToken, [completeWf('done')]);
+    }
+    for (const err of [await update, await rejection(pollUpdate(workflowId))]) {
+      expect(err.code).toBe(grpc.status.NOT_FOUND);
+      expect(err.details).toBe('workflow update was aborted by closing workflow');
+      expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.NotFoundFailure');
+    }
+    // Asked again on the closed run, the update id is unknown there.
+    const again = await rejection(sendUpdate(workflowId));
+    expect(again.details).toBe('workflow execution already completed');
+    expect((await rejection(pollUpdate(workflowId, 'other'))).details).toBe('update "other" not found');
+  }
+});
+
+test('an accepted update of a run that closes completes with an AcceptedUpdateCompletedWorkflow failure, also when asked again', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [timer('t1', 600_000)]);
+  const update = sendUpdate(workflowId);
+  await acceptDeliveredUpdate(tq);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+  const expected = {
+    message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+    source: 'Server',
+    applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+  };
+  for (const r of [await update, await pollUpdate(workflowId), await sendUpdate(workflowId)]) {
+    expect(r.stage).toBe(COMPLETED_STAGE);
+    expect(r.outcome.failure).toMatchObject(expected);
+  }
+});
+
+test('an update not yet accepted when the run continues as new fails with a retryable RESOURCE_EXHAUSTED', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [timer('t1', 600_000)]);
+  const update = rejection(sendUpdate(workflowId));
+  await complete((await pollWft(tq)).taskToken, [
+    {
+      commandType: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+      continueAsNewWorkflowExecutionCommandAttributes: { workflowType: { name: 'Manual' }, taskQueue: { name: tq } },
+    },
+  ]);
+  const err = await update;
+  expect(err.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  expect(err.details).toBe('workflow operation can not be applied because workflow is closing');
+  expect(err.statusDetails[0].message).toMatchObject({
+    cause: E.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_BUSY_WORKFLOW,
+    scope: E.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE,
+  });
+  // The new run does not know the update; a retry of it goes there.
+  expect((await rejection(pollUpdate(workflowId))).details).toBe('update "u1" not found');
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
 test('a failed run with a retry policy starts the next attempt after the backoff', async () => {
   const tq = uniqueId('tq');
   const { workflowId, runId } = await startWf(tq, {

@@ -58,6 +58,12 @@ export function notFound(message: string): ServiceError {
   ]);
 }
 
+export function resourceExhausted(message: string, cause: number, scope: number): ServiceError {
+  return new ServiceError(grpc.status.RESOURCE_EXHAUSTED, message, [
+    { typeName: 'ResourceExhaustedFailure', value: ed.ResourceExhaustedFailure.encode({ cause, scope }).finish() },
+  ]);
+}
+
 export function namespaceNotFound(namespace: string): ServiceError {
   return new ServiceError(grpc.status.NOT_FOUND, `Namespace ${namespace} is not found.`, [
     { typeName: 'NamespaceNotFoundFailure', value: ed.NamespaceNotFoundFailure.encode({ namespace }).finish() },

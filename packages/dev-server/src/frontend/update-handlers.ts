@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { HistoryEngine, Transaction } from '../history/engine';
-import { Execution, isRunning } from '../history/mutable-state';
+import { Execution, isRunning, UpdateInfo } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
-import { invalidArgument, notFound, ServiceError } from './errors';
+import { invalidArgument, notFound, resourceExhausted, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
 import { waitForRun } from './workflow-service';
 import type { ServerContext } from '../server-context';
@@ -30,7 +30,33 @@ function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req:
   engine.scheduleWorkflowTask(ex, tx, 1, true);
 }
 
-const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3 };
+const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3, aborted: 3 };
+
+/** The answer about an update on a run that closed before the workflow accepted it. */
+function abortedUpdateError(u: UpdateInfo): ServiceError {
+  if (u.abortedForNextRun) {
+    // Retryable: the caller's retry reaches the run that followed.
+    return resourceExhausted(
+      'workflow operation can not be applied because workflow is closing',
+      enums.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_BUSY_WORKFLOW,
+      enums.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE,
+    );
+  }
+  return notFound('workflow update was aborted by closing workflow');
+}
+
+function updateNotFound(updateId: string): ServiceError {
+  return notFound(`update "${updateId}" not found`);
+}
+
+function updateResponse(ex: Execution, u: UpdateInfo): UpdateResponse {
+  const s = ex.state;
+  return {
+    updateRef: { workflowExecution: { workflowId: s.workflowId, runId: s.runId }, updateId: u.updateId },
+    outcome: u.state === 'completed' ? (u.outcome ?? null) : null,
+    stage: updateStage(u.state),
+  };
+}
 
 /** Waits until the update reaches `stage` (or the wait times out) and reports where it is. */
 async function awaitUpdate(
@@ -63,13 +89,10 @@ async function awaitUpdate(
   const u = current();
   if (!u) {
     if (!isRunning(s)) throw notFound('workflow execution already completed');
-    throw notFound(`update ${updateId} not found`);
+    throw updateNotFound(updateId);
   }
-  return {
-    updateRef: { workflowExecution: { workflowId: s.workflowId, runId: s.runId }, updateId },
-    outcome: u.state === 'completed' ? (u.outcome ?? null) : null,
-    stage: updateStage(u.state),
-  };
+  if (u.state === 'aborted') throw abortedUpdateError(u);
+  return updateResponse(ex, u);
 }
 
 function statusOf(err: unknown): temporal.api.errordetails.v1.MultiOperationExecutionFailure.IOperationStatus {
@@ -93,13 +116,15 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
     UpdateWorkflowExecution: async (req: UpdateRequest, call: Call) => {
       engine.namespace(req.namespace ?? '');
       validateUpdate(req);
-      const ex = engine.getOpenExecution(
-        req.namespace!,
-        req.workflowExecution!.workflowId!,
-        req.workflowExecution!.runId,
-      );
+      const ex = engine.getExecution(req.namespace!, req.workflowExecution!.workflowId!, req.workflowExecution!.runId);
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
+      }
+      if (!isRunning(ex.state)) {
+        // A closed run still answers for the updates it completed (the same update id asked again).
+        const done = ex.state.updates[req.request!.meta!.updateId!];
+        if (done?.state === 'completed') return updateResponse(ex, done);
+        throw notFound('workflow execution already completed');
       }
       engine.tx((tx) => admitUpdate(engine, tx, ex, req));
       return awaitUpdate(ctx, ex, req.request!.meta!.updateId!, req.waitPolicy?.lifecycleStage ?? 0, call);
@@ -117,8 +142,12 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
       const runs = ref.workflowExecution.runId
         ? [engine.getExecution(req.namespace!, ref.workflowExecution.workflowId, ref.workflowExecution.runId)]
         : engine.runsOf(req.namespace!, ref.workflowExecution.workflowId).reverse();
-      const ex = runs.find((r) => r.state.updates[ref.updateId!]);
-      if (!ex) throw notFound(`update ${ref.updateId} not found`);
+      // An update aborted because a next run followed is not that run's: the real server does not find it.
+      const ex = runs.find((r) => {
+        const u = r.state.updates[ref.updateId!];
+        return u && !(u.state === 'aborted' && u.abortedForNextRun);
+      });
+      if (!ex) throw updateNotFound(ref.updateId);
       const r = await awaitUpdate(ctx, ex, ref.updateId, req.waitPolicy?.lifecycleStage ?? 0, call);
       return { outcome: r.outcome, stage: r.stage, updateRef: r.updateRef };
     },

@@ -105,8 +105,13 @@ export interface ExternalRequestInfo {
 export interface UpdateInfo {
   updateId: string;
   request: temporal.api.update.v1.IRequest;
-  /** admitted: waiting for a workflow task; delivered: sent in the started task; accepted; completed. */
-  state: 'admitted' | 'delivered' | 'accepted' | 'completed';
+  /**
+   * admitted: waiting for a workflow task; delivered: sent in the started task; accepted; completed; aborted: the
+   * run closed before the workflow accepted it.
+   */
+  state: 'admitted' | 'delivered' | 'accepted' | 'completed' | 'aborted';
+  /** For an aborted update: whether a next run followed (continue-as-new, retry, cron), so the caller may retry. */
+  abortedForNextRun?: boolean;
   deliveredSeq?: number;
   acceptedEventId?: number;
   outcome?: temporal.api.update.v1.IOutcome | null;

@@ -209,12 +209,34 @@ function finishClose(
   s.buffered = [];
   s.activities = {};
   s.timers = {};
-  for (const u of Object.values(s.updates)) {
-    if (u.state !== 'completed') delete s.updates[u.updateId];
-  }
+  closeUpdates(ex, !chainEnds);
   tx.touch(ex);
   applyParentClosePolicies(engine, tx, ex);
   if (chainEnds && s.parent) notifyParent(engine, tx, ex, status);
+}
+
+/**
+ * Settles the run's unfinished updates as the real server does when a run closes: an accepted update completes
+ * with a failure saying so; one not yet accepted is aborted (its callers get an error, retryable when a next run
+ * follows, so that they reach that run).
+ */
+function closeUpdates(ex: Execution, nextRunFollows: boolean): void {
+  for (const u of Object.values(ex.state.updates)) {
+    if (u.state === 'accepted') {
+      u.state = 'completed';
+      u.outcome = {
+        failure: {
+          message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+          source: 'Server',
+          applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+        },
+      };
+    } else if (u.state === 'admitted' || u.state === 'delivered') {
+      u.state = 'aborted';
+      u.deliveredSeq = undefined;
+      u.abortedForNextRun = nextRunFollows || undefined;
+    }
+  }
 }
 
 function applyParentClosePolicies(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
