@@ -154,8 +154,9 @@ describe('starting workflows', () => {
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain('workflow_id');
     expect((await rejection(start(uniqueId(), { taskQueue: { name: '' } }))).details).toContain('task_queue');
-    expect((await rejection(start(uniqueId(), { retryPolicy: { backoffCoefficient: 0.5 } }))).details).toContain(
-      'retry_policy.backoff_coefficient',
+    // The real server's wording for retry policies (also used for activity commands).
+    expect((await rejection(start(uniqueId(), { retryPolicy: { backoffCoefficient: 0.5 } }))).details).toBe(
+      'BackoffCoefficient cannot be less than 1 on retry policy.',
     );
     expect((await rejection(start(uniqueId(), { cronSchedule: 'not a cron' }))).details).toContain('cron_schedule');
     expect(

@@ -228,11 +228,12 @@ export function cancelActivityFromCommand(
   append: (type: number, attrs: object) => temporal.api.history.v1.IHistoryEvent,
 ): boolean {
   const a = ex.state.activities[String(scheduledEventId)];
-  if (!a) return false;
   const ev = append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, {
     scheduledEventId,
     workflowTaskCompletedEventId: completedId,
   });
+  // An activity that finished while the task ran (its outcome waits in the buffer) only gets the request.
+  if (!a) return false;
   if (a.state !== 'started') {
     delete ex.state.activities[String(scheduledEventId)];
     append(ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {

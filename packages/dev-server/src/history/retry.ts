@@ -12,18 +12,19 @@ export interface RetryPolicyData {
 
 const RS = enums.RetryState;
 
-/** Validates a retry policy from a request; `field` names it in the error. */
-export function validateRetryPolicy(policy: IRetryPolicy | null | undefined, field: string): void {
+/** Validates a retry policy from a request or command, with the real server's messages. */
+export function validateRetryPolicy(policy: IRetryPolicy | null | undefined): void {
   if (!policy) return;
   const initial = durationMs(policy.initialInterval);
   const max = durationMs(policy.maximumInterval);
-  if (initial < 0) throw invalidArgument(`${field}.initial_interval cannot be negative`);
+  if (initial < 0) throw invalidArgument('invalid InitialInterval set on retry policy: negative duration');
   if (policy.backoffCoefficient && policy.backoffCoefficient < 1) {
-    throw invalidArgument(`${field}.backoff_coefficient cannot be less than 1`);
+    throw invalidArgument('BackoffCoefficient cannot be less than 1 on retry policy.');
   }
-  if (max < 0) throw invalidArgument(`${field}.maximum_interval cannot be negative`);
-  if (max > 0 && max < initial) throw invalidArgument(`${field}.maximum_interval cannot be less than initial_interval`);
-  if ((policy.maximumAttempts ?? 0) < 0) throw invalidArgument(`${field}.maximum_attempts cannot be negative`);
+  if (max < 0) throw invalidArgument('invalid MaximumInterval set on retry policy: negative duration');
+  if (max > 0 && max < initial)
+    throw invalidArgument('MaximumInterval cannot be less than InitialInterval on retry policy.');
+  if ((policy.maximumAttempts ?? 0) < 0) throw invalidArgument('MaximumAttempts cannot be negative on retry policy.');
 }
 
 /** Applies the server defaults: 1 s initial interval, coefficient 2, maximum 100 × initial, unlimited attempts. */

@@ -43,7 +43,7 @@ export function validateStart(engine: HistoryEngine, req: StartRequest, prefix =
     if (durationMs(req[f]) < 0)
       throw invalidArgument(`${prefix}${f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} cannot be negative`);
   }
-  validateRetryPolicy(req.retryPolicy, `${prefix}retry_policy`);
+  validateRetryPolicy(req.retryPolicy);
   if (req.cronSchedule && !parseCron(req.cronSchedule))
     throw invalidArgument(`${prefix}cron_schedule is not a valid cron expression: ${req.cronSchedule}`);
   if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0)

@@ -189,7 +189,11 @@ export function completeWorkflowTask(
   const commands = req.commands ?? [];
   const closes = commands.some((c) => CLOSING_COMMANDS.has(c.commandType ?? 0));
   const hasNewWork = s.buffered.length > 0 || Object.values(s.updates).some((u) => u.state === 'admitted');
-  if (closes && hasNewWork) {
+  const invalid = validateCommands(engine, ex, commands, req.messages ?? []);
+  // Like the real server, the commands before the closing one (which must be the last) are checked first; new
+  // work then makes the closing command unhandled before its own attributes are looked at.
+  const closingIndex = commands.length - 1;
+  if (closes && hasNewWork && !(invalid && (invalid.index ?? -1) < closingIndex)) {
     engine.tx((tx) => {
       failTask(
         engine,
@@ -203,16 +207,15 @@ export function completeWorkflowTask(
     });
     throw invalidArgument('UnhandledCommand');
   }
-  const invalid = validateCommands(engine, ex, commands);
   if (invalid) {
     const message = rejectedCommandMessage(invalid);
     // The real server fails the first attempt (WorkflowTaskFailed); a retried attempt stays started and
-    // times out, and only then is the next attempt scheduled.
-    if (!isRetriedAttempt(s.wft!)) {
+    // times out, and only then is the next attempt scheduled. A malformed completion fails no attempt.
+    if (!invalid.malformed && !isRetriedAttempt(s.wft!)) {
       const failure = { message, serverFailureInfo: {} };
       engine.tx((tx) => failTask(engine, tx, ex, invalid.cause, failure, req.identity ?? '', {}));
     }
-    throw invalidArgument(message);
+    throw invalid.error ?? invalidArgument(message);
   }
   // The real server drops a speculative task that only rejected updates when nothing was written after the last
   // completed task (its WorkflowTaskCompleted is the last event); otherwise the task is written like any other.
