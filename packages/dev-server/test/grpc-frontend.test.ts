@@ -684,6 +684,59 @@ describe('history', () => {
     expect(rev.history.events.map((e: { eventId: number }) => Number(e.eventId))).toEqual([7, 6, 5, 4, 3, 2, 1]);
   });
 
+  test('pages hold whole batches of events, so a page can hold more events than its size; at most 256 batches', async () => {
+    const tq = uniqueId('tq');
+    const id = uniqueId();
+    await start(id, { taskQueue: { name: tq } });
+    const t = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq }, identity: 'me' });
+    const timers = Array.from({ length: 5 }, (_, i) => ({
+      commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_START_TIMER,
+      startTimerCommandAttributes: { timerId: `t${i}`, startToFireTimeout: { seconds: 3600 } },
+    }));
+    await raw.wf('RespondWorkflowTaskCompleted', { taskToken: t.taskToken, commands: timers });
+    for (let i = 0; i < 300; i++)
+      await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: `s${i}` });
+    const eventIds = (r: { history: { events: Array<{ eventId: number }> } }) =>
+      r.history.events.map((e) => Number(e.eventId));
+    // Batches: [1 started, 2 scheduled], [3 started], [4 completed, 5-9 timers], [10 signal, 11 scheduled],
+    // then one per signal. Each page takes whole batches.
+    const page = (maximumPageSize: number, nextPageToken?: Uint8Array) =>
+      raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, maximumPageSize, nextPageToken });
+    const first = await page(3);
+    expect(eventIds(first)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(eventIds(await page(3, first.nextPageToken))).toEqual([10, 11, 12, 13]);
+    // Larger sizes (and 0) mean the real server's 256 batches: 263 events here.
+    for (const size of [0, 1000]) {
+      const big = await page(size);
+      expect(eventIds(big)).toHaveLength(263);
+      expect(eventIds(await page(size, big.nextPageToken))).toEqual(
+        Array.from({ length: 310 - 263 }, (_, i) => 264 + i),
+      );
+    }
+    // Reverse pages take whole batches too.
+    const reverse = await raw.wf('GetWorkflowExecutionHistoryReverse', {
+      execution: { workflowId: id },
+      maximumPageSize: 1000,
+    });
+    expect(eventIds(reverse)).toHaveLength(256);
+    let token = reverse.nextPageToken;
+    const pages: number[][] = [];
+    while (token.length) {
+      const r = await raw.wf('GetWorkflowExecutionHistoryReverse', {
+        execution: { workflowId: id },
+        maximumPageSize: 2,
+        nextPageToken: token,
+      });
+      pages.push(eventIds(r));
+      token = r.nextPageToken;
+    }
+    expect(pages.slice(-2)).toEqual([
+      [9, 8, 7, 6, 5, 4, 3],
+      [2, 1],
+    ]);
+    await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id } });
+  });
+
   test('wait_new_event blocks until a new event and returns it', async () => {
     const id = uniqueId();
     await start(id);

@@ -209,12 +209,12 @@ test('a failed task writes WorkflowTaskFailed once; its retries are transient, s
   // GetWorkflowExecutionHistory leaves the worker's identity out of the transient Started event.
   expect(Number(h[5].workflowTaskStartedEventAttributes!.scheduledEventId)).toBe(5);
   expect(h[5].workflowTaskStartedEventAttributes!.identity).toBe('');
-  // The transient events end the last page, and reverse history leaves them out.
-  const firstPage = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId }, maximumPageSize: 3 });
+  // The transient events end the last page, and reverse history leaves them out. (Two batches: events 1-2 and 3.)
+  const firstPage = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId }, maximumPageSize: 2 });
   expect(firstPage.history.events).toHaveLength(3);
   const lastPage = await raw.wf('GetWorkflowExecutionHistory', {
     execution: { workflowId },
-    maximumPageSize: 3,
+    maximumPageSize: 2,
     nextPageToken: firstPage.nextPageToken,
   });
   expect(names(lastPage.history.events)).toEqual([

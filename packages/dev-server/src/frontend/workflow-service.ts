@@ -1,3 +1,10 @@
+import {
+  decodeHistoryToken,
+  encodeHistoryToken,
+  forwardPageEnd,
+  historyPageSize,
+  reversePageStart,
+} from '../history/history-pages';
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { HistoryEngine } from '../history/engine';
@@ -91,24 +98,6 @@ function namespaceDescription(
     isGlobalNamespace: false,
     failoverVersion: 0,
   };
-}
-
-interface HistoryToken {
-  rid: string;
-  next: number;
-}
-
-function encodeHistoryToken(t: HistoryToken): Buffer {
-  return Buffer.from(JSON.stringify(t));
-}
-
-function decodeHistoryToken(b: Uint8Array | null | undefined): HistoryToken | undefined {
-  if (!b || b.length === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.from(b).toString()) as HistoryToken;
-  } catch {
-    throw invalidArgument('next_page_token is malformed');
-  }
 }
 
 /**
@@ -443,17 +432,19 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
           call,
         );
       }
-      const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
-      const available = ex.events.length;
-      const events = ex.events.slice(from - 1, Math.min(available, from - 1 + pageSize));
-      const next = from + events.length;
-      const more = next <= available;
-      const keepWaiting = req.waitNewEvent && isRunning(s);
+      // Pages hold whole batches (the events one change wrote), so a page may hold more events than its size. A
+      // token from a workflow task's first page stops where that task's history stopped.
+      const available = token?.end ? Math.min(token.end - 1, ex.events.length) : ex.events.length;
+      const endIndex = forwardPageEnd(ex.events, from - 1, available, historyPageSize(req.maximumPageSize));
+      const events = ex.events.slice(from - 1, endIndex);
+      const next = endIndex + 1;
+      const more = endIndex < available;
+      const keepWaiting = req.waitNewEvent && isRunning(s) && !token?.end;
       // The last page ends with the transient workflow task's events, as the real server's does.
       const transient = more ? [] : transientWorkflowTaskEvents(engine, ex, false);
       return {
         history: { events: transient.length > 0 ? [...events, ...transient] : events },
-        nextPageToken: more || keepWaiting ? encodeHistoryToken({ rid: s.runId, next }) : Buffer.alloc(0),
+        nextPageToken: more || keepWaiting ? encodeHistoryToken({ ...token, rid: s.runId, next }) : Buffer.alloc(0),
         archived: false,
       };
     },
@@ -465,9 +456,8 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
       const token = decodeHistoryToken(req.nextPageToken);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
-      const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
       const upTo = token?.next ?? ex.events.length;
-      const start = Math.max(0, upTo - pageSize);
+      const start = reversePageStart(ex.events, upTo, historyPageSize(req.maximumPageSize));
       const events = ex.events.slice(start, upTo).reverse();
       return {
         history: { events },

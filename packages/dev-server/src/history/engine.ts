@@ -5,7 +5,7 @@ import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../pers
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
 import { namespaceNotFound, notFound } from '../frontend/errors';
-import { enums, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
+import { enums, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
 import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
 import type { Logger } from '../logger';
 
@@ -38,6 +38,8 @@ export class Transaction {
   readonly afterCommit: Array<() => void> = [];
   readonly deletedRuns: string[] = [];
   readonly nexusEndpoints: ChangeSet['nexusEndpoints'] = [];
+  /** Runs that have an open batch of events in this change (the events one change writes form one batch). */
+  readonly openBatches = new Set<Execution>();
   constructor(readonly now: number) {}
 
   touch(ex: Execution): void {
@@ -143,6 +145,9 @@ export class HistoryEngine {
 
   /** Registers a run (new or loaded) in the indexes. */
   addExecution(ex: Execution): void {
+    // Task ids keep growing across restarts, so a loaded history's batches stay apart from new ones.
+    const last = ex.events[ex.events.length - 1];
+    if (last) this.taskIdCounter = Math.max(this.taskIdCounter, num(last.taskId) + 1);
     this.executions.set(ex.state.runId, ex);
     const key = this.idKey(ex.state.namespace, ex.state.workflowId);
     let runs = this.runsById.get(key);
@@ -248,12 +253,29 @@ export class HistoryEngine {
 
   // ---- history ----
 
+  /**
+   * The next event's task id. The events a change writes to a run form one batch, as on the real server: their
+   * task ids follow each other, and a batch starts after a gap (history pages count batches; see history-pages).
+   */
+  private nextTaskId(ex: Execution, tx: Transaction): number {
+    if (!tx.openBatches.has(ex)) {
+      tx.openBatches.add(ex);
+      this.taskIdCounter += 1;
+    }
+    return this.taskIdCounter++;
+  }
+
+  /** Makes the run's next event (in this change) start a new batch. */
+  endBatch(ex: Execution, tx: Transaction): void {
+    tx.openBatches.delete(ex);
+  }
+
   /** Appends an event now (ids are contiguous per run). */
   append(ex: Execution, tx: Transaction, eventType: number, attributes: object): IHistoryEvent {
     const s = ex.state;
     const ev = newEvent(eventType, tx.now, attributes);
     ev.eventId = s.nextEventId++;
-    ev.taskId = this.taskIdCounter++;
+    ev.taskId = this.nextTaskId(ex, tx);
     ex.events.push(ev);
     s.historySizeBytes += 64;
     tx.touch(ex);
@@ -270,7 +292,7 @@ export class HistoryEngine {
       attrs[b.linkPreviousAs] = previousId;
     }
     ev.eventId = ex.state.nextEventId++;
-    ev.taskId = this.taskIdCounter++;
+    ev.taskId = this.nextTaskId(ex, tx);
     ev.eventTime = ev.eventTime ?? msTimestamp(tx.now);
     ex.events.push(ev);
     ex.state.historySizeBytes += 64;

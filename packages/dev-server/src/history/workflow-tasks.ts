@@ -162,6 +162,8 @@ function materializeTransient(engine: HistoryEngine, ex: Execution, tx: Transact
     started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
     wft.startedEventId = Number(started.eventId);
   }
+  // The real server writes these two as a batch of their own, ahead of the completion's.
+  engine.endBatch(ex, tx);
   wft.transient = false;
   wft.speculative = undefined;
 }
