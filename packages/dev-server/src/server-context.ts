@@ -27,6 +27,8 @@ export interface ServerOptions {
   queryTimeoutMs: number;
   /** How long UpdateWorkflowExecution waits for the requested stage before reporting the stage reached. */
   updateWaitMs: number;
+  /** Batches of events in the first page of a workflow task's history. */
+  workflowTaskHistoryPageSize: number;
   /** Custom search attributes registered on every namespace at start. */
   searchAttributes: Record<string, number>;
 }
@@ -57,6 +59,7 @@ export class ServerContext {
   ) {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
     this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
+    this.engine.workflowTaskHistoryPageSize = options.workflowTaskHistoryPageSize;
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);

@@ -1,3 +1,4 @@
+import { MAX_HISTORY_PAGE_SIZE } from './history/history-pages';
 import * as grpc from '@grpc/grpc-js';
 import type { temporal } from '@kairos/proto';
 import { ServerContext, ServerOptions } from './server-context';
@@ -40,6 +41,12 @@ export interface DevServerOptions {
   longPollTimeoutMs?: number;
   /** How long history long polls wait, in ms; default 20 000. */
   historyLongPollMs?: number;
+  /**
+   * How many batches of events (see the README) the first page of a workflow task's history holds; the worker
+   * fetches the rest with GetWorkflowExecutionHistory and the poll's `next_page_token`. Default 256, as on the real
+   * server; lower it to exercise a worker's history paging.
+   */
+  workflowTaskHistoryPageSize?: number;
 }
 
 /** A running dev server. */
@@ -88,12 +95,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (t === undefined) throw new TypeError(`unknown search attribute type ${type} for ${name}`);
     searchAttributes[name] = t;
   }
+  const pageSize = options.workflowTaskHistoryPageSize ?? MAX_HISTORY_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1) {
+    throw new TypeError(`workflowTaskHistoryPageSize must be a positive integer, not ${pageSize}`);
+  }
   const serverOptions: ServerOptions = {
     dbFilename: options.dbFilename,
     longPollTimeoutMs: options.longPollTimeoutMs ?? 60_000,
     historyLongPollMs: options.historyLongPollMs ?? 20_000,
     queryTimeoutMs: 60_000,
     updateWaitMs: 20_000,
+    workflowTaskHistoryPageSize: pageSize,
     searchAttributes,
   };
   const store: Persistence = options.dbFilename ? new SqlitePersistence(options.dbFilename) : new MemoryPersistence();

@@ -7,6 +7,7 @@ import { TimeSource } from '../time/time-source';
 import { namespaceNotFound, notFound } from '../frontend/errors';
 import { enums, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
 import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
+import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import type { Logger } from '../logger';
 
 const ET = enums.EventType;
@@ -68,6 +69,8 @@ export class HistoryEngine {
   private current: Transaction | undefined;
   private taskIdCounter = 1;
   hooks: EngineHooks = { reconcile: () => {} };
+  /** Batches of events in the first page of a workflow task's history (the rest is fetched with its token). */
+  workflowTaskHistoryPageSize = MAX_HISTORY_PAGE_SIZE;
   /** Queries riding on workflow tasks (set by the server). */
   queries?: {
     attach(runId: string, wftSeq: number): Record<string, import('@kairos/proto').temporal.api.query.v1.IWorkflowQuery>;

@@ -4,6 +4,7 @@ import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../inte
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
+import { encodeHistoryToken, forwardPageEnd } from './history-pages';
 import { applyCommands, rejectedCommandMessage, validateCommands } from './commands';
 import { trackCompletingBuild } from '../visibility/build-ids';
 import {
@@ -102,15 +103,33 @@ export function transientWorkflowTaskEvents(engine: HistoryEngine, ex: Execution
   return [scheduled, started];
 }
 
+/**
+ * The history a workflow task goes out with. A sticky task gets the events since the last completed task. A full
+ * history longer than the first page is cut, as the real server cuts it: the worker fetches the rest with
+ * GetWorkflowExecutionHistory and the token, whose last page ends where this task's history ends, followed by the
+ * transient task's events if the task is a retry.
+ */
+function workflowTaskHistory(
+  engine: HistoryEngine,
+  ex: Execution,
+): { events: IHistoryEvent[]; nextPageToken?: Uint8Array } {
+  const s = ex.state;
+  const from = s.wft!.sticky ? s.lastCompletedStartedEventId : 0;
+  if (from > 0) return { events: [...ex.events.slice(from), ...transientWorkflowTaskEvents(engine, ex, true)] };
+  const end = ex.events.length;
+  const pageEnd = forwardPageEnd(ex.events, 0, end, engine.workflowTaskHistoryPageSize);
+  if (pageEnd === end) return { events: [...ex.events, ...transientWorkflowTaskEvents(engine, ex, true)] };
+  return {
+    events: ex.events.slice(0, pageEnd),
+    nextPageToken: encodeHistoryToken({ rid: s.runId, next: pageEnd + 1, end: end + 1 }),
+  };
+}
+
 /** The poll response for the run's started workflow task. */
 function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transaction): PollResponse {
   const s = ex.state;
   const wft = s.wft!;
-  const from = wft.sticky ? s.lastCompletedStartedEventId : 0;
-  const events: IHistoryEvent[] = [
-    ...(from > 0 ? ex.events.slice(from) : ex.events),
-    ...transientWorkflowTaskEvents(engine, ex, true),
-  ];
+  const { events, nextPageToken } = workflowTaskHistory(engine, ex);
   const messages = updateRequestMessages(ex, wft.seq, (wft.startedEventId ?? 1) - 1);
   return {
     taskToken: encodeTaskToken({ k: 'w', ns: s.namespace, wid: s.workflowId, rid: s.runId, seq: wft.seq }),
@@ -121,6 +140,7 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
     attempt: wft.attempt,
     backlogCountHint: 0,
     history: { events },
+    nextPageToken: nextPageToken ?? null,
     workflowExecutionTaskQueue: { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: msTimestamp(wft.scheduledTime),
     startedTime: msTimestamp(wft.startedTime ?? tx.now),

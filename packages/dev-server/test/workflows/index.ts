@@ -189,3 +189,9 @@ export async function cancelChildOnClose(): Promise<string> {
   });
   return handle.workflowId;
 }
+
+/** Sleeps `n` times in a row (a long history of small batches) and then runs an activity. */
+export async function manyTimers(n: number): Promise<string> {
+  for (let i = 0; i < n; i++) await sleep(1);
+  return await acts.greet(`${n} timers`);
+}
