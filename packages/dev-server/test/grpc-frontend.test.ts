@@ -652,10 +652,51 @@ describe('signals, cancel and terminate', () => {
     await raw.wf('RequestCancelWorkflowExecution', { workflowExecution: { workflowId: id } });
   });
 
-  test('an unknown workflow is NOT_FOUND with NotFoundFailure', async () => {
-    const err = await rejection(raw.wf('DescribeWorkflowExecution', { execution: { workflowId: 'missing' } }));
+  test("an unknown workflow is NOT_FOUND with the real server's message and a NotFoundFailure without clusters", async () => {
+    const calls: Array<[string, (execution: object) => object]> = [
+      ['DescribeWorkflowExecution', (execution) => ({ execution })],
+      ['GetWorkflowExecutionHistory', (execution) => ({ execution })],
+      ['GetWorkflowExecutionHistoryReverse', (execution) => ({ execution })],
+      ['SignalWorkflowExecution', (workflowExecution) => ({ workflowExecution, signalName: 's' })],
+      ['QueryWorkflow', (execution) => ({ execution, query: { queryType: 'q' } })],
+      ['RequestCancelWorkflowExecution', (workflowExecution) => ({ workflowExecution })],
+      ['TerminateWorkflowExecution', (workflowExecution) => ({ workflowExecution })],
+      [
+        'PollWorkflowExecutionUpdate',
+        (workflowExecution) => ({ updateRef: { workflowExecution, updateId: 'u' }, waitPolicy: {} }),
+      ],
+    ];
+    const runId = '00000000-0000-0000-0000-000000000000';
+    for (const [method, request] of calls) {
+      const err = await rejection(raw.wf(method, request({ workflowId: 'missing' })));
+      expect([method, err.code, err.details]).toEqual([
+        method,
+        grpc.status.NOT_FOUND,
+        'workflow not found for ID: missing',
+      ]);
+      expect(err.statusDetails).toEqual([{ typeName: 'temporal.api.errordetails.v1.NotFoundFailure', message: {} }]);
+      // With a run id the message names both.
+      const withRun = await rejection(raw.wf(method, request({ workflowId: 'missing', runId })));
+      expect([method, withRun.details]).toEqual([
+        method,
+        `workflow execution not found for workflow ID "missing" and run ID "${runId}"`,
+      ]);
+    }
+  });
+
+  test('an activity completed by id that is not pending is NOT_FOUND with the real server message', async () => {
+    const id = uniqueId();
+    await start(id);
+    const err = await rejection(
+      raw.wf('RespondActivityTaskCompletedById', { workflowId: id, activityId: 'nope', identity: 'me' }),
+    );
     expect(err.code).toBe(grpc.status.NOT_FOUND);
-    expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.NotFoundFailure');
+    expect(err.details).toBe(
+      'cannot find pending activity with ActivityID nope, check workflow execution history for more details',
+    );
+    await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id } });
+    const closed = await rejection(raw.wf('ResetStickyTaskQueue', { execution: { workflowId: id } }));
+    expect([closed.code, closed.details]).toEqual([grpc.status.NOT_FOUND, 'workflow execution already completed']);
   });
 });
 

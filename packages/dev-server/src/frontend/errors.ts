@@ -49,13 +49,16 @@ export function unimplemented(message: string): ServiceError {
   return new ServiceError(grpc.status.UNIMPLEMENTED, message);
 }
 
+/** NOT_FOUND with a `NotFoundFailure` whose cluster names are empty, as the real (single-cluster) server sends it. */
 export function notFound(message: string): ServiceError {
   return new ServiceError(grpc.status.NOT_FOUND, message, [
-    {
-      typeName: 'NotFoundFailure',
-      value: ed.NotFoundFailure.encode({ currentCluster: 'active', activeCluster: 'active' }).finish(),
-    },
+    { typeName: 'NotFoundFailure', value: ed.NotFoundFailure.encode({}).finish() },
   ]);
+}
+
+/** The real server's NOT_FOUND for a workflow id with no run (when no run id was given). */
+export function workflowNotFound(workflowId: string): ServiceError {
+  return notFound(`workflow not found for ID: ${workflowId}`);
 }
 
 export function resourceExhausted(message: string, cause: number, scope: number): ServiceError {

@@ -139,8 +139,14 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
       if (!ref?.workflowExecution?.workflowId)
         throw invalidArgument('update_ref.workflow_execution.workflow_id is not set');
       if (!ref.updateId) throw invalidArgument('update_ref.update_id is not set');
+      // Unknown workflow: the same NOT_FOUND as describe (getExecution throws it).
+      const current = engine.getExecution(
+        req.namespace!,
+        ref.workflowExecution.workflowId,
+        ref.workflowExecution.runId,
+      );
       const runs = ref.workflowExecution.runId
-        ? [engine.getExecution(req.namespace!, ref.workflowExecution.workflowId, ref.workflowExecution.runId)]
+        ? [current]
         : engine.runsOf(req.namespace!, ref.workflowExecution.workflowId).reverse();
       // An update aborted because a next run followed is not that run's: the real server does not find it.
       const ex = runs.find((r) => {

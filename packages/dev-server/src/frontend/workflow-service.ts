@@ -492,7 +492,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     ResetStickyTaskQueue: (req: temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest) => {
       ns(req.namespace);
       if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
-      const ex = engine.getExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
+      const ex = engine.getOpenExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
       engine.tx((tx) => {
         ex.state.sticky = undefined;
         tx.touch(ex);

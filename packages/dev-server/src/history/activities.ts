@@ -80,7 +80,11 @@ export function findActivity(engine: HistoryEngine, addr: ActivityAddress): { ex
   if (!addr.activityId) throw invalidArgument('activity_id is not set');
   const ex = engine.getOpenExecution(addr.namespace, addr.workflowId, addr.runId);
   const a = Object.values(ex.state.activities).find((x) => x.activityId === addr.activityId);
-  if (!a) throw notFound(`activity ${addr.activityId} not found`);
+  if (!a) {
+    throw notFound(
+      `cannot find pending activity with ActivityID ${addr.activityId}, check workflow execution history for more details`,
+    );
+  }
   return { ex, a };
 }
 

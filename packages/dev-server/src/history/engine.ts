@@ -4,7 +4,7 @@ import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
-import { namespaceNotFound, notFound } from '../frontend/errors';
+import { namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
 import { enums, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
 import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
@@ -221,7 +221,7 @@ export class HistoryEngine {
       return ex;
     }
     const ex = this.currentRun(namespace, workflowId);
-    if (!ex) throw notFound(`workflow execution not found for workflow ID "${workflowId}"`);
+    if (!ex) throw workflowNotFound(workflowId);
     return ex;
   }
 
