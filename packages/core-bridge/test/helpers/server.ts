@@ -48,6 +48,12 @@ type Stopper = () => Promise<void>;
 export interface TestServerOptions {
   /** Custom search attributes to register, name → type (e.g. `KeywordList`). */
   searchAttributes?: Record<string, string>;
+  /**
+   * Batches of events in the first page of a full-history workflow task (the Kairos dev server's
+   * `workflowTaskHistoryPageSize`); the rest is left for the worker to fetch with the poll's
+   * `next_page_token`. Kairos only: the Temporal CLI dev server has no setting for it.
+   */
+  workflowTaskHistoryPageSize?: number;
 }
 
 /** Starts `temporal server start-dev` on free ports; resolves once it answers DescribeNamespace. */
@@ -108,9 +114,16 @@ export class TestServer {
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
     const kind = serverKind();
     if (kind === 'kairos') {
-      const dev: DevServer = await startDevServer({ port: 0, searchAttributes: options.searchAttributes });
+      const dev: DevServer = await startDevServer({
+        port: 0,
+        searchAttributes: options.searchAttributes,
+        workflowTaskHistoryPageSize: options.workflowTaskHistoryPageSize,
+      });
       const client = new grpc.Client(dev.address, grpc.credentials.createInsecure());
       return new TestServer(kind, dev.address, () => dev.shutdown(), client);
+    }
+    if (options.workflowTaskHistoryPageSize !== undefined) {
+      throw new Error('workflowTaskHistoryPageSize is a Kairos dev server option; the Temporal CLI has none');
     }
     const cli = await startTemporalCli(options);
     const client = new grpc.Client(cli.address, grpc.credentials.createInsecure());

@@ -73,19 +73,40 @@ export async function history(
   workflowId: string,
   runId: string,
 ): Promise<temporal.api.history.v1.IHistoryEvent[]> {
-  const events: temporal.api.history.v1.IHistoryEvent[] = [];
+  return (await historyPages(server, workflowId, runId)).flat();
+}
+
+/**
+ * The run's history page by page as the server hands it out for `maximumPageSize` (0: the server's
+ * default), the first page for `firstPageSize`. Servers page by batches of events written together,
+ * so a page can hold more events than its size; the number of pages is the server's, not arithmetic
+ * on event ids.
+ */
+export async function historyPages(
+  server: TestServer,
+  workflowId: string,
+  runId: string,
+  maximumPageSize = 0,
+  firstPageSize = maximumPageSize,
+): Promise<temporal.api.history.v1.IHistoryEvent[][]> {
+  const pages: temporal.api.history.v1.IHistoryEvent[][] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
     const res = await server.call(
       'GetWorkflowExecutionHistory',
       ws.GetWorkflowExecutionHistoryRequest,
       ws.GetWorkflowExecutionHistoryResponse,
-      { namespace: 'default', execution: { workflowId, runId }, nextPageToken },
+      {
+        namespace: 'default',
+        execution: { workflowId, runId },
+        nextPageToken,
+        maximumPageSize: pages.length === 0 ? firstPageSize : maximumPageSize,
+      },
     );
-    events.push(...(res.history?.events ?? []));
+    pages.push(res.history?.events ?? []);
     nextPageToken = res.nextPageToken?.length ? res.nextPageToken : undefined;
   } while (nextPageToken);
-  return events;
+  return pages;
 }
 
 /** Waits until the run's history ends with a close event and returns the history. */
