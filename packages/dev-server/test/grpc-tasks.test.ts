@@ -885,6 +885,57 @@ test('a cron workflow starts its next run at the next cron time', async () => {
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 
+test('every run of a continue-as-new, retry or cron chain is its own original run and root, as on the real server', async () => {
+  const upsert = {
+    commandType: CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    upsertWorkflowSearchAttributesCommandAttributes: {
+      searchAttributes: { indexedFields: { CustomKeyword: payload('upserted') } },
+    },
+  };
+  const continueAsNew = {
+    commandType: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+    continueAsNewWorkflowExecutionCommandAttributes: { workflowType: { name: 'Manual' }, taskQueue: { name: 'next' } },
+  };
+  const fail = {
+    commandType: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+    failWorkflowExecutionCommandAttributes: { failure: { message: 'again' } },
+  };
+  const startAttributes = { searchAttributes: { indexedFields: { CustomKeyword: payload('at start') } } };
+  const chains = {
+    continueAsNew: await startWf(uniqueId('tq'), startAttributes),
+    retry: await startWf(uniqueId('tq'), {
+      ...startAttributes,
+      retryPolicy: { initialInterval: { nanos: 10e6 }, maximumAttempts: 2 },
+    }),
+    cron: await startWf(uniqueId('tq'), { ...startAttributes, cronSchedule: '@every 1s' }),
+  };
+  const closing = { continueAsNew: [upsert, continueAsNew], retry: [upsert, fail], cron: [upsert, completeWf('tick')] };
+  for (const kind of Object.keys(chains) as Array<keyof typeof chains>) {
+    const { workflowId, runId } = chains[kind];
+    const { workflowExecutionInfo: info } = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+    await complete((await pollWft(info.taskQueue)).taskToken, closing[kind]);
+    const described = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+    const nextRunId = described.workflowExecutionInfo.execution.runId;
+    expect([kind, nextRunId === runId]).toEqual([kind, false]);
+    const first = (await history(workflowId, runId))[0].workflowExecutionStartedEventAttributes!;
+    const next = (await history(workflowId, nextRunId))[0].workflowExecutionStartedEventAttributes!;
+    expect([kind, first.originalExecutionRunId, next.originalExecutionRunId]).toEqual([kind, runId, nextRunId]);
+    expect([kind, next.firstExecutionRunId, next.continuedExecutionRunId]).toEqual([kind, runId, runId]);
+    expect([kind, described.workflowExecutionInfo.rootExecution.runId]).toEqual([kind, nextRunId]);
+    expect([kind, next.rootWorkflowExecution]).toEqual([kind, null]);
+    // The next run starts with the first run's start search attributes: no upsert and no BuildIds carry over.
+    expect([kind, Object.keys(next.searchAttributes!.indexedFields!)]).toEqual([kind, ['CustomKeyword']]);
+    expect([kind, decode(next.searchAttributes!.indexedFields!.CustomKeyword)]).toEqual([kind, 'at start']);
+  }
+  // A cron workflow's first run is already a cron run.
+  const cronFirst = (await history(chains.cron.workflowId, chains.cron.runId))[0]
+    .workflowExecutionStartedEventAttributes!;
+  expect(cronFirst.initiator).toBe(E.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE);
+  for (const { workflowId } of Object.values(chains)) {
+    await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+  }
+});
+
 test('a run timeout closes the run with WorkflowExecutionTimedOut', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq, { workflowRunTimeout: { nanos: 200e6 } });

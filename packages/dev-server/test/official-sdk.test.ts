@@ -281,6 +281,22 @@ test('continues as new and follows the run chain', async () => {
   expect(last.raw.workflowExecutionInfo?.firstRunId).toBe(handle.firstExecutionRunId);
 });
 
+test('a continued run is its own original run in the workflow info (the SDK seeds randomness from it)', async () => {
+  const handle = await client.workflow.start('runIdsAfterContinue', {
+    taskQueue,
+    workflowId: uniqueId(),
+    args: [false],
+  });
+  const seen = await handle.result();
+  expect(seen.runId).not.toBe(handle.firstExecutionRunId);
+  expect(seen).toEqual({
+    runId: seen.runId,
+    originalExecutionRunId: seen.runId,
+    firstExecutionRunId: handle.firstExecutionRunId,
+    continuedFromExecutionRunId: handle.firstExecutionRunId,
+  });
+});
+
 test('runs updates, rejecting one in the validator without writing an event', async () => {
   const handle = await client.workflow.start('updatable', { taskQueue, workflowId: uniqueId() });
   expect(await handle.executeUpdate('setValue', { args: ['one'] })).toBe('initial');

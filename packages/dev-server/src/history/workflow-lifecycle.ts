@@ -51,7 +51,6 @@ export interface NewRunParams {
   attempt?: number;
   firstRunId?: string;
   continuedRunId?: string;
-  originalRunId?: string;
   continuedFailure?: IFailure | null;
   lastCompletionResult?: IPayloads | null;
   executionExpirationTime?: number;
@@ -147,10 +146,13 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     workflowRunTimeout: p.continuedRunId ? msDuration(p.runTimeoutMs) : optDuration(p.runTimeoutMs),
     workflowTaskTimeout: msDuration(p.taskTimeoutMs),
     continuedExecutionRunId: p.continuedRunId ?? '',
-    initiator: p.initiator ?? CAN.CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED,
+    // The first run of a cron workflow is already a cron run, as the real server writes it.
+    initiator:
+      p.initiator ??
+      (p.cronSchedule ? CAN.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE : CAN.CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED),
     continuedFailure: p.continuedFailure ?? null,
     lastCompletionResult: p.lastCompletionResult ?? null,
-    originalExecutionRunId: p.originalRunId ?? runId,
+    originalExecutionRunId: runId,
     identity: p.identity ?? '',
     firstExecutionRunId: state.firstRunId,
     retryPolicy: p.retryPolicy ?? null,
@@ -317,7 +319,19 @@ function cronBackoff(s: ExecutionState, now: number): number | undefined {
   return next === undefined ? undefined : next - now;
 }
 
-/** Starts the run that follows a closed one (retry, cron, continue-as-new) in the same transaction. */
+/**
+ * The search attributes a run was started with. The run that follows it starts with them (unless continue-as-new
+ * says otherwise), as on the real server: neither upserts nor the server's own `BuildIds` carry over.
+ */
+function startSearchAttributes(ex: Execution): ISearchAttributes | null {
+  return ex.events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes ?? null;
+}
+
+/**
+ * Starts the run that follows a closed one (retry, cron, continue-as-new) in the same transaction. Like every run,
+ * it is its own original run (the SDKs seed workflow randomness from `original_execution_run_id`) and, outside a
+ * child's chain, its own root.
+ */
 function startFollowingRun(
   engine: HistoryEngine,
   tx: Transaction,
@@ -340,15 +354,14 @@ function startFollowingRun(
     retryPolicy: s.retryPolicy,
     cronSchedule: s.cronSchedule,
     memo: s.memo,
-    searchAttributes: s.searchAttributes,
+    searchAttributes: startSearchAttributes(ex),
     header: s.header,
     parent: s.parent,
-    root: s.root,
+    root: s.parent ? s.root : undefined,
     initiator,
     attempt: 1,
     firstRunId: s.firstRunId,
     continuedRunId: s.runId,
-    originalRunId: engine.newRunId(),
     executionExpirationTime: s.executionExpirationTime,
     firstWftBackoffMs: backoffMs,
     ...extra,
@@ -536,7 +549,7 @@ export function continueAsNewRun(
     taskTimeoutMs,
     header: a.header ?? s.header,
     memo: a.memo ?? s.memo,
-    searchAttributes: searchAttributes ?? s.searchAttributes,
+    searchAttributes: searchAttributes ?? startSearchAttributes(ex),
     retryPolicy: a.retryPolicy ?? s.retryPolicy,
     lastCompletionResult: a.lastCompletionResult ?? null,
     continuedFailure: a.failure ?? null,

@@ -113,6 +113,13 @@ export async function counterCAN(n: number): Promise<number> {
   return n;
 }
 
+/** Continues as new once, then reports the run ids the SDK saw on the continued run. */
+export async function runIdsAfterContinue(continued: boolean): Promise<Record<string, string | undefined>> {
+  if (!continued) await continueAsNew<typeof runIdsAfterContinue>(true);
+  const { runId, originalExecutionRunId, firstExecutionRunId, continuedFromExecutionRunId } = workflowInfo();
+  return { runId, originalExecutionRunId, firstExecutionRunId, continuedFromExecutionRunId };
+}
+
 export const setValue = defineUpdate<string, [string]>('setValue');
 export const getValue = defineQuery<string>('getValue');
 
