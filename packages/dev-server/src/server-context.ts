@@ -8,7 +8,12 @@ import { startActivityTask } from './history/activities';
 import { executionDeadline, processDeadlines } from './history/deadlines';
 import { Matching, TaskRef } from './matching/matching';
 import { WorkerHeartbeats } from './matching/worker-heartbeats';
-import { NamespaceRegistry, DEFAULT_RETENTION_MS } from './namespaces/namespace-registry';
+import {
+  NamespaceRegistry,
+  DEFAULT_RETENTION_MS,
+  SYSTEM_NAMESPACE,
+  searchAttributeFields,
+} from './namespaces/namespace-registry';
 import { NamespaceRecord, Persistence } from './persistence/persistence';
 import { DeadlineQueue } from './timers/deadline-queue';
 import { TimeSource } from './time/time-source';
@@ -103,20 +108,32 @@ export class ServerContext {
 
   registerNamespace(
     name: string,
-    fields: Partial<Pick<NamespaceRecord, 'description' | 'ownerEmail' | 'data' | 'retentionMs'>>,
+    fields: Partial<Pick<NamespaceRecord, 'description' | 'ownerEmail' | 'data' | 'retentionMs' | 'registered'>>,
   ): void {
     const record = NamespaceRegistry.newRecord(name, this.time.now(), this.options.searchAttributes);
     record.description = fields.description ?? '';
     record.ownerEmail = fields.ownerEmail ?? '';
     record.data = fields.data ?? {};
     record.retentionMs = fields.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (fields.registered) record.registered = true;
     this.saveNamespace(record);
   }
 
+  /** Creates the real server's `temporal-system` namespace if it does not exist (it has no custom attributes). */
+  ensureSystemNamespace(): void {
+    if (this.namespaces.get(SYSTEM_NAMESPACE.name)) return;
+    this.saveNamespace({
+      ...NamespaceRegistry.newRecord(SYSTEM_NAMESPACE.name, this.time.now()),
+      ...SYSTEM_NAMESPACE,
+    });
+  }
+
   saveNamespace(record: NamespaceRecord): void {
+    // Fields are assigned when attributes are added, and kept, so that removing one does not move the others.
+    const saved = { ...record, searchAttributeFields: searchAttributeFields(record) };
     this.engine.tx((tx) => {
-      this.namespaces.put(record);
-      tx.namespaces.push(record);
+      this.namespaces.put(saved);
+      tx.namespaces.push(saved);
     });
   }
 

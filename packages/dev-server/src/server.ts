@@ -114,6 +114,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   try {
     ctx.load();
     for (const name of ['default', ...(options.namespaces ?? [])]) ctx.ensureNamespace(name);
+    ctx.ensureSystemNamespace();
   } catch (err) {
     store.close();
     throw err;

@@ -95,6 +95,68 @@ describe('namespaces and system info', () => {
     );
   });
 
+  test('namespaces describe one local cluster, their search attribute fields and no bad binaries, as the real server does', async () => {
+    const d = await raw.wf('DescribeNamespace', { namespace: 'default' });
+    const cluster = { activeClusterName: 'active', clusters: [{ clusterName: 'active' }] };
+    // Created at start: no replication state (decoded as the enum's default); registered: NORMAL.
+    const replication = (r: { replicationConfig: { state: number | string } }) => ({
+      ...r.replicationConfig,
+      state:
+        typeof r.replicationConfig.state === 'number'
+          ? E.ReplicationState[r.replicationConfig.state]
+          : r.replicationConfig.state,
+    });
+    expect(replication(d)).toEqual({ ...cluster, state: 'REPLICATION_STATE_UNSPECIFIED' });
+    expect(d.config.badBinaries).toEqual({ binaries: {} });
+    // The server's --search-attribute ones, registered on every namespace, take the first field of their type.
+    const atStart = {
+      Keyword01: 'CustomKeyword',
+      Int01: 'CustomInt',
+      Datetime01: 'CustomDatetime',
+      KeywordList01: 'CustomKeywordList',
+      Text01: 'CustomText',
+    };
+    expect(d.config.customSearchAttributeAliases).toEqual(atStart);
+    const name = uniqueId('ns');
+    await raw.wf('RegisterNamespace', { namespace: name, workflowExecutionRetentionPeriod: { seconds: 86400 } });
+    const registered = await raw.wf('DescribeNamespace', { namespace: name });
+    expect(replication(registered)).toEqual({ ...cluster, state: 'REPLICATION_STATE_NORMAL' });
+    const updated = await raw.wf('UpdateNamespace', { namespace: name, updateInfo: { description: 'x' } });
+    expect(replication(updated)).toEqual(replication(registered));
+    // A removed attribute frees its field without moving the others; a new one takes the lowest free field.
+    const add = (searchAttributes: object) =>
+      raw.call('OperatorService', 'AddSearchAttributes', { namespace: name, searchAttributes });
+    await add({ A: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD });
+    await add({ B: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, N: E.IndexedValueType.INDEXED_VALUE_TYPE_INT });
+    await raw.call('OperatorService', 'RemoveSearchAttributes', { namespace: name, searchAttributes: ['A'] });
+    expect((await raw.wf('DescribeNamespace', { namespace: name })).config.customSearchAttributeAliases).toEqual({
+      ...atStart,
+      Keyword03: 'B',
+      Int02: 'N',
+    });
+    await add({ C: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD });
+    expect((await raw.wf('DescribeNamespace', { namespace: name })).config.customSearchAttributeAliases).toEqual({
+      ...atStart,
+      Keyword02: 'C',
+      Keyword03: 'B',
+      Int02: 'N',
+    });
+  });
+
+  test("the real server's temporal-system namespace is listed after those created at start", async () => {
+    const list = await raw.wf('ListNamespaces', { pageSize: 100 });
+    const names = list.namespaces.map((n: { namespaceInfo: { name: string } }) => n.namespaceInfo.name);
+    expect(names.slice(0, 3)).toEqual(['default', 'extra', 'temporal-system']);
+    const system = await raw.wf('DescribeNamespace', { namespace: 'temporal-system' });
+    expect(system.namespaceInfo).toMatchObject({
+      id: '32049b68-7872-4094-8e63-d0dd59896a83',
+      description: 'Temporal internal system namespace',
+      ownerEmail: 'temporal-core@temporal.io',
+    });
+    expect(Number(system.config.workflowExecutionRetentionTtl.seconds)).toBe(7 * 86400);
+    expect(system.config.customSearchAttributeAliases).toEqual({});
+  });
+
   test('a duplicate namespace is ALREADY_EXISTS with NamespaceAlreadyExistsFailure', async () => {
     const err = await rejection(raw.wf('RegisterNamespace', { namespace: 'default' }));
     expect(err.code).toBe(grpc.status.ALREADY_EXISTS);

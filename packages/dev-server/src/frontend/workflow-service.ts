@@ -21,7 +21,7 @@ import {
 } from '../history/activities';
 import { Matching } from '../matching/matching';
 import { durationMs, enums, IHistoryEvent, msDuration, msTimestamp, optDuration } from '../internal/proto';
-import { NamespaceRegistry } from '../namespaces/namespace-registry';
+import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
@@ -33,6 +33,9 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
 
 /** Server version reported by GetSystemInfo. */
 export const SERVER_VERSION = '1.29.0';
+
+/** The name of the one cluster, as the real dev server names its own. */
+export const CLUSTER_NAME = 'active';
 
 function onCancel(call: Call | undefined): { onCancel(cb: () => void): void } {
   return {
@@ -92,11 +95,23 @@ function namespaceDescription(
     },
     config: {
       workflowExecutionRetentionTtl: msDuration(ns.retentionMs),
+      badBinaries: { binaries: {} },
       historyArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
       visibilityArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+      customSearchAttributeAliases: Object.fromEntries(
+        Object.entries(searchAttributeFields(ns)).map(([name, field]) => [field, name]),
+      ),
+    },
+    // One local cluster, as the real dev server reports it (the CLI prints these fields). Namespaces created at
+    // start have no replication state; registered ones are NORMAL.
+    replicationConfig: {
+      activeClusterName: CLUSTER_NAME,
+      clusters: [{ clusterName: CLUSTER_NAME }],
+      state: ns.registered ? enums.ReplicationState.REPLICATION_STATE_NORMAL : 0,
     },
     isGlobalNamespace: false,
     failoverVersion: 0,
+    failoverHistory: [],
   };
 }
 
@@ -181,7 +196,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       supportedClients: {},
       serverVersion: SERVER_VERSION,
       clusterId: ctx.clusterId,
-      clusterName: 'active',
+      clusterName: CLUSTER_NAME,
       historyShardCount: 1,
       persistenceStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
       visibilityStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
@@ -207,6 +222,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         ownerEmail: req.ownerEmail ?? '',
         data: { ...(req.data ?? {}) },
         retentionMs: retention || undefined,
+        registered: true,
       });
       return {};
     },
@@ -233,7 +249,13 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       }
       ctx.saveNamespace(updated);
       const d = namespaceDescription(updated);
-      return { namespaceInfo: d.namespaceInfo, config: d.config, isGlobalNamespace: false, failoverVersion: 0 };
+      return {
+        namespaceInfo: d.namespaceInfo,
+        config: d.config,
+        replicationConfig: d.replicationConfig,
+        isGlobalNamespace: false,
+        failoverVersion: 0,
+      };
     },
 
     // ---- starting and addressing workflows ----

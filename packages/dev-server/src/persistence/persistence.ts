@@ -12,6 +12,13 @@ export interface NamespaceRecord {
   data: Record<string, string>;
   /** Custom search attribute name → temporal.api.enums.v1.IndexedValueType. */
   searchAttributes: Record<string, number>;
+  /**
+   * Custom search attribute name → the visibility field it is stored in (`Keyword01`, `Int01`, ...), reported as
+   * the namespace's search attribute aliases. Absent in records written before it existed (then derived).
+   */
+  searchAttributeFields?: Record<string, string>;
+  /** Created with RegisterNamespace (rather than at start): its replication state is NORMAL, as on the real server. */
+  registered?: boolean;
   createdTime: number;
 }
 
