@@ -34,7 +34,7 @@ export interface ServerOptions {
   updateWaitMs: number;
   /** Batches of events in the first page of a workflow task's history. */
   workflowTaskHistoryPageSize: number;
-  /** Custom search attributes registered on every namespace at start. */
+  /** Custom search attributes registered at start on every namespace created at start (not `temporal-system`). */
   searchAttributes: Record<string, number>;
 }
 
@@ -50,6 +50,8 @@ export class ServerContext {
   readonly namespaces = new NamespaceRegistry();
   readonly deadlines: DeadlineQueue;
   readonly clusterId = randomUUID();
+  /** The address the frontend listens on (set once it is bound). */
+  frontendAddress = '';
   readonly scheduler: Scheduler;
   readonly endpoints: EndpointRegistry;
   private readonly busyRuns = new Set<string>();
@@ -110,13 +112,34 @@ export class ServerContext {
     name: string,
     fields: Partial<Pick<NamespaceRecord, 'description' | 'ownerEmail' | 'data' | 'retentionMs' | 'registered'>>,
   ): void {
-    const record = NamespaceRegistry.newRecord(name, this.time.now(), this.options.searchAttributes);
+    // As on the real dev server, the server's custom search attributes go to the namespaces created at start only.
+    const record = NamespaceRegistry.newRecord(
+      name,
+      this.time.now(),
+      fields.registered ? {} : this.options.searchAttributes,
+    );
     record.description = fields.description ?? '';
     record.ownerEmail = fields.ownerEmail ?? '';
     record.data = fields.data ?? {};
     record.retentionMs = fields.retentionMs ?? DEFAULT_RETENTION_MS;
     if (fields.registered) record.registered = true;
     this.saveNamespace(record);
+  }
+
+  /**
+   * Deletes a namespace with its runs and schedules in one change. Answers the name the real server gives the
+   * namespace it deletes (`<name>-deleted-<first five characters of its id>`).
+   */
+  deleteNamespace(record: NamespaceRecord): string {
+    this.engine.tx((tx) => {
+      for (const ex of [...this.engine.executions.values()]) {
+        if (ex.state.namespace === record.name) this.engine.removeExecution(ex, tx);
+      }
+      for (const st of this.scheduler.list(record.name)) this.scheduler.delete(tx, st);
+      this.namespaces.delete(record.name);
+      tx.deletedNamespaces.push(record.name);
+    });
+    return `${record.name}-deleted-${record.id.slice(0, 5)}`;
   }
 
   /** Creates the real server's `temporal-system` namespace if it does not exist (it has no custom attributes). */

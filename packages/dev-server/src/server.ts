@@ -33,7 +33,7 @@ export interface DevServerOptions {
   timeSkippingUnlocked?: boolean;
   /** Namespaces to create in addition to `default`. */
   namespaces?: string[];
-  /** Custom search attributes registered on every namespace: name → type (`Keyword`, `Text`, `Int`, `Double`, `Bool`, `Datetime`, `KeywordList`). */
+  /** Custom search attributes registered on `default` and `namespaces` (not on namespaces registered later): name → type (`Keyword`, `Text`, `Int`, `Double`, `Bool`, `Datetime`, `KeywordList`). */
   searchAttributes?: Record<string, string>;
   /** Log level for the server's own messages; default `warn`. */
   logLevel?: LogLevel;
@@ -154,6 +154,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw err;
   }
   log.info(`listening on ${host}:${port}`);
+  ctx.frontendAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Closed runs past their namespace's retention are deleted at start, then when the next one expires.
   ctx.sweepRetention();
   let stopped: Promise<void> | undefined;

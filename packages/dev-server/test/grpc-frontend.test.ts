@@ -108,7 +108,7 @@ describe('namespaces and system info', () => {
     });
     expect(replication(d)).toEqual({ ...cluster, state: 'REPLICATION_STATE_UNSPECIFIED' });
     expect(d.config.badBinaries).toEqual({ binaries: {} });
-    // The server's --search-attribute ones, registered on every namespace, take the first field of their type.
+    // The server's own search attributes take the first field of their type.
     const atStart = {
       Keyword01: 'CustomKeyword',
       Int01: 'CustomInt',
@@ -120,6 +120,8 @@ describe('namespaces and system info', () => {
     const name = uniqueId('ns');
     await raw.wf('RegisterNamespace', { namespace: name, workflowExecutionRetentionPeriod: { seconds: 86400 } });
     const registered = await raw.wf('DescribeNamespace', { namespace: name });
+    // The server's search attributes are not registered on namespaces created later, as on the real dev server.
+    expect(registered.config.customSearchAttributeAliases).toEqual({});
     expect(replication(registered)).toEqual({ ...cluster, state: 'REPLICATION_STATE_NORMAL' });
     const updated = await raw.wf('UpdateNamespace', { namespace: name, updateInfo: { description: 'x' } });
     expect(replication(updated)).toEqual(replication(registered));
@@ -130,16 +132,14 @@ describe('namespaces and system info', () => {
     await add({ B: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, N: E.IndexedValueType.INDEXED_VALUE_TYPE_INT });
     await raw.call('OperatorService', 'RemoveSearchAttributes', { namespace: name, searchAttributes: ['A'] });
     expect((await raw.wf('DescribeNamespace', { namespace: name })).config.customSearchAttributeAliases).toEqual({
-      ...atStart,
-      Keyword03: 'B',
-      Int02: 'N',
+      Keyword02: 'B',
+      Int01: 'N',
     });
     await add({ C: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD });
     expect((await raw.wf('DescribeNamespace', { namespace: name })).config.customSearchAttributeAliases).toEqual({
-      ...atStart,
-      Keyword02: 'C',
-      Keyword03: 'B',
-      Int02: 'N',
+      Keyword01: 'C',
+      Keyword02: 'B',
+      Int01: 'N',
     });
   });
 
@@ -159,7 +159,7 @@ describe('namespaces and system info', () => {
 
   test('a duplicate namespace is ALREADY_EXISTS with NamespaceAlreadyExistsFailure', async () => {
     const err = await rejection(raw.wf('RegisterNamespace', { namespace: 'default' }));
-    expect(err.code).toBe(grpc.status.ALREADY_EXISTS);
+    expect([err.code, err.details]).toEqual([grpc.status.ALREADY_EXISTS, 'Namespace "default" already exists']);
     expect(err.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.NamespaceAlreadyExistsFailure');
   });
 
@@ -961,26 +961,84 @@ describe('operator service', () => {
     );
   });
 
-  test('adds, lists and removes search attributes', async () => {
-    await raw.call('OperatorService', 'AddSearchAttributes', {
-      namespace: 'extra',
-      searchAttributes: { MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
-    });
+  test('adds, lists and removes search attributes with the real server rules and messages', async () => {
+    const add = (searchAttributes: object) =>
+      raw.call('OperatorService', 'AddSearchAttributes', { namespace: 'extra', searchAttributes });
+    const remove = (searchAttributes: string[]) =>
+      raw.call('OperatorService', 'RemoveSearchAttributes', { namespace: 'extra', searchAttributes });
+    await add({ MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD });
     let list = await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'extra' });
     expect(list.customAttributes.MyKeyword).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     expect(list.systemAttributes.WorkflowId).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    const err = await rejection(
-      raw.call('OperatorService', 'AddSearchAttributes', {
-        namespace: 'extra',
-        searchAttributes: { MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_INT },
-      }),
-    );
-    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-    await raw.call('OperatorService', 'RemoveSearchAttributes', {
-      namespace: 'extra',
-      searchAttributes: ['MyKeyword'],
-    });
+    expect(list.systemAttributes.TemporalExternalPayloadCount).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    // Adding a registered name again, even with another type, changes nothing.
+    await add({ MyKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_INT });
+    list = await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'extra' });
+    expect(list.customAttributes.MyKeyword).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    const errors = [
+      await rejection(add({ WorkflowId: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD })),
+      await rejection(add({ Other: E.IndexedValueType.INDEXED_VALUE_TYPE_UNSPECIFIED })),
+      await rejection(add({})),
+      await rejection(remove(['WorkflowId'])),
+      await rejection(remove([])),
+    ];
+    expect(errors.map((e) => [e.code, e.details])).toEqual([
+      [grpc.status.INVALID_ARGUMENT, 'Search attribute WorkflowId is reserved by system.'],
+      [
+        grpc.status.INVALID_ARGUMENT,
+        'Unable to create search attributes: cannot have more than 0 search attribute of type Unspecified.',
+      ],
+      [grpc.status.INVALID_ARGUMENT, 'SearchAttributes are not set on request.'],
+      [grpc.status.INVALID_ARGUMENT, 'Unable to remove non-custom search attributes: WorkflowId.'],
+      [grpc.status.INVALID_ARGUMENT, 'SearchAttributes are not set on request.'],
+    ]);
+    await remove(['MyKeyword']);
     list = await raw.call('OperatorService', 'ListSearchAttributes', { namespace: 'extra' });
     expect(list.customAttributes.MyKeyword).toBeUndefined();
+    // Removing one that is not registered does nothing.
+    await remove(['MyKeyword']);
+  });
+
+  test("deletes a namespace with its runs and schedules, answering the real server's deleted name", async () => {
+    const name = uniqueId('doomed');
+    await raw.wf('RegisterNamespace', { namespace: name, workflowExecutionRetentionPeriod: { seconds: 86400 } });
+    const { namespaceInfo } = await raw.wf('DescribeNamespace', { namespace: name });
+    await raw.call('WorkflowService', 'StartWorkflowExecution', {
+      namespace: name,
+      workflowId: 'w',
+      workflowType: { name: 'W' },
+      taskQueue: { name: 'q' },
+    });
+    const r = await raw.call('OperatorService', 'DeleteNamespace', { namespace: name });
+    expect(r.deletedNamespace).toBe(`${name}-deleted-${namespaceInfo.id.slice(0, 5)}`);
+    const gone = await rejection(raw.wf('DescribeNamespace', { namespace: name }));
+    expect([gone.code, gone.details]).toEqual([grpc.status.NOT_FOUND, `Namespace ${name} is not found.`]);
+    expect(server.address).toBeTruthy();
+    const again = await rejection(raw.call('OperatorService', 'DeleteNamespace', { namespace: name }));
+    expect(again.statusDetails[0].typeName).toBe('temporal.api.errordetails.v1.NamespaceNotFoundFailure');
+    // Registered again, it is empty.
+    await raw.wf('RegisterNamespace', { namespace: name, workflowExecutionRetentionPeriod: { seconds: 86400 } });
+    const list = await raw.call('WorkflowService', 'ListWorkflowExecutions', { namespace: name, query: '' });
+    expect(list.executions).toEqual([]);
+  });
+
+  test('lists one cluster and one partition per task queue', async () => {
+    const { clusters } = await raw.call('OperatorService', 'ListClusters', {});
+    expect(clusters).toHaveLength(1);
+    expect(clusters[0]).toMatchObject({
+      clusterName: 'active',
+      address: server.address,
+      historyShardCount: 1,
+      isConnectionEnabled: true,
+    });
+    expect(Number(clusters[0].initialFailoverVersion)).toBe(1);
+    const info = await raw.wf('GetClusterInfo', {});
+    expect(info.clusterId).toBe(clusters[0].clusterId);
+    expect(info.supportedClients['temporal-cli']).toBe('<2.0.0');
+    const partitions = await raw.wf('ListTaskQueuePartitions', { taskQueue: { name: 'tq-x' } });
+    expect(partitions).toMatchObject({
+      activityTaskQueuePartitions: [{ key: 'tq-x', ownerHostName: server.address }],
+      workflowTaskQueuePartitions: [{ key: 'tq-x', ownerHostName: server.address }],
+    });
   });
 });

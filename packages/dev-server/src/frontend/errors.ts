@@ -74,7 +74,7 @@ export function namespaceNotFound(namespace: string): ServiceError {
 }
 
 export function namespaceAlreadyExists(namespace: string): ServiceError {
-  return new ServiceError(grpc.status.ALREADY_EXISTS, `Namespace ${namespace} already exists.`, [
+  return new ServiceError(grpc.status.ALREADY_EXISTS, `Namespace "${namespace}" already exists`, [
     { typeName: 'NamespaceAlreadyExistsFailure', value: ed.NamespaceAlreadyExistsFailure.encode({}).finish() },
   ]);
 }

@@ -1,5 +1,7 @@
 import { temporal } from '@kairos/proto';
-import { invalidArgument, notFound } from './errors';
+import { invalidArgument, namespaceNotFound, notFound } from './errors';
+import { DeleteNamespaceRequest } from './extra-methods';
+import { CLUSTER_NAME } from './workflow-service';
 import { EndpointRegistry } from '../nexus/endpoint-registry';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
@@ -11,34 +13,37 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
   const { engine } = ctx;
   const namespaceOf = (name: string | null | undefined) => engine.namespace(name || 'default');
   return {
+    // The real server's rules and messages: a name already registered (with any type) is skipped, system names are
+    // refused, and removing an attribute that is not registered does nothing.
     AddSearchAttributes: (req: temporal.api.operatorservice.v1.IAddSearchAttributesRequest) => {
       const ns = namespaceOf(req.namespace);
       const entries = Object.entries(req.searchAttributes ?? {});
-      if (entries.length === 0) throw invalidArgument('search_attributes is not set');
+      if (entries.length === 0) throw invalidArgument('SearchAttributes are not set on request.');
       for (const [name, type] of entries) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-          throw invalidArgument(`search_attributes: invalid name ${JSON.stringify(name)}`);
-        if (SYSTEM_SEARCH_ATTRIBUTES[name] !== undefined)
-          throw invalidArgument(`search_attributes: ${name} is a system search attribute`);
-        if (!type || !enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType]) {
-          throw invalidArgument(`search_attributes: invalid type for ${name}`);
+        if (SYSTEM_SEARCH_ATTRIBUTES[name] !== undefined) {
+          throw invalidArgument(`Search attribute ${name} is reserved by system.`);
         }
-        const existing = ns.searchAttributes[name];
-        if (existing !== undefined && existing !== type) {
-          throw invalidArgument(`search_attributes: ${name} is already registered with a different type`);
+        if (!type || !enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType]) {
+          const typeName = enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType] ?? type;
+          throw invalidArgument(
+            `Unable to create search attributes: cannot have more than 0 search attribute of type ${
+              type ? typeName : 'Unspecified'
+            }.`,
+          );
         }
       }
       const searchAttributes = { ...ns.searchAttributes };
-      for (const [name, type] of entries) searchAttributes[name] = type;
+      for (const [name, type] of entries) searchAttributes[name] ??= type;
       ctx.saveNamespace({ ...ns, searchAttributes });
       return {};
     },
     RemoveSearchAttributes: (req: temporal.api.operatorservice.v1.IRemoveSearchAttributesRequest) => {
       const ns = namespaceOf(req.namespace);
       const names = req.searchAttributes ?? [];
-      if (names.length === 0) throw invalidArgument('search_attributes is not set');
-      for (const name of names) {
-        if (ns.searchAttributes[name] === undefined) throw notFound(`search attribute ${name} does not exist`);
+      if (names.length === 0) throw invalidArgument('SearchAttributes are not set on request.');
+      const system = names.filter((name) => SYSTEM_SEARCH_ATTRIBUTES[name] !== undefined);
+      if (system.length > 0) {
+        throw invalidArgument(`Unable to remove non-custom search attributes: ${system.join(', ')}.`);
       }
       const searchAttributes = { ...ns.searchAttributes };
       for (const name of names) delete searchAttributes[name];
@@ -53,6 +58,30 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
         storageSchema: {},
       };
     },
+    DeleteNamespace: (req: DeleteNamespaceRequest) => {
+      const ns = req.namespaceId
+        ? engine.namespaces.getById(req.namespaceId)
+        : engine.namespaces.get(req.namespace ?? '');
+      if (!ns) {
+        if (req.namespaceId) throw notFound(`Namespace with id ${req.namespaceId} is not found.`);
+        throw namespaceNotFound(req.namespace ?? '');
+      }
+      return { deletedNamespace: ctx.deleteNamespace(ns) };
+    },
+    ListClusters: () => ({
+      clusters: [
+        {
+          clusterName: CLUSTER_NAME,
+          clusterId: ctx.clusterId,
+          address: ctx.frontendAddress,
+          initialFailoverVersion: 1,
+          historyShardCount: 1,
+          isConnectionEnabled: true,
+          isReplicationEnabled: false,
+        },
+      ],
+      nextPageToken: Buffer.alloc(0),
+    }),
     GetNexusEndpoint: (req: temporal.api.operatorservice.v1.IGetNexusEndpointRequest) => ({
       endpoint: EndpointRegistry.toProto(ctx.endpoints.get(req.id ?? '')),
     }),

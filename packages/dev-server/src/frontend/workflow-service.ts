@@ -24,6 +24,7 @@ import { durationMs, enums, IHistoryEvent, msDuration, msTimestamp, optDuration 
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
+import { ListTaskQueuePartitionsRequest } from './extra-methods';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { pollerWorkerVersion } from '../visibility/build-ids';
 import type { ServerContext } from '../server-context';
@@ -33,6 +34,18 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
 
 /** Server version reported by GetSystemInfo. */
 export const SERVER_VERSION = '1.29.0';
+
+/** The client versions the real server (1.x) says it supports, which GetClusterInfo reports as it does. */
+const SUPPORTED_CLIENTS: Record<string, string> = {
+  'Nexus-go-sdk': '<2.0.0',
+  'temporal-cli': '<2.0.0',
+  'temporal-go': '<2.0.0',
+  'temporal-java': '<2.0.0',
+  'temporal-php': '<2.0.0',
+  'temporal-server': '<2.0.0',
+  'temporal-typescript': '<2.0.0',
+  'temporal-ui': '<3.0.0',
+};
 
 /** The name of the one cluster, as the real dev server names its own. */
 export const CLUSTER_NAME = 'active';
@@ -193,13 +206,15 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     }),
 
     GetClusterInfo: () => ({
-      supportedClients: {},
+      supportedClients: SUPPORTED_CLIENTS,
       serverVersion: SERVER_VERSION,
       clusterId: ctx.clusterId,
       clusterName: CLUSTER_NAME,
       historyShardCount: 1,
       persistenceStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
       visibilityStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
+      initialFailoverVersion: 1,
+      failoverVersionIncrement: 10,
     }),
 
     // ---- namespaces ----
@@ -635,6 +650,14 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const keys: Record<string, number> = { ...SYSTEM_SEARCH_ATTRIBUTES };
       for (const n of engine.namespaces.list()) Object.assign(keys, n.searchAttributes);
       return { keys };
+    },
+
+    // One partition per task queue (the real server has four by default), owned by this server.
+    ListTaskQueuePartitions: (req: ListTaskQueuePartitionsRequest) => {
+      ns(req.namespace);
+      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      const partitions = [{ key: req.taskQueue.name, ownerHostName: ctx.frontendAddress }];
+      return { activityTaskQueuePartitions: partitions, workflowTaskQueuePartitions: partitions };
     },
 
     DescribeTaskQueue: (req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) => {

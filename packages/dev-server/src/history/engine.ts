@@ -35,6 +35,7 @@ export function workflowTaskTimeoutForAttempt(taskTimeoutMs: number, attempt: nu
 export class Transaction {
   readonly touched = new Set<Execution>();
   readonly namespaces: NamespaceRecord[] = [];
+  readonly deletedNamespaces: string[] = [];
   readonly schedules = new Map<string, ScheduleRecord | { namespace: string; scheduleId: string; deleted: true }>();
   readonly afterCommit: Array<() => void> = [];
   readonly deletedRuns: string[] = [];
@@ -103,6 +104,7 @@ export class HistoryEngine {
       const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
         namespaces: tx.namespaces,
+        deletedNamespaces: tx.deletedNamespaces,
         executions: [...tx.touched].filter((ex) => !deleted.has(ex.state.runId)),
         schedules: [],
         deletedSchedules: [],

@@ -73,6 +73,10 @@ export class NamespaceRegistry {
     this.byName.set(record.name, record);
   }
 
+  delete(name: string): void {
+    this.byName.delete(name);
+  }
+
   static newRecord(name: string, now: number, searchAttributes: Record<string, number> = {}): NamespaceRecord {
     return {
       name,

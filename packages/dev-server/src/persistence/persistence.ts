@@ -32,6 +32,8 @@ export interface ScheduleRecord {
 /** Everything one state change touched; written as one transaction. */
 export interface ChangeSet {
   namespaces: NamespaceRecord[];
+  /** Names of namespaces deleted (DeleteNamespace); their runs and schedules are deleted in the same change. */
+  deletedNamespaces: string[];
   executions: Execution[];
   schedules: ScheduleRecord[];
   deletedSchedules: Array<{ namespace: string; scheduleId: string }>;

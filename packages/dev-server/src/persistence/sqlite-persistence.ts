@@ -41,6 +41,7 @@ export class SqlitePersistence implements Persistence {
   private readonly putEvent: Database.Statement;
   private readonly putSchedule: Database.Statement;
   private readonly deleteSchedule: Database.Statement;
+  private readonly deleteNamespace: Database.Statement;
   private readonly deleteRun: Database.Statement;
   private readonly putEndpoint: Database.Statement;
   private readonly deleteEndpoint: Database.Statement;
@@ -65,12 +66,14 @@ export class SqlitePersistence implements Persistence {
       'INSERT OR REPLACE INTO schedules (namespace, schedule_id, state) VALUES (?, ?, ?)',
     );
     this.deleteSchedule = this.db.prepare('DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?');
+    this.deleteNamespace = this.db.prepare('DELETE FROM namespaces WHERE name = ?');
     this.putEndpoint = this.db.prepare('INSERT OR REPLACE INTO nexus_endpoints (id, record) VALUES (?, ?)');
     this.deleteEndpoint = this.db.prepare('DELETE FROM nexus_endpoints WHERE id = ?');
     this.deleteRun = this.db.prepare('DELETE FROM executions WHERE run_id = ?');
     this.deleteHistory = this.db.prepare('DELETE FROM history WHERE run_id = ?');
     this.writeChanges = this.db.transaction((changes: ChangeSet) => {
       for (const ns of changes.namespaces) this.putNamespace.run(ns.name, JSON.stringify(ns));
+      for (const name of changes.deletedNamespaces) this.deleteNamespace.run(name);
       for (const ex of changes.executions) {
         const s = ex.state;
         this.putExecution.run(s.runId, s.namespace, s.workflowId, stateToJson(s));

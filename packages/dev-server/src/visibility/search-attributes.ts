@@ -33,6 +33,10 @@ export const SYSTEM_SEARCH_ATTRIBUTES: Record<string, number> = {
   TemporalWorkerDeployment: T.INDEXED_VALUE_TYPE_KEYWORD,
   TemporalWorkflowVersioningBehavior: T.INDEXED_VALUE_TYPE_KEYWORD,
   TemporalReportedProblems: T.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  BatcherNamespace: T.INDEXED_VALUE_TYPE_KEYWORD,
+  TemporalExternalPayloadCount: T.INDEXED_VALUE_TYPE_INT,
+  TemporalExternalPayloadSizeBytes: T.INDEXED_VALUE_TYPE_INT,
+  TemporalUsedWorkerDeploymentVersions: T.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
 /** System attributes a caller may set on start or upsert (the rest are computed by the server). */
