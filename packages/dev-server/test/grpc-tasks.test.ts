@@ -110,6 +110,48 @@ test('an empty poll returns an empty response when the long poll times out', asy
   expect(r.taskToken.length).toBe(0);
 });
 
+test('describes a task queue as the real server does, in the legacy and the enhanced mode', async () => {
+  const tq = uniqueId('tq');
+  // An empty poll (the long poll ends after 300 ms) records the poller and its build id.
+  await raw.wf('PollWorkflowTaskQueue', {
+    taskQueue: { name: tq },
+    identity: 'poller-1',
+    workerVersionCapabilities: { buildId: 'build-1' },
+  });
+  await startWf(tq);
+  const legacy = await raw.wf('DescribeTaskQueue', {
+    taskQueue: { name: tq },
+    taskQueueType: E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    includeTaskQueueStatus: true,
+    reportStats: true,
+  });
+  expect(legacy.pollers).toHaveLength(1);
+  expect(legacy.pollers[0]).toMatchObject({
+    identity: 'poller-1',
+    ratePerSecond: 100000,
+    workerVersionCapabilities: { buildId: 'build-1' },
+  });
+  expect(Number(legacy.stats.approximateBacklogCount)).toBe(1);
+  expect(Number(legacy.taskQueueStatus.taskIdBlock.endId)).toBe(100000);
+  expect(legacy.taskQueueStatus.ratePerSecond).toBe(4000);
+  expect(legacy.versioningInfo.currentVersion).toBe('__unversioned__');
+  expect(Number(legacy.versioningInfo.updateTime.seconds)).toBe(-62135596800);
+  const enhanced = await raw.wf('DescribeTaskQueue', {
+    taskQueue: { name: tq },
+    apiMode: E.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
+    reportStats: true,
+    reportPollers: true,
+  });
+  const types = enhanced.versionsInfo[''].typesInfo;
+  expect(Object.keys(types).sort()).toEqual(['1', '2']);
+  expect(types[E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW].pollers.map((p: { identity: string }) => p.identity)).toEqual([
+    'poller-1',
+  ]);
+  expect(Number(types[E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW].stats.approximateBacklogCount)).toBe(1);
+  expect(types[E.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY].pollers).toEqual([]);
+  await complete((await pollWft(tq)).taskToken, [completeWf('ok')]);
+});
+
 test('a timer fires and the run completes with the canonical history', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);

@@ -20,7 +20,15 @@ import {
   pendingActivityInfo,
 } from '../history/activities';
 import { Matching } from '../matching/matching';
-import { durationMs, enums, IHistoryEvent, msDuration, msTimestamp, optDuration } from '../internal/proto';
+import {
+  durationMs,
+  enums,
+  GO_ZERO_TIME,
+  IHistoryEvent,
+  msDuration,
+  msTimestamp,
+  optDuration,
+} from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
@@ -46,6 +54,12 @@ const SUPPORTED_CLIENTS: Record<string, string> = {
   'temporal-typescript': '<2.0.0',
   'temporal-ui': '<3.0.0',
 };
+
+/** The figures the real dev server reports for task queues and their pollers (no rate limit applies here). */
+const POLLER_RATE_PER_SECOND = 100_000;
+const TASK_QUEUE_RATE_PER_SECOND = 4_000;
+/** The priority key of tasks without a priority (the middle of the real server's default five). */
+const DEFAULT_PRIORITY_KEY = 3;
 
 /** The name of the one cluster, as the real dev server names its own. */
 export const CLUSTER_NAME = 'active';
@@ -513,6 +527,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
         pollTimeout,
         onCancel(call),
+        req.workerVersionCapabilities,
       );
       return response ?? {};
     },
@@ -560,6 +575,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
         pollTimeout,
         onCancel(call),
+        req.workerVersionCapabilities,
       );
       return response ?? {};
     },
@@ -663,12 +679,59 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     DescribeTaskQueue: (req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) => {
       ns(req.namespace);
       if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
-      const kind = req.taskQueueType === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow';
-      const key = Matching.queueKey(req.namespace!, kind, req.taskQueue.name);
+      const TQT = enums.TaskQueueType;
+      const keyOf = (type: number) =>
+        Matching.queueKey(
+          req.namespace!,
+          type === TQT.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow',
+          req.taskQueue!.name!,
+        );
+      const pollersOf = (type: number): temporal.api.taskqueue.v1.IPollerInfo[] =>
+        matching.pollers(keyOf(type)).map((p) => ({
+          identity: p.identity,
+          lastAccessTime: msTimestamp(p.lastAccessTime),
+          ratePerSecond: POLLER_RATE_PER_SECOND,
+          workerVersionCapabilities: p.buildId ? { buildId: p.buildId, useVersioning: !!p.useVersioning } : null,
+        }));
+      // Backlog count and age are measured; add and dispatch rates are not tracked (reported as 0).
+      const statsOf = (type: number): temporal.api.taskqueue.v1.ITaskQueueStats => ({
+        approximateBacklogCount: matching.backlog(keyOf(type)),
+        approximateBacklogAge: msDuration(matching.backlogAgeMs(keyOf(type))),
+        tasksAddRate: 0,
+        tasksDispatchRate: 0,
+      });
+      if (req.apiMode === enums.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED) {
+        // Tasks are not routed by build id: everything is in the unversioned set (key "").
+        const types = req.taskQueueTypes?.length
+          ? req.taskQueueTypes
+          : [TQT.TASK_QUEUE_TYPE_WORKFLOW, TQT.TASK_QUEUE_TYPE_ACTIVITY];
+        const typesInfo: Record<number, temporal.api.taskqueue.v1.ITaskQueueTypeInfo> = {};
+        for (const type of types) {
+          typesInfo[type] = {
+            pollers: req.reportPollers ? pollersOf(type) : [],
+            stats: req.reportStats ? statsOf(type) : null,
+          };
+        }
+        return { versionsInfo: { '': { typesInfo } } };
+      }
+      const type = req.taskQueueType || TQT.TASK_QUEUE_TYPE_WORKFLOW;
+      const stats = req.reportStats ? statsOf(type) : null;
       return {
-        pollers: matching
-          .pollers(key)
-          .map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: 100000 })),
+        pollers: pollersOf(type),
+        stats,
+        statsByPriorityKey: stats ? { [DEFAULT_PRIORITY_KEY]: stats } : {},
+        taskQueueStatus: req.includeTaskQueueStatus
+          ? {
+              backlogCountHint: matching.backlog(keyOf(type)),
+              ratePerSecond: TASK_QUEUE_RATE_PER_SECOND,
+              taskIdBlock: { startId: 1, endId: 100_000 },
+            }
+          : null,
+        versioningInfo: { currentVersion: '__unversioned__', updateTime: GO_ZERO_TIME },
+        effectiveRateLimit: {
+          requestsPerSecond: TASK_QUEUE_RATE_PER_SECOND,
+          rateLimitSource: enums.RateLimitSource.RATE_LIMIT_SOURCE_SYSTEM,
+        },
       };
     },
   };

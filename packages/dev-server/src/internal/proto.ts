@@ -46,6 +46,12 @@ export function optDuration(ms: number | undefined): IDuration | null {
   return ms ? msDuration(ms) : null;
 }
 
+/**
+ * The timestamp the real server (written in Go) sends for a time it does not have: Go's zero time,
+ * 0001-01-01T00:00:00Z.
+ */
+export const GO_ZERO_TIME: ITimestamp = { seconds: -62135596800, nanos: 0 };
+
 /** Milliseconds since the epoch in a google.protobuf.Timestamp. */
 export function timestampMs(t: ITimestamp | null | undefined): number {
   if (!t) return 0;

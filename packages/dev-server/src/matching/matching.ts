@@ -17,12 +17,21 @@ interface Poller {
   timer: NodeJS.Timeout;
 }
 
+/** A worker that polled a queue: when it last did, and the build id it announced. */
+export interface PollerRecord {
+  identity: string;
+  lastAccessTime: number;
+  buildId?: string;
+  useVersioning?: boolean;
+}
+
 interface Queue {
   tasks: TaskRef[];
   head: number;
-  keys: Set<string>;
+  /** Queued task keys → when they were queued (for the backlog age). */
+  keys: Map<string, number>;
   pollers: Poller[];
-  lastPollers: Map<string, number>;
+  lastPollers: Map<string, PollerRecord>;
 }
 
 export type QueueKind = 'workflow' | 'activity';
@@ -42,7 +51,7 @@ export class Matching {
   private queue(key: string): Queue {
     let q = this.queues.get(key);
     if (!q) {
-      q = { tasks: [], head: 0, keys: new Set(), pollers: [], lastPollers: new Map() };
+      q = { tasks: [], head: 0, keys: new Map(), pollers: [], lastPollers: new Map() };
       this.queues.set(key, q);
     }
     return q;
@@ -52,7 +61,7 @@ export class Matching {
   add(queueKey: string, task: TaskRef): void {
     const q = this.queue(queueKey);
     if (q.keys.has(task.key)) return;
-    q.keys.add(task.key);
+    q.keys.set(task.key, Date.now());
     q.tasks.push(task);
     this.dispatch(q);
   }
@@ -71,9 +80,15 @@ export class Matching {
     start: TaskStarter<object>,
     timeoutMs: number,
     signal: { onCancel(cb: () => void): void },
+    version?: { buildId?: string | null; useVersioning?: boolean | null } | null,
   ): Promise<object | undefined> {
     const q = this.queue(queueKey);
-    q.lastPollers.set(identity, Date.now());
+    q.lastPollers.set(identity, {
+      identity,
+      lastAccessTime: Date.now(),
+      buildId: version?.buildId || undefined,
+      useVersioning: version?.useVersioning || undefined,
+    });
     const immediate = this.takeFor(q, identity, start);
     if (immediate || this.closed) return Promise.resolve(immediate);
     return new Promise((resolve) => {
@@ -106,16 +121,22 @@ export class Matching {
     for (const p of q.pollers.splice(0)) p.resolve(undefined);
   }
 
-  /** Identities that polled a queue recently (for DescribeTaskQueue). */
-  pollers(queueKey: string): Array<{ identity: string; lastAccessTime: number }> {
+  /** Workers that polled a queue (for DescribeTaskQueue). */
+  pollers(queueKey: string): PollerRecord[] {
     const q = this.queues.get(queueKey);
-    if (!q) return [];
-    return [...q.lastPollers].map(([identity, lastAccessTime]) => ({ identity, lastAccessTime }));
+    return q ? [...q.lastPollers.values()] : [];
   }
 
   backlog(queueKey: string): number {
     const q = this.queues.get(queueKey);
     return q ? q.tasks.length - q.head : 0;
+  }
+
+  /** How long the oldest queued task of a queue has waited (0 when none waits). */
+  backlogAgeMs(queueKey: string): number {
+    const q = this.queues.get(queueKey);
+    const oldest = q && q.head < q.tasks.length ? q.keys.get(q.tasks[q.head].key) : undefined;
+    return oldest === undefined ? 0 : Math.max(0, Date.now() - oldest);
   }
 
   private removePoller(q: Queue, poller: Poller, response: object | undefined): void {
