@@ -130,6 +130,45 @@ test('counts, grouped by ExecutionStatus', async () => {
   ).toBe(2);
 });
 
+test('groups counts in the order of the status values, as the real server does', async () => {
+  const tq = uniqueId('order-tq');
+  const startRun = (workflowId: string) =>
+    raw.wf('StartWorkflowExecution', {
+      workflowId,
+      workflowType: { name: 'Vis' },
+      taskQueue: { name: tq },
+      requestId: uniqueId(),
+    });
+  // A terminated run first, then a running one: the groups still come Running first.
+  await startRun(`${tq}-1`);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: `${tq}-1` } });
+  await startRun(`${tq}-2`);
+  const r = await raw.wf('CountWorkflowExecutions', { query: `TaskQueue = '${tq}' GROUP BY ExecutionStatus` });
+  expect(
+    r.groups.map((g: { groupValues: Array<{ data: Buffer }> }) => JSON.parse(g.groupValues[0].data.toString())),
+  ).toEqual(['Running', 'Terminated']);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: `${tq}-2` } });
+});
+
+test('list leaves out what the real visibility store does not keep, and the progress of running runs', async () => {
+  const r = await raw.wf('ListWorkflowExecutions', { query: `TaskQueue = '${prefix}-tq'` });
+  const byId = Object.fromEntries(
+    r.executions.map((e: temporal.api.workflow.v1.IWorkflowExecutionInfo) => [e.execution!.workflowId!.slice(-1), e]),
+  );
+  for (const e of Object.values(byId) as temporal.api.workflow.v1.IWorkflowExecutionInfo[]) {
+    expect(e.firstRunId).toBe('');
+    expect(e.autoResetPoints).toBeNull();
+    expect(e.rootExecution?.workflowId).toBe(e.execution!.workflowId);
+  }
+  // Running: no history length, size or transition count (known once the run closes); closed: all three.
+  expect([Number(byId.a.historyLength), Number(byId.a.historySizeBytes), Number(byId.a.stateTransitionCount)]).toEqual([
+    0, 0, 0,
+  ]);
+  expect(Number(byId.b.historyLength)).toBe(3);
+  expect(Number(byId.b.historySizeBytes)).toBeGreaterThan(0);
+  expect(Number(byId.b.stateTransitionCount)).toBe(2);
+});
+
 test.each([
   ['Color = ', /expected a value/],
   ["Unknown = 'x'", /^invalid query: invalid search attribute: Unknown$/],

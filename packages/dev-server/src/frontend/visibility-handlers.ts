@@ -42,7 +42,7 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
     return {
       // Visibility returns each search attribute re-encoded from its typed value (describe returns it as stored).
       executions: page.map((ex) => ({
-        ...executionInfo(engine, ex),
+        ...executionInfo(engine, ex, true),
         searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
       })),
       nextPageToken: offset + size < runs.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),

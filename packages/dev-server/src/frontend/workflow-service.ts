@@ -10,7 +10,14 @@ import { temporal } from '@kairos/proto';
 import { HistoryEngine } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
-import { requestCancelRun, signalRun, terminateRun, workflowTimeoutFailure } from '../history/workflow-lifecycle';
+import {
+  requestCancelRun,
+  resetPointsProto,
+  signalRun,
+  terminateRun,
+  timeoutField,
+  workflowTimeoutFailure,
+} from '../history/workflow-lifecycle';
 import { completeWorkflowTask, failWorkflowTask, transientWorkflowTaskEvents } from '../history/workflow-tasks';
 import {
   cancelActivityReported,
@@ -20,15 +27,7 @@ import {
   pendingActivityInfo,
 } from '../history/activities';
 import { Matching } from '../matching/matching';
-import {
-  durationMs,
-  enums,
-  GO_ZERO_TIME,
-  IHistoryEvent,
-  msDuration,
-  msTimestamp,
-  optDuration,
-} from '../internal/proto';
+import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
@@ -169,28 +168,57 @@ function closeEventForFilter(ev: IHistoryEvent): IHistoryEvent {
   };
 }
 
-/** WorkflowExecutionInfo of a run as Describe and List report it. */
-export function executionInfo(engine: HistoryEngine, ex: Execution): temporal.api.workflow.v1.IWorkflowExecutionInfo {
+/**
+ * WorkflowExecutionInfo of a run as Describe (or, with `forList`, List) reports it. Like the real server's
+ * visibility store, List leaves out what it does not index: reset points, the last worker stamp and the first run
+ * id, and for a running run its history length, size and transition count (known once it closes).
+ */
+export function executionInfo(
+  engine: HistoryEngine,
+  ex: Execution,
+  forList = false,
+): temporal.api.workflow.v1.IWorkflowExecutionInfo {
   const s = ex.state;
+  const closed = s.closeTime !== undefined;
+  const progress = !forList || closed;
   return {
     execution: { workflowId: s.workflowId, runId: s.runId },
     type: { name: s.workflowType },
     startTime: msTimestamp(s.startTime),
-    closeTime: s.closeTime !== undefined ? msTimestamp(s.closeTime) : null,
+    closeTime: closed ? msTimestamp(s.closeTime!) : null,
     status: s.status,
-    historyLength: s.closeEventId ?? s.nextEventId - 1,
+    historyLength: progress ? (s.closeEventId ?? s.nextEventId - 1) : 0,
     parentNamespaceId: s.parent ? (engine.namespaces.get(s.parent.namespace)?.id ?? '') : '',
     parentExecution: s.parent ? { workflowId: s.parent.workflowId, runId: s.parent.runId } : null,
     executionTime: msTimestamp(s.executionTime),
     memo: s.memo ?? { fields: {} },
     searchAttributes: s.searchAttributes ?? { indexedFields: {} },
+    autoResetPoints: !forList && s.resetPoints?.length ? resetPointsProto(s.resetPoints) : null,
     taskQueue: s.taskQueue,
-    stateTransitionCount: s.stateTransitions,
-    historySizeBytes: s.historySizeBytes,
-    executionDuration: s.closeTime !== undefined ? msDuration(Math.max(0, s.closeTime - s.executionTime)) : null,
+    stateTransitionCount: progress ? s.stateTransitions : 0,
+    historySizeBytes: progress ? s.historySizeBytes : 0,
+    // Negative when the run closed before its first workflow task was due, as the real server reports it.
+    executionDuration: closed ? msDuration(s.closeTime! - s.executionTime) : null,
     rootExecution: s.root ? { workflowId: s.root.workflowId, runId: s.root.runId } : null,
-    firstRunId: s.firstRunId,
-    mostRecentWorkerVersionStamp: s.mostRecentWorkerVersionStamp ?? null,
+    firstRunId: forList ? '' : s.firstRunId,
+    mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
+  };
+}
+
+/** The extended info of Describe, as the real server fills it in. */
+function extendedInfo(ex: Execution): temporal.api.workflow.v1.IWorkflowExecutionExtendedInfo {
+  const s = ex.state;
+  return {
+    executionExpirationTime:
+      s.executionTimeoutMs > 0 && s.executionExpirationTime !== undefined
+        ? msTimestamp(s.executionExpirationTime)
+        : null,
+    runExpirationTime: s.runTimeoutMs > 0 ? msTimestamp(s.executionTime + s.runTimeoutMs) : GO_ZERO_TIME,
+    cancelRequested: s.cancelRequested,
+    originalStartTime: msTimestamp(s.startTime),
+    requestIdInfos: s.startRequestId
+      ? { [s.startRequestId]: { eventType: ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, eventId: 1, buffered: false } }
+      : {},
   };
 }
 
@@ -410,12 +438,13 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {
         executionConfig: {
           taskQueue: { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          workflowExecutionTimeout: optDuration(s.executionTimeoutMs),
-          workflowRunTimeout: optDuration(s.runTimeoutMs),
+          workflowExecutionTimeout: timeoutField(s.executionTimeoutMs, s.executionTimeoutSet),
+          workflowRunTimeout: timeoutField(s.runTimeoutMs, s.runTimeoutSet),
           defaultWorkflowTaskTimeout: msDuration(s.taskTimeoutMs),
           userMetadata: s.userMetadata ?? null,
         },
         workflowExecutionInfo: executionInfo(engine, ex),
+        workflowExtendedInfo: extendedInfo(ex),
         pendingActivities: Object.values(s.activities).map(pendingActivityInfo),
         pendingChildren: Object.values(s.children)
           .filter((c) => c.runId)

@@ -1,3 +1,4 @@
+import Long from 'long';
 import { randomUUID } from 'node:crypto';
 import { Matching } from '../matching/matching';
 import { NamespaceRegistry } from '../namespaces/namespace-registry';
@@ -5,7 +6,9 @@ import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../pers
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
 import { namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
-import { enums, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
+import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
+
+const HistoryEvent = history.HistoryEvent;
 import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import type { Logger } from '../logger';
@@ -31,6 +34,50 @@ export function workflowTaskTimeoutForAttempt(taskTimeoutMs: number, attempt: nu
   return taskTimeoutMs + Math.floor(extension * (1 - 0.2 * Math.random()));
 }
 
+/** Bytes a varint takes (for the length prefix of an event in an encoded History). */
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size += 1;
+  }
+  return size;
+}
+
+/**
+ * A copy of a message object without its scalar fields at their default ('' , 0, false, empty lists and bytes),
+ * which is what a proto3 encoder that skips defaults (the real server's) would write; message fields stay, even
+ * empty.
+ */
+function withoutDefaults(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || Long.isLong(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null || v === undefined || v === '' || v === 0 || v === false) continue;
+    if ((Array.isArray(v) || v instanceof Uint8Array) && v.length === 0) continue;
+    if (Long.isLong(v) && v.isZero()) continue;
+    out[k] = withoutDefaults(v);
+  }
+  return out;
+}
+
+/**
+ * Adds the events written since the last call to the run's history size: the bytes they take in an encoded
+ * `History` (leaving out default values, as the real server's encoder does), which is how the real server counts
+ * the history it stores. Events are measured once the change that wrote them is complete (some are finished after
+ * they are appended).
+ */
+export function measureHistory(ex: Execution): number {
+  const from = ex.sizedEvents ?? ex.events.length;
+  for (let i = from; i < ex.events.length; i++) {
+    const size = HistoryEvent.encode(withoutDefaults(ex.events[i]) as IHistoryEvent).finish().length;
+    ex.state.historySizeBytes += 1 + varintSize(size) + size;
+  }
+  ex.sizedEvents = ex.events.length;
+  return ex.state.historySizeBytes;
+}
+
 /** One state change in progress: what it touched, and what to do once it is durable. */
 export class Transaction {
   readonly touched = new Set<Execution>();
@@ -44,7 +91,9 @@ export class Transaction {
   readonly openBatches = new Set<Execution>();
   constructor(readonly now: number) {}
 
+  /** Marks a run as changed by this transaction; each transaction is one state transition of each run it changes. */
   touch(ex: Execution): void {
+    if (this.touched.has(ex)) return;
     this.touched.add(ex);
     ex.state.stateTransitions += 1;
   }
@@ -68,7 +117,8 @@ export class HistoryEngine {
   private readonly runsById = new Map<string, string[]>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private current: Transaction | undefined;
-  private taskIdCounter = 1;
+  /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
+  private taskIdCounter = 1 << 20;
   hooks: EngineHooks = { reconcile: () => {} };
   /** Batches of events in the first page of a workflow task's history (the rest is fetched with its token). */
   workflowTaskHistoryPageSize = MAX_HISTORY_PAGE_SIZE;
@@ -101,6 +151,7 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
+      for (const ex of tx.touched) measureHistory(ex);
       const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
         namespaces: tx.namespaces,
@@ -282,7 +333,6 @@ export class HistoryEngine {
     ev.eventId = s.nextEventId++;
     ev.taskId = this.nextTaskId(ex, tx);
     ex.events.push(ev);
-    s.historySizeBytes += 64;
     tx.touch(ex);
     return ev;
   }
@@ -300,7 +350,6 @@ export class HistoryEngine {
     ev.taskId = this.nextTaskId(ex, tx);
     ev.eventTime = ev.eventTime ?? msTimestamp(tx.now);
     ex.events.push(ev);
-    ex.state.historySizeBytes += 64;
   }
 
   /**

@@ -132,6 +132,21 @@ export interface ParentInfo {
   initiatedEventId: number;
 }
 
+/**
+ * A point a run could be reset to, as the real server records one: the first workflow task completed by each
+ * worker build (build id or binary checksum). A run that continues into a next run passes its points on, with an
+ * expiry time.
+ */
+export interface ResetPoint {
+  buildId: string;
+  binaryChecksum: string;
+  runId: string;
+  firstWorkflowTaskCompletedId: number;
+  createTime: number;
+  expireTime?: number;
+  resettable: boolean;
+}
+
 /** Everything the server knows about one run. Persisted (as JSON, history separately) after every change. */
 export interface ExecutionState {
   namespace: string;
@@ -149,6 +164,12 @@ export interface ExecutionState {
   runTimeoutMs: number;
   executionTimeoutMs: number;
   taskTimeoutMs: number;
+  /**
+   * Whether the run and execution timeouts were given (even as 0): the real server writes a given 0 as `0s` in
+   * the started event and describe, and leaves out one that was not given.
+   */
+  runTimeoutSet?: boolean;
+  executionTimeoutSet?: boolean;
   executionExpirationTime?: number;
   retryPolicy?: IRetryPolicy | null;
   cronSchedule?: string;
@@ -186,6 +207,8 @@ export interface ExecutionState {
   nextRunId?: string;
   historySizeBytes: number;
   stateTransitions: number;
+  /** Reset points, oldest first (those of previous runs of the chain first). */
+  resetPoints?: ResetPoint[];
 }
 
 /** An execution in memory: its state plus its history. */
@@ -194,6 +217,8 @@ export interface Execution {
   events: IHistoryEvent[];
   /** How many of `events` the store already holds. */
   persistedEvents: number;
+  /** How many of `events` `historySizeBytes` counts (in memory only; absent for a loaded run: all of them). */
+  sizedEvents?: number;
 }
 
 const E = enums.EventType;

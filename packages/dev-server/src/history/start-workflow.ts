@@ -72,6 +72,8 @@ function runParams(engine: HistoryEngine, req: StartRequest, now: number): NewRu
     executionTimeoutMs: t.executionMs,
     runTimeoutMs: t.runMs,
     taskTimeoutMs: t.taskMs,
+    executionTimeoutSet: req.workflowExecutionTimeout != null,
+    runTimeoutSet: req.workflowRunTimeout != null,
     identity: req.identity ?? '',
     requestId: req.requestId || engine.newRunId(),
     retryPolicy: req.retryPolicy ?? null,

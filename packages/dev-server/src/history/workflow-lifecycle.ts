@@ -6,14 +6,14 @@ import {
   IHeader,
   IMemo,
   IPayloads,
+  IDuration,
   IRetryPolicy,
   ISearchAttributes,
   msDuration,
   msTimestamp,
-  optDuration,
 } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
-import { Execution, ExecutionState, isRunning, ParentInfo } from './mutable-state';
+import { Execution, ExecutionState, isRunning, ParentInfo, ResetPoint } from './mutable-state';
 import { decideRetry, normalizeRetryPolicy } from './retry';
 import { nextCronTime, parseCron } from '../schedules/cron';
 import { typedSearchAttributes } from '../visibility/validation';
@@ -32,6 +32,9 @@ export interface NewRunParams {
   executionTimeoutMs: number;
   runTimeoutMs: number;
   taskTimeoutMs: number;
+  /** Whether the timeouts were given (a given 0 is written as `0s`); when absent, only non-zero ones are written. */
+  executionTimeoutSet?: boolean;
+  runTimeoutSet?: boolean;
   identity?: string;
   requestId: string;
   retryPolicy?: IRetryPolicy | null;
@@ -54,6 +57,8 @@ export interface NewRunParams {
   continuedFailure?: IFailure | null;
   lastCompletionResult?: IPayloads | null;
   executionExpirationTime?: number;
+  /** The reset points of the run this one continues (with their expiry time). */
+  prevResetPoints?: ResetPoint[];
   /** Signal written right after WorkflowExecutionStarted (signal-with-start). */
   signal?: {
     name: string;
@@ -81,6 +86,26 @@ export function normalizeWorkflowTimeouts(
   return { executionMs, runMs: run, taskMs: task };
 }
 
+/** A run or execution timeout as the real server writes it: when non-zero, or when it was given (as `0s`). */
+export function timeoutField(ms: number, given: boolean | undefined): IDuration | null {
+  return ms > 0 || given ? msDuration(ms) : null;
+}
+
+/** Reset points as the API carries them. */
+export function resetPointsProto(points: ResetPoint[]): temporal.api.workflow.v1.IResetPoints {
+  return {
+    points: points.map((r) => ({
+      buildId: r.buildId,
+      binaryChecksum: r.binaryChecksum,
+      runId: r.runId,
+      firstWorkflowTaskCompletedId: r.firstWorkflowTaskCompletedId,
+      createTime: msTimestamp(r.createTime),
+      expireTime: r.expireTime !== undefined ? msTimestamp(r.expireTime) : null,
+      resettable: r.resettable,
+    })),
+  };
+}
+
 /** Creates a run: writes WorkflowExecutionStarted and schedules (or delays) the first workflow task. */
 export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParams): Execution {
   const runId = p.runId ?? engine.newRunId();
@@ -100,6 +125,8 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     runTimeoutMs: p.runTimeoutMs,
     executionTimeoutMs: p.executionTimeoutMs,
     taskTimeoutMs: p.taskTimeoutMs,
+    runTimeoutSet: p.runTimeoutSet || undefined,
+    executionTimeoutSet: p.executionTimeoutSet || undefined,
     executionExpirationTime: expiration,
     retryPolicy: p.retryPolicy ?? null,
     cronSchedule: p.cronSchedule || undefined,
@@ -126,12 +153,13 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     activitySeq: 0,
     historySizeBytes: 0,
     stateTransitions: 0,
+    resetPoints: p.prevResetPoints?.length ? p.prevResetPoints.map((r) => ({ ...r })) : undefined,
   };
   if (p.parent && !p.root) {
     const parent = engine.executions.get(p.parent.runId);
     state.root = parent?.state.root ?? { workflowId: p.parent.workflowId, runId: p.parent.runId };
   }
-  const ex: Execution = { state, events: [], persistedEvents: 0 };
+  const ex: Execution = { state, events: [], persistedEvents: 0, sizedEvents: 0 };
   engine.addExecution(ex);
   engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
     workflowType: { name: p.workflowType },
@@ -141,9 +169,8 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     parentInitiatedEventId: p.parent?.initiatedEventId ?? 0,
     taskQueue: { name: p.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: p.input ?? null,
-    workflowExecutionTimeout: optDuration(p.executionTimeoutMs),
-    // Runs that continue a chain always carry the run timeout, as the real server writes them.
-    workflowRunTimeout: p.continuedRunId ? msDuration(p.runTimeoutMs) : optDuration(p.runTimeoutMs),
+    workflowExecutionTimeout: timeoutField(p.executionTimeoutMs, p.executionTimeoutSet),
+    workflowRunTimeout: timeoutField(p.runTimeoutMs, p.runTimeoutSet),
     workflowTaskTimeout: msDuration(p.taskTimeoutMs),
     continuedExecutionRunId: p.continuedRunId ?? '',
     // The first run of a cron workflow is already a cron run, as the real server writes it.
@@ -168,6 +195,7 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     rootWorkflowExecution:
       p.parent && state.root ? { workflowId: state.root.workflowId, runId: state.root.runId } : null,
     priority: p.priority ?? null,
+    prevAutoResetPoints: p.prevResetPoints?.length ? resetPointsProto(p.prevResetPoints) : null,
   });
   if (p.links?.length) ex.events[0].links = p.links;
   if (p.userMetadata) ex.events[0].userMetadata = p.userMetadata;
@@ -341,6 +369,9 @@ function startFollowingRun(
   extra: Partial<NewRunParams>,
 ): Execution {
   const s = ex.state;
+  // The points pass on with an expiry: the namespace's retention from now (the closing run keeps them so too).
+  const retentionMs = engine.namespaces.get(s.namespace)?.retentionMs ?? 0;
+  for (const point of s.resetPoints ?? []) point.expireTime ??= tx.now + retentionMs;
   const next = createRun(engine, tx, {
     namespace: s.namespace,
     workflowId: s.workflowId,
@@ -350,6 +381,9 @@ function startFollowingRun(
     executionTimeoutMs: s.executionTimeoutMs,
     runTimeoutMs: s.runTimeoutMs,
     taskTimeoutMs: s.taskTimeoutMs,
+    executionTimeoutSet: s.executionTimeoutSet,
+    runTimeoutSet: s.runTimeoutSet,
+    prevResetPoints: s.resetPoints,
     requestId: engine.newRunId(),
     retryPolicy: s.retryPolicy,
     cronSchedule: s.cronSchedule,
@@ -529,11 +563,13 @@ export function continueAsNewRun(
     workflowType: { name: a.workflowType?.name || s.workflowType },
     taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: a.input ?? null,
-    workflowRunTimeout: optDuration(runTimeoutMs),
+    workflowRunTimeout: msDuration(runTimeoutMs),
     workflowTaskTimeout: msDuration(taskTimeoutMs),
     workflowTaskCompletedEventId: wftCompletedEventId,
     backoffStartInterval: backoff ? msDuration(backoff) : null,
-    initiator,
+    // As the command gave them (the next run's started event has the effective initiator).
+    initiator: a.initiator ?? 0,
+    inheritBuildId: a.inheritBuildId ?? false,
     failure: a.failure ?? null,
     lastCompletionResult: a.lastCompletionResult ?? null,
     header: a.header ?? null,
@@ -547,7 +583,9 @@ export function continueAsNewRun(
     input: a.input ?? null,
     runTimeoutMs,
     taskTimeoutMs,
-    header: a.header ?? s.header,
+    // A continued run always has its run timeout written, and only the command's header.
+    runTimeoutSet: true,
+    header: a.header ?? null,
     memo: a.memo ?? s.memo,
     searchAttributes: searchAttributes ?? startSearchAttributes(ex),
     retryPolicy: a.retryPolicy ?? s.retryPolicy,

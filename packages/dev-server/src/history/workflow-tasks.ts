@@ -1,8 +1,8 @@
 import { temporal } from '@kairos/proto';
 import { invalidArgument, notFound } from '../frontend/errors';
 import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../internal/proto';
-import { HistoryEngine, Transaction } from './engine';
-import { Execution, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
+import { HistoryEngine, measureHistory, Transaction } from './engine';
+import { Execution, ExecutionState, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { encodeHistoryToken, forwardPageEnd } from './history-pages';
 import { applyCommands, rejectedCommandMessage, validateCommands } from './commands';
@@ -72,7 +72,7 @@ function wftStartedAttributes(ex: Execution, identity: string, requestId: string
     scheduledEventId: ex.state.wft!.scheduledEventId,
     identity,
     requestId,
-    historySizeBytes: ex.state.historySizeBytes,
+    historySizeBytes: measureHistory(ex),
     suggestContinueAsNew: false,
     workerVersion: ex.state.wft!.startedWorkerVersion ?? null,
   };
@@ -287,6 +287,7 @@ export function completeWorkflowTask(
     s.searchAttributes =
       trackCompletingBuild(s.searchAttributes, req.workerVersionStamp, req.binaryChecksum) ?? s.searchAttributes;
     s.mostRecentWorkerVersionStamp = req.workerVersionStamp ?? null;
+    addResetPoint(s, req.workerVersionStamp?.buildId ?? '', req.binaryChecksum ?? '', completedId, tx.now);
     const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
     s.sticky = stickyQueue
       ? {
@@ -319,6 +320,27 @@ export function completeWorkflowTask(
     }
     return out;
   });
+}
+
+/** Reset points a run keeps at most (the oldest go first), as on the real server. */
+const MAX_RESET_POINTS = 20;
+
+/**
+ * Records the first workflow task each worker build completes (by build id and binary checksum, both possibly
+ * empty) as a reset point, as the real server does.
+ */
+function addResetPoint(s: ExecutionState, buildId: string, binaryChecksum: string, completedId: number, now: number) {
+  const points = s.resetPoints ?? [];
+  if (points.some((p) => p.buildId === buildId && p.binaryChecksum === binaryChecksum)) return;
+  points.push({
+    buildId,
+    binaryChecksum,
+    runId: s.runId,
+    firstWorkflowTaskCompletedId: completedId,
+    createTime: now,
+    resettable: true,
+  });
+  s.resetPoints = points.slice(-MAX_RESET_POINTS);
 }
 
 /** Whether the run's last written event is the WorkflowTaskCompleted of its last completed workflow task. */

@@ -281,14 +281,16 @@ export function visibilityOrder(a: Execution, b: Execution): number {
   return a.state.runId < b.state.runId ? -1 : a.state.runId > b.state.runId ? 1 : 0;
 }
 
-/** Count groups by ExecutionStatus. */
+/** Count groups by ExecutionStatus, in the order of the status values (Running, Completed, ...) as the real server. */
 export function countGroups(
   executions: Execution[],
 ): temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse.IAggregationGroup[] {
-  const counts = new Map<string, number>();
-  for (const ex of executions) {
-    const name = STATUS_NAMES[ex.state.status] ?? String(ex.state.status);
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  return [...counts].map(([name, count]) => ({ groupValues: [jsonPayload(name, { type: 'Keyword' })], count }));
+  const counts = new Map<number, number>();
+  for (const ex of executions) counts.set(ex.state.status, (counts.get(ex.state.status) ?? 0) + 1);
+  return [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([status, count]) => ({
+      groupValues: [jsonPayload(STATUS_NAMES[status] ?? String(status), { type: 'Keyword' })],
+      count,
+    }));
 }
