@@ -756,7 +756,7 @@ function sendUpdate(workflowId: string, updateId = 'u1', extra: object = {}) {
 }
 
 /** Polls the task delivering an update and rejects it, returning the completion's response. */
-async function rejectDeliveredUpdate(tq: string, updateId = 'u1') {
+async function rejectDeliveredUpdate(tq: string, updateId = 'u1', extra: object = {}) {
   const t = await pollWft(tq);
   expect(t.messages).toHaveLength(1);
   expect(t.messages![0].protocolInstanceId).toBe(updateId);
@@ -765,6 +765,7 @@ async function rejectDeliveredUpdate(tq: string, updateId = 'u1') {
     failure: { message: 'nope' },
   }).finish();
   return complete(t.taskToken, [], {
+    ...extra,
     messages: [
       {
         id: 'r1',
@@ -910,6 +911,27 @@ test('an update not yet accepted when the run continues as new fails with a retr
   });
   // The new run does not know the update; a retry of it goes there.
   expect((await rejection(pollUpdate(workflowId))).details).toBe('update "u1" not found');
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
+test('a worker that can discard speculative tasks with events gets its rejection dropped even after command events', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [timer('t1', 600_000)]);
+  const update = sendUpdate(workflowId);
+  const done = await rejectDeliveredUpdate(tq, 'u1', {
+    capabilities: { discardSpeculativeWorkflowTaskWithEvents: true },
+  });
+  // As on the real server: nothing written, and the worker rewinds to the last completed task's started event.
+  expect(Number(done.resetHistoryEventId)).toBe(3);
+  expect((await update).outcome.failure.message).toBe('nope');
+  expect(names(await history(workflowId))).toEqual([
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+    'TIMER_STARTED',
+  ]);
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 

@@ -312,6 +312,20 @@ test('runs updates, rejecting one in the validator without writing an event', as
   expect(names.filter((n) => n === 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(2);
 });
 
+test('an update rejected while a timer runs leaves no events, as on the real server', async () => {
+  const handle = await client.workflow.start('sleeper', { taskQueue, workflowId: uniqueId(), args: [60_000] });
+  await waitUntil(async () => eventNames((await handle.fetchHistory()).events!).includes('TIMER_STARTED'));
+  await expect(handle.executeUpdate('noSuchUpdate')).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(eventNames((await handle.fetchHistory()).events!)).toEqual([
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_COMPLETED',
+    'TIMER_STARTED',
+  ]);
+  await handle.terminate();
+});
+
 test('update-with-start starts the workflow and runs the update', async () => {
   const workflowId = uniqueId();
   const startOp = new WithStartWorkflowOperation('updatable', {

@@ -240,10 +240,12 @@ export function completeWorkflowTask(
     throw invalid.error ?? invalidArgument(message);
   }
   // The real server drops a speculative task that only rejected updates when nothing was written after the last
-  // completed task (its WorkflowTaskCompleted is the last event); otherwise the task is written like any other.
+  // completed task (its WorkflowTaskCompleted is the last event), or, for a worker that says it can rewind past
+  // command events (as the official SDKs do), even when that task's commands wrote events; otherwise the task is
+  // written like any other.
   const speculativeRejection =
     s.wft!.speculative &&
-    lastEventIsTaskCompletion(ex) &&
+    (lastEventIsTaskCompletion(ex) || !!req.capabilities?.discardSpeculativeWorkflowTaskWithEvents) &&
     commands.length === 0 &&
     s.buffered.length === 0 &&
     !req.forceCreateNewWorkflowTask &&
