@@ -559,6 +559,60 @@ describe('schedule specs', () => {
       },
     });
 
+  test("describe, list, tokens and not-found answers of schedules are the real server's", async () => {
+    const first = uniqueId('sched');
+    const second = uniqueId('sched');
+    const created = await createSchedule(first, { interval: [{ interval: { seconds: 3600 } }] });
+    // The conflict token is the schedule's version as a big-endian int64.
+    expect(Buffer.from(created.conflictToken).toString('hex')).toBe('0000000000000001');
+    await createSchedule(second, { interval: [{ interval: { seconds: 3600 } }] });
+    const d = await raw.wf('DescribeSchedule', { scheduleId: first });
+    // Unset policies read as the real server's defaults; no update time until UpdateSchedule.
+    expect(d.schedule.policies.overlapPolicy).toBe(E.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP);
+    expect(Number(d.schedule.policies.catchupWindow.seconds)).toBe(365 * 86400);
+    expect(d.info.updateTime).toBeNull();
+    await raw.wf('PatchSchedule', { scheduleId: first, patch: { unpause: 'go' } });
+    const patched = await raw.wf('DescribeSchedule', { scheduleId: first });
+    expect(patched.info.updateTime).toBeNull();
+    expect(Buffer.from(patched.conflictToken).toString('hex')).toBe('0000000000000002');
+    await raw.wf('UpdateSchedule', {
+      scheduleId: first,
+      conflictToken: patched.conflictToken,
+      schedule: { ...patched.schedule, state: { paused: true } },
+    });
+    expect((await raw.wf('DescribeSchedule', { scheduleId: first })).info.updateTime).not.toBeNull();
+    const stale = await rejection(
+      raw.wf('UpdateSchedule', { scheduleId: first, conflictToken: patched.conflictToken, schedule: patched.schedule }),
+    );
+    expect(stale.code).toBe(grpc.status.FAILED_PRECONDITION);
+    // Newest first, with an empty memo and no search attributes.
+    const listed = await raw.wf('ListSchedules', { maximumPageSize: 1000 });
+    const ids = listed.schedules.map((x: { scheduleId: string }) => x.scheduleId);
+    expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
+    const entry = listed.schedules.find((x: { scheduleId: string }) => x.scheduleId === first);
+    expect(entry.memo).toEqual({ fields: {} });
+    expect(entry.searchAttributes).toBeNull();
+    // Unknown: the scheduler workflow is not found; deleted: it has closed.
+    const never = uniqueId('never');
+    const unknown = await Promise.all([
+      rejection(raw.wf('DescribeSchedule', { scheduleId: never })),
+      rejection(raw.wf('DeleteSchedule', { scheduleId: never })),
+      rejection(raw.wf('PatchSchedule', { scheduleId: never, patch: { pause: 'x' } })),
+    ]);
+    for (const err of unknown) {
+      expect([err.code, err.details]).toEqual([
+        grpc.status.NOT_FOUND,
+        `workflow not found for ID: temporal-sys-scheduler:${never}`,
+      ]);
+    }
+    await raw.wf('DeleteSchedule', { scheduleId: first });
+    const described = await rejection(raw.wf('DescribeSchedule', { scheduleId: first }));
+    const deleted = await rejection(raw.wf('DeleteSchedule', { scheduleId: first }));
+    expect([described.code, described.details]).toEqual([grpc.status.NOT_FOUND, 'schedule not found']);
+    expect([deleted.code, deleted.details]).toEqual([grpc.status.NOT_FOUND, 'workflow execution already completed']);
+    await raw.wf('DeleteSchedule', { scheduleId: second });
+  });
+
   test('ListScheduleMatchingTimes lists the times after start and up to end, in the wall-clock time of timezone_name', async () => {
     const scheduleId = uniqueId('sched');
     await createSchedule(scheduleId, {

@@ -1,7 +1,7 @@
 import { temporal } from '@kairos/proto';
-import { invalidArgument, notFound, failedPrecondition, ServiceError } from './errors';
+import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from './errors';
 import { ServiceHandlers } from './service-definition';
-import { msTimestamp, timestampMs, errordetails } from '../internal/proto';
+import { durationMs, enums, errordetails, msDuration, msTimestamp, timestampMs } from '../internal/proto';
 import { canonicalSpec } from '../schedules/calendar-spec';
 import { Scheduler, ScheduleState } from '../schedules/scheduler';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
@@ -12,9 +12,18 @@ import { Execution } from '../history/mutable-state';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerContext } from '../server-context';
 
-function scheduleNotFound(id: string): ServiceError {
-  return notFound(`schedule ${id} not found`);
+/**
+ * NOT_FOUND for a schedule, worded as the real server words it: it runs each schedule as a workflow
+ * `temporal-sys-scheduler:<id>`, which it does not find for an unknown schedule; a deleted schedule's workflow has
+ * closed (describing it says so in its own words).
+ */
+function scheduleNotFound(id: string, deleted: boolean, describing: boolean): ServiceError {
+  if (!deleted) return workflowNotFound(`temporal-sys-scheduler:${id}`);
+  return notFound(describing ? 'schedule not found' : 'workflow execution already completed');
 }
+
+/** The real server's catch-up window when a schedule sets none: one year. */
+const DEFAULT_CATCHUP_WINDOW_MS = 365 * 86_400_000;
 
 /** The schedule as stored: its start-workflow action's search attributes carry their registered types. */
 function typedSchedule(
@@ -32,18 +41,28 @@ function typedSchedule(
   };
 }
 
+/** The conflict token as the real server makes it: the schedule's version as a big-endian int64. */
 function token(st: ScheduleState): Buffer {
-  return Buffer.from(String(st.conflictToken));
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(st.conflictToken));
+  return b;
+}
+
+/** Whether a conflict token names the schedule's current version (tokens of older servers were decimal text). */
+function tokenMatches(st: ScheduleState, given: Uint8Array): boolean {
+  const b = Buffer.from(given);
+  if (b.length === 8) return b.readBigInt64BE() === BigInt(st.conflictToken);
+  return b.toString() === String(st.conflictToken);
 }
 
 /** Schedule RPCs: create, describe, update, patch, delete, list and list matching times. */
 export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): ServiceHandlers {
   const { engine } = ctx;
-  const find = (ns: string | null | undefined, id: string | null | undefined): ScheduleState => {
+  const find = (ns: string | null | undefined, id: string | null | undefined, describing = false): ScheduleState => {
     engine.namespace(ns ?? '');
     if (!id) throw invalidArgument('schedule_id is not set');
     const st = scheduler.get(ns!, id);
-    if (!st) throw scheduleNotFound(id);
+    if (!st) throw scheduleNotFound(id, scheduler.wasDeleted(ns!, id), describing);
     return st;
   };
   const listInfo = (st: ScheduleState, now: number): temporal.api.schedule.v1.IScheduleListInfo => ({
@@ -84,7 +103,6 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
           running: [],
           recent: [],
           createTime: tx.now,
-          updateTime: tx.now,
           conflictToken: 1,
           buffered: [],
         };
@@ -96,10 +114,23 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       return { conflictToken: token(st) };
     },
     DescribeSchedule: (req: temporal.api.workflowservice.v1.IDescribeScheduleRequest) => {
-      const st = find(req.namespace, req.scheduleId);
+      const st = find(req.namespace, req.scheduleId, true);
       const now = ctx.time.now();
+      const policies = st.schedule.policies ?? {};
       return {
-        schedule: { ...st.schedule, spec: canonicalSpec(st.schedule.spec ?? {}) },
+        schedule: {
+          ...st.schedule,
+          spec: canonicalSpec(st.schedule.spec ?? {}),
+          // The defaults the real server fills in.
+          policies: {
+            ...policies,
+            overlapPolicy: policies.overlapPolicy || enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP,
+            catchupWindow:
+              policies.catchupWindow && durationMs(policies.catchupWindow) > 0
+                ? policies.catchupWindow
+                : msDuration(DEFAULT_CATCHUP_WINDOW_MS),
+          },
+        },
         info: {
           actionCount: st.actionCount,
           missedCatchupWindow: st.missedCatchupWindow,
@@ -111,7 +142,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
           // The real server lists them for a paused schedule too (they are the spec's next times).
           futureActionTimes: scheduler.futureTimes(st, 10, now).map(msTimestamp),
           createTime: msTimestamp(st.createTime),
-          updateTime: msTimestamp(st.updateTime),
+          updateTime: st.updateTime !== undefined ? msTimestamp(st.updateTime) : null,
         },
         memo: st.memo ?? null,
         searchAttributes: st.searchAttributes ?? null,
@@ -120,7 +151,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
     },
     UpdateSchedule: (req: temporal.api.workflowservice.v1.IUpdateScheduleRequest) => {
       const st = find(req.namespace, req.scheduleId);
-      if (req.conflictToken?.length && Buffer.from(req.conflictToken).toString() !== String(st.conflictToken)) {
+      if (req.conflictToken?.length && !tokenMatches(st, req.conflictToken)) {
         throw failedPrecondition('conflict token mismatch: the schedule changed since it was described');
       }
       scheduler.validate(st.namespace, req.schedule);
@@ -142,7 +173,6 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       if (!req.patch) throw invalidArgument('patch is not set');
       engine.tx((tx) => {
         scheduler.patch(tx, st, req.patch!);
-        st.updateTime = tx.now;
         st.conflictToken += 1;
         if (req.patch!.unpause) scheduler.planNext(st, tx.now);
         scheduler.save(tx, st);
@@ -164,11 +194,10 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       return {
         schedules: all.slice(offset, offset + size).map((st) => ({
           scheduleId: st.scheduleId,
-          memo: st.memo ?? null,
-          searchAttributes: visibilitySearchAttributes(st.searchAttributes, {
-            ...SYSTEM_SEARCH_ATTRIBUTES,
-            ...ns.searchAttributes,
-          }),
+          memo: st.memo ?? { fields: {} },
+          searchAttributes: Object.keys(st.searchAttributes?.indexedFields ?? {}).length
+            ? visibilitySearchAttributes(st.searchAttributes, { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes })
+            : null,
           info: listInfo(st, now),
         })),
         nextPageToken: offset + size < all.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),

@@ -35,7 +35,8 @@ export interface ScheduleState {
   running: Array<{ workflowId: string; runId: string }>;
   recent: ActionRecord[];
   createTime: number;
-  updateTime: number;
+  /** When UpdateSchedule last replaced the schedule (patches leave it); absent until then. */
+  updateTime?: number;
   conflictToken: number;
   /** Nominal time of the next action and when it actually runs (with jitter). */
   nextNominal?: number;
@@ -46,6 +47,8 @@ export interface ScheduleState {
 /** Runs schedules: computes their action times on the server clock and starts their workflows. */
 export class Scheduler {
   private readonly schedules = new Map<string, ScheduleState>();
+  /** Schedules deleted since the server started (the real server still knows them: their workflow has closed). */
+  private readonly deleted = new Set<string>();
 
   constructor(
     private readonly engine: HistoryEngine,
@@ -68,10 +71,16 @@ export class Scheduler {
     return this.schedules.get(Scheduler.key(namespace, scheduleId));
   }
 
+  /** Whether a schedule that no longer exists was deleted since the server started. */
+  wasDeleted(namespace: string, scheduleId: string): boolean {
+    return this.deleted.has(Scheduler.key(namespace, scheduleId));
+  }
+
+  /** The schedules of a namespace, newest first (as the real server lists them). */
   list(namespace: string): ScheduleState[] {
     return [...this.schedules.values()]
       .filter((s) => s.namespace === namespace)
-      .sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+      .sort((a, b) => b.createTime - a.createTime || a.scheduleId.localeCompare(b.scheduleId));
   }
 
   /** Checks a schedule before it is stored (spec and action). */
@@ -92,6 +101,7 @@ export class Scheduler {
 
   save(tx: Transaction, st: ScheduleState): void {
     this.schedules.set(Scheduler.key(st.namespace, st.scheduleId), st);
+    this.deleted.delete(Scheduler.key(st.namespace, st.scheduleId));
     tx.schedules.set(Scheduler.key(st.namespace, st.scheduleId), {
       namespace: st.namespace,
       scheduleId: st.scheduleId,
@@ -103,6 +113,7 @@ export class Scheduler {
   delete(tx: Transaction, st: ScheduleState): void {
     const key = Scheduler.key(st.namespace, st.scheduleId);
     this.schedules.delete(key);
+    this.deleted.add(key);
     tx.schedules.set(key, { namespace: st.namespace, scheduleId: st.scheduleId, deleted: true });
     tx.afterCommit.push(() => this.deadlines.set(`schedule:${key}`, undefined));
   }
