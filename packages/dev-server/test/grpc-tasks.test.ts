@@ -918,10 +918,18 @@ test('a worker that can discard speculative tasks with events gets its rejection
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);
   await complete((await pollWft(tq)).taskToken, [timer('t1', 600_000)]);
+  const transitions = async () =>
+    Number(
+      (await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } })).workflowExecutionInfo
+        .stateTransitionCount,
+    );
+  const before = await transitions();
   const update = sendUpdate(workflowId);
   const done = await rejectDeliveredUpdate(tq, 'u1', {
     capabilities: { discardSpeculativeWorkflowTaskWithEvents: true },
   });
+  // The admitted update and its speculative task are kept in memory only: no state transition either.
+  expect(await transitions()).toBe(before);
   // As on the real server: nothing written, and the worker rewinds to the last completed task's started event.
   expect(Number(done.resetHistoryEventId)).toBe(3);
   expect((await update).outcome.failure.message).toBe('nope');

@@ -26,7 +26,7 @@ function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req:
   const id = req.request!.meta!.updateId!;
   if (s.updates[id]) return;
   s.updates[id] = { updateId: id, request: req.request!, state: 'admitted', admittedTime: tx.now };
-  tx.touch(ex);
+  tx.touchInMemory(ex);
   engine.scheduleWorkflowTask(ex, tx, 1, true);
 }
 

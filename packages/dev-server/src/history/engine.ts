@@ -91,11 +91,22 @@ export class Transaction {
   readonly openBatches = new Set<Execution>();
   constructor(readonly now: number) {}
 
-  /** Marks a run as changed by this transaction; each transaction is one state transition of each run it changes. */
+  /** Runs this transaction makes a state transition of (counted once per transaction, as the real server does). */
+  readonly transitions = new Set<Execution>();
+
+  /** Marks a run as changed by this transaction. */
   touch(ex: Execution): void {
-    if (this.touched.has(ex)) return;
     this.touched.add(ex);
-    ex.state.stateTransitions += 1;
+    this.transitions.add(ex);
+  }
+
+  /**
+   * Marks a run as changed in a way the real server keeps in memory only (an admitted update, a speculative
+   * workflow task and its rejections): stored here all the same, but no state transition unless something else
+   * in the transaction is one.
+   */
+  touchInMemory(ex: Execution): void {
+    this.touched.add(ex);
   }
 }
 
@@ -151,6 +162,7 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
+      for (const ex of tx.transitions) ex.state.stateTransitions += 1;
       for (const ex of tx.touched) measureHistory(ex);
       const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
@@ -415,7 +427,8 @@ export class HistoryEngine {
         this.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, this.wftScheduledAttributes(s)).eventId,
       );
     }
-    tx.touch(ex);
+    if (speculative) tx.touchInMemory(ex);
+    else tx.touch(ex);
   }
 
   wftScheduledAttributes(s: ExecutionState): object {

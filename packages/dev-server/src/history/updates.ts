@@ -91,7 +91,8 @@ export function applyUpdateMessage(
     u.outcome = r.outcome ?? null;
   }
   forgetOldUpdates(ex);
-  tx.touch(ex);
+  // A rejection alone is kept in memory by the real server (it writes no event).
+  tx.touchInMemory(ex);
 }
 
 /** Completed updates kept per run for deduplication and polling (the oldest are forgotten beyond this). */

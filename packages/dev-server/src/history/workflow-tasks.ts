@@ -62,7 +62,9 @@ export function startWorkflowTask(
           .eventId,
       );
     }
-    tx.touch(ex);
+    // A speculative task that starts as such is not persisted by the real server.
+    if (wft.speculative && wft.transient) tx.touchInMemory(ex);
+    else tx.touch(ex);
     return workflowTaskResponse(engine, ex, tx);
   });
 }
@@ -266,7 +268,7 @@ export function completeWorkflowTask(
       for (const m of req.messages ?? []) applyUpdateMessage(engine, tx, ex, m);
       releaseUnansweredUpdates(ex, wft.seq);
       if (Object.values(s.updates).some((u) => u.state === 'admitted')) engine.scheduleWorkflowTask(ex, tx, 1, true);
-      tx.touch(ex);
+      tx.touchInMemory(ex);
       return { resetHistoryEventId: s.lastCompletedStartedEventId };
     });
   }
