@@ -605,7 +605,7 @@ test('schedule-to-close bounds all attempts of an activity', async () => {
   expect(ev.activityTaskTimedOutEventAttributes!.retryState).not.toBe(E.RetryState.RETRY_STATE_IN_PROGRESS);
 });
 
-test('describe lists pending children', async () => {
+test("describe lists pending children; recording the child's start is a state transition of its own", async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);
   const childId = uniqueId('child');
@@ -626,8 +626,11 @@ test('describe lists pending children', async () => {
     workflowTypeName: 'Child',
     parentClosePolicy: E.ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON,
   });
+  // Start, task started, task completed, child started recorded (a transfer task of its own on the real server).
+  expect(Number(d.workflowExecutionInfo.stateTransitionCount)).toBe(4);
   const child = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: childId } });
   expect(child.workflowExecutionInfo.parentExecution.workflowId).toBe(workflowId);
+  expect(Number(child.workflowExecutionInfo.stateTransitionCount)).toBe(1);
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
   // ABANDON leaves the child running.
   const after = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: childId } });

@@ -170,8 +170,8 @@ function closeEventForFilter(ev: IHistoryEvent): IHistoryEvent {
 
 /**
  * WorkflowExecutionInfo of a run as Describe (or, with `forList`, List) reports it. Like the real server's
- * visibility store, List leaves out what it does not index: reset points, the last worker stamp and the first run
- * id, and for a running run its history length, size and transition count (known once it closes).
+ * visibility store, List leaves out what it does not index: reset points, the last worker stamp, the first run
+ * id and the parent's namespace id, and for a running run its history length, size and transition count (known once it closes).
  */
 export function executionInfo(
   engine: HistoryEngine,
@@ -188,7 +188,7 @@ export function executionInfo(
     closeTime: closed ? msTimestamp(s.closeTime!) : null,
     status: s.status,
     historyLength: progress ? (s.closeEventId ?? s.nextEventId - 1) : 0,
-    parentNamespaceId: s.parent ? (engine.namespaces.get(s.parent.namespace)?.id ?? '') : '',
+    parentNamespaceId: s.parent && !forList ? (engine.namespaces.get(s.parent.namespace)?.id ?? '') : '',
     parentExecution: s.parent ? { workflowId: s.parent.workflowId, runId: s.parent.runId } : null,
     executionTime: msTimestamp(s.executionTime),
     memo: s.memo ?? { fields: {} },

@@ -744,6 +744,7 @@ function startChild(
   const child = s.children[String(initiatedId)];
   const fail = (cause: number) => {
     delete s.children[String(initiatedId)];
+    tx.separateTransition(parent);
     engine.addExternalEvent(
       parent,
       tx,
@@ -798,6 +799,7 @@ function startChild(
     firstWftBackoffMs: cronFirstBackoff(a.cronSchedule ?? '', tx.now),
   });
   child.runId = childEx.state.runId;
+  tx.separateTransition(parent);
   engine.addExternalEvent(
     parent,
     tx,
@@ -869,6 +871,8 @@ function signalExternal(
     initiatedEventId: initiatedId,
     control: a.control ?? '',
   };
+  // The outcome is recorded in a transition of its own on the real server.
+  tx.separateTransition(ex);
   if (!target) {
     engine.addExternalEvent(
       ex,
@@ -919,6 +923,8 @@ function cancelExternal(
     workflowExecution: { workflowId: wid, runId: rid },
     initiatedEventId: initiatedId,
   };
+  // The outcome is recorded in a transition of its own on the real server.
+  tx.separateTransition(ex);
   if (!target || !isRunning(target.state)) {
     engine.addExternalEvent(
       ex,

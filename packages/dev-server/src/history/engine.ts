@@ -108,6 +108,18 @@ export class Transaction {
   touchInMemory(ex: Execution): void {
     this.touched.add(ex);
   }
+
+  /** Further transitions of runs within this transaction (see `separateTransition`). */
+  readonly extraTransitions = new Map<Execution, number>();
+
+  /**
+   * Counts one more state transition of a run: for a change the real server makes in a transaction of its own
+   * after the one that asked for it (recording a child's start, or the outcome of an external signal or cancel).
+   */
+  separateTransition(ex: Execution): void {
+    this.touch(ex);
+    this.extraTransitions.set(ex, (this.extraTransitions.get(ex) ?? 0) + 1);
+  }
 }
 
 /** Hooks the engine calls after each change; the server wires matching, deadlines and waiters through them. */
@@ -162,7 +174,7 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
-      for (const ex of tx.transitions) ex.state.stateTransitions += 1;
+      for (const ex of tx.transitions) ex.state.stateTransitions += 1 + (tx.extraTransitions.get(ex) ?? 0);
       for (const ex of tx.touched) measureHistory(ex);
       const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
