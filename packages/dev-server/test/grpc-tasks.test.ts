@@ -662,6 +662,56 @@ test('cancelling a started activity is delivered through the heartbeat response'
   expect(h.filter((n) => n === 'ACTIVITY_TASK_CANCELED')).toHaveLength(2);
 });
 
+test('an activity that fails after its cancellation was requested is not retried, as on the real server', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [
+    activity('a', tq, { retryPolicy: { initialInterval: { nanos: 10e6 }, maximumAttempts: 5 } }),
+  ]);
+  const a = await pollActivity(tq);
+  await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'go' });
+  await complete((await pollWft(tq)).taskToken, [
+    {
+      commandType: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+      requestCancelActivityTaskCommandAttributes: { scheduledEventId: 5 },
+    },
+  ]);
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: a.taskToken,
+    failure: { message: 'gave up', applicationFailureInfo: {} },
+  });
+  const failed = (await history(workflowId)).find((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_FAILED)!;
+  expect(failed.activityTaskFailedEventAttributes!.retryState).toBe(E.RetryState.RETRY_STATE_CANCEL_REQUESTED);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
+test('a retry backoff that ends is no state transition; heartbeats are', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [
+    activity('a', tq, { retryPolicy: { initialInterval: { nanos: 10e6 }, maximumAttempts: 5 } }),
+  ]);
+  const transitions = async () =>
+    Number(
+      (await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } })).workflowExecutionInfo
+        .stateTransitionCount,
+    );
+  // Start, task started, task completed.
+  expect(await transitions()).toBe(3);
+  const first = await pollActivity(tq);
+  await raw.wf('RecordActivityTaskHeartbeat', { taskToken: first.taskToken });
+  await raw.wf('RecordActivityTaskHeartbeat', { taskToken: first.taskToken });
+  expect(await transitions()).toBe(6);
+  await raw.wf('RespondActivityTaskFailed', {
+    taskToken: first.taskToken,
+    failure: { message: 'again', applicationFailureInfo: {} },
+  });
+  await pollActivity(tq);
+  // The failed attempt and the start of the next one; not the end of the backoff in between.
+  expect(await transitions()).toBe(8);
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
 test('activities complete by id', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);

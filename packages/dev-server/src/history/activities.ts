@@ -181,6 +181,15 @@ function retryLater(
   a.seq = ex.state.activitySeq;
 }
 
+/**
+ * Whether a failed or timed-out attempt is retried. As on the real server, an activity whose cancellation was
+ * requested is not: it fails (or times out) with the retry state CANCEL_REQUESTED.
+ */
+function retryDecision(a: ActivityInfo, failure: IFailure | null | undefined, now: number) {
+  if (a.cancelRequested) return { retryState: enums.RetryState.RETRY_STATE_CANCEL_REQUESTED, backoffMs: undefined };
+  return decideRetry(failure, a.retry, a.attempt, now, attemptsDeadline(a));
+}
+
 export function failActivity(
   engine: HistoryEngine,
   addr: ActivityAddress,
@@ -191,7 +200,7 @@ export function failActivity(
   const { ex, a } = findActivity(engine, addr);
   engine.tx((tx) => {
     if (lastHeartbeatDetails) a.heartbeatDetails = lastHeartbeatDetails;
-    const decision = decideRetry(failure, a.retry, a.attempt, tx.now, attemptsDeadline(a));
+    const decision = retryDecision(a, failure, tx.now);
     if (decision.backoffMs !== undefined) {
       retryLater(ex, a, tx.now, decision.backoffMs, failure);
       tx.touch(ex);
@@ -268,7 +277,7 @@ function timeOut(engine: HistoryEngine, tx: Transaction, ex: Execution, a: Activ
     timeoutFailureInfo: { timeoutType, lastHeartbeatDetails: a.heartbeatDetails ?? null },
     cause: timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE ? (a.lastFailure ?? null) : null,
   };
-  const decision = decideRetry(failure, a.retry, a.attempt, tx.now, attemptsDeadline(a));
+  const decision = retryDecision(a, failure, tx.now);
   if (decision.backoffMs !== undefined) {
     retryLater(ex, a, tx.now, decision.backoffMs, failure);
     tx.touch(ex);
@@ -293,8 +302,9 @@ export function checkActivityTimeouts(engine: HistoryEngine, tx: Transaction, ex
       timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     } else if (a.state === 'backoff') {
       if (now >= a.currentAttemptScheduledTime) {
+        // The real server only hands the retry to matching: no state transition.
         a.state = 'scheduled';
-        tx.touch(ex);
+        tx.touchInMemory(ex);
       }
     } else if (a.state === 'scheduled') {
       if (a.scheduleToStartMs > 0 && now >= a.currentAttemptScheduledTime + a.scheduleToStartMs) {

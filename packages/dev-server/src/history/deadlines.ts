@@ -58,6 +58,7 @@ export function processDeadlines(engine: HistoryEngine, ex: Execution): void {
         startedEventId: t.startedEventId,
       });
     }
-    tx.touch(ex);
+    // Stored, but a transition only if something above wrote one (a due backoff alone is none).
+    tx.touchInMemory(ex);
   });
 }
