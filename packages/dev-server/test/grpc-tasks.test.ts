@@ -525,6 +525,12 @@ test('activities retry with backoff and carry heartbeat details until attempts r
   const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
   expect(d.pendingActivities[0]).toMatchObject({ activityId: 'a1', attempt: 2, maximumAttempts: 3 });
   expect(d.pendingActivities[0].lastFailure.message).toBe('f1');
+  // The options it runs with, as the real server reports them.
+  const options = d.pendingActivities[0].activityOptions;
+  expect(options.taskQueue).toMatchObject({ name: tq, normalName: tq });
+  expect(Number(options.startToCloseTimeout.seconds)).toBe(10);
+  expect(Number(options.scheduleToCloseTimeout.seconds)).toBe(0);
+  expect(options.retryPolicy).toMatchObject({ backoffCoefficient: 1, maximumAttempts: 3 });
   await raw.wf('RespondActivityTaskFailed', {
     taskToken: a2.taskToken,
     failure: { message: 'f2', applicationFailureInfo: { type: 'E' } },

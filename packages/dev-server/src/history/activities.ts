@@ -366,5 +366,15 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
         ? msDuration(a.currentAttemptScheduledTime - a.lastAttemptCompleteTime)
         : null,
     priority: a.priority ?? null,
+    // The options the attempt runs with, as the real server reports them (unset timeouts as 0s).
+    activityOptions: {
+      taskQueue: { name: a.taskQueue, normalName: a.taskQueue },
+      scheduleToCloseTimeout: msDuration(a.scheduleToCloseMs),
+      scheduleToStartTimeout: msDuration(a.scheduleToStartMs),
+      startToCloseTimeout: msDuration(a.startToCloseMs),
+      heartbeatTimeout: msDuration(a.heartbeatMs),
+      retryPolicy: retryPolicyProto(a.retry),
+      priority: a.priority ?? null,
+    },
   };
 }
