@@ -718,6 +718,24 @@ test('a retry backoff that ends is no state transition; heartbeats are', async (
   await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
 });
 
+test('an activity started event is dated when the attempt started, though written with its outcome', async () => {
+  const tq = uniqueId('tq');
+  const { workflowId } = await startWf(tq);
+  await complete((await pollWft(tq)).taskToken, [activity('a', tq)]);
+  const a = await pollActivity(tq);
+  await new Promise((r) => setTimeout(r, 100));
+  await raw.wf('RespondActivityTaskCompleted', { taskToken: a.taskToken });
+  const events = await history(workflowId);
+  const time = (type: number) => {
+    const t = events.find((e) => e.eventType === type)!.eventTime!;
+    return Number(t.seconds) * 1000 + (t.nanos ?? 0) / 1e6;
+  };
+  const started = time(ET.EVENT_TYPE_ACTIVITY_TASK_STARTED);
+  expect(time(ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) - started).toBeGreaterThanOrEqual(90);
+  expect(started).toBeGreaterThanOrEqual(time(ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED));
+  await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId } });
+});
+
 test('activities complete by id', async () => {
   const tq = uniqueId('tq');
   const { workflowId } = await startWf(tq);

@@ -114,6 +114,8 @@ function closeActivity(
       },
       undefined,
       false,
+      // Written with the outcome, but dated when the attempt started, as on the real server.
+      a.startedTime ?? tx.now,
     );
     engine.addExternalEvent(ex, tx, closeType, { ...attrs, scheduledEventId: a.scheduledEventId }, 'startedEventId');
   } else {

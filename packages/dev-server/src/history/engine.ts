@@ -379,7 +379,7 @@ export class HistoryEngine {
   /**
    * Adds an event that comes from outside the workflow (signal, activity or timer outcome, ...). While a
    * workflow task is started it waits in the buffer; otherwise it is written now and a workflow task is
-   * scheduled if none is pending.
+   * scheduled if none is pending. `eventTime` is the time the event happened (now, unless it is written late).
    */
   addExternalEvent(
     ex: Execution,
@@ -388,14 +388,15 @@ export class HistoryEngine {
     attributes: object,
     linkPreviousAs?: string,
     scheduleTask = true,
+    eventTime = tx.now,
   ): void {
     const s = ex.state;
     tx.touch(ex);
     if (s.wft?.startedEventId !== undefined) {
-      s.buffered.push({ event: newEvent(eventType, tx.now, attributes), linkPreviousAs });
+      s.buffered.push({ event: newEvent(eventType, eventTime, attributes), linkPreviousAs });
       return;
     }
-    this.appendBuffered(ex, tx, { event: newEvent(eventType, tx.now, attributes), linkPreviousAs });
+    this.appendBuffered(ex, tx, { event: newEvent(eventType, eventTime, attributes), linkPreviousAs });
     if (scheduleTask) this.scheduleWorkflowTask(ex, tx);
   }
 
