@@ -2,7 +2,6 @@
 // errors, including the temporal.api.errordetails.v1 details from the grpc-status-details-bin trailer.
 import * as grpc from '@grpc/grpc-js';
 import { descriptorRoot, google, staticClassFor } from '@kairos/proto';
-import { EXTRA_METHODS } from '../src/frontend/extra-methods';
 
 interface Codec {
   encode(m: unknown): { finish(): Uint8Array };
@@ -36,22 +35,10 @@ export class RawClient {
       Health: 'grpc.health.v1.Health',
     }[service]!;
     const m = descriptorRoot().lookupService(full).methods[method];
-    let req: Codec;
-    let res: Codec;
-    if (m) {
-      m.resolve();
-      req = staticClassFor(m.resolvedRequestType!.fullName) as unknown as Codec;
-      res = staticClassFor(m.resolvedResponseType!.fullName) as unknown as Codec;
-    } else {
-      // The RPCs the server declares itself (not in @kairos/proto's subset).
-      const extra = EXTRA_METHODS[full]?.find((e) => e.name === method);
-      if (!extra) throw new Error(`unknown method ${service}/${method}`);
-      req = extra.requestType;
-      res = {
-        encode: (x) => extra.responseType.encode(x as object),
-        decode: (b) => extra.responseType.toObject(extra.responseType.decode(b), { longs: String }),
-      };
-    }
+    if (!m) throw new Error(`unknown method ${service}/${method}`);
+    m.resolve();
+    const req = staticClassFor(m.resolvedRequestType!.fullName) as unknown as Codec;
+    const res = staticClassFor(m.resolvedResponseType!.fullName) as unknown as Codec;
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
         `/${full}/${method}`,

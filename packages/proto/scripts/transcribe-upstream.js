@@ -65,8 +65,11 @@ const SELECTED_RPCS = {
     'RespondNexusTaskCompleted',
     'RespondNexusTaskFailed',
     'RecordWorkerHeartbeat',
+    'ListTaskQueuePartitions',
   ],
   'temporal.api.operatorservice.v1.OperatorService': [
+    'DeleteNamespace',
+    'ListClusters',
     'AddSearchAttributes',
     'RemoveSearchAttributes',
     'ListSearchAttributes',

@@ -1,6 +1,5 @@
 import { temporal } from '@kairos/proto';
 import { invalidArgument, namespaceNotFound, notFound } from './errors';
-import { DeleteNamespaceRequest } from './extra-methods';
 import { CLUSTER_NAME } from './workflow-service';
 import { EndpointRegistry } from '../nexus/endpoint-registry';
 import { ServiceHandlers } from './service-definition';
@@ -58,7 +57,7 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
         storageSchema: {},
       };
     },
-    DeleteNamespace: (req: DeleteNamespaceRequest) => {
+    DeleteNamespace: (req: temporal.api.operatorservice.v1.IDeleteNamespaceRequest) => {
       const ns = req.namespaceId
         ? engine.namespaces.getById(req.namespaceId)
         : engine.namespaces.get(req.namespace ?? '');

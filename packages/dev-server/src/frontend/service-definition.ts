@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { descriptorRoot, staticClassFor } from '@kairos/proto';
 import { ServiceError } from './errors';
-import { EXTRA_METHODS } from './extra-methods';
 
 interface Codec {
   encode(message: unknown): { finish(): Uint8Array };
@@ -38,18 +37,6 @@ export function buildService(
       res: staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec,
     };
   });
-  for (const extra of EXTRA_METHODS[serviceName] ?? []) {
-    if (methods.some((m) => m.name === extra.name)) continue;
-    methods.push({
-      name: extra.name,
-      req: extra.requestType,
-      // Responses are plain objects: fromObject converts them (int64 strings, nested messages) before encoding.
-      res: {
-        encode: (m: unknown) => extra.responseType.encode(extra.responseType.fromObject(m as object)),
-        decode: (b: Uint8Array) => extra.responseType.decode(b),
-      },
-    });
-  }
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of methods) {

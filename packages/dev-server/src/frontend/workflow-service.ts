@@ -31,7 +31,6 @@ import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';
-import { ListTaskQueuePartitionsRequest } from './extra-methods';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { pollerWorkerVersion } from '../visibility/build-ids';
 import type { ServerContext } from '../server-context';
@@ -698,7 +697,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
 
     // One partition per task queue (the real server has four by default), owned by this server.
-    ListTaskQueuePartitions: (req: ListTaskQueuePartitionsRequest) => {
+    ListTaskQueuePartitions: (req: temporal.api.workflowservice.v1.IListTaskQueuePartitionsRequest) => {
       ns(req.namespace);
       if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
       const partitions = [{ key: req.taskQueue.name, ownerHostName: ctx.frontendAddress }];
