@@ -225,6 +225,21 @@ function extendedInfo(ex: Execution): temporal.api.workflow.v1.IWorkflowExecutio
 export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
   const { engine, queries, matching } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
+  /** Checks the namespace of a `...ById` activity request and locates its activity. */
+  const byId = (req: {
+    namespace?: string | null;
+    workflowId?: string | null;
+    runId?: string | null;
+    activityId?: string | null;
+  }) => {
+    ns(req.namespace);
+    return {
+      namespace: req.namespace ?? '',
+      workflowId: req.workflowId ?? '',
+      runId: req.runId,
+      activityId: req.activityId ?? '',
+    };
+  };
 
   const pollTimeout = ctx.options.longPollTimeoutMs;
 
@@ -614,18 +629,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     RespondActivityTaskCompletedById: (
       req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest,
     ) => {
-      ns(req.namespace);
-      completeActivity(
-        engine,
-        {
-          namespace: req.namespace!,
-          workflowId: req.workflowId ?? '',
-          runId: req.runId,
-          activityId: req.activityId ?? '',
-        },
-        req.result,
-        req.identity ?? '',
-      );
+      completeActivity(engine, byId(req), req.result, req.identity ?? '');
       return {};
     },
     RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
@@ -633,19 +637,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return { failures: [] };
     },
     RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
-      ns(req.namespace);
-      failActivity(
-        engine,
-        {
-          namespace: req.namespace!,
-          workflowId: req.workflowId ?? '',
-          runId: req.runId,
-          activityId: req.activityId ?? '',
-        },
-        req.failure,
-        req.lastHeartbeatDetails,
-        req.identity ?? '',
-      );
+      failActivity(engine, byId(req), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
       return { failures: [] };
     },
     RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
@@ -653,18 +645,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
     RespondActivityTaskCanceledById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest) => {
-      ns(req.namespace);
-      cancelActivityReported(
-        engine,
-        {
-          namespace: req.namespace!,
-          workflowId: req.workflowId ?? '',
-          runId: req.runId,
-          activityId: req.activityId ?? '',
-        },
-        req.details,
-        req.identity ?? '',
-      );
+      cancelActivityReported(engine, byId(req), req.details, req.identity ?? '');
       return {};
     },
     RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
@@ -672,17 +653,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
     },
     RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
-      ns(req.namespace);
-      const r = heartbeatActivity(
-        engine,
-        {
-          namespace: req.namespace!,
-          workflowId: req.workflowId ?? '',
-          runId: req.runId,
-          activityId: req.activityId ?? '',
-        },
-        req.details,
-      );
+      const r = heartbeatActivity(engine, byId(req), req.details);
       return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
     },
 
