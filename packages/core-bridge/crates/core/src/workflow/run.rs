@@ -1141,7 +1141,7 @@ impl RunMachines {
                     input: payloads(c.arguments),
                     workflow_run_timeout: c.workflow_run_timeout.or(started.workflow_run_timeout),
                     workflow_task_timeout: c.workflow_task_timeout.or(started.workflow_task_timeout),
-                    backoff_start_interval: None,
+                    backoff_start_interval: c.backoff_start_interval,
                     retry_policy: c.retry_policy.or(started.retry_policy),
                     initiator: 0,
                     failure: None,
