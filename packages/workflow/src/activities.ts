@@ -157,7 +157,7 @@ export async function scheduleLocalActivity<R>(
   const activator = getActivator();
   validateActivityOptions(options);
   rejectEventGroups(options.eventGroups);
-  if (!activator.registeredActivityNames.has(activityType)) {
+  if (activator.registeredActivityNames !== undefined && !activator.registeredActivityNames.has(activityType)) {
     throw new ReferenceError(`Local activity of type '${activityType}' not registered on worker`);
   }
   let attempt = 1;

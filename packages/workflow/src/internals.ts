@@ -114,7 +114,7 @@ export interface ActivatorOptions {
   interceptors: Required<WorkflowInterceptors>;
   payloadConverter: PayloadConverter;
   failureConverter: FailureConverter;
-  registeredActivityNames: Set<string>;
+  registeredActivityNames: Set<string> | undefined;
   failureExceptionTypeNames: string[];
   sdkVersion: string;
   wallClockNow: () => number;
@@ -220,7 +220,7 @@ export class Activator {
   payloadConverter: PayloadConverter;
   failureConverter: FailureConverter;
   interceptors: Required<WorkflowInterceptors>;
-  readonly registeredActivityNames: Set<string>;
+  readonly registeredActivityNames: Set<string> | undefined;
   readonly failureExceptionTypeNames: string[];
   readonly sdkVersion: string;
   workflowFn: Workflow | undefined;

@@ -89,7 +89,8 @@ export interface UserModules {
 /** Settings of the runtime, the same for every run of a worker. */
 export interface RuntimeOptions {
   sdkVersion: string;
-  registeredActivityNames: string[];
+  /** Activity names local activities may use; undefined skips the check (replay). */
+  registeredActivityNames?: string[];
   /** `WorkerOptions.workflowFailureErrorTypes`: error class names by workflow type (`'*'` for all). */
   workflowFailureErrorTypes: Record<string, string[]>;
   showStackTraceSources: boolean;
@@ -115,8 +116,11 @@ declare const globalThis: Record<string, any>;
 /** Sets the runtime up in a fresh context; call once, before the user bundle is evaluated. */
 export function initRuntime(runtimeOptions: RuntimeOptions): void {
   options = runtimeOptions;
-  const urlHost = globalThis.__kairos_url_host as UrlHost | undefined;
-  if (urlHost !== undefined) setUrlHost(urlHost);
+  const parse = globalThis.__kairos_url_parse as UrlHost['parse'] | undefined;
+  const set = globalThis.__kairos_url_set as UrlHost['set'] | undefined;
+  if (parse !== undefined && set !== undefined) setUrlHost({ parse, set });
+  delete globalThis.__kairos_url_parse;
+  delete globalThis.__kairos_url_set;
   installPromiseContextPropagation();
   rejections.install();
   overrideGlobals();
@@ -276,7 +280,7 @@ function createRun(runId: string, activation: IsolateActivation, init: Job): Run
     interceptors: { inbound: [], outbound: [], internals: [] },
     payloadConverter: defaultPayloadConverter,
     failureConverter: defaultFailureConverter,
-    registeredActivityNames: new Set(options.registeredActivityNames),
+    registeredActivityNames: options.registeredActivityNames ? new Set(options.registeredActivityNames) : undefined,
     failureExceptionTypeNames: [
       ...(options.workflowFailureErrorTypes['*'] ?? []),
       ...(options.workflowFailureErrorTypes[initJob.workflowType ?? ''] ?? []),

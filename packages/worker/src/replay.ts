@@ -1,0 +1,177 @@
+/**
+ * Replaying histories: the workflow code is run against recorded histories through a replay core, and any
+ * difference between the commands it produces and the history is reported.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { HistoryAndWorkflowId } from '@kairos/client';
+import { type DataConverter, SdkComponent } from '@kairos/common';
+import { loadDataConverter } from '@kairos/common/lib/internal-non-workflow';
+import { historyFromJSON } from '@kairos/common/lib/proto-utils';
+import * as bridge from '@kairos/core-bridge';
+import { kairos, temporal } from '@kairos/proto';
+import { DeterminismViolationError } from '@kairos/workflow';
+import { ShutdownError } from './errors';
+import { Runtime } from './runtime';
+import { compileWorkerOptions, type ReplayWorkerOptions } from './worker-options';
+import { WorkflowActivationProcessor } from './workflow/activation-processor';
+import { createIsolatePool, loadWorkflowBundle, nativeWorkerOptions } from './worker';
+
+/** Why the core evicted a run (values of `kairos.core.activation.EvictionReason`). */
+export const EvictionReason = kairos.core.activation.EvictionReason;
+export type EvictionReason = kairos.core.activation.EvictionReason;
+/** An eviction job. */
+export type RemoveFromCache = kairos.core.activation.IRemoveFromCache;
+
+/** Replaying a history failed for a reason other than non-determinism. */
+export class ReplayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayError';
+  }
+}
+
+/** The outcome of replaying one history. */
+export interface ReplayResult {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly error?: ReplayError | DeterminismViolationError;
+}
+
+/** Histories to replay, with their workflow ids. */
+export type ReplayHistoriesIterable = AsyncIterable<HistoryAndWorkflowId> | Iterable<HistoryAndWorkflowId>;
+
+/** The error an eviction stands for, if any. */
+export function evictionReasonToReplayError(evict: RemoveFromCache): ReplayError | DeterminismViolationError | undefined {
+  switch (evict.reason) {
+    case EvictionReason.EVICTION_REASON_NONDETERMINISM:
+      return new DeterminismViolationError(`Replay failed with a nondeterminism error: ${evict.message ?? ''}`);
+    case EvictionReason.EVICTION_REASON_LANG_FAIL:
+    case EvictionReason.EVICTION_REASON_FATAL:
+    case EvictionReason.EVICTION_REASON_PAGINATION_OR_HISTORY_FETCH:
+    case EvictionReason.EVICTION_REASON_TASK_NOT_FOUND:
+    case EvictionReason.EVICTION_REASON_UNHANDLED_COMMAND:
+      return new ReplayError(evict.message || 'Replay failed');
+    default:
+      return undefined;
+  }
+}
+
+type HistoryInput = temporal.api.history.v1.IHistory | unknown;
+
+/** A History message from an object or from the JSON the CLI and UI export. */
+export function toHistory(history: HistoryInput): temporal.api.history.v1.IHistory {
+  if (typeof history !== 'object' || history === null) {
+    throw new TypeError(`Expected a history object, got ${history === null ? 'null' : typeof history}`);
+  }
+  const events = (history as { events?: unknown[] }).events;
+  if (!Array.isArray(events)) throw new TypeError('The history has no events array');
+  const first = events[0] as { eventType?: unknown; eventId?: unknown } | undefined;
+  const isJson = first !== undefined && (typeof first.eventType === 'string' || typeof first.eventId === 'string');
+  return isJson ? historyFromJSON(history) : (history as temporal.api.history.v1.IHistory);
+}
+
+function runIdOf(history: temporal.api.history.v1.IHistory): string {
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  return started?.originalExecutionRunId ?? '';
+}
+
+/** A replay core with its isolates, reused for a sequence of histories. */
+class Replayer {
+  private constructor(
+    private readonly native: bridge.Worker,
+    private readonly processor: WorkflowActivationProcessor,
+    private readonly destroyPool: () => void,
+  ) {}
+
+  static async create(options: ReplayWorkerOptions): Promise<Replayer> {
+    const runtime = Runtime.instance();
+    const taskQueue = options.replayName ?? `replay-${randomUUID()}`;
+    const compiled = compileWorkerOptions({ ...options, taskQueue, maxCachedWorkflows: 1 });
+    const dataConverter = loadDataConverter(options.dataConverter as DataConverter | undefined);
+    const bundle = await loadWorkflowBundle(options as Parameters<typeof loadWorkflowBundle>[0], options.dataConverter, runtime.logger);
+    if (bundle === undefined) throw new TypeError('Replaying needs workflowsPath or workflowBundle');
+    const pool = createIsolatePool(compiled, bundle, undefined);
+    const native = bridge.Worker.createReplay(nativeWorkerOptions(compiled, 'replay', true));
+    const processor = new WorkflowActivationProcessor({
+      pool,
+      codecs: dataConverter.payloadCodecs,
+      sinks: compiled.sinks,
+      logger: runtime.logger,
+      onLostRuns: (runIds) => runIds.forEach((runId) => native.requestWorkflowEviction(runId)),
+    });
+    return new Replayer(native, processor, () => pool.destroy());
+  }
+
+  /** Replays one history to its end (or first failure). */
+  async replay(workflowId: string, input: HistoryInput): Promise<ReplayResult> {
+    const history = toHistory(input);
+    const bytes = temporal.api.history.v1.History.encode(history).finish();
+    const pushed = this.native.pushHistory(workflowId, bytes);
+    let error: ReplayError | DeterminismViolationError | undefined;
+    let runId = runIdOf(history);
+    let failure: string | undefined;
+    for (;;) {
+      const activation = await this.native.pollWorkflowActivation();
+      const result = await this.processor.process(activation);
+      runId = result.runId;
+      failure ??= result.failure;
+      await this.native.completeWorkflowActivation(result.completion);
+      if (result.eviction) {
+        error = evictionReasonToReplayError(result.eviction);
+        if (error instanceof ReplayError && failure !== undefined) error = new ReplayError(failure);
+        break;
+      }
+    }
+    await pushed;
+    return { workflowId, runId, error };
+  }
+
+  async close(): Promise<void> {
+    this.native.closeHistoryStream();
+    try {
+      for (;;) {
+        const activation = await this.native.pollWorkflowActivation();
+        const result = await this.processor.process(activation);
+        await this.native.completeWorkflowActivation(result.completion);
+      }
+    } catch (err) {
+      if (!(err instanceof ShutdownError)) {
+        Runtime.instance().logger.warn('Replay worker failed while shutting down', { sdkComponent: SdkComponent.worker, error: err });
+      }
+    }
+    await this.native.finalizeShutdown();
+    this.destroyPool();
+  }
+}
+
+/** Replays one history; throws `DeterminismViolationError` or `ReplayError` when it does not replay cleanly. */
+export async function runReplayHistory(
+  options: ReplayWorkerOptions,
+  history: HistoryInput,
+  workflowId?: string,
+): Promise<void> {
+  const replayer = await Replayer.create(options);
+  try {
+    const result = await replayer.replay(workflowId ?? 'replay-workflow-id', history);
+    if (result.error) throw result.error;
+  } finally {
+    await replayer.close();
+  }
+}
+
+/** Replays histories one after the other, yielding each outcome (failures are results, not throws). */
+export async function* runReplayHistories(
+  options: ReplayWorkerOptions,
+  histories: ReplayHistoriesIterable,
+): AsyncIterableIterator<ReplayResult> {
+  const replayer = await Replayer.create(options);
+  try {
+    for await (const { workflowId, history } of histories as AsyncIterable<HistoryAndWorkflowId>) {
+      yield await replayer.replay(workflowId, history);
+    }
+  } finally {
+    await replayer.close();
+  }
+}
