@@ -21,7 +21,10 @@ export type NexusInboundCallsInterceptor = {
     input: NexusStartOperationInput,
     next: Next<NexusInboundCallsInterceptor, 'startOperation'>,
   ) => Promise<NexusStartOperationOutput>;
-  cancelOperation?: (input: NexusCancelOperationInput, next: Next<NexusInboundCallsInterceptor, 'cancelOperation'>) => Promise<void>;
+  cancelOperation?: (
+    input: NexusCancelOperationInput,
+    next: Next<NexusInboundCallsInterceptor, 'cancelOperation'>,
+  ) => Promise<void>;
 };
 
 /** Input of `startOperation`. */
@@ -63,4 +66,6 @@ export interface WorkerInterceptors {
 }
 
 /** Worker interceptors after defaults. */
-export type CompiledWorkerInterceptors = Required<Pick<WorkerInterceptors, 'client' | 'activity' | 'nexus' | 'workflowModules'>>;
+export type CompiledWorkerInterceptors = Required<
+  Pick<WorkerInterceptors, 'client' | 'activity' | 'nexus' | 'workflowModules'>
+>;

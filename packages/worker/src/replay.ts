@@ -43,7 +43,9 @@ export interface ReplayResult {
 export type ReplayHistoriesIterable = AsyncIterable<HistoryAndWorkflowId> | Iterable<HistoryAndWorkflowId>;
 
 /** The error an eviction stands for, if any. */
-export function evictionReasonToReplayError(evict: RemoveFromCache): ReplayError | DeterminismViolationError | undefined {
+export function evictionReasonToReplayError(
+  evict: RemoveFromCache,
+): ReplayError | DeterminismViolationError | undefined {
   switch (evict.reason) {
     case EvictionReason.EVICTION_REASON_NONDETERMINISM:
       return new DeterminismViolationError(`Replay failed with a nondeterminism error: ${evict.message ?? ''}`);
@@ -90,7 +92,11 @@ class Replayer {
     const taskQueue = options.replayName ?? `replay-${randomUUID()}`;
     const compiled = compileWorkerOptions({ ...options, taskQueue, maxCachedWorkflows: 1 });
     const dataConverter = loadDataConverter(options.dataConverter as DataConverter | undefined);
-    const bundle = await loadWorkflowBundle(options as Parameters<typeof loadWorkflowBundle>[0], options.dataConverter, runtime.logger);
+    const bundle = await loadWorkflowBundle(
+      options as Parameters<typeof loadWorkflowBundle>[0],
+      options.dataConverter,
+      runtime.logger,
+    );
     if (bundle === undefined) throw new TypeError('Replaying needs workflowsPath or workflowBundle');
     const pool = createIsolatePool(compiled, bundle, undefined);
     const native = bridge.Worker.createReplay(nativeWorkerOptions(compiled, 'replay', true));
@@ -138,7 +144,10 @@ class Replayer {
       }
     } catch (err) {
       if (!(err instanceof ShutdownError)) {
-        Runtime.instance().logger.warn('Replay worker failed while shutting down', { sdkComponent: SdkComponent.worker, error: err });
+        Runtime.instance().logger.warn('Replay worker failed while shutting down', {
+          sdkComponent: SdkComponent.worker,
+          error: err,
+        });
       }
     }
     await this.native.finalizeShutdown();

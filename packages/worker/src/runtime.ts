@@ -41,7 +41,9 @@ export class Runtime {
   /** Creates the runtime with `options`; throws if it already exists. */
   static install(options: RuntimeOptions): Runtime {
     if (Runtime._instance !== undefined) {
-      throw new Error('Runtime is already installed: call Runtime.install() once, before creating workers or connections');
+      throw new Error(
+        'Runtime is already installed: call Runtime.install() once, before creating workers or connections',
+      );
     }
     Runtime._instance = new Runtime(options);
     return Runtime._instance;

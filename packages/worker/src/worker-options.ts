@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import type * as nexus from 'nexus-rpc';
@@ -138,38 +139,37 @@ export type WorkerDeploymentOptions = {
 );
 
 /** Options of a replay worker: only what replaying needs. */
-export interface ReplayWorkerOptions
-  extends Omit<
-    WorkerOptions,
-    | 'connection'
-    | 'namespace'
-    | 'taskQueue'
-    | 'activities'
-    | 'nexusServices'
-    | 'tuner'
-    | 'maxConcurrentActivityTaskExecutions'
-    | 'maxConcurrentLocalActivityExecutions'
-    | 'maxConcurrentWorkflowTaskExecutions'
-    | 'maxConcurrentNexusTaskExecutions'
-    | 'maxConcurrentActivityTaskPolls'
-    | 'maxConcurrentWorkflowTaskPolls'
-    | 'maxConcurrentNexusTaskPolls'
-    | 'workflowTaskPollerBehavior'
-    | 'activityTaskPollerBehavior'
-    | 'nexusTaskPollerBehavior'
-    | 'nonStickyToStickyPollRatio'
-    | 'maxHeartbeatThrottleInterval'
-    | 'defaultHeartbeatThrottleInterval'
-    | 'debugMode'
-    | 'enableNonLocalActivities'
-    | 'maxActivitiesPerSecond'
-    | 'maxTaskQueueActivitiesPerSecond'
-    | 'maxEagerActivityReservationsPerWorkflowTask'
-    | 'stickyQueueScheduleToStartTimeout'
-    | 'maxCachedWorkflows'
-    | 'useVersioning'
-    | 'patchActivationCallback'
-  > {
+export interface ReplayWorkerOptions extends Omit<
+  WorkerOptions,
+  | 'connection'
+  | 'namespace'
+  | 'taskQueue'
+  | 'activities'
+  | 'nexusServices'
+  | 'tuner'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentNexusTaskExecutions'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxConcurrentNexusTaskPolls'
+  | 'workflowTaskPollerBehavior'
+  | 'activityTaskPollerBehavior'
+  | 'nexusTaskPollerBehavior'
+  | 'nonStickyToStickyPollRatio'
+  | 'maxHeartbeatThrottleInterval'
+  | 'defaultHeartbeatThrottleInterval'
+  | 'debugMode'
+  | 'enableNonLocalActivities'
+  | 'maxActivitiesPerSecond'
+  | 'maxTaskQueueActivitiesPerSecond'
+  | 'maxEagerActivityReservationsPerWorkflowTask'
+  | 'stickyQueueScheduleToStartTimeout'
+  | 'maxCachedWorkflows'
+  | 'useVersioning'
+  | 'patchActivationCallback'
+> {
   /** Name of the replay (used as the task queue). */
   replayName?: string;
 }
@@ -198,10 +198,7 @@ export interface WorkflowBundle {
 }
 /** A pre-built workflow bundle. */
 export type WorkflowBundleOption =
-  | WorkflowBundle
-  | WorkflowBundleWithSourceMap
-  | WorkflowBundlePath
-  | WorkflowBundlePathWithSourceMap;
+  WorkflowBundle | WorkflowBundleWithSourceMap | WorkflowBundlePath | WorkflowBundlePathWithSourceMap;
 
 /** Whether the bundle option carries code. */
 export function isCodeBundleOption(bundleOpt: WorkflowBundleOption): bundleOpt is WorkflowBundle {
@@ -286,7 +283,8 @@ function durationMs(name: string, value: Duration | undefined, dflt: number): nu
   } catch (err) {
     throw new WorkerOptionsError(`${name} is not a valid duration: ${describe(value)} (${(err as Error).message})`);
   }
-  if (!Number.isFinite(ms) || ms < 0) throw new WorkerOptionsError(`${name} must be a non-negative duration, got ${describe(value)}`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new WorkerOptionsError(`${name} must be a non-negative duration, got ${describe(value)}`);
   return ms;
 }
 
@@ -312,12 +310,15 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     throw new WorkerOptionsError(`taskQueue must be a non-empty string, got ${describe(options.taskQueue)}`);
   }
   if (options.taskQueue.startsWith('__temporal_')) {
-    throw new WorkerOptionsError(`Cannot use task queue name: '${options.taskQueue}', with reserved prefix: '__temporal_'`);
+    throw new WorkerOptionsError(
+      `Cannot use task queue name: '${options.taskQueue}', with reserved prefix: '__temporal_'`,
+    );
   }
   for (const [key, message] of Object.entries(NOT_SUPPORTED)) {
     if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw new WorkerOptionsError(message);
   }
-  if (options.useVersioning) throw new WorkerOptionsError('not implemented: WorkerOptions.useVersioning (build-id versioning)');
+  if (options.useVersioning)
+    throw new WorkerOptionsError('not implemented: WorkerOptions.useVersioning (build-id versioning)');
   if (options.nexusServices !== undefined && options.nexusServices.length > 0) {
     throw new WorkerOptionsError('not implemented: WorkerOptions.nexusServices (Nexus handlers) in @kairos/worker');
   }
@@ -329,7 +330,12 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     }
   }
   if (options.maxEagerActivityReservationsPerWorkflowTask !== undefined) {
-    positiveInteger('maxEagerActivityReservationsPerWorkflowTask', options.maxEagerActivityReservationsPerWorkflowTask, 3, 0);
+    positiveInteger(
+      'maxEagerActivityReservationsPerWorkflowTask',
+      options.maxEagerActivityReservationsPerWorkflowTask,
+      3,
+      0,
+    );
   }
   const nonSticky = options.nonStickyToStickyPollRatio ?? 0.2;
   if (typeof nonSticky !== 'number' || !(nonSticky > 0 && nonSticky <= 1)) {
@@ -350,14 +356,20 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     }
   }
   const reuseV8Context = options.reuseV8Context ?? true;
-  let maxCachedWorkflows = positiveInteger('maxCachedWorkflows', options.maxCachedWorkflows, defaultMaxCachedWorkflows(reuseV8Context), 0);
+  let maxCachedWorkflows = positiveInteger(
+    'maxCachedWorkflows',
+    options.maxCachedWorkflows,
+    defaultMaxCachedWorkflows(reuseV8Context),
+    0,
+  );
   if (maxCachedWorkflows === 1) maxCachedWorkflows = 2;
   let maxConcurrentWorkflowTaskExecutions = positiveInteger(
     'maxConcurrentWorkflowTaskExecutions',
     options.maxConcurrentWorkflowTaskExecutions,
     40,
   );
-  if (maxCachedWorkflows > 0) maxConcurrentWorkflowTaskExecutions = Math.min(maxConcurrentWorkflowTaskExecutions, maxCachedWorkflows);
+  if (maxCachedWorkflows > 0)
+    maxConcurrentWorkflowTaskExecutions = Math.min(maxConcurrentWorkflowTaskExecutions, maxCachedWorkflows);
   maxConcurrentWorkflowTaskExecutions = Math.max(maxConcurrentWorkflowTaskExecutions, 2);
   const maxConcurrentActivityTaskExecutions = positiveInteger(
     'maxConcurrentActivityTaskExecutions',
@@ -369,14 +381,29 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     options.maxConcurrentLocalActivityExecutions,
     100,
   );
-  const maxConcurrentNexusTaskExecutions = positiveInteger('maxConcurrentNexusTaskExecutions', options.maxConcurrentNexusTaskExecutions, 100);
-  const pollers = (name: string, explicit: number | undefined, behavior: PollerBehavior | undefined, executions: number) =>
-    positiveInteger(name, explicit ?? (behavior?.type === 'simple-maximum' ? behavior.maximum : undefined), Math.min(10, executions));
+  const maxConcurrentNexusTaskExecutions = positiveInteger(
+    'maxConcurrentNexusTaskExecutions',
+    options.maxConcurrentNexusTaskExecutions,
+    100,
+  );
+  const pollers = (
+    name: string,
+    explicit: number | undefined,
+    behavior: PollerBehavior | undefined,
+    executions: number,
+  ) =>
+    positiveInteger(
+      name,
+      explicit ?? (behavior?.type === 'simple-maximum' ? behavior.maximum : undefined),
+      Math.min(10, executions),
+    );
   const debugMode = options.debugMode ?? ['1', 't', 'true'].includes((process.env.TEMPORAL_DEBUG ?? '').toLowerCase());
   const failureTypes = options.workflowFailureErrorTypes ?? {};
   for (const [type, names] of Object.entries(failureTypes)) {
     if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
-      throw new WorkerOptionsError(`workflowFailureErrorTypes['${type}'] must be an array of class names, got ${describe(names)}`);
+      throw new WorkerOptionsError(
+        `workflowFailureErrorTypes['${type}'] must be an array of class names, got ${describe(names)}`,
+      );
     }
   }
   const nondeterminismFailsWorkflow = Object.values(failureTypes).some((names) =>
@@ -414,14 +441,35 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     ),
     maxCachedWorkflows,
     nonStickyToStickyPollRatio: nonSticky,
-    stickyQueueScheduleToStartTimeoutMs: durationMs('stickyQueueScheduleToStartTimeout', options.stickyQueueScheduleToStartTimeout, 10_000),
-    maxHeartbeatThrottleIntervalMs: durationMs('maxHeartbeatThrottleInterval', options.maxHeartbeatThrottleInterval, 60_000),
-    defaultHeartbeatThrottleIntervalMs: durationMs('defaultHeartbeatThrottleInterval', options.defaultHeartbeatThrottleInterval, 30_000),
+    stickyQueueScheduleToStartTimeoutMs: durationMs(
+      'stickyQueueScheduleToStartTimeout',
+      options.stickyQueueScheduleToStartTimeout,
+      10_000,
+    ),
+    maxHeartbeatThrottleIntervalMs: durationMs(
+      'maxHeartbeatThrottleInterval',
+      options.maxHeartbeatThrottleInterval,
+      60_000,
+    ),
+    defaultHeartbeatThrottleIntervalMs: durationMs(
+      'defaultHeartbeatThrottleInterval',
+      options.defaultHeartbeatThrottleInterval,
+      30_000,
+    ),
     shutdownGraceTimeMs: durationMs('shutdownGraceTime', options.shutdownGraceTime, 0),
-    shutdownForceTimeMs: options.shutdownForceTime === undefined ? undefined : durationMs('shutdownForceTime', options.shutdownForceTime, 0),
-    isolateExecutionTimeoutMs: debugMode ? 2 ** 31 - 1 : durationMs('isolateExecutionTimeout', options.isolateExecutionTimeout, 5_000),
+    shutdownForceTimeMs:
+      options.shutdownForceTime === undefined
+        ? undefined
+        : durationMs('shutdownForceTime', options.shutdownForceTime, 0),
+    isolateExecutionTimeoutMs: debugMode
+      ? 2 ** 31 - 1
+      : durationMs('isolateExecutionTimeout', options.isolateExecutionTimeout, 5_000),
     isolateMemoryLimitMb,
-    workflowThreadPoolSize: positiveInteger('workflowThreadPoolSize', options.workflowThreadPoolSize, reuseV8Context ? 1 : 2),
+    workflowThreadPoolSize: positiveInteger(
+      'workflowThreadPoolSize',
+      options.workflowThreadPoolSize,
+      reuseV8Context ? 1 : 2,
+    ),
     reuseV8Context,
     showStackTraceSources: options.showStackTraceSources ?? false,
     debugMode,

@@ -151,7 +151,11 @@ export async function loadWorkflowBundle(raw: WorkerOptions, dataConverter: Data
 }
 
 /** The core options of a worker. */
-export function nativeWorkerOptions(options: CompiledWorkerOptions, buildId: string, workflows: boolean): bridge.WorkerOptions {
+export function nativeWorkerOptions(
+  options: CompiledWorkerOptions,
+  buildId: string,
+  workflows: boolean,
+): bridge.WorkerOptions {
   return {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -263,12 +267,17 @@ export class Worker {
     const dataConverter = loadDataConverter(rawOptions.dataConverter);
     const bundle = await loadWorkflowBundle(rawOptions, rawOptions.dataConverter, runtime.logger);
     if (bundle === undefined && options.activities.size === 0) {
-      throw new TypeError('Worker has no workflows and no activities: give workflowsPath or workflowBundle, or activities');
+      throw new TypeError(
+        'Worker has no workflows and no activities: give workflowsPath or workflowBundle, or activities',
+      );
     }
     const ownsConnection = rawOptions.connection === undefined;
     const connection = rawOptions.connection ?? (await NativeConnection.connect());
     const buildId =
-      options.buildId ?? `${pkg.name}@${pkg.version}+${createHash('sha256').update(bundle?.code ?? '').digest('hex')}`;
+      options.buildId ??
+      `${pkg.name}@${pkg.version}+${createHash('sha256')
+        .update(bundle?.code ?? '')
+        .digest('hex')}`;
     let native: bridge.Worker;
     try {
       native = bridge.Worker.create(connection.native, nativeWorkerOptions(options, buildId, bundle !== undefined));
@@ -277,7 +286,16 @@ export class Worker {
       throw err;
     }
     const pool = bundle ? createIsolatePool(options, bundle, [...options.activities.keys()]) : undefined;
-    return new this({ options: { ...options, buildId }, rawOptions, connection, ownsConnection, native, pool, dataConverter, plugins });
+    return new this({
+      options: { ...options, buildId },
+      rawOptions,
+      connection,
+      ownsConnection,
+      native,
+      pool,
+      dataConverter,
+      plugins,
+    });
   }
 
   /** The connection the worker polls through. */
@@ -329,7 +347,9 @@ export class Worker {
     const forceMs = this.options.shutdownForceTimeMs;
     if (forceMs !== undefined) {
       this.shutdownForceTimer = setTimeout(() => {
-        this.forceShutdown?.(new GracefulShutdownPeriodExpiredError('Timed out while waiting for worker to shutdown gracefully'));
+        this.forceShutdown?.(
+          new GracefulShutdownPeriodExpiredError('Timed out while waiting for worker to shutdown gracefully'),
+        );
       }, forceMs);
     }
   }
@@ -413,14 +433,17 @@ export class Worker {
       }
       this.outstandingWorkflowPoll = false;
       this.track(
-        processor.process(bytes).then(async ({ completion, failure, runId }) => {
-          if (failure !== undefined) {
-            this.logger.warn('Failing workflow task', { sdkComponent: SdkComponent.worker, runId, failure });
-          }
-          await this.native.completeWorkflowActivation(completion);
-        }).catch((error) => {
-          this.logger.error('Failed to complete a workflow activation', { sdkComponent: SdkComponent.worker, error });
-        }),
+        processor
+          .process(bytes)
+          .then(async ({ completion, failure, runId }) => {
+            if (failure !== undefined) {
+              this.logger.warn('Failing workflow task', { sdkComponent: SdkComponent.worker, runId, failure });
+            }
+            await this.native.completeWorkflowActivation(completion);
+          })
+          .catch((error) => {
+            this.logger.error('Failed to complete a workflow activation', { sdkComponent: SdkComponent.worker, error });
+          }),
       );
     }
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Calling activities from a workflow: `proxyActivities`, `proxyLocalActivities`, `scheduleActivity` and
  * `scheduleLocalActivity`.
@@ -170,7 +171,16 @@ export async function scheduleLocalActivity<R>(
       scheduleLocalActivityNextHandler,
     );
     try {
-      return (await execute({ activityType, headers: {}, options, args, seq, attempt, originalScheduleTime, typeInfo })) as R;
+      return (await execute({
+        activityType,
+        headers: {},
+        options,
+        args,
+        seq,
+        attempt,
+        originalScheduleTime,
+        typeInfo,
+      })) as R;
     } catch (err) {
       if (!(err instanceof LocalActivityDoBackoff)) throw err;
       await sleep(tsToMs(err.backoff.backoffDuration));
@@ -215,7 +225,10 @@ export type LocalActivityFunctionWithOptions<T extends ActivityFunction> = T & {
   executeWithOptions(options: LocalActivityOptions, args: Parameters<T>): Promise<Awaited<ReturnType<T>>>;
 };
 
-function typeInfoOf(map: Record<string, PayloadTypeInfo | undefined> | undefined, name: string): PayloadTypeInfo | undefined {
+function typeInfoOf(
+  map: Record<string, PayloadTypeInfo | undefined> | undefined,
+  name: string,
+): PayloadTypeInfo | undefined {
   return map?.[name];
 }
 
@@ -229,7 +242,8 @@ export function proxyActivities<A = UntypedActivities>(options: ActivityProxyOpt
   const { activityTypeInfo, ...activityOptions } = options;
   return new Proxy({} as ActivityInterfaceFor<A>, {
     get(_, activityType) {
-      if (typeof activityType !== 'string') throw new TypeError(`Only strings are supported for Activity types, got: ${String(activityType)}`);
+      if (typeof activityType !== 'string')
+        throw new TypeError(`Only strings are supported for Activity types, got: ${String(activityType)}`);
       const typeInfo = typeInfoOf(activityTypeInfo as Record<string, PayloadTypeInfo> | undefined, activityType);
       const call = (...args: unknown[]) => scheduleActivity(activityType, args, activityOptions, typeInfo);
       call.executeWithOptions = (overrides: ActivityOptions, args: unknown[]) =>
@@ -248,7 +262,8 @@ export function proxyLocalActivities<A = UntypedActivities>(
   const { activityTypeInfo, ...activityOptions } = options;
   return new Proxy({} as LocalActivityInterfaceFor<A>, {
     get(_, activityType) {
-      if (typeof activityType !== 'string') throw new TypeError(`Only strings are supported for Activity types, got: ${String(activityType)}`);
+      if (typeof activityType !== 'string')
+        throw new TypeError(`Only strings are supported for Activity types, got: ${String(activityType)}`);
       const typeInfo = typeInfoOf(activityTypeInfo as Record<string, PayloadTypeInfo> | undefined, activityType);
       const call = (...args: unknown[]) => scheduleLocalActivity(activityType, args, activityOptions, typeInfo);
       call.executeWithOptions = (overrides: LocalActivityOptions, args: unknown[]) =>

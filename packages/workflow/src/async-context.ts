@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Context that follows asynchronous workflow code across `await`: what `AsyncLocalStorage` and
  * `CancellationScope.current()` read. The isolate has no async hooks, so the runtime carries the context

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 import { CancelledFailure } from '@kairos/common';
 import { type Duration, msOptionalToNumber } from '@kairos/common/lib/time';
 import { AsyncLocalStorage } from './async-context';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Child workflows and handles to other workflow executions.
  *
@@ -282,7 +283,9 @@ export async function executeChild<T extends Workflow>(
   options: WithWorkflowArgs<T, ChildWorkflowOptions>,
 ): Promise<WorkflowResultType<T>>;
 /** Runs a child workflow without arguments and waits for its result. */
-export async function executeChild<T extends () => WorkflowReturnType>(workflowType: string): Promise<WorkflowResultType<T>>;
+export async function executeChild<T extends () => WorkflowReturnType>(
+  workflowType: string,
+): Promise<WorkflowResultType<T>>;
 /** Runs a child workflow without arguments and waits for its result. */
 export async function executeChild<T extends () => WorkflowReturnType>(workflowFunc: T): Promise<WorkflowResultType<T>>;
 export async function executeChild<T extends Workflow>(

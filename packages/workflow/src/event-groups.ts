@@ -17,5 +17,6 @@ export function createEventGroup(label: string, _options?: { id?: string }): Eve
 
 /** Throws when an option asks for event groups. */
 export function rejectEventGroups(markers: EventGroupMarker[] | undefined): void {
-  if (markers !== undefined && markers.length > 0) throw new Error('not implemented: event groups (eventGroups option)');
+  if (markers !== undefined && markers.length > 0)
+    throw new Error('not implemented: event groups (eventGroups option)');
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Globals of the workflow isolate: deterministic `Date` and `Math.random`, `setTimeout` as workflow timers, no
  * `WeakRef`/`FinalizationRegistry`, and the web APIs the official sandbox offers (`TextEncoder`,
@@ -42,7 +43,11 @@ export function overrideGlobals(): void {
     return new OriginalDate(currentTime());
   }
   WorkflowDate.prototype = OriginalDate.prototype;
-  Object.defineProperty(OriginalDate.prototype, 'constructor', { value: WorkflowDate, writable: true, configurable: true });
+  Object.defineProperty(OriginalDate.prototype, 'constructor', {
+    value: WorkflowDate,
+    writable: true,
+    configurable: true,
+  });
   WorkflowDate.now = () => currentTime();
   WorkflowDate.parse = OriginalDate.parse;
   WorkflowDate.UTC = OriginalDate.UTC;

@@ -82,13 +82,22 @@ export interface WorkflowOutboundCallsInterceptor {
     input: StartChildWorkflowExecutionInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
   ) => Promise<[Promise<string>, Promise<unknown>]>;
-  signalWorkflow?: (input: SignalWorkflowInput, next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>) => Promise<void>;
-  continueAsNew?: (input: ContinueAsNewInput, next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>) => Promise<never>;
+  signalWorkflow?: (
+    input: SignalWorkflowInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>,
+  ) => Promise<void>;
+  continueAsNew?: (
+    input: ContinueAsNewInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>,
+  ) => Promise<never>;
   getLogAttributes?: (
     input: GetLogAttributesInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>,
   ) => Record<string, unknown>;
-  getMetricTags?: (input: GetMetricTagsInput, next: Next<WorkflowOutboundCallsInterceptor, 'getMetricTags'>) => MetricTags;
+  getMetricTags?: (
+    input: GetMetricTagsInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'getMetricTags'>,
+  ) => MetricTags;
 }
 
 /** Input of `startTimer`. */
@@ -205,7 +214,8 @@ export interface ActivateInput {
   readonly batchIndex: number;
 }
 
-/** Input of `dispose`. */
+/** Input of `dispose` (empty, as in the official SDK). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DisposeInput {}
 
 /** Input of `concludeActivation`. */

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 import type {
   CommonWorkflowOptions,
   HandlerUnfinishedPolicy,
@@ -237,14 +238,13 @@ export type Handler<
     | import('@kairos/common').UpdateDefinition<Ret, Args>
     | import('@kairos/common').SignalDefinition<Args>
     | import('@kairos/common').QueryDefinition<Ret, Args>,
-> =
-  T extends import('@kairos/common').UpdateDefinition<infer R, infer A extends any[]>
-    ? (...args: A) => R | Promise<R>
-    : T extends import('@kairos/common').SignalDefinition<infer A extends any[]>
-      ? (...args: A) => void | Promise<void>
-      : T extends import('@kairos/common').QueryDefinition<infer R, infer A extends any[]>
-        ? (...args: A) => R
-        : never;
+> = T extends import('@kairos/common').UpdateDefinition<infer R, infer A extends any[]>
+  ? (...args: A) => R | Promise<R>
+  : T extends import('@kairos/common').SignalDefinition<infer A extends any[]>
+    ? (...args: A) => void | Promise<void>
+    : T extends import('@kairos/common').QueryDefinition<infer R, infer A extends any[]>
+      ? (...args: A) => R
+      : never;
 
 /** Handles signals that have no handler of their own. */
 export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => void | Promise<void>;

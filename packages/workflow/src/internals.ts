@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * The per-run state of the workflow runtime: the `Activator` applies activation jobs, keeps the pending
  * operations of the run, and collects the commands the workflow code produces.
@@ -184,7 +185,6 @@ export class Activator {
     this.blockedConditions.enabled = enabled;
   }
 
-
   commands: Command[] = [];
   /** The first error that must fail the workflow task (not the workflow); reported at the end of the activation. */
   workflowTaskError: unknown = undefined;
@@ -198,7 +198,11 @@ export class Activator {
   readonly queryHandlers = new Map<string, QueryHandlerEntry>();
   defaultQueryHandler?: DefaultQueryHandler;
   readonly updateHandlers = new Map<string, UpdateHandlerEntry>();
-  defaultUpdateHandler?: { handler: DefaultUpdateHandler; validator?: undefined; unfinishedPolicy: HandlerUnfinishedPolicy };
+  defaultUpdateHandler?: {
+    handler: DefaultUpdateHandler;
+    validator?: undefined;
+    unfinishedPolicy: HandlerUnfinishedPolicy;
+  };
   readonly bufferedSignals: kairos.core.activation.ISignalWorkflow[] = [];
   readonly bufferedUpdates: kairos.core.activation.IDoUpdate[] = [];
   readonly inProgressSignals = new Map<number, RunningHandler>();
@@ -571,7 +575,8 @@ export class Activator {
     untrackPromise(
       (async () => handle(input))().then(
         (result) => this.pushCommand({ respondToQuery: { queryId, succeeded: { response: this.toPayload(result) } } }),
-        (err) => this.pushCommand({ respondToQuery: { queryId, failed: this.errorToFailure(ensureTemporalFailure(err)) } }),
+        (err) =>
+          this.pushCommand({ respondToQuery: { queryId, failed: this.errorToFailure(ensureTemporalFailure(err)) } }),
       ),
     );
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Signals, queries and updates: definitions and handlers.
  *
@@ -110,7 +111,8 @@ export function setHandler(
       activator.signalHandlers.set(def.name, {
         handler,
         description,
-        unfinishedPolicy: (options as SignalHandlerOptions | undefined)?.unfinishedPolicy ?? HandlerUnfinishedPolicy.WARN_AND_ABANDON,
+        unfinishedPolicy:
+          (options as SignalHandlerOptions | undefined)?.unfinishedPolicy ?? HandlerUnfinishedPolicy.WARN_AND_ABANDON,
       });
       activator.dispatchBufferedSignals();
     } else if (handler === undefined || handler === null) {

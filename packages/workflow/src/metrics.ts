@@ -81,7 +81,8 @@ class Counter extends WorkflowMetric implements MetricCounter {
   declare readonly valueType: 'int';
   add(value: number, extraTags?: MetricTags): void {
     if (value < 0) throw new Error(`MetricCounter value must be non-negative (got ${value})`);
-    if (!replaying()) sink.addMetricCounterValue(this.name, this.unit, this.description, value, tagsOf(this.tags, extraTags));
+    if (!replaying())
+      sink.addMetricCounterValue(this.name, this.unit, this.description, value, tagsOf(this.tags, extraTags));
   }
   withTags(tags: MetricTags): MetricCounter {
     return new Counter(this.name, this.valueType, this.unit, this.description, { ...this.tags, ...tags });
@@ -92,7 +93,8 @@ class UpDownCounter extends WorkflowMetric implements MetricUpDownCounter {
   readonly kind = 'up-down-counter' as const;
   declare readonly valueType: 'int';
   add(value: number, extraTags?: MetricTags): void {
-    if (!replaying()) sink.addMetricCounterValue(this.name, this.unit, this.description, value, tagsOf(this.tags, extraTags));
+    if (!replaying())
+      sink.addMetricCounterValue(this.name, this.unit, this.description, value, tagsOf(this.tags, extraTags));
   }
   withTags(tags: MetricTags): MetricUpDownCounter {
     return new UpDownCounter(this.name, this.valueType, this.unit, this.description, { ...this.tags, ...tags });
@@ -104,7 +106,14 @@ class Histogram extends WorkflowMetric implements MetricHistogram {
   record(value: number, extraTags?: MetricTags): void {
     if (value < 0) throw new Error(`MetricHistogram value must be non-negative (got ${value})`);
     if (!replaying()) {
-      sink.recordMetricHistogramValue(this.name, this.valueType, this.unit, this.description, value, tagsOf(this.tags, extraTags));
+      sink.recordMetricHistogramValue(
+        this.name,
+        this.valueType,
+        this.unit,
+        this.description,
+        value,
+        tagsOf(this.tags, extraTags),
+      );
     }
   }
   withTags(tags: MetricTags): MetricHistogram {
@@ -116,7 +125,14 @@ class Gauge extends WorkflowMetric implements MetricGauge {
   readonly kind = 'gauge' as const;
   set(value: number, extraTags?: MetricTags): void {
     if (!replaying()) {
-      sink.setMetricGaugeValue(this.name, this.valueType, this.unit, this.description, value, tagsOf(this.tags, extraTags));
+      sink.setMetricGaugeValue(
+        this.name,
+        this.valueType,
+        this.unit,
+        this.description,
+        value,
+        tagsOf(this.tags, extraTags),
+      );
     }
   }
   withTags(tags: MetricTags): MetricGauge {
@@ -129,10 +145,20 @@ class WorkflowMetricMeterImpl implements MetricMeter {
   createCounter(name: string, unit?: string, description?: string): MetricCounter {
     return new Counter(name, 'int', unit, description, this.tags);
   }
-  createHistogram(name: string, valueType: NumericMetricValueType = 'int', unit?: string, description?: string): MetricHistogram {
+  createHistogram(
+    name: string,
+    valueType: NumericMetricValueType = 'int',
+    unit?: string,
+    description?: string,
+  ): MetricHistogram {
     return new Histogram(name, valueType, unit, description, this.tags);
   }
-  createGauge(name: string, valueType: NumericMetricValueType = 'int', unit?: string, description?: string): MetricGauge {
+  createGauge(
+    name: string,
+    valueType: NumericMetricValueType = 'int',
+    unit?: string,
+    description?: string,
+  ): MetricGauge {
     return new Gauge(name, valueType, unit, description, this.tags);
   }
   createUpDownCounter(name: string, unit?: string, description?: string): MetricUpDownCounter {

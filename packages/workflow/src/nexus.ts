@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Calling Nexus operations from a workflow.
  *
@@ -151,7 +152,10 @@ export function createNexusServiceClient<T extends nexus.ServiceDefinition>(
       endpoint: options.endpoint,
       service: options.service.name,
       operation,
-      options: { ...operationOptions, cancellationType: operationOptions?.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED' },
+      options: {
+        ...operationOptions,
+        cancellationType: operationOptions?.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED',
+      },
       headers: {},
       seq: activator.nextSeq('nexusOperation'),
       input,

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Sinks: one-way calls from workflow code to functions the worker provides (`WorkerOptions.sinks`). Calls are
  * recorded during the activation and run by the worker after it, outside the isolate.

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Stack traces of workflow code: frames of the bundled scripts are mapped back to the original files through
  * their source maps (so failures and the `__stack_trace` query point at the user's TypeScript), and the stacks
@@ -182,7 +183,9 @@ function frameOf(site: CallSite): Frame {
 
 function formatFrame(frame: Frame): string {
   const location =
-    frame.file === undefined ? '<anonymous>' : `${frame.file}${frame.line !== undefined ? `:${frame.line}:${frame.column}` : ''}`;
+    frame.file === undefined
+      ? '<anonymous>'
+      : `${frame.file}${frame.line !== undefined ? `:${frame.line}:${frame.column}` : ''}`;
   return frame.functionName ? `    at ${frame.functionName} (${location})` : `    at ${location}`;
 }
 
@@ -274,15 +277,13 @@ export function enhancedStackTrace(
 ): EnhancedStackTrace {
   const sources: Record<string, StackTraceFileSlice[]> = {};
   const stacks = stacksOf(holders).map((stack) => ({
-    locations: parseStack(stack).map(
-      (frame): StackTraceFileLocation => ({
-        file_path: frame.file,
-        line: frame.line,
-        column: frame.column,
-        function_name: frame.functionName,
-        internal_code: frame.internal,
-      }),
-    ),
+    locations: parseStack(stack).map((frame): StackTraceFileLocation => ({
+      file_path: frame.file,
+      line: frame.line,
+      column: frame.column,
+      function_name: frame.functionName,
+      internal_code: frame.internal,
+    })),
   }));
   if (withSources) {
     for (const { locations } of stacks) {

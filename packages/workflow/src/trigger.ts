@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 import { CancellationScope } from './cancellation-scope';
 import { untrackPromise } from './stack-helpers';
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Detects promise rejections nobody handles, which must fail the workflow task rather than vanish. The isolate
  * offers no rejection hook, so the runtime replaces the global `Promise` with a subclass whose `reject`
@@ -18,21 +19,23 @@ export class PromiseRejections {
     if (this.installed) return;
     this.installed = true;
     const NativePromise = Promise;
-    const tracker = this;
+    const rejected = (promise: Promise<unknown>, reason: unknown) => this.rejected(promise, reason);
+    const markHandled = (promise: Promise<unknown>) => this.markHandled(promise);
 
     class TrackedPromise<T> extends NativePromise<T> {
-      constructor(executor: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void) {
-        let self: TrackedPromise<T> | undefined;
-        let earlyRejection: { reason: unknown } | undefined;
+      constructor(
+        executor: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void,
+      ) {
+        const state: { promise?: TrackedPromise<T>; early?: { reason: unknown } } = {};
         super((resolve, reject) => {
           executor(resolve, (reason?: unknown) => {
-            if (self === undefined) earlyRejection = { reason };
-            else tracker.rejected(self, reason);
+            if (state.promise === undefined) state.early = { reason };
+            else rejected(state.promise, reason);
             reject(reason);
           });
         });
-        self = this;
-        if (earlyRejection !== undefined) tracker.rejected(this, earlyRejection.reason);
+        state.promise = this;
+        if (state.early !== undefined) rejected(this, state.early.reason);
       }
 
       static override [Symbol.hasInstance](value: unknown): boolean {
@@ -46,7 +49,7 @@ export class PromiseRejections {
       configurable: true,
       writable: true,
       value: function then(this: Promise<unknown>, onFulfilled?: unknown, onRejected?: unknown) {
-        tracker.markHandled(this);
+        markHandled(this);
         return currentThen.call(this, onFulfilled as any, onRejected as any);
       },
     });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * The runtime's entry points, called by the worker from outside the isolate. One runtime serves every run of
  * an isolate context: each call names its run, the runtime switches to that run's state (and its own global
@@ -159,7 +160,13 @@ function stashGlobals(run: Run): void {
   for (const [key, pristine] of pristineGlobals) {
     if (!Object.prototype.hasOwnProperty.call(globalThis, key)) {
       Object.defineProperty(globalThis, key, pristine);
-      run.globals.set(key, { value: undefined, configurable: true, writable: true, enumerable: false, deleted: true } as any);
+      run.globals.set(key, {
+        value: undefined,
+        configurable: true,
+        writable: true,
+        enumerable: false,
+        deleted: true,
+      } as any);
     }
   }
 }
@@ -214,7 +221,10 @@ function buildInfo(
     typedSearchAttributes: activator
       ? decodeTypedSearchAttributes(init.searchAttributes as any)
       : new TypedSearchAttributes(),
-    memo: activator && init.memo ? (mapFromPayloads(payloadConverter, init.memo as any) as Record<string, unknown>) : undefined,
+    memo:
+      activator && init.memo
+        ? (mapFromPayloads(payloadConverter, init.memo as any) as Record<string, unknown>)
+        : undefined,
     parent: init.parentWorkflowInfo
       ? {
           workflowId: init.parentWorkflowInfo.workflowId ?? '',
@@ -222,10 +232,14 @@ function buildInfo(
           namespace: init.parentWorkflowInfo.namespace ?? '',
         }
       : undefined,
-    root: init.rootWorkflow ? { workflowId: init.rootWorkflow.workflowId ?? '', runId: init.rootWorkflow.runId ?? '' } : undefined,
+    root: init.rootWorkflow
+      ? { workflowId: init.rootWorkflow.workflowId ?? '', runId: init.rootWorkflow.runId ?? '' }
+      : undefined,
     lastResult: activator ? activator.decodeLastResult(init.lastCompletionResult as any) : undefined,
     lastFailure:
-      activator && init.continuedFailure ? failureConverter.failureToError(init.continuedFailure, payloadConverter) : undefined,
+      activator && init.continuedFailure
+        ? failureConverter.failureToError(init.continuedFailure, payloadConverter)
+        : undefined,
     historyLength: activation.historyLength,
     historySize: activation.historySizeBytes,
     continueAsNewSuggested: activation.continueAsNewSuggested,
@@ -374,7 +388,8 @@ export function activate(activation: IsolateActivation): void {
   const init = activation.jobs.find((job) => job.initializeWorkflow);
   let run = runs.get(runId);
   if (run === undefined) {
-    if (init === undefined) throw new Error(`Activation for unknown workflow run ${runId} has no initializeWorkflow job`);
+    if (init === undefined)
+      throw new Error(`Activation for unknown workflow run ${runId} has no initializeWorkflow job`);
     run = createRun(runId, activation, init);
   } else {
     enter(run);
@@ -409,9 +424,12 @@ function applyJob(activator: Activator, job: Job): void {
   else if (job.signalWorkflow) activator.signalWorkflow(job.signalWorkflow);
   else if (job.resolveActivity) activator.resolveActivity(job.resolveActivity);
   else if (job.notifyHasPatch) activator.notifyHasPatch(job.notifyHasPatch);
-  else if (job.resolveChildWorkflowExecutionStart) activator.resolveChildWorkflowExecutionStart(job.resolveChildWorkflowExecutionStart);
-  else if (job.resolveChildWorkflowExecution) activator.resolveChildWorkflowExecution(job.resolveChildWorkflowExecution);
-  else if (job.resolveSignalExternalWorkflow) activator.resolveSignalExternalWorkflow(job.resolveSignalExternalWorkflow);
+  else if (job.resolveChildWorkflowExecutionStart)
+    activator.resolveChildWorkflowExecutionStart(job.resolveChildWorkflowExecutionStart);
+  else if (job.resolveChildWorkflowExecution)
+    activator.resolveChildWorkflowExecution(job.resolveChildWorkflowExecution);
+  else if (job.resolveSignalExternalWorkflow)
+    activator.resolveSignalExternalWorkflow(job.resolveSignalExternalWorkflow);
   else if (job.resolveRequestCancelExternalWorkflow) {
     activator.resolveRequestCancelExternalWorkflow(job.resolveRequestCancelExternalWorkflow);
   } else if (job.doUpdate) activator.doUpdate(job.doUpdate);
@@ -464,7 +482,9 @@ function cloneableInfo(info: WorkflowInfo): unknown {
 export function takeSinkCalls(runId: string): SinkCall[] {
   const run = runs.get(runId);
   if (run === undefined) return [];
-  return run.activator.takeSinkCalls().map((call) => ({ ...call, workflowInfo: cloneableInfo(call.workflowInfo) as WorkflowInfo }));
+  return run.activator
+    .takeSinkCalls()
+    .map((call) => ({ ...call, workflowInfo: cloneableInfo(call.workflowInfo) as WorkflowInfo }));
 }
 
 /** Drops everything the runtime holds for `runId`. */

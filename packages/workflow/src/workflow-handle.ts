@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 import type { BaseWorkflowHandle, SignalDefinition, Workflow, WorkflowSignalOptions } from '@kairos/common';
 
 /** A handle to another workflow execution, for signalling or cancelling it from a workflow. */

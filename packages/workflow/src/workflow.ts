@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * The workflow API: everything workflow code calls, gathered the way the official package's `lib/workflow`
  * module offers it.
@@ -25,7 +26,13 @@ import type { temporal } from '@kairos/proto';
 import { rejectEventGroups } from './event-groups';
 import { assertInWorkflowContext, getActivator, maybeGetActivator } from './global-attributes';
 import type { ContinueAsNewInput } from './interceptors';
-import { ContinueAsNew, type ContinueAsNewOptions, type EnhancedStackTrace, type UpdateInfo, type WorkflowInfo } from './interfaces';
+import {
+  ContinueAsNew,
+  type ContinueAsNewOptions,
+  type EnhancedStackTrace,
+  type UpdateInfo,
+  type WorkflowInfo,
+} from './interfaces';
 import { UpdateScope } from './update-scope';
 
 export * from './activities';
@@ -62,28 +69,36 @@ export function makeContinueAsNewFunc<F extends Workflow>(
   );
   const info = activator.info;
   const { workflowType, taskQueue, ...rest } = options ?? {};
-  const requiredOptions = { workflowType: workflowType ?? info.workflowType, taskQueue: taskQueue ?? info.taskQueue, ...rest };
+  const requiredOptions = {
+    workflowType: workflowType ?? info.workflowType,
+    taskQueue: taskQueue ?? info.taskQueue,
+    ...rest,
+  };
   return (...args: Parameters<F>): Promise<never> => {
     rejectEventGroups(requiredOptions.eventGroups);
-    const fn = composeInterceptors(activator.interceptors.outbound, 'continueAsNew', async (input: ContinueAsNewInput) => {
-      const { headers, args, options } = input;
-      throw new ContinueAsNew({
-        workflowType: options.workflowType,
-        arguments: toPayloads(activator.payloadConverter, ...args),
-        headers,
-        taskQueue: options.taskQueue,
-        memo: options.memo && mapToPayloads(activator.payloadConverter, options.memo),
-        searchAttributes:
-          options.searchAttributes || options.typedSearchAttributes
-            ? encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes)
-            : undefined,
-        workflowRunTimeout: msOptionalToTs(options.workflowRunTimeout),
-        workflowTaskTimeout: msOptionalToTs(options.workflowTaskTimeout),
-        backoffStartInterval: msOptionalToTs(options.backoffStartInterval),
-        versioningIntent: versioningIntentToProto(options.versioningIntent) as number,
-        initialVersioningBehavior: encodeInitialVersioningBehavior(options.initialVersioningBehavior),
-      });
-    });
+    const fn = composeInterceptors(
+      activator.interceptors.outbound,
+      'continueAsNew',
+      async (input: ContinueAsNewInput) => {
+        const { headers, args, options } = input;
+        throw new ContinueAsNew({
+          workflowType: options.workflowType,
+          arguments: toPayloads(activator.payloadConverter, ...args),
+          headers,
+          taskQueue: options.taskQueue,
+          memo: options.memo && mapToPayloads(activator.payloadConverter, options.memo),
+          searchAttributes:
+            options.searchAttributes || options.typedSearchAttributes
+              ? encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes)
+              : undefined,
+          workflowRunTimeout: msOptionalToTs(options.workflowRunTimeout),
+          workflowTaskTimeout: msOptionalToTs(options.workflowTaskTimeout),
+          backoffStartInterval: msOptionalToTs(options.backoffStartInterval),
+          versioningIntent: versioningIntentToProto(options.versioningIntent) as number,
+          initialVersioningBehavior: encodeInitialVersioningBehavior(options.initialVersioningBehavior),
+        });
+      },
+    );
     return fn({ args, headers: {}, options: requiredOptions });
   };
 }
@@ -264,6 +279,7 @@ export function getCurrentDetails(): string {
 
 /** Sets the details this workflow reports in the metadata query. */
 export function setCurrentDetails(details: string): void {
-  assertInWorkflowContext('Workflow.setCurrentDetails(...) may only be used from a Workflow Execution.').currentDetails =
-    details;
+  assertInWorkflowContext(
+    'Workflow.setCurrentDetails(...) may only be used from a Workflow Execution.',
+  ).currentDetails = details;
 }

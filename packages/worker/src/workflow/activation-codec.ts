@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Turns the core's activation bytes into the plain objects the isolate takes (numbers for 64-bit integers,
  * times in milliseconds, the randomness seed as bytes), runs payload codecs around the isolate, and encodes
@@ -27,7 +28,8 @@ export interface DecodedActivation {
 
 /** The 8 big-endian bytes of a u64 (a protobufjs Long or a number). */
 export function seedToBytes(seed: Long | number | null | undefined): number[] {
-  const long = seed === null || seed === undefined ? Long.UZERO : Long.isLong(seed) ? seed : Long.fromNumber(seed, true);
+  const long =
+    seed === null || seed === undefined ? Long.UZERO : Long.isLong(seed) ? seed : Long.fromNumber(seed, true);
   return long.toBytesBE();
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * Handles the core's workflow activations for a worker (live or replay): evictions, payload codecs around the
  * isolate, the isolate call itself, and the sink calls the activation made.
@@ -53,7 +54,11 @@ function infoFromIsolate(raw: WorkflowInfo): WorkflowInfo {
     unsafe: {
       ...plain.unsafe,
       now: () => Date.now(),
-      random: { random: Math.random, uuid4: () => crypto.randomUUID(), fillRandom: (b: Uint8Array) => crypto.getRandomValues(b) },
+      random: {
+        random: Math.random,
+        uuid4: () => crypto.randomUUID(),
+        fillRandom: (b: Uint8Array) => crypto.getRandomValues(b),
+      },
     },
   } as WorkflowInfo;
 }
@@ -77,7 +82,9 @@ export class WorkflowActivationProcessor {
     try {
       if (!initializes && !this.options.pool.has(runId)) {
         const failure = failureOf(
-          new Error(`The worker holds no state for workflow run ${runId} (its isolate was lost); it is replayed from history`),
+          new Error(
+            `The worker holds no state for workflow run ${runId} (its isolate was lost); it is replayed from history`,
+          ),
         );
         return { runId, completion: encodeCompletion(runId, { failed: { failure } }), failure: failure.message };
       }
@@ -104,7 +111,11 @@ export class WorkflowActivationProcessor {
         return { runId, completion: encodeCompletion(runId, completion) };
       }
       const failure = completion.failed.failure as { message?: string };
-      return { runId, completion: encodeCompletion(runId, completion), failure: failure.message ?? 'workflow task failed' };
+      return {
+        runId,
+        completion: encodeCompletion(runId, completion),
+        failure: failure.message ?? 'workflow task failed',
+      };
     } catch (err) {
       this.options.logger.error('Failed to process a workflow activation', {
         sdkComponent: SdkComponent.worker,
@@ -131,15 +142,15 @@ export class WorkflowActivationProcessor {
       }
       if (call.ifaceName === '__kairos_console') {
         if (replaying) continue;
-        const method = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).find((m) => m === call.fnName) ?? 'log';
-        // eslint-disable-next-line no-console
+        const method =
+          (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).find((m) => m === call.fnName) ?? 'log';
+         
         console[method](String(call.args[0]));
         continue;
       }
       if (call.ifaceName === '__temporal_metrics') continue;
       const sink = this.options.sinks[call.ifaceName]?.[call.fnName] as
-        | { fn(info: WorkflowInfo, ...args: unknown[]): void | Promise<void>; callDuringReplay?: boolean }
-        | undefined;
+        { fn(info: WorkflowInfo, ...args: unknown[]): void | Promise<void>; callDuringReplay?: boolean } | undefined;
       if (sink === undefined) {
         this.options.logger.error('Workflow referenced an unregistered external sink', {
           sdkComponent: SdkComponent.worker,

@@ -42,7 +42,11 @@ export class EventTarget {
 
   removeEventListener(type: string, listener: Listener | null): void {
     const list = this.listeners.get(type);
-    if (list) this.listeners.set(type, list.filter((l) => l.listener !== listener));
+    if (list)
+      this.listeners.set(
+        type,
+        list.filter((l) => l.listener !== listener),
+      );
   }
 
   dispatchEvent(event: Event): boolean {

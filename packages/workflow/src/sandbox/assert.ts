@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * The `assert` module inside the isolate (the bundler points `assert` and `node:assert` here). It has the
  * commonly used checks of Node's `assert`; each failure throws an `AssertionError`, which the testing
@@ -60,7 +61,9 @@ function isDeepEqual(a: unknown, b: unknown, strict: boolean): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && isDeepEqual((a as any)[k], (b as any)[k], strict));
+  return ka.every(
+    (k) => Object.prototype.hasOwnProperty.call(b, k) && isDeepEqual((a as any)[k], (b as any)[k], strict),
+  );
 }
 
 function ok(value: unknown, message?: string | Error): asserts value {

@@ -164,6 +164,17 @@ const settable = ['href', 'protocol', 'username', 'password', 'host', 'hostname'
 
 /** A parsed URL. */
 export class URL {
+  // Accessors defined on the prototype below.
+  declare href: string;
+  declare protocol: string;
+  declare username: string;
+  declare password: string;
+  declare host: string;
+  declare hostname: string;
+  declare port: string;
+  declare pathname: string;
+  declare search: string;
+  declare hash: string;
   private parts: UrlParts;
   private params?: URLSearchParams;
 
@@ -216,17 +227,4 @@ for (const part of settable) {
       this.update(part, value);
     },
   });
-}
-
-export interface URL {
-  href: string;
-  protocol: string;
-  username: string;
-  password: string;
-  host: string;
-  hostname: string;
-  port: string;
-  pathname: string;
-  search: string;
-  hash: string;
 }
