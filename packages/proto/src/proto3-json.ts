@@ -68,8 +68,32 @@ const WRAPPERS = new Set([
 
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
+const fullNames = new WeakMap<protobuf.ReflectionObject, string>();
+
 function fullNameOf(t: protobuf.ReflectionObject): string {
-  return t.fullName.replace(/^\./, '');
+  let name = fullNames.get(t);
+  if (name === undefined) {
+    name = t.fullName.replace(/^\./, '');
+    fullNames.set(t, name);
+  }
+  return name;
+}
+
+const jsonFieldMaps = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+
+/** A type's fields by their JSON name and their original proto name (built once per type). */
+function fieldsByJsonName(type: protobuf.Type): Map<string, protobuf.Field> {
+  let byJsonName = jsonFieldMaps.get(type);
+  if (byJsonName === undefined) {
+    byJsonName = new Map();
+    for (const field of type.fieldsArray) {
+      byJsonName.set(field.name, field);
+      const original = (field as protobuf.Field & { protoName?: string }).protoName;
+      if (original) byJsonName.set(original, field);
+    }
+    jsonFieldMaps.set(type, byJsonName);
+  }
+  return byJsonName;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,12 +358,7 @@ function parseMessage(type: protobuf.Type, json: JSONValue, at: string): unknown
     throw new Proto3JSONError(`${at}: expected an object for ${name}, got ${JSON.stringify(json)}`);
   }
   if (name === 'google.protobuf.Any') return parseAny(json, at);
-  const byJsonName = new Map<string, protobuf.Field>();
-  for (const field of type.fieldsArray) {
-    byJsonName.set(field.name, field);
-    const original = (field as protobuf.Field & { protoName?: string }).protoName;
-    if (original) byJsonName.set(original, field);
-  }
+  const byJsonName = fieldsByJsonName(type);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) {
     const field = byJsonName.get(key);

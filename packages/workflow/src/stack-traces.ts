@@ -248,7 +248,11 @@ export interface StackHolder {
 /** Captures the current stack (formatted lazily), leaving out `skip` and the frames above it. */
 export function captureStack(skip?: (...args: any[]) => any): StackHolder {
   const holder: StackHolder = {};
+  const limit = Error.stackTraceLimit;
+  // SDK frames (promise plumbing, compiled async functions) come first; keep enough to reach the user's code.
+  Error.stackTraceLimit = 40;
   (Error as unknown as { captureStackTrace(o: object, f?: unknown): void }).captureStackTrace(holder, skip);
+  Error.stackTraceLimit = limit;
   return holder;
 }
 
@@ -264,9 +268,20 @@ function stacksOf(holders: Iterable<StackHolder>): string[] {
   return [...seen];
 }
 
-/** The `__stack_trace` answer: the stacks of everything the run waits on. */
+/** A frame line without SDK-internal or engine frames. */
+function isUserFrame(line: string): boolean {
+  const frame = parseStack(line)[0];
+  return frame !== undefined && !frame.internal && frame.file !== undefined && !frame.file.startsWith('kairos-');
+}
+
+/** The `__stack_trace` answer: the stacks (user frames only) of everything the run waits on. */
 export function formatStackTrace(holders: Iterable<StackHolder>): string {
-  return stacksOf(holders).join('\n\n');
+  const stacks = new Set<string>();
+  for (const stack of stacksOf(holders)) {
+    const user = stack.split('\n').filter(isUserFrame).join('\n');
+    if (user !== '') stacks.add(user);
+  }
+  return [...stacks].join('\n\n');
 }
 
 /** The `__enhanced_stack_trace` answer. */

@@ -46,7 +46,6 @@ import {
   type RawSourceMap,
   registerSourceMap,
 } from './stack-traces';
-import { PromiseRejections } from './unhandled-rejections';
 
 type Job = kairos.core.activation.IWorkflowActivationJob & {
   variant?: string;
@@ -74,6 +73,8 @@ export type ConcludeResult =
   | { again: true }
   | {
       again?: false;
+      /** Sink calls made during the activation (taken with the completion). */
+      sinkCalls: SinkCall[];
       completion:
         | { successful: { commands: kairos.core.commands.IWorkflowCommand[]; usedInternalFlags: number[] } }
         | { failed: { failure: unknown; nondeterminism: boolean } };
@@ -110,7 +111,6 @@ const runs = new Map<string, Run>();
 let options: RuntimeOptions | undefined;
 let pristineGlobals: Map<PropertyKey, PropertyDescriptor> | undefined;
 let current: Run | undefined;
-const rejections = new PromiseRejections();
 
 declare const globalThis: Record<string, any>;
 
@@ -123,7 +123,6 @@ export function initRuntime(runtimeOptions: RuntimeOptions): void {
   delete globalThis.__kairos_url_parse;
   delete globalThis.__kairos_url_set;
   installPromiseContextPropagation();
-  rejections.install();
   overrideGlobals();
   installStackTraceFormatting();
   for (const { filename, map, internal } of runtimeOptions.sourceMaps) {
@@ -447,14 +446,13 @@ export function conclude(runId: string): ConcludeResult {
   enter(run);
   const activator = run.activator;
   if (activator.tryUnblockConditions() > 0) return { again: true };
-  const unhandled = rejections.takeUnhandled();
-  if (unhandled !== undefined) activator.recordWorkflowTaskError(unhandled);
   activator.rejectBufferedUpdates();
   if (activator.workflowTaskError !== undefined) {
     const error = activator.workflowTaskError;
     activator.workflowTaskError = undefined;
     activator.takeCommands();
     return {
+      sinkCalls: takeSinkCalls(runId),
       completion: {
         failed: {
           failure: activator.errorToFailure(error),
@@ -465,7 +463,10 @@ export function conclude(runId: string): ConcludeResult {
   }
   const finish = composeInterceptors(activator.interceptors.internals, 'concludeActivation', (input) => input);
   const { commands } = finish({ commands: activator.takeCommands() });
-  return { completion: { successful: { commands, usedInternalFlags: activator.takeNewFlags() } } };
+  return {
+    sinkCalls: takeSinkCalls(runId),
+    completion: { successful: { commands, usedInternalFlags: activator.takeNewFlags() } },
+  };
 }
 
 /** A copy-safe form of the workflow info (no functions, plain typed search attributes). */
@@ -482,6 +483,7 @@ function cloneableInfo(info: WorkflowInfo): unknown {
 export function takeSinkCalls(runId: string): SinkCall[] {
   const run = runs.get(runId);
   if (run === undefined) return [];
+  if (run.activator.sinkCalls.length === 0) return [];
   return run.activator
     .takeSinkCalls()
     .map((call) => ({ ...call, workflowInfo: cloneableInfo(call.workflowInfo) as WorkflowInfo }));

@@ -17,7 +17,7 @@ import {
   encodeCompletion,
   encodeCompletionPayloads,
 } from './activation-codec';
-import { DeadlockError, IsolateMemoryLimitError, type IsolatePool } from './isolate-host';
+import { DeadlockError, IsolateMemoryLimitError, type IsolatePool, UnhandledRejectionError } from './isolate-host';
 
 /** Options of a {@link WorkflowActivationProcessor}. */
 export interface ActivationProcessorOptions {
@@ -97,7 +97,11 @@ export class WorkflowActivationProcessor {
           const others = err.lostRunIds.filter((id) => id !== runId);
           if (others.length > 0) this.options.onLostRuns(others);
         }
-        if (err instanceof IsolateMemoryLimitError || err instanceof DeadlockError) {
+        if (
+          err instanceof IsolateMemoryLimitError ||
+          err instanceof DeadlockError ||
+          err instanceof UnhandledRejectionError
+        ) {
           this.options.logger.warn(err.message, { sdkComponent: SdkComponent.worker, runId });
           const failure = failureOf(err);
           return { runId, completion: encodeCompletion(runId, { failed: { failure } }), failure: failure.message };
@@ -144,7 +148,7 @@ export class WorkflowActivationProcessor {
         if (replaying) continue;
         const method =
           (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).find((m) => m === call.fnName) ?? 'log';
-         
+
         console[method](String(call.args[0]));
         continue;
       }

@@ -55,6 +55,20 @@ export class IsolateMemoryLimitError extends Error {
   }
 }
 
+/**
+ * A promise rejection that no workflow code handled by the end of the activation (isolated-vm reports it by
+ * throwing it from the call into the isolate).
+ */
+export class UnhandledRejectionError extends Error {
+  constructor(cause: unknown) {
+    const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`Unhandled Promise rejection: ${text.replace(/^Error: Error: /, 'Error: ')}`, { cause });
+    this.name = 'UnhandledRejectionError';
+    if (cause instanceof Error && cause.stack)
+      this.stack = `${this.name}: ${this.message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
+  }
+}
+
 /** A call into the isolate ran longer than the deadlock timeout. */
 export class DeadlockError extends Error {
   constructor(timeoutMs: number) {
@@ -69,7 +83,6 @@ export class DeadlockError extends Error {
 interface ApiRefs {
   activate: ivm.Reference<(activation: IsolateActivation) => void>;
   conclude: ivm.Reference<(runId: string) => ConcludeResult>;
-  takeSinkCalls: ivm.Reference<(runId: string) => SinkCall[]>;
   dispose: ivm.Reference<(runId: string) => void>;
 }
 
@@ -104,7 +117,6 @@ class LoadedContext {
     return new LoadedContext(context, {
       activate: api('activate'),
       conclude: api('conclude'),
-      takeSinkCalls: api('takeSinkCalls'),
       dispose: api('dispose'),
     });
   }
@@ -159,7 +171,11 @@ class WorkflowIsolate {
   readonly contexts = new Map<string, LoadedContext>();
 
   constructor(readonly options: IsolatePoolOptions) {
-    this.isolate = new ivm.Isolate({ memoryLimit: options.memoryLimitMb });
+    // KAIROS_ISOLATE_INSPECTOR=1 allows attaching a V8 inspector session (profiling the workflow runtime).
+    this.isolate = new ivm.Isolate({
+      memoryLimit: options.memoryLimitMb,
+      inspector: process.env.KAIROS_ISOLATE_INSPECTOR === '1',
+    });
     const runtime = loadRuntimeScript();
     this.runtimeScript = this.isolate.compileScriptSync(runtime.code, { filename: runtime.filename });
     this.bundleScript = this.isolate.compileScriptSync(options.bundle.code, { filename: options.bundle.filename });
@@ -253,8 +269,7 @@ export class IsolatePool {
       do {
         result = ctx.api.conclude.applySync(undefined, [runId], { ...copyArgs, timeout });
       } while (result.again);
-      const sinkCalls = ctx.api.takeSinkCalls.applySync(undefined, [runId], { ...copyArgs, timeout });
-      return { completion: result.completion, sinkCalls };
+      return { completion: result.completion, sinkCalls: result.sinkCalls };
     } catch (err) {
       throw this.translateError(iso, err);
     }
@@ -269,7 +284,8 @@ export class IsolatePool {
       return new IsolateMemoryLimitError(this.options.memoryLimitMb, lost);
     }
     if (/Script execution timed out/.test(message)) return new DeadlockError(this.options.deadlockTimeoutMs);
-    return err;
+    // The runtime catches its own errors; anything else thrown out of a call is a rejection nobody handled.
+    return new UnhandledRejectionError(err);
   }
 
   private replaceIsolate(iso: WorkflowIsolate): void {

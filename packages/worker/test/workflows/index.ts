@@ -1,2 +1,4 @@
 export * from './hello';
 export * from './features';
+export * from './sandbox';
+export * from './timer-loop';
