@@ -2,3 +2,4 @@ export * from './hello';
 export * from './features';
 export * from './sandbox';
 export * from './timer-loop';
+export * from './interceptors';

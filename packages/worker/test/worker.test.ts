@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Worker } from '../src';
+import * as activities from './activities';
+import { capturedLogs, taskQueueFor, TestEnv } from './helpers/env';
+import * as wf from './workflows';
+import { callsQuery, intercepted } from './workflows/interceptors';
+
+jest.setTimeout(Number(process.env.KAIROS_TEST_TIMEOUT ?? 60_000));
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await TestEnv.start();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+describe('options validation', () => {
+  const base = { taskQueue: 'validation', activities };
+
+  test.each([
+    [{ taskQueue: '' }, /taskQueue must be a non-empty string, got ''/],
+    [{ taskQueue: '__temporal_x' }, /Cannot use task queue name: '__temporal_x'/],
+    [{ maxConcurrentActivityTaskExecutions: 0 }, /maxConcurrentActivityTaskExecutions must be an integer >= 1, got 0/],
+    [{ maxCachedWorkflows: -1 }, /maxCachedWorkflows must be an integer >= 0, got -1/],
+    [{ maxCachedWorkflows: 1.5 }, /maxCachedWorkflows must be an integer >= 0, got 1.5/],
+    [{ shutdownGraceTime: 'soon' }, /shutdownGraceTime is not a valid duration: 'soon'/],
+    [{ nonStickyToStickyPollRatio: 2 }, /nonStickyToStickyPollRatio must be a number in \(0, 1\], got 2/],
+    [{ maxEagerActivityReservationsPerWorkflowTask: -1 }, /maxEagerActivityReservationsPerWorkflowTask must be an integer >= 0, got -1/],
+    [{ workflowTaskPollerBehavior: { type: 'autoscaling' } }, /not implemented: workflowTaskPollerBehavior of type 'autoscaling'/],
+    [{ tuner: {} }, /not implemented: WorkerOptions.tuner/],
+    [{ activities: { __temporal_x: async () => 1 } }, /Cannot use activity name: '__temporal_x'/],
+    [{ sinks: { __temporal_logger: {} } }, /Cannot use sink name: '__temporal_logger'/],
+    [{ bundlerOptions: { webpackConfigHook: (c: unknown) => c } }, /webpackConfigHook/],
+  ])('rejects %j', async (options, message) => {
+    await expect(
+      Worker.create({
+        connection: env.nativeConnection,
+        workflowsPath: path.resolve(__dirname, 'workflows/hello.ts'),
+        ...base,
+        ...(options as object),
+      }),
+    ).rejects.toThrow(message);
+  });
+
+  test('a worker with neither workflows nor activities is refused', async () => {
+    await expect(Worker.create({ connection: env.nativeConnection, taskQueue: 'empty' })).rejects.toThrow(
+      /no workflows and no activities/,
+    );
+  });
+
+  test('a bundle from another bundler is refused with advice', async () => {
+    await expect(
+      Worker.create({ connection: env.nativeConnection, taskQueue: 'foreign', workflowBundle: { code: 'var x = 1;' } }),
+    ).rejects.toThrow(/not produced by bundleWorkflowCode of @kairos\/worker/);
+  });
+});
+
+test('a workflow task that fails is retried and completes once the worker runs fixed code', async () => {
+  const taskQueue = taskQueueFor('fix');
+  const workflowId = randomUUID();
+  const v1 = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: path.resolve(__dirname, 'fixtures/fix-v1/workflows.ts'),
+  });
+  const handle = await v1.runUntil(async () => {
+    const handle = await env.client.workflow.start('buggy', { taskQueue, workflowId });
+    for (;;) {
+      const history = await handle.fetchHistory();
+      const failed = history.events?.find((e) => e.workflowTaskFailedEventAttributes);
+      if (failed) {
+        expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/Cannot read properties of undefined/);
+        return handle;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  const v2 = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: path.resolve(__dirname, 'fixtures/fix-v2/workflows.ts'),
+  });
+  expect(await v2.runUntil(handle.result())).toBe('fixed in v2');
+});
+
+test('a non-Temporal error fails the workflow when listed in workflowFailureErrorTypes', async () => {
+  const taskQueue = taskQueueFor('failure-types');
+  const worker = await env.createWorker({ taskQueue, workflowFailureErrorTypes: { throwsPlainError: ['Error'] } });
+  const err = await worker
+    .runUntil(env.client.workflow.execute(wf.throwsPlainError, { taskQueue, workflowId: randomUUID() }))
+    .catch((e: unknown) => e);
+  expect((err as Error).name).toBe('WorkflowFailedError');
+  expect((err as { cause?: Error }).cause?.message).toBe('plain errors fail the workflow task');
+});
+
+test('workflow interceptors from workflowModules wrap execution, timers, activities, queries and activations', async () => {
+  const taskQueue = taskQueueFor('interceptors');
+  const worker = await env.createWorker({
+    taskQueue,
+    activities,
+    interceptors: { workflowModules: [path.resolve(__dirname, 'workflows/interceptors.ts')] },
+  });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(intercepted, { taskQueue, workflowId: randomUUID(), args: ['x'] });
+    expect(await handle.result()).toBe('intercepted Hello, x! (intercepted)');
+    const calls = await handle.query(callsQuery);
+    expect(calls).toEqual(expect.arrayContaining(['execute(["x"])', 'timer 1', 'activity greet', 'query calls']));
+    expect(calls.some((c) => c.startsWith('activate '))).toBe(true);
+  });
+});
+
+test('getState and getStatus follow the lifecycle', async () => {
+  const taskQueue = taskQueueFor('status');
+  const worker = await env.createWorker({ taskQueue, activities });
+  expect(worker.getState()).toBe('INITIALIZED');
+  const running = worker.run();
+  await new Promise((r) => setImmediate(r));
+  expect(worker.getState()).toBe('RUNNING');
+  const handle = await env.client.workflow.start(wf.waitsForSignal, { taskQueue, workflowId: randomUUID() });
+  expect(await handle.query(wf.stateQuery)).toBe('waiting');
+  expect(worker.getStatus()).toMatchObject({ runState: 'RUNNING', numCachedWorkflows: 1 });
+  worker.shutdown();
+  await running;
+  expect(worker.getState()).toBe('STOPPED');
+  expect(worker.getStatus()).toMatchObject({ workflowPollerState: 'SHUTDOWN', activityPollerState: 'SHUTDOWN' });
+  await handle.terminate();
+});
+
+test('workflow logs are not repeated when a run is replayed after eviction', async () => {
+  const taskQueue = taskQueueFor('replay-logs');
+  const worker = await env.createWorker({ taskQueue, activities, maxCachedWorkflows: 0 });
+  await worker.runUntil(env.client.workflow.execute(wf.sinks, { taskQueue, workflowId: randomUUID() }));
+  const entries = capturedLogs.filter((e) => e.message === 'log from workflow' && e.meta?.taskQueue === taskQueue);
+  expect(entries).toHaveLength(1);
+});
