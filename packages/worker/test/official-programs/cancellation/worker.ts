@@ -1,0 +1,19 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from './activities';
+
+/** Runs a worker for this program until `clientProgram` settles. */
+export async function runWorker<R>(address: string, taskQueue: string, clientProgram: () => Promise<R>): Promise<R> {
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      workflowsPath: require.resolve('./workflows'),
+      activities,
+    });
+    return await worker.runUntil(clientProgram);
+  } finally {
+    await connection.close();
+  }
+}
