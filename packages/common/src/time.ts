@@ -56,8 +56,13 @@ export type DurationUnit = DurationUnitName | Capitalize<DurationUnitName> | Upp
  */
 export type StringValue = `${number}` | `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
 
-/** A duration: a number of milliseconds or a {@link StringValue} such as `'30s'` or `'2 days'`. */
-export type Duration = StringValue | number;
+/**
+ * A duration: a number of milliseconds or a {@link StringValue} such as `'30s'` or `'2 days'`. Any string type
+ * checks (the official SDK's type accepts any string too, so code that reads durations from configuration keeps
+ * compiling); an invalid string is rejected at run time with a `ValueError` naming it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `string & {}` keeps the literal suggestions
+export type Duration = StringValue | number | (string & {});
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

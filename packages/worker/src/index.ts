@@ -63,7 +63,36 @@ export {
   type BundlerPlugin,
 } from './workflow/bundler';
 export { workflowLogAttributes } from '@kairos/workflow/lib/logs';
+export { activityLogAttributes } from './activity';
+export { startDebugReplayer } from './debug-replayer';
+export { MetricsBuffer, type MetricsBufferOptions, type BufferedMetricUpdate } from './runtime-metrics';
+export {
+  type WorkerTuner,
+  type TunerHolder,
+  type SlotSupplier,
+  ResourceBasedController,
+  type ResourceBasedTuner,
+  type ResourceBasedTunerWithController,
+  type ResourceBasedTunerOptions,
+  type ResourceBasedSlotOptions,
+  type ResourceBasedSlotsForType,
+  type FixedSizeSlotSupplier,
+  type CustomSlotSupplier,
+  type SlotInfo,
+  type WorkflowSlotInfo,
+  type ActivitySlotInfo,
+  type LocalActivitySlotInfo,
+  type SlotPermit,
+  type SlotReserveContext,
+  type SlotMarkUsedContext,
+  type SlotReleaseContext,
+} from './worker-tuner';
+export {
+  ActivityInboundLogInterceptor,
+  WorkflowInboundLogInterceptor,
+  WorkflowLogInterceptor,
+} from './log-interceptors';
 export type { LoggerSinks } from '@kairos/workflow';
 
 /** @deprecated Workflow interceptor modules the worker adds by default (none). */
-export const defaultWorkflowInterceptorModules: never[] = [];
+export { defaultWorkflowInterceptorModules } from './workflow/bundler';

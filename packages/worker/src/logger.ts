@@ -79,6 +79,11 @@ export class DefaultLogger implements Logger {
   }
 }
 
+/** Whether `logger` writes to a terminal that shows colours (a {@link DefaultLogger} on a TTY). */
+export function hasColorSupport(logger: Logger): boolean {
+  return logger instanceof DefaultLogger && process.stdout.isTTY === true;
+}
+
 /** A logger that buffers and can be flushed. */
 export interface FlushableLogger extends Logger {
   flush(): void;

@@ -10,6 +10,7 @@ import type { WorkerInterceptors } from './interceptors';
 import type { InjectedSinks } from './sinks';
 import type { Worker } from './worker';
 import type { WorkflowBundleWithSourceMap } from './workflow/bundler';
+import { fixedSlotsOf, type WorkerTuner } from './worker-tuner';
 
 /** Options of `Worker.create`: the same names, types and defaults as `@temporalio/worker`'s. */
 export interface WorkerOptions {
@@ -43,8 +44,8 @@ export interface WorkerOptions {
   shutdownForceTime?: Duration;
   /** Payload converter, failure converter and codecs. */
   dataConverter?: DataConverter;
-  /** Slot tuning. Not implemented in Kairos: giving it throws (use the max-concurrent options). */
-  tuner?: unknown;
+  /** Slot tuning: fixed-size slot suppliers are supported; resource-based and custom ones throw. */
+  tuner?: WorkerTuner;
   /** Default 100. */
   maxConcurrentActivityTaskExecutions?: number;
   /** Default 100. */
@@ -298,7 +299,6 @@ function defaultMaxCachedWorkflows(reuseV8Context: boolean): number {
 
 const NOT_SUPPORTED: Partial<Record<keyof WorkerOptions, string>> = {
   patchActivationCallback: 'not implemented: WorkerOptions.patchActivationCallback',
-  tuner: 'not implemented: WorkerOptions.tuner (use maxConcurrent*Executions)',
   maxActivitiesPerSecond: 'not implemented: WorkerOptions.maxActivitiesPerSecond',
   maxTaskQueueActivitiesPerSecond: 'not implemented: WorkerOptions.maxTaskQueueActivitiesPerSecond',
 };
@@ -355,6 +355,20 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       activities.set(name, fn as ActivityFunction);
     }
   }
+  const tunerSlots = options.tuner === undefined ? undefined : fixedSlotsOf(options.tuner);
+  if (tunerSlots !== undefined) {
+    const conflicting = (
+      [
+        'maxConcurrentWorkflowTaskExecutions',
+        'maxConcurrentActivityTaskExecutions',
+        'maxConcurrentLocalActivityExecutions',
+        'maxConcurrentNexusTaskExecutions',
+      ] as const
+    ).filter((k) => options[k] !== undefined);
+    if (conflicting.length > 0) {
+      throw new WorkerOptionsError(`Cannot set both tuner and ${conflicting.join(', ')}`);
+    }
+  }
   const reuseV8Context = options.reuseV8Context ?? true;
   let maxCachedWorkflows = positiveInteger(
     'maxCachedWorkflows',
@@ -365,7 +379,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   if (maxCachedWorkflows === 1) maxCachedWorkflows = 2;
   let maxConcurrentWorkflowTaskExecutions = positiveInteger(
     'maxConcurrentWorkflowTaskExecutions',
-    options.maxConcurrentWorkflowTaskExecutions,
+    options.maxConcurrentWorkflowTaskExecutions ?? tunerSlots?.workflow,
     40,
   );
   if (maxCachedWorkflows > 0)
@@ -373,17 +387,17 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   maxConcurrentWorkflowTaskExecutions = Math.max(maxConcurrentWorkflowTaskExecutions, 2);
   const maxConcurrentActivityTaskExecutions = positiveInteger(
     'maxConcurrentActivityTaskExecutions',
-    options.maxConcurrentActivityTaskExecutions,
+    options.maxConcurrentActivityTaskExecutions ?? tunerSlots?.activity,
     100,
   );
   const maxConcurrentLocalActivityExecutions = positiveInteger(
     'maxConcurrentLocalActivityExecutions',
-    options.maxConcurrentLocalActivityExecutions,
+    options.maxConcurrentLocalActivityExecutions ?? tunerSlots?.localActivity,
     100,
   );
   const maxConcurrentNexusTaskExecutions = positiveInteger(
     'maxConcurrentNexusTaskExecutions',
-    options.maxConcurrentNexusTaskExecutions,
+    options.maxConcurrentNexusTaskExecutions ?? tunerSlots?.nexus,
     100,
   );
   const pollers = (

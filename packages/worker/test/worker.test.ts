@@ -27,8 +27,14 @@ describe('options validation', () => {
     [{ maxCachedWorkflows: 1.5 }, /maxCachedWorkflows must be an integer >= 0, got 1.5/],
     [{ shutdownGraceTime: 'soon' }, /shutdownGraceTime is not a valid duration: 'soon'/],
     [{ nonStickyToStickyPollRatio: 2 }, /nonStickyToStickyPollRatio must be a number in \(0, 1\], got 2/],
-    [{ maxEagerActivityReservationsPerWorkflowTask: -1 }, /maxEagerActivityReservationsPerWorkflowTask must be an integer >= 0, got -1/],
-    [{ workflowTaskPollerBehavior: { type: 'autoscaling' } }, /not implemented: workflowTaskPollerBehavior of type 'autoscaling'/],
+    [
+      { maxEagerActivityReservationsPerWorkflowTask: -1 },
+      /maxEagerActivityReservationsPerWorkflowTask must be an integer >= 0, got -1/,
+    ],
+    [
+      { workflowTaskPollerBehavior: { type: 'autoscaling' } },
+      /not implemented: workflowTaskPollerBehavior of type 'autoscaling'/,
+    ],
     [{ tuner: {} }, /not implemented: WorkerOptions.tuner/],
     [{ activities: { __temporal_x: async () => 1 } }, /Cannot use activity name: '__temporal_x'/],
     [{ sinks: { __temporal_logger: {} } }, /Cannot use sink name: '__temporal_logger'/],
@@ -71,7 +77,9 @@ test('a workflow task that fails is retried and completes once the worker runs f
       const history = await handle.fetchHistory();
       const failed = history.events?.find((e) => e.workflowTaskFailedEventAttributes);
       if (failed) {
-        expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/Cannot read properties of undefined/);
+        expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toMatch(
+          /Cannot read properties of undefined/,
+        );
         return handle;
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -87,7 +95,10 @@ test('a workflow task that fails is retried and completes once the worker runs f
 
 test('a non-Temporal error fails the workflow when listed in workflowFailureErrorTypes', async () => {
   const taskQueue = taskQueueFor('failure-types');
-  const worker = await env.createWorker({ taskQueue, workflowFailureErrorTypes: { throwsPlainError: ['Error'] } });
+  const worker = await env.createWorker({
+    taskQueue,
+    workflowFailureErrorTypes: { '*': [], throwsPlainError: ['Error'] },
+  });
   const err = await worker
     .runUntil(env.client.workflow.execute(wf.throwsPlainError, { taskQueue, workflowId: randomUUID() }))
     .catch((e: unknown) => e);

@@ -26,7 +26,8 @@ async function withWorker<R>(
 }
 
 function execute<T extends (...args: any[]) => Promise<any>>(fn: T, taskQueue: string, ...args: Parameters<T>) {
-  return env.client.workflow.execute(fn, { taskQueue, workflowId: randomUUID(), args });
+  const options = { taskQueue, workflowId: randomUUID(), args } as unknown;
+  return env.client.workflow.execute(fn, options as Parameters<typeof env.client.workflow.execute<T>>[1]);
 }
 
 test('timers advance workflow time and Date is deterministic', async () => {

@@ -140,6 +140,7 @@ export function scheduleActivity<R>(
   const activator = getActivator();
   validateActivityOptions(options);
   rejectEventGroups(options.eventGroups);
+  activator.noteCallSite(scheduleActivity);
   const seq = activator.nextSeq('activity');
   const execute = composeInterceptors(activator.interceptors.outbound, 'scheduleActivity', scheduleActivityNextHandler);
   return execute({ activityType, headers: {}, options, args, seq, typeInfo }) as Promise<R>;
@@ -158,6 +159,7 @@ export async function scheduleLocalActivity<R>(
   const activator = getActivator();
   validateActivityOptions(options);
   rejectEventGroups(options.eventGroups);
+  activator.noteCallSite(scheduleLocalActivity);
   if (activator.registeredActivityNames !== undefined && !activator.registeredActivityNames.has(activityType)) {
     throw new ReferenceError(`Local activity of type '${activityType}' not registered on worker`);
   }
@@ -191,8 +193,8 @@ export async function scheduleLocalActivity<R>(
   }
 }
 
-/** A value in an activity module that is not a function (the proxy refuses to call it). */
-export declare const NotAnActivityMethod: unique symbol;
+/** Marks a value in an activity module that is not a function (activity proxies type it this way). */
+export const NotAnActivityMethod: unique symbol = Symbol('__TEMPORAL_NOT_AN_ACTIVITY_METHOD');
 
 /** The activity proxy type of an activity module. */
 export type ActivityInterfaceFor<T> = {

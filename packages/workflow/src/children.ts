@@ -242,6 +242,7 @@ export async function startChild<T extends Workflow>(
     'startChildWorkflowExecution',
     startChildWorkflowExecutionNextHandler,
   );
+  activator.noteCallSite(startChild);
   const [started, completed] = await execute({
     seq: activator.nextSeq('childWorkflow'),
     options: optionsWithDefaults,
@@ -302,6 +303,7 @@ export async function executeChild<T extends Workflow>(
     'startChildWorkflowExecution',
     startChildWorkflowExecutionNextHandler,
   );
+  activator.noteCallSite(executeChild);
   const execPromise = execute({
     seq: activator.nextSeq('childWorkflow'),
     options: optionsWithDefaults,

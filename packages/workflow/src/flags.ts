@@ -33,7 +33,20 @@ export const SdkFlags = {
   NonCancellableScopesAreShieldedFromPropagation: defineFlag(1, true),
   /** All jobs of an activation are applied in one batch (signals and updates are not applied first). */
   ProcessWorkflowActivationJobsAsSingleBatch: defineFlag(2, true),
+  /** The OpenTelemetry interceptors trace inbound signals. */
+  OpenTelemetryInterceptorsTracesInboundSignals: defineFlag(3, true),
+  /** The OpenTelemetry interceptors trace local activities. */
+  OpenTelemetryInterceptorsTracesLocalActivities: defineFlag(4, true),
+  /** The OpenTelemetry interceptors do not add yields (the official name keeps its misspelling). */
+  OpenTelemetryInterceporsAvoidsExtraYields: defineFlag(5, true),
+  /** The OpenTelemetry interceptors instrument every method. */
+  OpenTelemetryInterceptorsInstrumentsAllMethods: defineFlag(6, true),
 } as const;
+
+/** Throws a `TypeError` for a flag id this runtime does not know. */
+export function assertValidFlag(id: number): void {
+  if (!byId.has(id)) throw new TypeError(`Unknown SDK flag: ${id}`);
+}
 
 /** The flag with this id, if the runtime knows it. */
 export function flagById(id: number): SdkFlag | undefined {

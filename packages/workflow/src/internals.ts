@@ -58,8 +58,13 @@ export class StackTrackedMap<V> extends Map<number, V> {
   readonly stacks = new Map<number, StackHolder>();
   enabled = true;
 
+  /** `callSite` gives the stack the workflow API captured where the operation was started, if any. */
+  constructor(private readonly callSite: () => StackHolder | undefined = () => undefined) {
+    super();
+  }
+
   override set(key: number, value: V): this {
-    if (this.enabled) this.stacks.set(key, captureStack(StackTrackedMap.prototype.set));
+    if (this.enabled) this.stacks.set(key, this.callSite() ?? captureStack(StackTrackedMap.prototype.set, 40));
     return super.set(key, value);
   }
 
@@ -161,17 +166,31 @@ export class Activator {
     nexusOperation: 1,
     stack: 1,
   };
+  private callSiteStack?: StackHolder;
+  private readonly takeCallSite = (): StackHolder | undefined => {
+    const stack = this.callSiteStack;
+    this.callSiteStack = undefined;
+    return stack;
+  };
   readonly completions: Record<CompletionKind, StackTrackedMap<Completion>> = {
-    timer: new StackTrackedMap(),
-    activity: new StackTrackedMap(),
-    childWorkflowStart: new StackTrackedMap(),
+    timer: new StackTrackedMap(this.takeCallSite),
+    activity: new StackTrackedMap(this.takeCallSite),
+    childWorkflowStart: new StackTrackedMap(this.takeCallSite),
     childWorkflowComplete: new StackTrackedMap(),
-    signalWorkflow: new StackTrackedMap(),
-    cancelWorkflow: new StackTrackedMap(),
-    nexusOperationStart: new StackTrackedMap(),
+    signalWorkflow: new StackTrackedMap(this.takeCallSite),
+    cancelWorkflow: new StackTrackedMap(this.takeCallSite),
+    nexusOperationStart: new StackTrackedMap(this.takeCallSite),
     nexusOperationComplete: new StackTrackedMap(),
   };
-  readonly blockedConditions = new StackTrackedMap<Condition>();
+  readonly blockedConditions = new StackTrackedMap<Condition>(this.takeCallSite);
+
+  /**
+   * Records where the workflow called `api` (skipping the SDK frames above it); the next pending operation
+   * takes this stack for the stack trace queries.
+   */
+  noteCallSite(api: (...args: any[]) => any): void {
+    if (this.blockedConditions.enabled) this.callSiteStack = captureStack(api);
+  }
 
   /** Where each pending operation was started (for the stack trace queries). */
   *pendingStacks(): Iterable<StackHolder> {
@@ -615,7 +634,8 @@ export class Activator {
       args: arrayFromPayloads(this.payloadConverter, job.input ?? []),
       headers: job.headers ?? {},
     };
-    if (job.runValidator) {
+    // Validation interceptors only run for handlers that have a validator, as in the official runtime.
+    if (job.runValidator && entry.validator !== undefined) {
       try {
         const validate = composeInterceptors(
           this.interceptors.inbound as WorkflowInboundCallsInterceptor[],

@@ -246,11 +246,11 @@ export interface StackHolder {
 }
 
 /** Captures the current stack (formatted lazily), leaving out `skip` and the frames above it. */
-export function captureStack(skip?: (...args: any[]) => any): StackHolder {
+export function captureStack(skip?: (...args: any[]) => any, depth = 12): StackHolder {
   const holder: StackHolder = {};
   const limit = Error.stackTraceLimit;
-  // SDK frames (promise plumbing, compiled async functions) come first; keep enough to reach the user's code.
-  Error.stackTraceLimit = 40;
+  // Capturing costs about half a microsecond per frame: keep the depth small and skip the SDK's own frames.
+  Error.stackTraceLimit = depth;
   (Error as unknown as { captureStackTrace(o: object, f?: unknown): void }).captureStackTrace(holder, skip);
   Error.stackTraceLimit = limit;
   return holder;

@@ -40,6 +40,7 @@ function timerNextHandler({ seq, durationMs, options }: TimerInput): Promise<voi
 export function sleep(ms: Duration, options?: TimerOptions): Promise<void> {
   const activator = getActivator();
   rejectEventGroups(options?.eventGroups);
+  activator.noteCallSite(sleep);
   const seq = activator.nextSeq('timer');
   const durationMs = Math.max(1, msToNumber(ms));
   const execute = composeInterceptors(activator.interceptors.outbound, 'startTimer', timerNextHandler);
@@ -81,7 +82,10 @@ export async function condition(
   timeout?: Duration,
   options?: TimerOptions,
 ): Promise<void | boolean> {
-  if (timeout === undefined) return conditionInner(fn);
+  if (timeout === undefined) {
+    getActivator().noteCallSite(condition);
+    return conditionInner(fn);
+  }
   // A zero timeout still starts a timer, as the official runtime does; the condition wins if it already holds.
   return CancellationScope.cancellable(async () => {
     try {

@@ -109,7 +109,7 @@ interface Run {
 
 const runs = new Map<string, Run>();
 let options: RuntimeOptions | undefined;
-let pristineGlobals: Map<PropertyKey, PropertyDescriptor> | undefined;
+let pristineGlobals: Map<PropertyKey, PristineGlobal> | undefined;
 let current: Run | undefined;
 
 declare const globalThis: Record<string, any>;
@@ -130,42 +130,66 @@ export function initRuntime(runtimeOptions: RuntimeOptions): void {
   }
 }
 
+interface PristineGlobal {
+  descriptor: PropertyDescriptor;
+  /** For data properties: the value, compared directly (cheaper than reading descriptors). */
+  value: unknown;
+  isData: boolean;
+}
+
 /** Records the globals as they are once the bundle is loaded; anything a run changes later is its own. */
 export function sealGlobals(): void {
   pristineGlobals = new Map();
   for (const key of Reflect.ownKeys(globalThis)) {
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, key);
-    if (descriptor !== undefined) pristineGlobals.set(key, descriptor);
+    if (descriptor === undefined) continue;
+    const isData = 'value' in descriptor;
+    pristineGlobals.set(key, { descriptor, value: descriptor.value, isData });
   }
+  pristineKeyCount = pristineGlobals.size;
 }
 
-function sameDescriptor(a: PropertyDescriptor, b: PropertyDescriptor): boolean {
-  return a.value === b.value && a.get === b.get && a.set === b.set && a.writable === b.writable;
-}
+let pristineKeyCount = 0;
 
-/** Saves the globals `run` changed and puts the pristine ones back. */
+/**
+ * Saves the globals `run` added, replaced or deleted and puts the pristine ones back. Most runs touch no
+ * global: that case costs one key listing and one comparison per global.
+ */
 function stashGlobals(run: Run): void {
   if (pristineGlobals === undefined) return;
   run.globals.clear();
-  for (const key of Reflect.ownKeys(globalThis)) {
+  const keys = Reflect.ownKeys(globalThis);
+  let seenPristine = 0;
+  for (const key of keys) {
+    const pristine = pristineGlobals.get(key);
+    if (pristine !== undefined) {
+      seenPristine++;
+      if (pristine.isData) {
+        if (globalThis[key as string] === pristine.value) continue;
+      } else {
+        const current = Object.getOwnPropertyDescriptor(globalThis, key);
+        if (current !== undefined && current.get === pristine.descriptor.get && current.set === pristine.descriptor.set)
+          continue;
+      }
+    }
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, key);
     if (descriptor === undefined) continue;
-    const pristine = pristineGlobals.get(key);
-    if (pristine !== undefined && sameDescriptor(pristine, descriptor)) continue;
     run.globals.set(key, descriptor);
     if (pristine === undefined) delete globalThis[key as string];
-    else Object.defineProperty(globalThis, key, pristine);
+    else Object.defineProperty(globalThis, key, pristine.descriptor);
   }
-  for (const [key, pristine] of pristineGlobals) {
-    if (!Object.prototype.hasOwnProperty.call(globalThis, key)) {
-      Object.defineProperty(globalThis, key, pristine);
-      run.globals.set(key, {
-        value: undefined,
-        configurable: true,
-        writable: true,
-        enumerable: false,
-        deleted: true,
-      } as any);
+  if (seenPristine < pristineKeyCount) {
+    for (const [key, pristine] of pristineGlobals) {
+      if (!Object.prototype.hasOwnProperty.call(globalThis, key)) {
+        Object.defineProperty(globalThis, key, pristine.descriptor);
+        run.globals.set(key, {
+          value: undefined,
+          configurable: true,
+          writable: true,
+          enumerable: false,
+          deleted: true,
+        } as any);
+      }
     }
   }
 }

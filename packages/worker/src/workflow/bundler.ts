@@ -297,3 +297,6 @@ export class WorkflowCodeBundler {
 export async function bundleWorkflowCode(options: BundleOptions): Promise<WorkflowBundleWithSourceMap> {
   return new WorkflowCodeBundler(options).createBundle();
 }
+
+/** @deprecated Workflow interceptor modules added by default (none: logging is built in). */
+export const defaultWorkflowInterceptorModules: string[] = [];

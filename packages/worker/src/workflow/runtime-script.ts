@@ -60,7 +60,7 @@ export function loadRuntimeScript(): RuntimeScript {
     };
     return cached;
   }
-   
+
   const esbuild = require('esbuild') as typeof import('esbuild');
   const entry = require.resolve('@kairos/workflow/lib/runtime.js');
   const result = esbuild.buildSync(runtimeBuildOptions(entry));

@@ -10,7 +10,15 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client, Connection } from '@kairos/client';
 import { type DevServer, startDevServer } from '@kairos/dev-server';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '../../src';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogEntry,
+  type WorkerOptions,
+} from '../../src';
 
 /** Which server the suite runs against. */
 export type ServerKind = 'kairos' | 'temporal';
@@ -103,6 +111,7 @@ function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'DEBUG' }), forward: {} } },
     logger: new DefaultLogger('DEBUG', (entry) => {
       capturedLogs.push(entry);
       if (process.env.KAIROS_TEST_LOGS) console.log(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
