@@ -147,7 +147,7 @@ export function fixedSlotsOf(tuner: WorkerTuner): {
   if (!('workflowTaskSlotSupplier' in tuner)) {
     throw new TypeError('not implemented: resource-based WorkerOptions.tuner (use fixed-size slot suppliers)');
   }
-  const count = (name: string, supplier: SlotSupplier<any>): number => {
+  const count = (name: string, supplier: SlotSupplier<SlotInfo>): number => {
     if (supplier?.type !== 'fixed-size') {
       throw new TypeError(
         `not implemented: ${name} of type '${String(supplier?.type)}' (only 'fixed-size' is supported)`,
