@@ -55,7 +55,7 @@ export {
   appendDefaultInterceptors,
   defaultSinks,
 } from './worker-options';
-export { ReplayError, type ReplayHistoriesIterable, type ReplayResult } from './replay';
+export { ReplayError, type ReplayHistoriesIterable, type ReplayResult, ReplayWorker } from './replay';
 export {
   type BundleOptions,
   bundleWorkflowCode,

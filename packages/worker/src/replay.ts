@@ -79,15 +79,18 @@ function runIdOf(history: temporal.api.history.v1.IHistory): string {
   return started?.originalExecutionRunId ?? '';
 }
 
-/** A replay core with its isolates, reused for a sequence of histories. */
-class Replayer {
+/**
+ * A replay worker: a replay core with its isolates, reused for a sequence of histories (`Worker.createReplay`).
+ * Replay histories one at a time with {@link ReplayWorker.replay}, then {@link ReplayWorker.close} it.
+ */
+export class ReplayWorker {
   private constructor(
     private readonly native: bridge.Worker,
     private readonly processor: WorkflowActivationProcessor,
     private readonly destroyPool: () => void,
   ) {}
 
-  static async create(options: ReplayWorkerOptions): Promise<Replayer> {
+  static async create(options: ReplayWorkerOptions): Promise<ReplayWorker> {
     const runtime = Runtime.instance();
     const taskQueue = options.replayName ?? `replay-${randomUUID()}`;
     const compiled = compileWorkerOptions({ ...options, taskQueue, maxCachedWorkflows: 1 });
@@ -107,10 +110,10 @@ class Replayer {
       logger: runtime.logger,
       onLostRuns: (runIds) => runIds.forEach((runId) => native.requestWorkflowEviction(runId)),
     });
-    return new Replayer(native, processor, () => pool.destroy());
+    return new ReplayWorker(native, processor, () => pool.destroy());
   }
 
-  /** Replays one history to its end (or first failure). */
+  /** Replays one history to its end (or its first failure); the outcome says which. */
   async replay(workflowId: string, input: HistoryInput): Promise<ReplayResult> {
     const history = toHistory(input);
     const bytes = temporal.api.history.v1.History.encode(history).finish();
@@ -134,6 +137,7 @@ class Replayer {
     return { workflowId, runId, error };
   }
 
+  /** Shuts the replay core down and releases the isolates. */
   async close(): Promise<void> {
     this.native.closeHistoryStream();
     try {
@@ -161,7 +165,7 @@ export async function runReplayHistory(
   history: HistoryInput,
   workflowId?: string,
 ): Promise<void> {
-  const replayer = await Replayer.create(options);
+  const replayer = await ReplayWorker.create(options);
   try {
     const result = await replayer.replay(workflowId ?? 'replay-workflow-id', history);
     if (result.error) throw result.error;
@@ -175,7 +179,7 @@ export async function* runReplayHistories(
   options: ReplayWorkerOptions,
   histories: ReplayHistoriesIterable,
 ): AsyncIterableIterator<ReplayResult> {
-  const replayer = await Replayer.create(options);
+  const replayer = await ReplayWorker.create(options);
   try {
     for await (const { workflowId, history } of histories as AsyncIterable<HistoryAndWorkflowId>) {
       yield await replayer.replay(workflowId, history);

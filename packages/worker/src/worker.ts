@@ -22,7 +22,13 @@ import {
   ShutdownError,
 } from './errors';
 import pkg from './pkg';
-import { type ReplayHistoriesIterable, type ReplayResult, runReplayHistories, runReplayHistory } from './replay';
+import {
+  type ReplayHistoriesIterable,
+  type ReplayResult,
+  ReplayWorker,
+  runReplayHistories,
+  runReplayHistory,
+} from './replay';
 import { Runtime } from './runtime';
 import {
   type CompiledWorkerOptions,
@@ -490,6 +496,11 @@ export class Worker {
           }),
       );
     }
+  }
+
+  /** A replay worker to replay histories one by one; close it when done. */
+  static createReplay(options: ReplayWorkerOptions): Promise<ReplayWorker> {
+    return ReplayWorker.create(options);
   }
 
   /** Replays one history; throws `DeterminismViolationError` or `ReplayError` if it does not replay cleanly. */

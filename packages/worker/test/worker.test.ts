@@ -146,3 +146,35 @@ test('workflow logs are not repeated when a run is replayed after eviction', asy
   const entries = capturedLogs.filter((e) => e.message === 'log from workflow' && e.meta?.taskQueue === taskQueue);
   expect(entries).toHaveLength(1);
 });
+
+test('Worker.createReplay replays histories one by one and reports nondeterminism as a result', async () => {
+  const taskQueue = taskQueueFor('create-replay');
+  const worker = await env.createWorker({ taskQueue, activities });
+  const handle = await worker.runUntil(async () => {
+    const h = await env.client.workflow.start(wf.helloWorkflow, { taskQueue, workflowId: randomUUID(), args: ['r'] });
+    await h.result();
+    return h;
+  });
+  const history = await handle.fetchHistory();
+  const replayer = await Worker.createReplay({ workflowsPath: path.resolve(__dirname, 'workflows/index.ts') });
+  try {
+    expect((await replayer.replay(handle.workflowId, history)).error).toBeUndefined();
+    const changed = await replayer.replay(handle.workflowId, {
+      ...history,
+      events: history.events?.map((e) =>
+        e.workflowExecutionStartedEventAttributes
+          ? {
+              ...e,
+              workflowExecutionStartedEventAttributes: {
+                ...e.workflowExecutionStartedEventAttributes,
+                workflowType: { name: 'timersAndDates' },
+              },
+            }
+          : e,
+      ),
+    });
+    expect(changed.error?.name).toBe('DeterminismViolationError');
+  } finally {
+    await replayer.close();
+  }
+});
