@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { descriptorRoot, fromProto3JSON, type JSONValue, temporal, toProto3JSON } from '@kairos/proto';
-import type { Field, Type } from 'protobufjs';
+import { fromProto3JSON, type JSONValue, temporal, toProto3JSON } from '@kairos/proto';
 import { isRecord } from './type-helpers';
 
 /** A workflow history: its events. */
@@ -27,67 +26,8 @@ export interface JSONPayload {
 const HISTORY_TYPE = 'temporal.api.history.v1.History';
 const PAYLOAD_TYPE = 'temporal.api.common.v1.Payload';
 
-// Messages whose JSON form is not an object of fields: passed through untouched.
-const SPECIAL_JSON_TYPES = new Set([
-  'google.protobuf.Any',
-  'google.protobuf.Duration',
-  'google.protobuf.Timestamp',
-  'google.protobuf.DoubleValue',
-  'google.protobuf.FloatValue',
-  'google.protobuf.Int64Value',
-  'google.protobuf.UInt64Value',
-  'google.protobuf.Int32Value',
-  'google.protobuf.UInt32Value',
-  'google.protobuf.BoolValue',
-  'google.protobuf.StringValue',
-  'google.protobuf.BytesValue',
-  'google.protobuf.Struct',
-  'google.protobuf.Value',
-  'google.protobuf.ListValue',
-]);
-
-function snakeToCamel(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function findField(type: Type, key: string): Field | undefined {
-  return type.fields[key] ?? type.fields[snakeToCamel(key)];
-}
-
-function asMessageType(field: Field): Type | undefined {
-  const resolved = field.resolvedType;
-  return resolved !== null && 'fieldsArray' in resolved ? resolved : undefined;
-}
-
-/**
- * A copy of `json` without the fields `type` does not define, recursively. Histories written by newer servers or
- * SDKs carry fields this package does not know; like the official SDK, they are ignored rather than rejected.
- */
-function dropUnknownFields(type: Type, json: unknown): unknown {
-  if (SPECIAL_JSON_TYPES.has(type.fullName.replace(/^\./, '')) || !isRecord(json) || Array.isArray(json)) {
-    return json;
-  }
-  const known: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json)) {
-    const field = findField(type, key);
-    if (!field) continue;
-    const messageType = asMessageType(field);
-    if (!messageType || value === null) {
-      known[key] = value;
-    } else if (field.map && isRecord(value)) {
-      known[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, dropUnknownFields(messageType, v)]));
-    } else if (field.repeated && Array.isArray(value)) {
-      known[key] = value.map((item: unknown) => dropUnknownFields(messageType, item));
-    } else {
-      known[key] = dropUnknownFields(messageType, value);
-    }
-  }
-  return known;
-}
-
 function parseKnownFields<T>(typeName: string, json: unknown): T {
-  const type = descriptorRoot().lookupType(typeName);
-  return fromProto3JSON<T>(typeName, dropUnknownFields(type, json) as JSONValue);
+  return fromProto3JSON<T>(typeName, json as JSONValue, { ignoreUnknownFields: true });
 }
 
 /**

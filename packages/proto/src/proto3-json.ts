@@ -363,7 +363,10 @@ function parseMessage(type: protobuf.Type, json: JSONValue, at: string): unknown
   for (const [key, value] of Object.entries(json)) {
     const field = byJsonName.get(key);
     const path = `${at}.${key}`;
-    if (!field) throw new Proto3JSONError(`${path}: ${name} has no field named "${key}"`);
+    if (!field) {
+      if (ignoreUnknownFields) continue;
+      throw new Proto3JSONError(`${path}: ${name} has no field named "${key}"`);
+    }
     if (value === null) continue;
     if (field.map) {
       if (typeof value !== 'object' || Array.isArray(value)) throw new Proto3JSONError(`${path}: expected an object`);
@@ -395,9 +398,21 @@ function parseAny(json: { [key: string]: JSONValue }, at: string): unknown {
  * Parses proto3 JSON into an instance of the generated class for `typeName`. Throws `Proto3JSONError`
  * naming the JSON path of the first value that does not fit the schema.
  */
-export function fromProto3JSON<T = unknown>(typeName: string, json: JSONValue | string): T {
+export function fromProto3JSON<T = unknown>(
+  typeName: string,
+  json: JSONValue | string,
+  options: { ignoreUnknownFields?: boolean } = {},
+): T {
   const doc = typeof json === 'string' ? (JSON.parse(json) as JSONValue) : json;
   const type = lookupType(typeName);
-  const plain = parseMessage(type, doc, '$') as Record<string, unknown>;
-  return staticClassFor(fullNameOf(type)).fromObject(plain) as T;
+  ignoreUnknownFields = options.ignoreUnknownFields ?? false;
+  try {
+    const plain = parseMessage(type, doc, '$') as Record<string, unknown>;
+    return staticClassFor(fullNameOf(type)).fromObject(plain) as T;
+  } finally {
+    ignoreUnknownFields = false;
+  }
 }
+
+/** Set for the duration of a `fromProto3JSON` call that skips fields the schema does not define. */
+let ignoreUnknownFields = false;
