@@ -1,6 +1,7 @@
 /**
- * Changed versions of some replay-compatibility workflows (`kairos/workflows.ts`), as a careless edit would
- * leave them: replaying the histories of the originals with these must fail with a determinism error.
+ * Changed versions of some replay-compatibility workflows (`kairos/workflows.ts`): careless edits, with which the
+ * histories of the originals must fail to replay with a determinism error, and allowed ones, with which they
+ * must still replay.
  */
 import * as wf from '@kairos/workflow';
 import type * as activities from './kairos/activities';
@@ -34,4 +35,14 @@ export async function setTimeoutWorkflow(): Promise<string[]> {
     }, 5),
   );
   return fired;
+}
+
+/** Its deprecatePatch('old-fix') call was deleted, which is allowed once no run before the patch is left. */
+export async function patchWorkflow(): Promise<string[]> {
+  const taken: string[] = [];
+  if (wf.patched('zeta-fix')) taken.push('zeta-fix');
+  await wf.sleep(10);
+  if (wf.patched('alpha-fix')) taken.push('alpha-fix');
+  await wf.sleep(10);
+  return taken;
 }

@@ -16,6 +16,10 @@ export async function flaky(tag: string, succeedOn: number): Promise<string> {
   return `${tag} ok on attempt ${attempt}`;
 }
 
+export async function failing(message: string): Promise<never> {
+  throw ApplicationFailure.nonRetryable(message, 'Failing', { detail: 1 });
+}
+
 /** Heartbeats until it is cancelled (the cancel arrives through a heartbeat response). */
 export async function waitForCancel(): Promise<string> {
   const ctx = Context.current();

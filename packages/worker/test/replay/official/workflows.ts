@@ -8,8 +8,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import * as wf from '@temporalio/workflow';
 import type * as activities from './activities';
 
-const retry = { initialInterval: '20ms', backoffCoefficient: 1, maximumAttempts: 4 };
-const { greet, flaky, waitForCancel } = wf.proxyActivities<typeof activities>({
+const retry = { initialInterval: '20ms', backoffCoefficient: 1, maximumAttempts: 4 } as const;
+const { greet, flaky, failing, waitForCancel } = wf.proxyActivities<typeof activities>({
   startToCloseTimeout: '10s',
   heartbeatTimeout: '2s',
   retry,
@@ -19,7 +19,7 @@ const local = wf.proxyLocalActivities<typeof activities>({ startToCloseTimeout: 
 const backingOff = wf.proxyLocalActivities<typeof activities>({
   startToCloseTimeout: '5s',
   localRetryThreshold: '1ms',
-  retry: { initialInterval: '30ms', backoffCoefficient: 1, maximumAttempts: 3 },
+  retry: { initialInterval: '30ms', backoffCoefficient: 1, maximumAttempts: 3 } as const,
 });
 
 export const addSignal = wf.defineSignal<[number]>('add');
@@ -30,18 +30,29 @@ export const setLimitUpdate = wf.defineUpdate<number, [number]>('setLimit');
 export const slowAddUpdate = wf.defineUpdate<number, [number]>('slowAdd');
 const keywordKey = defineSearchAttributeKey('CustomKeywordField', SearchAttributeType.KEYWORD);
 
+/** The failure classes of an error and its causes, and the message of the root cause. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof wf.TemporalFailure)) throw err;
+  const names: string[] = [];
+  let cause: Error | undefined = err;
+  for (; cause?.cause instanceof Error; cause = cause.cause) names.push(cause.name);
+  return `${[...names, cause.name].join(': ')}: ${cause.message}`;
+}
+
 export async function activityWorkflow(name: string): Promise<string[]> {
   const hello = await greet(name);
   const retried = await flaky('remote', 2);
   const parallel = await Promise.all([greet('a'), greet('b')]);
-  return [hello, retried, ...parallel];
+  const failed = await failing('remote').catch(describeFailure);
+  return [hello, retried, ...parallel, failed];
 }
 
 export async function localActivityWorkflow(): Promise<string[]> {
   const hello = await local.greet('local');
   const retried = await local.flaky('local', 3);
   const backedOff = await backingOff.flaky('backoff', 2);
-  return [hello, retried, backedOff];
+  const failed = await local.failing('local').catch(describeFailure);
+  return [hello, retried, backedOff, failed];
 }
 
 export async function timerWorkflow(): Promise<number> {
@@ -134,7 +145,19 @@ export async function parentWorkflow(): Promise<string[]> {
   } catch (err) {
     victimOutcome = err instanceof wf.ChildWorkflowFailure && wf.isCancellation(err) ? 'cancelled' : String(err);
   }
-  return [childResult, echoed, victimOutcome];
+  const childFailure = await wf
+    .executeChild(failingWorkflow, { workflowId: `${workflowId}-failing` })
+    .then(() => 'completed', describeFailure);
+  return [childResult, echoed, victimOutcome, childFailure];
+}
+
+/** Started with a signal (signalWithStart) that waits for a handler, then gets one more. */
+export async function signalWithStartWorkflow(): Promise<string[]> {
+  const seen: string[] = [];
+  await wf.sleep(5);
+  wf.setDefaultSignalHandler((name, ...args) => void seen.push(`${name}:${JSON.stringify(args)}`));
+  await wf.condition(() => seen.length >= 2);
+  return seen;
 }
 
 export async function continueAsNewWorkflow(runsLeft: number): Promise<string> {
