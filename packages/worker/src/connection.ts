@@ -68,7 +68,8 @@ export class NativeConnection implements ConnectionLike {
     const tls = normalizeTlsConfig(options.tls, options.apiKey);
     Runtime.instance();
     const native = await bridge.NativeConnection.connect({
-      address,
+      // The core assumes TLS with an API key; `tls: false` asks for a plain connection explicitly.
+      address: tls === undefined && options.apiKey !== undefined ? `http://${address}` : address,
       tls: tls
         ? {
             serverRootCaCert: tls.serverRootCACertificate ? Buffer.from(tls.serverRootCACertificate) : undefined,

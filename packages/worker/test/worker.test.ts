@@ -178,3 +178,17 @@ test('Worker.createReplay replays histories one by one and reports nondeterminis
     await replayer.close();
   }
 });
+
+test('a shutdown signal stops running workers gracefully', async () => {
+  const taskQueue = taskQueueFor('signal');
+  const worker = await env.createWorker({ taskQueue, activities });
+  const running = worker.run();
+  const handle = await env.client.workflow.start(wf.waitsForSignal, { taskQueue, workflowId: randomUUID() });
+  expect(await handle.query(wf.stateQuery)).toBe('waiting');
+  // SIGUSR2 is one of the default shutdown signals and, unlike SIGINT, leaves the test runner alone.
+  process.emit('SIGUSR2', 'SIGUSR2');
+  await running;
+  expect(worker.getState()).toBe('STOPPED');
+  expect(process.listenerCount('SIGUSR2')).toBe(0);
+  await handle.terminate();
+});

@@ -167,7 +167,8 @@ impl Connection {
     /// capabilities with GetSystemInfo.
     pub async fn connect(options: ConnectionOptions, metrics: Arc<Metrics>) -> Result<Self, CoreError> {
         let has_scheme = options.address.contains("://");
-        let use_tls = options.tls.is_some() || options.api_key.is_some();
+        // An API key implies TLS unless the address asks for plain HTTP explicitly.
+        let use_tls = options.tls.is_some() || (options.api_key.is_some() && !options.address.starts_with("http://"));
         let uri = if has_scheme {
             options.address.clone()
         } else if use_tls {
