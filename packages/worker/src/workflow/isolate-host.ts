@@ -108,12 +108,17 @@ class LoadedContext {
     if (options.bundle.sourceMap) {
       sourceMaps.push({ filename: options.bundle.filename, map: options.bundle.sourceMap, internal: false });
     }
-    api('initRuntime').applySync(undefined, [{ ...options.runtimeOptions, sourceMaps }], {
-      arguments: { copy: true },
-      timeout: options.deadlockTimeoutMs,
-    });
+    const callOnce = (name: string, args: unknown[]) => {
+      const ref = api(name);
+      try {
+        ref.applySync(undefined, args, { arguments: { copy: true }, timeout: options.deadlockTimeoutMs });
+      } finally {
+        ref.release();
+      }
+    };
+    callOnce('initRuntime', [{ ...options.runtimeOptions, sourceMaps }]);
     bundleScript.runSync(context, { timeout: options.deadlockTimeoutMs });
-    if (sealGlobals) api('sealGlobals').applySync(undefined, [], { timeout: options.deadlockTimeoutMs });
+    if (sealGlobals) callOnce('sealGlobals', []);
     return new LoadedContext(context, {
       activate: api('activate'),
       conclude: api('conclude'),
@@ -123,6 +128,8 @@ class LoadedContext {
 
   release(): void {
     try {
+      // The references hold the context's functions: release them too, or the context's heap stays alive.
+      for (const ref of Object.values(this.api)) ref.release();
       this.context.release();
     } catch {
       // The isolate may already be gone.
