@@ -55,3 +55,4 @@ export async function slowGreet(name: string, ms: number): Promise<string> {
   await sleep(ms);
   return `Hello, ${name}!`;
 }
+export * from './more';

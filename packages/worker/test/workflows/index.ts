@@ -3,3 +3,4 @@ export * from './features';
 export * from './sandbox';
 export * from './timer-loop';
 export * from './interceptors';
+export * from './activities';
