@@ -10,6 +10,7 @@
 //   - replay of 500 copies of a short history (gen-timer-history.js 1) with Worker.runReplayHistories, best of R;
 //   - memory per cached workflow: M workflows blocked on a signal in one worker's cache, process RSS and main
 //     heap growth divided by M.
+// Each timing is taken in --rounds rounds (the SDKs taking turns to go first) and each SDK's best round is kept.
 // Prints one table with Kairos/official ratios (and the DESIGN.md budgets); --json prints everything as JSON.
 // Never fails on timing: exits non-zero only if a measurement itself fails.
 //
@@ -34,11 +35,11 @@ const config = {
   runs: Number(arg('runs', 3)),
   copies: Number(arg('copies', 500)),
   cached: Number(arg('cached', 2000)),
+  rounds: Number(arg('rounds', 3)),
 };
 const TASKS = ['bundle', 'throughput', 'replay-long', 'replay-short', 'memory'];
 const only = arg('only', TASKS.join(',')).split(',');
 const JSON_OUT = process.argv.includes('--json');
-const ROUNDS = { bundle: Number(arg('rounds', 3)), throughput: Number(arg('rounds', 3)) };
 /** Whether result `a` of a task is better than `b`. */
 const BETTER = {
   bundle: (a, b) => a.coldMs < b.coldMs,
@@ -125,7 +126,7 @@ function rows(results) {
     task: 'throughput',
   });
   row(
-    `replay ${results.kairos['replay-long']?.events ?? ''}-event history, best of ${config.runs}`,
+    `replay ${results.kairos['replay-long']?.events ?? ''}-event history, best of ${config.runs} runs × ${config.rounds} rounds`,
     'events/s',
     'higher',
     (r) => r.bestEventsPerSecond,
@@ -137,7 +138,7 @@ function rows(results) {
     },
   );
   row(
-    `replay ${config.copies} short histories, best of ${config.runs}`,
+    `replay ${config.copies} short histories, best of ${config.runs} runs × ${config.rounds} rounds`,
     'wf/s',
     'higher',
     (r) => r.bestWorkflowsPerSecond,
@@ -202,9 +203,9 @@ async function main() {
   const failed = [];
   try {
     for (const task of TASKS.filter((t) => only.includes(t))) {
-      // Throughput and bundle timings swing with the machine's load: measure them in several rounds, the SDKs
-      // taking turns to go first, and keep each SDK's best round (all rounds are in the JSON).
-      const rounds = ROUNDS[task] ?? 1;
+      // Timings swing with the machine's load: measure in several rounds, the SDKs taking turns to go first, and
+      // keep each SDK's best round (all rounds are in the JSON). Memory is measured once: it is slow and steady.
+      const rounds = task === 'memory' ? 1 : config.rounds;
       for (let round = 0; round < rounds; round++) {
         for (const sdk of round % 2 === 0 ? SDKS : [...SDKS].reverse()) {
           if (!JSON_OUT)
