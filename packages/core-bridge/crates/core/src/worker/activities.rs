@@ -9,7 +9,7 @@ use crate::protos::kairos::core::activity::{
 };
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::enums::v1::TaskQueueKind;
-use crate::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
+use crate::protos::temporal::api::failure::v1::{ApplicationFailureInfo, Failure, failure::FailureInfo};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::{
     PollActivityTaskQueueRequest, PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
@@ -354,10 +354,15 @@ impl ActivityTasks {
             Status::Failed(f) => self.respond_failed(token, f.failure, last_details).await,
             Status::Cancelled(c) => {
                 if a.cancel_reason == Some(ActivityCancelReason::WorkerShutdown) {
+                    // The failure the official core reports (applications match on its message and type); it
+                    // is retryable, so the next worker runs the next attempt.
                     let f = Failure {
-                        message: "Worker is shutting down and the activity was cancelled".into(),
-                        failure_info: Some(FailureInfo::ApplicationFailureInfo(Default::default())),
-                        cause: c.failure.map(Box::new),
+                        message: "Worker is shutting down and this activity did not complete in time".into(),
+                        failure_info: Some(FailureInfo::ApplicationFailureInfo(ApplicationFailureInfo {
+                            r#type: "WorkerShutdown".into(),
+                            non_retryable: false,
+                            ..Default::default()
+                        })),
                         ..Default::default()
                     };
                     self.respond_failed(token, Some(f), last_details).await
