@@ -124,7 +124,7 @@ export interface ClientPlugin {
 }
 
 /**
- * Collects the plugins of the options and of the connection (in that order) and lets each one that
+ * Collects the plugins of the options and of the connection (in that order, each once) and lets each one that
  * configures clients rewrite the options, handing every plugin a fresh copy of what the previous one returned.
  */
 function runClientPlugins(options: ClientOptions | undefined): {
@@ -132,7 +132,8 @@ function runClientPlugins(options: ClientOptions | undefined): {
   plugins: ClientPlugin[];
 } {
   const { plugins: own = [], ...initial } = options ?? {};
-  const plugins: ClientPlugin[] = [...own, ...(initial.connection?.plugins ?? [])];
+  // A plugin given to both the client and its connection is applied once.
+  const plugins: ClientPlugin[] = [...new Set([...own, ...(initial.connection?.plugins ?? [])])];
   let settled: Omit<ClientOptions, 'plugins'> = initial;
   for (const plugin of plugins) {
     if (!plugin.configureClient) continue;

@@ -91,6 +91,9 @@ export class ReplayWorker {
   ) {}
 
   static async create(options: ReplayWorkerOptions): Promise<ReplayWorker> {
+    for (const plugin of options.plugins ?? []) {
+      if (plugin.configureReplayWorker) options = await plugin.configureReplayWorker(options);
+    }
     const runtime = Runtime.instance();
     const taskQueue = options.replayName ?? `replay-${randomUUID()}`;
     const compiled = compileWorkerOptions({ ...options, taskQueue, maxCachedWorkflows: 1 });

@@ -41,7 +41,7 @@ import {
   type WorkflowBundleOption,
 } from './worker-options';
 import { WorkflowActivationProcessor } from './workflow/activation-processor';
-import { bundleWorkflowCode } from './workflow/bundler';
+import { type BundlerPlugin, bundleWorkflowCode } from './workflow/bundler';
 import { IsolatePool, type LoadedBundle } from './workflow/isolate-host';
 import { loadRuntimeScript } from './workflow/runtime-script';
 
@@ -152,6 +152,8 @@ export async function loadWorkflowBundle(raw: WorkerOptions, dataConverter: Data
     preloadModules: raw.bundlerOptions?.preloadModules,
     webpackConfigHook: raw.bundlerOptions?.webpackConfigHook,
     logger,
+    // Worker plugins that also configure the bundler (SimplePlugin's workflow interceptor modules, say).
+    plugins: raw.plugins as BundlerPlugin[] | undefined,
   });
   return { code: bundle.code, sourceMap: JSON.stringify(bundle.sourceMap), filename: BUNDLE_FILENAME };
 }
@@ -263,8 +265,10 @@ export class Worker {
 
   /** Validates `options`, bundles the workflows, connects and creates the worker. */
   static async create(rawOptions: WorkerOptions): Promise<Worker> {
+    // Plugins of the connection apply to the workers built on it; one given to both is applied once.
     const connectionPlugins = (rawOptions.connection?.plugins ?? []) as unknown as WorkerPlugin[];
-    const plugins = [...(rawOptions.plugins ?? []), ...connectionPlugins.filter((p) => 'configureWorker' in p)];
+    const plugins = [...new Set([...(rawOptions.plugins ?? []), ...connectionPlugins])];
+    rawOptions = { ...rawOptions, plugins };
     for (const plugin of plugins) {
       if (plugin.configureWorker) rawOptions = await plugin.configureWorker(rawOptions);
     }

@@ -52,7 +52,8 @@ export function generateEntrypoint(modules: EntrypointModules): string {
   const lines: string[] = [];
   for (const specifier of modules.preloadModules) lines.push(`import ${JSON.stringify(specifier)};`);
   lines.push(`import * as workflows from ${JSON.stringify(modules.workflowsPath)};`);
-  const interceptorNames = modules.workflowInterceptorModules.map((specifier, index) => {
+  // A module listed twice (by the worker options and again by a plugin, say) is registered once.
+  const interceptorNames = [...new Set(modules.workflowInterceptorModules)].map((specifier, index) => {
     lines.push(`import * as interceptorModule${index} from ${JSON.stringify(specifier)};`);
     return `interceptorModule${index}`;
   });
