@@ -87,6 +87,8 @@ const MAX_DURATION_STRING_LENGTH = 100;
 const NUMBER_PART = /^(-?\d*\.?\d+) */;
 
 /** Parses a duration string into milliseconds, or returns `undefined` if it does not follow the grammar. */
+const parsedDurations = new Map<string, number>();
+
 function parseDurationString(text: string): number | undefined {
   if (text.length === 0 || text.length > MAX_DURATION_STRING_LENGTH) return undefined;
   const match = NUMBER_PART.exec(text);
@@ -108,7 +110,12 @@ export function msToNumber(val: Duration): number {
   if (typeof val !== 'string') {
     throw new ValueError(`Invalid duration: expected a number of milliseconds or a string, got ${typeof val} '${val}'`);
   }
-  const millis = parseDurationString(val);
+  let millis = parsedDurations.get(val);
+  if (millis === undefined) {
+    millis = parseDurationString(val);
+    // Programs use a handful of duration strings over and over (activity options, timers): parse each once.
+    if (millis !== undefined && parsedDurations.size < 1000) parsedDurations.set(val, millis);
+  }
   if (millis === undefined) {
     throw new ValueError(
       `Invalid duration string: '${val}' (expected a number of milliseconds or a string such as '30s', '5 minutes' or '2 days')`,

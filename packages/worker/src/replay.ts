@@ -118,11 +118,28 @@ export class ReplayWorker {
 
   /** Replays one history to its end (or its first failure); the outcome says which. */
   async replay(workflowId: string, input: HistoryInput): Promise<ReplayResult> {
+    const pushed = this.push(workflowId, input);
+    const result = await this.drive(workflowId, pushed.runId);
+    await pushed.done;
+    return result;
+  }
+
+  /**
+   * Queues a history; the core replays queued histories one after the other, so a history can be queued while
+   * the previous one is still being driven (which keeps the core busy between two histories).
+   */
+  push(workflowId: string, input: HistoryInput): { runId: string; done: Promise<void> } {
     const history = toHistory(input);
     const bytes = temporal.api.history.v1.History.encode(history).finish();
-    const pushed = this.native.pushHistory(workflowId, bytes);
+    const done = this.native.pushHistory(workflowId, bytes);
+    done.catch(() => undefined);
+    return { runId: runIdOf(history), done };
+  }
+
+  /** Answers the activations of the history being replayed until its run is evicted. */
+  async drive(workflowId: string, expectedRunId: string): Promise<ReplayResult> {
     let error: ReplayError | DeterminismViolationError | undefined;
-    let runId = runIdOf(history);
+    let runId = expectedRunId;
     let failure: string | undefined;
     for (;;) {
       const activation = await this.native.pollWorkflowActivation();
@@ -136,7 +153,6 @@ export class ReplayWorker {
         break;
       }
     }
-    await pushed;
     return { workflowId, runId, error };
   }
 
@@ -177,17 +193,56 @@ export async function runReplayHistory(
   }
 }
 
-/** Replays histories one after the other, yielding each outcome (failures are results, not throws). */
+/**
+ * How many replay cores `runReplayHistories` drives at once. While one core works on a history, the worker
+ * thread answers the other's activations; results are still yielded in the order of the input.
+ */
+const REPLAY_LANES = 2;
+
+/** Replays histories, yielding each outcome in input order (failures are results, not throws). */
 export async function* runReplayHistories(
   options: ReplayWorkerOptions,
   histories: ReplayHistoriesIterable,
 ): AsyncIterableIterator<ReplayResult> {
-  const replayer = await ReplayWorker.create(options);
+  const lanes = await Promise.all(Array.from({ length: REPLAY_LANES }, () => ReplayWorker.create(options)));
+  const items: AsyncIterator<HistoryAndWorkflowId> | Iterator<HistoryAndWorkflowId> =
+    Symbol.asyncIterator in histories
+      ? (histories as AsyncIterable<HistoryAndWorkflowId>)[Symbol.asyncIterator]()
+      : (histories as Iterable<HistoryAndWorkflowId>)[Symbol.iterator]();
+  // Each lane replays its histories in turn; a history is queued on its lane's core before the previous one is
+  // driven, so the core never waits for the worker thread to move on.
+  const laneTails: Promise<unknown>[] = lanes.map(() => Promise.resolve());
+  const inFlight: Promise<ReplayResult>[] = [];
+  const pushes: Promise<void>[] = [];
+  let index = 0;
+  let exhausted = false;
+  const schedule = async (): Promise<void> => {
+    if (exhausted) return;
+    const item = await items.next();
+    if (item.done) {
+      exhausted = true;
+      return;
+    }
+    const lane = lanes[index % lanes.length];
+    const laneIndex = index % lanes.length;
+    index++;
+    const queued = lane.push(item.value.workflowId, item.value.history);
+    pushes.push(queued.done);
+    const { workflowId } = item.value;
+    const result = laneTails[laneIndex].then(() => lane.drive(workflowId, queued.runId));
+    laneTails[laneIndex] = result.catch(() => undefined);
+    inFlight.push(result);
+  };
   try {
-    for await (const { workflowId, history } of histories as AsyncIterable<HistoryAndWorkflowId>) {
-      yield await replayer.replay(workflowId, history);
+    // Keep two histories queued per lane ahead of the one being yielded.
+    for (let i = 0; i < lanes.length * 2; i++) await schedule();
+    while (inFlight.length > 0) {
+      const next = inFlight.shift() as Promise<ReplayResult>;
+      await schedule();
+      yield await next;
     }
   } finally {
-    await replayer.close();
+    await Promise.allSettled([...inFlight, ...pushes]);
+    await Promise.all(lanes.map((lane) => lane.close()));
   }
 }

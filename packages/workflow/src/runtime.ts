@@ -112,9 +112,40 @@ function requireShared(path: string): unknown {
   return mod;
 }
 
+/** Namespace views of required modules, by module and import mode (see `toESM`). */
+const namespaceViews = [new WeakMap<object, object>(), new WeakMap<object, object>()];
+
+/**
+ * The CommonJS interop of the user bundles (esbuild's `__toESM`), memoised per module object: a view whose
+ * getters read the module's exports, with `default` set to the module itself unless it says it is an ES
+ * module. Views of the shared modules are then built once per context rather than once per run.
+ */
+function toESM(mod: unknown, isNodeMode?: number | boolean): unknown {
+  if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return mod;
+  const cache = namespaceViews[isNodeMode ? 1 : 0];
+  let view = cache.get(mod as object);
+  if (view === undefined) {
+    view = Object.create(Object.getPrototypeOf(mod)) as object;
+    if (isNodeMode || !(mod as { __esModule?: unknown }).__esModule) {
+      Object.defineProperty(view, 'default', { value: mod, enumerable: true });
+    }
+    for (const key of Object.getOwnPropertyNames(mod)) {
+      if (Object.prototype.hasOwnProperty.call(view, key)) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(mod, key);
+      Object.defineProperty(view, key, {
+        get: () => (mod as Record<string, unknown>)[key],
+        enumerable: descriptor === undefined || descriptor.enumerable === true,
+      });
+    }
+    cache.set(mod as object, view);
+  }
+  return view;
+}
+
 (globalThis as Record<string, unknown>).__KAIROS__ = {
   api: workerInterface,
   modules,
   require: requireShared,
+  toESM,
   sharedModuleNames: Object.keys(modules),
 };

@@ -246,7 +246,7 @@ export interface StackHolder {
 }
 
 /** Captures the current stack (formatted lazily), leaving out `skip` and the frames above it. */
-export function captureStack(skip?: (...args: any[]) => any, depth = 12): StackHolder {
+export function captureStack(skip?: (...args: any[]) => any, depth = 10): StackHolder {
   const holder: StackHolder = {};
   const limit = Error.stackTraceLimit;
   // Capturing costs about half a microsecond per frame: keep the depth small and skip the SDK's own frames.

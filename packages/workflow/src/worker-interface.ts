@@ -310,7 +310,8 @@ function createRun(runId: string, activation: IsolateActivation, init: Job): Run
   const factory = globalThis.__KAIROS_USER_FACTORY__ as (() => UserModules) | undefined;
   if (factory === undefined) throw new Error('The workflow bundle was not loaded');
   const activator = new Activator({
-    info: buildInfo(runId, initJob, activation, undefined),
+    // Replaced once the user's converters are known (they decode the memo and the last result).
+    info: undefined as unknown as WorkflowInfo,
     randomnessSeed: init.randomnessSeedBytes ?? [],
     now: activation.timestampMs,
     workflowFn: undefined,
@@ -331,12 +332,16 @@ function createRun(runId: string, activation: IsolateActivation, init: Job): Run
   activator.logWarning = (message, attrs) => log.warn(message, attrs);
   const run: Run = { activator, globals: new Map() };
   runs.set(runId, run);
+  // Decoded with the default converters first; rebuilt below if the bundle brings its own.
+  activator.info = buildInfo(runId, initJob, activation, activator);
   enter(run);
   // The user's modules load inside the run, so their top-level code may use the workflow API.
   const user = factory();
-  activator.payloadConverter = user.payloadConverter ?? defaultPayloadConverter;
-  activator.failureConverter = user.failureConverter ?? defaultFailureConverter;
-  activator.info = buildInfo(runId, initJob, activation, activator);
+  if (user.payloadConverter !== undefined || user.failureConverter !== undefined) {
+    activator.payloadConverter = user.payloadConverter ?? defaultPayloadConverter;
+    activator.failureConverter = user.failureConverter ?? defaultFailureConverter;
+    activator.info = buildInfo(runId, initJob, activation, activator);
+  }
   activator.info.unsafe.random.uuid4 = () => activator.makeUnsafeRandom().uuid4();
   activator.info.unsafe.random.fillRandom = (bytes) => activator.makeUnsafeRandom().fillRandom(bytes);
   const interceptors: Required<WorkflowInterceptors> = { inbound: [], outbound: [], internals: [] };

@@ -259,7 +259,10 @@ export class WorkflowCodeBundler {
       .filter((key) => !/^[\w-]+:/.test(key) && key !== '<runtime>')
       .map((key) => path.resolve(workingDir, key));
     return {
-      bundle: { code, sourceMap: absoluteSourceMap(mapText, outputFile, VIRTUAL_NAMESPACE) },
+      bundle: {
+        code: shareInteropNamespaces(code),
+        sourceMap: absoluteSourceMap(mapText, outputFile, VIRTUAL_NAMESPACE),
+      },
       inputFiles,
     };
   }
@@ -300,3 +303,20 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
 
 /** @deprecated Workflow interceptor modules added by default (none: logging is built in). */
 export const defaultWorkflowInterceptorModules: string[] = [];
+
+/**
+ * Makes the bundle's CommonJS interop helper (`__toESM`, which copies every export of a required module onto a
+ * new object) use the runtime's memoising version when there is one: the shared modules are the same objects for
+ * every run, so their namespace views are built once per isolate context instead of once per run. The
+ * replacement stays on the helper's own line, so the source map is unaffected.
+ */
+function shareInteropNamespaces(code: string): string {
+  if (!/^var __toESM = /m.test(code)) return code;
+  return code
+    .replace(/^var __toESM = /m, 'var __toESM_esbuild = ')
+    .replace(
+      'var require = globalThis.__KAIROS__.require',
+      'var __toESM = function (m, n, t) { return (globalThis.__KAIROS__.toESM || __toESM_esbuild)(m, n, t); }, ' +
+        'require = globalThis.__KAIROS__.require',
+    );
+}
