@@ -3,4 +3,5 @@ export * from './features';
 export * from './sandbox';
 export * from './timer-loop';
 export * from './interceptors';
+export * from './more';
 export * from './activities';
