@@ -35,7 +35,33 @@ describe('options validation', () => {
       { workflowTaskPollerBehavior: { type: 'autoscaling' } },
       /not implemented: workflowTaskPollerBehavior of type 'autoscaling'/,
     ],
-    [{ tuner: {} }, /not implemented: WorkerOptions.tuner/],
+    [
+      { tuner: { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } } },
+      /not implemented: resource-based WorkerOptions.tuner/,
+    ],
+    [
+      {
+        tuner: {
+          workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+          activityTaskSlotSupplier: { type: 'custom' },
+          localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+          nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+        },
+      },
+      /not implemented: activityTaskSlotSupplier of type 'custom'/,
+    ],
+    [
+      {
+        maxConcurrentActivityTaskExecutions: 3,
+        tuner: {
+          workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+          activityTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+          localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+          nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+        },
+      },
+      /Cannot set both tuner and maxConcurrentActivityTaskExecutions/,
+    ],
     [{ activities: { __temporal_x: async () => 1 } }, /Cannot use activity name: '__temporal_x'/],
     [{ sinks: { __temporal_logger: {} } }, /Cannot use sink name: '__temporal_logger'/],
     [{ bundlerOptions: { webpackConfigHook: (c: unknown) => c } }, /webpackConfigHook/],
@@ -48,6 +74,27 @@ describe('options validation', () => {
         ...(options as object),
       }),
     ).rejects.toThrow(message);
+  });
+
+  test('a tuner of fixed-size slot suppliers sets the slot counts', async () => {
+    const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      workflowsPath: path.resolve(__dirname, 'workflows/hello.ts'),
+      ...base,
+      tuner: {
+        workflowTaskSlotSupplier: fixed(3),
+        activityTaskSlotSupplier: fixed(4),
+        localActivityTaskSlotSupplier: fixed(5),
+        nexusTaskSlotSupplier: fixed(6),
+      },
+    });
+    expect(worker.options).toMatchObject({
+      maxConcurrentWorkflowTaskExecutions: 3,
+      maxConcurrentActivityTaskExecutions: 4,
+      maxConcurrentLocalActivityExecutions: 5,
+      maxConcurrentNexusTaskExecutions: 6,
+    });
   });
 
   test('a worker with neither workflows nor activities is refused', async () => {
