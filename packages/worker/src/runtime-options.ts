@@ -21,7 +21,7 @@ export interface TelemetryOptions {
   noTemporalPrefixForMetrics?: boolean;
   /** What happens to the core's own log records. */
   logging?: LogExporterConfig;
-  /** Metrics export (not implemented in Kairos yet: giving it throws). */
+  /** Metrics export: the core's metrics and the custom ones, to Prometheus or an OTLP/HTTP collector. */
   metrics?: MetricsExporterConfig;
   /** @deprecated Ignored. */
   tracing?: unknown;
@@ -49,21 +49,30 @@ export interface CoreLogFilterOptions {
   other?: LogLevel;
 }
 
-/** Metrics export settings (accepted by type; Kairos does not export metrics yet). */
+/** Metrics export settings: common options plus one exporter (`prometheus` or `otel`). */
 export type MetricsExporterConfig = {
+  /** Default temporality of the OTLP exporter (`otel.temporality` wins). Default `'cumulative'`. */
   temporality?: 'cumulative' | 'delta';
+  /** Prefix of the core's metric names (custom metrics keep their names). Default `'temporal_'`. */
   metricPrefix?: string;
+  /** Labels added to every exported series. Default none. */
   globalTags?: Record<string, string>;
+  /** Add `service_name="temporal-core-sdk"` to every series (OTLP: the `service.name` resource). Default true. */
   attachServiceName?: boolean;
 } & Partial<PrometheusMetricsExporter | OtelCollectorExporter | { buffer: unknown }>;
 
 /** Prometheus scrape endpoint settings. */
 export interface PrometheusMetricsExporter {
   prometheus: {
+    /** `host:port` to serve `GET /metrics` on, e.g. `'0.0.0.0:9464'`. */
     bindAddress: string;
+    /** Append `_total` to counter names. Default false. */
     countersTotalSuffix?: boolean;
+    /** Append the unit to names that have one (`_milliseconds`). Default false. */
     unitSuffix?: boolean;
+    /** Core durations in seconds instead of milliseconds. Default false. */
     useSecondsForDurations?: boolean;
+    /** Bucket bounds of custom histograms by metric name (the core's histograms have fixed buckets). */
     histogramBucketOverrides?: Record<string, number[]>;
   };
 }
@@ -71,12 +80,19 @@ export interface PrometheusMetricsExporter {
 /** OpenTelemetry collector settings. */
 export interface OtelCollectorExporter {
   otel: {
+    /** The collector's OTLP/HTTP metrics endpoint, e.g. `'http://localhost:4318/v1/metrics'`. */
     url: string;
+    /** Must be `true` in Kairos (OTLP/HTTP, JSON encoding); OTLP/gRPC is not implemented. */
     http?: boolean;
+    /** HTTP headers sent with every export. */
     headers?: Record<string, string>;
+    /** How often to export. Default `'1s'`. */
     metricsExportInterval?: Duration;
+    /** Core durations in seconds instead of milliseconds. Default false. */
     useSecondsForDurations?: boolean;
+    /** Default `'cumulative'`. */
     temporality?: 'cumulative' | 'delta';
+    /** Bucket bounds of custom histograms by metric name (the core's histograms have fixed buckets). */
     histogramBucketOverrides?: Record<string, number[]>;
   };
 }

@@ -1,7 +1,14 @@
-import { type Logger, type MetricMeter, noopMetricMeter, SdkComponent } from '@kairos/common';
+import {
+  type Logger,
+  type MetricMeter,
+  MetricMeterWithComposedTags,
+  noopMetricMeter,
+  SdkComponent,
+} from '@kairos/common';
 import type { History } from '@kairos/common/lib/proto-utils';
 import * as bridge from '@kairos/core-bridge';
 import { DefaultLogger, LogTimestamp } from './logger';
+import { MetricsExport } from './metrics/metrics-export';
 import { coreLevelOfFilter, type RuntimeOptions } from './runtime-options';
 
 export type { History };
@@ -16,11 +23,16 @@ const LOG_FORWARD_INTERVAL_MS = 100;
 export class Runtime {
   /** The logger every worker (and the workflow and activity loggers) writes to. */
   readonly logger: Logger;
-  /** The metric meter of SDK components (a no-op meter: Kairos does not export metrics yet). */
-  readonly metricMeter: MetricMeter = noopMetricMeter;
+  /**
+   * The meter of custom metrics (application code, and through the worker, activities and workflows). With
+   * `telemetryOptions.metrics` its metrics are exported next to the core's; without, it is a no-op meter.
+   */
+  readonly metricMeter: MetricMeter;
   readonly options: RuntimeOptions;
 
   private static _instance?: Runtime;
+  /** The metrics exporter, when `telemetryOptions.metrics` asks for one. */
+  private readonly metricsExport?: MetricsExport;
   private readonly shutdownCallbacks = new Set<() => void>();
   private readonly signalHandler = () => this.startShutdownSequence();
   private logTimer?: NodeJS.Timeout;
@@ -30,12 +42,19 @@ export class Runtime {
   protected constructor(options: RuntimeOptions) {
     this.options = options;
     this.logger = options.logger ?? new DefaultLogger('INFO');
-    if (options.telemetryOptions?.metrics !== undefined) {
-      throw new TypeError('not implemented: metrics export (telemetryOptions.metrics) in @kairos/worker');
-    }
     const logging = options.telemetryOptions?.logging;
     const level = coreLevelOfFilter(logging?.filter ?? options.telemetryOptions?.tracingFilter);
+    // The core always names its metrics with the default prefix; the exporters apply the configured one.
     bridge.initTelemetry({ logLevel: level });
+    const metrics = options.telemetryOptions?.metrics;
+    if (metrics !== undefined) {
+      const noPrefix = options.telemetryOptions?.noTemporalPrefixForMetrics ?? false;
+      this.metricsExport = new MetricsExport(metrics, noPrefix, this.logger);
+      // Composed so that `withTags` chains (worker, activity) stay flat.
+      this.metricMeter = MetricMeterWithComposedTags.compose(this.metricsExport.meter, {}, true);
+    } else {
+      this.metricMeter = noopMetricMeter;
+    }
   }
 
   /** Creates the runtime with `options`; throws if it already exists. */
@@ -109,8 +128,15 @@ export class Runtime {
     for (const callback of [...this.shutdownCallbacks]) callback();
   }
 
-  /** Flushes logs and forgets the instance (a new one can be installed afterwards). */
+  /** Address the Prometheus endpoint listens on, once it does (Kairos; useful with port 0). */
+  async prometheusAddress(): Promise<string | undefined> {
+    await this.metricsExport?.prometheus?.listening;
+    return this.metricsExport?.prometheus?.address();
+  }
+
+  /** Stops the metrics exporter, flushes logs and forgets the instance (a new one can be installed afterwards). */
   async shutdown(): Promise<void> {
+    await this.metricsExport?.shutdown();
     this.flushLogs();
     if (this.logTimer !== undefined) clearInterval(this.logTimer);
     this.logTimer = undefined;

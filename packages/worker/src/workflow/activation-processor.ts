@@ -9,6 +9,8 @@ import { type Logger, type PayloadCodec, SdkComponent } from '@kairos/common';
 import type { kairos } from '@kairos/proto';
 import type { SinkCall, WorkflowInfo } from '@kairos/workflow';
 import { TypedSearchAttributes } from '@kairos/common';
+import { recordWorkflowMetric } from '../metrics/workflow-metrics';
+import { Runtime } from '../runtime';
 import type { InjectedSinks } from '../sinks';
 import {
   decodeActivation,
@@ -152,7 +154,20 @@ export class WorkflowActivationProcessor {
         console[method](String(call.args[0]));
         continue;
       }
-      if (call.ifaceName === '__temporal_metrics') continue;
+      if (call.ifaceName === '__temporal_metrics') {
+        // Workflow code records nothing while replaying; checked here too, like the official worker's sink.
+        if (replaying) continue;
+        try {
+          recordWorkflowMetric(Runtime.instance().metricMeter, call.fnName, call.args);
+        } catch (error) {
+          this.options.logger.error('Failed to record a workflow metric', {
+            sdkComponent: SdkComponent.worker,
+            fnName: call.fnName,
+            error,
+          });
+        }
+        continue;
+      }
       const sink = this.options.sinks[call.ifaceName]?.[call.fnName] as
         { fn(info: WorkflowInfo, ...args: unknown[]): void | Promise<void>; callDuringReplay?: boolean } | undefined;
       if (sink === undefined) {

@@ -17,6 +17,7 @@ import {
   Runtime,
   Worker,
   type LogEntry,
+  type MetricsExporterConfig,
   type WorkerOptions,
 } from '../../src';
 
@@ -107,11 +108,11 @@ async function startTemporalCli(): Promise<{ address: string; stop: () => Promis
 export const capturedLogs: LogEntry[] = [];
 
 let runtimeInstalled = false;
-function installRuntime(): void {
+function installRuntime(metrics?: MetricsExporterConfig): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'DEBUG' }), forward: {} } },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'DEBUG' }), forward: {} }, metrics },
     logger: new DefaultLogger('DEBUG', (entry) => {
       capturedLogs.push(entry);
       if (process.env.KAIROS_TEST_LOGS) console.log(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
@@ -131,8 +132,9 @@ export class TestEnv {
     readonly devServer?: DevServer,
   ) {}
 
-  static async start(): Promise<TestEnv> {
-    installRuntime();
+  /** Starts the server; `metrics` configures the runtime's metrics export (for the first TestEnv of a file). */
+  static async start(options: { metrics?: MetricsExporterConfig } = {}): Promise<TestEnv> {
+    installRuntime(options.metrics);
     const kind = serverKind();
     let address: string;
     let stop: () => Promise<void>;
