@@ -117,6 +117,7 @@ export function createIsolatePool(
   options: CompiledWorkerOptions,
   bundle: LoadedBundle,
   registeredActivityNames: string[] | undefined,
+  offThread = false,
 ): IsolatePool {
   return new IsolatePool({
     bundle,
@@ -131,6 +132,7 @@ export function createIsolatePool(
     deadlockTimeoutMs: options.isolateExecutionTimeoutMs,
     reuseContext: options.reuseV8Context,
     isolateCount: options.workflowThreadPoolSize,
+    offThread,
   });
 }
 
@@ -295,7 +297,8 @@ export class Worker {
       if (ownsConnection) await connection.close();
       throw err;
     }
-    const pool = bundle ? createIsolatePool(options, bundle, [...options.activities.keys()]) : undefined;
+    // A live worker runs workflow code on the isolates' threads, leaving this thread to the core and activities.
+    const pool = bundle ? createIsolatePool(options, bundle, [...options.activities.keys()], true) : undefined;
     return new this({
       options: { ...options, buildId },
       rawOptions,

@@ -77,7 +77,7 @@ export class WorkflowActivationProcessor {
     const { message, isolate, eviction, initializes } = decodeActivation(bytes);
     const runId = message.runId;
     if (eviction) {
-      this.options.pool.dispose(runId);
+      await this.options.pool.disposeConfigured(runId);
       return { runId, completion: emptyCompletion(runId), eviction };
     }
     this.inFlight++;
@@ -93,7 +93,7 @@ export class WorkflowActivationProcessor {
       await decodeActivationPayloads(isolate, this.options.codecs);
       let outcome;
       try {
-        outcome = this.options.pool.activate(isolate);
+        outcome = await this.options.pool.activateConfigured(isolate);
       } catch (err) {
         if (err instanceof IsolateMemoryLimitError) {
           const others = err.lostRunIds.filter((id) => id !== runId);
