@@ -1,0 +1,5 @@
+// The package's name and version.
+export default {
+  name: '@kairos/testing',
+  version: '0.1.0',
+};
