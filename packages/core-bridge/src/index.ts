@@ -84,6 +84,8 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** Default 100. */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Activity slots a workflow task completion may reserve for eager activity tasks. Default 3; 0 turns it off. */
+  maxEagerActivityReservationsPerWorkflowTask?: number;
   /** Default 100. */
   maxConcurrentLocalActivityExecutions?: number;
   /** Default 100. */

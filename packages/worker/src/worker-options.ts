@@ -60,7 +60,10 @@ export interface WorkerOptions {
   maxActivitiesPerSecond?: number;
   /** Not implemented in Kairos: giving it throws. */
   maxTaskQueueActivitiesPerSecond?: number;
-  /** Accepted; Kairos does not execute activities eagerly. Must be a non-negative integer. Default 3. */
+  /**
+   * Activities a workflow task may ask the server to hand to this worker directly in its completion (eager
+   * execution, when the server supports it), each using a free activity slot. 0 turns it off. Default 3.
+   */
   maxEagerActivityReservationsPerWorkflowTask?: number;
   /** Default 40 (at most the cache size, at least 2). */
   maxConcurrentWorkflowTaskExecutions?: number;
@@ -231,6 +234,7 @@ export interface CompiledWorkerOptions {
   maxConcurrentLocalActivityExecutions: number;
   maxConcurrentWorkflowTaskExecutions: number;
   maxConcurrentNexusTaskExecutions: number;
+  maxEagerActivityReservationsPerWorkflowTask: number;
   maxConcurrentWorkflowTaskPolls: number;
   maxConcurrentActivityTaskPolls: number;
   maxCachedWorkflows: number;
@@ -329,14 +333,12 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       throw new WorkerOptionsError(`not implemented: ${key} of type ${describe(behavior.type)} (use 'simple-maximum')`);
     }
   }
-  if (options.maxEagerActivityReservationsPerWorkflowTask !== undefined) {
-    positiveInteger(
-      'maxEagerActivityReservationsPerWorkflowTask',
-      options.maxEagerActivityReservationsPerWorkflowTask,
-      3,
-      0,
-    );
-  }
+  const maxEagerActivityReservationsPerWorkflowTask = positiveInteger(
+    'maxEagerActivityReservationsPerWorkflowTask',
+    options.maxEagerActivityReservationsPerWorkflowTask,
+    3,
+    0,
+  );
   const nonSticky = options.nonStickyToStickyPollRatio ?? 0.2;
   if (typeof nonSticky !== 'number' || !(nonSticky > 0 && nonSticky <= 1)) {
     throw new WorkerOptionsError(`nonStickyToStickyPollRatio must be a number in (0, 1], got ${describe(nonSticky)}`);
@@ -441,6 +443,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     maxConcurrentLocalActivityExecutions,
     maxConcurrentWorkflowTaskExecutions,
     maxConcurrentNexusTaskExecutions,
+    maxEagerActivityReservationsPerWorkflowTask,
     maxConcurrentWorkflowTaskPolls: pollers(
       'maxConcurrentWorkflowTaskPolls',
       options.maxConcurrentWorkflowTaskPolls,

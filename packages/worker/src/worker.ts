@@ -178,6 +178,7 @@ export function nativeWorkerOptions(
     enableNexus: false,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxEagerActivityReservationsPerWorkflowTask: options.maxEagerActivityReservationsPerWorkflowTask,
     maxConcurrentLocalActivityExecutions: options.maxConcurrentLocalActivityExecutions,
     maxConcurrentNexusTaskExecutions: options.maxConcurrentNexusTaskExecutions,
     maxCachedWorkflows: options.maxCachedWorkflows,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import { metricsSnapshot } from '@kairos/core-bridge';
 import { Worker } from '../src';
 import * as activities from './activities';
 import { capturedLogs, taskQueueFor, TestEnv } from './helpers/env';
@@ -238,4 +239,25 @@ test('a shutdown signal stops running workers gracefully', async () => {
   expect(worker.getState()).toBe('STOPPED');
   expect(process.listenerCount('SIGUSR2')).toBe(0);
   await handle.terminate();
+});
+
+test('activities scheduled in a workflow task are handed to the worker eagerly', async () => {
+  const pollsOfActivities = () =>
+    metricsSnapshot()
+      .filter((m) => m.name === 'temporal_long_request' && m.labels.operation === 'PollActivityTaskQueue')
+      .reduce((sum, m) => sum + m.value, 0);
+  const run = async (maxEagerActivityReservationsPerWorkflowTask: number) => {
+    const taskQueue = taskQueueFor('eager');
+    const worker = await env.createWorker({ taskQueue, activities, maxEagerActivityReservationsPerWorkflowTask });
+    return worker.runUntil(async () => {
+      const before = pollsOfActivities();
+      for (let i = 0; i < 5; i++) {
+        await env.client.workflow.execute(wf.helloWorkflow, { taskQueue, workflowId: randomUUID(), args: ['eager'] });
+      }
+      return pollsOfActivities() - before;
+    });
+  };
+  // Without eager execution every activity task arrives through a poll; with it, in the completion response.
+  expect(await run(0)).toBe(5);
+  expect(await run(3)).toBe(0);
 });

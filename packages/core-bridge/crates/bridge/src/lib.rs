@@ -306,6 +306,8 @@ pub struct WorkerOptions {
     pub enable_nexus: Option<bool>,
     pub max_concurrent_workflow_task_executions: Option<u32>,
     pub max_concurrent_activity_task_executions: Option<u32>,
+    /// Activity slots a workflow task may reserve for eager activities (default 3; 0 turns eager execution off).
+    pub max_eager_activity_reservations_per_workflow_task: Option<u32>,
     pub max_concurrent_local_activity_executions: Option<u32>,
     pub max_concurrent_nexus_task_executions: Option<u32>,
     pub max_cached_workflows: Option<u32>,
@@ -336,6 +338,10 @@ fn worker_config(o: WorkerOptions) -> WorkerConfig {
         enable_nexus: o.enable_nexus.unwrap_or(false),
         max_concurrent_workflow_tasks: n(o.max_concurrent_workflow_task_executions, d.max_concurrent_workflow_tasks),
         max_concurrent_activities: n(o.max_concurrent_activity_task_executions, d.max_concurrent_activities),
+        max_eager_activity_reservations: o
+            .max_eager_activity_reservations_per_workflow_task
+            .map(|v| v as usize)
+            .unwrap_or(d.max_eager_activity_reservations),
         max_concurrent_local_activities: n(o.max_concurrent_local_activity_executions, d.max_concurrent_local_activities),
         max_concurrent_nexus_tasks: n(o.max_concurrent_nexus_task_executions, d.max_concurrent_nexus_tasks),
         max_cached_workflows: n(o.max_cached_workflows, d.max_cached_workflows),

@@ -56,6 +56,8 @@ pub(crate) struct ActivityTasks {
     rx: tokio::sync::Mutex<Option<mpsc::Receiver<Polled>>>,
     tx: Mutex<Option<mpsc::Sender<Polled>>>,
     slots: Arc<Semaphore>,
+    /// Activity tasks the server handed out eagerly in workflow task completions, with their reserved slots.
+    eager: Mutex<std::collections::VecDeque<(PollActivityTaskQueueResponse, OwnedSemaphorePermit)>>,
     pollers_started: AtomicBool,
     changed: Notify,
     shutdown: watch::Receiver<bool>,
@@ -97,6 +99,7 @@ impl ActivityTasks {
             cancel_rx: tokio::sync::Mutex::new(cancel_rx),
             rx: tokio::sync::Mutex::new(Some(rx)),
             tx: Mutex::new(Some(tx)),
+            eager: Mutex::new(std::collections::VecDeque::new()),
             pollers_started: AtomicBool::new(false),
             changed: Notify::new(),
             shutdown,
@@ -144,6 +147,34 @@ impl ActivityTasks {
         }
     }
 
+    /// Reserves an activity slot for an eager activity task, if one is free and the worker is not shutting down.
+    pub(crate) fn try_reserve_eager_slot(&self) -> Option<OwnedSemaphorePermit> {
+        if *self.shutdown.borrow() {
+            return None;
+        }
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
+    /// Hands the activity tasks a workflow task completion returned to the poll, each with a reserved slot;
+    /// reservations the server did not use are released.
+    pub(crate) fn deliver_eager(&self, tasks: Vec<PollActivityTaskQueueResponse>, permits: Vec<OwnedSemaphorePermit>) {
+        let labels = [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())];
+        let mut permits = permits.into_iter();
+        let mut delivered = false;
+        for task in tasks.into_iter().filter(|t| !t.task_token.is_empty()) {
+            let Some(permit) = permits.next() else {
+                tracing::warn!("the server returned more eager activity tasks than slots were reserved; dropping one");
+                break;
+            };
+            self.conn.metrics().add_counter("activity_task_received", &labels, 1);
+            self.eager.lock().push_back((task, permit));
+            delivered = true;
+        }
+        if delivered {
+            self.changed.notify_one();
+        }
+    }
+
     pub(crate) async fn poll(&self) -> Result<ActivityTask, CoreError> {
         self.ensure_pollers();
         let mut cancels = self.cancel_rx.lock().await;
@@ -155,6 +186,10 @@ impl ActivityTasks {
                 }
                 continue;
             }
+            let eager = self.eager.lock().pop_front();
+            if let Some((resp, permit)) = eager {
+                return Ok(self.start(resp, permit));
+            }
             if rx_guard.is_none() && self.outstanding.lock().is_empty() {
                 return Err(CoreError::ShutDown);
             }
@@ -162,6 +197,7 @@ impl ActivityTasks {
                 Some(rx) => tokio::select! {
                     biased;
                     c = cancels.recv() => { if let Some(c) = c && self.outstanding.lock().contains_key(&c.task_token) { return Ok(c); } continue; }
+                    _ = self.changed.notified() => continue,
                     m = rx.recv() => m,
                 },
                 None => {

@@ -16,6 +16,8 @@ pub struct WorkerConfig {
     pub enable_nexus: bool,
     pub max_concurrent_workflow_tasks: usize,
     pub max_concurrent_activities: usize,
+    /// Activity slots a workflow task completion may reserve to ask the server for eager activity tasks (0: off).
+    pub max_eager_activity_reservations: usize,
     pub max_concurrent_local_activities: usize,
     pub max_concurrent_nexus_tasks: usize,
     /// 0 disables the sticky cache (every task carries full history).
@@ -49,6 +51,7 @@ impl Default for WorkerConfig {
             enable_nexus: false,
             max_concurrent_workflow_tasks: 40,
             max_concurrent_activities: 100,
+            max_eager_activity_reservations: 3,
             max_concurrent_local_activities: 100,
             max_concurrent_nexus_tasks: 100,
             max_cached_workflows: 100,

@@ -64,6 +64,9 @@ impl Worker {
             .enable_activities
             .then(|| activities::ActivityTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
         let nexus = cfg.enable_nexus.then(|| nexus::NexusTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
+        if let (Some(w), Some(a)) = (&workflows, &activities) {
+            w.set_activities(a.clone());
+        }
         conn.metrics().add_counter("worker_start", &[("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone())], 1);
         Ok(Worker { cfg, conn: Some(conn), workflows, activities, nexus, shutdown_tx, shutdown_rx, shutdown_rpc: parking_lot::Mutex::new(None) })
     }

@@ -134,6 +134,8 @@ pub(crate) struct WorkflowTasks {
     shutdown: watch::Receiver<bool>,
     replay: bool,
     local_activities: Option<Arc<LocalActivities>>,
+    /// The worker's remote activities, for eager activity execution (unset on replay and activity-less workers).
+    activities: std::sync::OnceLock<Arc<super::activities::ActivityTasks>>,
 }
 
 fn failure(message: impl Into<String>) -> Failure {
@@ -177,6 +179,7 @@ impl WorkflowTasks {
             shutdown,
             replay,
             local_activities,
+            activities: std::sync::OnceLock::new(),
         })
         .tap_resolutions(&mut la_rx)
     }
@@ -834,6 +837,31 @@ impl WorkflowTasks {
         vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }]
     }
 
+    /// Connects the worker's remote activities, so workflow task completions can ask for eager activity tasks.
+    pub(crate) fn set_activities(&self, activities: Arc<super::activities::ActivityTasks>) {
+        let _ = self.activities.set(activities);
+    }
+
+    /// Keeps `request_eager_execution` on the activities of this worker's task queue for which an activity slot
+    /// could be reserved (at most `max_eager_activity_reservations`), and clears it on the others.
+    fn reserve_eager_activities(&self, req: &mut RespondWorkflowTaskCompletedRequest) -> Vec<tokio::sync::OwnedSemaphorePermit> {
+        use crate::protos::temporal::api::command::v1::command::Attributes;
+        let mut permits = vec![];
+        for command in req.commands.iter_mut() {
+            let Some(Attributes::ScheduleActivityTaskCommandAttributes(a)) = command.attributes.as_mut() else { continue };
+            if !a.request_eager_execution {
+                continue;
+            }
+            let eligible = permits.len() < self.cfg.max_eager_activity_reservations
+                && a.task_queue.as_ref().is_some_and(|q| q.name == self.cfg.task_queue);
+            match self.activities.get().filter(|_| eligible).and_then(|acts| acts.try_reserve_eager_slot()) {
+                Some(permit) => permits.push(permit),
+                None => a.request_eager_execution = false,
+            }
+        }
+        permits
+    }
+
     fn perform<'a>(self: &'a Arc<Self>, actions: Vec<Action>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
         Box::pin(self.perform_all(actions))
     }
@@ -858,8 +886,12 @@ impl WorkflowTasks {
                     };
                     self.perform(next).await;
                 }
-                Action::RespondCompleted { run_id, req } => {
-                    let result = self.respond_completed(*req).await;
+                Action::RespondCompleted { run_id, mut req } => {
+                    let permits = self.reserve_eager_activities(&mut req);
+                    let mut result = self.respond_completed(*req).await;
+                    if let (Some(acts), Ok(resp)) = (self.activities.get(), result.as_mut()) {
+                        acts.deliver_eager(std::mem::take(&mut resp.activity_tasks), permits);
+                    }
                     let next = {
                         let mut st = self.state.lock();
                         self.after_completed(&mut st, &run_id, result)

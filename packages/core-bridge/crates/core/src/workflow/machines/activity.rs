@@ -134,7 +134,8 @@ impl ActivityMachine {
                 start_to_close_timeout: c.start_to_close_timeout,
                 heartbeat_timeout: c.heartbeat_timeout,
                 retry_policy: c.retry_policy.clone(),
-                request_eager_execution: false,
+                // A candidate only: the worker keeps it when it can reserve a slot for the task.
+                request_eager_execution: !c.do_not_eagerly_execute,
                 use_workflow_build_id: false,
                 priority: c.priority.clone(),
             }),
