@@ -27,11 +27,17 @@ step() {
 stop_ticker() {
   if [ -n "$TICKER_PID" ]; then
     kill "$TICKER_PID" 2>/dev/null || true
-    wait "$TICKER_PID" 2>/dev/null || true
+    { wait "$TICKER_PID"; } 2>/dev/null || true
     TICKER_PID=""
   fi
 }
 trap stop_ticker EXIT
+
+# The last line of a run: how long it took.
+finish() {
+  stop_ticker
+  printf '\n=== done in %s (%s)\n' "$(elapsed)" "$(date +%T)"
+}
 
 # pnpm (the version package.json pins), the Temporal CLI (`temporal server start-dev`, used by the conformance
 # suites) when asked for, and a check for the compilers the native parts need.

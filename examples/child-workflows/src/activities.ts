@@ -1,0 +1,2 @@
+/** Activities: none; the children do the work here. */
+export {};

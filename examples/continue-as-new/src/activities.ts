@@ -1,0 +1,2 @@
+/** Activities: none; this example is about the workflow's history. */
+export {};

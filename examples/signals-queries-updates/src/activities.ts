@@ -1,0 +1,2 @@
+/** Activities: none are needed here; signals, queries and updates are handled by the workflow itself. */
+export {};
