@@ -190,7 +190,12 @@ test('getState and getStatus follow the lifecycle', async () => {
 test('workflow logs are not repeated when a run is replayed after eviction', async () => {
   const taskQueue = taskQueueFor('replay-logs');
   const worker = await env.createWorker({ taskQueue, activities, maxCachedWorkflows: 0 });
-  await worker.runUntil(env.client.workflow.execute(wf.sinks, { taskQueue, workflowId: randomUUID() }));
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(wf.sinks, { taskQueue, workflowId: randomUUID() });
+    await handle.result();
+    // A query on a run that is not cached replays its whole history: nothing in it is logged again.
+    await handle.query('__stack_trace');
+  });
   const entries = capturedLogs.filter((e) => e.message === 'log from workflow' && e.meta?.taskQueue === taskQueue);
   expect(entries).toHaveLength(1);
 });

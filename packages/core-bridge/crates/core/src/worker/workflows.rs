@@ -462,6 +462,7 @@ impl WorkflowTasks {
         if is_legacy && !resp.queries.is_empty() {
             tracing::error!(run_id, "server sent a legacy query and in-task queries together");
         }
+        run.machines.set_query_only_task(is_legacy);
         let fed = if is_legacy && events.is_empty() {
             Ok(())
         } else {

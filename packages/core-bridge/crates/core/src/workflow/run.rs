@@ -120,6 +120,8 @@ pub struct RunMachines {
     last_wft: Option<(i64, i64)>,
     task_started_event_id: i64,
     replaying: bool,
+    /// The current task only answers a (legacy) query: everything it applies was processed before.
+    query_only_task: bool,
     time: Option<prost_types::Timestamp>,
     history_size_bytes: i64,
     continue_as_new_suggested: bool,
@@ -162,6 +164,7 @@ impl RunMachines {
             last_wft: None,
             task_started_event_id: 0,
             replaying: false,
+            query_only_task: false,
             time: None,
             history_size_bytes: 0,
             continue_as_new_suggested: false,
@@ -287,6 +290,12 @@ impl RunMachines {
         }
         self.task_started_event_id = task_started_event_id.max(self.task_started_event_id);
         Ok(())
+    }
+
+    /// Marks the current task as a query-only (legacy query) task, whose history is all replay: it has no
+    /// workflow task started event of its own, so nothing in it is new work.
+    pub fn set_query_only_task(&mut self, query_only: bool) {
+        self.query_only_task = query_only;
     }
 
     /// Whether the server still holds events of the current workflow task that have not been fed
@@ -450,7 +459,7 @@ impl RunMachines {
         let end = next_task_end(self.pending.make_contiguous()).unwrap_or(self.pending.len() - 1);
         let task: Vec<HistoryEvent> = self.pending.drain(..=end).collect();
         let task_end_id = task.last().map(|e| e.event_id).unwrap_or(0);
-        self.replaying = self.config.replay_mode || task_end_id < self.task_started_event_id;
+        self.replaying = self.config.replay_mode || self.query_only_task || task_end_id < self.task_started_event_id;
         self.look_ahead()?;
         for e in task {
             self.apply_event(e)?;
