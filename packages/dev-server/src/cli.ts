@@ -2,6 +2,7 @@
 import { startDevServer, DevServerOptions, ServerBindError } from './server';
 import { DatabaseOpenError } from './persistence/sqlite-persistence';
 import { isLogLevel } from './logger';
+import { DynamicConfigError, parseDynamicConfigValue } from './config/dynamic-config';
 
 /** Thrown for a command line the CLI does not understand; the message says what is wrong. */
 export class UsageError extends Error {
@@ -29,7 +30,6 @@ const IGNORED: Record<string, boolean> = {
   '--ui-codec-endpoint': true,
   '--http-port': true,
   '--metrics-port': true,
-  '--dynamic-config-value': true,
   '--sqlite-pragma': true,
   '--log-format': true,
 };
@@ -95,6 +95,16 @@ export function parseArgs(argv: string[]): DevServerOptions {
         opts.searchAttributes![name] = type;
         break;
       }
+      case '--dynamic-config-value': {
+        const v = value();
+        try {
+          const [key, parsed] = parseDynamicConfigValue(v);
+          opts.dynamicConfig = { ...opts.dynamicConfig, [key]: parsed };
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        break;
+      }
       case '--time-skipping':
         opts.timeSkipping = true;
         break;
@@ -141,7 +151,12 @@ async function main(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   } catch (err) {
-    if (err instanceof ServerBindError || err instanceof DatabaseOpenError || err instanceof TypeError) {
+    if (
+      err instanceof ServerBindError ||
+      err instanceof DatabaseOpenError ||
+      err instanceof TypeError ||
+      err instanceof DynamicConfigError
+    ) {
       process.stderr.write(`kairos-server: ${err.message}\n`);
       process.exit(1);
     }

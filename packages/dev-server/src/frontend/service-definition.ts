@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { descriptorRoot, staticClassFor } from '@kairos/proto';
+import type * as protobuf from 'protobufjs';
 import { ServiceError } from './errors';
+import { decodeRequest, UnreadableRequest } from './request-decoding';
 
 interface Codec {
   encode(message: unknown): { finish(): Uint8Array };
@@ -29,24 +31,28 @@ export function buildService(
   logError: ErrorLogger,
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const service = descriptorRoot().lookupService(serviceName);
-  const methods: Array<{ name: string; req: Codec; res: Codec }> = service.methodsArray.map((method) => {
-    method.resolve();
-    return {
-      name: method.name,
-      req: staticClassFor(method.resolvedRequestType!.fullName) as unknown as Codec,
-      res: staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec,
-    };
-  });
+  const methods: Array<{ name: string; reqType: protobuf.Type; req: Codec; res: Codec }> = service.methodsArray.map(
+    (method) => {
+      method.resolve();
+      return {
+        name: method.name,
+        reqType: method.resolvedRequestType!,
+        req: staticClassFor(method.resolvedRequestType!.fullName) as unknown as Codec,
+        res: staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec,
+      };
+    },
+  );
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of methods) {
-    const { req, res } = method;
+    const { req, res, reqType } = method;
+    const decode = (b: Uint8Array) => req.decode(b);
     definition[method.name] = {
       path: `/${serviceName}/${method.name}`,
       requestStream: false,
       responseStream: false,
       requestSerialize: (m: unknown) => Buffer.from(req.encode(m).finish()),
-      requestDeserialize: (b: Buffer) => req.decode(b),
+      requestDeserialize: (b: Buffer) => decodeRequest(reqType, decode, b),
       responseSerialize: (m: unknown) => Buffer.from(res.encode(m).finish()),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
@@ -55,6 +61,10 @@ export function buildService(
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
+      if (call.request instanceof UnreadableRequest) {
+        callback({ code: grpc.status.INTERNAL, details: call.request.message });
+        return;
+      }
       if (!handler) {
         callback({
           code: grpc.status.UNIMPLEMENTED,

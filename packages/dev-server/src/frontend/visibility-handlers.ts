@@ -1,5 +1,6 @@
 import { temporal } from '@kairos/proto';
 import { invalidArgument } from './errors';
+import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { executionInfo } from './workflow-service';
 import { compileQuery, countGroups, visibilityOrder } from '../visibility/visibility';
@@ -8,13 +9,6 @@ import { Execution } from '../history/mutable-state';
 import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
 
 const MAX_PAGE = 1000;
-
-function decodeOffset(token: Uint8Array | null | undefined): number {
-  if (!token || token.length === 0) return 0;
-  const n = Number(Buffer.from(token).toString());
-  if (!Number.isInteger(n) || n < 0) throw invalidArgument('next_page_token is malformed');
-  return n;
-}
 
 /** ListWorkflowExecutions, ScanWorkflowExecutions and CountWorkflowExecutions over the in-memory runs. */
 export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
@@ -36,7 +30,7 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
     if (groupBy) throw invalidArgument("invalid query: 'GROUP BY' clause is only supported in CountWorkflowExecutions");
     runs.sort(visibilityOrder);
     const size = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE) : MAX_PAGE;
-    const offset = decodeOffset(req.nextPageToken);
+    const offset = decodePageToken(req.nextPageToken);
     const page = runs.slice(offset, offset + size);
     const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...engine.namespace(req.namespace ?? '').searchAttributes };
     return {
@@ -45,7 +39,7 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
         ...executionInfo(engine, ex, true),
         searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
       })),
-      nextPageToken: offset + size < runs.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+      nextPageToken: offset + size < runs.length ? encodePageToken(offset + size) : Buffer.alloc(0),
     };
   };
   return {

@@ -30,6 +30,7 @@ import { Matching } from '../matching/matching';
 import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { validateExecution } from './validation';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { pollerWorkerVersion } from '../visibility/build-ids';
@@ -242,6 +243,12 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
   };
 
   const pollTimeout = ctx.options.longPollTimeoutMs;
+  /** A namespace's retention must be set and at least `system.namespaceMinRetentionLocal` (1 h). */
+  const checkRetention = (retentionMs: number) => {
+    if (retentionMs <= 0 || retentionMs < engine.config.durationMs('system.namespaceMinRetentionLocal')) {
+      throw invalidArgument('A valid retention period is not set on request.');
+    }
+  };
 
   return {
     GetSystemInfo: () => ({
@@ -280,14 +287,15 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         if (!byId) throw notFound(`Namespace with id ${req.id} is not found.`);
         return namespaceDescription(byId);
       }
-      if (!req.namespace) throw invalidArgument('namespace is not set');
+      if (!req.namespace) throw invalidArgument('Namespace not set on request.');
       return namespaceDescription(ns(req.namespace));
     },
     RegisterNamespace: (req: temporal.api.workflowservice.v1.IRegisterNamespaceRequest) => {
-      if (!req.namespace) throw invalidArgument('namespace is not set');
-      if (engine.namespaces.get(req.namespace)) throw namespaceAlreadyExists(req.namespace);
+      if (!req.namespace) throw invalidArgument('Namespace not set on request.');
+      engine.limits.checkLength(req.namespace, 'Namespace length exceeds limit.');
       const retention = durationMs(req.workflowExecutionRetentionPeriod);
-      if (retention < 0) throw invalidArgument('workflow_execution_retention_period cannot be negative');
+      checkRetention(retention);
+      if (engine.namespaces.get(req.namespace)) throw namespaceAlreadyExists(req.namespace);
       ctx.registerNamespace(req.namespace, {
         description: req.description ?? '',
         ownerEmail: req.ownerEmail ?? '',
@@ -315,7 +323,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       }
       if (req.config?.workflowExecutionRetentionTtl) {
         const retention = durationMs(req.config.workflowExecutionRetentionTtl);
-        if (retention < 0) throw invalidArgument('config.workflow_execution_retention_ttl cannot be negative');
+        checkRetention(retention);
         updated.retentionMs = retention;
       }
       ctx.saveNamespace(updated);
@@ -341,7 +349,20 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     SignalWithStartWorkflowExecution: (
       req: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest,
     ) => {
-      if (!req.signalName) throw invalidArgument('signal_name is not set');
+      ns(req.namespace);
+      engine.limits.workflowId(req.workflowId);
+      if (!req.signalName) throw invalidArgument('signal not set');
+      const signalNameLength = Buffer.byteLength(req.signalName);
+      if (signalNameLength > engine.limits.maxIdLength) {
+        throw invalidArgument(
+          `signal name exceeds maximum allowed length (${signalNameLength}/${engine.limits.maxIdLength})`,
+        );
+      }
+      engine.blobs.check(req.signalInput, {
+        namespace: req.namespace ?? '',
+        workflowId: req.workflowId ?? '',
+        operation: 'SignalWithStartWorkflowExecution',
+      });
       const startReq: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest = {
         namespace: req.namespace,
         workflowId: req.workflowId,
@@ -365,7 +386,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         links: req.links,
         priority: req.priority,
       };
-      validateStart(engine, startReq);
+      validateStart(engine, startReq, 'signalWithStart');
       if (req.workflowIdConflictPolicy === enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
         // Signal-with-start exists to reach a running workflow, so the real server refuses FAIL outright.
         throw invalidArgument(
@@ -386,8 +407,16 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     SignalWorkflowExecution: (req: temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
-      if (!req.signalName) throw invalidArgument('signal_name is not set');
+      validateExecution(req.workflowExecution);
+      if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
+      engine.limits.checkLength(req.signalName, 'SignalName length exceeds limit.');
+      engine.limits.requestId(req.requestId);
+      engine.blobs.check(req.input, {
+        namespace: req.namespace ?? '',
+        workflowId: req.workflowExecution!.workflowId!,
+        runId: req.workflowExecution!.runId ?? '',
+        operation: 'SignalWorkflowExecution',
+      });
       const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       engine.tx((tx) =>
         signalRun(engine, tx, ex, {
@@ -404,7 +433,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     RequestCancelWorkflowExecution: (req: temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      validateExecution(req.workflowExecution);
       const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
@@ -423,7 +452,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     TerminateWorkflowExecution: (req: temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      validateExecution(req.workflowExecution);
       const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
@@ -434,7 +463,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     DeleteWorkflowExecution: (req: temporal.api.workflowservice.v1.IDeleteWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      validateExecution(req.workflowExecution);
       const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       engine.tx((tx) => {
         if (isRunning(ex.state)) terminateRun(engine, tx, ex, 'Delete workflow execution', null, '');
@@ -445,7 +474,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     DescribeWorkflowExecution: (req: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
       const s = ex.state;
       const PW = enums.PendingWorkflowTaskState;
@@ -489,7 +518,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       call: Call,
     ) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const token = decodeHistoryToken(req.nextPageToken);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
       const s = ex.state;
@@ -547,7 +576,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest,
     ) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const token = decodeHistoryToken(req.nextPageToken);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
       const upTo = token?.next ?? ex.events.length;
@@ -562,8 +591,9 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // ---- workflow tasks ----
     PollWorkflowTaskQueue: async (req: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest, call: Call) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
-      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue.name);
+      engine.limits.taskQueue(req.taskQueue);
+      engine.limits.identity(req.identity);
+      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue!.name!);
       const response = await matching.poll(
         key,
         req.identity ?? '',
@@ -586,7 +616,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     ResetStickyTaskQueue: (req: temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const ex = engine.getOpenExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
       engine.tx((tx) => {
         ex.state.sticky = undefined;
@@ -610,8 +640,9 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // ---- activities ----
     PollActivityTaskQueue: async (req: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest, call: Call) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
-      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue.name);
+      engine.limits.taskQueue(req.taskQueue);
+      engine.limits.identity(req.identity);
+      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue!.name!);
       const response = await matching.poll(
         key,
         req.identity ?? '',
@@ -623,7 +654,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return response ?? {};
     },
     RespondActivityTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest) => {
-      completeActivity(engine, { token: req.taskToken }, req.result, req.identity ?? '');
+      completeActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.result, req.identity ?? '');
       return {};
     },
     RespondActivityTaskCompletedById: (
@@ -633,7 +664,13 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
     RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
-      failActivity(engine, { token: req.taskToken }, req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      failActivity(
+        engine,
+        { token: req.taskToken, namespace: req.namespace },
+        req.failure,
+        req.lastHeartbeatDetails,
+        req.identity ?? '',
+      );
       return { failures: [] };
     },
     RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
@@ -641,7 +678,12 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return { failures: [] };
     },
     RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
-      cancelActivityReported(engine, { token: req.taskToken }, req.details, req.identity ?? '');
+      cancelActivityReported(
+        engine,
+        { token: req.taskToken, namespace: req.namespace },
+        req.details,
+        req.identity ?? '',
+      );
       return {};
     },
     RespondActivityTaskCanceledById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest) => {
@@ -649,7 +691,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
     RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
-      const r = heartbeatActivity(engine, { token: req.taskToken }, req.details);
+      const r = heartbeatActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.details);
       return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
     },
     RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
@@ -670,14 +712,14 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // One partition per task queue (the real server has four by default), owned by this server.
     ListTaskQueuePartitions: (req: temporal.api.workflowservice.v1.IListTaskQueuePartitionsRequest) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      if (!req.taskQueue?.name) throw invalidArgument('taskQueue is not set');
       const partitions = [{ key: req.taskQueue.name, ownerHostName: ctx.frontendAddress }];
       return { activityTaskQueuePartitions: partitions, workflowTaskQueuePartitions: partitions };
     },
 
     DescribeTaskQueue: (req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      if (!req.taskQueue?.name) throw invalidArgument('taskQueue is not set');
       const TQT = enums.TaskQueueType;
       const keyOf = (type: number) =>
         Matching.queueKey(

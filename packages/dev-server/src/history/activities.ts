@@ -5,6 +5,7 @@ import { HistoryEngine, Transaction } from './engine';
 import { ActivityInfo, Execution, isRunning } from './mutable-state';
 import { decideRetry, retryPolicyProto } from './retry';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
+import { isUuid } from '../frontend/validation';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
@@ -32,11 +33,15 @@ export function startActivityTask(
     return {
       taskToken: encodeTaskToken({
         k: 'a',
-        ns: s.namespace,
+        nsId: engine.namespaces.get(s.namespace)?.id ?? '',
         wid: s.workflowId,
         rid: s.runId,
         sid: a.scheduledEventId,
+        attempt: a.attempt,
         seq: a.seq,
+        activityId: a.activityId,
+        type: s.workflowType,
+        activityType: a.activityType,
       }),
       workflowNamespace: s.namespace,
       workflowType: { name: s.workflowType },
@@ -61,23 +66,24 @@ export function startActivityTask(
 
 /** How an activity task is addressed: by its token, or by workflow and activity id. */
 export type ActivityAddress =
-  | { token: Uint8Array | null | undefined }
+  | { token: Uint8Array | null | undefined; namespace?: string | null }
   | { namespace: string; workflowId: string; runId?: string | null; activityId: string };
 
 /** Finds the started attempt an address refers to, or NOT_FOUND. */
 export function findActivity(engine: HistoryEngine, addr: ActivityAddress): { ex: Execution; a: ActivityInfo } {
   if ('token' in addr) {
-    const t = decodeTaskToken(addr.token);
-    if (t.k !== 'a') throw invalidArgument('task_token is not an activity task token');
-    const ex = engine.executions.get(t.rid);
-    const a = ex?.state.activities[String(t.sid)];
-    if (!ex || !isRunning(ex.state) || !a || a.seq !== t.seq || a.state !== 'started') {
-      throw notFound('activity task not found');
+    const t = decodeTaskToken(addr.token, 'a');
+    const ex = engine.tokenRun(engine.tokenNamespace(t.nsId, addr.namespace), t.wid, t.rid);
+    const a = ex.state.activities[String(t.sid)];
+    if (!isRunning(ex.state) || !a || a.seq !== t.seq || a.state !== 'started') {
+      throw notFound('invalid activityID or activity already timed out or invoking workflow is completed');
     }
     return { ex, a };
   }
-  if (!addr.workflowId) throw invalidArgument('workflow_id is not set');
-  if (!addr.activityId) throw invalidArgument('activity_id is not set');
+  if (!addr.activityId) throw invalidArgument('ActivityId is not set on request.');
+  // Without a workflow id, the real server looks for a standalone activity of that id (none exist here).
+  if (!addr.workflowId) throw notFound(`activity not found for ID: ${addr.activityId}`);
+  if (addr.runId && !isUuid(addr.runId)) throw invalidArgument('RunId is not valid UUID.');
   const ex = engine.getOpenExecution(addr.namespace, addr.workflowId, addr.runId);
   const a = Object.values(ex.state.activities).find((x) => x.activityId === addr.activityId);
   if (!a) {

@@ -19,7 +19,7 @@ import { typedSearchAttributes, validateSearchAttributes } from '../visibility/v
 import { namespaceNotFound, ServiceError } from '../frontend/errors';
 import { NamespaceRecord } from '../persistence/persistence';
 import { cancelActivityFromCommand } from './activities';
-import { nextCronTime, parseCron } from '../schedules/cron';
+import { cronBackoffMs, parseCron } from '../schedules/cron';
 
 const CT = enums.CommandType;
 const ET = enums.EventType;
@@ -821,9 +821,8 @@ function startChild(
 /** Delay until the first cron time, for a run that has a cron schedule. */
 export function cronFirstBackoff(cron: string, now: number): number {
   if (!cron) return 0;
-  const spec = parseCron(cron);
-  const next = spec ? nextCronTime(spec, now, now) : undefined;
-  return next === undefined ? 0 : next - now;
+  const parsed = parseCron(cron);
+  return (parsed && cronBackoffMs(parsed, now, now)) ?? 0;
 }
 
 /** Whether the id reuse policy lets a new run start after a closed run with `lastStatus`. */

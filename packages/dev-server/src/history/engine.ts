@@ -5,7 +5,10 @@ import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
-import { namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
+import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
+import { RequestLimits, validateRunId } from '../frontend/validation';
+import { DynamicConfig } from '../config/dynamic-config';
+import { BlobLimits } from '../frontend/blob-limits';
 import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
 
 const HistoryEvent = history.HistoryEvent;
@@ -143,6 +146,10 @@ export class HistoryEngine {
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
   private taskIdCounter = 1 << 20;
   hooks: EngineHooks = { reconcile: () => {} };
+  /** The dynamic config the server runs with (limits), and the request limits it sets. */
+  config = new DynamicConfig();
+  limits = new RequestLimits(this.config);
+  blobs: BlobLimits;
   /** Batches of events in the first page of a workflow task's history (the rest is fetched with its token). */
   workflowTaskHistoryPageSize = MAX_HISTORY_PAGE_SIZE;
   /** Queries riding on workflow tasks (set by the server). */
@@ -159,7 +166,9 @@ export class HistoryEngine {
     readonly deadlines: DeadlineQueue,
     readonly store: Persistence,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.blobs = new BlobLimits(this.config, log);
+  }
 
   // ---- transactions ----
 
@@ -214,9 +223,33 @@ export class HistoryEngine {
   // ---- lookup ----
 
   namespace(name: string): NamespaceRecord {
+    if (!name) throw invalidArgument('Namespace is empty.');
     const ns = this.namespaces.get(name);
     if (!ns) throw namespaceNotFound(name);
     return ns;
+  }
+
+  /**
+   * The namespace a task token was issued in, checked against the request's (when it names one): NOT_FOUND for an
+   * unknown namespace id, INVALID_ARGUMENT for a token of another namespace, as the real server answers.
+   */
+  tokenNamespace(namespaceId: string, requestNamespace: string | null | undefined): NamespaceRecord {
+    const ns = this.namespaces.getById(namespaceId);
+    if (!ns) throw namespaceNotFound(namespaceId);
+    if (requestNamespace && requestNamespace !== ns.name) {
+      this.namespace(requestNamespace);
+      throw invalidArgument('Operation requested with a token from a different namespace.');
+    }
+    return ns;
+  }
+
+  /** The run a workflow or activity task token names: NOT_FOUND with the real server's message when it is gone. */
+  tokenRun(namespace: NamespaceRecord, workflowId: string, runId: string): Execution {
+    const ex = this.executions.get(runId);
+    if (!ex || ex.state.namespace !== namespace.name || ex.state.workflowId !== workflowId) {
+      throw notFound(`workflow execution not found for workflow ID "${workflowId}" and run ID "${runId}"`);
+    }
+    return ex;
   }
 
   private idKey(namespace: string, workflowId: string): string {
@@ -290,6 +323,7 @@ export class HistoryEngine {
 
   /** Finds a run by id, or the current run when `runId` is empty; NOT_FOUND otherwise. */
   getExecution(namespace: string, workflowId: string, runId?: string | null): Execution {
+    validateRunId(runId);
     if (runId) {
       const ex = this.executions.get(runId);
       if (!ex || ex.state.namespace !== namespace || ex.state.workflowId !== workflowId) {

@@ -15,7 +15,7 @@ import {
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, ExecutionState, isRunning, ParentInfo, ResetPoint } from './mutable-state';
 import { decideRetry, normalizeRetryPolicy } from './retry';
-import { nextCronTime, parseCron } from '../schedules/cron';
+import { cronBackoffMs, parseCron } from '../schedules/cron';
 import { typedSearchAttributes } from '../visibility/validation';
 
 const ET = enums.EventType;
@@ -341,10 +341,9 @@ function notifyParent(engine: HistoryEngine, tx: Transaction, ex: Execution, sta
 /** The next cron time after now (as a backoff), or undefined when the run has no cron schedule. */
 function cronBackoff(s: ExecutionState, now: number): number | undefined {
   if (!s.cronSchedule) return undefined;
-  const spec = parseCron(s.cronSchedule);
-  if (!spec) return undefined;
-  const next = nextCronTime(spec, now, s.startTime);
-  return next === undefined ? undefined : next - now;
+  const cron = parseCron(s.cronSchedule);
+  if (!cron) return undefined;
+  return cronBackoffMs(cron, now, s.startTime);
 }
 
 /**

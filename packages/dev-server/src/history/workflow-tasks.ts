@@ -134,7 +134,16 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
   const { events, nextPageToken } = workflowTaskHistory(engine, ex);
   const messages = updateRequestMessages(ex, wft.seq, (wft.startedEventId ?? 1) - 1);
   return {
-    taskToken: encodeTaskToken({ k: 'w', ns: s.namespace, wid: s.workflowId, rid: s.runId, seq: wft.seq }),
+    taskToken: encodeTaskToken({
+      k: 'w',
+      nsId: engine.namespaces.get(s.namespace)?.id ?? '',
+      wid: s.workflowId,
+      rid: s.runId,
+      sid: wft.scheduledEventId,
+      attempt: wft.attempt,
+      seq: wft.seq,
+      type: s.workflowType,
+    }),
     workflowExecution: { workflowId: s.workflowId, runId: s.runId },
     workflowType: { name: s.workflowType },
     previousStartedEventId: s.lastCompletedStartedEventId,
@@ -152,11 +161,14 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
 }
 
 /** Finds the run and started workflow task a token refers to, or NOT_FOUND. */
-function taskFor(engine: HistoryEngine, token: Uint8Array | null | undefined): Execution {
-  const t = decodeTaskToken(token);
-  if (t.k !== 'w') throw invalidArgument('task_token is not a workflow task token');
-  const ex = engine.executions.get(t.rid);
-  if (!ex || !isRunning(ex.state)) throw notFound('workflow execution already completed');
+function taskFor(
+  engine: HistoryEngine,
+  token: Uint8Array | null | undefined,
+  namespace: string | null | undefined,
+): Execution {
+  const t = decodeTaskToken(token, 'w');
+  const ex = engine.tokenRun(engine.tokenNamespace(t.nsId, namespace), t.wid, t.rid);
+  if (!isRunning(ex.state)) throw notFound('workflow execution already completed');
   const wft = ex.state.wft;
   if (!wft || wft.seq !== t.seq || wft.startedEventId === undefined) throw notFound('Workflow task not found.');
   return ex;
@@ -205,7 +217,7 @@ export function completeWorkflowTask(
   engine: HistoryEngine,
   req: CompleteRequest,
 ): temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse {
-  const ex = taskFor(engine, req.taskToken);
+  const ex = taskFor(engine, req.taskToken, req.namespace);
   const s = ex.state;
   // Queries that rode on this task are answered (or wait for the next chance) whatever happens next.
   engine.queries?.answer(req.queryResults ?? {});
@@ -420,7 +432,7 @@ export function failWorkflowTask(
   engine: HistoryEngine,
   req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest,
 ): void {
-  const ex = taskFor(engine, req.taskToken);
+  const ex = taskFor(engine, req.taskToken, req.namespace);
   engine.tx((tx) => failTask(engine, tx, ex, req.cause ?? 0, req.failure ?? null, req.identity ?? '', {}));
 }
 

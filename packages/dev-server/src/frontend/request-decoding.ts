@@ -1,0 +1,140 @@
+// How requests are read off the wire, with the real server's answers for what it cannot read: a message over the
+// 4 MiB receive limit is RESOURCE_EXHAUSTED (refused from its length prefix, before its bytes are read), and a
+// request that is not valid protobuf, holds a string that is not UTF-8, or nests messages deeper than the real
+// server's recursion limit is INTERNAL, worded as the real server words it.
+import { isUtf8 } from 'node:buffer';
+import * as protobuf from 'protobufjs';
+
+/** The largest request the real server reads (gRPC's default receive limit). */
+export const MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** How deep messages may nest in a request (the request itself is depth 0), as on the real server. */
+export const MAX_MESSAGE_DEPTH = 10_000;
+
+/** A request that could not be read; the handler answers INTERNAL with `message`. */
+export class UnreadableRequest {
+  constructor(readonly message: string) {}
+}
+
+const PREFIX = 'grpc: error unmarshalling request: ';
+// The real server's protobuf library writes a no-break space after `proto:` (so that nobody matches on its text);
+// matching it here keeps answers identical.
+const INVALID_WIRE = `${PREFIX}proto:\u00a0cannot parse invalid wire-format data`;
+const INVALID_UTF8 = `${PREFIX}string field contains invalid UTF-8`;
+const TOO_DEEP = `${PREFIX}proto:\u00a0exceeded maximum recursion depth`;
+
+let reworded = false;
+
+/**
+ * Words grpc-js's refusal of an oversized message as the real server (grpc-go) words it: `grpc: received message
+ * larger than max (N vs. 4194304)`. grpc-js refuses it from the length prefix, before reading it, and sends the
+ * status itself, below any interceptor, so its decoder's error is reworded where it is raised.
+ */
+export function rewordOversizedMessageErrors(): void {
+  if (reworded) return;
+  reworded = true;
+  let decoderModule: { StreamDecoder?: { prototype: { write(data: Buffer): Buffer[] } } };
+  try {
+    decoderModule = require('@grpc/grpc-js/build/src/stream-decoder');
+  } catch {
+    return; // another grpc-js layout: its own wording stays
+  }
+  const proto = decoderModule.StreamDecoder?.prototype;
+  if (!proto) return;
+  const write = proto.write;
+  proto.write = function (this: unknown, data: Buffer): Buffer[] {
+    try {
+      return write.call(this, data);
+    } catch (err) {
+      const m = /^Received message larger than max \((\d+) vs (\d+)\)$/.exec((err as Error).message);
+      if (m) throw new Error(`grpc: received message larger than max (${m[1]} vs. ${m[2]})`);
+      throw err;
+    }
+  };
+}
+
+/** A message type (rather than an enum or a scalar's name); duck-typed, so any copy of protobufjs will do. */
+function isMessageType(t: unknown): t is protobuf.Type {
+  return typeof t === 'object' && t !== null && 'fieldsById' in t;
+}
+
+interface Frame {
+  type: protobuf.Type | undefined;
+  /** For a map entry: the key and value types (scalar names or a message type). */
+  map?: { keyType: string; valueType: protobuf.Type | string };
+  end: number;
+  depth: number;
+}
+
+/**
+ * Walks a request's wire format without recursion, checking what protobufjs does not: every string is UTF-8 and
+ * nesting stays within the limit. Returns the problem as the real server words it, or the deepest nesting found.
+ */
+export function checkWireFormat(type: protobuf.Type, bytes: Uint8Array): { error: string } | { depth: number } {
+  const reader = protobuf.Reader.create(bytes);
+  const stack: Frame[] = [{ type, end: bytes.length, depth: 0 }];
+  let maxDepth = 0;
+  try {
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (reader.pos >= frame.end) {
+        if (reader.pos > frame.end) return { error: INVALID_WIRE };
+        stack.pop();
+        continue;
+      }
+      const tag = reader.uint32();
+      const id = tag >>> 3;
+      const wire = tag & 7;
+      if (id === 0 || wire === 6 || wire === 7) return { error: INVALID_WIRE };
+      let fieldType: protobuf.Type | string | undefined;
+      let map: Frame['map'];
+      if (frame.map) {
+        fieldType = id === 1 ? frame.map.keyType : id === 2 ? frame.map.valueType : undefined;
+      } else {
+        const field = frame.type?.fieldsById[id];
+        if (field) {
+          field.resolve();
+          const resolved = isMessageType(field.resolvedType) ? field.resolvedType : undefined;
+          if (field.map)
+            map = { keyType: (field as unknown as protobuf.MapField).keyType, valueType: resolved ?? field.type };
+          fieldType = resolved ?? field.type;
+        }
+      }
+      if (wire !== 2) {
+        reader.skipType(wire);
+        if (reader.pos > frame.end) return { error: INVALID_WIRE };
+        continue;
+      }
+      const length = reader.uint32();
+      const start = reader.pos;
+      if (start + length > frame.end) return { error: INVALID_WIRE };
+      if (map || isMessageType(fieldType)) {
+        const depth = frame.depth + 1;
+        if (depth >= MAX_MESSAGE_DEPTH) return { error: TOO_DEEP };
+        if (depth > maxDepth) maxDepth = depth;
+        stack.push({ type: map ? undefined : (fieldType as protobuf.Type), map, end: start + length, depth });
+        continue;
+      }
+      if (fieldType === 'string' && !isUtf8(bytes.subarray(start, start + length))) return { error: INVALID_UTF8 };
+      reader.pos = start + length;
+    }
+  } catch {
+    return { error: INVALID_WIRE };
+  }
+  return { depth: maxDepth };
+}
+
+/** Decodes a request, or describes why it cannot be read. */
+export function decodeRequest(type: protobuf.Type, decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): unknown {
+  const checked = checkWireFormat(type, bytes);
+  if ('error' in checked) return new UnreadableRequest(checked.error);
+  try {
+    return decode(bytes);
+  } catch (err) {
+    // Deeper than protobufjs decodes (its recursion limit, or the JS stack): refused as too deep.
+    if (err instanceof RangeError || /max depth exceeded/.test((err as Error).message)) {
+      return new UnreadableRequest(TOO_DEEP);
+    }
+    return new UnreadableRequest(INVALID_WIRE);
+  }
+}
