@@ -3,7 +3,8 @@ import { temporal } from '@kairos/proto';
 import { HistoryEngine, Transaction } from './history/engine';
 import { Execution, isRunning } from './history/mutable-state';
 import { QueryDispatcher } from './history/queries';
-import { startWorkflowTask } from './history/workflow-tasks';
+import { HISTORY_SERVICE_IDENTITY, startWorkflowTask } from './history/workflow-tasks';
+import { terminateRun } from './history/workflow-lifecycle';
 import { startActivityTask } from './history/activities';
 import { executionDeadline, processDeadlines } from './history/deadlines';
 import { Matching, TaskRef } from './matching/matching';
@@ -81,7 +82,13 @@ export class ServerContext {
     this.endpoints = new EndpointRegistry(this.namespaces);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
-    this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };
+    this.engine.hooks = {
+      reconcile: (ex, tx) => this.reconcile(ex, tx),
+      historyLimitExceeded: (ex, tx, reason) => {
+        ex.state.buffered = [];
+        terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
+      },
+    };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
   }

@@ -664,18 +664,18 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
     RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
-      failActivity(
+      const failures = failActivity(
         engine,
         { token: req.taskToken, namespace: req.namespace },
         req.failure,
         req.lastHeartbeatDetails,
         req.identity ?? '',
       );
-      return { failures: [] };
+      return { failures };
     },
     RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
-      failActivity(engine, byId(req), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
-      return { failures: [] };
+      const failures = failActivity(engine, byId(req), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      return { failures };
     },
     RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
       cancelActivityReported(

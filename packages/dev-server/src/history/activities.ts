@@ -6,9 +6,25 @@ import { ActivityInfo, Execution, isRunning } from './mutable-state';
 import { decideRetry, retryPolicyProto } from './retry';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { isUuid } from '../frontend/validation';
+import { BlobContext, failureSize, payloadsSize } from '../frontend/blob-limits';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
+
+// The real server's words for what it refuses to keep because it is over the blob size limit.
+const COMPLETE_RESULT_TOO_LARGE = 'Complete result exceeds size limit.';
+const FAILURE_TOO_LARGE = 'Failure exceeds size limit.';
+const HEARTBEAT_DETAILS_TOO_LARGE = 'Heartbeat details exceed size limit.';
+
+/** A non-retryable failure of the server's own. */
+function serverFailure(message: string): IFailure {
+  return { message, serverFailureInfo: { nonRetryable: true } };
+}
+
+function blobContext(ex: Execution, operation: string): BlobContext {
+  const s = ex.state;
+  return { namespace: s.namespace, workflowId: s.workflowId, runId: s.runId, operation };
+}
 
 /** Starts an attempt for a poller; undefined when the queued task is stale. */
 export function startActivityTask(
@@ -136,6 +152,11 @@ export function completeActivity(
   identity: string,
 ): void {
   const { ex, a } = findActivity(engine, addr);
+  if (engine.blobs.exceeds(payloadsSize(result), blobContext(ex, 'RespondActivityTaskCompleted'))) {
+    // As on the real server, a result over the limit fails the activity (for good) instead.
+    failActivity(engine, addr, serverFailure(COMPLETE_RESULT_TOO_LARGE), null, identity);
+    return;
+  }
   engine.tx((tx) =>
     closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, { result: result ?? null, identity }, true),
   );
@@ -198,14 +219,30 @@ function retryDecision(a: ActivityInfo, failure: IFailure | null | undefined, no
   return decideRetry(failure, a.retry, a.attempt, now, attemptsDeadline(a));
 }
 
+/**
+ * RespondActivityTaskFailed: retries the activity or records its failure. Heartbeat details or a failure over the
+ * blob size limit are replaced by a non-retryable server failure saying so (a failure keeps a shortened copy of
+ * itself as the cause), as on the real server; the replacements are returned, as the RPC reports them.
+ */
 export function failActivity(
   engine: HistoryEngine,
   addr: ActivityAddress,
   failure: IFailure | null | undefined,
   lastHeartbeatDetails: IPayloads | null | undefined,
   identity: string,
-): void {
+): IFailure[] {
   const { ex, a } = findActivity(engine, addr);
+  const replaced: IFailure[] = [];
+  const ctx = blobContext(ex, 'RespondActivityTaskFailed');
+  if (lastHeartbeatDetails && engine.blobs.exceeds(payloadsSize(lastHeartbeatDetails), ctx)) {
+    failure = serverFailure(HEARTBEAT_DETAILS_TOO_LARGE);
+    lastHeartbeatDetails = null;
+    replaced.push(failure);
+  }
+  if (failure && engine.blobs.exceeds(failureSize(failure), ctx)) {
+    failure = { ...serverFailure(FAILURE_TOO_LARGE), cause: engine.blobs.truncateFailure(failure) };
+    replaced.push(failure);
+  }
   engine.tx((tx) => {
     if (lastHeartbeatDetails) a.heartbeatDetails = lastHeartbeatDetails;
     const decision = retryDecision(a, failure, tx.now);
@@ -224,6 +261,7 @@ export function failActivity(
       true,
     );
   });
+  return replaced;
 }
 
 export function heartbeatActivity(
@@ -232,6 +270,11 @@ export function heartbeatActivity(
   details: IPayloads | null | undefined,
 ): { cancelRequested: boolean } {
   const { ex, a } = findActivity(engine, addr);
+  if (details && engine.blobs.exceeds(payloadsSize(details), blobContext(ex, 'RecordActivityTaskHeartbeat'))) {
+    // Details over the limit fail the activity for good; the worker is told to stop it.
+    failActivity(engine, addr, serverFailure(HEARTBEAT_DETAILS_TOO_LARGE), null, a.lastWorkerIdentity ?? '');
+    return { cancelRequested: true };
+  }
   engine.tx((tx) => {
     if (details) a.heartbeatDetails = details;
     a.lastHeartbeatTime = tx.now;

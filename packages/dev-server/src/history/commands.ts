@@ -16,6 +16,7 @@ import {
 import { applyUpdateMessage, releaseUnansweredUpdates } from './updates';
 import { mergeSearchAttributes } from '../visibility/search-attributes';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
+import { failureSize, memoSize, payloadsSize } from '../frontend/blob-limits';
 import { namespaceNotFound, ServiceError } from '../frontend/errors';
 import { NamespaceRecord } from '../persistence/persistence';
 import { cancelActivityFromCommand } from './activities';
@@ -40,6 +41,8 @@ export interface InvalidCommand {
   index?: number;
   /** For a malformed completion: the RPC error to answer with, when it is not INVALID_ARGUMENT with the message. */
   error?: ServiceError;
+  /** Over the blob size limit: the task fails and the run is terminated, as on the real server. */
+  terminate?: boolean;
 }
 
 /** A command aimed at a namespace the server does not know: NOT_FOUND for the completion, as on the real server. */
@@ -228,10 +231,22 @@ export function validateCommands(
     if (fired) timerIds.add(fired);
   }
   const messageIds = new Set(messages.map((m) => m.id ?? ''));
+  /** A command carrying more than the blob size limit (measured as the real server measures each field). */
+  const tooLarge = (cause: number, size: number, operation: string, message: string): InvalidCommand | undefined =>
+    engine.blobs.exceeds(size, { namespace: s.namespace, workflowId: s.workflowId, runId: s.runId, operation })
+      ? { cause, message, terminate: true }
+      : undefined;
   const check = (c: Command): InvalidCommand | undefined => {
     switch (c.commandType) {
       case CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
-        const bad = badActivity(c.scheduleActivityTaskCommandAttributes, activityIds);
+        const bad =
+          badActivity(c.scheduleActivityTaskCommandAttributes, activityIds) ??
+          tooLarge(
+            FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            payloadsSize(c.scheduleActivityTaskCommandAttributes?.input),
+            'ScheduleActivityTask',
+            'ScheduleActivityTaskCommandAttributes.Input exceeds size limit.',
+          );
         if (bad) return bad;
         activityIds.add(c.scheduleActivityTaskCommandAttributes!.activityId!);
         break;
@@ -299,7 +314,12 @@ export function validateCommands(
         const a = c.recordMarkerCommandAttributes;
         if (!a) return bad('RecordMarkerCommandAttributes is not set on RecordMarkerCommand.');
         if (!a.markerName) return bad('MarkerName is not set on RecordMarkerCommand.');
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
+          Object.values(a.details ?? {}).reduce((n, p) => n + payloadsSize(p), 0),
+          'RecordMarker',
+          'RecordMarkerCommandAttributes.Details exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
         if (!c.completeWorkflowExecutionCommandAttributes)
@@ -307,14 +327,25 @@ export function validateCommands(
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
             message: 'CompleteWorkflowExecutionCommandAttributes is not set on CompleteWorkflowExecutionCommand.',
           };
-        break;
+        // The real server names the schedule-activity cause here.
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+          payloadsSize(c.completeWorkflowExecutionCommandAttributes.result),
+          'CompleteWorkflowExecution',
+          'CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.',
+        );
       case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
         if (!c.failWorkflowExecutionCommandAttributes)
           return {
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
             message: 'FailWorkflowExecutionCommandAttributes is not set on FailWorkflowExecutionCommand.',
           };
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
+          failureSize(c.failWorkflowExecutionCommandAttributes.failure),
+          'FailWorkflowExecution',
+          'FailWorkflowExecutionCommandAttributes.Failure exceeds size limit.',
+        );
       case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = c.startChildWorkflowExecutionCommandAttributes;
         if (!a)
@@ -326,7 +357,12 @@ export function validateCommands(
         if (bad) return bad;
         const badSa = badSearchAttributes(engine.namespace(a.namespace || s.namespace), a.searchAttributes);
         if (badSa) return badSa;
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+          payloadsSize(a.input),
+          'StartChildWorkflowExecution',
+          'StartChildWorkflowExecutionCommandAttributes. Input exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
         const bad = (message: string): InvalidCommand => ({
@@ -350,7 +386,12 @@ export function validateCommands(
           return bad(
             `SignalName is not set on SignalExternalWorkflowExecutionCommand. WorkflowId=${a.execution.workflowId} ${target}`,
           );
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+          payloadsSize(a.input),
+          'SignalExternalWorkflowExecution',
+          'SignalExternalWorkflowExecutionCommandAttributes.Input exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: {
         const bad = (message: string): InvalidCommand => ({
@@ -389,7 +430,12 @@ export function validateCommands(
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
             message: 'ModifyWorkflowPropertiesCommandAttributes is not set on ModifyWorkflowPropertiesCommand.',
           };
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
+          memoSize(c.modifyWorkflowPropertiesCommandAttributes.upsertedMemo),
+          'ModifyWorkflowProperties',
+          'ModifyWorkflowPropertiesCommandAttributes exceeds size limit.',
+        );
       case CT.COMMAND_TYPE_PROTOCOL_MESSAGE: {
         const bad = (message: string): InvalidCommand => ({
           cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
@@ -407,7 +453,12 @@ export function validateCommands(
           c.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes,
         );
         if (bad) return bad;
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES,
+          payloadsSize(c.continueAsNewWorkflowExecutionCommandAttributes?.input),
+          'ContinueAsNewWorkflowExecution',
+          'ContinueAsNewWorkflowExecutionCommandAttributes. Input exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
         break;

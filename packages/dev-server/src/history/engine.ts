@@ -131,6 +131,8 @@ export interface EngineHooks {
   reconcile(ex: Execution, tx: Transaction): void;
   /** A schedule changed. */
   scheduleChanged?(namespace: string, scheduleId: string): void;
+  /** A run's history went past the real server's error limit (events or bytes): end it, within the change. */
+  historyLimitExceeded?(ex: Execution, tx: Transaction, reason: string): void;
 }
 
 /**
@@ -183,8 +185,9 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
-      for (const ex of tx.transitions) ex.state.stateTransitions += 1 + (tx.extraTransitions.get(ex) ?? 0);
       for (const ex of tx.touched) measureHistory(ex);
+      this.enforceHistoryLimits(tx);
+      for (const ex of tx.transitions) ex.state.stateTransitions += 1 + (tx.extraTransitions.get(ex) ?? 0);
       const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
         namespaces: tx.namespaces,
@@ -214,6 +217,44 @@ export class HistoryEngine {
     }
     for (const fn2 of tx.afterCommit) fn2();
     return result;
+  }
+
+  /** Runs whose history went past a warning limit, so that each is logged once. */
+  private readonly warnedHistories = new Set<string>();
+
+  /**
+   * The real server's history limits: past `limit.history{Count,Size}.warn` a warning is logged; past the error
+   * limit the run is terminated (`Workflow history count exceeds limit.` / `Workflow history size exceeds limit.`).
+   */
+  private enforceHistoryLimits(tx: Transaction): void {
+    let terminated = false;
+    for (const ex of [...tx.touched]) {
+      const s = ex.state;
+      if (!isRunning(s)) continue;
+      const count = s.nextEventId - 1;
+      const size = s.historySizeBytes;
+      let reason: string | undefined;
+      if (count > this.config.number('limit.historyCount.error')) reason = 'Workflow history count exceeds limit.';
+      else if (size > this.config.number('limit.historySize.error')) reason = 'Workflow history size exceeds limit.';
+      if (reason) {
+        this.log.warn(`${reason} wf-namespace=${s.namespace} wf-id=${s.workflowId} wf-run-id=${s.runId}`);
+        this.hooks.historyLimitExceeded?.(ex, tx, reason);
+        terminated = true;
+        continue;
+      }
+      const warn =
+        count > this.config.number('limit.historyCount.warn')
+          ? `history count ${count} exceeds the warning limit`
+          : size > this.config.number('limit.historySize.warn')
+            ? `history size ${size} exceeds the warning limit`
+            : undefined;
+      if (warn && !this.warnedHistories.has(s.runId)) {
+        this.warnedHistories.add(s.runId);
+        this.log.warn(`Workflow ${warn}. wf-namespace=${s.namespace} wf-id=${s.workflowId} wf-run-id=${s.runId}`);
+      }
+    }
+    // Terminating wrote events (to the run, and to a parent it reports to).
+    if (terminated) for (const ex of tx.touched) measureHistory(ex);
   }
 
   get inTransaction(): Transaction | undefined {

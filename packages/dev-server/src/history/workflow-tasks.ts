@@ -13,6 +13,10 @@ import {
   updateRequestMessages,
   rejectUndeliveredOnFailure,
 } from './updates';
+import { terminateRun } from './workflow-lifecycle';
+
+/** The identity the real server gives the changes it makes itself (terminating a run over a limit, say). */
+export const HISTORY_SERVICE_IDENTITY = 'history-service';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
@@ -58,8 +62,12 @@ export function startWorkflowTask(
       wft.startedEventId = s.nextEventId + 1;
     } else {
       wft.startedEventId = Number(
-        engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, identity, requestId))
-          .eventId,
+        engine.append(
+          ex,
+          tx,
+          ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+          wftStartedAttributes(engine, ex, identity, requestId),
+        ).eventId,
       );
     }
     // A speculative task that starts as such is not persisted by the real server.
@@ -69,15 +77,34 @@ export function startWorkflowTask(
   });
 }
 
-function wftStartedAttributes(ex: Execution, identity: string, requestId: string): object {
+function wftStartedAttributes(engine: HistoryEngine, ex: Execution, identity: string, requestId: string): object {
+  const historySizeBytes = measureHistory(ex);
+  const reasons = suggestContinueAsNewReasons(engine, ex, historySizeBytes);
   return {
     scheduledEventId: ex.state.wft!.scheduledEventId,
     identity,
     requestId,
-    historySizeBytes: measureHistory(ex),
-    suggestContinueAsNew: false,
+    historySizeBytes,
+    suggestContinueAsNew: reasons.length > 0,
+    suggestContinueAsNewReasons: reasons,
     workerVersion: ex.state.wft!.startedWorkerVersion ?? null,
   };
+}
+
+/**
+ * Why a workflow task suggests continuing as new: its history has as many events, or as many bytes, as the real
+ * server's suggestion thresholds (`limit.historyCount.suggestContinueAsNew`, `limit.historySize.suggestContinueAsNew`).
+ */
+function suggestContinueAsNewReasons(engine: HistoryEngine, ex: Execution, historySizeBytes: number): number[] {
+  const R = enums.SuggestContinueAsNewReason;
+  const reasons: number[] = [];
+  if (historySizeBytes >= engine.config.number('limit.historySize.suggestContinueAsNew')) {
+    reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
+  }
+  if (ex.state.nextEventId - 1 >= engine.config.number('limit.historyCount.suggestContinueAsNew')) {
+    reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  }
+  return reasons;
 }
 
 /**
@@ -99,7 +126,7 @@ export function transientWorkflowTaskEvents(engine: HistoryEngine, ex: Execution
   const started = newEvent(
     ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
     wft.startedTime ?? wft.scheduledTime,
-    wftStartedAttributes(ex, forWorker ? (wft.startedIdentity ?? '') : '', wft.startedRequestId ?? ''),
+    wftStartedAttributes(engine, ex, forWorker ? (wft.startedIdentity ?? '') : '', wft.startedRequestId ?? ''),
   );
   started.eventId = wft.startedEventId;
   return [scheduled, started];
@@ -191,7 +218,7 @@ function materializeTransient(engine: HistoryEngine, ex: Execution, tx: Transact
       ex,
       tx,
       ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-      wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
+      wftStartedAttributes(engine, ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
     );
     started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
     wft.startedEventId = Number(started.eventId);
@@ -242,6 +269,16 @@ export function completeWorkflowTask(
       );
     });
     throw invalidArgument('UnhandledCommand');
+  }
+  if (invalid?.terminate) {
+    // Too large for the blob limit: the real server fails the task and terminates the run, whatever the attempt.
+    const message = rejectedCommandMessage(invalid);
+    engine.tx((tx) =>
+      failTask(engine, tx, ex, invalid.cause, { message, serverFailureInfo: {} }, req.identity ?? '', {
+        terminateReason: message,
+      }),
+    );
+    throw invalidArgument(message);
   }
   if (invalid) {
     const message = rejectedCommandMessage(invalid);
@@ -377,6 +414,11 @@ export interface FailOptions {
   /** UnhandledCommand: the next task is a fresh attempt (events or updates arrived). */
   resetAttempt?: boolean;
   timeoutType?: number;
+  /**
+   * Terminate the run with this reason instead of retrying the task (identity `history-service`), as the real server
+   * does when a completion carries more than its blob size limit.
+   */
+  terminateReason?: string;
 }
 
 /**
@@ -397,7 +439,7 @@ export function failTask(
   const s = ex.state;
   const wft = s.wft!;
   const started = wft.startedEventId !== undefined;
-  if (wft.speculative) materializeTransient(engine, ex, tx);
+  if (wft.speculative || (opts.terminateReason !== undefined && wft.transient)) materializeTransient(engine, ex, tx);
   if (!wft.transient) {
     if (opts.timeoutType !== undefined) {
       engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
@@ -419,6 +461,11 @@ export function failTask(
   engine.queries?.release(s.runId, wft.seq);
   s.sticky = undefined;
   s.wft = undefined;
+  if (opts.terminateReason !== undefined) {
+    s.buffered = [];
+    terminateRun(engine, tx, ex, opts.terminateReason, null, HISTORY_SERVICE_IDENTITY);
+    return;
+  }
   const flushed = engine.flushBuffer(ex, tx);
   let attempt = wft.attempt + 1;
   if (opts.timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START) attempt = wft.attempt;
