@@ -262,12 +262,11 @@ describe('starting workflows', () => {
     expect(Number(h.history.events[0].workflowExecutionStartedEventAttributes.firstWorkflowTaskBackoff.seconds)).toBe(
       3600,
     );
-    // A signal during the delay schedules the first task at once.
+    // A signal during the delay waits for the first task, as on the real server.
     await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 's' });
     expect(await eventTypes(id)).toEqual([
       ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
       ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
-      ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
     ]);
   });
 

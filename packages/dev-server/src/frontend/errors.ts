@@ -125,3 +125,10 @@ export function unexplainedError(cause: string): ServiceError {
   const digest = createHash('sha256').update(cause).digest('hex').slice(0, 8);
   return new ServiceError(grpc.status.UNKNOWN, `something went wrong, please retry (${digest})`);
 }
+
+/** PERMISSION_DENIED with a `PermissionDeniedFailure` (no reason), as the real server sends it. */
+export function permissionDenied(message: string): ServiceError {
+  return new ServiceError(grpc.status.PERMISSION_DENIED, message, [
+    { typeName: 'PermissionDeniedFailure', value: ed.PermissionDeniedFailure.encode({}).finish() },
+  ]);
+}

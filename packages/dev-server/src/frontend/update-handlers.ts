@@ -5,7 +5,7 @@ import { Execution, isRunning, UpdateInfo } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
-import { invalidArgument, notFound, resourceExhausted, ServiceError } from './errors';
+import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from './errors';
 import { validateExecution } from './validation';
 import { ServiceHandlers } from './service-definition';
 import { waitForRun } from './workflow-service';
@@ -21,19 +21,39 @@ function validateUpdate(engine: HistoryEngine, req: UpdateRequest): void {
   if (!req.request?.meta) throw invalidArgument('Update meta is not set on request.');
   engine.limits.checkLength(req.request.meta.updateId, 'UpdateId length exceeds limit.');
   if (!req.request.input?.name) throw invalidArgument('Update name is not set on request.');
+  if (
+    req.waitPolicy?.lifecycleStage ===
+    enums.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED
+  ) {
+    throw permissionDenied(
+      'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.',
+    );
+  }
 }
 
-/** Admits an update on a run (deduplicated by update id) and makes sure a workflow task will deliver it. */
+const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3, aborted: 3 };
+
+/**
+ * Admits an update on a run (deduplicated by update id) and makes sure a workflow task will deliver it. Like the
+ * real server, a run takes at most `history.maxInFlightUpdates` (10) updates that have not completed.
+ */
 function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req: UpdateRequest): void {
   const s = ex.state;
   const id = req.request!.meta!.updateId!;
   if (s.updates[id]) return;
+  const limit = engine.config.number('history.maxInFlightUpdates');
+  const inFlight = Object.values(s.updates).filter((u) => STAGE_RANK[u.state] < 3).length;
+  if (inFlight >= limit) {
+    throw resourceExhausted(
+      `limit on number of concurrent in-flight updates has been reached (${limit})`,
+      enums.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT,
+      enums.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE,
+    );
+  }
   s.updates[id] = { updateId: id, request: req.request!, state: 'admitted', admittedTime: tx.now };
   tx.touchInMemory(ex);
   engine.scheduleWorkflowTask(ex, tx, 1, true);
 }
-
-const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3, aborted: 3 };
 
 /** The answer about an update on a run that closed before the workflow accepted it. */
 function abortedUpdateError(u: UpdateInfo): ServiceError {
@@ -180,6 +200,7 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
         failedIndex = 0;
         const outcome = engine.tx((tx) => {
           const o = startWorkflowInTx(engine, tx, start);
+          failedIndex = 1;
           admitUpdate(engine, tx, o.ex, update);
           return o;
         });

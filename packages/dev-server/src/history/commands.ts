@@ -658,7 +658,7 @@ export function applyCommands(
           workflowType: a.workflowType!.name!,
           parentClosePolicy: a.parentClosePolicy || enums.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
         };
-        followUps.push(() => startChild(engine, tx, ex, a, initiatedId, completedId));
+        followUps.push(() => startChild(engine, tx, ex, a, initiatedId, completedId, c.userMetadata));
         break;
       }
       case CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
@@ -789,6 +789,7 @@ function startChild(
   a: temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes,
   initiatedId: number,
   completedId: number,
+  userMetadata: temporal.api.sdk.v1.IUserMetadata | null | undefined,
 ): void {
   const s = parent.state;
   const namespace = a.namespace || s.namespace;
@@ -848,6 +849,8 @@ function startChild(
     priority: a.priority ?? null,
     parent: { namespace: s.namespace, workflowId: s.workflowId, runId: s.runId, initiatedEventId: initiatedId },
     firstWftBackoffMs: cronFirstBackoff(a.cronSchedule ?? '', tx.now),
+    // The command's static summary and details become the child's, as on the real server.
+    userMetadata: userMetadata ?? null,
   });
   child.runId = childEx.state.runId;
   tx.separateTransition(parent);

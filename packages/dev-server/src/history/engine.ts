@@ -494,6 +494,8 @@ export class HistoryEngine {
   scheduleWorkflowTask(ex: Execution, tx: Transaction, attempt = 1, speculative = false): void {
     const s = ex.state;
     if (!isRunning(s) || s.wft) return;
+    // During the first task's backoff (start delay, cron), events wait for it, as on the real server.
+    if (s.firstWftAt !== undefined && tx.now < s.firstWftAt) return;
     s.firstWftAt = undefined;
     const sticky = s.sticky;
     const transient = attempt > 1 || speculative;

@@ -110,7 +110,8 @@ export function resetPointsProto(points: ResetPoint[]): temporal.api.workflow.v1
 export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParams): Execution {
   const runId = p.runId ?? engine.newRunId();
   const now = tx.now;
-  const backoff = p.signal ? 0 : (p.firstWftBackoffMs ?? 0);
+  // Signal-with-start keeps the start delay too: the signal waits for the first task, as on the real server.
+  const backoff = p.firstWftBackoffMs ?? 0;
   const expiration = p.executionExpirationTime ?? (p.executionTimeoutMs > 0 ? now + p.executionTimeoutMs : undefined);
   const state: ExecutionState = {
     namespace: p.namespace,
