@@ -18,7 +18,13 @@ import {
   timeoutField,
   workflowTimeoutFailure,
 } from '../history/workflow-lifecycle';
-import { completeWorkflowTask, failWorkflowTask, transientWorkflowTaskEvents } from '../history/workflow-tasks';
+import {
+  completeWorkflowTask,
+  failWorkflowTask,
+  startWorkflowTask,
+  transientWorkflowTaskEvents,
+} from '../history/workflow-tasks';
+import { randomUUID } from 'node:crypto';
 import {
   cancelActivityReported,
   completeActivity,
@@ -26,11 +32,12 @@ import {
   heartbeatActivity,
   pendingActivityInfo,
 } from '../history/activities';
-import { Matching } from '../matching/matching';
+import { Matching, PollCaller } from '../matching/matching';
 import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
-import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { failedPrecondition, invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
 import { validateExecution } from './validation';
+import type { DynamicConfig } from '../config/dynamic-config';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { pollerWorkerVersion } from '../visibility/build-ids';
@@ -63,12 +70,33 @@ const DEFAULT_PRIORITY_KEY = 3;
 /** The name of the one cluster, as the real dev server names its own. */
 export const CLUSTER_NAME = 'active';
 
-function onCancel(call: Call | undefined): { onCancel(cb: () => void): void } {
+/** What matching knows of a poll's caller: when it leaves, and the worker it polls for. */
+function pollCaller(call: Call | undefined, instanceKey: string | null | undefined): PollCaller {
   return {
     onCancel(cb: () => void) {
       call?.on('cancelled', cb);
     },
+    cancelled: () => !!call?.cancelled,
+    instanceKey: instanceKey ?? '',
   };
+}
+
+/** The shortest deadline a poll may have (the real server refuses shorter ones). */
+const MIN_POLL_DEADLINE_MS = 2_000;
+/** How long before its caller's deadline an unanswered poll gets its empty answer, as on the real server. */
+const POLL_DEADLINE_MARGIN_MS = 1_000;
+
+/**
+ * How long a task-queue poll may wait: the long-poll interval, cut short to answer empty a second before the
+ * caller's deadline. A deadline under two seconds is FAILED_PRECONDITION, as on the real server.
+ */
+function pollWait(call: Call | undefined, longPollMs: number): number {
+  const deadline = call?.getDeadline?.();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Infinity;
+  if (!Number.isFinite(deadlineMs)) return longPollMs;
+  const remaining = deadlineMs - Date.now();
+  if (remaining < MIN_POLL_DEADLINE_MS) throw failedPrecondition('Context timeout is too short.');
+  return Math.min(longPollMs, remaining - POLL_DEADLINE_MARGIN_MS);
 }
 
 /** Waits until `ready()` returns a value, the run changes past `timeoutMs`, or the call is cancelled. */
@@ -106,6 +134,7 @@ export function waitForRun<T>(
 
 function namespaceDescription(
   ns: ReturnType<NamespaceRegistry['get']> & object,
+  config: DynamicConfig,
 ): temporal.api.workflowservice.v1.IDescribeNamespaceResponse {
   return {
     namespaceInfo: {
@@ -116,7 +145,17 @@ function namespaceDescription(
       data: ns.data,
       id: ns.id,
       // Worker heartbeats are accepted (and kept); worker commands are not offered, so workers poll no control queue.
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: true },
+      capabilities: {
+        eagerWorkflowStart: config.bool('system.enableEagerWorkflowStart'),
+        syncUpdate: true,
+        asyncUpdate: true,
+        workerHeartbeats: true,
+        workerPollCompleteOnShutdown: config.bool('frontend.enableCancelWorkerPollsOnShutdown'),
+      },
+      limits: {
+        blobSizeLimitError: config.number('limit.blobSize.error'),
+        memoSizeLimitError: config.number('limit.memoSize.error'),
+      },
       supportsSchedules: true,
     },
     config: {
@@ -261,7 +300,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         encodedFailureAttributes: true,
         buildIdBasedVersioning: true,
         upsertMemo: true,
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: engine.config.bool('system.enableEagerWorkflowStart'),
         sdkMetadata: true,
         countGroupByExecutionStatus: true,
         nexus: false,
@@ -285,10 +324,10 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       if (req.id) {
         const byId = engine.namespaces.getById(req.id);
         if (!byId) throw notFound(`Namespace with id ${req.id} is not found.`);
-        return namespaceDescription(byId);
+        return namespaceDescription(byId, engine.config);
       }
       if (!req.namespace) throw invalidArgument('Namespace not set on request.');
-      return namespaceDescription(ns(req.namespace));
+      return namespaceDescription(ns(req.namespace), engine.config);
     },
     RegisterNamespace: (req: temporal.api.workflowservice.v1.IRegisterNamespaceRequest) => {
       if (!req.namespace) throw invalidArgument('Namespace not set on request.');
@@ -311,7 +350,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const start = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
       const page = all.slice(start, start + pageSize);
       const next = start + pageSize < all.length ? Buffer.from(String(start + pageSize)) : Buffer.alloc(0);
-      return { namespaces: page.map((n) => namespaceDescription(n)), nextPageToken: next };
+      return { namespaces: page.map((n) => namespaceDescription(n, engine.config)), nextPageToken: next };
     },
     UpdateNamespace: (req: temporal.api.workflowservice.v1.IUpdateNamespaceRequest) => {
       const record = ns(req.namespace);
@@ -327,7 +366,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         updated.retentionMs = retention;
       }
       ctx.saveNamespace(updated);
-      const d = namespaceDescription(updated);
+      const d = namespaceDescription(updated, engine.config);
       return {
         namespaceInfo: d.namespaceInfo,
         config: d.config,
@@ -340,10 +379,24 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // ---- starting and addressing workflows ----
     StartWorkflowExecution: (req: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest) => {
       validateStart(engine, req);
-      if (req.requestEagerExecution) {
-        // Eager start is optional: the task goes through the queue like any other.
-      }
-      return startResponse(engine.tx((tx) => startWorkflowInTx(engine, tx, req)));
+      return engine.tx((tx) => {
+        const outcome = startWorkflowInTx(engine, tx, req);
+        const response = startResponse(outcome);
+        // Eager start: the first workflow task starts now and comes back in the response, so it never reaches
+        // the queue (a run that waits for its first task, or one already running, gets none).
+        const wft = outcome.ex.state.wft;
+        if (
+          req.requestEagerExecution &&
+          outcome.started &&
+          engine.config.bool('system.enableEagerWorkflowStart') &&
+          wft &&
+          wft.startedEventId === undefined
+        ) {
+          response.eagerWorkflowTask =
+            startWorkflowTask(engine, outcome.ex, wft.seq, req.identity ?? '', randomUUID()) ?? null;
+        }
+        return response;
+      });
     },
 
     SignalWithStartWorkflowExecution: (
@@ -598,8 +651,8 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         key,
         req.identity ?? '',
         (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
-        pollTimeout,
-        onCancel(call),
+        pollWait(call, pollTimeout),
+        pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,
       );
       return response ?? {};
@@ -627,6 +680,20 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     ShutdownWorker: (req: temporal.api.workflowservice.v1.IShutdownWorkerRequest) => {
       ns(req.namespace);
       if (req.stickyTaskQueue) ctx.releaseStickyQueue(req.namespace!, req.stickyTaskQueue);
+      // With frontend.enableCancelWorkerPollsOnShutdown, the worker's own polls on its queue end at once (empty).
+      if (engine.config.bool('frontend.enableCancelWorkerPollsOnShutdown') && req.workerInstanceKey && req.taskQueue) {
+        const TQT = enums.TaskQueueType;
+        for (const type of req.taskQueueTypes ?? []) {
+          const kind =
+            type === TQT.TASK_QUEUE_TYPE_WORKFLOW
+              ? 'workflow'
+              : type === TQT.TASK_QUEUE_TYPE_ACTIVITY
+                ? 'activity'
+                : undefined;
+          if (kind)
+            matching.releasePollers(Matching.queueKey(req.namespace!, kind, req.taskQueue), req.workerInstanceKey);
+        }
+      }
       // A worker's last heartbeat comes with its shutdown.
       if (req.workerHeartbeat) ctx.workerHeartbeats.record(req.namespace!, req.workerHeartbeat);
       return {};
@@ -647,8 +714,8 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         key,
         req.identity ?? '',
         (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
-        pollTimeout,
-        onCancel(call),
+        pollWait(call, pollTimeout),
+        pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,
       );
       return response ?? {};

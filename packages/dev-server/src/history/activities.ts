@@ -349,7 +349,16 @@ function timeOut(engine: HistoryEngine, tx: Transaction, ex: Execution, a: Activ
 export function checkActivityTimeouts(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
   for (const a of Object.values(ex.state.activities)) {
     const now = tx.now;
-    if (a.scheduleToCloseMs > 0 && now >= a.scheduledTime + a.scheduleToCloseMs) {
+    const scheduleToStartAt =
+      a.state === 'scheduled' && a.scheduleToStartMs > 0
+        ? a.currentAttemptScheduledTime + a.scheduleToStartMs
+        : Infinity;
+    const scheduleToCloseAt = a.scheduleToCloseMs > 0 ? a.scheduledTime + a.scheduleToCloseMs : Infinity;
+    // An activity that never started times out as not started when both deadlines fall together, as on the real
+    // server.
+    if (now >= scheduleToStartAt && scheduleToStartAt <= scheduleToCloseAt) {
+      timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_START);
+    } else if (now >= scheduleToCloseAt) {
       timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     } else if (a.state === 'backoff') {
       if (now >= a.currentAttemptScheduledTime) {

@@ -14,6 +14,7 @@ import {
   rejectUndeliveredOnFailure,
 } from './updates';
 import { terminateRun } from './workflow-lifecycle';
+import { startActivityTask } from './activities';
 
 /** The identity the real server gives the changes it makes itself (terminating a run over a limit, say). */
 export const HISTORY_SERVICE_IDENTITY = 'history-service';
@@ -365,7 +366,9 @@ export function completeWorkflowTask(
     if (flushed > 0 || result.newEvents || pendingUpdates || req.forceCreateNewWorkflowTask) {
       engine.scheduleWorkflowTask(ex, tx);
     }
-    const out: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse = {};
+    const out: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse = {
+      activityTasks: startEagerActivities(engine, ex, commands, req.identity ?? '', req.workerVersionStamp),
+    };
     const next = pendingTask(ex);
     if (req.returnNewWorkflowTask && next && next.startedEventId === undefined && !next.sticky) {
       const workerVersion = req.workerVersionStamp?.buildId ? req.workerVersionStamp : undefined;
@@ -373,6 +376,39 @@ export function completeWorkflowTask(
     }
     return out;
   });
+}
+
+/**
+ * Eager activity dispatch: activities scheduled with `request_eager_execution` on the run's own task queue start at
+ * once and go back in the completion's response (when `system.enableActivityEagerExecution` is on, as it is by
+ * default), as on the real server; the others are queued.
+ */
+function startEagerActivities(
+  engine: HistoryEngine,
+  ex: Execution,
+  commands: temporal.api.command.v1.ICommand[],
+  identity: string,
+  workerVersion: temporal.api.common.v1.IWorkerVersionStamp | null | undefined,
+): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse[] {
+  if (!engine.config.bool('system.enableActivityEagerExecution')) return [];
+  const s = ex.state;
+  const out: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse[] = [];
+  for (const c of commands) {
+    const a = c.scheduleActivityTaskCommandAttributes;
+    if (c.commandType !== enums.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK || !a?.requestEagerExecution) continue;
+    const activity = Object.values(s.activities).find((x) => x.activityId === a.activityId);
+    if (!activity || activity.state !== 'scheduled' || activity.taskQueue !== s.taskQueue) continue;
+    const task = startActivityTask(
+      engine,
+      ex,
+      activity.scheduledEventId,
+      activity.seq,
+      identity,
+      workerVersion?.buildId ? workerVersion : undefined,
+    );
+    if (task) out.push(task);
+  }
+  return out;
 }
 
 /** Reset points a run keeps at most (the oldest go first), as on the real server. */
