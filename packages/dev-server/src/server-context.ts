@@ -93,6 +93,16 @@ export class ServerContext {
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
   }
 
+  /** Open runs by namespace (for metrics). */
+  openWorkflowCounts(): Array<{ labels: Record<string, string>; value: number }> {
+    const counts = new Map<string, number>();
+    for (const ns of this.namespaces.list()) counts.set(ns.name, 0);
+    for (const ex of this.engine.executions.values()) {
+      if (isRunning(ex.state)) counts.set(ex.state.namespace, (counts.get(ex.state.namespace) ?? 0) + 1);
+    }
+    return [...counts].map(([namespace, value]) => ({ labels: { namespace }, value }));
+  }
+
   /** Loads persisted state and re-derives queues and deadlines from it. */
   load(): void {
     const loaded = this.store.load();

@@ -27,6 +27,8 @@ export interface TestServer {
   readonly address: string;
   /** A raw gRPC client connected to the server. */
   readonly raw: RawClient;
+  /** Where this server serves its metrics, when it does (Kairos with `metricsPort`). */
+  readonly metricsUrl?: string;
   shutdown(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startTestServer(kind: ServerKind, setup: ServerSetup = {})
     return {
       kind,
       address: server.address,
+      metricsUrl: server.metricsUrl,
       raw,
       async shutdown() {
         raw.close();

@@ -31,32 +31,57 @@ export function buildService(
   logError: ErrorLogger,
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const service = descriptorRoot().lookupService(serviceName);
-  const methods: Array<{ name: string; reqType: protobuf.Type; req: Codec; res: Codec }> = service.methodsArray.map(
-    (method) => {
+  const methods: Array<{ name: string; reqType: protobuf.Type; req: Codec; res: Codec; streaming: boolean }> =
+    service.methodsArray.map((method) => {
       method.resolve();
       return {
         name: method.name,
+        // Server streaming (health's Watch): the handler writes to its call.
+        streaming: !!method.responseStream,
         reqType: method.resolvedRequestType!,
         req: staticClassFor(method.resolvedRequestType!.fullName) as unknown as Codec,
         res: staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec,
       };
-    },
-  );
+    });
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of methods) {
-    const { req, res, reqType } = method;
+    const { req, res, reqType, streaming } = method;
     const decode = (b: Uint8Array) => req.decode(b);
     definition[method.name] = {
       path: `/${serviceName}/${method.name}`,
       requestStream: false,
-      responseStream: false,
+      responseStream: streaming,
       requestSerialize: (m: unknown) => Buffer.from(req.encode(m).finish()),
       requestDeserialize: (b: Buffer) => decodeRequest(reqType, decode, b),
       responseSerialize: (m: unknown) => Buffer.from(res.encode(m).finish()),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
     const handler = handlers[method.name];
+    if (streaming) {
+      implementation[method.name] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const fail = (err: unknown) => {
+          const e = err instanceof ServiceError ? err : undefined;
+          if (!e) logError(method.name, err);
+          call.emit('error', {
+            code: e?.code ?? grpc.status.INTERNAL,
+            details: e?.message ?? (err instanceof Error ? err.message : String(err)),
+          });
+        };
+        if (call.request instanceof UnreadableRequest)
+          return fail(new ServiceError(grpc.status.INTERNAL, call.request.message));
+        if (!handler)
+          return fail(
+            new ServiceError(grpc.status.UNIMPLEMENTED, `${method.name} is not implemented by the Kairos dev server`),
+          );
+        try {
+          handler(call.request as never, call as unknown as grpc.ServerUnaryCall<unknown, unknown>);
+        } catch (err) {
+          fail(err);
+        }
+      };
+      continue;
+    }
     implementation[method.name] = (
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,

@@ -147,6 +147,18 @@ export class Matching {
     return q ? [...q.lastPollers.values()] : [];
   }
 
+  /** Every queue with tasks waiting, and how many. */
+  backlogs(): Array<{ namespace: string; kind: string; taskQueue: string; count: number }> {
+    const out: Array<{ namespace: string; kind: string; taskQueue: string; count: number }> = [];
+    for (const [key, q] of this.queues) {
+      const count = q.tasks.length - q.head;
+      if (count === 0) continue;
+      const [namespace, kind, taskQueue] = key.split('\u0000');
+      out.push({ namespace, kind, taskQueue, count });
+    }
+    return out;
+  }
+
   backlog(queueKey: string): number {
     const q = this.queues.get(queueKey);
     return q ? q.tasks.length - q.head : 0;
