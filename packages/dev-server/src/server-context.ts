@@ -266,7 +266,8 @@ export class ServerContext {
       }
       for (const a of Object.values(s.activities)) {
         if (a.state !== 'backoff') busy = true;
-        if (a.state === 'scheduled') {
+        // A paused activity waits (not queued) until it is unpaused.
+        if (a.state === 'scheduled' && !a.paused) {
           this.matching.add(Matching.queueKey(s.namespace, 'activity', a.taskQueue), {
             key: `a:${runId}:${a.scheduledEventId}:${a.seq}`,
             owner: runId,

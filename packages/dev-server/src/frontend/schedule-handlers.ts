@@ -8,7 +8,7 @@ import { Scheduler, ScheduleState } from '../schedules/scheduler';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { NamespaceRecord } from '../persistence/persistence';
 import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
-import { compileQuery } from '../visibility/visibility';
+import { compileScheduleQuery } from '../visibility/visibility';
 import { Execution } from '../history/mutable-state';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerContext } from '../server-context';
@@ -187,7 +187,7 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
     },
     ListSchedules: (req: temporal.api.workflowservice.v1.IListSchedulesRequest) => {
       const ns = engine.namespace(req.namespace ?? '');
-      const q = compileQuery(ns, req.query);
+      const q = compileScheduleQuery(ns, req.query);
       const now = ctx.time.now();
       const all = scheduler.list(ns.name).filter((st) => q.matches(asPseudoExecution(st)));
       const size = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
@@ -203,6 +203,11 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
         })),
         nextPageToken: offset + size < all.length ? encodePageToken(offset + size) : Buffer.alloc(0),
       };
+    },
+    CountSchedules: (req: temporal.api.workflowservice.v1.ICountSchedulesRequest) => {
+      const ns = engine.namespace(req.namespace ?? '');
+      const q = compileScheduleQuery(ns, req.query);
+      return { count: scheduler.list(ns.name).filter((st) => q.matches(asPseudoExecution(st))).length, groups: [] };
     },
     ListScheduleMatchingTimes: (req: temporal.api.workflowservice.v1.IListScheduleMatchingTimesRequest) => {
       const st = find(req.namespace, req.scheduleId);
@@ -226,7 +231,15 @@ function asPseudoExecution(st: ScheduleState): Execution {
       status: 1,
       startTime: st.createTime,
       executionTime: st.createTime,
-      searchAttributes: st.searchAttributes ?? null,
+      searchAttributes: {
+        indexedFields: {
+          ...st.searchAttributes?.indexedFields,
+          TemporalSchedulePaused: {
+            metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Bool') },
+            data: Buffer.from(String(!!st.schedule.state?.paused)),
+          },
+        },
+      },
       nextEventId: 1,
       historySizeBytes: 0,
       stateTransitions: 0,

@@ -25,6 +25,8 @@ import {
   transientWorkflowTaskEvents,
 } from '../history/workflow-tasks';
 import { randomUUID } from 'node:crypto';
+import { updateWorkflowOptions } from '../history/workflow-options';
+import { pauseActivity, resetActivity, unpauseActivity, updateActivityOptions } from '../history/activity-controls';
 import {
   cancelActivityReported,
   completeActivity,
@@ -241,6 +243,8 @@ export function executionInfo(
     rootExecution: s.root ? { workflowId: s.root.workflowId, runId: s.root.runId } : null,
     firstRunId: forList ? '' : s.firstRunId,
     mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
+    priority: s.priority ?? null,
+    versioningInfo: s.versioningOverride ? { versioningOverride: s.versioningOverride } : null,
   };
 }
 
@@ -525,6 +529,20 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
 
+    UpdateWorkflowExecutionOptions: (req: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionOptionsRequest) => {
+      ns(req.namespace);
+      validateExecution(req.workflowExecution);
+      const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
+      const workflowExecutionOptions = updateWorkflowOptions(
+        engine,
+        ex,
+        req.workflowExecutionOptions,
+        req.updateMask?.paths ?? [],
+        req.identity ?? '',
+      );
+      return { workflowExecutionOptions };
+    },
+
     DescribeWorkflowExecution: (req: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest) => {
       ns(req.namespace);
       validateExecution(req.execution);
@@ -759,12 +777,36 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
       const r = heartbeatActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.details);
-      return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
+      return {
+        cancelRequested: r.cancelRequested,
+        activityPaused: !!r.activityPaused,
+        activityReset: !!r.activityReset,
+      };
     },
     RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
       const r = heartbeatActivity(engine, byId(req), req.details);
-      return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
+      return {
+        cancelRequested: r.cancelRequested,
+        activityPaused: !!r.activityPaused,
+        activityReset: !!r.activityReset,
+      };
     },
+
+    PauseActivity: (req: temporal.api.workflowservice.v1.IPauseActivityRequest) => {
+      pauseActivity(engine, req);
+      return {};
+    },
+    UnpauseActivity: (req: temporal.api.workflowservice.v1.IUnpauseActivityRequest) => {
+      unpauseActivity(engine, req);
+      return {};
+    },
+    ResetActivity: (req: temporal.api.workflowservice.v1.IResetActivityRequest) => {
+      resetActivity(engine, req);
+      return {};
+    },
+    UpdateActivityOptions: (req: temporal.api.workflowservice.v1.IUpdateActivityOptionsRequest) => ({
+      activityOptions: updateActivityOptions(engine, req),
+    }),
 
     // ---- queries ----
     QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) =>

@@ -37,7 +37,7 @@ export function startActivityTask(
 ): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse | undefined {
   const s = ex.state;
   const a = s.activities[String(scheduledEventId)];
-  if (!isRunning(s) || !a || a.seq !== seq || a.state !== 'scheduled') return undefined;
+  if (!isRunning(s) || !a || a.seq !== seq || a.state !== 'scheduled' || a.paused) return undefined;
   return engine.tx((tx) => {
     a.state = 'started';
     a.startedTime = tx.now;
@@ -199,7 +199,10 @@ function retryLater(
   backoffMs: number,
   failure: IFailure | null | undefined,
 ): void {
-  a.attempt += 1;
+  // After ResetActivity, the next attempt is the first again, and starts at once.
+  a.attempt = a.resetRequested ? 1 : a.attempt + 1;
+  if (a.resetRequested) backoffMs = 0;
+  a.resetRequested = undefined;
   a.state = 'backoff';
   a.lastFailure = failure ?? null;
   a.lastAttemptCompleteTime = now;
@@ -216,6 +219,8 @@ function retryLater(
  */
 function retryDecision(a: ActivityInfo, failure: IFailure | null | undefined, now: number) {
   if (a.cancelRequested) return { retryState: enums.RetryState.RETRY_STATE_CANCEL_REQUESTED, backoffMs: undefined };
+  // A reset activity gets a new first attempt whatever the failure.
+  if (a.resetRequested) return { retryState: enums.RetryState.RETRY_STATE_IN_PROGRESS, backoffMs: 0 };
   return decideRetry(failure, a.retry, a.attempt, now, attemptsDeadline(a));
 }
 
@@ -268,7 +273,7 @@ export function heartbeatActivity(
   engine: HistoryEngine,
   addr: ActivityAddress,
   details: IPayloads | null | undefined,
-): { cancelRequested: boolean } {
+): { cancelRequested: boolean; activityPaused?: boolean; activityReset?: boolean } {
   const { ex, a } = findActivity(engine, addr);
   if (details && engine.blobs.exceeds(payloadsSize(details), blobContext(ex, 'RecordActivityTaskHeartbeat'))) {
     // Details over the limit fail the activity for good; the worker is told to stop it.
@@ -280,7 +285,7 @@ export function heartbeatActivity(
     a.lastHeartbeatTime = tx.now;
     tx.touch(ex);
   });
-  return { cancelRequested: a.cancelRequested };
+  return { cancelRequested: a.cancelRequested, activityPaused: !!a.paused, activityReset: !!a.resetRequested };
 }
 
 /** RequestCancelActivityTask command; true when the activity was canceled at once (not started). */
@@ -389,7 +394,7 @@ export function activityDeadline(ex: Execution): number | undefined {
   for (const a of Object.values(ex.state.activities)) {
     if (a.scheduleToCloseMs > 0) consider(a.scheduledTime + a.scheduleToCloseMs);
     if (a.state === 'backoff') consider(a.currentAttemptScheduledTime);
-    else if (a.state === 'scheduled' && a.scheduleToStartMs > 0)
+    else if (a.state === 'scheduled' && !a.paused && a.scheduleToStartMs > 0)
       consider(a.currentAttemptScheduledTime + a.scheduleToStartMs);
     else if (a.state === 'started') {
       if (a.startToCloseMs > 0) consider((a.startedTime ?? 0) + a.startToCloseMs);
@@ -407,9 +412,20 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
     activityType: { name: a.activityType },
     state: a.cancelRequested
       ? PS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
-      : a.state === 'started'
-        ? PS.PENDING_ACTIVITY_STATE_STARTED
-        : PS.PENDING_ACTIVITY_STATE_SCHEDULED,
+      : a.paused
+        ? a.state === 'started'
+          ? PS.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED
+          : PS.PENDING_ACTIVITY_STATE_PAUSED
+        : a.state === 'started'
+          ? PS.PENDING_ACTIVITY_STATE_STARTED
+          : PS.PENDING_ACTIVITY_STATE_SCHEDULED,
+    paused: !!a.paused,
+    pauseInfo: a.paused
+      ? {
+          pauseTime: msTimestamp(a.paused.time),
+          manual: { identity: a.paused.identity, reason: a.paused.reason },
+        }
+      : null,
     heartbeatDetails: a.heartbeatDetails ?? null,
     lastHeartbeatTime: a.lastHeartbeatTime ? msTimestamp(a.lastHeartbeatTime) : null,
     lastStartedTime: a.startedTime ? msTimestamp(a.startedTime) : null,
@@ -420,7 +436,7 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
     lastFailure: a.lastFailure ?? null,
     lastWorkerIdentity: a.lastWorkerIdentity ?? '',
     lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : null,
-    nextAttemptScheduleTime: a.state === 'backoff' ? msTimestamp(a.currentAttemptScheduledTime) : null,
+    nextAttemptScheduleTime: a.state === 'backoff' && !a.paused ? msTimestamp(a.currentAttemptScheduledTime) : null,
     currentRetryInterval:
       a.state === 'backoff' && a.lastAttemptCompleteTime
         ? msDuration(a.currentAttemptScheduledTime - a.lastAttemptCompleteTime)

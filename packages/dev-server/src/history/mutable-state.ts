@@ -76,6 +76,12 @@ export interface ActivityInfo {
   lastAttemptCompleteTime?: number;
   cancelRequested: boolean;
   cancelRequestedEventId?: number;
+  /** Paused with PauseActivity: not dispatched (a running attempt is told at its next heartbeat). */
+  paused?: { time: number; identity: string; reason: string };
+  /** Reset with ResetActivity while an attempt runs: its next heartbeat says so, and the next attempt is 1. */
+  resetRequested?: boolean;
+  /** The options the activity was scheduled with, before UpdateActivityOptions changed them. */
+  originalOptions?: { taskQueue: string; timeouts: [number, number, number, number]; retry: RetryPolicyData };
 }
 
 export interface TimerInfo {
@@ -178,6 +184,10 @@ export interface ExecutionState {
   searchAttributes?: ISearchAttributes | null;
   header?: IHeader | null;
   userMetadata?: temporal.api.sdk.v1.IUserMetadata | null;
+  /** The run's priority (from its start, or UpdateWorkflowExecutionOptions). */
+  priority?: temporal.api.common.v1.IPriority | null;
+  /** A versioning override set with UpdateWorkflowExecutionOptions. */
+  versioningOverride?: temporal.api.workflow.v1.IVersioningOverride | null;
   parent?: ParentInfo;
   root?: { workflowId: string; runId: string };
   /** Start/signal/cancel request ids seen on this run (idempotency). */

@@ -136,6 +136,7 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     searchAttributes: p.searchAttributes ?? null,
     header: p.header ?? null,
     userMetadata: p.userMetadata ?? null,
+    priority: p.priority ?? null,
     parent: p.parent,
     root: p.root ?? (p.parent ? undefined : { workflowId: p.workflowId, runId }),
     requestIds: p.requestId ? [p.requestId] : [],
