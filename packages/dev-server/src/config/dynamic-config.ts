@@ -24,6 +24,7 @@ export const DYNAMIC_CONFIG_DEFAULTS = {
   'history.maxInFlightUpdates': 10,
   'history.maxTotalUpdates': 2000,
   'frontend.enableCancelWorkerPollsOnShutdown': false,
+  'frontend.MaxConcurrentBatchOperationPerNamespace': 1,
   'system.enableEagerWorkflowStart': true,
   'system.enableActivityEagerExecution': true,
   'system.namespaceMinRetentionLocal': '1h',

@@ -26,6 +26,7 @@ import {
 } from '../history/workflow-tasks';
 import { randomUUID } from 'node:crypto';
 import { updateWorkflowOptions } from '../history/workflow-options';
+import { resetWorkflow } from '../history/reset';
 import { pauseActivity, resetActivity, unpauseActivity, updateActivityOptions } from '../history/activity-controls';
 import {
   cancelActivityReported,
@@ -528,6 +529,22 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       });
       return {};
     },
+
+    StartBatchOperation: (req: temporal.api.workflowservice.v1.IStartBatchOperationRequest) => {
+      ctx.batches.start(req);
+      return {};
+    },
+    DescribeBatchOperation: (req: temporal.api.workflowservice.v1.IDescribeBatchOperationRequest) =>
+      ctx.batches.describe(req),
+    ListBatchOperations: (req: temporal.api.workflowservice.v1.IListBatchOperationsRequest) => ctx.batches.list(req),
+    StopBatchOperation: (req: temporal.api.workflowservice.v1.IStopBatchOperationRequest) => {
+      ctx.batches.stop(req);
+      return {};
+    },
+
+    ResetWorkflowExecution: (req: temporal.api.workflowservice.v1.IResetWorkflowExecutionRequest) => ({
+      runId: resetWorkflow(engine, req),
+    }),
 
     UpdateWorkflowExecutionOptions: (req: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionOptionsRequest) => {
       ns(req.namespace);

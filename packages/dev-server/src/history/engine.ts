@@ -420,6 +420,11 @@ export class HistoryEngine {
     return this.taskIdCounter++;
   }
 
+  /** A task id for an event written in this change (for events copied rather than appended, as by a reset). */
+  allocateTaskId(ex: Execution, tx: Transaction): number {
+    return this.nextTaskId(ex, tx);
+  }
+
   /** Makes the run's next event (in this change) start a new batch. */
   endBatch(ex: Execution, tx: Transaction): void {
     tx.openBatches.delete(ex);
