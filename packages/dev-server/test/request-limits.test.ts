@@ -50,13 +50,24 @@ function nestedFailure(depth: number): Buffer {
   return b;
 }
 
-/** RespondActivityTaskFailedRequest { task_token: [1], failure, namespace: "default" }, encoded by hand. */
-function failedRequestWith(failure: Buffer): Buffer {
+/** RespondActivityTaskFailedRequest { task_token, failure, namespace: "default" }, encoded by hand. */
+function failedRequestWith(failure: Buffer, taskToken: Uint8Array = Buffer.from([1])): Buffer {
   return Buffer.concat([
-    Buffer.from([0x0a, 0x01, 0x01, 0x12, ...varint(failure.length)]),
+    Buffer.from([0x0a, ...varint(taskToken.length)]),
+    taskToken,
+    Buffer.from([0x12, ...varint(failure.length)]),
     failure,
     Buffer.from([0x22, 0x07]),
     Buffer.from('default'),
+  ]);
+}
+
+/** A non-retryable application failure (application_failure_info { non_retryable: true }) over `cause`. */
+function nonRetryableOver(cause: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from([0x0a, 0x01, 0x78, 0x22, ...varint(cause.length)]),
+    cause,
+    Buffer.from([0x2a, 0x02, 0x10, 0x01]),
   ]);
 }
 
@@ -256,6 +267,58 @@ onEachServer({ searchAttributes: { CustomKeywordField: 'Keyword' } }, (server: (
   });
 
   describe('nesting', () => {
+    test('a failure cause chain 5000 deep is accepted', async () => {
+      // Well-formed otherwise: the answer is about the task token, so the request was read.
+      expect(
+        await answer(
+          raw().callBytes('WorkflowService', 'RespondActivityTaskFailed', failedRequestWith(nestedFailure(5_000))),
+        ),
+      ).toEqual(invalid('Error deserializing task token.'));
+      expect(
+        await answer(
+          raw().callBytes('WorkflowService', 'RespondActivityTaskFailed', failedRequestWith(nestedFailure(100))),
+        ),
+      ).toEqual(invalid('Error deserializing task token.'));
+    });
+
+    test('an activity failing with a cause chain 5000 deep fails as it says', async () => {
+      const taskQueue = uniqueId('deep');
+      const workflowId = uniqueId('deep');
+      await raw().wf('StartWorkflowExecution', {
+        workflowId,
+        workflowType: { name: 'Wf' },
+        taskQueue: { name: taskQueue },
+        requestId: uniqueId(),
+      });
+      const task = await raw().wf('PollWorkflowTaskQueue', { taskQueue: { name: taskQueue } });
+      await raw().wf('RespondWorkflowTaskCompleted', {
+        taskToken: task.taskToken,
+        commands: [
+          {
+            commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+            scheduleActivityTaskCommandAttributes: {
+              activityId: '1',
+              activityType: { name: 'A' },
+              taskQueue: { name: taskQueue },
+              startToCloseTimeout: { seconds: 30 },
+            },
+          },
+        ],
+      });
+      const activity = await raw().wf('PollActivityTaskQueue', { taskQueue: { name: taskQueue } });
+      const request = failedRequestWith(nonRetryableOver(nestedFailure(5_000)), activity.taskToken);
+      expect(await answer(raw().callBytes('WorkflowService', 'RespondActivityTaskFailed', request))).toEqual(ok);
+      // The failure is not retried: the workflow has a task to see it (read raw: its history nests too deep for
+      // the client's decoder).
+      const poll = temporal.api.workflowservice.v1.PollWorkflowTaskQueueRequest.encode({
+        namespace: 'default',
+        taskQueue: { name: taskQueue },
+      }).finish();
+      const next = (await raw().callBytes('WorkflowService', 'PollWorkflowTaskQueue', poll, 10_000)) as Buffer;
+      // Field 1 (task_token) comes first in a task.
+      expect(next[0]).toBe(0x0a);
+    }, 30_000);
+
     test('a failure nested past the recursion limit is refused naming the recursion depth', async () => {
       expect(
         await answer(
