@@ -3,8 +3,9 @@
 // accepted and ignored), the Temporal time-skipping test server's `PORT [--enable-time-skipping]` form (so
 // @temporalio/testing can launch it), `--help` and `--version`.
 import { parseArgs as parseCommandLine } from 'node:util';
-import { startDevServer, DevServerOptions, DevServer, ServerBindError } from './server';
-import { DatabaseOpenError } from './persistence/sqlite-persistence';
+import type { DevServerOptions, DevServer } from './server';
+import { DatabaseOpenError } from './persistence/persistence';
+import { enableCompileCache, writeCompileCache } from './compile-cache';
 import { isLogFormat, isLogLevel } from './logger';
 import { DynamicConfigError, parseDynamicConfigValue } from './config/dynamic-config';
 
@@ -228,12 +229,16 @@ async function main(): Promise<void> {
     return;
   }
   const { options, ignored } = command;
+  // Loaded now, after the compile cache is in place (most of start-up is loading code).
+  enableCompileCache();
+  const { startDevServer, ServerBindError } = require('./server') as typeof import('./server');
   try {
     const server = await startDevServer(options);
     if (ignored.length > 0 && (options.logLevel === 'debug' || options.logLevel === 'info')) {
       for (const flag of ignored) process.stderr.write(`kairos-server: --${flag} ignored: ${IGNORED_FLAGS[flag]}\n`);
     }
     process.stdout.write(banner(server, options));
+    setImmediate(writeCompileCache);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {

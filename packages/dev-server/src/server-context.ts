@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { temporal } from '@kairos/proto';
+import { temporal } from './internal/proto';
 import { HistoryEngine, Transaction } from './history/engine';
 import { Execution, isRunning } from './history/mutable-state';
 import { QueryDispatcher } from './history/queries';

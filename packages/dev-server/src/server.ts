@@ -4,7 +4,6 @@ import type { temporal } from '@kairos/proto';
 import { ServerContext, ServerOptions } from './server-context';
 import { TimeSource } from './time/time-source';
 import { MemoryPersistence, Persistence } from './persistence/persistence';
-import { SqlitePersistence } from './persistence/sqlite-persistence';
 import { buildService } from './frontend/service-definition';
 import { workflowServiceHandlers } from './frontend/workflow-service';
 import { healthHandlers } from './frontend/health-service';
@@ -129,7 +128,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     searchAttributes,
     config,
   };
-  const store: Persistence = options.dbFilename ? new SqlitePersistence(options.dbFilename) : new MemoryPersistence();
+  // The SQLite driver (a native module) is loaded only when a database file is used.
+  const store: Persistence = options.dbFilename
+    ? new (
+        require('./persistence/sqlite-persistence') as typeof import('./persistence/sqlite-persistence')
+      ).SqlitePersistence(options.dbFilename)
+    : new MemoryPersistence();
   const time = new TimeSource(!!options.timeSkipping, !options.timeSkippingUnlocked);
   const ctx = new ServerContext(serverOptions, time, store, log);
   try {

@@ -4,7 +4,7 @@
 // background, a slice at a time, and are kept in memory only (they are not persisted across restarts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import {
   invalidArgument,
   notFound,

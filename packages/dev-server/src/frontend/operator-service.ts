@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, namespaceNotFound, notFound } from './errors';
 import { CLUSTER_NAME } from './workflow-service';
 import { EndpointRegistry } from '../nexus/endpoint-registry';

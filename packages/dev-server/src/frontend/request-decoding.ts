@@ -3,8 +3,9 @@
 // request that is not valid protobuf, holds a string that is not UTF-8, or nests messages deeper than the real
 // server's recursion limit is INTERNAL, worded as the real server words it.
 import { isUtf8 } from 'node:buffer';
-import * as protobuf from 'protobufjs';
-import { staticClassFor } from '@kairos/proto';
+import { Reader } from 'protobufjs/minimal';
+import { staticClassFor } from '../internal/proto';
+import { WireField, wireType, WireType } from './wire-schema';
 
 /** The largest request the real server reads (gRPC's default receive limit). */
 export const MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -54,21 +55,16 @@ export function rewordOversizedMessageErrors(): void {
   };
 }
 
-/** A message type (rather than an enum or a scalar's name); duck-typed, so any copy of protobufjs will do. */
-function isMessageType(t: unknown): t is protobuf.Type {
-  return typeof t === 'object' && t !== null && 'fieldsById' in t;
-}
-
 interface Frame {
-  type: protobuf.Type | undefined;
+  type: WireType | undefined;
   /** For a map entry: the key and value types (scalar names or a message type). */
-  map?: { keyType: string; valueType: protobuf.Type | string };
+  map?: { keyType: string; valueType: WireType | string };
   end: number;
   depth: number;
   /** Where the field holding this message starts (its tag), where the message itself starts, and its field. */
   tagStart: number;
   start: number;
-  field?: protobuf.Field;
+  field?: WireField;
   parent: number;
   /** How deep the messages below this one go (0 for a message holding none). */
   height: number;
@@ -84,8 +80,8 @@ export interface WireLayout {
  * Walks a request's wire format without recursion, checking what protobufjs does not: every string is UTF-8 and
  * nesting stays within the limit. Returns the problem as the real server words it, or the deepest nesting found.
  */
-export function checkWireFormat(type: protobuf.Type, bytes: Uint8Array): { error: string } | WireLayout {
-  const reader = protobuf.Reader.create(bytes);
+export function checkWireFormat(type: WireType, bytes: Uint8Array): { error: string } | WireLayout {
+  const reader = Reader.create(bytes);
   const frames: Frame[] = [{ type, end: bytes.length, depth: 0, tagStart: 0, start: 0, parent: -1, height: 0 }];
   const stack: number[] = [0];
   let maxDepth = 0;
@@ -104,18 +100,16 @@ export function checkWireFormat(type: protobuf.Type, bytes: Uint8Array): { error
       const id = tag >>> 3;
       const wire = tag & 7;
       if (id === 0 || wire === 6 || wire === 7) return { error: INVALID_WIRE };
-      let fieldType: protobuf.Type | string | undefined;
+      let fieldType: WireType | string | undefined;
       let map: Frame['map'];
-      let field: protobuf.Field | undefined;
+      let field: WireField | undefined;
       if (frame.map) {
         fieldType = id === 1 ? frame.map.keyType : id === 2 ? frame.map.valueType : undefined;
       } else {
-        field = frame.type?.fieldsById[id];
+        field = frame.type?.fieldsById.get(id);
         if (field) {
-          field.resolve();
-          const resolved = isMessageType(field.resolvedType) ? field.resolvedType : undefined;
-          if (field.map)
-            map = { keyType: (field as unknown as protobuf.MapField).keyType, valueType: resolved ?? field.type };
+          const resolved = field.message ? wireType(field.type) : undefined;
+          if (field.keyType) map = { keyType: field.keyType, valueType: resolved ?? field.type };
           fieldType = resolved ?? field.type;
         }
       }
@@ -127,12 +121,12 @@ export function checkWireFormat(type: protobuf.Type, bytes: Uint8Array): { error
       const length = reader.uint32();
       const start = reader.pos;
       if (start + length > frame.end) return { error: INVALID_WIRE };
-      if (map || isMessageType(fieldType)) {
+      if (map || typeof fieldType === 'object') {
         const depth = frame.depth + 1;
         if (depth >= MAX_MESSAGE_DEPTH) return { error: TOO_DEEP };
         if (depth > maxDepth) maxDepth = depth;
         frames.push({
-          type: map ? undefined : (fieldType as protobuf.Type),
+          type: map ? undefined : (fieldType as WireType),
           map,
           end: start + length,
           depth,
@@ -167,7 +161,7 @@ function decodeDeep(bytes: Uint8Array, layout: WireLayout): unknown {
   const { frames } = layout;
   const children = new Map<number, number[]>();
   frames.forEach((f, i) => {
-    if (f.parent >= 0 && f.height >= SHALLOW_DEPTH && f.field && !f.field.map && f.type) {
+    if (f.parent >= 0 && f.height >= SHALLOW_DEPTH && f.field && !f.field.keyType && f.type) {
       const list = children.get(f.parent) ?? [];
       list.push(i);
       children.set(f.parent, list);
@@ -187,7 +181,7 @@ function decodeDeep(bytes: Uint8Array, layout: WireLayout): unknown {
       at = frames[c].end;
     }
     parts.push(bytes.subarray(at, f.end));
-    const codec = staticClassFor(f.type!.fullName.replace(/^\./, '')) as unknown as {
+    const codec = staticClassFor(f.type!.fullName) as unknown as {
       decode(b: Uint8Array): Record<string, unknown>;
     };
     const message = codec.decode(Buffer.concat(parts));
@@ -242,7 +236,7 @@ function shortenCauseChains(message: unknown): void {
 }
 
 /** Decodes a request, or describes why it cannot be read. */
-export function decodeRequest(type: protobuf.Type, decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): unknown {
+export function decodeRequest(type: WireType, decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): unknown {
   const checked = checkWireFormat(type, bytes);
   if ('error' in checked) return new UnreadableRequest(checked.error);
   try {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { descriptorRoot, staticClassFor } from '@kairos/proto';
-import type * as protobuf from 'protobufjs';
+import { staticClassFor } from '../internal/proto';
 import { ServiceError } from './errors';
+import { serviceMethods, wireType, WireType } from './wire-schema';
 import { decodeRequest, UnreadableRequest } from './request-decoding';
 
 interface Codec {
@@ -30,30 +30,27 @@ export function buildService(
   handlers: ServiceHandlers,
   logError: ErrorLogger,
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
-  const service = descriptorRoot().lookupService(serviceName);
-  const methods: Array<{ name: string; reqType: protobuf.Type; req: Codec; res: Codec; streaming: boolean }> =
-    service.methodsArray.map((method) => {
-      method.resolve();
-      return {
-        name: method.name,
-        // Server streaming (health's Watch): the handler writes to its call.
-        streaming: !!method.responseStream,
-        reqType: method.resolvedRequestType!,
-        req: staticClassFor(method.resolvedRequestType!.fullName) as unknown as Codec,
-        res: staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec,
-      };
-    });
+  const methods = serviceMethods(serviceName).map((method) => ({
+    name: method.name,
+    // Server streaming (health's Watch): the handler writes to its call.
+    streaming: method.responseStream,
+    requestType: method.requestType,
+    req: staticClassFor(method.requestType) as unknown as Codec,
+    res: staticClassFor(method.responseType) as unknown as Codec,
+  }));
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of methods) {
-    const { req, res, reqType, streaming } = method;
+    const { req, res, requestType, streaming } = method;
     const decode = (b: Uint8Array) => req.decode(b);
+    // The wire view of the request type, built on the method's first call.
+    let wire: WireType | undefined;
     definition[method.name] = {
       path: `/${serviceName}/${method.name}`,
       requestStream: false,
       responseStream: streaming,
       requestSerialize: (m: unknown) => Buffer.from(req.encode(m).finish()),
-      requestDeserialize: (b: Buffer) => decodeRequest(reqType, decode, b),
+      requestDeserialize: (b: Buffer) => decodeRequest((wire ??= wireType(requestType)), decode, b),
       responseSerialize: (m: unknown) => Buffer.from(res.encode(m).finish()),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };

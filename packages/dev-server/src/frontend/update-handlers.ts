@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { HistoryEngine, Transaction } from '../history/engine';
 import { Execution, isRunning, UpdateInfo } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';

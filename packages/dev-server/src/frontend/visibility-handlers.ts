@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from './errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';

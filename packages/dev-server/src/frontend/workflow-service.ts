@@ -6,7 +6,7 @@ import {
   reversePageStart,
 } from '../history/history-pages';
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { HistoryEngine } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';

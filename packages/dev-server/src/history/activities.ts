@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, notFound } from '../frontend/errors';
 import { enums, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';

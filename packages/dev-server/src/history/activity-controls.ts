@@ -1,7 +1,7 @@
 // Operator controls of a run's pending activities, as the real server has them: PauseActivity, UnpauseActivity,
 // ResetActivity and UpdateActivityOptions. None writes history; a running attempt learns of a pause or a reset in
 // its next heartbeat response (the SDKs then cancel it with details saying why).
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, notFound } from '../frontend/errors';
 import { validateExecution } from '../frontend/validation';
 import { durationMs, enums, msDuration } from '../internal/proto';

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { durationMs, enums, IHistoryEvent, msDuration, num, optDuration } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { attributesOf, Execution, isRunning } from './mutable-state';

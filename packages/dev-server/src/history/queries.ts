@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import {
   failedPrecondition,
   invalidArgument,

@@ -4,7 +4,7 @@
 // (identity `history-resetter`). The new run's timers and activities are those pending at the reset point; pending
 // children and external signals or cancels of that point are not carried over.
 import { randomUUID } from 'node:crypto';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from '../frontend/errors';
 import { validateExecution } from '../frontend/validation';
 import { durationMs, enums, history, IHistoryEvent, msTimestamp, num, timestampMs } from '../internal/proto';

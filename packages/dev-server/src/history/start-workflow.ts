@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, workflowAlreadyStarted } from '../frontend/errors';
 import { durationMs, enums } from '../internal/proto';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';

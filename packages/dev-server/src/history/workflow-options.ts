@@ -2,7 +2,9 @@
 // real server, which writes WorkflowExecutionOptionsUpdated when something changed. Worker deployments are not
 // modelled, so a pinned override names a version no task queue has (FAILED_PRECONDITION, as on a real server
 // without that deployment).
-import { descriptorRoot, temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
+/** protobufjs reflection of the schema, loaded on first use (it takes tens of milliseconds). */
+const descriptorRoot = () => (require('@kairos/proto') as typeof import('@kairos/proto')).descriptorRoot();
 import type * as protobuf from 'protobufjs';
 import { failedPrecondition, invalidArgument } from '../frontend/errors';
 import { enums } from '../internal/proto';

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, notFound } from '../frontend/errors';
 import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../internal/proto';
 import { HistoryEngine, measureHistory, Transaction } from './engine';

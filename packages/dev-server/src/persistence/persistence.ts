@@ -2,6 +2,14 @@ import Long from 'long';
 import { Execution } from '../history/mutable-state';
 import type { EndpointRecord } from '../nexus/endpoint-registry';
 
+/** Thrown when the database file cannot be opened or is not a Kairos dev-server database. */
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError';
+  constructor(filename: string, cause: unknown) {
+    super(`cannot open database file ${filename}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
 /** A namespace and its registered custom search attributes. */
 export interface NamespaceRecord {
   name: string;

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { Execution, ExecutionState } from '../history/mutable-state';
 import type { EndpointRecord } from '../nexus/endpoint-registry';
 import {
   ChangeSet,
+  DatabaseOpenError,
   LoadedState,
   NamespaceRecord,
   Persistence,
@@ -13,14 +14,6 @@ import {
 } from './persistence';
 
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
-
-/** Thrown when the database file cannot be opened or is not a Kairos dev-server database. */
-export class DatabaseOpenError extends Error {
-  override readonly name = 'DatabaseOpenError';
-  constructor(filename: string, cause: unknown) {
-    super(`cannot open database file ${filename}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-  }
-}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);

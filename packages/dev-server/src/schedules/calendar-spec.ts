@@ -3,7 +3,7 @@
  * that DescribeSchedule reports and that the scheduler compiles, decomposed range by range as the real server
  * decomposes them, with its validation messages.
  */
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from '../frontend/errors';
 import { durationMs, msDuration } from '../internal/proto';
 

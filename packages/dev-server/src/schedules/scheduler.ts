@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { durationMs, enums, jsonPayload, msTimestamp, timestampMs } from '../internal/proto';
 import { HistoryEngine, Transaction } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';

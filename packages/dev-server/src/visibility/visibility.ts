@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from '../frontend/errors';
 import { enums, jsonPayload } from '../internal/proto';
 import { Execution } from '../history/mutable-state';
