@@ -111,6 +111,8 @@ export class ServerContext {
     const loaded = this.store.load();
     for (const ns of loaded.namespaces) this.namespaces.put(ns);
     for (const ex of loaded.executions) this.engine.addExecution(ex);
+    // Closed runs the store keeps on disk are known by their summaries until something needs them whole.
+    for (const ex of loaded.closedSummaries ?? []) this.engine.addExecution(ex);
     this.engine.sortRuns();
     this.scheduler.load(loaded.schedules);
     this.endpoints.load(loaded.nexusEndpoints);

@@ -12,7 +12,15 @@ import { BlobLimits } from '../frontend/blob-limits';
 import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
 
 const HistoryEvent = history.HistoryEvent;
-import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
+import {
+  BufferedEvent,
+  Execution,
+  ExecutionState,
+  isRunning,
+  newEvent,
+  summaryExecution,
+  summaryOf,
+} from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import type { Logger } from '../logger';
 
@@ -211,6 +219,7 @@ export class HistoryEngine {
       if (tx.deletedRuns.includes(ex.state.runId)) continue;
       this.hooks.reconcile(ex, tx);
       this.notify(ex.state.runId);
+      if (!isRunning(ex.state) && !ex.summary) this.keepClosed(ex);
     }
     for (const entry of tx.schedules.values()) {
       this.hooks.scheduleChanged?.(entry.namespace, entry.scheduleId);
@@ -327,6 +336,7 @@ export class HistoryEngine {
   removeExecution(ex: Execution, tx: Transaction): void {
     const s = ex.state;
     this.executions.delete(s.runId);
+    this.closedInMemory.delete(s.runId);
     const key = this.idKey(s.namespace, s.workflowId);
     const runs = this.runsById.get(key);
     if (runs) {
@@ -355,18 +365,52 @@ export class HistoryEngine {
   currentRun(namespace: string, workflowId: string): Execution | undefined {
     const runs = this.runsById.get(this.idKey(namespace, workflowId));
     if (!runs || runs.length === 0) return undefined;
-    return this.executions.get(runs[runs.length - 1]);
+    return this.run(runs[runs.length - 1]);
   }
 
   runsOf(namespace: string, workflowId: string): Execution[] {
-    return (this.runsById.get(this.idKey(namespace, workflowId)) ?? []).map((r) => this.executions.get(r)!);
+    return (this.runsById.get(this.idKey(namespace, workflowId)) ?? []).map((r) => this.run(r)!);
+  }
+
+  // ---- closed runs on disk ----
+
+  /** Closed runs kept whole in memory, least recently used first (the others are summaries; see `full`). */
+  private readonly closedInMemory = new Set<string>();
+
+  /** Closed runs kept whole in memory at most, when the store keeps closed runs on disk. */
+  static readonly CLOSED_RUNS_IN_MEMORY = 1_000;
+
+  /** A run in full (its state and history), reading it from the store if only its summary is in memory. */
+  run(runId: string): Execution | undefined {
+    const ex = this.executions.get(runId);
+    if (!ex?.summary) return ex;
+    const loaded = this.store.loadRun?.(runId);
+    if (!loaded) return ex;
+    loaded.sizedEvents = loaded.events.length;
+    this.executions.set(runId, loaded);
+    this.keepClosed(loaded);
+    return loaded;
+  }
+
+  /** Notes a closed run as just used, leaving the least recently used ones on disk (as summaries). */
+  private keepClosed(ex: Execution): void {
+    if (!this.store.loadRun) return;
+    const id = ex.state.runId;
+    this.closedInMemory.delete(id);
+    this.closedInMemory.add(id);
+    while (this.closedInMemory.size > HistoryEngine.CLOSED_RUNS_IN_MEMORY) {
+      const oldest = this.closedInMemory.values().next().value as string;
+      this.closedInMemory.delete(oldest);
+      const old = this.executions.get(oldest);
+      if (old && !old.summary) this.executions.set(oldest, summaryExecution(summaryOf(old.state)));
+    }
   }
 
   /** Finds a run by id, or the current run when `runId` is empty; NOT_FOUND otherwise. */
   getExecution(namespace: string, workflowId: string, runId?: string | null): Execution {
     validateRunId(runId);
     if (runId) {
-      const ex = this.executions.get(runId);
+      const ex = this.run(runId);
       if (!ex || ex.state.namespace !== namespace || ex.state.workflowId !== workflowId) {
         throw notFound(`workflow execution not found for workflow ID "${workflowId}" and run ID "${runId}"`);
       }

@@ -153,7 +153,7 @@ export class QueryDispatcher {
   startQueryTask(id: string): temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse | undefined {
     const q = this.pending.get(id);
     if (!q || q.dispatched) return undefined;
-    const ex = this.engine.executions.get(q.runId);
+    const ex = this.engine.run(q.runId);
     if (!ex) return undefined;
     q.dispatched = true;
     const s = ex.state;
