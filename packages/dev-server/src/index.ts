@@ -1,4 +1,4 @@
 /** `@kairos/dev-server`: an embedded Temporal-API server for development and tests. */
 export { startDevServer, ServerBindError, type DevServer, type DevServerOptions } from './server';
-export { DatabaseOpenError } from './persistence/sqlite-persistence';
+export { DatabaseOpenError } from './persistence/persistence';
 export type { LogLevel } from './logger';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { temporal } from '@kairos/proto';
+import { temporal } from './internal/proto';
 import { HistoryEngine, Transaction } from './history/engine';
 import { Execution, isRunning } from './history/mutable-state';
 import { QueryDispatcher } from './history/queries';
-import { startWorkflowTask } from './history/workflow-tasks';
+import { HISTORY_SERVICE_IDENTITY, startWorkflowTask } from './history/workflow-tasks';
+import { terminateRun } from './history/workflow-lifecycle';
 import { startActivityTask } from './history/activities';
 import { executionDeadline, processDeadlines } from './history/deadlines';
 import { Matching, TaskRef } from './matching/matching';
@@ -20,6 +21,10 @@ import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
 import { EndpointRegistry } from './nexus/endpoint-registry';
+import { BatchOperations } from './batch/batch-operations';
+import { DynamicConfig } from './config/dynamic-config';
+import { RequestLimits } from './frontend/validation';
+import { BlobLimits } from './frontend/blob-limits';
 
 /** Tunables the server runs with (tests lower the long-poll intervals). */
 export interface ServerOptions {
@@ -36,6 +41,8 @@ export interface ServerOptions {
   workflowTaskHistoryPageSize: number;
   /** Custom search attributes registered at start on every namespace created at start (not `temporal-system`). */
   searchAttributes: Record<string, number>;
+  /** The real server's dynamic config, with the values the server was started with. */
+  config: DynamicConfig;
 }
 
 /**
@@ -54,6 +61,7 @@ export class ServerContext {
   frontendAddress = '';
   readonly scheduler: Scheduler;
   readonly endpoints: EndpointRegistry;
+  readonly batches: BatchOperations;
   private readonly busyRuns = new Set<string>();
   /** Extra owners of deadlines (schedules, test-service sleeps). */
   readonly deadlineHandlers = new Map<string, (owner: string) => void>();
@@ -67,15 +75,35 @@ export class ServerContext {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
     this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
     this.engine.workflowTaskHistoryPageSize = options.workflowTaskHistoryPageSize;
+    this.engine.config = options.config;
+    this.engine.limits = new RequestLimits(options.config);
+    this.engine.blobs = new BlobLimits(options.config, log);
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
     this.endpoints = new EndpointRegistry(this.namespaces);
+    this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
-    this.engine.hooks = { reconcile: (ex, tx) => this.reconcile(ex, tx) };
+    this.engine.hooks = {
+      reconcile: (ex, tx) => this.reconcile(ex, tx),
+      historyLimitExceeded: (ex, tx, reason) => {
+        ex.state.buffered = [];
+        terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
+      },
+    };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
+  }
+
+  /** Open runs by namespace (for metrics). */
+  openWorkflowCounts(): Array<{ labels: Record<string, string>; value: number }> {
+    const counts = new Map<string, number>();
+    for (const ns of this.namespaces.list()) counts.set(ns.name, 0);
+    for (const ex of this.engine.executions.values()) {
+      if (isRunning(ex.state)) counts.set(ex.state.namespace, (counts.get(ex.state.namespace) ?? 0) + 1);
+    }
+    return [...counts].map(([namespace, value]) => ({ labels: { namespace }, value }));
   }
 
   /** Loads persisted state and re-derives queues and deadlines from it. */
@@ -83,6 +111,8 @@ export class ServerContext {
     const loaded = this.store.load();
     for (const ns of loaded.namespaces) this.namespaces.put(ns);
     for (const ex of loaded.executions) this.engine.addExecution(ex);
+    // Closed runs the store keeps on disk are known by their summaries until something needs them whole.
+    for (const ex of loaded.closedSummaries ?? []) this.engine.addExecution(ex);
     this.engine.sortRuns();
     this.scheduler.load(loaded.schedules);
     this.endpoints.load(loaded.nexusEndpoints);
@@ -241,7 +271,8 @@ export class ServerContext {
       }
       for (const a of Object.values(s.activities)) {
         if (a.state !== 'backoff') busy = true;
-        if (a.state === 'scheduled') {
+        // A paused activity waits (not queued) until it is unpaused.
+        if (a.state === 'scheduled' && !a.paused) {
           this.matching.add(Matching.queueKey(s.namespace, 'activity', a.taskQueue), {
             key: `a:${runId}:${a.scheduledEventId}:${a.seq}`,
             owner: runId,

@@ -39,3 +39,21 @@ export async function waitForFile(file: string): Promise<string> {
     }
   }
 }
+
+/**
+ * Heartbeats until the server asks it to stop (cancellation, pause or reset), then returns why, as the SDK reports
+ * it to the activity.
+ */
+export async function reportCancellation(): Promise<string> {
+  const ctx = Context.current();
+  for (;;) {
+    ctx.heartbeat('beat');
+    try {
+      await ctx.sleep(100);
+    } catch (err) {
+      if (!(err instanceof CancelledFailure)) throw err;
+      const d = ctx.cancellationDetails;
+      return JSON.stringify({ paused: !!d?.paused, reset: !!d?.reset, cancelRequested: !!d?.cancelRequested });
+    }
+  }
+}

@@ -35,7 +35,11 @@ test('state written before a shutdown is all there after a restart on the same f
   const workflowId = uniqueId();
   const tq = uniqueId('tq');
   const before = await withServer(db, async (raw) => {
-    await raw.wf('RegisterNamespace', { namespace: 'persisted', description: 'kept' });
+    await raw.wf('RegisterNamespace', {
+      namespace: 'persisted',
+      description: 'kept',
+      workflowExecutionRetentionPeriod: { seconds: 7200 },
+    });
     await raw.call('OperatorService', 'AddSearchAttributes', {
       namespace: 'default',
       searchAttributes: { Kept: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },

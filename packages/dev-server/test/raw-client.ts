@@ -15,11 +15,22 @@ export interface RawError extends Error {
   statusDetails: Array<{ typeName: string; message: Record<string, unknown> }>;
 }
 
+const SERVICES: Record<string, string> = {
+  WorkflowService: 'temporal.api.workflowservice.v1.WorkflowService',
+  OperatorService: 'temporal.api.operatorservice.v1.OperatorService',
+  TestService: 'temporal.api.testservice.v1.TestService',
+  Health: 'grpc.health.v1.Health',
+};
+
 export class RawClient {
   private readonly client: grpc.Client;
 
   constructor(address: string) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure());
+    // No client-side size limit, so that the server's is what a test sees.
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      'grpc.max_send_message_length': -1,
+      'grpc.max_receive_message_length': -1,
+    });
   }
 
   close(): void {
@@ -28,12 +39,7 @@ export class RawClient {
 
   /** Calls `Service/Method` (service short name: WorkflowService, OperatorService, TestService, Health). */
   call<T = any>(service: string, method: string, request: object, deadlineMs = 30_000): Promise<T> {
-    const full = {
-      WorkflowService: 'temporal.api.workflowservice.v1.WorkflowService',
-      OperatorService: 'temporal.api.operatorservice.v1.OperatorService',
-      TestService: 'temporal.api.testservice.v1.TestService',
-      Health: 'grpc.health.v1.Health',
-    }[service]!;
+    const full = SERVICES[service];
     const m = descriptorRoot().lookupService(full).methods[method];
     if (!m) throw new Error(`unknown method ${service}/${method}`);
     m.resolve();
@@ -50,6 +56,25 @@ export class RawClient {
         (err, value) => {
           if (err) reject(toRawError(err));
           else resolve(value as T);
+        },
+      );
+    });
+  }
+
+  /** Sends `bytes` as the request of `Service/Method` unchanged (for requests that are not valid protobuf). */
+  callBytes(service: string, method: string, bytes: Uint8Array, deadlineMs = 30_000): Promise<unknown> {
+    const full = SERVICES[service];
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        `/${full}/${method}`,
+        (x: Uint8Array) => Buffer.from(x),
+        (b: Buffer) => b,
+        bytes,
+        new grpc.Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, value) => {
+          if (err) reject(toRawError(err));
+          else resolve(value);
         },
       );
     });

@@ -1,6 +1,6 @@
 // Cron strings and schedule specs: parsing and the times they match, in UTC and in other time zones.
-import { nextCronTime, parseCron, parseGoDuration } from '../src/schedules/cron';
-import { canonicalSpec } from '../src/schedules/calendar-spec';
+import { nextCronTime, parseCron } from '../src/schedules/cron';
+import { canonicalSpec, parseGoDuration } from '../src/schedules/calendar-spec';
 import { compileSpec, nextMatchingTime } from '../src/schedules/schedule-spec';
 
 const at = (iso: string) => Date.parse(iso);

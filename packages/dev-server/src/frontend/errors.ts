@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { google, temporal } from '@kairos/proto';
+import { createHash } from 'node:crypto';
+import { google, temporal } from '../internal/proto';
 
 const ed = temporal.api.errordetails.v1;
 
@@ -114,4 +115,20 @@ export function workflowNotReady(message: string): ServiceError {
 
 export function failedPrecondition(message: string): ServiceError {
   return new ServiceError(grpc.status.FAILED_PRECONDITION, message);
+}
+
+/**
+ * UNKNOWN as the real server answers for an internal error it does not explain (a page token it did not issue,
+ * say): `something went wrong, please retry (<8 hex digits>)`, where the digits identify the cause.
+ */
+export function unexplainedError(cause: string): ServiceError {
+  const digest = createHash('sha256').update(cause).digest('hex').slice(0, 8);
+  return new ServiceError(grpc.status.UNKNOWN, `something went wrong, please retry (${digest})`);
+}
+
+/** PERMISSION_DENIED with a `PermissionDeniedFailure` (no reason), as the real server sends it. */
+export function permissionDenied(message: string): ServiceError {
+  return new ServiceError(grpc.status.PERMISSION_DENIED, message, [
+    { typeName: 'PermissionDeniedFailure', value: ed.PermissionDeniedFailure.encode({}).finish() },
+  ]);
 }

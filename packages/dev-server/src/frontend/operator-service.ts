@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, namespaceNotFound, notFound } from './errors';
 import { CLUSTER_NAME } from './workflow-service';
 import { EndpointRegistry } from '../nexus/endpoint-registry';
@@ -22,12 +22,12 @@ export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
         if (SYSTEM_SEARCH_ATTRIBUTES[name] !== undefined) {
           throw invalidArgument(`Search attribute ${name} is reserved by system.`);
         }
-        if (!type || !enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType]) {
-          const typeName = enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType] ?? type;
+        if (enums.IndexedValueType[type as unknown as keyof typeof enums.IndexedValueType] === undefined) {
+          throw invalidArgument(`Unknown search attribute type: ${type}.`);
+        }
+        if (!type) {
           throw invalidArgument(
-            `Unable to create search attributes: cannot have more than 0 search attribute of type ${
-              type ? typeName : 'Unspecified'
-            }.`,
+            'Unable to create search attributes: cannot have more than 0 search attribute of type Unspecified.',
           );
         }
       }

@@ -1,5 +1,6 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from './errors';
+import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { durationMs, enums, errordetails, msDuration, msTimestamp, timestampMs } from '../internal/proto';
 import { canonicalSpec } from '../schedules/calendar-spec';
@@ -7,7 +8,7 @@ import { Scheduler, ScheduleState } from '../schedules/scheduler';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { NamespaceRecord } from '../persistence/persistence';
 import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
-import { compileQuery } from '../visibility/visibility';
+import { compileScheduleQuery } from '../visibility/visibility';
 import { Execution } from '../history/mutable-state';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerContext } from '../server-context';
@@ -186,11 +187,11 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
     },
     ListSchedules: (req: temporal.api.workflowservice.v1.IListSchedulesRequest) => {
       const ns = engine.namespace(req.namespace ?? '');
-      const q = compileQuery(ns, req.query);
+      const q = compileScheduleQuery(ns, req.query);
       const now = ctx.time.now();
       const all = scheduler.list(ns.name).filter((st) => q.matches(asPseudoExecution(st)));
       const size = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
-      const offset = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
+      const offset = decodePageToken(req.nextPageToken);
       return {
         schedules: all.slice(offset, offset + size).map((st) => ({
           scheduleId: st.scheduleId,
@@ -200,8 +201,13 @@ export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): Serv
             : null,
           info: listInfo(st, now),
         })),
-        nextPageToken: offset + size < all.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+        nextPageToken: offset + size < all.length ? encodePageToken(offset + size) : Buffer.alloc(0),
       };
+    },
+    CountSchedules: (req: temporal.api.workflowservice.v1.ICountSchedulesRequest) => {
+      const ns = engine.namespace(req.namespace ?? '');
+      const q = compileScheduleQuery(ns, req.query);
+      return { count: scheduler.list(ns.name).filter((st) => q.matches(asPseudoExecution(st))).length, groups: [] };
     },
     ListScheduleMatchingTimes: (req: temporal.api.workflowservice.v1.IListScheduleMatchingTimesRequest) => {
       const st = find(req.namespace, req.scheduleId);
@@ -225,7 +231,15 @@ function asPseudoExecution(st: ScheduleState): Execution {
       status: 1,
       startTime: st.createTime,
       executionTime: st.createTime,
-      searchAttributes: st.searchAttributes ?? null,
+      searchAttributes: {
+        indexedFields: {
+          ...st.searchAttributes?.indexedFields,
+          TemporalSchedulePaused: {
+            metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Bool') },
+            data: Buffer.from(String(!!st.schedule.state?.paused)),
+          },
+        },
+      },
       nextEventId: 1,
       historySizeBytes: 0,
       stateTransitions: 0,

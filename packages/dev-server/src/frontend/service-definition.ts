@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { descriptorRoot, staticClassFor } from '@kairos/proto';
+import { staticClassFor } from '../internal/proto';
 import { ServiceError } from './errors';
+import { serviceMethods, wireType, WireType } from './wire-schema';
+import { decodeRequest, UnreadableRequest } from './request-decoding';
 
 interface Codec {
   encode(message: unknown): { finish(): Uint8Array };
@@ -28,33 +30,63 @@ export function buildService(
   handlers: ServiceHandlers,
   logError: ErrorLogger,
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
-  const service = descriptorRoot().lookupService(serviceName);
-  const methods: Array<{ name: string; req: Codec; res: Codec }> = service.methodsArray.map((method) => {
-    method.resolve();
-    return {
-      name: method.name,
-      req: staticClassFor(method.resolvedRequestType!.fullName) as unknown as Codec,
-      res: staticClassFor(method.resolvedResponseType!.fullName) as unknown as Codec,
-    };
-  });
+  const methods = serviceMethods(serviceName).map((method) => ({
+    name: method.name,
+    // Server streaming (health's Watch): the handler writes to its call.
+    streaming: method.responseStream,
+    requestType: method.requestType,
+    req: staticClassFor(method.requestType) as unknown as Codec,
+    res: staticClassFor(method.responseType) as unknown as Codec,
+  }));
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of methods) {
-    const { req, res } = method;
+    const { req, res, requestType, streaming } = method;
+    const decode = (b: Uint8Array) => req.decode(b);
+    // The wire view of the request type, built on the method's first call.
+    let wire: WireType | undefined;
     definition[method.name] = {
       path: `/${serviceName}/${method.name}`,
       requestStream: false,
-      responseStream: false,
+      responseStream: streaming,
       requestSerialize: (m: unknown) => Buffer.from(req.encode(m).finish()),
-      requestDeserialize: (b: Buffer) => req.decode(b),
+      requestDeserialize: (b: Buffer) => decodeRequest((wire ??= wireType(requestType)), decode, b),
       responseSerialize: (m: unknown) => Buffer.from(res.encode(m).finish()),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
     const handler = handlers[method.name];
+    if (streaming) {
+      implementation[method.name] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const fail = (err: unknown) => {
+          const e = err instanceof ServiceError ? err : undefined;
+          if (!e) logError(method.name, err);
+          call.emit('error', {
+            code: e?.code ?? grpc.status.INTERNAL,
+            details: e?.message ?? (err instanceof Error ? err.message : String(err)),
+          });
+        };
+        if (call.request instanceof UnreadableRequest)
+          return fail(new ServiceError(grpc.status.INTERNAL, call.request.message));
+        if (!handler)
+          return fail(
+            new ServiceError(grpc.status.UNIMPLEMENTED, `${method.name} is not implemented by the Kairos dev server`),
+          );
+        try {
+          handler(call.request as never, call as unknown as grpc.ServerUnaryCall<unknown, unknown>);
+        } catch (err) {
+          fail(err);
+        }
+      };
+      continue;
+    }
     implementation[method.name] = (
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
+      if (call.request instanceof UnreadableRequest) {
+        callback({ code: grpc.status.INTERNAL, details: call.request.message });
+        return;
+      }
       if (!handler) {
         callback({
           code: grpc.status.UNIMPLEMENTED,

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { durationMs, msTimestamp, timestampMs } from '../internal/proto';
 import { ServiceError } from './errors';
 import { ServiceHandlers } from './service-definition';

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { HistoryEngine, Transaction } from '../history/engine';
 import { Execution, isRunning, UpdateInfo } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
-import { invalidArgument, notFound, resourceExhausted, ServiceError } from './errors';
+import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from './errors';
+import { validateExecution } from './validation';
 import { ServiceHandlers } from './service-definition';
 import { waitForRun } from './workflow-service';
 import type { ServerContext } from '../server-context';
@@ -14,23 +15,45 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
 type UpdateRequest = temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest;
 type UpdateResponse = temporal.api.workflowservice.v1.IUpdateWorkflowExecutionResponse;
 
-function validateUpdate(req: UpdateRequest, prefix = ''): void {
-  if (!req.workflowExecution?.workflowId) throw invalidArgument(`${prefix}workflow_execution.workflow_id is not set`);
-  if (!req.request?.meta?.updateId) throw invalidArgument(`${prefix}request.meta.update_id is not set`);
-  if (!req.request.input?.name) throw invalidArgument(`${prefix}request.input.name is not set`);
+/** Checks an update request in the real frontend's order, with its messages. An empty update id is accepted. */
+function validateUpdate(engine: HistoryEngine, req: UpdateRequest): void {
+  validateExecution(req.workflowExecution);
+  if (!req.request?.meta) throw invalidArgument('Update meta is not set on request.');
+  engine.limits.checkLength(req.request.meta.updateId, 'UpdateId length exceeds limit.');
+  if (!req.request.input?.name) throw invalidArgument('Update name is not set on request.');
+  if (
+    req.waitPolicy?.lifecycleStage ===
+    enums.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED
+  ) {
+    throw permissionDenied(
+      'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.',
+    );
+  }
 }
 
-/** Admits an update on a run (deduplicated by update id) and makes sure a workflow task will deliver it. */
+const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3, aborted: 3 };
+
+/**
+ * Admits an update on a run (deduplicated by update id) and makes sure a workflow task will deliver it. Like the
+ * real server, a run takes at most `history.maxInFlightUpdates` (10) updates that have not completed.
+ */
 function admitUpdate(engine: HistoryEngine, tx: Transaction, ex: Execution, req: UpdateRequest): void {
   const s = ex.state;
   const id = req.request!.meta!.updateId!;
   if (s.updates[id]) return;
+  const limit = engine.config.number('history.maxInFlightUpdates');
+  const inFlight = Object.values(s.updates).filter((u) => STAGE_RANK[u.state] < 3).length;
+  if (inFlight >= limit) {
+    throw resourceExhausted(
+      `limit on number of concurrent in-flight updates has been reached (${limit})`,
+      enums.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT,
+      enums.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE,
+    );
+  }
   s.updates[id] = { updateId: id, request: req.request!, state: 'admitted', admittedTime: tx.now };
   tx.touchInMemory(ex);
   engine.scheduleWorkflowTask(ex, tx, 1, true);
 }
-
-const STAGE_RANK: Record<string, number> = { admitted: 1, delivered: 1, accepted: 2, completed: 3, aborted: 3 };
 
 /** The answer about an update on a run that closed before the workflow accepted it. */
 function abortedUpdateError(u: UpdateInfo): ServiceError {
@@ -115,7 +138,7 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
   return {
     UpdateWorkflowExecution: async (req: UpdateRequest, call: Call) => {
       engine.namespace(req.namespace ?? '');
-      validateUpdate(req);
+      validateUpdate(engine, req);
       const ex = engine.getExecution(req.namespace!, req.workflowExecution!.workflowId!, req.workflowExecution!.runId);
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
@@ -136,9 +159,8 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
     ) => {
       engine.namespace(req.namespace ?? '');
       const ref = req.updateRef;
-      if (!ref?.workflowExecution?.workflowId)
-        throw invalidArgument('update_ref.workflow_execution.workflow_id is not set');
-      if (!ref.updateId) throw invalidArgument('update_ref.update_id is not set');
+      if (!ref) throw invalidArgument('UpdateRef is not set on request.');
+      validateExecution(ref.workflowExecution);
       // Unknown workflow: the same NOT_FOUND as describe (getExecution throws it).
       const current = engine.getExecution(
         req.namespace!,
@@ -153,8 +175,8 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
         const u = r.state.updates[ref.updateId!];
         return u && !(u.state === 'aborted' && u.abortedForNextRun);
       });
-      if (!ex) throw updateNotFound(ref.updateId);
-      const r = await awaitUpdate(ctx, ex, ref.updateId, req.waitPolicy?.lifecycleStage ?? 0, call);
+      if (!ex) throw updateNotFound(ref.updateId ?? '');
+      const r = await awaitUpdate(ctx, ex, ref.updateId ?? '', req.waitPolicy?.lifecycleStage ?? 0, call);
       return { outcome: r.outcome, stage: r.stage, updateRef: r.updateRef };
     },
 
@@ -168,9 +190,9 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
       const update = { ...ops[1].updateWorkflow, namespace: req.namespace };
       let failedIndex = 0;
       try {
-        validateStart(engine, start, 'operations[0].start_workflow.');
+        validateStart(engine, start, 'updateWithStart');
         failedIndex = 1;
-        validateUpdate(update, 'operations[1].update_workflow.');
+        validateUpdate(engine, update);
         if (update.workflowExecution!.workflowId !== start.workflowId) {
           throw invalidArgument('WorkflowId is not consistent with previous operation(s).');
         }
@@ -178,6 +200,7 @@ export function updateHandlers(ctx: ServerContext): ServiceHandlers {
         failedIndex = 0;
         const outcome = engine.tx((tx) => {
           const o = startWorkflowInTx(engine, tx, start);
+          failedIndex = 1;
           admitUpdate(engine, tx, o.ex, update);
           return o;
         });

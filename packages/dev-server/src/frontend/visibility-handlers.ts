@@ -1,20 +1,17 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from './errors';
+import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { executionInfo } from './workflow-service';
 import { compileQuery, countGroups, visibilityOrder } from '../visibility/visibility';
 import type { ServerContext } from '../server-context';
 import { Execution } from '../history/mutable-state';
+import { enums, timestampMs } from '../internal/proto';
+
+const WS = enums.WorkflowExecutionStatus;
 import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
 
 const MAX_PAGE = 1000;
-
-function decodeOffset(token: Uint8Array | null | undefined): number {
-  if (!token || token.length === 0) return 0;
-  const n = Number(Buffer.from(token).toString());
-  if (!Number.isInteger(n) || n < 0) throw invalidArgument('next_page_token is malformed');
-  return n;
-}
 
 /** ListWorkflowExecutions, ScanWorkflowExecutions and CountWorkflowExecutions over the in-memory runs. */
 export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
@@ -36,7 +33,7 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
     if (groupBy) throw invalidArgument("invalid query: 'GROUP BY' clause is only supported in CountWorkflowExecutions");
     runs.sort(visibilityOrder);
     const size = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE) : MAX_PAGE;
-    const offset = decodeOffset(req.nextPageToken);
+    const offset = decodePageToken(req.nextPageToken);
     const page = runs.slice(offset, offset + size);
     const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...engine.namespace(req.namespace ?? '').searchAttributes };
     return {
@@ -45,10 +42,52 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
         ...executionInfo(engine, ex, true),
         searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
       })),
-      nextPageToken: offset + size < runs.length ? Buffer.from(String(offset + size)) : Buffer.alloc(0),
+      nextPageToken: offset + size < runs.length ? encodePageToken(offset + size) : Buffer.alloc(0),
+    };
+  };
+  /**
+   * The legacy lists of open or closed runs, with their filters (start time range, then one of workflow id, type or
+   * close status), newest first, as the real server lists them.
+   */
+  const legacyList = (
+    req: temporal.api.workflowservice.v1.IListClosedWorkflowExecutionsRequest,
+    open: boolean,
+  ): temporal.api.workflowservice.v1.IListClosedWorkflowExecutionsResponse => {
+    const ns = engine.namespace(req.namespace ?? '');
+    const status = req.statusFilter?.status;
+    if (!open && req.statusFilter && (!status || status === WS.WORKFLOW_EXECUTION_STATUS_RUNNING)) {
+      throw invalidArgument('StatusFilter must be specified and must be not Running.');
+    }
+    const earliest = req.startTimeFilter?.earliestTime ? timestampMs(req.startTimeFilter.earliestTime) : -Infinity;
+    const latest = req.startTimeFilter?.latestTime ? timestampMs(req.startTimeFilter.latestTime) : Infinity;
+    const runs: Execution[] = [];
+    for (const ex of engine.executions.values()) {
+      const st = ex.state;
+      if (st.namespace !== ns.name || (st.closeTime === undefined) !== open) continue;
+      if (st.startTime < earliest || st.startTime > latest) continue;
+      if (req.executionFilter?.workflowId && st.workflowId !== req.executionFilter.workflowId) continue;
+      if (req.executionFilter?.runId && st.runId !== req.executionFilter.runId) continue;
+      if (req.typeFilter?.name && st.workflowType !== req.typeFilter.name) continue;
+      if (status && st.status !== status) continue;
+      runs.push(ex);
+    }
+    runs.sort(visibilityOrder);
+    const size = req.maximumPageSize && req.maximumPageSize > 0 ? Math.min(req.maximumPageSize, MAX_PAGE) : MAX_PAGE;
+    const offset = decodePageToken(req.nextPageToken);
+    const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes };
+    return {
+      executions: runs.slice(offset, offset + size).map((ex) => ({
+        ...executionInfo(engine, ex, true),
+        searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
+      })),
+      nextPageToken: offset + size < runs.length ? encodePageToken(offset + size) : Buffer.alloc(0),
     };
   };
   return {
+    ListOpenWorkflowExecutions: (req: temporal.api.workflowservice.v1.IListOpenWorkflowExecutionsRequest) =>
+      legacyList(req, true),
+    ListClosedWorkflowExecutions: (req: temporal.api.workflowservice.v1.IListClosedWorkflowExecutionsRequest) =>
+      legacyList(req, false),
     ListWorkflowExecutions: (req: temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest) => list(req),
     ScanWorkflowExecutions: (req: temporal.api.workflowservice.v1.IScanWorkflowExecutionsRequest) => list(req),
     CountWorkflowExecutions: (req: temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest) => {

@@ -6,7 +6,7 @@ import {
   reversePageStart,
 } from '../history/history-pages';
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { HistoryEngine } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
@@ -18,7 +18,16 @@ import {
   timeoutField,
   workflowTimeoutFailure,
 } from '../history/workflow-lifecycle';
-import { completeWorkflowTask, failWorkflowTask, transientWorkflowTaskEvents } from '../history/workflow-tasks';
+import {
+  completeWorkflowTask,
+  failWorkflowTask,
+  startWorkflowTask,
+  transientWorkflowTaskEvents,
+} from '../history/workflow-tasks';
+import { randomUUID } from 'node:crypto';
+import { updateWorkflowOptions } from '../history/workflow-options';
+import { resetWorkflow } from '../history/reset';
+import { pauseActivity, resetActivity, unpauseActivity, updateActivityOptions } from '../history/activity-controls';
 import {
   cancelActivityReported,
   completeActivity,
@@ -26,10 +35,12 @@ import {
   heartbeatActivity,
   pendingActivityInfo,
 } from '../history/activities';
-import { Matching } from '../matching/matching';
+import { Matching, PollCaller } from '../matching/matching';
 import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
-import { invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { failedPrecondition, invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { validateExecution } from './validation';
+import type { DynamicConfig } from '../config/dynamic-config';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { pollerWorkerVersion } from '../visibility/build-ids';
@@ -62,12 +73,33 @@ const DEFAULT_PRIORITY_KEY = 3;
 /** The name of the one cluster, as the real dev server names its own. */
 export const CLUSTER_NAME = 'active';
 
-function onCancel(call: Call | undefined): { onCancel(cb: () => void): void } {
+/** What matching knows of a poll's caller: when it leaves, and the worker it polls for. */
+function pollCaller(call: Call | undefined, instanceKey: string | null | undefined): PollCaller {
   return {
     onCancel(cb: () => void) {
       call?.on('cancelled', cb);
     },
+    cancelled: () => !!call?.cancelled,
+    instanceKey: instanceKey ?? '',
   };
+}
+
+/** The shortest deadline a poll may have (the real server refuses shorter ones). */
+const MIN_POLL_DEADLINE_MS = 2_000;
+/** How long before its caller's deadline an unanswered poll gets its empty answer, as on the real server. */
+const POLL_DEADLINE_MARGIN_MS = 1_000;
+
+/**
+ * How long a task-queue poll may wait: the long-poll interval, cut short to answer empty a second before the
+ * caller's deadline. A deadline under two seconds is FAILED_PRECONDITION, as on the real server.
+ */
+function pollWait(call: Call | undefined, longPollMs: number): number {
+  const deadline = call?.getDeadline?.();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Infinity;
+  if (!Number.isFinite(deadlineMs)) return longPollMs;
+  const remaining = deadlineMs - Date.now();
+  if (remaining < MIN_POLL_DEADLINE_MS) throw failedPrecondition('Context timeout is too short.');
+  return Math.min(longPollMs, remaining - POLL_DEADLINE_MARGIN_MS);
 }
 
 /** Waits until `ready()` returns a value, the run changes past `timeoutMs`, or the call is cancelled. */
@@ -105,6 +137,7 @@ export function waitForRun<T>(
 
 function namespaceDescription(
   ns: ReturnType<NamespaceRegistry['get']> & object,
+  config: DynamicConfig,
 ): temporal.api.workflowservice.v1.IDescribeNamespaceResponse {
   return {
     namespaceInfo: {
@@ -115,7 +148,17 @@ function namespaceDescription(
       data: ns.data,
       id: ns.id,
       // Worker heartbeats are accepted (and kept); worker commands are not offered, so workers poll no control queue.
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: true },
+      capabilities: {
+        eagerWorkflowStart: config.bool('system.enableEagerWorkflowStart'),
+        syncUpdate: true,
+        asyncUpdate: true,
+        workerHeartbeats: true,
+        workerPollCompleteOnShutdown: config.bool('frontend.enableCancelWorkerPollsOnShutdown'),
+      },
+      limits: {
+        blobSizeLimitError: config.number('limit.blobSize.error'),
+        memoSizeLimitError: config.number('limit.memoSize.error'),
+      },
       supportsSchedules: true,
     },
     config: {
@@ -201,6 +244,8 @@ export function executionInfo(
     rootExecution: s.root ? { workflowId: s.root.workflowId, runId: s.root.runId } : null,
     firstRunId: forList ? '' : s.firstRunId,
     mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
+    priority: s.priority ?? null,
+    versioningInfo: s.versioningOverride ? { versioningOverride: s.versioningOverride } : null,
   };
 }
 
@@ -242,6 +287,12 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
   };
 
   const pollTimeout = ctx.options.longPollTimeoutMs;
+  /** A namespace's retention must be set and at least `system.namespaceMinRetentionLocal` (1 h). */
+  const checkRetention = (retentionMs: number) => {
+    if (retentionMs <= 0 || retentionMs < engine.config.durationMs('system.namespaceMinRetentionLocal')) {
+      throw invalidArgument('A valid retention period is not set on request.');
+    }
+  };
 
   return {
     GetSystemInfo: () => ({
@@ -254,7 +305,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         encodedFailureAttributes: true,
         buildIdBasedVersioning: true,
         upsertMemo: true,
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: engine.config.bool('system.enableEagerWorkflowStart'),
         sdkMetadata: true,
         countGroupByExecutionStatus: true,
         nexus: false,
@@ -278,16 +329,17 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       if (req.id) {
         const byId = engine.namespaces.getById(req.id);
         if (!byId) throw notFound(`Namespace with id ${req.id} is not found.`);
-        return namespaceDescription(byId);
+        return namespaceDescription(byId, engine.config);
       }
-      if (!req.namespace) throw invalidArgument('namespace is not set');
-      return namespaceDescription(ns(req.namespace));
+      if (!req.namespace) throw invalidArgument('Namespace not set on request.');
+      return namespaceDescription(ns(req.namespace), engine.config);
     },
     RegisterNamespace: (req: temporal.api.workflowservice.v1.IRegisterNamespaceRequest) => {
-      if (!req.namespace) throw invalidArgument('namespace is not set');
-      if (engine.namespaces.get(req.namespace)) throw namespaceAlreadyExists(req.namespace);
+      if (!req.namespace) throw invalidArgument('Namespace not set on request.');
+      engine.limits.checkLength(req.namespace, 'Namespace length exceeds limit.');
       const retention = durationMs(req.workflowExecutionRetentionPeriod);
-      if (retention < 0) throw invalidArgument('workflow_execution_retention_period cannot be negative');
+      checkRetention(retention);
+      if (engine.namespaces.get(req.namespace)) throw namespaceAlreadyExists(req.namespace);
       ctx.registerNamespace(req.namespace, {
         description: req.description ?? '',
         ownerEmail: req.ownerEmail ?? '',
@@ -303,7 +355,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       const start = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
       const page = all.slice(start, start + pageSize);
       const next = start + pageSize < all.length ? Buffer.from(String(start + pageSize)) : Buffer.alloc(0);
-      return { namespaces: page.map((n) => namespaceDescription(n)), nextPageToken: next };
+      return { namespaces: page.map((n) => namespaceDescription(n, engine.config)), nextPageToken: next };
     },
     UpdateNamespace: (req: temporal.api.workflowservice.v1.IUpdateNamespaceRequest) => {
       const record = ns(req.namespace);
@@ -315,11 +367,11 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       }
       if (req.config?.workflowExecutionRetentionTtl) {
         const retention = durationMs(req.config.workflowExecutionRetentionTtl);
-        if (retention < 0) throw invalidArgument('config.workflow_execution_retention_ttl cannot be negative');
+        checkRetention(retention);
         updated.retentionMs = retention;
       }
       ctx.saveNamespace(updated);
-      const d = namespaceDescription(updated);
+      const d = namespaceDescription(updated, engine.config);
       return {
         namespaceInfo: d.namespaceInfo,
         config: d.config,
@@ -332,16 +384,43 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // ---- starting and addressing workflows ----
     StartWorkflowExecution: (req: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest) => {
       validateStart(engine, req);
-      if (req.requestEagerExecution) {
-        // Eager start is optional: the task goes through the queue like any other.
-      }
-      return startResponse(engine.tx((tx) => startWorkflowInTx(engine, tx, req)));
+      return engine.tx((tx) => {
+        const outcome = startWorkflowInTx(engine, tx, req);
+        const response = startResponse(outcome);
+        // Eager start: the first workflow task starts now and comes back in the response, so it never reaches
+        // the queue (a run that waits for its first task, or one already running, gets none).
+        const wft = outcome.ex.state.wft;
+        if (
+          req.requestEagerExecution &&
+          outcome.started &&
+          engine.config.bool('system.enableEagerWorkflowStart') &&
+          wft &&
+          wft.startedEventId === undefined
+        ) {
+          response.eagerWorkflowTask =
+            startWorkflowTask(engine, outcome.ex, wft.seq, req.identity ?? '', randomUUID()) ?? null;
+        }
+        return response;
+      });
     },
 
     SignalWithStartWorkflowExecution: (
       req: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest,
     ) => {
-      if (!req.signalName) throw invalidArgument('signal_name is not set');
+      ns(req.namespace);
+      engine.limits.workflowId(req.workflowId);
+      if (!req.signalName) throw invalidArgument('signal not set');
+      const signalNameLength = Buffer.byteLength(req.signalName);
+      if (signalNameLength > engine.limits.maxIdLength) {
+        throw invalidArgument(
+          `signal name exceeds maximum allowed length (${signalNameLength}/${engine.limits.maxIdLength})`,
+        );
+      }
+      engine.blobs.check(req.signalInput, {
+        namespace: req.namespace ?? '',
+        workflowId: req.workflowId ?? '',
+        operation: 'SignalWithStartWorkflowExecution',
+      });
       const startReq: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest = {
         namespace: req.namespace,
         workflowId: req.workflowId,
@@ -365,7 +444,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         links: req.links,
         priority: req.priority,
       };
-      validateStart(engine, startReq);
+      validateStart(engine, startReq, 'signalWithStart');
       if (req.workflowIdConflictPolicy === enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
         // Signal-with-start exists to reach a running workflow, so the real server refuses FAIL outright.
         throw invalidArgument(
@@ -386,8 +465,16 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     SignalWorkflowExecution: (req: temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
-      if (!req.signalName) throw invalidArgument('signal_name is not set');
+      validateExecution(req.workflowExecution);
+      if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
+      engine.limits.checkLength(req.signalName, 'SignalName length exceeds limit.');
+      engine.limits.requestId(req.requestId);
+      engine.blobs.check(req.input, {
+        namespace: req.namespace ?? '',
+        workflowId: req.workflowExecution!.workflowId!,
+        runId: req.workflowExecution!.runId ?? '',
+        operation: 'SignalWorkflowExecution',
+      });
       const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       engine.tx((tx) =>
         signalRun(engine, tx, ex, {
@@ -404,7 +491,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     RequestCancelWorkflowExecution: (req: temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      validateExecution(req.workflowExecution);
       const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
@@ -423,7 +510,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     TerminateWorkflowExecution: (req: temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      validateExecution(req.workflowExecution);
       const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       if (req.firstExecutionRunId && ex.state.firstRunId !== req.firstExecutionRunId) {
         throw notFound('workflow execution not found for the given first_execution_run_id');
@@ -434,7 +521,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 
     DeleteWorkflowExecution: (req: temporal.api.workflowservice.v1.IDeleteWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.workflowExecution?.workflowId) throw invalidArgument('workflow_execution.workflow_id is not set');
+      validateExecution(req.workflowExecution);
       const ex = engine.getExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
       engine.tx((tx) => {
         if (isRunning(ex.state)) terminateRun(engine, tx, ex, 'Delete workflow execution', null, '');
@@ -443,9 +530,39 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
 
+    StartBatchOperation: (req: temporal.api.workflowservice.v1.IStartBatchOperationRequest) => {
+      ctx.batches.start(req);
+      return {};
+    },
+    DescribeBatchOperation: (req: temporal.api.workflowservice.v1.IDescribeBatchOperationRequest) =>
+      ctx.batches.describe(req),
+    ListBatchOperations: (req: temporal.api.workflowservice.v1.IListBatchOperationsRequest) => ctx.batches.list(req),
+    StopBatchOperation: (req: temporal.api.workflowservice.v1.IStopBatchOperationRequest) => {
+      ctx.batches.stop(req);
+      return {};
+    },
+
+    ResetWorkflowExecution: (req: temporal.api.workflowservice.v1.IResetWorkflowExecutionRequest) => ({
+      runId: resetWorkflow(engine, req),
+    }),
+
+    UpdateWorkflowExecutionOptions: (req: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionOptionsRequest) => {
+      ns(req.namespace);
+      validateExecution(req.workflowExecution);
+      const ex = engine.getOpenExecution(req.namespace!, req.workflowExecution.workflowId, req.workflowExecution.runId);
+      const workflowExecutionOptions = updateWorkflowOptions(
+        engine,
+        ex,
+        req.workflowExecutionOptions,
+        req.updateMask?.paths ?? [],
+        req.identity ?? '',
+      );
+      return { workflowExecutionOptions };
+    },
+
     DescribeWorkflowExecution: (req: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
       const s = ex.state;
       const PW = enums.PendingWorkflowTaskState;
@@ -489,7 +606,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       call: Call,
     ) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const token = decodeHistoryToken(req.nextPageToken);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
       const s = ex.state;
@@ -547,7 +664,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       req: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest,
     ) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const token = decodeHistoryToken(req.nextPageToken);
       const ex = engine.getExecution(req.namespace!, req.execution.workflowId, token?.rid ?? req.execution.runId);
       const upTo = token?.next ?? ex.events.length;
@@ -562,14 +679,15 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // ---- workflow tasks ----
     PollWorkflowTaskQueue: async (req: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest, call: Call) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
-      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue.name);
+      engine.limits.taskQueue(req.taskQueue);
+      engine.limits.identity(req.identity);
+      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue!.name!);
       const response = await matching.poll(
         key,
         req.identity ?? '',
         (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
-        pollTimeout,
-        onCancel(call),
+        pollWait(call, pollTimeout),
+        pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,
       );
       return response ?? {};
@@ -586,7 +704,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     },
     ResetStickyTaskQueue: (req: temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest) => {
       ns(req.namespace);
-      if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
+      validateExecution(req.execution);
       const ex = engine.getOpenExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
       engine.tx((tx) => {
         ex.state.sticky = undefined;
@@ -597,6 +715,20 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     ShutdownWorker: (req: temporal.api.workflowservice.v1.IShutdownWorkerRequest) => {
       ns(req.namespace);
       if (req.stickyTaskQueue) ctx.releaseStickyQueue(req.namespace!, req.stickyTaskQueue);
+      // With frontend.enableCancelWorkerPollsOnShutdown, the worker's own polls on its queue end at once (empty).
+      if (engine.config.bool('frontend.enableCancelWorkerPollsOnShutdown') && req.workerInstanceKey && req.taskQueue) {
+        const TQT = enums.TaskQueueType;
+        for (const type of req.taskQueueTypes ?? []) {
+          const kind =
+            type === TQT.TASK_QUEUE_TYPE_WORKFLOW
+              ? 'workflow'
+              : type === TQT.TASK_QUEUE_TYPE_ACTIVITY
+                ? 'activity'
+                : undefined;
+          if (kind)
+            matching.releasePollers(Matching.queueKey(req.namespace!, kind, req.taskQueue), req.workerInstanceKey);
+        }
+      }
       // A worker's last heartbeat comes with its shutdown.
       if (req.workerHeartbeat) ctx.workerHeartbeats.record(req.namespace!, req.workerHeartbeat);
       return {};
@@ -610,20 +742,21 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // ---- activities ----
     PollActivityTaskQueue: async (req: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest, call: Call) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
-      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue.name);
+      engine.limits.taskQueue(req.taskQueue);
+      engine.limits.identity(req.identity);
+      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue!.name!);
       const response = await matching.poll(
         key,
         req.identity ?? '',
         (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
-        pollTimeout,
-        onCancel(call),
+        pollWait(call, pollTimeout),
+        pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,
       );
       return response ?? {};
     },
     RespondActivityTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest) => {
-      completeActivity(engine, { token: req.taskToken }, req.result, req.identity ?? '');
+      completeActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.result, req.identity ?? '');
       return {};
     },
     RespondActivityTaskCompletedById: (
@@ -633,15 +766,26 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
     RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
-      failActivity(engine, { token: req.taskToken }, req.failure, req.lastHeartbeatDetails, req.identity ?? '');
-      return { failures: [] };
+      const failures = failActivity(
+        engine,
+        { token: req.taskToken, namespace: req.namespace },
+        req.failure,
+        req.lastHeartbeatDetails,
+        req.identity ?? '',
+      );
+      return { failures };
     },
     RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
-      failActivity(engine, byId(req), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
-      return { failures: [] };
+      const failures = failActivity(engine, byId(req), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      return { failures };
     },
     RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
-      cancelActivityReported(engine, { token: req.taskToken }, req.details, req.identity ?? '');
+      cancelActivityReported(
+        engine,
+        { token: req.taskToken, namespace: req.namespace },
+        req.details,
+        req.identity ?? '',
+      );
       return {};
     },
     RespondActivityTaskCanceledById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest) => {
@@ -649,13 +793,37 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       return {};
     },
     RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
-      const r = heartbeatActivity(engine, { token: req.taskToken }, req.details);
-      return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
+      const r = heartbeatActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.details);
+      return {
+        cancelRequested: r.cancelRequested,
+        activityPaused: !!r.activityPaused,
+        activityReset: !!r.activityReset,
+      };
     },
     RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
       const r = heartbeatActivity(engine, byId(req), req.details);
-      return { cancelRequested: r.cancelRequested, activityPaused: false, activityReset: false };
+      return {
+        cancelRequested: r.cancelRequested,
+        activityPaused: !!r.activityPaused,
+        activityReset: !!r.activityReset,
+      };
     },
+
+    PauseActivity: (req: temporal.api.workflowservice.v1.IPauseActivityRequest) => {
+      pauseActivity(engine, req);
+      return {};
+    },
+    UnpauseActivity: (req: temporal.api.workflowservice.v1.IUnpauseActivityRequest) => {
+      unpauseActivity(engine, req);
+      return {};
+    },
+    ResetActivity: (req: temporal.api.workflowservice.v1.IResetActivityRequest) => {
+      resetActivity(engine, req);
+      return {};
+    },
+    UpdateActivityOptions: (req: temporal.api.workflowservice.v1.IUpdateActivityOptionsRequest) => ({
+      activityOptions: updateActivityOptions(engine, req),
+    }),
 
     // ---- queries ----
     QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) =>
@@ -670,14 +838,14 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     // One partition per task queue (the real server has four by default), owned by this server.
     ListTaskQueuePartitions: (req: temporal.api.workflowservice.v1.IListTaskQueuePartitionsRequest) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      if (!req.taskQueue?.name) throw invalidArgument('taskQueue is not set');
       const partitions = [{ key: req.taskQueue.name, ownerHostName: ctx.frontendAddress }];
       return { activityTaskQueuePartitions: partitions, workflowTaskQueuePartitions: partitions };
     },
 
     DescribeTaskQueue: (req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) => {
       ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('task_queue is not set');
+      if (!req.taskQueue?.name) throw invalidArgument('taskQueue is not set');
       const TQT = enums.TaskQueueType;
       const keyOf = (type: number) =>
         Matching.queueKey(

@@ -1,13 +1,30 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, notFound } from '../frontend/errors';
 import { enums, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { ActivityInfo, Execution, isRunning } from './mutable-state';
 import { decideRetry, retryPolicyProto } from './retry';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
+import { isUuid } from '../frontend/validation';
+import { BlobContext, failureSize, payloadsSize } from '../frontend/blob-limits';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
+
+// The real server's words for what it refuses to keep because it is over the blob size limit.
+const COMPLETE_RESULT_TOO_LARGE = 'Complete result exceeds size limit.';
+const FAILURE_TOO_LARGE = 'Failure exceeds size limit.';
+const HEARTBEAT_DETAILS_TOO_LARGE = 'Heartbeat details exceed size limit.';
+
+/** A non-retryable failure of the server's own. */
+function serverFailure(message: string): IFailure {
+  return { message, serverFailureInfo: { nonRetryable: true } };
+}
+
+function blobContext(ex: Execution, operation: string): BlobContext {
+  const s = ex.state;
+  return { namespace: s.namespace, workflowId: s.workflowId, runId: s.runId, operation };
+}
 
 /** Starts an attempt for a poller; undefined when the queued task is stale. */
 export function startActivityTask(
@@ -20,7 +37,7 @@ export function startActivityTask(
 ): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse | undefined {
   const s = ex.state;
   const a = s.activities[String(scheduledEventId)];
-  if (!isRunning(s) || !a || a.seq !== seq || a.state !== 'scheduled') return undefined;
+  if (!isRunning(s) || !a || a.seq !== seq || a.state !== 'scheduled' || a.paused) return undefined;
   return engine.tx((tx) => {
     a.state = 'started';
     a.startedTime = tx.now;
@@ -32,11 +49,15 @@ export function startActivityTask(
     return {
       taskToken: encodeTaskToken({
         k: 'a',
-        ns: s.namespace,
+        nsId: engine.namespaces.get(s.namespace)?.id ?? '',
         wid: s.workflowId,
         rid: s.runId,
         sid: a.scheduledEventId,
+        attempt: a.attempt,
         seq: a.seq,
+        activityId: a.activityId,
+        type: s.workflowType,
+        activityType: a.activityType,
       }),
       workflowNamespace: s.namespace,
       workflowType: { name: s.workflowType },
@@ -61,23 +82,24 @@ export function startActivityTask(
 
 /** How an activity task is addressed: by its token, or by workflow and activity id. */
 export type ActivityAddress =
-  | { token: Uint8Array | null | undefined }
+  | { token: Uint8Array | null | undefined; namespace?: string | null }
   | { namespace: string; workflowId: string; runId?: string | null; activityId: string };
 
 /** Finds the started attempt an address refers to, or NOT_FOUND. */
 export function findActivity(engine: HistoryEngine, addr: ActivityAddress): { ex: Execution; a: ActivityInfo } {
   if ('token' in addr) {
-    const t = decodeTaskToken(addr.token);
-    if (t.k !== 'a') throw invalidArgument('task_token is not an activity task token');
-    const ex = engine.executions.get(t.rid);
-    const a = ex?.state.activities[String(t.sid)];
-    if (!ex || !isRunning(ex.state) || !a || a.seq !== t.seq || a.state !== 'started') {
-      throw notFound('activity task not found');
+    const t = decodeTaskToken(addr.token, 'a');
+    const ex = engine.tokenRun(engine.tokenNamespace(t.nsId, addr.namespace), t.wid, t.rid);
+    const a = ex.state.activities[String(t.sid)];
+    if (!isRunning(ex.state) || !a || a.seq !== t.seq || a.state !== 'started') {
+      throw notFound('invalid activityID or activity already timed out or invoking workflow is completed');
     }
     return { ex, a };
   }
-  if (!addr.workflowId) throw invalidArgument('workflow_id is not set');
-  if (!addr.activityId) throw invalidArgument('activity_id is not set');
+  if (!addr.activityId) throw invalidArgument('ActivityId is not set on request.');
+  // Without a workflow id, the real server looks for a standalone activity of that id (none exist here).
+  if (!addr.workflowId) throw notFound(`activity not found for ID: ${addr.activityId}`);
+  if (addr.runId && !isUuid(addr.runId)) throw invalidArgument('RunId is not valid UUID.');
   const ex = engine.getOpenExecution(addr.namespace, addr.workflowId, addr.runId);
   const a = Object.values(ex.state.activities).find((x) => x.activityId === addr.activityId);
   if (!a) {
@@ -130,6 +152,11 @@ export function completeActivity(
   identity: string,
 ): void {
   const { ex, a } = findActivity(engine, addr);
+  if (engine.blobs.exceeds(payloadsSize(result), blobContext(ex, 'RespondActivityTaskCompleted'))) {
+    // As on the real server, a result over the limit fails the activity (for good) instead.
+    failActivity(engine, addr, serverFailure(COMPLETE_RESULT_TOO_LARGE), null, identity);
+    return;
+  }
   engine.tx((tx) =>
     closeActivity(engine, tx, ex, a, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, { result: result ?? null, identity }, true),
   );
@@ -172,7 +199,10 @@ function retryLater(
   backoffMs: number,
   failure: IFailure | null | undefined,
 ): void {
-  a.attempt += 1;
+  // After ResetActivity, the next attempt is the first again, and starts at once.
+  a.attempt = a.resetRequested ? 1 : a.attempt + 1;
+  if (a.resetRequested) backoffMs = 0;
+  a.resetRequested = undefined;
   a.state = 'backoff';
   a.lastFailure = failure ?? null;
   a.lastAttemptCompleteTime = now;
@@ -189,17 +219,35 @@ function retryLater(
  */
 function retryDecision(a: ActivityInfo, failure: IFailure | null | undefined, now: number) {
   if (a.cancelRequested) return { retryState: enums.RetryState.RETRY_STATE_CANCEL_REQUESTED, backoffMs: undefined };
+  // A reset activity gets a new first attempt whatever the failure.
+  if (a.resetRequested) return { retryState: enums.RetryState.RETRY_STATE_IN_PROGRESS, backoffMs: 0 };
   return decideRetry(failure, a.retry, a.attempt, now, attemptsDeadline(a));
 }
 
+/**
+ * RespondActivityTaskFailed: retries the activity or records its failure. Heartbeat details or a failure over the
+ * blob size limit are replaced by a non-retryable server failure saying so (a failure keeps a shortened copy of
+ * itself as the cause), as on the real server; the replacements are returned, as the RPC reports them.
+ */
 export function failActivity(
   engine: HistoryEngine,
   addr: ActivityAddress,
   failure: IFailure | null | undefined,
   lastHeartbeatDetails: IPayloads | null | undefined,
   identity: string,
-): void {
+): IFailure[] {
   const { ex, a } = findActivity(engine, addr);
+  const replaced: IFailure[] = [];
+  const ctx = blobContext(ex, 'RespondActivityTaskFailed');
+  if (lastHeartbeatDetails && engine.blobs.exceeds(payloadsSize(lastHeartbeatDetails), ctx)) {
+    failure = serverFailure(HEARTBEAT_DETAILS_TOO_LARGE);
+    lastHeartbeatDetails = null;
+    replaced.push(failure);
+  }
+  if (failure && engine.blobs.exceeds(failureSize(failure), ctx)) {
+    failure = { ...serverFailure(FAILURE_TOO_LARGE), cause: engine.blobs.truncateFailure(failure) };
+    replaced.push(failure);
+  }
   engine.tx((tx) => {
     if (lastHeartbeatDetails) a.heartbeatDetails = lastHeartbeatDetails;
     const decision = retryDecision(a, failure, tx.now);
@@ -218,20 +266,26 @@ export function failActivity(
       true,
     );
   });
+  return replaced;
 }
 
 export function heartbeatActivity(
   engine: HistoryEngine,
   addr: ActivityAddress,
   details: IPayloads | null | undefined,
-): { cancelRequested: boolean } {
+): { cancelRequested: boolean; activityPaused?: boolean; activityReset?: boolean } {
   const { ex, a } = findActivity(engine, addr);
+  if (details && engine.blobs.exceeds(payloadsSize(details), blobContext(ex, 'RecordActivityTaskHeartbeat'))) {
+    // Details over the limit fail the activity for good; the worker is told to stop it.
+    failActivity(engine, addr, serverFailure(HEARTBEAT_DETAILS_TOO_LARGE), null, a.lastWorkerIdentity ?? '');
+    return { cancelRequested: true };
+  }
   engine.tx((tx) => {
     if (details) a.heartbeatDetails = details;
     a.lastHeartbeatTime = tx.now;
     tx.touch(ex);
   });
-  return { cancelRequested: a.cancelRequested };
+  return { cancelRequested: a.cancelRequested, activityPaused: !!a.paused, activityReset: !!a.resetRequested };
 }
 
 /** RequestCancelActivityTask command; true when the activity was canceled at once (not started). */
@@ -300,7 +354,16 @@ function timeOut(engine: HistoryEngine, tx: Transaction, ex: Execution, a: Activ
 export function checkActivityTimeouts(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
   for (const a of Object.values(ex.state.activities)) {
     const now = tx.now;
-    if (a.scheduleToCloseMs > 0 && now >= a.scheduledTime + a.scheduleToCloseMs) {
+    const scheduleToStartAt =
+      a.state === 'scheduled' && a.scheduleToStartMs > 0
+        ? a.currentAttemptScheduledTime + a.scheduleToStartMs
+        : Infinity;
+    const scheduleToCloseAt = a.scheduleToCloseMs > 0 ? a.scheduledTime + a.scheduleToCloseMs : Infinity;
+    // An activity that never started times out as not started when both deadlines fall together, as on the real
+    // server.
+    if (now >= scheduleToStartAt && scheduleToStartAt <= scheduleToCloseAt) {
+      timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_START);
+    } else if (now >= scheduleToCloseAt) {
       timeOut(engine, tx, ex, a, TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     } else if (a.state === 'backoff') {
       if (now >= a.currentAttemptScheduledTime) {
@@ -331,7 +394,7 @@ export function activityDeadline(ex: Execution): number | undefined {
   for (const a of Object.values(ex.state.activities)) {
     if (a.scheduleToCloseMs > 0) consider(a.scheduledTime + a.scheduleToCloseMs);
     if (a.state === 'backoff') consider(a.currentAttemptScheduledTime);
-    else if (a.state === 'scheduled' && a.scheduleToStartMs > 0)
+    else if (a.state === 'scheduled' && !a.paused && a.scheduleToStartMs > 0)
       consider(a.currentAttemptScheduledTime + a.scheduleToStartMs);
     else if (a.state === 'started') {
       if (a.startToCloseMs > 0) consider((a.startedTime ?? 0) + a.startToCloseMs);
@@ -349,9 +412,20 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
     activityType: { name: a.activityType },
     state: a.cancelRequested
       ? PS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
-      : a.state === 'started'
-        ? PS.PENDING_ACTIVITY_STATE_STARTED
-        : PS.PENDING_ACTIVITY_STATE_SCHEDULED,
+      : a.paused
+        ? a.state === 'started'
+          ? PS.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED
+          : PS.PENDING_ACTIVITY_STATE_PAUSED
+        : a.state === 'started'
+          ? PS.PENDING_ACTIVITY_STATE_STARTED
+          : PS.PENDING_ACTIVITY_STATE_SCHEDULED,
+    paused: !!a.paused,
+    pauseInfo: a.paused
+      ? {
+          pauseTime: msTimestamp(a.paused.time),
+          manual: { identity: a.paused.identity, reason: a.paused.reason },
+        }
+      : null,
     heartbeatDetails: a.heartbeatDetails ?? null,
     lastHeartbeatTime: a.lastHeartbeatTime ? msTimestamp(a.lastHeartbeatTime) : null,
     lastStartedTime: a.startedTime ? msTimestamp(a.startedTime) : null,
@@ -362,7 +436,7 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
     lastFailure: a.lastFailure ?? null,
     lastWorkerIdentity: a.lastWorkerIdentity ?? '',
     lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : null,
-    nextAttemptScheduleTime: a.state === 'backoff' ? msTimestamp(a.currentAttemptScheduledTime) : null,
+    nextAttemptScheduleTime: a.state === 'backoff' && !a.paused ? msTimestamp(a.currentAttemptScheduledTime) : null,
     currentRetryInterval:
       a.state === 'backoff' && a.lastAttemptCompleteTime
         ? msDuration(a.currentAttemptScheduledTime - a.lastAttemptCompleteTime)

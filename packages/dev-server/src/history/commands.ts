@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { durationMs, enums, IHistoryEvent, msDuration, num, optDuration } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { attributesOf, Execution, isRunning } from './mutable-state';
@@ -16,10 +16,11 @@ import {
 import { applyUpdateMessage, releaseUnansweredUpdates } from './updates';
 import { mergeSearchAttributes } from '../visibility/search-attributes';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
+import { failureSize, memoSize, payloadsSize } from '../frontend/blob-limits';
 import { namespaceNotFound, ServiceError } from '../frontend/errors';
 import { NamespaceRecord } from '../persistence/persistence';
 import { cancelActivityFromCommand } from './activities';
-import { nextCronTime, parseCron } from '../schedules/cron';
+import { cronBackoffMs, parseCron } from '../schedules/cron';
 
 const CT = enums.CommandType;
 const ET = enums.EventType;
@@ -40,6 +41,8 @@ export interface InvalidCommand {
   index?: number;
   /** For a malformed completion: the RPC error to answer with, when it is not INVALID_ARGUMENT with the message. */
   error?: ServiceError;
+  /** Over the blob size limit: the task fails and the run is terminated, as on the real server. */
+  terminate?: boolean;
 }
 
 /** A command aimed at a namespace the server does not know: NOT_FOUND for the completion, as on the real server. */
@@ -228,10 +231,22 @@ export function validateCommands(
     if (fired) timerIds.add(fired);
   }
   const messageIds = new Set(messages.map((m) => m.id ?? ''));
+  /** A command carrying more than the blob size limit (measured as the real server measures each field). */
+  const tooLarge = (cause: number, size: number, operation: string, message: string): InvalidCommand | undefined =>
+    engine.blobs.exceeds(size, { namespace: s.namespace, workflowId: s.workflowId, runId: s.runId, operation })
+      ? { cause, message, terminate: true }
+      : undefined;
   const check = (c: Command): InvalidCommand | undefined => {
     switch (c.commandType) {
       case CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
-        const bad = badActivity(c.scheduleActivityTaskCommandAttributes, activityIds);
+        const bad =
+          badActivity(c.scheduleActivityTaskCommandAttributes, activityIds) ??
+          tooLarge(
+            FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            payloadsSize(c.scheduleActivityTaskCommandAttributes?.input),
+            'ScheduleActivityTask',
+            'ScheduleActivityTaskCommandAttributes.Input exceeds size limit.',
+          );
         if (bad) return bad;
         activityIds.add(c.scheduleActivityTaskCommandAttributes!.activityId!);
         break;
@@ -299,7 +314,12 @@ export function validateCommands(
         const a = c.recordMarkerCommandAttributes;
         if (!a) return bad('RecordMarkerCommandAttributes is not set on RecordMarkerCommand.');
         if (!a.markerName) return bad('MarkerName is not set on RecordMarkerCommand.');
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
+          Object.values(a.details ?? {}).reduce((n, p) => n + payloadsSize(p), 0),
+          'RecordMarker',
+          'RecordMarkerCommandAttributes.Details exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
         if (!c.completeWorkflowExecutionCommandAttributes)
@@ -307,14 +327,25 @@ export function validateCommands(
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
             message: 'CompleteWorkflowExecutionCommandAttributes is not set on CompleteWorkflowExecutionCommand.',
           };
-        break;
+        // The real server names the schedule-activity cause here.
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+          payloadsSize(c.completeWorkflowExecutionCommandAttributes.result),
+          'CompleteWorkflowExecution',
+          'CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.',
+        );
       case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
         if (!c.failWorkflowExecutionCommandAttributes)
           return {
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
             message: 'FailWorkflowExecutionCommandAttributes is not set on FailWorkflowExecutionCommand.',
           };
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
+          failureSize(c.failWorkflowExecutionCommandAttributes.failure),
+          'FailWorkflowExecution',
+          'FailWorkflowExecutionCommandAttributes.Failure exceeds size limit.',
+        );
       case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = c.startChildWorkflowExecutionCommandAttributes;
         if (!a)
@@ -326,7 +357,12 @@ export function validateCommands(
         if (bad) return bad;
         const badSa = badSearchAttributes(engine.namespace(a.namespace || s.namespace), a.searchAttributes);
         if (badSa) return badSa;
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+          payloadsSize(a.input),
+          'StartChildWorkflowExecution',
+          'StartChildWorkflowExecutionCommandAttributes. Input exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
         const bad = (message: string): InvalidCommand => ({
@@ -350,7 +386,12 @@ export function validateCommands(
           return bad(
             `SignalName is not set on SignalExternalWorkflowExecutionCommand. WorkflowId=${a.execution.workflowId} ${target}`,
           );
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+          payloadsSize(a.input),
+          'SignalExternalWorkflowExecution',
+          'SignalExternalWorkflowExecutionCommandAttributes.Input exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: {
         const bad = (message: string): InvalidCommand => ({
@@ -389,7 +430,12 @@ export function validateCommands(
             cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
             message: 'ModifyWorkflowPropertiesCommandAttributes is not set on ModifyWorkflowPropertiesCommand.',
           };
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
+          memoSize(c.modifyWorkflowPropertiesCommandAttributes.upsertedMemo),
+          'ModifyWorkflowProperties',
+          'ModifyWorkflowPropertiesCommandAttributes exceeds size limit.',
+        );
       case CT.COMMAND_TYPE_PROTOCOL_MESSAGE: {
         const bad = (message: string): InvalidCommand => ({
           cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
@@ -407,7 +453,12 @@ export function validateCommands(
           c.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes,
         );
         if (bad) return bad;
-        break;
+        return tooLarge(
+          FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES,
+          payloadsSize(c.continueAsNewWorkflowExecutionCommandAttributes?.input),
+          'ContinueAsNewWorkflowExecution',
+          'ContinueAsNewWorkflowExecutionCommandAttributes. Input exceeds size limit.',
+        );
       }
       case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
         break;
@@ -607,7 +658,7 @@ export function applyCommands(
           workflowType: a.workflowType!.name!,
           parentClosePolicy: a.parentClosePolicy || enums.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
         };
-        followUps.push(() => startChild(engine, tx, ex, a, initiatedId, completedId));
+        followUps.push(() => startChild(engine, tx, ex, a, initiatedId, completedId, c.userMetadata));
         break;
       }
       case CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
@@ -738,6 +789,7 @@ function startChild(
   a: temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes,
   initiatedId: number,
   completedId: number,
+  userMetadata: temporal.api.sdk.v1.IUserMetadata | null | undefined,
 ): void {
   const s = parent.state;
   const namespace = a.namespace || s.namespace;
@@ -797,6 +849,8 @@ function startChild(
     priority: a.priority ?? null,
     parent: { namespace: s.namespace, workflowId: s.workflowId, runId: s.runId, initiatedEventId: initiatedId },
     firstWftBackoffMs: cronFirstBackoff(a.cronSchedule ?? '', tx.now),
+    // The command's static summary and details become the child's, as on the real server.
+    userMetadata: userMetadata ?? null,
   });
   child.runId = childEx.state.runId;
   tx.separateTransition(parent);
@@ -821,9 +875,8 @@ function startChild(
 /** Delay until the first cron time, for a run that has a cron schedule. */
 export function cronFirstBackoff(cron: string, now: number): number {
   if (!cron) return 0;
-  const spec = parseCron(cron);
-  const next = spec ? nextCronTime(spec, now, now) : undefined;
-  return next === undefined ? 0 : next - now;
+  const parsed = parseCron(cron);
+  return (parsed && cronBackoffMs(parsed, now, now)) ?? 0;
 }
 
 /** Whether the id reuse policy lets a new run start after a closed run with `lastStatus`. */

@@ -5,11 +5,22 @@ import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
-import { namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
+import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
+import { RequestLimits, validateRunId } from '../frontend/validation';
+import { DynamicConfig } from '../config/dynamic-config';
+import { BlobLimits } from '../frontend/blob-limits';
 import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
 
 const HistoryEvent = history.HistoryEvent;
-import { BufferedEvent, Execution, ExecutionState, isRunning, newEvent } from './mutable-state';
+import {
+  BufferedEvent,
+  Execution,
+  ExecutionState,
+  isRunning,
+  newEvent,
+  summaryExecution,
+  summaryOf,
+} from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import type { Logger } from '../logger';
 
@@ -128,6 +139,8 @@ export interface EngineHooks {
   reconcile(ex: Execution, tx: Transaction): void;
   /** A schedule changed. */
   scheduleChanged?(namespace: string, scheduleId: string): void;
+  /** A run's history went past the real server's error limit (events or bytes): end it, within the change. */
+  historyLimitExceeded?(ex: Execution, tx: Transaction, reason: string): void;
 }
 
 /**
@@ -143,6 +156,10 @@ export class HistoryEngine {
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
   private taskIdCounter = 1 << 20;
   hooks: EngineHooks = { reconcile: () => {} };
+  /** The dynamic config the server runs with (limits), and the request limits it sets. */
+  config = new DynamicConfig();
+  limits = new RequestLimits(this.config);
+  blobs: BlobLimits;
   /** Batches of events in the first page of a workflow task's history (the rest is fetched with its token). */
   workflowTaskHistoryPageSize = MAX_HISTORY_PAGE_SIZE;
   /** Queries riding on workflow tasks (set by the server). */
@@ -159,7 +176,9 @@ export class HistoryEngine {
     readonly deadlines: DeadlineQueue,
     readonly store: Persistence,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.blobs = new BlobLimits(this.config, log);
+  }
 
   // ---- transactions ----
 
@@ -174,8 +193,9 @@ export class HistoryEngine {
     let result: T;
     try {
       result = fn(tx);
-      for (const ex of tx.transitions) ex.state.stateTransitions += 1 + (tx.extraTransitions.get(ex) ?? 0);
       for (const ex of tx.touched) measureHistory(ex);
+      this.enforceHistoryLimits(tx);
+      for (const ex of tx.transitions) ex.state.stateTransitions += 1 + (tx.extraTransitions.get(ex) ?? 0);
       const deleted = new Set(tx.deletedRuns);
       const changes: ChangeSet = {
         namespaces: tx.namespaces,
@@ -199,12 +219,51 @@ export class HistoryEngine {
       if (tx.deletedRuns.includes(ex.state.runId)) continue;
       this.hooks.reconcile(ex, tx);
       this.notify(ex.state.runId);
+      if (!isRunning(ex.state) && !ex.summary) this.keepClosed(ex);
     }
     for (const entry of tx.schedules.values()) {
       this.hooks.scheduleChanged?.(entry.namespace, entry.scheduleId);
     }
     for (const fn2 of tx.afterCommit) fn2();
     return result;
+  }
+
+  /** Runs whose history went past a warning limit, so that each is logged once. */
+  private readonly warnedHistories = new Set<string>();
+
+  /**
+   * The real server's history limits: past `limit.history{Count,Size}.warn` a warning is logged; past the error
+   * limit the run is terminated (`Workflow history count exceeds limit.` / `Workflow history size exceeds limit.`).
+   */
+  private enforceHistoryLimits(tx: Transaction): void {
+    let terminated = false;
+    for (const ex of [...tx.touched]) {
+      const s = ex.state;
+      if (!isRunning(s)) continue;
+      const count = s.nextEventId - 1;
+      const size = s.historySizeBytes;
+      let reason: string | undefined;
+      if (count > this.config.number('limit.historyCount.error')) reason = 'Workflow history count exceeds limit.';
+      else if (size > this.config.number('limit.historySize.error')) reason = 'Workflow history size exceeds limit.';
+      if (reason) {
+        this.log.warn(`${reason} wf-namespace=${s.namespace} wf-id=${s.workflowId} wf-run-id=${s.runId}`);
+        this.hooks.historyLimitExceeded?.(ex, tx, reason);
+        terminated = true;
+        continue;
+      }
+      const warn =
+        count > this.config.number('limit.historyCount.warn')
+          ? `history count ${count} exceeds the warning limit`
+          : size > this.config.number('limit.historySize.warn')
+            ? `history size ${size} exceeds the warning limit`
+            : undefined;
+      if (warn && !this.warnedHistories.has(s.runId)) {
+        this.warnedHistories.add(s.runId);
+        this.log.warn(`Workflow ${warn}. wf-namespace=${s.namespace} wf-id=${s.workflowId} wf-run-id=${s.runId}`);
+      }
+    }
+    // Terminating wrote events (to the run, and to a parent it reports to).
+    if (terminated) for (const ex of tx.touched) measureHistory(ex);
   }
 
   get inTransaction(): Transaction | undefined {
@@ -214,9 +273,33 @@ export class HistoryEngine {
   // ---- lookup ----
 
   namespace(name: string): NamespaceRecord {
+    if (!name) throw invalidArgument('Namespace is empty.');
     const ns = this.namespaces.get(name);
     if (!ns) throw namespaceNotFound(name);
     return ns;
+  }
+
+  /**
+   * The namespace a task token was issued in, checked against the request's (when it names one): NOT_FOUND for an
+   * unknown namespace id, INVALID_ARGUMENT for a token of another namespace, as the real server answers.
+   */
+  tokenNamespace(namespaceId: string, requestNamespace: string | null | undefined): NamespaceRecord {
+    const ns = this.namespaces.getById(namespaceId);
+    if (!ns) throw namespaceNotFound(namespaceId);
+    if (requestNamespace && requestNamespace !== ns.name) {
+      this.namespace(requestNamespace);
+      throw invalidArgument('Operation requested with a token from a different namespace.');
+    }
+    return ns;
+  }
+
+  /** The run a workflow or activity task token names: NOT_FOUND with the real server's message when it is gone. */
+  tokenRun(namespace: NamespaceRecord, workflowId: string, runId: string): Execution {
+    const ex = this.executions.get(runId);
+    if (!ex || ex.state.namespace !== namespace.name || ex.state.workflowId !== workflowId) {
+      throw notFound(`workflow execution not found for workflow ID "${workflowId}" and run ID "${runId}"`);
+    }
+    return ex;
   }
 
   private idKey(namespace: string, workflowId: string): string {
@@ -253,6 +336,7 @@ export class HistoryEngine {
   removeExecution(ex: Execution, tx: Transaction): void {
     const s = ex.state;
     this.executions.delete(s.runId);
+    this.closedInMemory.delete(s.runId);
     const key = this.idKey(s.namespace, s.workflowId);
     const runs = this.runsById.get(key);
     if (runs) {
@@ -281,17 +365,52 @@ export class HistoryEngine {
   currentRun(namespace: string, workflowId: string): Execution | undefined {
     const runs = this.runsById.get(this.idKey(namespace, workflowId));
     if (!runs || runs.length === 0) return undefined;
-    return this.executions.get(runs[runs.length - 1]);
+    return this.run(runs[runs.length - 1]);
   }
 
   runsOf(namespace: string, workflowId: string): Execution[] {
-    return (this.runsById.get(this.idKey(namespace, workflowId)) ?? []).map((r) => this.executions.get(r)!);
+    return (this.runsById.get(this.idKey(namespace, workflowId)) ?? []).map((r) => this.run(r)!);
+  }
+
+  // ---- closed runs on disk ----
+
+  /** Closed runs kept whole in memory, least recently used first (the others are summaries; see `full`). */
+  private readonly closedInMemory = new Set<string>();
+
+  /** Closed runs kept whole in memory at most, when the store keeps closed runs on disk. */
+  static readonly CLOSED_RUNS_IN_MEMORY = 1_000;
+
+  /** A run in full (its state and history), reading it from the store if only its summary is in memory. */
+  run(runId: string): Execution | undefined {
+    const ex = this.executions.get(runId);
+    if (!ex?.summary) return ex;
+    const loaded = this.store.loadRun?.(runId);
+    if (!loaded) return ex;
+    loaded.sizedEvents = loaded.events.length;
+    this.executions.set(runId, loaded);
+    this.keepClosed(loaded);
+    return loaded;
+  }
+
+  /** Notes a closed run as just used, leaving the least recently used ones on disk (as summaries). */
+  private keepClosed(ex: Execution): void {
+    if (!this.store.loadRun) return;
+    const id = ex.state.runId;
+    this.closedInMemory.delete(id);
+    this.closedInMemory.add(id);
+    while (this.closedInMemory.size > HistoryEngine.CLOSED_RUNS_IN_MEMORY) {
+      const oldest = this.closedInMemory.values().next().value as string;
+      this.closedInMemory.delete(oldest);
+      const old = this.executions.get(oldest);
+      if (old && !old.summary) this.executions.set(oldest, summaryExecution(summaryOf(old.state)));
+    }
   }
 
   /** Finds a run by id, or the current run when `runId` is empty; NOT_FOUND otherwise. */
   getExecution(namespace: string, workflowId: string, runId?: string | null): Execution {
+    validateRunId(runId);
     if (runId) {
-      const ex = this.executions.get(runId);
+      const ex = this.run(runId);
       if (!ex || ex.state.namespace !== namespace || ex.state.workflowId !== workflowId) {
         throw notFound(`workflow execution not found for workflow ID "${workflowId}" and run ID "${runId}"`);
       }
@@ -343,6 +462,11 @@ export class HistoryEngine {
       this.taskIdCounter += 1;
     }
     return this.taskIdCounter++;
+  }
+
+  /** A task id for an event written in this change (for events copied rather than appended, as by a reset). */
+  allocateTaskId(ex: Execution, tx: Transaction): number {
+    return this.nextTaskId(ex, tx);
   }
 
   /** Makes the run's next event (in this change) start a new batch. */
@@ -419,6 +543,8 @@ export class HistoryEngine {
   scheduleWorkflowTask(ex: Execution, tx: Transaction, attempt = 1, speculative = false): void {
     const s = ex.state;
     if (!isRunning(s) || s.wft) return;
+    // During the first task's backoff (start delay, cron), events wait for it, as on the real server.
+    if (s.firstWftAt !== undefined && tx.now < s.firstWftAt) return;
     s.firstWftAt = undefined;
     const sticky = s.sticky;
     const transient = attempt > 1 || speculative;

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import {
   enums,
   IFailure,
@@ -76,6 +76,12 @@ export interface ActivityInfo {
   lastAttemptCompleteTime?: number;
   cancelRequested: boolean;
   cancelRequestedEventId?: number;
+  /** Paused with PauseActivity: not dispatched (a running attempt is told at its next heartbeat). */
+  paused?: { time: number; identity: string; reason: string };
+  /** Reset with ResetActivity while an attempt runs: its next heartbeat says so, and the next attempt is 1. */
+  resetRequested?: boolean;
+  /** The options the activity was scheduled with, before UpdateActivityOptions changed them. */
+  originalOptions?: { taskQueue: string; timeouts: [number, number, number, number]; retry: RetryPolicyData };
 }
 
 export interface TimerInfo {
@@ -178,6 +184,10 @@ export interface ExecutionState {
   searchAttributes?: ISearchAttributes | null;
   header?: IHeader | null;
   userMetadata?: temporal.api.sdk.v1.IUserMetadata | null;
+  /** The run's priority (from its start, or UpdateWorkflowExecutionOptions). */
+  priority?: temporal.api.common.v1.IPriority | null;
+  /** A versioning override set with UpdateWorkflowExecutionOptions. */
+  versioningOverride?: temporal.api.workflow.v1.IVersioningOverride | null;
   parent?: ParentInfo;
   root?: { workflowId: string; runId: string };
   /** Start/signal/cancel request ids seen on this run (idempotency). */
@@ -219,6 +229,67 @@ export interface Execution {
   persistedEvents: number;
   /** How many of `events` `historySizeBytes` counts (in memory only; absent for a loaded run: all of them). */
   sizedEvents?: number;
+  /**
+   * A closed run kept on disk only: `state` holds what visibility reads (see `summaryOf`) and `events` is empty;
+   * the engine reads the whole run from the store when it needs more.
+   */
+  summary?: true;
+}
+
+/** The parts of a closed run's state that List, Count, retention and the run indexes read. */
+export type RunSummary = Pick<
+  ExecutionState,
+  | 'namespace'
+  | 'workflowId'
+  | 'runId'
+  | 'firstRunId'
+  | 'workflowType'
+  | 'taskQueue'
+  | 'status'
+  | 'startTime'
+  | 'executionTime'
+  | 'closeTime'
+  | 'closeEventId'
+  | 'nextEventId'
+  | 'memo'
+  | 'searchAttributes'
+  | 'parent'
+  | 'root'
+  | 'priority'
+  | 'stateTransitions'
+  | 'historySizeBytes'
+  | 'nextRunId'
+>;
+
+/** The summary of a closed run's state (what stays in memory once its run is left on disk). */
+export function summaryOf(s: ExecutionState): RunSummary {
+  return {
+    namespace: s.namespace,
+    workflowId: s.workflowId,
+    runId: s.runId,
+    firstRunId: s.firstRunId,
+    workflowType: s.workflowType,
+    taskQueue: s.taskQueue,
+    status: s.status,
+    startTime: s.startTime,
+    executionTime: s.executionTime,
+    closeTime: s.closeTime,
+    closeEventId: s.closeEventId,
+    nextEventId: s.nextEventId,
+    memo: s.memo,
+    searchAttributes: s.searchAttributes,
+    parent: s.parent,
+    root: s.root,
+    priority: s.priority,
+    stateTransitions: s.stateTransitions,
+    historySizeBytes: s.historySizeBytes,
+    nextRunId: s.nextRunId,
+  };
+}
+
+/** A closed run as it is kept when its state and history stay on disk. */
+export function summaryExecution(summary: RunSummary): Execution {
+  return { state: summary as ExecutionState, events: [], persistedEvents: 0, summary: true };
 }
 
 const E = enums.EventType;

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import {
   failedPrecondition,
   invalidArgument,
@@ -11,7 +11,8 @@ import {
 import { enums, msTimestamp } from '../internal/proto';
 import { HistoryEngine } from './engine';
 import { Execution, isRunning } from './mutable-state';
-import { decodeTaskToken, encodeTaskToken } from './task-token';
+import { decodeQueryTaskToken, encodeTaskToken } from './task-token';
+import { validateExecution } from '../frontend/validation';
 import { randomUUID } from 'node:crypto';
 
 type QueryResponse = temporal.api.workflowservice.v1.IQueryWorkflowResponse;
@@ -54,8 +55,15 @@ export class QueryDispatcher {
   ): Promise<QueryResponse> {
     const ns = req.namespace ?? '';
     this.engine.namespace(ns);
-    if (!req.execution?.workflowId) throw invalidArgument('execution.workflow_id is not set');
-    if (!req.query?.queryType) throw invalidArgument('query.query_type is not set');
+    validateExecution(req.execution);
+    if (!req.query) throw invalidArgument('WorkflowQuery is not set on request.');
+    if (!req.query.queryType) throw invalidArgument('QueryType is not set on request.');
+    this.engine.blobs.check(req.query.queryArgs, {
+      namespace: ns,
+      workflowId: req.execution.workflowId,
+      runId: req.execution.runId ?? '',
+      operation: 'QueryWorkflow',
+    });
     const ex = this.engine.getExecution(ns, req.execution.workflowId, req.execution.runId);
     const s = ex.state;
     const WS = enums.WorkflowExecutionStatus;
@@ -145,7 +153,7 @@ export class QueryDispatcher {
   startQueryTask(id: string): temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse | undefined {
     const q = this.pending.get(id);
     if (!q || q.dispatched) return undefined;
-    const ex = this.engine.executions.get(q.runId);
+    const ex = this.engine.run(q.runId);
     if (!ex) return undefined;
     q.dispatched = true;
     const s = ex.state;
@@ -153,7 +161,12 @@ export class QueryDispatcher {
     const events = sticky ? ex.events.slice(s.lastCompletedStartedEventId) : ex.events;
     const now = this.engine.time.now();
     return {
-      taskToken: encodeTaskToken({ k: 'q', ns: s.namespace, id }),
+      taskToken: encodeTaskToken({
+        k: 'q',
+        nsId: this.engine.namespaces.get(s.namespace)?.id ?? '',
+        taskQueue: this.queueFor(ex),
+        id,
+      }),
       workflowExecution: { workflowId: s.workflowId, runId: s.runId },
       workflowType: { name: s.workflowType },
       previousStartedEventId: s.lastCompletedStartedEventId,
@@ -173,8 +186,8 @@ export class QueryDispatcher {
   }
 
   respond(req: temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest): void {
-    const t = decodeTaskToken(req.taskToken);
-    if (t.k !== 'q') throw invalidArgument('task_token is not a query task token');
+    const t = decodeQueryTaskToken(req.taskToken);
+    this.engine.tokenNamespace(t.nsId, req.namespace);
     const q = this.pending.get(t.id);
     if (!q) throw notFound('query task not found');
     const QR = enums.QueryResultType;

@@ -58,6 +58,7 @@ function timeoutTypeOf(failure: IFailure | null | undefined): number | undefined
 export function isRetryable(failure: IFailure | null | undefined, policy: RetryPolicyData): boolean {
   if (!failure) return true;
   if (failure.canceledFailureInfo || failure.terminatedFailureInfo) return false;
+  if (failure.serverFailureInfo?.nonRetryable) return false;
   const TT = enums.TimeoutType;
   const timeoutType = timeoutTypeOf(failure);
   if (timeoutType !== undefined) {

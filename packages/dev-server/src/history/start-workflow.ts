@@ -1,8 +1,9 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, workflowAlreadyStarted } from '../frontend/errors';
 import { durationMs, enums } from '../internal/proto';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
-import { parseCron } from '../schedules/cron';
+import { validateCron } from '../schedules/cron';
+import { validateDuration } from '../frontend/validation';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';
@@ -19,13 +20,24 @@ import {
 
 type StartRequest = temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest;
 
-/** Validates a start request (INVALID_ARGUMENT naming the field). */
-export function validateStart(engine: HistoryEngine, req: StartRequest, prefix = ''): void {
+/** What a start request is part of: its checks and messages differ slightly, as on the real server. */
+export type StartKind = 'start' | 'signalWithStart' | 'updateWithStart' | 'schedule';
+
+/** Validates a start request in the real frontend's order, with its messages (INVALID_ARGUMENT). */
+export function validateStart(engine: HistoryEngine, req: StartRequest, kind: StartKind = 'start'): void {
   const ns = engine.namespace(req.namespace ?? '');
-  if (!req.workflowId) throw invalidArgument(`${prefix}workflow_id is not set`);
-  if (req.workflowId.length > 1000) throw invalidArgument(`${prefix}workflow_id exceeds length limit`);
-  if (!req.workflowType?.name) throw invalidArgument(`${prefix}workflow_type is not set`);
-  if (!req.taskQueue?.name) throw invalidArgument(`${prefix}task_queue is not set`);
+  const limits = engine.limits;
+  limits.workflowId(req.workflowId);
+  limits.requestId(req.requestId);
+  limits.workflowType(req.workflowType);
+  limits.taskQueue(req.taskQueue);
+  for (const [field, name] of [
+    ['workflowExecutionTimeout', 'WorkflowExecutionTimeoutSeconds'],
+    ['workflowRunTimeout', 'WorkflowRunTimeoutSeconds'],
+    ['workflowTaskTimeout', 'WorkflowTaskTimeoutSeconds'],
+  ] as const) {
+    validateDuration(req[field], name);
+  }
   if (
     req.workflowIdReusePolicy === enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING &&
     req.workflowIdConflictPolicy
@@ -34,21 +46,20 @@ export function validateStart(engine: HistoryEngine, req: StartRequest, prefix =
       'Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy',
     );
   }
-  for (const f of [
-    'workflowExecutionTimeout',
-    'workflowRunTimeout',
-    'workflowTaskTimeout',
-    'workflowStartDelay',
-  ] as const) {
-    if (durationMs(req[f]) < 0)
-      throw invalidArgument(`${prefix}${f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} cannot be negative`);
-  }
   validateRetryPolicy(req.retryPolicy);
-  if (req.cronSchedule && !parseCron(req.cronSchedule))
-    throw invalidArgument(`${prefix}cron_schedule is not a valid cron expression: ${req.cronSchedule}`);
-  if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0)
-    throw invalidArgument(`${prefix}workflow_start_delay cannot be used with cron_schedule`);
-  validateSearchAttributes(ns, req.searchAttributes);
+  if (kind === 'updateWithStart') {
+    if (req.cronSchedule) throw invalidArgument('CronSchedule is not allowed.');
+    if (req.workflowStartDelay) throw invalidArgument('WorkflowStartDelay is not supported.');
+  }
+  if (req.cronSchedule) validateCron(req.cronSchedule, engine.time.now());
+  validateDuration(req.workflowStartDelay, 'WorkflowStartDelaySeconds');
+  if (req.cronSchedule && durationMs(req.workflowStartDelay) > 0) {
+    throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+  }
+  const blob = { namespace: ns.name, workflowId: req.workflowId ?? '', operation: 'StartWorkflowExecution' };
+  engine.blobs.check(req.input, blob);
+  engine.blobs.checkMemo(req.memo, blob);
+  validateSearchAttributes(ns, req.searchAttributes, engine.config);
 }
 
 export interface StartOutcome {

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { enums } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution } from './mutable-state';

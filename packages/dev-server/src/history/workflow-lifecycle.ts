@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import {
   durationMs,
   enums,
@@ -15,7 +15,7 @@ import {
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, ExecutionState, isRunning, ParentInfo, ResetPoint } from './mutable-state';
 import { decideRetry, normalizeRetryPolicy } from './retry';
-import { nextCronTime, parseCron } from '../schedules/cron';
+import { cronBackoffMs, parseCron } from '../schedules/cron';
 import { typedSearchAttributes } from '../visibility/validation';
 
 const ET = enums.EventType;
@@ -110,7 +110,8 @@ export function resetPointsProto(points: ResetPoint[]): temporal.api.workflow.v1
 export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParams): Execution {
   const runId = p.runId ?? engine.newRunId();
   const now = tx.now;
-  const backoff = p.signal ? 0 : (p.firstWftBackoffMs ?? 0);
+  // Signal-with-start keeps the start delay too: the signal waits for the first task, as on the real server.
+  const backoff = p.firstWftBackoffMs ?? 0;
   const expiration = p.executionExpirationTime ?? (p.executionTimeoutMs > 0 ? now + p.executionTimeoutMs : undefined);
   const state: ExecutionState = {
     namespace: p.namespace,
@@ -135,6 +136,7 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     searchAttributes: p.searchAttributes ?? null,
     header: p.header ?? null,
     userMetadata: p.userMetadata ?? null,
+    priority: p.priority ?? null,
     parent: p.parent,
     root: p.root ?? (p.parent ? undefined : { workflowId: p.workflowId, runId }),
     requestIds: p.requestId ? [p.requestId] : [],
@@ -341,10 +343,9 @@ function notifyParent(engine: HistoryEngine, tx: Transaction, ex: Execution, sta
 /** The next cron time after now (as a backoff), or undefined when the run has no cron schedule. */
 function cronBackoff(s: ExecutionState, now: number): number | undefined {
   if (!s.cronSchedule) return undefined;
-  const spec = parseCron(s.cronSchedule);
-  if (!spec) return undefined;
-  const next = nextCronTime(spec, now, s.startTime);
-  return next === undefined ? undefined : next - now;
+  const cron = parseCron(s.cronSchedule);
+  if (!cron) return undefined;
+  return cronBackoffMs(cron, now, s.startTime);
 }
 
 /**

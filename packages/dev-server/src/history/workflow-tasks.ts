@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument, notFound } from '../frontend/errors';
 import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../internal/proto';
 import { HistoryEngine, measureHistory, Transaction } from './engine';
@@ -13,6 +13,11 @@ import {
   updateRequestMessages,
   rejectUndeliveredOnFailure,
 } from './updates';
+import { terminateRun } from './workflow-lifecycle';
+import { startActivityTask } from './activities';
+
+/** The identity the real server gives the changes it makes itself (terminating a run over a limit, say). */
+export const HISTORY_SERVICE_IDENTITY = 'history-service';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;
@@ -58,8 +63,12 @@ export function startWorkflowTask(
       wft.startedEventId = s.nextEventId + 1;
     } else {
       wft.startedEventId = Number(
-        engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, wftStartedAttributes(ex, identity, requestId))
-          .eventId,
+        engine.append(
+          ex,
+          tx,
+          ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+          wftStartedAttributes(engine, ex, identity, requestId),
+        ).eventId,
       );
     }
     // A speculative task that starts as such is not persisted by the real server.
@@ -69,15 +78,34 @@ export function startWorkflowTask(
   });
 }
 
-function wftStartedAttributes(ex: Execution, identity: string, requestId: string): object {
+function wftStartedAttributes(engine: HistoryEngine, ex: Execution, identity: string, requestId: string): object {
+  const historySizeBytes = measureHistory(ex);
+  const reasons = suggestContinueAsNewReasons(engine, ex, historySizeBytes);
   return {
     scheduledEventId: ex.state.wft!.scheduledEventId,
     identity,
     requestId,
-    historySizeBytes: measureHistory(ex),
-    suggestContinueAsNew: false,
+    historySizeBytes,
+    suggestContinueAsNew: reasons.length > 0,
+    suggestContinueAsNewReasons: reasons,
     workerVersion: ex.state.wft!.startedWorkerVersion ?? null,
   };
+}
+
+/**
+ * Why a workflow task suggests continuing as new: its history has as many events, or as many bytes, as the real
+ * server's suggestion thresholds (`limit.historyCount.suggestContinueAsNew`, `limit.historySize.suggestContinueAsNew`).
+ */
+function suggestContinueAsNewReasons(engine: HistoryEngine, ex: Execution, historySizeBytes: number): number[] {
+  const R = enums.SuggestContinueAsNewReason;
+  const reasons: number[] = [];
+  if (historySizeBytes >= engine.config.number('limit.historySize.suggestContinueAsNew')) {
+    reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
+  }
+  if (ex.state.nextEventId - 1 >= engine.config.number('limit.historyCount.suggestContinueAsNew')) {
+    reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  }
+  return reasons;
 }
 
 /**
@@ -99,7 +127,7 @@ export function transientWorkflowTaskEvents(engine: HistoryEngine, ex: Execution
   const started = newEvent(
     ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
     wft.startedTime ?? wft.scheduledTime,
-    wftStartedAttributes(ex, forWorker ? (wft.startedIdentity ?? '') : '', wft.startedRequestId ?? ''),
+    wftStartedAttributes(engine, ex, forWorker ? (wft.startedIdentity ?? '') : '', wft.startedRequestId ?? ''),
   );
   started.eventId = wft.startedEventId;
   return [scheduled, started];
@@ -134,7 +162,16 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
   const { events, nextPageToken } = workflowTaskHistory(engine, ex);
   const messages = updateRequestMessages(ex, wft.seq, (wft.startedEventId ?? 1) - 1);
   return {
-    taskToken: encodeTaskToken({ k: 'w', ns: s.namespace, wid: s.workflowId, rid: s.runId, seq: wft.seq }),
+    taskToken: encodeTaskToken({
+      k: 'w',
+      nsId: engine.namespaces.get(s.namespace)?.id ?? '',
+      wid: s.workflowId,
+      rid: s.runId,
+      sid: wft.scheduledEventId,
+      attempt: wft.attempt,
+      seq: wft.seq,
+      type: s.workflowType,
+    }),
     workflowExecution: { workflowId: s.workflowId, runId: s.runId },
     workflowType: { name: s.workflowType },
     previousStartedEventId: s.lastCompletedStartedEventId,
@@ -152,11 +189,14 @@ function workflowTaskResponse(engine: HistoryEngine, ex: Execution, tx: Transact
 }
 
 /** Finds the run and started workflow task a token refers to, or NOT_FOUND. */
-function taskFor(engine: HistoryEngine, token: Uint8Array | null | undefined): Execution {
-  const t = decodeTaskToken(token);
-  if (t.k !== 'w') throw invalidArgument('task_token is not a workflow task token');
-  const ex = engine.executions.get(t.rid);
-  if (!ex || !isRunning(ex.state)) throw notFound('workflow execution already completed');
+function taskFor(
+  engine: HistoryEngine,
+  token: Uint8Array | null | undefined,
+  namespace: string | null | undefined,
+): Execution {
+  const t = decodeTaskToken(token, 'w');
+  const ex = engine.tokenRun(engine.tokenNamespace(t.nsId, namespace), t.wid, t.rid);
+  if (!isRunning(ex.state)) throw notFound('workflow execution already completed');
   const wft = ex.state.wft;
   if (!wft || wft.seq !== t.seq || wft.startedEventId === undefined) throw notFound('Workflow task not found.');
   return ex;
@@ -179,7 +219,7 @@ function materializeTransient(engine: HistoryEngine, ex: Execution, tx: Transact
       ex,
       tx,
       ET.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-      wftStartedAttributes(ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
+      wftStartedAttributes(engine, ex, wft.startedIdentity ?? '', wft.startedRequestId ?? ''),
     );
     started.eventTime = msTimestamp(wft.startedTime ?? tx.now);
     wft.startedEventId = Number(started.eventId);
@@ -205,7 +245,7 @@ export function completeWorkflowTask(
   engine: HistoryEngine,
   req: CompleteRequest,
 ): temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse {
-  const ex = taskFor(engine, req.taskToken);
+  const ex = taskFor(engine, req.taskToken, req.namespace);
   const s = ex.state;
   // Queries that rode on this task are answered (or wait for the next chance) whatever happens next.
   engine.queries?.answer(req.queryResults ?? {});
@@ -230,6 +270,16 @@ export function completeWorkflowTask(
       );
     });
     throw invalidArgument('UnhandledCommand');
+  }
+  if (invalid?.terminate) {
+    // Too large for the blob limit: the real server fails the task and terminates the run, whatever the attempt.
+    const message = rejectedCommandMessage(invalid);
+    engine.tx((tx) =>
+      failTask(engine, tx, ex, invalid.cause, { message, serverFailureInfo: {} }, req.identity ?? '', {
+        terminateReason: message,
+      }),
+    );
+    throw invalidArgument(message);
   }
   if (invalid) {
     const message = rejectedCommandMessage(invalid);
@@ -316,7 +366,9 @@ export function completeWorkflowTask(
     if (flushed > 0 || result.newEvents || pendingUpdates || req.forceCreateNewWorkflowTask) {
       engine.scheduleWorkflowTask(ex, tx);
     }
-    const out: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse = {};
+    const out: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse = {
+      activityTasks: startEagerActivities(engine, ex, commands, req.identity ?? '', req.workerVersionStamp),
+    };
     const next = pendingTask(ex);
     if (req.returnNewWorkflowTask && next && next.startedEventId === undefined && !next.sticky) {
       const workerVersion = req.workerVersionStamp?.buildId ? req.workerVersionStamp : undefined;
@@ -324,6 +376,39 @@ export function completeWorkflowTask(
     }
     return out;
   });
+}
+
+/**
+ * Eager activity dispatch: activities scheduled with `request_eager_execution` on the run's own task queue start at
+ * once and go back in the completion's response (when `system.enableActivityEagerExecution` is on, as it is by
+ * default), as on the real server; the others are queued.
+ */
+function startEagerActivities(
+  engine: HistoryEngine,
+  ex: Execution,
+  commands: temporal.api.command.v1.ICommand[],
+  identity: string,
+  workerVersion: temporal.api.common.v1.IWorkerVersionStamp | null | undefined,
+): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse[] {
+  if (!engine.config.bool('system.enableActivityEagerExecution')) return [];
+  const s = ex.state;
+  const out: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse[] = [];
+  for (const c of commands) {
+    const a = c.scheduleActivityTaskCommandAttributes;
+    if (c.commandType !== enums.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK || !a?.requestEagerExecution) continue;
+    const activity = Object.values(s.activities).find((x) => x.activityId === a.activityId);
+    if (!activity || activity.state !== 'scheduled' || activity.taskQueue !== s.taskQueue) continue;
+    const task = startActivityTask(
+      engine,
+      ex,
+      activity.scheduledEventId,
+      activity.seq,
+      identity,
+      workerVersion?.buildId ? workerVersion : undefined,
+    );
+    if (task) out.push(task);
+  }
+  return out;
 }
 
 /** Reset points a run keeps at most (the oldest go first), as on the real server. */
@@ -365,6 +450,11 @@ export interface FailOptions {
   /** UnhandledCommand: the next task is a fresh attempt (events or updates arrived). */
   resetAttempt?: boolean;
   timeoutType?: number;
+  /**
+   * Terminate the run with this reason instead of retrying the task (identity `history-service`), as the real server
+   * does when a completion carries more than its blob size limit.
+   */
+  terminateReason?: string;
 }
 
 /**
@@ -385,7 +475,7 @@ export function failTask(
   const s = ex.state;
   const wft = s.wft!;
   const started = wft.startedEventId !== undefined;
-  if (wft.speculative) materializeTransient(engine, ex, tx);
+  if (wft.speculative || (opts.terminateReason !== undefined && wft.transient)) materializeTransient(engine, ex, tx);
   if (!wft.transient) {
     if (opts.timeoutType !== undefined) {
       engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
@@ -407,6 +497,11 @@ export function failTask(
   engine.queries?.release(s.runId, wft.seq);
   s.sticky = undefined;
   s.wft = undefined;
+  if (opts.terminateReason !== undefined) {
+    s.buffered = [];
+    terminateRun(engine, tx, ex, opts.terminateReason, null, HISTORY_SERVICE_IDENTITY);
+    return;
+  }
   const flushed = engine.flushBuffer(ex, tx);
   let attempt = wft.attempt + 1;
   if (opts.timeoutType === TT.TIMEOUT_TYPE_SCHEDULE_TO_START) attempt = wft.attempt;
@@ -420,7 +515,7 @@ export function failWorkflowTask(
   engine: HistoryEngine,
   req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest,
 ): void {
-  const ex = taskFor(engine, req.taskToken);
+  const ex = taskFor(engine, req.taskToken, req.namespace);
   engine.tx((tx) => failTask(engine, tx, ex, req.cause ?? 0, req.failure ?? null, req.identity ?? '', {}));
 }
 

@@ -1,5 +1,18 @@
 import Long from 'long';
-import { temporal, google } from '@kairos/proto';
+// The generated classes straight from their module: the package's index also loads protobufjs's reflection and
+// proto3 JSON, which the server needs only for reflection and field masks (loaded on first use), not to start.
+import { temporal, google, grpc } from '@kairos/proto/generated/root';
+
+export { temporal, google, grpc };
+
+/** The generated class of a message, by full name (`temporal.api.history.v1.History`). */
+export function staticClassFor(fullName: string): unknown {
+  let node: unknown = { temporal, google, grpc };
+  for (const part of fullName.replace(/^\./, '').split('.'))
+    node = (node as Record<string, unknown> | undefined)?.[part];
+  if (typeof node !== 'function') throw new Error(`unknown message type: ${fullName}`);
+  return node;
+}
 
 /** Short aliases for the proto namespaces the server uses everywhere. */
 export const enums = temporal.api.enums.v1;

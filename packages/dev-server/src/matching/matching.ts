@@ -12,9 +12,22 @@ export type TaskStarter<R> = (task: TaskRef, identity: string) => R | undefined;
 
 interface Poller {
   identity: string;
+  /** The worker process's key (`worker_instance_key`), so that its shutdown can end its polls. */
+  instanceKey: string;
   start: TaskStarter<object>;
   resolve: (response: object | undefined) => void;
   timer: NodeJS.Timeout;
+  /** Whether the caller has gone (cancelled, or past its deadline): it must not be handed a task. */
+  gone: () => boolean;
+}
+
+/** What a poll knows of its caller. */
+export interface PollCaller {
+  onCancel(cb: () => void): void;
+  /** Whether the caller has gone already. */
+  cancelled?(): boolean;
+  /** `worker_instance_key` of the polling worker. */
+  instanceKey?: string;
 }
 
 /** A worker that polled a queue: when it last did, and the build id it announced. */
@@ -79,7 +92,7 @@ export class Matching {
     identity: string,
     start: TaskStarter<object>,
     timeoutMs: number,
-    signal: { onCancel(cb: () => void): void },
+    signal: PollCaller,
     version?: { buildId?: string | null; useVersioning?: boolean | null } | null,
   ): Promise<object | undefined> {
     const q = this.queue(queueKey);
@@ -94,6 +107,8 @@ export class Matching {
     return new Promise((resolve) => {
       const poller: Poller = {
         identity,
+        instanceKey: signal.instanceKey ?? '',
+        gone: () => signal.cancelled?.() ?? false,
         start,
         resolve: (r) => {
           clearTimeout(poller.timer);
@@ -114,17 +129,34 @@ export class Matching {
     }
   }
 
-  /** Ends waiting polls on one queue (worker shutdown of a sticky queue). */
-  releasePollers(queueKey: string): void {
+  /**
+   * Ends waiting polls on one queue with empty responses (worker shutdown of a sticky queue), or only those of one
+   * worker (by its `worker_instance_key`).
+   */
+  releasePollers(queueKey: string, instanceKey?: string): void {
     const q = this.queues.get(queueKey);
     if (!q) return;
-    for (const p of q.pollers.splice(0)) p.resolve(undefined);
+    const released = instanceKey === undefined ? q.pollers : q.pollers.filter((p) => p.instanceKey === instanceKey);
+    q.pollers = instanceKey === undefined ? [] : q.pollers.filter((p) => p.instanceKey !== instanceKey);
+    for (const p of released) p.resolve(undefined);
   }
 
   /** Workers that polled a queue (for DescribeTaskQueue). */
   pollers(queueKey: string): PollerRecord[] {
     const q = this.queues.get(queueKey);
     return q ? [...q.lastPollers.values()] : [];
+  }
+
+  /** Every queue with tasks waiting, and how many. */
+  backlogs(): Array<{ namespace: string; kind: string; taskQueue: string; count: number }> {
+    const out: Array<{ namespace: string; kind: string; taskQueue: string; count: number }> = [];
+    for (const [key, q] of this.queues) {
+      const count = q.tasks.length - q.head;
+      if (count === 0) continue;
+      const [namespace, kind, taskQueue] = key.split('\u0000');
+      out.push({ namespace, kind, taskQueue, count });
+    }
+    return out;
   }
 
   backlog(queueKey: string): number {
@@ -161,6 +193,11 @@ export class Matching {
     while (q.pollers.length > 0 && q.head < q.tasks.length) {
       // Taken off the list first: starting a task may queue more work and dispatch re-entrantly.
       const poller = q.pollers.shift() as Poller;
+      if (poller.gone()) {
+        // Its caller left: a task handed to it would be lost until it timed out.
+        poller.resolve(undefined);
+        continue;
+      }
       const response = this.takeFor(q, poller.identity, poller.start);
       if (!response) {
         q.pollers.unshift(poller);

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 
 type WorkerHeartbeat = temporal.api.worker.v1.IWorkerHeartbeat;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../frontend/errors';
 import { msTimestamp } from '../internal/proto';
 import { NamespaceRegistry } from '../namespaces/namespace-registry';

@@ -2,6 +2,14 @@ import Long from 'long';
 import { Execution } from '../history/mutable-state';
 import type { EndpointRecord } from '../nexus/endpoint-registry';
 
+/** Thrown when the database file cannot be opened or is not a Kairos dev-server database. */
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError';
+  constructor(filename: string, cause: unknown) {
+    super(`cannot open database file ${filename}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
 /** A namespace and its registered custom search attributes. */
 export interface NamespaceRecord {
   name: string;
@@ -45,7 +53,10 @@ export interface ChangeSet {
 
 export interface LoadedState {
   namespaces: NamespaceRecord[];
+  /** Open runs, and closed runs in full for a store that does not keep them on disk only. */
   executions: Execution[];
+  /** Closed runs the store keeps on disk, as summaries (`Execution.summary`). */
+  closedSummaries?: Execution[];
   schedules: ScheduleRecord[];
   nexusEndpoints: EndpointRecord[];
 }
@@ -55,6 +66,11 @@ export interface Persistence {
   load(): LoadedState;
   commit(changes: ChangeSet): void;
   close(): void;
+  /**
+   * For a store that keeps closed runs on disk (so that memory does not grow with them): reads one run in full.
+   * Absent when every run stays in memory.
+   */
+  loadRun?(runId: string): Execution | undefined;
 }
 
 /** The in-memory store: the server's own maps are the state, so there is nothing to write. */

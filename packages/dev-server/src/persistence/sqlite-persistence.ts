@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { temporal } from '@kairos/proto';
-import { Execution, ExecutionState } from '../history/mutable-state';
+import { temporal } from '../internal/proto';
+import { Execution, ExecutionState, RunSummary, summaryExecution, summaryOf } from '../history/mutable-state';
 import type { EndpointRecord } from '../nexus/endpoint-registry';
 import {
   ChangeSet,
+  DatabaseOpenError,
   LoadedState,
   NamespaceRecord,
   Persistence,
@@ -14,14 +15,6 @@ import {
 
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 
-/** Thrown when the database file cannot be opened or is not a Kairos dev-server database. */
-export class DatabaseOpenError extends Error {
-  override readonly name = 'DatabaseOpenError';
-  constructor(filename: string, cause: unknown) {
-    super(`cannot open database file ${filename}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-  }
-}
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
@@ -31,8 +24,18 @@ CREATE TABLE IF NOT EXISTS schedules (namespace TEXT NOT NULL, schedule_id TEXT 
 `;
 
 /**
+ * Columns added to `executions` since its first version: whether the run is closed and, for a closed run, the
+ * summary that stays in memory (see `summaryOf`), so that a restart reads open runs only, and closed runs' summaries.
+ */
+const MIGRATIONS = [
+  'ALTER TABLE executions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0',
+  'ALTER TABLE executions ADD COLUMN summary TEXT',
+];
+
+/**
  * SQLite store (WAL). Each change set is one transaction, written before the server acknowledges the
- * change, so a crash at any moment loses nothing a client was told about.
+ * change, so a crash at any moment loses nothing a client was told about. Closed runs stay on disk: a restart
+ * reads the open runs in full and only a summary of each closed one, and a closed run is read in full when needed.
  */
 export class SqlitePersistence implements Persistence {
   private readonly db: Database.Database;
@@ -54,12 +57,13 @@ export class SqlitePersistence implements Persistence {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
+      this.migrate();
     } catch (err) {
       throw new DatabaseOpenError(filename, err);
     }
     this.putNamespace = this.db.prepare('INSERT OR REPLACE INTO namespaces (name, record) VALUES (?, ?)');
     this.putExecution = this.db.prepare(
-      'INSERT OR REPLACE INTO executions (run_id, namespace, workflow_id, state) VALUES (?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO executions (run_id, namespace, workflow_id, state, closed, summary) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.putEvent = this.db.prepare('INSERT OR REPLACE INTO history (run_id, event_id, event) VALUES (?, ?, ?)');
     this.putSchedule = this.db.prepare(
@@ -75,8 +79,18 @@ export class SqlitePersistence implements Persistence {
       for (const ns of changes.namespaces) this.putNamespace.run(ns.name, JSON.stringify(ns));
       for (const name of changes.deletedNamespaces) this.deleteNamespace.run(name);
       for (const ex of changes.executions) {
+        // A closed run kept as a summary does not change (its whole state is on disk already).
+        if (ex.summary) continue;
         const s = ex.state;
-        this.putExecution.run(s.runId, s.namespace, s.workflowId, stateToJson(s));
+        const closed = s.closeTime !== undefined;
+        this.putExecution.run(
+          s.runId,
+          s.namespace,
+          s.workflowId,
+          stateToJson(s),
+          closed ? 1 : 0,
+          closed ? stateToJson(summaryOf(s)) : null,
+        );
         for (let i = ex.persistedEvents; i < ex.events.length; i++) {
           const ev = ex.events[i];
           this.putEvent.run(s.runId, Number(ev.eventId), HistoryEvent.encode(ev).finish());
@@ -95,24 +109,67 @@ export class SqlitePersistence implements Persistence {
     });
   }
 
+  /** Adds the columns of later versions to a database written by an earlier one, and fills them in. */
+  private migrate(): void {
+    const columns = new Set(
+      (this.db.prepare('PRAGMA table_info(executions)').all() as Array<{ name: string }>).map((c) => c.name),
+    );
+    if (columns.has('summary')) return;
+    this.db.transaction(() => {
+      for (const sql of MIGRATIONS) this.db.exec(sql);
+      const update = this.db.prepare('UPDATE executions SET closed = ?, summary = ? WHERE run_id = ?');
+      for (const row of this.db.prepare('SELECT run_id, state FROM executions').all() as Array<{
+        run_id: string;
+        state: string;
+      }>) {
+        const s = stateFromJson<ExecutionState>(row.state);
+        const closed = s.closeTime !== undefined;
+        update.run(closed ? 1 : 0, closed ? stateToJson(summaryOf(s)) : null, row.run_id);
+      }
+    })();
+  }
+
+  private readonly historyOf = (runId: string) =>
+    (this.selectHistory.all(runId) as Array<{ event: Buffer }>).map((r) => HistoryEvent.decode(r.event));
+
+  private get selectHistory(): Database.Statement {
+    this.historyStatement ??= this.db.prepare('SELECT event FROM history WHERE run_id = ? ORDER BY event_id');
+    return this.historyStatement;
+  }
+
+  private historyStatement: Database.Statement | undefined;
+  private runStatement: Database.Statement | undefined;
+
+  loadRun(runId: string): Execution | undefined {
+    this.runStatement ??= this.db.prepare('SELECT state FROM executions WHERE run_id = ?');
+    const row = this.runStatement.get(runId) as { state: string } | undefined;
+    if (!row) return undefined;
+    const events = this.historyOf(runId);
+    return { state: stateFromJson<ExecutionState>(row.state), events, persistedEvents: events.length };
+  }
+
   load(): LoadedState {
     const namespaces = (this.db.prepare('SELECT record FROM namespaces').all() as Array<{ record: string }>).map(
       (r) => JSON.parse(r.record) as NamespaceRecord,
     );
     const byRun = new Map<string, Execution>();
-    for (const row of this.db.prepare('SELECT run_id, state FROM executions').all() as Array<{
+    for (const row of this.db.prepare('SELECT run_id, state FROM executions WHERE closed = 0').all() as Array<{
       run_id: string;
       state: string;
     }>) {
-      byRun.set(row.run_id, { state: stateFromJson<ExecutionState>(row.state), events: [], persistedEvents: 0 });
+      const events = this.historyOf(row.run_id);
+      byRun.set(row.run_id, {
+        state: stateFromJson<ExecutionState>(row.state),
+        events,
+        persistedEvents: events.length,
+      });
     }
-    for (const row of this.db
-      .prepare('SELECT run_id, event FROM history ORDER BY run_id, event_id')
-      .iterate() as Iterable<{ run_id: string; event: Buffer }>) {
-      const ex = byRun.get(row.run_id);
-      if (ex) ex.events.push(HistoryEvent.decode(row.event));
+    const closedSummaries: Execution[] = [];
+    for (const row of this.db.prepare('SELECT summary FROM executions WHERE closed = 1').iterate() as Iterable<{
+      summary: string;
+    }>) {
+      closedSummaries.push(summaryExecution(stateFromJson<RunSummary>(row.summary)));
     }
-    for (const ex of byRun.values()) ex.persistedEvents = ex.events.length;
     const schedules = (
       this.db.prepare('SELECT namespace, schedule_id, state FROM schedules').all() as Array<{
         namespace: string;
@@ -127,7 +184,7 @@ export class SqlitePersistence implements Persistence {
     const nexusEndpoints = (
       this.db.prepare('SELECT record FROM nexus_endpoints').all() as Array<{ record: string }>
     ).map((r) => stateFromJson<EndpointRecord>(r.record));
-    return { namespaces, executions: [...byRun.values()], schedules, nexusEndpoints };
+    return { namespaces, executions: [...byRun.values()], closedSummaries, schedules, nexusEndpoints };
   }
 
   commit(changes: ChangeSet): void {

@@ -3,14 +3,26 @@
  * that DescribeSchedule reports and that the scheduler compiles, decomposed range by range as the real server
  * decomposes them, with its validation messages.
  */
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from '../frontend/errors';
 import { durationMs, msDuration } from '../internal/proto';
-import { parseGoDuration } from './cron';
 
 type IRange = temporal.api.schedule.v1.IRange;
 type IStructured = temporal.api.schedule.v1.IStructuredCalendarSpec;
 type ISpec = temporal.api.schedule.v1.IScheduleSpec;
+
+/** Parses a duration like `90s`, `5m`, `1h30m`, `2d` into milliseconds. */
+export function parseGoDuration(text: string): number | undefined {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+    total += parseFloat(m[1]) * unit;
+    consumed += m[0].length;
+  }
+  return consumed === text.length && consumed > 0 ? total : undefined;
+}
 
 export function specError(message: string): never {
   throw invalidArgument(`Invalid schedule spec: ${message}`);

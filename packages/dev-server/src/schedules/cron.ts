@@ -1,152 +1,76 @@
 /**
- * Cron expressions as Temporal accepts them for `cron_schedule`: five fields (minute hour day-of-month
- * month day-of-week) with lists, ranges, steps and month/day names, the @yearly/@monthly/@weekly/@daily/
- * @hourly shorthands and `@every <duration>`. Times are UTC.
+ * A workflow's `cron_schedule`, read with the same cron-string parser as schedule specs (calendar-spec.ts): an
+ * optional `CRON_TZ=zone` (or `TZ=zone`) prefix, then five fields (minute hour day-of-month month day-of-week),
+ * a predefined name such as `@daily`, or `@every <duration>`. Unlike a schedule's cron string, it takes neither
+ * seconds nor years, as the real server's workflow cron does not.
  */
-export interface CronSpec {
-  minutes: Set<number>;
-  hours: Set<number>;
-  days: Set<number>;
-  months: Set<number>;
-  weekdays: Set<number>;
-  /** Whether day-of-month / day-of-week were restricted (cron ORs them when both are). */
-  daysRestricted: boolean;
-  weekdaysRestricted: boolean;
+import { invalidArgument } from '../frontend/errors';
+import { compileSpec, CompiledSpec, nextMatchingTime } from './schedule-spec';
+
+/** A workflow cron schedule compiled for computing its times. */
+export interface WorkflowCron {
+  spec: CompiledSpec;
+  /** For `@every`: the interval, counted from the run's start rather than from the epoch. */
   everyMs?: number;
+  /**
+   * When both day-of-month and day-of-week are restricted, a day matching either will do (classic cron, which the
+   * real server's workflow cron follows; schedules want both): the spec split in one per day field.
+   */
+  eitherDay?: [CompiledSpec, CompiledSpec];
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const ALL_DAYS_OF_MONTH = Array.from({ length: 31 }, (_, i) => i + 1);
+const ALL_DAYS_OF_WEEK = [0, 1, 2, 3, 4, 5, 6];
 
-const SHORTHANDS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
-
-/** Parses a duration like `90s`, `5m`, `1h30m`, `2d` into milliseconds. */
-export function parseGoDuration(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
-    total += parseFloat(m[1]) * unit;
-    consumed += m[0].length;
-  }
-  return consumed === text.length && consumed > 0 ? total : undefined;
-}
-
-function parseField(field: string, min: number, max: number, names?: string[]): Set<number> | undefined {
-  const out = new Set<number>();
-  for (const part of field.split(',')) {
-    const [rangePart, stepPart] = part.split('/');
-    const step = stepPart === undefined ? 1 : Number(stepPart);
-    if (!Number.isInteger(step) || step <= 0) return undefined;
-    let lo: number;
-    let hi: number;
-    const value = (t: string): number => {
-      const i = names ? names.indexOf(t.toLowerCase()) : -1;
-      if (i >= 0) return i + (min === 1 ? 1 : 0);
-      return /^\d+$/.test(t) ? Number(t) : NaN;
-    };
-    if (rangePart === '*' || rangePart === '?') {
-      lo = min;
-      hi = max;
-    } else if (rangePart.includes('-')) {
-      const [a, b] = rangePart.split('-');
-      lo = value(a);
-      hi = value(b);
-    } else {
-      lo = value(rangePart);
-      hi = stepPart === undefined ? lo : max;
-    }
-    if (names === WEEKDAYS && hi === 7) hi = 7;
-    if (Number.isNaN(lo) || Number.isNaN(hi) || lo < min || hi > (names === WEEKDAYS ? 7 : max) || lo > hi)
-      return undefined;
-    for (let v = lo; v <= hi; v += step) out.add(names === WEEKDAYS && v === 7 ? 0 : v);
-  }
-  return out;
-}
-
-/** Parses a cron string; undefined when it is not valid. */
-export function parseCron(expression: string): CronSpec | undefined {
+/** Parses a workflow cron schedule; undefined when it is not one. */
+export function parseCron(expression: string): WorkflowCron | undefined {
   const text = expression.trim();
-  if (text.startsWith('@every ')) {
-    const ms = parseGoDuration(text.slice(7).trim());
-    if (!ms) return undefined;
-    return {
-      minutes: new Set(),
-      hours: new Set(),
-      days: new Set(),
-      months: new Set(),
-      weekdays: new Set(),
-      daysRestricted: false,
-      weekdaysRestricted: false,
-      everyMs: ms,
-    };
+  const body = /^(?:CRON_TZ|TZ)=\S*\s+(.*)$/.exec(text)?.[1]?.trim() ?? text;
+  const fields = body.split(/\s+/);
+  if (!body.startsWith('@') && fields.length !== 5) return undefined;
+  try {
+    const spec = compileSpec({ cronString: [text] });
+    const interval = spec.intervals[0];
+    if (interval && (interval.everyMs <= 0 || interval.phaseMs !== 0)) return undefined;
+    const restricted = (f: string | undefined) => !!f && !f.startsWith('*') && !f.startsWith('?');
+    const calendar = spec.calendars[0];
+    const eitherDay: WorkflowCron['eitherDay'] =
+      calendar && restricted(fields[2]) && restricted(fields[4])
+        ? [
+            { ...spec, calendars: [{ ...calendar, dayOfWeek: new Set(ALL_DAYS_OF_WEEK) }] },
+            { ...spec, calendars: [{ ...calendar, dayOfMonth: new Set(ALL_DAYS_OF_MONTH) }] },
+          ]
+        : undefined;
+    return { spec, everyMs: interval?.everyMs, eitherDay };
+  } catch {
+    return undefined;
   }
-  const fields = (SHORTHANDS[text.toLowerCase()] ?? text).split(/\s+/);
-  if (fields.length !== 5) return undefined;
-  const minutes = parseField(fields[0], 0, 59);
-  const hours = parseField(fields[1], 0, 23);
-  const days = parseField(fields[2], 1, 31);
-  const months = parseField(fields[3], 1, 12, MONTHS);
-  const weekdays = parseField(fields[4], 0, 6, WEEKDAYS);
-  if (!minutes || !hours || !days || !months || !weekdays) return undefined;
-  return {
-    minutes,
-    hours,
-    days,
-    months,
-    weekdays,
-    daysRestricted: fields[2] !== '*' && fields[2] !== '?',
-    weekdaysRestricted: fields[4] !== '*' && fields[4] !== '?',
-  };
 }
 
-/** The first matching time strictly after `afterMs` (UTC), or undefined within ~5 years. */
-export function nextCronTime(spec: CronSpec, afterMs: number, anchorMs = 0): number | undefined {
-  if (spec.everyMs) {
-    const n = Math.floor((afterMs - anchorMs) / spec.everyMs) + 1;
-    return anchorMs + n * spec.everyMs;
+/** The first time the schedule matches strictly after `afterMs` (`@every` counts from `anchorMs`), if any. */
+export function nextCronTime(cron: WorkflowCron, afterMs: number, anchorMs = 0): number | undefined {
+  if (cron.everyMs) return anchorMs + (Math.floor((afterMs - anchorMs) / cron.everyMs) + 1) * cron.everyMs;
+  if (cron.eitherDay) {
+    const times = cron.eitherDay.map((spec) => nextMatchingTime(spec, afterMs)).filter((t) => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
-  const d = new Date(Math.floor(afterMs / 60_000) * 60_000 + 60_000);
-  const limit = afterMs + 5 * 366 * 86_400_000;
-  while (d.getTime() < limit) {
-    if (!spec.months.has(d.getUTCMonth() + 1)) {
-      d.setUTCMonth(d.getUTCMonth() + 1, 1);
-      d.setUTCHours(0, 0, 0, 0);
-      continue;
-    }
-    const dayOk = spec.days.has(d.getUTCDate());
-    const wdOk = spec.weekdays.has(d.getUTCDay());
-    const matchesDay =
-      spec.daysRestricted && spec.weekdaysRestricted
-        ? dayOk || wdOk
-        : spec.daysRestricted
-          ? dayOk
-          : spec.weekdaysRestricted
-            ? wdOk
-            : true;
-    if (!matchesDay) {
-      d.setUTCDate(d.getUTCDate() + 1);
-      d.setUTCHours(0, 0, 0, 0);
-      continue;
-    }
-    if (!spec.hours.has(d.getUTCHours())) {
-      d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
-      continue;
-    }
-    if (!spec.minutes.has(d.getUTCMinutes())) {
-      d.setUTCMinutes(d.getUTCMinutes() + 1, 0, 0);
-      continue;
-    }
-    return d.getTime();
+  return nextMatchingTime(cron.spec, afterMs);
+}
+
+/**
+ * How long a run waits for its next cron time after `now`, in whole seconds rounded up (as the real server
+ * computes it), or undefined when the schedule has no next time.
+ */
+export function cronBackoffMs(cron: WorkflowCron, now: number, anchorMs: number): number | undefined {
+  const next = nextCronTime(cron, now, anchorMs);
+  return next === undefined ? undefined : Math.ceil((next - now) / 1000) * 1000;
+}
+
+/** Checks a workflow cron schedule with the real server's messages (INVALID_ARGUMENT). */
+export function validateCron(expression: string, now: number): void {
+  const cron = parseCron(expression);
+  if (!cron) throw invalidArgument('invalid CronSchedule.');
+  if (nextCronTime(cron, now, now) === undefined) {
+    throw invalidArgument('invalid CronSchedule, no time can be found to satisfy the schedule');
   }
-  return undefined;
 }

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { durationMs, timestampMs } from '../internal/proto';
 import { canonicalSpec, FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR, specError } from './calendar-spec';
 import { loadTimeZone, TimeZone } from './time-zone';

@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { enums, IPayload, ISearchAttributes, jsonPayload } from '../internal/proto';
 import { readTypedValue } from './search-attributes';
 

@@ -47,9 +47,15 @@ const KEYWORDS = new Set([
   'DESC',
 ]);
 
+/** Parentheses the real server's SQL parser nests at most (the 200th opening one is refused). */
+const MAX_NESTING = 200;
+/** The real server parses the query inside a statement of its own; error positions count from its start. */
+const POSITION_OFFSET = 29;
+
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
   let i = 0;
+  let depth = 0;
   while (i < text.length) {
     const c = text[i];
     if (/\s/.test(c)) {
@@ -92,6 +98,10 @@ function tokenize(text: string): Token[] {
         i++;
       }
     } else if (c === '(' || c === ')' || c === ',') {
+      if (c === '(' && ++depth >= MAX_NESTING) {
+        fail(`malformed SQL query: max nesting level reached at position ${i + POSITION_OFFSET}`);
+      }
+      if (c === ')') depth--;
       out.push({ t: 'punct', v: c });
       i++;
     } else if (/[A-Za-z_]/.test(c)) {

@@ -1,6 +1,7 @@
 import { invalidArgument } from '../frontend/errors';
 import { ISearchAttributes } from '../internal/proto';
 import { NamespaceRecord } from '../persistence/persistence';
+import type { DynamicConfig } from '../config/dynamic-config';
 import {
   describeInvalidValue,
   indexedValueTypeName,
@@ -21,7 +22,11 @@ export function settableSearchAttributeTypes(ns: NamespaceRecord): Record<string
  * Rejects search attributes that are not registered on the namespace or whose value does not fit the registered
  * type, with the real server's messages (INVALID_ARGUMENT naming the namespace or the attribute and its type).
  */
-export function validateSearchAttributes(ns: NamespaceRecord, sa: ISearchAttributes | null | undefined): void {
+export function validateSearchAttributes(
+  ns: NamespaceRecord,
+  sa: ISearchAttributes | null | undefined,
+  config?: DynamicConfig,
+): void {
   const types = settableSearchAttributeTypes(ns);
   for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
     const type = types[name];
@@ -32,6 +37,15 @@ export function validateSearchAttributes(ns: NamespaceRecord, sa: ISearchAttribu
       throw invalidArgument(
         `invalid value for search attribute ${name} of type ${indexedValueTypeName(type)}: ${describeInvalidValue(payload)}`,
       );
+    }
+  }
+  // Then each value's size (of its encoded data), against `limit.searchAttributesSizeOfValue`.
+  const sizeLimit = config?.number('limit.searchAttributesSizeOfValue');
+  if (sizeLimit === undefined) return;
+  for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
+    const size = payload.data?.length ?? 0;
+    if (size > sizeLimit) {
+      throw invalidArgument(`search attribute ${name} value size ${size} exceeds size limit ${sizeLimit}`);
     }
   }
 }

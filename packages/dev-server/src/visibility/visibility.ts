@@ -1,4 +1,4 @@
-import { temporal } from '@kairos/proto';
+import { temporal } from '../internal/proto';
 import { invalidArgument } from '../frontend/errors';
 import { enums, jsonPayload } from '../internal/proto';
 import { Execution } from '../history/mutable-state';
@@ -293,4 +293,45 @@ export function countGroups(
       groupValues: [jsonPayload(STATUS_NAMES[status] ?? String(status), { type: 'Keyword' })],
       count,
     }));
+}
+
+/** Attributes every schedule query may name besides the namespace's custom ones. */
+const SCHEDULE_QUERY_ATTRIBUTES = new Set(['ScheduleId', 'TemporalSchedulePaused']);
+
+/**
+ * A query over a namespace's schedules, as the real server reads it: `ScheduleId`, `TemporalSchedulePaused` and
+ * the custom search attributes; other system attributes are refused (`invalid query filter for schedules: cannot
+ * filter on "WorkflowId"`). Schedules are matched as runs whose workflow id is the schedule id.
+ */
+export function compileScheduleQuery(ns: NamespaceRecord, text: string | null | undefined): CompiledQuery {
+  const parsed = parseQuery(text);
+  const check = (attr: string) => {
+    if (
+      !SCHEDULE_QUERY_ATTRIBUTES.has(attr) &&
+      ns.searchAttributes[attr] === undefined &&
+      SYSTEM_SEARCH_ATTRIBUTES[attr] !== undefined
+    ) {
+      throw invalidArgument(`invalid query filter for schedules: cannot filter on "${attr}"`);
+    }
+  };
+  const visit = (e: Expr): void => {
+    if ('left' in e) {
+      visit(e.left);
+      visit(e.right);
+      return;
+    }
+    check(e.attr);
+    if (e.attr === 'ScheduleId') (e as { attr: string }).attr = 'WorkflowId';
+  };
+  if (parsed.where) visit(parsed.where);
+  for (const attr of [...(parsed.groupBy ? [parsed.groupBy] : []), ...(parsed.orderBy ?? [])]) check(attr);
+  const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes };
+  const matches = parsed.where ? compile(parsed.where, types) : () => true;
+  if (parsed.groupBy) {
+    throw invalidArgument(
+      `invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute ${parsed.groupBy}`,
+    );
+  }
+  if (parsed.orderBy) throw invalidArgument("invalid query: operation is not supported: 'ORDER BY' clause");
+  return { matches };
 }

@@ -202,3 +202,13 @@ export async function manyTimers(n: number): Promise<string> {
   for (let i = 0; i < n; i++) await sleep(1);
   return await acts.greet(`${n} timers`);
 }
+
+/** Runs `reportCancellation` once (no retries) and returns what it reported. */
+export async function activityCancellationDetails(): Promise<string> {
+  const { reportCancellation } = proxyActivities<typeof activities>({
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '2s',
+    retry: { maximumAttempts: 1 },
+  });
+  return await reportCancellation();
+}

@@ -1,0 +1,92 @@
+// A V8 code cache for the modules kairos-server loads, so that a start after the first does not compile them again
+// (the generated protobuf code alone is 7 MB of JavaScript, most of start-up time on Node 20, which has no built-in
+// module compile cache). Cached code lives in the OS temporary directory, one file per module, keyed by the
+// module's path, size and modification time; a cache V8 rejects is simply rewritten.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import Module from 'node:module';
+
+interface InternalModule {
+  filename: string;
+  paths: string[];
+  require(id: string): unknown;
+}
+
+type ModuleStatics = typeof Module & {
+  wrap(script: string): string;
+  _resolveFilename(request: string, parent: InternalModule, isMain: boolean, options?: unknown): string;
+  _extensions: Record<string, unknown>;
+  _cache: Record<string, unknown>;
+};
+
+/** Modules smaller than this compile faster than their cache is read. */
+const MIN_SIZE = 16 * 1024;
+
+/** Starts caching compiled code of the modules loaded from now on (idempotent; does nothing if it cannot). */
+export function enableCompileCache(): void {
+  const proto = Module.prototype as unknown as { _compile: (content: string, filename: string) => unknown };
+  if ((proto._compile as { kairosCached?: boolean }).kairosCached) return;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const dir = path.join(os.tmpdir(), `kairos-compile-cache-${uid}-${process.versions.v8}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return;
+  }
+  const statics = Module as ModuleStatics;
+  const original = proto._compile;
+  const pending: Array<{ file: string; script: vm.Script }> = [];
+  const compile = function (this: InternalModule, content: string, filename: string): unknown {
+    if (content.length < MIN_SIZE || !filename.endsWith('.js')) return original.call(this, content, filename);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(filename);
+    } catch {
+      return original.call(this, content, filename);
+    }
+    const key = crypto.createHash('sha1').update(`${filename}\0${stat.size}\0${stat.mtimeMs}`).digest('hex');
+    const file = path.join(dir, `${key}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = fs.readFileSync(file);
+    } catch {
+      // not cached yet
+    }
+    const script = new vm.Script(statics.wrap(content), { filename, cachedData });
+    if (!cachedData || script.cachedDataRejected) pending.push({ file, script });
+    const fn = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    const moduleRequire = Object.assign((id: string) => this.require(id), {
+      resolve: (request: string, options?: unknown) => statics._resolveFilename(request, this, false, options),
+      main: process.mainModule,
+      extensions: statics._extensions,
+      cache: statics._cache,
+    });
+    const exports = (this as unknown as { exports: unknown }).exports;
+    return fn.call(exports, exports, moduleRequire, this, filename, path.dirname(filename));
+  };
+  (compile as { kairosCached?: boolean }).kairosCached = true;
+  proto._compile = compile;
+  flush = () => {
+    for (const { file, script } of pending.splice(0)) {
+      try {
+        fs.writeFileSync(`${file}.${process.pid}`, script.createCachedData());
+        fs.renameSync(`${file}.${process.pid}`, file);
+      } catch {
+        // a cache that cannot be written is only slower
+      }
+    }
+  };
+}
+
+let flush: () => void = () => {};
+
+/**
+ * Writes the code compiled so far to the cache; called once start-up is over, so that the functions it ran are in
+ * the cache too. Only modules that were not cached (or whose cache was rejected) are written.
+ */
+export function writeCompileCache(): void {
+  flush();
+}

@@ -1,0 +1,112 @@
+// Closed runs stay on disk with a SQLite file: memory keeps a summary of each (and the most recently used whole),
+// a restart reads only open runs and the summaries, and describe, history, list, count and id reuse still see
+// every closed run.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@kairos/proto';
+import { DevServer } from '../src';
+import { HistoryEngine } from '../src/history/engine';
+import { startServer } from './helpers';
+import { RawClient, rejection } from './raw-client';
+
+const E = temporal.api.enums.v1;
+const ET = E.EventType;
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-closed-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Starts and terminates `n` workflows `prefix-0`, `prefix-1`, ... (the first gets a signal too). */
+async function closedRuns(raw: RawClient, prefix: string, n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < n) {
+        const workflowId = `${prefix}-${next++}`;
+        await raw.wf('StartWorkflowExecution', {
+          workflowId,
+          workflowType: { name: 'Closed' },
+          taskQueue: { name: 'closed' },
+          requestId: workflowId,
+          memo: { fields: { note: { data: Buffer.from(`"${workflowId}"`) } } },
+        });
+        if (workflowId.endsWith('-0')) {
+          await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'hello' });
+        }
+        await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId }, reason: 'done' });
+      }
+    }),
+  );
+}
+
+/** What a client sees of a closed run: its status and history, and whether list finds it with its memo. */
+async function seen(raw: RawClient, workflowId: string) {
+  const d = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+  const h = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } });
+  const l = await raw.wf('ListWorkflowExecutions', { query: `WorkflowId = "${workflowId}"` });
+  return {
+    status: d.workflowExecutionInfo.status,
+    events: h.history.events.map((e: temporal.api.history.v1.IHistoryEvent) => e.eventType),
+    listed: l.executions.map((e: temporal.api.workflow.v1.IWorkflowExecutionInfo) =>
+      Buffer.from(e.memo?.fields?.note?.data ?? []).toString(),
+    ),
+  };
+}
+
+test('closed runs beyond those kept in memory, and after a restart, are described, listed, counted and reused', async () => {
+  const db = path.join(dir, 'closed.db');
+  const total = HistoryEngine.CLOSED_RUNS_IN_MEMORY + 100;
+  let server: DevServer = await startServer({ dbFilename: db });
+  let raw = new RawClient(server.address);
+  const expected = {
+    status: E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+    events: [
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+      ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    ],
+    listed: ['"old-0"'],
+  };
+  try {
+    await closedRuns(raw, 'old', total);
+    // The first run has left memory (more closed runs followed it) but is read back whole.
+    expect(await seen(raw, 'old-0')).toEqual(expected);
+  } finally {
+    raw.close();
+    await server.shutdown();
+  }
+  server = await startServer({ dbFilename: db });
+  raw = new RawClient(server.address);
+  try {
+    expect(await seen(raw, 'old-0')).toEqual(expected);
+    expect(Number((await raw.wf('CountWorkflowExecutions', { query: 'WorkflowType = "Closed"' })).count)).toBe(total);
+    const page = await raw.wf('ListWorkflowExecutions', { query: 'WorkflowType = "Closed"', pageSize: 50 });
+    expect(page.executions).toHaveLength(50);
+    // The id reuse policy sees the closed run.
+    const refused = await rejection(
+      raw.wf('StartWorkflowExecution', {
+        workflowId: 'old-1',
+        workflowType: { name: 'Closed' },
+        taskQueue: { name: 'closed' },
+        requestId: 'again',
+        workflowIdReusePolicy: E.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+      }),
+    );
+    expect(refused.code).toBe(grpc.status.ALREADY_EXISTS);
+    const again = await raw.wf('StartWorkflowExecution', {
+      workflowId: 'old-2',
+      workflowType: { name: 'Closed' },
+      taskQueue: { name: 'closed' },
+      requestId: 'again',
+    });
+    expect(again.started).toBe(true);
+  } finally {
+    raw.close();
+    await server.shutdown();
+  }
+}, 120_000);
