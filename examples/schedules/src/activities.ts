@@ -1,0 +1,2 @@
+/** Activities: none; the scheduled workflow only builds its reminder. */
+export {};
