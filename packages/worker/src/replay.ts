@@ -136,24 +136,37 @@ export class ReplayWorker {
     return { runId: runIdOf(history), done };
   }
 
-  /** Answers the activations of the history being replayed until its run is evicted. */
+  /** Evictions seen while driving, in order, with the outcome they stand for. */
+  private readonly evictions: { runId: string; error?: ReplayError | DeterminismViolationError }[] = [];
+  /** The first failure of each run since its last eviction. */
+  private readonly failures = new Map<string, string>();
+
+  /**
+   * Answers activations until the run of `expectedRunId` is evicted (an empty id takes the next eviction). When
+   * histories are queued ahead, the core may start the next one before the previous run's eviction: its
+   * activations are answered here too, and its eviction is kept for the call that waits for it.
+   */
   async drive(workflowId: string, expectedRunId: string): Promise<ReplayResult> {
-    let error: ReplayError | DeterminismViolationError | undefined;
-    let runId = expectedRunId;
-    let failure: string | undefined;
     for (;;) {
+      const found = this.evictions.findIndex((e) => expectedRunId === '' || e.runId === expectedRunId);
+      if (found >= 0) {
+        const [eviction] = this.evictions.splice(found, 1);
+        return { workflowId, runId: eviction.runId, error: eviction.error };
+      }
       const activation = await this.native.pollWorkflowActivation();
       const result = await this.processor.process(activation);
-      runId = result.runId;
-      failure ??= result.failure;
+      if (result.failure !== undefined && !this.failures.has(result.runId)) {
+        this.failures.set(result.runId, result.failure);
+      }
       await this.native.completeWorkflowActivation(result.completion);
       if (result.eviction) {
-        error = evictionReasonToReplayError(result.eviction);
+        let error = evictionReasonToReplayError(result.eviction);
+        const failure = this.failures.get(result.runId);
+        this.failures.delete(result.runId);
         if (error instanceof ReplayError && failure !== undefined) error = new ReplayError(failure);
-        break;
+        this.evictions.push({ runId: result.runId, error });
       }
     }
-    return { workflowId, runId, error };
   }
 
   /** Shuts the replay core down and releases the isolates. */
