@@ -125,3 +125,33 @@ describe.each([
     await env.sleep('1 minute');
   });
 });
+
+describe('createTimeSkipping with another executable', () => {
+  it('runs a server that takes the test server command line: kairos-server PORT', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: require.resolve('@kairos/dev-server/lib/cli.js') } },
+    });
+    try {
+      const taskQueue = uniqueName();
+      const worker = await createWorker(env, { taskQueue });
+      const slept = await worker.runUntil(
+        env.client.workflow.execute('sleeper', { taskQueue, workflowId: uniqueName('wf'), args: ['30 days'] }),
+      );
+      expect(slept).toBeGreaterThanOrEqual(30 * DAY);
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  it('passes extraArgs to the embedded server', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { extraArgs: ['--namespace', 'extra-ns', '--search-attribute', 'Extra=Keyword'] },
+    });
+    try {
+      const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace: 'extra-ns' });
+      expect(Object.keys(customAttributes ?? {})).toEqual(['Extra']);
+    } finally {
+      await env.teardown();
+    }
+  });
+});
