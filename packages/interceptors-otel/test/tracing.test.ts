@@ -12,7 +12,9 @@ import {
 import { ApplicationFailure } from '@kairos/common';
 import { Client, WithStartWorkflowOperation, WorkflowFailedError } from '@kairos/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@kairos/worker';
+import { SimplePlugin } from '@kairos/plugin';
 import { OpenTelemetryPlugin } from '../src';
+import { XorCodec } from '../../plugin/test/fixtures/codec';
 import { startTestServer, type TestServer, taskQueueFor } from '../../plugin/test/helpers/test-server';
 import type * as workflows from './fixtures/workflows';
 
@@ -276,4 +278,30 @@ it('traces signal-with-start and update-with-start into the workflow they start'
   const uws = await spansOf([updateId], 'RunWorkflow:waiting');
   uws.expectChild('RunWorkflow:waiting', 'UpdateWithStartWorkflow:setValue');
   uws.expectChild('HandleUpdate:setValue', 'UpdateWithStartWorkflow:setValue');
+});
+
+it('carries trace context through a payload codec: headers are not encoded', async () => {
+  // The codec encodes arguments and results, not the `_tracer-data` header, as with the official worker: activities
+  // read headers without decoding them.
+  const codec = new SimplePlugin({ name: 'codec', dataConverter: { payloadCodecs: [new XorCodec()] } });
+  const coded = await NativeConnection.connect({ address: server.address, plugins: [plugin, codec] });
+  try {
+    const taskQueue = taskQueueFor('codec');
+    const workflowId = `coded-${taskQueue}`;
+    const w = await Worker.create({ connection: coded, taskQueue, workflowsPath, activities, maxCachedWorkflows: 0 });
+    const result = await w.runUntil(
+      new Client({ connection: coded }).workflow.execute<typeof workflows.greeting>('greeting', {
+        taskQueue,
+        workflowId,
+        args: ['codec'],
+      }),
+    );
+    expect(result).toBe('Hello, codec!');
+    const spans = await spansOf([workflowId], 'RunWorkflow:greeting');
+    spans.expectChild('RunWorkflow:greeting', 'StartWorkflow:greeting');
+    spans.expectChild('StartActivity:greet', 'RunWorkflow:greeting');
+    spans.expectChild('RunActivity:greet', 'StartActivity:greet');
+  } finally {
+    await coded.close();
+  }
 });

@@ -85,8 +85,12 @@ function isPayload(value: unknown): value is Payload {
   );
 }
 
-/** Keys whose payloads are never passed through codecs (search attributes must stay readable by the server). */
-const CODEC_EXEMPT_KEYS = new Set(['searchAttributes', 'indexedFields']);
+/**
+ * Keys whose payloads are never passed through codecs: search attributes must stay readable by the server, and
+ * headers are left as interceptors wrote them, as by the official worker (`skipHeaders`): activities and clients
+ * read headers without decoding them, so an encoded `_tracer-data` header would break tracing with a codec.
+ */
+const CODEC_EXEMPT_KEYS = new Set(['searchAttributes', 'indexedFields', 'headers']);
 
 /**
  * Runs `fn` over every payload in `root` (objects, arrays, maps of payloads), replacing each payload in place
