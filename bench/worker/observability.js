@@ -1,0 +1,309 @@
+#!/usr/bin/env node
+// Observability overhead: hello-world throughput of a Kairos worker + client with
+//   - none:    nothing (the baseline),
+//   - tracing: OpenTelemetryPlugin (@kairos/interceptors-otel) on the connection, spans of every workflow (client,
+//              workflow, activity) through a BatchSpanProcessor into an exporter that only counts them,
+//   - metrics: the core's and custom metrics exported to Prometheus (`Runtime.install({ telemetryOptions:
+//              { metrics: { prometheus } } })`), scraped once after the run to check the series are there,
+// as ratios to the baseline (target: at most 10 % slower each). Same workload as the throughput task of index.js
+// (the one-activity workflow of workflows/kairos.ts, N workflows with C in flight after a warm-up), each variant in
+// a child process of its own (the runtime is process-wide), on one Kairos dev server in this process. Variants take
+// turns in --rounds rounds (the order rotating); each variant keeps its best throughput and its least CPU per
+// workflow (worker + client process, all threads) over the rounds. Prints a table; --json everything.
+// Never fails on timing: exits non-zero only if a measurement itself fails.
+//
+// Usage: node bench/worker/observability.js [--workflows 500] [--concurrency 50] [--warmup 50] [--rounds 5]
+//   [--only none,tracing,metrics] [--json]
+// Needs `pnpm build` first (Kairos is loaded from packages/*/lib).
+'use strict';
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const path = require('node:path');
+const { KAIROS_WORKER_DIR } = require('./sdks');
+
+const VARIANTS = ['none', 'tracing', 'metrics'];
+const TARGET_OVERHEAD = 0.1;
+const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+/** Requires a module the way `from` (a package directory) sees it. */
+function requireFrom(from, id) {
+  return require(require.resolve(id, { paths: [from] }));
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child: one variant's measurement, printed as one JSON line.
+
+/** Runs `count` tasks with at most `concurrency` in flight. */
+async function pooled(count, concurrency, task) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/** The body of a GET of `url`. */
+function scrape(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+/** A span exporter that drops spans after counting them: tracing's cost without an exporter's. */
+class CountingExporter {
+  constructor() {
+    this.spans = 0;
+  }
+  export(spans, resultCallback) {
+    this.spans += spans.length;
+    resultCallback({ code: 0 });
+  }
+  async shutdown() {}
+  async forceFlush() {}
+}
+
+/** Sets up the variant: plugins for the connections, and what to check and report after the run. */
+async function setUp(variant, worker) {
+  const { Runtime, DefaultLogger } = worker;
+  const logger = new DefaultLogger('ERROR');
+  if (variant === 'metrics') {
+    Runtime.install({ logger, telemetryOptions: { metrics: { prometheus: { bindAddress: '127.0.0.1:0' } } } });
+    return {
+      plugins: [],
+      async after() {
+        // One scrape, as Prometheus would do every 15 s or so: the series must be there.
+        const address = await Runtime.instance().prometheusAddress();
+        const text = await scrape(`http://${address}/metrics`);
+        const completed = /^temporal_workflow_completed(?:_total)?\{[^}]*\} (\d+)/m.exec(text);
+        if (!completed) throw new Error('no temporal_workflow_completed series in the Prometheus scrape');
+        return { scrapeBytes: text.length, series: text.split('\n').filter((l) => l && !l.startsWith('#')).length };
+      },
+    };
+  }
+  Runtime.install({ logger });
+  if (variant === 'none') return { plugins: [], async after() {} };
+  if (variant !== 'tracing') throw new Error(`unknown variant ${JSON.stringify(variant)}: ${VARIANTS.join(', ')}`);
+  const otel = requireFrom(INTERCEPTORS_OTEL_DIR, '@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = requireFrom(INTERCEPTORS_OTEL_DIR, '@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = requireFrom(INTERCEPTORS_OTEL_DIR, '@opentelemetry/core');
+  const { resourceFromAttributes } = requireFrom(INTERCEPTORS_OTEL_DIR, '@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor } = requireFrom(
+    INTERCEPTORS_OTEL_DIR,
+    '@opentelemetry/sdk-trace-base',
+  );
+  const { OpenTelemetryPlugin } = require(path.join(INTERCEPTORS_OTEL_DIR, 'lib'));
+  // What the OpenTelemetry Node SDK sets up in an application.
+  otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  otel.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const exporter = new CountingExporter();
+  const resource = resourceFromAttributes({ 'service.name': 'bench-observability' });
+  const spanProcessor = new BatchSpanProcessor(exporter);
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  otel.trace.setGlobalTracerProvider(provider);
+  return {
+    plugins: [new OpenTelemetryPlugin({ resource, spanProcessor })],
+    async after(workflows) {
+      await provider.forceFlush();
+      // StartWorkflow, RunWorkflow, StartActivity and RunActivity per workflow: tracing really was on.
+      if (exporter.spans < 4 * workflows) throw new Error(`${exporter.spans} spans for ${workflows} workflows`);
+      return { spans: exporter.spans, spansPerWorkflow: exporter.spans / workflows };
+    },
+  };
+}
+
+async function child(variant, { address, workflows, concurrency, warmup }) {
+  const worker = require(path.join(KAIROS_WORKER_DIR, 'lib'));
+  const { Client, Connection } = requireFrom(KAIROS_WORKER_DIR, '@kairos/client');
+  const activities = require('./activities');
+  const { plugins, after } = await setUp(variant, worker);
+  const taskQueue = `bench-observability-${variant}-${process.pid}`;
+  const nativeConnection = await worker.NativeConnection.connect({ address, plugins });
+  const w = await worker.Worker.create({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowsPath: path.join(__dirname, 'workflows', 'kairos.ts'),
+    activities,
+  });
+  const running = w.run();
+  const connection = await Connection.connect({ address, plugins });
+  const client = new Client({ connection, namespace: 'default' });
+  try {
+    const runOne = async (id) => {
+      const result = await client.workflow.execute('oneActivity', { taskQueue, workflowId: id, args: ['bench'] });
+      if (result !== 'Hello, bench!') throw new Error(`unexpected result ${JSON.stringify(result)}`);
+    };
+    await pooled(warmup, concurrency, (i) => runOne(`${taskQueue}-warm-${i}`));
+    const t = now();
+    const cpu = process.cpuUsage();
+    await pooled(workflows, concurrency, (i) => runOne(`${taskQueue}-${i}`));
+    const seconds = (now() - t) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
+    const checks = await after(workflows + warmup);
+    return {
+      variant,
+      workflows,
+      concurrency,
+      seconds,
+      workflowsPerSecond: workflows / seconds,
+      // CPU of this process (all threads: JS, the core, the isolates), which runs the worker and the client.
+      cpuMsPerWorkflow: (user + system) / 1000 / workflows,
+      ...checks,
+    };
+  } finally {
+    w.shutdown();
+    await running;
+    await connection.close();
+    await nativeConnection.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parent: rounds of child processes, the best of each variant, ratios to the baseline.
+
+function measure(variant, options) {
+  return new Promise((resolve, reject) => {
+    // Not a synchronous spawn: the dev server the child talks to runs on this process's event loop.
+    const proc = spawn(process.execPath, [__filename, '--child', variant, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.on('error', reject);
+    proc.on('exit', (code) => {
+      const last = stdout.trim().split('\n').pop();
+      if (code === 0 && last) resolve(JSON.parse(last));
+      else reject(new Error(`${variant} exited with ${code}: ${stdout}`));
+    });
+  });
+}
+
+/**
+ * One row per variant: its best throughput and its least CPU per workflow over the rounds (each the round least
+ * disturbed by the machine's other load, not necessarily the same round), and their ratios to the baseline's.
+ */
+function rows(all) {
+  const best = (variant) => {
+    const rounds = all[variant] ?? [];
+    if (rounds.length === 0) return undefined;
+    return {
+      workflowsPerSecond: Math.max(...rounds.map((r) => r.workflowsPerSecond)),
+      cpuMsPerWorkflow: Math.min(...rounds.map((r) => r.cpuMsPerWorkflow)),
+      serverCpuMsPerWorkflow: Math.min(...rounds.map((r) => r.serverCpuMsPerWorkflow)),
+    };
+  };
+  const base = best('none');
+  return VARIANTS.filter((v) => best(v)).map((variant) => {
+    const r = best(variant);
+    const throughputRatio = base ? r.workflowsPerSecond / base.workflowsPerSecond : undefined;
+    const cpuRatio = base ? r.cpuMsPerWorkflow / base.cpuMsPerWorkflow : undefined;
+    const overhead = throughputRatio === undefined ? undefined : 1 - throughputRatio;
+    return {
+      variant,
+      ...r,
+      throughputRatio,
+      overhead,
+      cpuRatio,
+      target: variant === 'none' ? '' : `≤ ${TARGET_OVERHEAD * 100} % slower`,
+      met: variant === 'none' || overhead === undefined ? undefined : overhead <= TARGET_OVERHEAD,
+    };
+  });
+}
+
+function printTable(table, config) {
+  const pct = (x) => (x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
+  const ratio = (x) => (x === undefined ? '' : x.toFixed(3));
+  const out = [
+    `Observability overhead on hello-world throughput, Kairos worker + client, on the Kairos dev server ` +
+      `(${config.workflows} workflows, ${config.concurrency} in flight, best of ${config.rounds} rounds)`,
+    '',
+    '| variant | wf/s | ratio to none | slower by | CPU ms/wf (worker + client) | CPU ratio | server CPU ms/wf | target | met |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of table) {
+    const met = r.met === undefined ? '' : r.met ? 'yes' : 'no';
+    out.push(
+      `| ${r.variant} | ${r.workflowsPerSecond.toFixed(0)} | ${ratio(r.throughputRatio)} | ${r.variant === 'none' ? '' : pct(r.overhead)} | ` +
+        `${r.cpuMsPerWorkflow.toFixed(2)} | ${ratio(r.cpuRatio)} | ${r.serverCpuMsPerWorkflow.toFixed(2)} | ${r.target} | ${met} |`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+async function parent() {
+  const { startDevServer } = require('@kairos/dev-server');
+  const config = {
+    workflows: Number(arg('workflows', 500)),
+    concurrency: Number(arg('concurrency', 50)),
+    warmup: Number(arg('warmup', 50)),
+    rounds: Number(arg('rounds', 5)),
+  };
+  const variants = arg('only', VARIANTS.join(',')).split(',');
+  const JSON_OUT = process.argv.includes('--json');
+  const server = await startDevServer({ port: 0 });
+  const options = { address: server.address, ...config };
+  const all = {};
+  const failed = [];
+  try {
+    for (let round = 0; round < config.rounds; round++) {
+      // Rotate who goes first: the machine's load drifts, and the first run after a pause is often the fastest.
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      for (const variant of order) {
+        if (!JSON_OUT) process.stderr.write(`${variant} (round ${round + 1}/${config.rounds})\n`);
+        try {
+          const cpu = process.cpuUsage();
+          const result = await measure(variant, options);
+          // Includes the warm-up workflows: an upper bound for the measured ones.
+          const { user, system } = process.cpuUsage(cpu);
+          result.serverCpuMsPerWorkflow = (user + system) / 1000 / (config.workflows + config.warmup);
+          (all[variant] ??= []).push(result);
+        } catch (err) {
+          process.stderr.write(`${variant} failed: ${err.stack ?? err}\n`);
+          failed.push(`${variant} (round ${round + 1})`);
+        }
+      }
+    }
+  } finally {
+    await server.shutdown();
+  }
+  const table = rows(all);
+  if (JSON_OUT) {
+    const report = { benchmark: 'worker-observability', config, rounds: all, table, failed };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    printTable(table, config);
+  }
+  if (failed.length > 0) {
+    process.stderr.write(`failed measurements: ${failed.join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function main() {
+  const i = process.argv.indexOf('--child');
+  if (i < 0) return await parent();
+  const result = await child(process.argv[i + 1], JSON.parse(process.argv[i + 2]));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  // Native threads of the core may keep the process alive after a run.
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
