@@ -61,7 +61,7 @@ export type StringValue = `${number}` | `${number}${DurationUnit}` | `${number} 
  * checks (the official SDK's type accepts any string too, so code that reads durations from configuration keeps
  * compiling); an invalid string is rejected at run time with a `ValueError` naming it.
  */
- 
+
 export type Duration = StringValue | number | (string & {});
 
 const SECOND = 1000;
