@@ -17,6 +17,7 @@
 // Needs `pnpm build` first (Kairos is loaded from packages/*/lib).
 'use strict';
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { KAIROS_WORKER_DIR } = require('./sdks');
@@ -106,7 +107,11 @@ async function setUp(variant, worker) {
     INTERCEPTORS_OTEL_DIR,
     '@opentelemetry/sdk-trace-base',
   );
-  const { OpenTelemetryPlugin } = require(path.join(INTERCEPTORS_OTEL_DIR, 'lib'));
+  const lib = path.join(INTERCEPTORS_OTEL_DIR, 'lib');
+  if (!fs.existsSync(path.join(lib, 'workflow-interceptors.js'))) {
+    throw new Error(`${lib} is not built: run \`pnpm build\` first`);
+  }
+  const { OpenTelemetryPlugin } = require(lib);
   // What the OpenTelemetry Node SDK sets up in an application.
   otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   otel.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
