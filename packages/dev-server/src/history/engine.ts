@@ -401,7 +401,8 @@ export class HistoryEngine {
     this.closedRuns.add(id);
     const last = this.closedOrder[this.closedOrder.length - 1];
     const lastEx = last !== undefined ? this.executions.get(last) : undefined;
-    if (lastEx && visibilityOrder(lastEx, ex) > 0) this.closedOrderSorted = false;
+    // Kept oldest first: a run that is not the newest breaks the order (sorted again on the next list).
+    if (lastEx && visibilityOrder(ex, lastEx) > 0) this.closedOrderSorted = false;
     this.closedOrder.push(id);
   }
 

@@ -18,8 +18,8 @@ const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS closed_runs (run_id TEXT PRIMARY KEY, close_time INTEGER NOT NULL, start_time INTEGER NOT NULL, summary TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS closed_runs_order ON closed_runs (close_time, start_time, run_id DESC);
+CREATE TABLE IF NOT EXISTS closed_runs (close_time INTEGER NOT NULL, start_time INTEGER NOT NULL, run_id TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (close_time, start_time, run_id DESC)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS closed_runs_by_id ON closed_runs (run_id);
 CREATE TABLE IF NOT EXISTS history (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nexus_endpoints (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedules (namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (namespace, schedule_id));
