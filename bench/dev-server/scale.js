@@ -3,7 +3,9 @@
 // closed ones, terminated through the server's own RPCs), then restarts the server on it and prints the time to its
 // first answered RPC, its RSS, and how long list and count take.
 //
-// Usage: node bench/dev-server/scale.js [--closed 20000,100000,200000] [--open 2000] [--kairos-cli PATH] [--json]
+// Usage: node bench/dev-server/scale.js [--closed 20000,100000,200000] [--open 2000] [--kairos-cli PATH]
+//                                      [--keep FILE] [--json]
+//   --keep fills FILE (or reuses it when it exists, with the largest --closed count) and leaves it in place.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -127,23 +129,29 @@ async function fill(c, from, to, close) {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-scale-'));
-  const db = path.join(dir, 'scale.db');
+  const keep = arg('keep', undefined);
+  const dir = keep ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-scale-'));
+  const db = keep ?? path.join(dir, 'scale.db');
+  const reuse = keep !== undefined && fs.existsSync(keep);
   const results = [];
   let closed = 0;
   try {
-    const first = await launch(db);
-    await fill(first.c, 0, OPEN, false);
-    first.c.close();
-    first.child.kill('SIGTERM');
-    await new Promise((r) => first.child.once('exit', r));
-    for (const target of CLOSED) {
-      const s = await launch(db);
-      await fill(s.c, OPEN + closed, OPEN + target, true);
-      closed = target;
-      s.c.close();
-      s.child.kill('SIGTERM');
-      await new Promise((r) => s.child.once('exit', r));
+    if (!reuse) {
+      const first = await launch(db);
+      await fill(first.c, 0, OPEN, false);
+      first.c.close();
+      first.child.kill('SIGTERM');
+      await new Promise((r) => first.child.once('exit', r));
+    }
+    for (const target of reuse ? CLOSED.slice(-1) : CLOSED) {
+      if (!reuse) {
+        const s = await launch(db);
+        await fill(s.c, OPEN + closed, OPEN + target, true);
+        closed = target;
+        s.c.close();
+        s.child.kill('SIGTERM');
+        await new Promise((r) => s.child.once('exit', r));
+      }
       const restarted = await launch(db);
       const rss = rssMb(restarted.child.pid);
       const list = await timed(() => restarted.c.list(''));
@@ -166,7 +174,7 @@ async function main() {
       await new Promise((r) => restarted.child.once('exit', r));
     }
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
   if (JSON_OUT) {
     process.stdout.write(JSON.stringify({ results }, null, 2) + '\n');

@@ -110,3 +110,37 @@ test('closed runs beyond those kept in memory, and after a restart, are describe
     await server.shutdown();
   }
 }, 120_000);
+
+test('a database written before closed runs were kept apart is read, its closed runs moved aside once', async () => {
+  const db = path.join(dir, 'older.db');
+  let server: DevServer = await startServer({ dbFilename: db });
+  let raw = new RawClient(server.address);
+  try {
+    await closedRuns(raw, 'older', 3);
+    await raw.wf('StartWorkflowExecution', {
+      workflowId: 'still-open',
+      workflowType: { name: 'Open' },
+      taskQueue: { name: 'closed' },
+      requestId: 'still-open',
+    });
+  } finally {
+    raw.close();
+    await server.shutdown();
+  }
+  // The layout of the earlier version: no `closed` column, no summaries.
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const file = new Database(db);
+  file.exec('DROP INDEX executions_open; DROP TABLE closed_runs; ALTER TABLE executions DROP COLUMN closed;');
+  file.close();
+  server = await startServer({ dbFilename: db });
+  raw = new RawClient(server.address);
+  try {
+    expect((await seen(raw, 'older-0')).status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+    expect(Number((await raw.wf('CountWorkflowExecutions', { query: 'WorkflowType = "Closed"' })).count)).toBe(3);
+    const open = await raw.wf('DescribeWorkflowExecution', { execution: { workflowId: 'still-open' } });
+    expect(open.workflowExecutionInfo.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+  } finally {
+    raw.close();
+    await server.shutdown();
+  }
+});

@@ -186,7 +186,7 @@ export function onEachServer(setup: ServerSetup, body: (server: () => TestServer
       }, 90_000);
       afterAll(async () => {
         await server?.shutdown();
-      });
+      }, 30_000);
       body(() => {
         if (!server) throw new Error(`the ${kind} server did not start`);
         return server;

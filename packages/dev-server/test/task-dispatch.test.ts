@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { uniqueId, waitUntil } from './helpers';
 import { RawClient } from './raw-client';
-import { onEachServer, TestServer } from './servers';
+import { onEachServer, startTestServer, TestServer } from './servers';
 
 const E = temporal.api.enums.v1;
 const ET = E.EventType;
@@ -60,42 +60,6 @@ describe('long polls, timeouts and eager dispatch', () => {
         });
       }
     });
-
-    test('no task is handed to a poll whose caller has gone: 0 stranded in 1000 starts timed at the poll deadline', async () => {
-      const ROUNDS = 1000;
-      const BATCH = 100;
-      const POLL_DEADLINE_MS = 2_200;
-      let stranded = 0;
-      let taken = 0;
-      for (let b = 0; b < ROUNDS / BATCH; b++) {
-        await Promise.all(
-          Array.from({ length: BATCH }, async (_, i) => {
-            const queue = uniqueId('strand');
-            const polled = settle(raw().wf('PollWorkflowTaskQueue', { taskQueue: { name: queue } }, POLL_DEADLINE_MS));
-            // Starts spread over the last 1.1 s before the poll's deadline, up to just past it.
-            const at = POLL_DEADLINE_MS - 1_100 + ((b * BATCH + i) % 46) * 25;
-            await new Promise((r) => setTimeout(r, at));
-            const { workflowId } = await start(raw(), queue);
-            const first = await polled;
-            if ('ok' in first && first.ok.taskToken?.length) {
-              taken++;
-              return;
-            }
-            // The first poll did not get it (answered empty, or its caller gave up): the next one must.
-            const second = await settle(raw().wf('PollWorkflowTaskQueue', { taskQueue: { name: queue } }, 10_000));
-            if ('ok' in second && second.ok.taskToken?.length) {
-              taken++;
-              return;
-            }
-            const d = await raw().wf('DescribeWorkflowExecution', { execution: { workflowId } });
-            if (d.pendingWorkflowTask?.state === E.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED) {
-              stranded++;
-            }
-          }),
-        );
-      }
-      expect({ stranded, taken }).toEqual({ stranded: 0, taken: ROUNDS });
-    }, 180_000);
 
     test('an activity that never starts, with equal schedule-to-start and schedule-to-close, times out as not started', async () => {
       const queue = uniqueId('tq');
@@ -204,4 +168,52 @@ describe('worker shutdown with frontend.enableCancelWorkerPollsOnShutdown', () =
       }, 30_000);
     },
   );
+});
+
+// This server's guarantee. The real server keeps it only while it answers its polls on time: on a loaded machine
+// (load average 9) it stranded 6 tasks of 1000 here, so this runs against this server only.
+describe('stranded tasks', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('kairos', {});
+  });
+  afterAll(() => server?.shutdown());
+
+  test('no task is handed to a poll whose caller has gone: 0 stranded in 1000 starts timed at the poll deadline', async () => {
+    const ROUNDS = 1000;
+    const BATCH = 100;
+    const POLL_DEADLINE_MS = 2_200;
+    let stranded = 0;
+    let taken = 0;
+    for (let b = 0; b < ROUNDS / BATCH; b++) {
+      await Promise.all(
+        Array.from({ length: BATCH }, async (_, i) => {
+          const queue = uniqueId('strand');
+          const polled = settle(
+            server.raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: queue } }, POLL_DEADLINE_MS),
+          );
+          // Starts spread over the last 1.1 s before the poll's deadline, up to just past it.
+          const at = POLL_DEADLINE_MS - 1_100 + ((b * BATCH + i) % 46) * 25;
+          await new Promise((r) => setTimeout(r, at));
+          const { workflowId } = await start(server.raw, queue);
+          const first = await polled;
+          if ('ok' in first && first.ok.taskToken?.length) {
+            taken++;
+            return;
+          }
+          // The first poll did not get it (answered empty, or its caller gave up): the next one must.
+          const second = await settle(server.raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: queue } }, 10_000));
+          if ('ok' in second && second.ok.taskToken?.length) {
+            taken++;
+            return;
+          }
+          const d = await server.raw.wf('DescribeWorkflowExecution', { execution: { workflowId } });
+          if (d.pendingWorkflowTask?.state === E.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED) {
+            stranded++;
+          }
+        }),
+      );
+    }
+    expect({ stranded, taken }).toEqual({ stranded: 0, taken: ROUNDS });
+  }, 180_000);
 });

@@ -3,7 +3,7 @@ import { invalidArgument } from './errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { executionInfo } from './workflow-service';
-import { compileQuery, countGroups, visibilityOrder } from '../visibility/visibility';
+import { compileQuery, countGroups, firstInOrder, visibilityOrder } from '../visibility/visibility';
 import type { ServerContext } from '../server-context';
 import { Execution } from '../history/mutable-state';
 import { enums, timestampMs } from '../internal/proto';
@@ -29,20 +29,34 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
     pageSize?: number | null;
     nextPageToken?: Uint8Array | null;
   }) => {
-    const { runs, groupBy } = select(req.namespace, req.query);
-    if (groupBy) throw invalidArgument("invalid query: 'GROUP BY' clause is only supported in CountWorkflowExecutions");
-    runs.sort(visibilityOrder);
+    const ns = engine.namespace(req.namespace ?? '');
+    const q = compileQuery(ns, req.query);
+    if (q.groupBy)
+      throw invalidArgument("invalid query: 'GROUP BY' clause is only supported in CountWorkflowExecutions");
     const size = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE) : MAX_PAGE;
     const offset = decodePageToken(req.nextPageToken);
-    const page = runs.slice(offset, offset + size);
-    const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...engine.namespace(req.namespace ?? '').searchAttributes };
+    // Open runs first, then closed ones newest first, up to one past the page (to know whether another follows).
+    const wanted = offset + size + 1;
+    const matching: Execution[] = [];
+    for (const ex of engine.openExecutions()) if (ex.state.namespace === ns.name && q.matches(ex)) matching.push(ex);
+    matching.sort(visibilityOrder);
+    if (matching.length < wanted) {
+      for (const ex of engine.closedNewestFirst()) {
+        if (ex.state.namespace !== ns.name || !q.matches(ex)) continue;
+        matching.push(ex);
+        if (matching.length >= wanted) break;
+      }
+    }
+    const page = matching.slice(offset, offset + size);
+    const more = matching.length > offset + size;
+    const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes };
     return {
       // Visibility returns each search attribute re-encoded from its typed value (describe returns it as stored).
       executions: page.map((ex) => ({
         ...executionInfo(engine, ex, true),
         searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
       })),
-      nextPageToken: offset + size < runs.length ? encodePageToken(offset + size) : Buffer.alloc(0),
+      nextPageToken: more ? encodePageToken(offset + size) : Buffer.alloc(0),
     };
   };
   /**
@@ -71,15 +85,16 @@ export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
       if (status && st.status !== status) continue;
       runs.push(ex);
     }
-    runs.sort(visibilityOrder);
     const size = req.maximumPageSize && req.maximumPageSize > 0 ? Math.min(req.maximumPageSize, MAX_PAGE) : MAX_PAGE;
     const offset = decodePageToken(req.nextPageToken);
     const types = { ...SYSTEM_SEARCH_ATTRIBUTES, ...ns.searchAttributes };
     return {
-      executions: runs.slice(offset, offset + size).map((ex) => ({
-        ...executionInfo(engine, ex, true),
-        searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
-      })),
+      executions: firstInOrder(runs, offset + size, visibilityOrder)
+        .slice(offset)
+        .map((ex) => ({
+          ...executionInfo(engine, ex, true),
+          searchAttributes: visibilitySearchAttributes(ex.state.searchAttributes, types),
+        })),
       nextPageToken: offset + size < runs.length ? encodePageToken(offset + size) : Buffer.alloc(0),
     };
   };

@@ -241,7 +241,12 @@ export function executionInfo(
     historySizeBytes: progress ? s.historySizeBytes : 0,
     // Negative when the run closed before its first workflow task was due, as the real server reports it.
     executionDuration: closed ? msDuration(s.closeTime! - s.executionTime) : null,
-    rootExecution: s.root ? { workflowId: s.root.workflowId, runId: s.root.runId } : null,
+    // A closed run's summary leaves out a root that is the run itself.
+    rootExecution: s.root
+      ? { workflowId: s.root.workflowId, runId: s.root.runId }
+      : ex.summary && !s.parent
+        ? { workflowId: s.workflowId, runId: s.runId }
+        : null,
     firstRunId: forList ? '' : s.firstRunId,
     mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
     priority: s.priority ?? null,

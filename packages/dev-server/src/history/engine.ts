@@ -22,6 +22,7 @@ import {
   summaryOf,
 } from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
+import { visibilityOrder } from '../visibility/visibility';
 import type { Logger } from '../logger';
 
 const ET = enums.EventType;
@@ -150,7 +151,7 @@ export interface EngineHooks {
 export class HistoryEngine {
   readonly executions = new Map<string, Execution>();
   /** namespace + workflow id → run ids, oldest first (the last is the current run). */
-  private readonly runsById = new Map<string, string[]>();
+  private readonly runsById = new Map<string, string | string[]>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private current: Transaction | undefined;
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
@@ -220,6 +221,7 @@ export class HistoryEngine {
       this.hooks.reconcile(ex, tx);
       this.notify(ex.state.runId);
       if (!isRunning(ex.state) && !ex.summary) this.keepClosed(ex);
+      this.indexRun(ex);
     }
     for (const entry of tx.schedules.values()) {
       this.hooks.scheduleChanged?.(entry.namespace, entry.scheduleId);
@@ -308,22 +310,29 @@ export class HistoryEngine {
 
   /** Registers a run (new or loaded) in the indexes. */
   addExecution(ex: Execution): void {
+    this.indexRun(ex);
     // Task ids keep growing across restarts, so a loaded history's batches stay apart from new ones.
     const last = ex.events[ex.events.length - 1];
     if (last) this.taskIdCounter = Math.max(this.taskIdCounter, num(last.taskId) + 1);
     this.executions.set(ex.state.runId, ex);
     const key = this.idKey(ex.state.namespace, ex.state.workflowId);
-    let runs = this.runsById.get(key);
-    if (!runs) {
-      runs = [];
-      this.runsById.set(key, runs);
-    }
-    runs.push(ex.state.runId);
+    // Most workflow ids have one run: its id alone, rather than a list, saves memory with many closed runs.
+    const runs = this.runsById.get(key);
+    if (runs === undefined) this.runsById.set(key, ex.state.runId);
+    else if (typeof runs === 'string') this.runsById.set(key, [runs, ex.state.runId]);
+    else runs.push(ex.state.runId);
+  }
+
+  /** The run ids of a workflow id, oldest first. */
+  private runIdsOf(namespace: string, workflowId: string): string[] {
+    const runs = this.runsById.get(this.idKey(namespace, workflowId));
+    return runs === undefined ? [] : typeof runs === 'string' ? [runs] : runs;
   }
 
   /** Sorts run lists by start time after a bulk load. */
   sortRuns(): void {
     for (const runs of this.runsById.values()) {
+      if (typeof runs === 'string') continue;
       runs.sort((a, b) => {
         const sa = this.executions.get(a)!.state;
         const sb = this.executions.get(b)!.state;
@@ -337,13 +346,12 @@ export class HistoryEngine {
     const s = ex.state;
     this.executions.delete(s.runId);
     this.closedInMemory.delete(s.runId);
+    this.openRuns.delete(s.runId);
+    if (this.closedRuns.delete(s.runId)) this.closedOrderRemovals += 1;
     const key = this.idKey(s.namespace, s.workflowId);
-    const runs = this.runsById.get(key);
-    if (runs) {
-      const i = runs.indexOf(s.runId);
-      if (i >= 0) runs.splice(i, 1);
-      if (runs.length === 0) this.runsById.delete(key);
-    }
+    const rest = this.runIdsOf(s.namespace, s.workflowId).filter((id) => id !== s.runId);
+    if (rest.length === 0) this.runsById.delete(key);
+    else this.runsById.set(key, rest.length === 1 ? rest[0] : rest);
     tx.deletedRuns.push(s.runId);
     tx.afterCommit.push(() => this.deadlines.set(`run:${s.runId}`, undefined));
   }
@@ -363,13 +371,68 @@ export class HistoryEngine {
   }
 
   currentRun(namespace: string, workflowId: string): Execution | undefined {
-    const runs = this.runsById.get(this.idKey(namespace, workflowId));
-    if (!runs || runs.length === 0) return undefined;
-    return this.run(runs[runs.length - 1]);
+    const runs = this.runIdsOf(namespace, workflowId);
+    return runs.length === 0 ? undefined : this.run(runs[runs.length - 1]);
   }
 
   runsOf(namespace: string, workflowId: string): Execution[] {
-    return (this.runsById.get(this.idKey(namespace, workflowId)) ?? []).map((r) => this.run(r)!);
+    return this.runIdsOf(namespace, workflowId).map((r) => this.run(r)!);
+  }
+
+  // ---- visibility order ----
+
+  /** Open runs (their ids), for List to start with. */
+  private readonly openRuns = new Set<string>();
+  /** Closed runs' ids, oldest in visibility order first (see `closedNewestFirst`), and the same as a set. */
+  private closedOrder: string[] = [];
+  private readonly closedRuns = new Set<string>();
+  private closedOrderSorted = true;
+  private closedOrderRemovals = 0;
+
+  /** Files a run under open or closed (a run that closes moves to the newest end of the closed order). */
+  private indexRun(ex: Execution): void {
+    const id = ex.state.runId;
+    if (isRunning(ex.state)) {
+      this.openRuns.add(id);
+      return;
+    }
+    this.openRuns.delete(id);
+    if (this.closedRuns.has(id)) return;
+    this.closedRuns.add(id);
+    const last = this.closedOrder[this.closedOrder.length - 1];
+    const lastEx = last !== undefined ? this.executions.get(last) : undefined;
+    // Kept oldest first: a run that is not the newest breaks the order (sorted again on the next list).
+    if (lastEx && visibilityOrder(ex, lastEx) > 0) this.closedOrderSorted = false;
+    this.closedOrder.push(id);
+  }
+
+  /** The open runs, in no particular order. */
+  *openExecutions(): Generator<Execution> {
+    for (const id of this.openRuns) {
+      const ex = this.executions.get(id);
+      if (ex) yield ex;
+    }
+  }
+
+  /** The closed runs in visibility order (most recently closed first), without sorting them all for each list. */
+  *closedNewestFirst(): Generator<Execution> {
+    if (
+      this.closedOrderRemovals > 0 &&
+      (!this.closedOrderSorted || this.closedOrderRemovals * 2 > this.closedOrder.length)
+    ) {
+      this.closedOrder = this.closedOrder.filter((id) => this.closedRuns.has(id));
+      this.closedOrderRemovals = 0;
+    }
+    if (!this.closedOrderSorted) {
+      this.closedOrder.sort((a, b) => visibilityOrder(this.executions.get(b)!, this.executions.get(a)!));
+      this.closedOrderSorted = true;
+    }
+    for (let i = this.closedOrder.length - 1; i >= 0; i--) {
+      const id = this.closedOrder[i];
+      if (!this.closedRuns.has(id)) continue;
+      const ex = this.executions.get(id);
+      if (ex) yield ex;
+    }
   }
 
   // ---- closed runs on disk ----

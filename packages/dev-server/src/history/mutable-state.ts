@@ -279,7 +279,8 @@ export function summaryOf(s: ExecutionState): RunSummary {
     memo: s.memo,
     searchAttributes: s.searchAttributes,
     parent: s.parent,
-    root: s.root,
+    // A top-level run is its own root (left out here; readers fall back to the run itself).
+    root: s.root && s.root.runId !== s.runId ? s.root : undefined,
     priority: s.priority,
     stateTransitions: s.stateTransitions,
     historySizeBytes: s.historySizeBytes,
@@ -287,9 +288,12 @@ export function summaryOf(s: ExecutionState): RunSummary {
   };
 }
 
+/** The history of a summary: none in memory (shared, and frozen so that nothing writes to it). */
+const NO_EVENTS: IHistoryEvent[] = Object.freeze([]) as unknown as IHistoryEvent[];
+
 /** A closed run as it is kept when its state and history stay on disk. */
 export function summaryExecution(summary: RunSummary): Execution {
-  return { state: summary as ExecutionState, events: [], persistedEvents: 0, summary: true };
+  return { state: summary as ExecutionState, events: NO_EVENTS, persistedEvents: 0, summary: true };
 }
 
 const E = enums.EventType;

@@ -18,19 +18,68 @@ const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS closed_runs (close_time INTEGER NOT NULL, start_time INTEGER NOT NULL, run_id TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (close_time, start_time, run_id DESC)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS closed_runs_by_id ON closed_runs (run_id);
 CREATE TABLE IF NOT EXISTS history (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nexus_endpoints (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedules (namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (namespace, schedule_id));
 `;
 
 /**
- * Columns added to `executions` since its first version: whether the run is closed and, for a closed run, the
- * summary that stays in memory (see `summaryOf`), so that a restart reads open runs only, and closed runs' summaries.
+ * Added to `executions` since its first version: whether the run is closed (with an index of the open runs, which
+ * are all a restart reads in full); closed runs also have their summary in `closed_runs`.
  */
 const MIGRATIONS = [
   'ALTER TABLE executions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0',
-  'ALTER TABLE executions ADD COLUMN summary TEXT',
+  'CREATE INDEX IF NOT EXISTS executions_open ON executions (run_id) WHERE closed = 0',
 ];
+
+/** A closed run's summary as stored: its fields in a fixed order (quicker to read back than keyed JSON). */
+const SUMMARY_FIELDS = [
+  'namespace',
+  'workflowId',
+  'runId',
+  'firstRunId',
+  'workflowType',
+  'taskQueue',
+  'status',
+  'startTime',
+  'executionTime',
+  'closeTime',
+  'closeEventId',
+  'nextEventId',
+  'memo',
+  'searchAttributes',
+  'parent',
+  'root',
+  'priority',
+  'stateTransitions',
+  'historySizeBytes',
+  'nextRunId',
+] as const satisfies ReadonlyArray<keyof RunSummary>;
+
+/** Fields left out when they repeat another (most runs are their chain's first and start at once). */
+function encodeSummary(s: RunSummary): string {
+  return stateToJson(
+    SUMMARY_FIELDS.map((f) =>
+      (f === 'firstRunId' && s.firstRunId === s.runId) || (f === 'executionTime' && s.executionTime === s.startTime)
+        ? null
+        : (s[f] ?? null),
+    ),
+  );
+}
+
+function decodeSummary(text: string): RunSummary {
+  // Bytes (memo and search attribute payloads) need the reviving parser; most summaries have none.
+  const values = (text.includes('"$b"') ? stateFromJson<unknown[]>(text) : JSON.parse(text)) as unknown[];
+  const out: Record<string, unknown> = {};
+  SUMMARY_FIELDS.forEach((f, i) => {
+    if (values[i] !== null) out[f] = values[i];
+  });
+  out.firstRunId ??= out.runId;
+  out.executionTime ??= out.startTime;
+  return out as unknown as RunSummary;
+}
 
 /**
  * SQLite store (WAL). Each change set is one transaction, written before the server acknowledges the
@@ -49,6 +98,8 @@ export class SqlitePersistence implements Persistence {
   private readonly putEndpoint: Database.Statement;
   private readonly deleteEndpoint: Database.Statement;
   private readonly deleteHistory: Database.Statement;
+  private readonly putSummary: Database.Statement;
+  private readonly deleteSummary: Database.Statement;
   private readonly writeChanges: (changes: ChangeSet) => void;
 
   constructor(readonly filename: string) {
@@ -63,8 +114,12 @@ export class SqlitePersistence implements Persistence {
     }
     this.putNamespace = this.db.prepare('INSERT OR REPLACE INTO namespaces (name, record) VALUES (?, ?)');
     this.putExecution = this.db.prepare(
-      'INSERT OR REPLACE INTO executions (run_id, namespace, workflow_id, state, closed, summary) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO executions (run_id, namespace, workflow_id, state, closed) VALUES (?, ?, ?, ?, ?)',
     );
+    this.putSummary = this.db.prepare(
+      'INSERT OR REPLACE INTO closed_runs (run_id, close_time, start_time, summary) VALUES (?, ?, ?, ?)',
+    );
+    this.deleteSummary = this.db.prepare('DELETE FROM closed_runs WHERE run_id = ?');
     this.putEvent = this.db.prepare('INSERT OR REPLACE INTO history (run_id, event_id, event) VALUES (?, ?, ?)');
     this.putSchedule = this.db.prepare(
       'INSERT OR REPLACE INTO schedules (namespace, schedule_id, state) VALUES (?, ?, ?)',
@@ -83,14 +138,8 @@ export class SqlitePersistence implements Persistence {
         if (ex.summary) continue;
         const s = ex.state;
         const closed = s.closeTime !== undefined;
-        this.putExecution.run(
-          s.runId,
-          s.namespace,
-          s.workflowId,
-          stateToJson(s),
-          closed ? 1 : 0,
-          closed ? stateToJson(summaryOf(s)) : null,
-        );
+        this.putExecution.run(s.runId, s.namespace, s.workflowId, stateToJson(s), closed ? 1 : 0);
+        if (closed) this.putSummary.run(s.runId, s.closeTime, s.startTime, encodeSummary(summaryOf(s)));
         for (let i = ex.persistedEvents; i < ex.events.length; i++) {
           const ev = ex.events[i];
           this.putEvent.run(s.runId, Number(ev.eventId), HistoryEvent.encode(ev).finish());
@@ -105,6 +154,7 @@ export class SqlitePersistence implements Persistence {
       for (const runId of changes.deletedRuns) {
         this.deleteRun.run(runId);
         this.deleteHistory.run(runId);
+        this.deleteSummary.run(runId);
       }
     });
   }
@@ -114,17 +164,21 @@ export class SqlitePersistence implements Persistence {
     const columns = new Set(
       (this.db.prepare('PRAGMA table_info(executions)').all() as Array<{ name: string }>).map((c) => c.name),
     );
-    if (columns.has('summary')) return;
+    if (columns.has('closed')) return;
     this.db.transaction(() => {
       for (const sql of MIGRATIONS) this.db.exec(sql);
-      const update = this.db.prepare('UPDATE executions SET closed = ?, summary = ? WHERE run_id = ?');
+      const close = this.db.prepare('UPDATE executions SET closed = 1 WHERE run_id = ?');
+      const putSummary = this.db.prepare(
+        'INSERT OR REPLACE INTO closed_runs (run_id, close_time, start_time, summary) VALUES (?, ?, ?, ?)',
+      );
       for (const row of this.db.prepare('SELECT run_id, state FROM executions').all() as Array<{
         run_id: string;
         state: string;
       }>) {
         const s = stateFromJson<ExecutionState>(row.state);
-        const closed = s.closeTime !== undefined;
-        update.run(closed ? 1 : 0, closed ? stateToJson(summaryOf(s)) : null, row.run_id);
+        if (s.closeTime === undefined) continue;
+        close.run(row.run_id);
+        putSummary.run(row.run_id, s.closeTime, s.startTime, encodeSummary(summaryOf(s)));
       }
     })();
   }
@@ -164,11 +218,23 @@ export class SqlitePersistence implements Persistence {
         persistedEvents: events.length,
       });
     }
+    // Hundreds of thousands of summaries repeat a few namespaces, types and queues: one copy of each is kept.
+    const strings = new Map<string, string>();
+    const intern = (v: string) => {
+      const known = strings.get(v);
+      if (known !== undefined) return known;
+      strings.set(v, v);
+      return v;
+    };
     const closedSummaries: Execution[] = [];
-    for (const row of this.db.prepare('SELECT summary FROM executions WHERE closed = 1').iterate() as Iterable<{
-      summary: string;
-    }>) {
-      closedSummaries.push(summaryExecution(stateFromJson<RunSummary>(row.summary)));
+    // In visibility order, oldest first (most recently closed last), so that nothing sorts them again.
+    const ordered = this.db.prepare('SELECT summary FROM closed_runs ORDER BY close_time, start_time, run_id DESC');
+    for (const row of ordered.iterate() as Iterable<{ summary: string }>) {
+      const summary = decodeSummary(row.summary);
+      summary.namespace = intern(summary.namespace);
+      summary.workflowType = intern(summary.workflowType);
+      summary.taskQueue = intern(summary.taskQueue);
+      closedSummaries.push(summaryExecution(summary));
     }
     const schedules = (
       this.db.prepare('SELECT namespace, schedule_id, state FROM schedules').all() as Array<{

@@ -54,10 +54,11 @@ function attributeValue(ex: Execution, name: string, types: Record<string, numbe
       return s.parent?.workflowId ?? null;
     case 'ParentRunId':
       return s.parent?.runId ?? null;
+    // A closed run's summary leaves out a root that is the run itself (a run without a parent).
     case 'RootWorkflowId':
-      return s.root?.workflowId ?? null;
+      return s.root?.workflowId ?? (s.parent ? null : s.workflowId);
     case 'RootRunId':
-      return s.root?.runId ?? null;
+      return s.root?.runId ?? (s.parent ? null : s.runId);
     default: {
       const payload = s.searchAttributes?.indexedFields?.[name];
       if (!payload) return null;
@@ -334,4 +335,46 @@ export function compileScheduleQuery(ns: NamespaceRecord, text: string | null | 
   }
   if (parsed.orderBy) throw invalidArgument("invalid query: operation is not supported: 'ORDER BY' clause");
   return { matches };
+}
+
+/**
+ * The first `k` items in `compare` order, sorted (the whole list sorted when that is cheaper): a page of a list does
+ * not need the other 200,000 runs sorted.
+ */
+export function firstInOrder<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (k * 4 >= items.length) return items.slice().sort(compare).slice(0, k);
+  // A heap of the best k so far, its worst item on top.
+  const heap: T[] = [];
+  const worse = (i: number, j: number) => compare(heap[i], heap[j]) > 0;
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j], heap[i]]);
+  const up = (i: number) => {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!worse(i, parent)) return;
+      swap(i, parent);
+      i = parent;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && worse(l, top)) top = l;
+      if (r < heap.length && worse(r, top)) top = r;
+      if (top === i) return;
+      swap(i, top);
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      up(heap.length - 1);
+    } else if (k > 0 && compare(item, heap[0]) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(compare);
 }

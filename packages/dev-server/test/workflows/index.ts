@@ -64,7 +64,7 @@ export async function nonRetryable(): Promise<string> {
 export async function cancelHeartbeating(): Promise<string> {
   const { heartbeatUntilCancelled } = proxyActivities<typeof activities>({
     startToCloseTimeout: '10s',
-    heartbeatTimeout: '500ms',
+    heartbeatTimeout: '2s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const scope = new CancellationScope();
