@@ -2,11 +2,13 @@
  * The client: runs the loop and prints its result and how many runs the workflow id went through.
  *
  * `pnpm start` runs the whole example in this one process on the embedded Kairos dev server with time skipping
- * unlocked, so the one-second sleeps pass at once (or on the server at TEMPORAL_ADDRESS, in ten seconds).
+ * unlocked, so the one-second sleeps pass at once (or, in ten seconds, on the server of the
+ * environment configuration: `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`).
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@kairos/client';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime } from '@kairos/worker';
 import { createWorker, TASK_QUEUE } from './worker';
 import { loopingWorkflow } from './workflows';
@@ -26,18 +28,23 @@ export async function run(client: Client, taskQueue = TASK_QUEUE): Promise<strin
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = process.env.TEMPORAL_ADDRESS
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address
     ? undefined
-    : await startDevServer({ timeSkipping: true, timeSkippingUnlocked: true });
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+    : await startDevServer({
+        namespaces: [namespace],
+        timeSkipping: true,
+        timeSkippingUnlocked: true,
+      });
+  const address = connectionOptions.address ?? server?.address;
   console.error(
     `${server ? 'Embedded Kairos dev server (time skipping) listening' : 'Using the server'} on ${address}`,
   );
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const worker = await createWorker(nativeConnection);
-    for (const line of await worker.runUntil(run(new Client({ connection })))) console.log(line);
+    const worker = await createWorker(nativeConnection, TASK_QUEUE, namespace);
+    for (const line of await worker.runUntil(run(new Client({ connection, namespace })))) console.log(line);
   } finally {
     await connection.close();
     await nativeConnection.close();

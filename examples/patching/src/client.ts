@@ -2,14 +2,15 @@
  * The client: runs `greet` with the current code, then checks that a history recorded with the first version
  * (`history/greet-v1.json`) still replays with it, and that it would not without `patched`.
  *
- * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server at
- * TEMPORAL_ADDRESS when it is set), a worker, and the client. `pnpm record-v1` records the old history again.
+ * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server of the
+ * environment configuration: `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`), a worker, and the client. `pnpm record-v1` records the old history again.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection, historyToJSON } from '@kairos/client';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@kairos/worker';
 import * as activities from './activities';
 import { createWorker, TASK_QUEUE } from './worker';
@@ -47,6 +48,7 @@ async function recordV1(client: Client, nativeConnection: NativeConnection): Pro
   const taskQueue = `patching-v1-${randomUUID()}`;
   const worker = await Worker.create({
     connection: nativeConnection,
+    namespace: client.options.namespace,
     taskQueue,
     workflowsPath: require.resolve('./workflows-v1'),
     activities,
@@ -60,18 +62,19 @@ async function recordV1(client: Client, nativeConnection: NativeConnection): Pro
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address ? undefined : await startDevServer({ namespaces: [namespace] });
+  const address = connectionOptions.address ?? server?.address;
   console.error(`${server ? 'Embedded Kairos dev server listening' : 'Using the server'} on ${address}`);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, namespace });
     if (process.argv.includes('--record-v1')) {
       await recordV1(client, nativeConnection);
       return;
     }
-    const worker = await createWorker(nativeConnection);
+    const worker = await createWorker(nativeConnection, TASK_QUEUE, namespace);
     for (const line of await worker.runUntil(run(client))) console.log(line);
   } finally {
     await connection.close();

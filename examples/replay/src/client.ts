@@ -4,8 +4,8 @@
  * run of the task queue straight from the server, as the official `replay-history` sample does. Run replays in
  * CI before deploying a change to workflow code: a change that breaks running workflows fails them.
  *
- * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server at
- * TEMPORAL_ADDRESS when it is set), a worker, and the client.
+ * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server of the
+ * environment configuration: `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`), a worker, and the client.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection, historyToJSON } from '@kairos/client';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@kairos/worker';
 import { createWorker, TASK_QUEUE } from './worker';
 import { greetLater } from './workflows';
@@ -65,15 +66,16 @@ export async function run(client: Client, taskQueue = TASK_QUEUE): Promise<strin
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address ? undefined : await startDevServer({ namespaces: [namespace] });
+  const address = connectionOptions.address ?? server?.address;
   console.error(`${server ? 'Embedded Kairos dev server listening' : 'Using the server'} on ${address}`);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const worker = await createWorker(nativeConnection, `${TASK_QUEUE}-${randomUUID()}`);
+    const worker = await createWorker(nativeConnection, `${TASK_QUEUE}-${randomUUID()}`, namespace);
     const taskQueue = worker.options.taskQueue;
-    for (const line of await worker.runUntil(run(new Client({ connection }), taskQueue))) console.log(line);
+    for (const line of await worker.runUntil(run(new Client({ connection, namespace }), taskQueue))) console.log(line);
   } finally {
     await connection.close();
     await nativeConnection.close();

@@ -2,12 +2,13 @@
  * The client: books a trip to Lisbon (every step succeeds) and one to Atlantis (the flight fails and the car and
  * hotel are cancelled), and prints what happened.
  *
- * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server at
- * TEMPORAL_ADDRESS when it is set), a worker, and the client.
+ * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server of the
+ * environment configuration: `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`), a worker, and the client.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@kairos/client';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime } from '@kairos/worker';
 import type { Trip } from './activities';
 import { createWorker, TASK_QUEUE } from './worker';
@@ -38,14 +39,15 @@ export async function run(client: Client, taskQueue = TASK_QUEUE): Promise<strin
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address ? undefined : await startDevServer({ namespaces: [namespace] });
+  const address = connectionOptions.address ?? server?.address;
   console.error(`${server ? 'Embedded Kairos dev server listening' : 'Using the server'} on ${address}`);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const worker = await createWorker(nativeConnection);
-    for (const line of await worker.runUntil(run(new Client({ connection })))) console.log(line);
+    const worker = await createWorker(nativeConnection, TASK_QUEUE, namespace);
+    for (const line of await worker.runUntil(run(new Client({ connection, namespace })))) console.log(line);
   } finally {
     await connection.close();
     await nativeConnection.close();

@@ -3,13 +3,14 @@
  * with visibility queries (list and count), as the official `search-attributes` sample does.
  *
  * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server, started with the
- * example's search attributes (or the server at TEMPORAL_ADDRESS, where they are registered first), a worker,
+ * example's search attributes (or the server of the environment configuration — `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig` — where they are registered first), a worker,
  * and the client.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@kairos/client';
 import { TypedSearchAttributes } from '@kairos/common';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { temporal } from '@kairos/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@kairos/worker';
 import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL, SEARCH_ATTRIBUTES } from './search-attributes';
@@ -67,21 +68,23 @@ export async function run(client: Client, taskQueue = TASK_QUEUE): Promise<strin
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = process.env.TEMPORAL_ADDRESS
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address
     ? undefined
     : await startDevServer({
+        namespaces: [namespace],
         searchAttributes: Object.fromEntries(
           SEARCH_ATTRIBUTES.map(({ name, type }) => [name, TypedSearchAttributes.toMetadataType(type)]),
         ),
       });
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+  const address = connectionOptions.address ?? server?.address;
   console.error(`${server ? 'Embedded Kairos dev server listening' : 'Using the server'} on ${address}`);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    if (!server) await registerSearchAttributes(connection);
-    const worker = await createWorker(nativeConnection);
-    for (const line of await worker.runUntil(run(new Client({ connection })))) console.log(line);
+    if (!server) await registerSearchAttributes(connection, namespace);
+    const worker = await createWorker(nativeConnection, TASK_QUEUE, namespace);
+    for (const line of await worker.runUntil(run(new Client({ connection, namespace })))) console.log(line);
   } finally {
     await connection.close();
     await nativeConnection.close();

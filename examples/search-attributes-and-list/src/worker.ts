@@ -1,17 +1,24 @@
 /**
  * The worker: polls the `hello-world` task queue and runs the example's workflows and activities.
- * `pnpm worker` runs it on its own against TEMPORAL_ADDRESS (default localhost:7233).
+ * `pnpm worker` runs it on its own against the server of the environment configuration
+ * (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE` or a `temporal.toml` profile, read by `@kairos/envconfig`; by default
+ * localhost:7233).
  */
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { NativeConnection, Worker } from '@kairos/worker';
 import * as activities from './activities';
 
 export const TASK_QUEUE = 'search-attributes-and-list';
 
 /** A worker for this example on `connection`. */
-export async function createWorker(connection: NativeConnection, taskQueue = TASK_QUEUE): Promise<Worker> {
+export async function createWorker(
+  connection: NativeConnection,
+  taskQueue = TASK_QUEUE,
+  namespace = 'default',
+): Promise<Worker> {
   return await Worker.create({
     connection,
-    namespace: 'default',
+    namespace,
     taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities,
@@ -19,9 +26,10 @@ export async function createWorker(connection: NativeConnection, taskQueue = TAS
 }
 
 async function main(): Promise<void> {
-  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect({ address: 'localhost:7233', ...connectionOptions });
   try {
-    await (await createWorker(connection)).run(); // until Ctrl+C
+    await (await createWorker(connection, TASK_QUEUE, namespace)).run(); // until Ctrl+C
   } finally {
     await connection.close();
   }

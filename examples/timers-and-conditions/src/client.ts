@@ -2,7 +2,8 @@
  * The client: lets `sleepForDays` send three monthly emails, stops it, and runs an approval that nobody answers.
  *
  * `pnpm start` runs the whole example in this one process on the embedded Kairos dev server with time skipping
- * unlocked, so months pass in a moment. With TEMPORAL_ADDRESS set (a real server, no time skipping) the period is
+ * unlocked, so months pass in a moment. With a server in the environment configuration
+ * (`TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`; a real server, no time skipping) the period is
  * two seconds and the approval times out after three.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { Client, Connection } from '@kairos/client';
 import type { Duration } from '@kairos/common';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime } from '@kairos/worker';
 import { createWorker, TASK_QUEUE } from './worker';
 import { approval, complete, sleepForDays } from './workflows';
@@ -40,21 +42,26 @@ export async function run(
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = process.env.TEMPORAL_ADDRESS
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address
     ? undefined
-    : await startDevServer({ timeSkipping: true, timeSkippingUnlocked: true });
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+    : await startDevServer({
+        namespaces: [namespace],
+        timeSkipping: true,
+        timeSkippingUnlocked: true,
+      });
+  const address = connectionOptions.address ?? server?.address;
   console.error(
     `${server ? 'Embedded Kairos dev server (time skipping) listening' : 'Using the server'} on ${address}`,
   );
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const worker = await createWorker(nativeConnection);
+    const worker = await createWorker(nativeConnection, TASK_QUEUE, namespace);
     const durations = server
       ? { period: '30 days', approvalTimeout: '7 days' }
       : { period: '2s', approvalTimeout: '3s' };
-    for (const line of await worker.runUntil(run(new Client({ connection }), durations))) console.log(line);
+    for (const line of await worker.runUntil(run(new Client({ connection, namespace }), durations))) console.log(line);
   } finally {
     await connection.close();
     await nativeConnection.close();

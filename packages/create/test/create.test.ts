@@ -57,6 +57,7 @@ test('writes hello-world on the published version, and its test passes against t
     '@kairos/activity': '^0.1.0',
     '@kairos/client': '^0.1.0',
     '@kairos/dev-server': '^0.1.0',
+    '@kairos/envconfig': '^0.1.0',
     '@kairos/worker': '^0.1.0',
     '@kairos/workflow': '^0.1.0',
   });
@@ -72,7 +73,7 @@ test('writes hello-world on the published version, and its test passes against t
   linkWorkspacePackages(project, 'hello-world');
   const jest = fs.realpathSync(path.join(EXAMPLES, 'hello-world', 'node_modules', 'jest', 'bin', 'jest.js'));
   const test = spawnSync(process.execPath, [jest, '--rootDir', project, '--ci'], { cwd: project, encoding: 'utf8' });
-  expect(test.stderr).toMatch(/Tests:\s+2 passed, 2 total/);
+  expect(test.stderr).toMatch(/Tests:\s+5 passed, 5 total/);
   expect(test.status).toBe(0);
   const tsc = fs.realpathSync(path.join(EXAMPLES, 'hello-world', 'node_modules', 'typescript', 'bin', 'tsc'));
   const typecheck = spawnSync(process.execPath, [tsc, '--noEmit', '-p', project], { encoding: 'utf8' });
