@@ -103,6 +103,28 @@ test('an unreadable database file exits with status 1 and names the file', () =>
   }
 });
 
+test('a second server on a database file in use exits with status 1, names the file and leaves the first serving', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-cli-'));
+  const file = path.join(dir, 'held.db');
+  const { child, stdout } = await spawnServer(['start-dev', '--port', '0', '--db-filename', file]);
+  const raw = new RawClient(/listening on (\S+)/.exec(stdout)![1]);
+  try {
+    const second = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [cliPath, 'start-dev', '--port', '0', '--db-filename', file]);
+      let stderr = '';
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.once('exit', (status) => resolve({ status, stderr }));
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`cannot open database file ${file}: the file is in use by another dev server`);
+    expect((await raw.wf('DescribeNamespace', {})).namespaceInfo.name).toBe('default');
+  } finally {
+    raw.close();
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--help, --version and per-command help print and exit 0', () => {
   const version = (require('../package.json') as { version: string }).version;
   expect(run(['--version'])).toMatchObject({ status: 0, stdout: `kairos-server ${version}\n` });

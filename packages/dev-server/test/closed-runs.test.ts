@@ -131,6 +131,9 @@ test('a database written before closed runs were kept apart is read, its closed 
   const Database = require('better-sqlite3') as typeof import('better-sqlite3');
   const file = new Database(db);
   file.exec('DROP INDEX executions_open; DROP TABLE closed_runs; ALTER TABLE executions DROP COLUMN closed;');
+  // Nor the marks of later versions: no application id, no schema version.
+  file.pragma('application_id = 0');
+  file.pragma('user_version = 0');
   file.close();
   server = await startServer({ dbFilename: db });
   raw = new RawClient(server.address);

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { temporal } from '@kairos/proto';
-import { DevServer } from '../src';
+import { DatabaseOpenError, DevServer } from '../src';
+import { APPLICATION_ID, SCHEMA_VERSION } from '../src/persistence/sqlite-persistence';
 import { startServer, uniqueId, waitUntil } from './helpers';
 import { RawClient } from './raw-client';
 
@@ -98,5 +99,84 @@ test('state written before a shutdown is all there after a restart on the same f
     );
     const poll = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq } });
     expect(poll.workflowExecution.workflowId).toBe(workflowId);
+  });
+});
+
+describe('the database file', () => {
+  const sqlite = () => require('better-sqlite3') as typeof import('better-sqlite3');
+
+  test('is marked as a Kairos database at the current schema version', async () => {
+    const db = path.join(dir, 'marked.db');
+    await withServer(db, async () => undefined);
+    const file = new (sqlite())(db, { readonly: true });
+    try {
+      expect(file.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+      expect(file.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      file.close();
+    }
+  });
+
+  test('is held by one server: a second one on it fails naming the file, and the first loses nothing', async () => {
+    const db = path.join(dir, 'shared.db');
+    const workflowId = uniqueId();
+    await withServer(db, async (raw) => {
+      await raw.wf('StartWorkflowExecution', {
+        workflowId,
+        workflowType: { name: 'W' },
+        taskQueue: { name: 'tq' },
+        requestId: workflowId,
+      });
+      const second = startServer({ dbFilename: db });
+      await expect(second).rejects.toThrow(DatabaseOpenError);
+      await expect(second).rejects.toThrow(
+        `cannot open database file ${db}: the file is in use by another dev server (or another program)`,
+      );
+      await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'after' });
+    });
+    await withServer(db, async (raw) => {
+      const { events } = (await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId } })).history;
+      expect(events.map((e: { eventType: number }) => e.eventType)).toContain(
+        ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      );
+    });
+  });
+
+  test.each([
+    [
+      'a file that is not SQLite',
+      (file: string) => fs.writeFileSync(file, 'x'.repeat(4096)),
+      'not a Kairos dev server database (not an SQLite file)',
+    ],
+    [
+      'a SQLite file of another program',
+      (file: string) => new (sqlite())(file).exec('CREATE TABLE notes (body TEXT)').close(),
+      'not a Kairos dev server database (it has the tables notes)',
+    ],
+    [
+      'a SQLite file with another application id',
+      (file: string) => {
+        const d = new (sqlite())(file);
+        d.pragma('application_id = 1234');
+        d.close();
+      },
+      'not a Kairos dev server database (its SQLite application_id is 0x4d2, Kairos writes 0x4b524453)',
+    ],
+    [
+      'a database of a newer Kairos',
+      (file: string) => {
+        const d = new (sqlite())(file);
+        d.pragma(`application_id = ${APPLICATION_ID}`);
+        d.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+        d.close();
+      },
+      `written by a newer @kairos/dev-server (schema version ${SCHEMA_VERSION + 1}; this one reads up to ${SCHEMA_VERSION})`,
+    ],
+  ])('refuses %s with an error naming it, and leaves it as it was', async (_what, make, reason) => {
+    const db = path.join(dir, `${uniqueId('refused')}.db`);
+    make(db);
+    const before = fs.readFileSync(db);
+    await expect(startServer({ dbFilename: db })).rejects.toThrow(`cannot open database file ${db}: ${reason}`);
+    expect(fs.readFileSync(db).equals(before)).toBe(true);
   });
 });

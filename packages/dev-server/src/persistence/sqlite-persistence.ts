@@ -15,24 +15,50 @@ import {
 
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 
-const SCHEMA = `
+/** `PRAGMA application_id` of a Kairos dev-server database (the bytes of "KRDS"). */
+export const APPLICATION_ID = 0x4b524453;
+
+/**
+ * The schema, as ordered migrations: entry `i` brings a database at `PRAGMA user_version` `i` to `i + 1`, so a new
+ * file runs them all and an older one those it lacks. Never edit a released entry; add one.
+ */
+const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  // 1: the first layout.
+  (db) =>
+    db.exec(`
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS closed_runs (close_time INTEGER NOT NULL, start_time INTEGER NOT NULL, run_id TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (close_time, start_time, run_id DESC)) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS closed_runs_by_id ON closed_runs (run_id);
 CREATE TABLE IF NOT EXISTS history (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nexus_endpoints (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedules (namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (namespace, schedule_id));
-`;
-
-/**
- * Added to `executions` since its first version: whether the run is closed (with an index of the open runs, which
- * are all a restart reads in full); closed runs also have their summary in `closed_runs`.
- */
-const MIGRATIONS = [
-  'ALTER TABLE executions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0',
-  'CREATE INDEX IF NOT EXISTS executions_open ON executions (run_id) WHERE closed = 0',
+`),
+  // 2: closed runs kept apart: whether a run is closed (with an index of the open runs, which are all a restart reads
+  // in full), and each closed run's summary in `closed_runs`.
+  (db) => {
+    db.exec(`
+ALTER TABLE executions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS executions_open ON executions (run_id) WHERE closed = 0;
+CREATE TABLE IF NOT EXISTS closed_runs (close_time INTEGER NOT NULL, start_time INTEGER NOT NULL, run_id TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (close_time, start_time, run_id DESC)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS closed_runs_by_id ON closed_runs (run_id);
+`);
+    const close = db.prepare('UPDATE executions SET closed = 1 WHERE run_id = ?');
+    const putSummary = db.prepare(
+      'INSERT OR REPLACE INTO closed_runs (run_id, close_time, start_time, summary) VALUES (?, ?, ?, ?)',
+    );
+    for (const row of db.prepare('SELECT run_id, state FROM executions').all() as Array<{
+      run_id: string;
+      state: string;
+    }>) {
+      const s = stateFromJson<ExecutionState>(row.state);
+      if (s.closeTime === undefined) continue;
+      close.run(row.run_id);
+      putSummary.run(row.run_id, s.closeTime, s.startTime, encodeSummary(summaryOf(s)));
+    }
+  },
 ];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** A closed run's summary as stored: its fields in a fixed order (quicker to read back than keyed JSON). */
 const SUMMARY_FIELDS = [
@@ -82,8 +108,58 @@ function decodeSummary(text: string): RunSummary {
 }
 
 /**
- * SQLite store (WAL). Each change set is one transaction, written before the server acknowledges the
- * change, so a crash at any moment loses nothing a client was told about. Closed runs stay on disk: a restart
+ * Opens `filename` for this server alone: SQLite's exclusive locking mode, so the lock taken by the first read is held
+ * until the server closes the file and a second server on the same file fails (instead of both writing).
+ */
+function openExclusive(filename: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(filename, { timeout: 0 });
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('schema_version', { simple: true }); // reads the header: takes the lock, or finds it taken
+    return db;
+  } catch (err) {
+    db?.close();
+    throw openError(filename, err);
+  }
+}
+
+/**
+ * Switches a checked file to WAL and takes the write lock for good. NORMAL in WAL mode: a commit is in the log
+ * before the server answers, so a crash or kill of the process loses nothing; only an operating-system crash or
+ * power loss can lose the last commits (the file stays consistent).
+ */
+function enterWal(filename: string, db: Database.Database): void {
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    throw openError(filename, err);
+  }
+}
+
+/** The error of a file that cannot be opened, saying why in a user's words where SQLite's code tells. */
+function openError(filename: string, err: unknown): DatabaseOpenError {
+  if (err instanceof DatabaseOpenError) return err;
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new DatabaseOpenError(
+      filename,
+      new Error('the file is in use by another dev server (or another program): each server needs a file of its own'),
+    );
+  }
+  if (code === 'SQLITE_NOTADB') {
+    return new DatabaseOpenError(filename, new Error('not a Kairos dev server database (not an SQLite file)'));
+  }
+  return new DatabaseOpenError(filename, err);
+}
+
+/**
+ * SQLite store (WAL, exclusive to one server). Each change set is one transaction, written before the server
+ * acknowledges the change, so a crash or kill of the server process at any moment loses nothing a client was told
+ * about (an operating-system crash or power loss may lose the last changes: `synchronous = NORMAL`). Closed runs stay on disk: a restart
  * reads the open runs in full and only a summary of each closed one, and a closed run is read in full when needed.
  */
 export class SqlitePersistence implements Persistence {
@@ -103,14 +179,15 @@ export class SqlitePersistence implements Persistence {
   private readonly writeChanges: (changes: ChangeSet) => void;
 
   constructor(readonly filename: string) {
+    this.db = openExclusive(filename);
     try {
-      this.db = new Database(filename);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-      this.migrate();
+      // Checked before anything is written: a file that is refused stays as it was.
+      const version = this.schemaVersion();
+      enterWal(filename, this.db);
+      this.migrate(version);
     } catch (err) {
-      throw new DatabaseOpenError(filename, err);
+      this.db.close();
+      throw openError(filename, err);
     }
     this.putNamespace = this.db.prepare('INSERT OR REPLACE INTO namespaces (name, record) VALUES (?, ?)');
     this.putExecution = this.db.prepare(
@@ -159,28 +236,60 @@ export class SqlitePersistence implements Persistence {
     });
   }
 
-  /** Adds the columns of later versions to a database written by an earlier one, and fills them in. */
-  private migrate(): void {
-    const columns = new Set(
-      (this.db.prepare('PRAGMA table_info(executions)').all() as Array<{ name: string }>).map((c) => c.name),
-    );
-    if (columns.has('closed')) return;
-    this.db.transaction(() => {
-      for (const sql of MIGRATIONS) this.db.exec(sql);
-      const close = this.db.prepare('UPDATE executions SET closed = 1 WHERE run_id = ?');
-      const putSummary = this.db.prepare(
-        'INSERT OR REPLACE INTO closed_runs (run_id, close_time, start_time, summary) VALUES (?, ?, ?, ?)',
+  /** The schema version of the file, once it is known to be a Kairos database this code can read. */
+  private schemaVersion(): number {
+    const fail = (reason: string) => new DatabaseOpenError(this.filename, new Error(reason));
+    const applicationId = this.db.pragma('application_id', { simple: true }) as number;
+    if (applicationId !== APPLICATION_ID && applicationId !== 0) {
+      throw fail(
+        `not a Kairos dev server database (its SQLite application_id is 0x${applicationId.toString(16)}, ` +
+          `Kairos writes 0x${APPLICATION_ID.toString(16)})`,
       );
-      for (const row of this.db.prepare('SELECT run_id, state FROM executions').all() as Array<{
-        run_id: string;
-        state: string;
-      }>) {
-        const s = stateFromJson<ExecutionState>(row.state);
-        if (s.closeTime === undefined) continue;
-        close.run(row.run_id);
-        putSummary.run(row.run_id, s.closeTime, s.startTime, encodeSummary(summaryOf(s)));
-      }
+    }
+    const version =
+      applicationId === APPLICATION_ID
+        ? (this.db.pragma('user_version', { simple: true }) as number)
+        : this.unmarkedVersion();
+    if (version > SCHEMA_VERSION) {
+      throw fail(
+        `written by a newer @kairos/dev-server (schema version ${version}; this one reads up to ${SCHEMA_VERSION})`,
+      );
+    }
+    return version;
+  }
+
+  /** Runs the migrations a file at `version` lacks (all of them for a new file) and marks it, in one transaction. */
+  private migrate(version: number): void {
+    const marked = (this.db.pragma('application_id', { simple: true }) as number) === APPLICATION_ID;
+    if (version === SCHEMA_VERSION && marked) return;
+    this.db.transaction(() => {
+      for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v](this.db);
+      this.db.pragma(`application_id = ${APPLICATION_ID}`);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
+  }
+
+  /**
+   * The schema version of a file without the Kairos application id: an empty one (0), or one written before
+   * Kairos marked its files, told apart by its tables; any other SQLite file is refused.
+   */
+  private unmarkedVersion(): number {
+    const tables = (
+      this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
+        name: string;
+      }>
+    ).map((t) => t.name);
+    if (tables.length === 0) return 0;
+    if (!tables.includes('executions') || !tables.includes('history')) {
+      throw new DatabaseOpenError(
+        this.filename,
+        new Error(`not a Kairos dev server database (it has the tables ${tables.join(', ')})`),
+      );
+    }
+    const columns = (this.db.prepare('PRAGMA table_info(executions)').all() as Array<{ name: string }>).map(
+      (c) => c.name,
+    );
+    return columns.includes('closed') ? 2 : 1;
   }
 
   private readonly historyOf = (runId: string) =>
