@@ -5,6 +5,10 @@
  * `AsyncLocalStorage`, and a finished span leaves the isolate through the `exporter` sink unless it ended while
  * history was replayed (it was exported when it first ended). No OpenTelemetry SDK runs in the isolate.
  *
+ * The worker evaluates this module once per isolate context and shares it between runs (`sharedWorkflowModules`
+ * in package.json), so nothing here may hold state of one run: the active span lives in each run's own async
+ * context, ids come from the running workflow's `Math.random`, and sink calls go to the running workflow.
+ *
  * @module
  */
 import type * as otel from '@opentelemetry/api';
@@ -82,11 +86,6 @@ export function activeSpanContext(): SerializableSpanContext | undefined {
 /** Runs `fn` with `spanContext` as the active one. */
 export function withActiveSpanContext<T>(spanContext: SerializableSpanContext | undefined, fn: () => T): T {
   return spanContext === undefined ? fn() : activeContext.run(spanContext, fn);
-}
-
-/** Stops tracking the active span (the run is being disposed). */
-export function disableContext(): void {
-  activeContext.disable();
 }
 
 let sinks: OpenTelemetrySinks | undefined;
