@@ -54,11 +54,19 @@ export function withSideIds<T>(fn: () => T): T {
   }
 }
 
+const HEX_DIGITS = '0123456789abcdef';
+
+/** `bytes` random bytes in hex, one draw from the id source per digit. */
 function randomHex(bytes: number): string {
   let out = '';
-  for (let i = 0; i < bytes * 2; i++) out += Math.floor(idSource() * 16).toString(16);
+  let allZero = true;
+  for (let i = 0; i < bytes * 2; i++) {
+    const digit = Math.floor(idSource() * 16);
+    if (digit !== 0) allZero = false;
+    out += HEX_DIGITS[digit];
+  }
   // An all-zero id is invalid.
-  return /^0+$/.test(out) ? `${out.slice(0, -1)}1` : out;
+  return allZero ? `${out.slice(0, -1)}1` : out;
 }
 
 function hrTime(ms: number): otel.HrTime {
