@@ -57,7 +57,7 @@ describe.each([true, false])('reuseV8Context: %s', (reuseV8Context) => {
       async (_, taskQueue) => {
         const results: unknown[] = [];
         for (let i = 0; i < 3; i++) {
-          const args = [`run ${i}`];
+          const args: [string] = [`run ${i}`];
           results.push(await env.client.workflow.execute(wf.isolation, { taskQueue, workflowId: randomUUID(), args }));
         }
         return results;
