@@ -86,7 +86,8 @@ function isDeclaredShared(file: string, pkg: PackageInfo): boolean {
  */
 export function sharedModuleKeys(code: string, metafile: Metafile, workingDir: string): Set<string> {
   const wrapped = new Set<string>();
-  for (const match of code.matchAll(/__commonJS\(\{\n\s*"((?:[^"\\]|\\.)*)"\(/g)) wrapped.add(JSON.parse(`"${match[1]}"`));
+  for (const match of code.matchAll(/__commonJS\(\{\n\s*"((?:[^"\\]|\\.)*)"\(/g))
+    wrapped.add(JSON.parse(`"${match[1]}"`));
   if (wrapped.size === 0) return wrapped;
   const packages = new PackageLookup();
   const candidates = new Set<string>();
@@ -97,7 +98,7 @@ export function sharedModuleKeys(code: string, metafile: Metafile, workingDir: s
     if (pkg !== undefined && pkg.shared.length > 0 && isDeclaredShared(file, pkg)) candidates.add(key);
   }
   // Drop modules that import a per-run module, until none is left to drop.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const key of candidates) {
       const perRunImport = metafile.inputs[key].imports.some((imp) => !imp.external && !candidates.has(imp.path));
@@ -116,10 +117,8 @@ export function sharedModuleKeys(code: string, metafile: Metafile, workingDir: s
  */
 export function shareIsolateModules(code: string, keys: ReadonlySet<string>): string {
   if (keys.size === 0) return code;
-  const rewritten = code.replace(
-    /__commonJS\(\{(\n\s*)"((?:[^"\\]|\\.)*)"\(/g,
-    (whole, space: string, key: string) =>
-      keys.has(JSON.parse(`"${key}"`)) ? `${ISOLATE_MODULE_HELPER}({${space}"${key}"(` : whole,
+  const rewritten = code.replace(/__commonJS\(\{(\n\s*)"((?:[^"\\]|\\.)*)"\(/g, (whole, space: string, key: string) =>
+    keys.has(JSON.parse(`"${key}"`)) ? `${ISOLATE_MODULE_HELPER}({${space}"${key}"(` : whole,
   );
   // Declared at the start of the banner's second line, inside the factory.
   return rewritten.replace(
