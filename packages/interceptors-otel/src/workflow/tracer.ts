@@ -96,7 +96,8 @@ export function withActiveSpanContext<T>(spanContext: SerializableSpanContext | 
   return spanContext === undefined ? fn() : activeContext.run(spanContext, fn);
 }
 
-let sinks: OpenTelemetrySinks | undefined;
+/** The `exporter` sink's function, made once: it records the call on whichever run is executing when called. */
+let exportSpans: OpenTelemetrySinks['exporter']['export'] | undefined;
 
 /** A span of workflow code; see the module comment. */
 export class WorkflowSpan implements otel.Span {
@@ -218,7 +219,7 @@ export class WorkflowSpan implements otel.Span {
       droppedLinksCount: 0,
       instrumentationLibrary: INSTRUMENTATION_SCOPE,
     };
-    sinks ??= proxySinks<OpenTelemetrySinks>();
-    sinks.exporter.export([span]);
+    exportSpans ??= proxySinks<OpenTelemetrySinks>().exporter.export;
+    exportSpans([span]);
   }
 }
