@@ -9,7 +9,8 @@
 // (the one-activity workflow of workflows/kairos.ts, N workflows with C in flight after a warm-up), each variant in
 // a child process of its own (the runtime is process-wide), on one Kairos dev server in this process. Variants take
 // turns in --rounds rounds (the order rotating); each variant keeps its best throughput and its least CPU per
-// workflow (worker + client process, all threads) over the rounds. Prints a table; --json everything.
+// workflow (worker + client process, all threads) over the rounds, and the medians of both. Prints a table; --json
+// everything.
 // Never fails on timing: exits non-zero only if a measurement itself fails.
 //
 // Usage: node bench/worker/observability.js [--workflows 500] [--concurrency 50] [--warmup 50] [--rounds 5]
@@ -198,9 +199,16 @@ function measure(variant, options) {
   });
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /**
  * One row per variant: its best throughput and its least CPU per workflow over the rounds (each the round least
- * disturbed by the machine's other load, not necessarily the same round), and their ratios to the baseline's.
+ * disturbed by the machine's other load, not necessarily the same round), the medians of both over the rounds
+ * (less at the mercy of one lucky round), and their ratios to the baseline's.
  */
 function rows(all) {
   const best = (variant) => {
@@ -210,6 +218,8 @@ function rows(all) {
       workflowsPerSecond: Math.max(...rounds.map((r) => r.workflowsPerSecond)),
       cpuMsPerWorkflow: Math.min(...rounds.map((r) => r.cpuMsPerWorkflow)),
       serverCpuMsPerWorkflow: Math.min(...rounds.map((r) => r.serverCpuMsPerWorkflow)),
+      medianWorkflowsPerSecond: median(rounds.map((r) => r.workflowsPerSecond)),
+      medianCpuMsPerWorkflow: median(rounds.map((r) => r.cpuMsPerWorkflow)),
     };
   };
   const base = best('none');
@@ -218,12 +228,16 @@ function rows(all) {
     const throughputRatio = base ? r.workflowsPerSecond / base.workflowsPerSecond : undefined;
     const cpuRatio = base ? r.cpuMsPerWorkflow / base.cpuMsPerWorkflow : undefined;
     const overhead = throughputRatio === undefined ? undefined : 1 - throughputRatio;
+    const medianOverhead = base ? 1 - r.medianWorkflowsPerSecond / base.medianWorkflowsPerSecond : undefined;
+    const medianCpuRatio = base ? r.medianCpuMsPerWorkflow / base.medianCpuMsPerWorkflow : undefined;
     return {
       variant,
       ...r,
       throughputRatio,
       overhead,
       cpuRatio,
+      medianOverhead,
+      medianCpuRatio,
       target: variant === 'none' ? '' : `≤ ${TARGET_OVERHEAD * 100} % slower`,
       met: variant === 'none' || overhead === undefined ? undefined : overhead <= TARGET_OVERHEAD,
     };
@@ -235,16 +249,19 @@ function printTable(table, config) {
   const ratio = (x) => (x === undefined ? '' : x.toFixed(3));
   const out = [
     `Observability overhead on hello-world throughput, Kairos worker + client, on the Kairos dev server ` +
-      `(${config.workflows} workflows, ${config.concurrency} in flight, best of ${config.rounds} rounds)`,
+      `(${config.workflows} workflows, ${config.concurrency} in flight, best of ${config.rounds} rounds; ` +
+      'medians of the rounds in the last three columns)',
     '',
-    '| variant | wf/s | ratio to none | slower by | CPU ms/wf (worker + client) | CPU ratio | server CPU ms/wf | target | met |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| variant | wf/s | ratio to none | slower by | CPU ms/wf (worker + client) | CPU ratio | server CPU ms/wf | target | met | median wf/s | median slower by | median CPU ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of table) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : 'no';
+    const baseline = r.variant === 'none';
     out.push(
-      `| ${r.variant} | ${r.workflowsPerSecond.toFixed(0)} | ${ratio(r.throughputRatio)} | ${r.variant === 'none' ? '' : pct(r.overhead)} | ` +
-        `${r.cpuMsPerWorkflow.toFixed(2)} | ${ratio(r.cpuRatio)} | ${r.serverCpuMsPerWorkflow.toFixed(2)} | ${r.target} | ${met} |`,
+      `| ${r.variant} | ${r.workflowsPerSecond.toFixed(0)} | ${ratio(r.throughputRatio)} | ${baseline ? '' : pct(r.overhead)} | ` +
+        `${r.cpuMsPerWorkflow.toFixed(2)} | ${ratio(r.cpuRatio)} | ${r.serverCpuMsPerWorkflow.toFixed(2)} | ${r.target} | ${met} | ` +
+        `${r.medianWorkflowsPerSecond.toFixed(0)} | ${baseline ? '' : pct(r.medianOverhead)} | ${ratio(r.medianCpuRatio)} |`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);

@@ -5,14 +5,10 @@
  * @module
  */
 import type { WorkflowInterceptors } from '@kairos/workflow';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from './workflow';
+import { OpenTelemetryInboundInterceptor, OpenTelemetryOutboundInterceptor } from './workflow';
 
+/** The tracing interceptors of one workflow run (no internals interceptor: a run holds no tracing state). */
 export const interceptors = (): WorkflowInterceptors => ({
   inbound: [new OpenTelemetryInboundInterceptor()],
   outbound: [new OpenTelemetryOutboundInterceptor()],
-  internals: [new OpenTelemetryInternalsInterceptor()],
 });

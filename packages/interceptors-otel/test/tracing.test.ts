@@ -11,9 +11,9 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ApplicationFailure } from '@kairos/common';
 import { Client, WithStartWorkflowOperation, WorkflowFailedError } from '@kairos/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@kairos/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@kairos/worker';
 import { SimplePlugin } from '@kairos/plugin';
-import { OpenTelemetryPlugin } from '../src';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryPlugin } from '../src';
 import { XorCodec } from '../../plugin/test/fixtures/codec';
 import { startTestServer, type TestServer, taskQueueFor } from '../../plugin/test/helpers/test-server';
 import type * as workflows from './fixtures/workflows';
@@ -303,5 +303,50 @@ it('carries trace context through a payload codec: headers are not encoded', asy
     spans.expectChild('RunActivity:greet', 'StartActivity:greet');
   } finally {
     await coded.close();
+  }
+});
+
+it('keeps the spans of runs that share an isolate context apart when the built module is shared', async () => {
+  // The published module (lib/) is evaluated once per isolate context and shared by the runs (its package.json
+  // declares it); many runs at once in one context must still each get their own span tree.
+  const workflowModule = require.resolve('../lib/workflow-interceptors');
+  const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [workflowModule] });
+  expect(bundle.code).toMatch(/__kairosIsolateModule\(\{\n\s*"[^"]*lib\/workflow-interceptors\.js"/);
+  const bare = await NativeConnection.connect({ address: server.address });
+  try {
+    const taskQueue = taskQueueFor('shared');
+    const w = await Worker.create({
+      connection: bare,
+      taskQueue,
+      workflowBundle: bundle,
+      activities,
+      interceptors: {
+        activity: [
+          (ctx) => ({
+            inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: provider.getTracer('kairos-test') }),
+          }),
+        ],
+      },
+      sinks: { exporter: makeWorkflowExporter(processor, resource) },
+      reuseV8Context: true,
+      workflowThreadPoolSize: 1,
+    });
+    const workflowIds = Array.from({ length: 8 }, (_, i) => `shared-${i}-${taskQueue}`);
+    const results = await w.runUntil(
+      Promise.all(
+        workflowIds.map((workflowId, i) =>
+          client.workflow.execute<typeof workflows.greeting>('greeting', { taskQueue, workflowId, args: [`#${i}`] }),
+        ),
+      ),
+    );
+    expect(results).toEqual(workflowIds.map((_, i) => `Hello, #${i}!`));
+    for (const workflowId of workflowIds) {
+      const spans = await spansOf([workflowId], 'RunActivity:greet');
+      spans.expectChild('RunWorkflow:greeting', 'StartWorkflow:greeting');
+      spans.expectChild('StartActivity:greet', 'RunWorkflow:greeting');
+      spans.expectChild('RunActivity:greet', 'StartActivity:greet');
+    }
+  } finally {
+    await bare.close();
   }
 });

@@ -52,6 +52,32 @@ describe.each([true, false])('reuseV8Context: %s', (reuseV8Context) => {
     });
   });
 
+  test('evaluates a module its package declares shared once per context, and per run what it imports', async () => {
+    const runs = await withWorker(
+      async (_, taskQueue) => {
+        const results: unknown[] = [];
+        for (let i = 0; i < 3; i++) {
+          const args: [string] = [`run ${i}`];
+          results.push(await env.client.workflow.execute(wf.isolation, { taskQueue, workflowId: randomUUID(), args }));
+        }
+        return results;
+      },
+      {
+        reuseV8Context,
+        interceptors: { workflowModules: [path.join(__dirname, 'fixtures', 'isolate-shared', 'interceptors.js')] },
+      },
+    );
+    expect(runs).toEqual(
+      [1, 2, 3].map((run) => ({
+        result: expect.anything(),
+        // Only a context shared by the runs shares the module.
+        visits: reuseV8Context ? run : 1,
+        tainted: 1,
+        frozen: true,
+      })),
+    );
+  });
+
   test('a busy loop fails only its own workflow task and the worker keeps serving', async () => {
     await withWorker(
       async (_, taskQueue) => {

@@ -142,10 +142,44 @@ function toESM(mod: unknown, isNodeMode?: number | boolean): unknown {
   return view;
 }
 
+/** A CommonJS module as esbuild's `__commonJS` helper receives it: one method named after the module's path. */
+type CommonJsDefinition = Record<string, (exports: unknown, module: { exports: unknown }) => void>;
+
+/** Exports of the isolate-shared modules evaluated in this context, by module path. */
+const isolateModules = new Map<string, { exports: unknown }>();
+
+/**
+ * The user bundle's `__commonJS` for modules their package declares free of per-run state
+ * (`kairos.sharedWorkflowModules` in its package.json, checked by the bundler): the module is evaluated the first
+ * time a run requires it and its exports, frozen, are shared by every later run of this context, instead of being
+ * evaluated again for each run like the rest of the bundle.
+ */
+function isolateModule(definition: CommonJsDefinition): () => unknown {
+  const key = Object.getOwnPropertyNames(definition)[0];
+  return function requireIsolateModule() {
+    let mod = isolateModules.get(key);
+    if (mod === undefined) {
+      // Registered before evaluation so that a require cycle sees the partial exports, as in CommonJS.
+      mod = { exports: {} };
+      isolateModules.set(key, mod);
+      try {
+        definition[key](mod.exports, mod);
+      } catch (err) {
+        isolateModules.delete(key);
+        throw err;
+      }
+      // A run must not change what the next runs see.
+      if (mod.exports !== null && typeof mod.exports === 'object') Object.freeze(mod.exports);
+    }
+    return mod.exports;
+  };
+}
+
 (globalThis as Record<string, unknown>).__KAIROS__ = {
   api: workerInterface,
   modules,
   require: requireShared,
   toESM,
+  isolateModule,
   sharedModuleNames: Object.keys(modules),
 };

@@ -513,9 +513,17 @@ export function takeSinkCalls(runId: string): SinkCall[] {
   const run = runs.get(runId);
   if (run === undefined) return [];
   if (run.activator.sinkCalls.length === 0) return [];
-  return run.activator
-    .takeSinkCalls()
-    .map((call) => ({ ...call, workflowInfo: cloneableInfo(call.workflowInfo) as WorkflowInfo }));
+  // Calls of one activation mostly share one info object: copy it once (the copy out of the isolate keeps the
+  // sharing, so the worker converts it once too).
+  const copies = new Map<WorkflowInfo, WorkflowInfo>();
+  return run.activator.takeSinkCalls().map((call) => {
+    let workflowInfo = copies.get(call.workflowInfo);
+    if (workflowInfo === undefined) {
+      workflowInfo = cloneableInfo(call.workflowInfo) as WorkflowInfo;
+      copies.set(call.workflowInfo, workflowInfo);
+    }
+    return { ...call, workflowInfo };
+  });
 }
 
 /** Drops everything the runtime holds for `runId`. */

@@ -41,7 +41,6 @@ import {
 import { carrierOf, headersWithSpanContext, spanContextFromHeaders } from './propagation';
 import {
   activeSpanContext,
-  disableContext,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_UNSET,
@@ -247,10 +246,12 @@ export class OpenTelemetryOutboundInterceptor implements WorkflowOutboundCallsIn
   }
 }
 
-/** Releases the tracing state of a run when the worker disposes of it. */
+/**
+ * Kept for source compatibility: a run holds no tracing state to release (the active span follows the run's own
+ * async context, which goes away with the run).
+ */
 export class OpenTelemetryInternalsInterceptor implements WorkflowInternalsInterceptor {
   async dispose(input: DisposeInput, next: Next<WorkflowInternalsInterceptor, 'dispose'>): Promise<void> {
-    disableContext();
     await next(input);
   }
 }

@@ -5,6 +5,10 @@
  * `AsyncLocalStorage`, and a finished span leaves the isolate through the `exporter` sink unless it ended while
  * history was replayed (it was exported when it first ended). No OpenTelemetry SDK runs in the isolate.
  *
+ * The worker evaluates this module once per isolate context and shares it between runs (`sharedWorkflowModules`
+ * in package.json), so nothing here may hold state of one run: the active span lives in each run's own async
+ * context, ids come from the running workflow's `Math.random`, and sink calls go to the running workflow.
+ *
  * @module
  */
 import type * as otel from '@opentelemetry/api';
@@ -50,11 +54,19 @@ export function withSideIds<T>(fn: () => T): T {
   }
 }
 
+const HEX_DIGITS = '0123456789abcdef';
+
+/** `bytes` random bytes in hex, one draw from the id source per digit. */
 function randomHex(bytes: number): string {
   let out = '';
-  for (let i = 0; i < bytes * 2; i++) out += Math.floor(idSource() * 16).toString(16);
+  let allZero = true;
+  for (let i = 0; i < bytes * 2; i++) {
+    const digit = Math.floor(idSource() * 16);
+    if (digit !== 0) allZero = false;
+    out += HEX_DIGITS[digit];
+  }
   // An all-zero id is invalid.
-  return /^0+$/.test(out) ? `${out.slice(0, -1)}1` : out;
+  return allZero ? `${out.slice(0, -1)}1` : out;
 }
 
 function hrTime(ms: number): otel.HrTime {
@@ -84,12 +96,8 @@ export function withActiveSpanContext<T>(spanContext: SerializableSpanContext | 
   return spanContext === undefined ? fn() : activeContext.run(spanContext, fn);
 }
 
-/** Stops tracking the active span (the run is being disposed). */
-export function disableContext(): void {
-  activeContext.disable();
-}
-
-let sinks: OpenTelemetrySinks | undefined;
+/** The `exporter` sink's function, made once: it records the call on whichever run is executing when called. */
+let exportSpans: OpenTelemetrySinks['exporter']['export'] | undefined;
 
 /** A span of workflow code; see the module comment. */
 export class WorkflowSpan implements otel.Span {
@@ -211,7 +219,7 @@ export class WorkflowSpan implements otel.Span {
       droppedLinksCount: 0,
       instrumentationLibrary: INSTRUMENTATION_SCOPE,
     };
-    sinks ??= proxySinks<OpenTelemetrySinks>();
-    sinks.exporter.export([span]);
+    exportSpans ??= proxySinks<OpenTelemetrySinks>().exporter.export;
+    exportSpans([span]);
   }
 }

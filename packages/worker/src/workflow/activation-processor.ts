@@ -136,8 +136,14 @@ export class WorkflowActivationProcessor {
   }
 
   private async runSinks(calls: SinkCall[]): Promise<void> {
+    // Calls of one activation mostly share one info object (see the runtime's `takeSinkCalls`).
+    const infos = new Map<WorkflowInfo, WorkflowInfo>();
     for (const call of calls) {
-      const info = infoFromIsolate(call.workflowInfo);
+      let info = infos.get(call.workflowInfo);
+      if (info === undefined) {
+        info = infoFromIsolate(call.workflowInfo);
+        infos.set(call.workflowInfo, info);
+      }
       const replaying = info.unsafe.isReplaying;
       if (call.ifaceName === '__temporal_logger') {
         if (replaying) continue;

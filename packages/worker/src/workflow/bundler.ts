@@ -3,9 +3,10 @@
  *
  * The bundle is a classic script whose only effect is to define `globalThis.__KAIROS_USER_FACTORY__`. The
  * isolate's runtime calls that factory once per workflow run; each call evaluates the user's modules afresh and
- * returns them. Imports of the modules the runtime already holds (`SHARED_MODULES`: the workflow API, the
- * workflow-safe part of `@kairos/common`, `assert`, `url`, `util`) become calls to `globalThis.__KAIROS__.require`
- * instead of being bundled.
+ * returns them, except the CommonJS modules that their package declares free of per-run state, which are
+ * evaluated once per isolate context (see `bundler/isolate-modules.ts`). Imports of the modules the runtime
+ * already holds (`SHARED_MODULES`: the workflow API, the workflow-safe part of `@kairos/common`, `assert`, `url`,
+ * `util`) become calls to `globalThis.__KAIROS__.require` instead of being bundled.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import {
   type EntrypointModules,
 } from './bundler/entrypoint';
 import { disallowedImportsError, formatBuildMessage, WorkflowBundleError } from './bundler/errors';
+import { cheapKeepNames, shareIsolateModules, sharedModuleKeys } from './bundler/isolate-modules';
 import {
   ENTRY_SPECIFIER,
   VIRTUAL_NAMESPACE,
@@ -260,7 +262,10 @@ export class WorkflowCodeBundler {
       .map((key) => path.resolve(workingDir, key));
     return {
       bundle: {
-        code: shareInteropNamespaces(code),
+        code: shareIsolateModules(
+          cheapKeepNames(shareInteropNamespaces(code)),
+          sharedModuleKeys(code, result.metafile, workingDir),
+        ),
         sourceMap: absoluteSourceMap(mapText, outputFile, VIRTUAL_NAMESPACE),
       },
       inputFiles,
