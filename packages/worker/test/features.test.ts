@@ -140,9 +140,12 @@ test('patching across a code change: old runs keep their path, new runs take the
   const v1 = await create('v1');
   const oldRun = await v1.runUntil(async () => {
     const handle = await env.client.workflow.start('patchedAcrossChange', { taskQueue, workflowId: randomUUID() });
+    // Version 1 must have completed the workflow task after the timer: stopped before that, version 2 would run
+    // the task as new code, where `patched` is rightly true.
     for (;;) {
-      const history = await handle.fetchHistory();
-      if (history.events?.some((e) => e.timerFiredEventAttributes)) return handle;
+      const events = (await handle.fetchHistory()).events ?? [];
+      const fired = events.findIndex((e) => e.timerFiredEventAttributes);
+      if (fired >= 0 && events.slice(fired).some((e) => e.workflowTaskCompletedEventAttributes)) return handle;
       await new Promise((r) => setTimeout(r, 20));
     }
   });
