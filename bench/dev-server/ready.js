@@ -179,7 +179,8 @@ async function main() {
     ['kairos-server start-dev (memory): spawn → first RPC answered', summary(samples.kairos)],
     ['kairos-server start-dev (memory): spawn → banner', summary(samples.kairosBanner)],
   ];
-  if (temporal) rows.push(['temporal server start-dev --headless: spawn → first RPC answered', summary(samples.temporal)]);
+  if (temporal)
+    rows.push(['temporal server start-dev --headless: spawn → first RPC answered', summary(samples.temporal)]);
   rows.push(
     ['node -e 0: spawn → exit', summary(samples.node)],
     ['startDevServer() in a fresh process: process start → resolved', summary(samples.inProcess)],
@@ -188,9 +189,13 @@ async function main() {
   );
   const ratio = temporal ? median(samples.kairos) / median(samples.temporal) : undefined;
   if (JSON_OUT) {
-    process.stdout.write(JSON.stringify({ rounds: ROUNDS, rows: Object.fromEntries(rows), kairosOverTemporal: ratio }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ rounds: ROUNDS, rows: Object.fromEntries(rows), kairosOverTemporal: ratio }, null, 2) + '\n',
+    );
   } else {
-    process.stdout.write(`start-up, ${ROUNDS} interleaved rounds (${path.basename(temporal ?? 'no temporal CLI')})\n\n`);
+    process.stdout.write(
+      `start-up, ${ROUNDS} interleaved rounds (${path.basename(temporal ?? 'no temporal CLI')})\n\n`,
+    );
     process.stdout.write('| what | median (ms) | min (ms) | max (ms) |\n|---|---|---|---|\n');
     for (const [name, s] of rows) process.stdout.write(`| ${name} | ${s.median} | ${s.min} | ${s.max} |\n`);
     if (ratio !== undefined) process.stdout.write(`\nkairos / temporal ready (medians): ${ratio.toFixed(2)}\n`);
