@@ -7,10 +7,12 @@
 // "Ready" is the first answered GetSystemInfo: the port is polled with plain TCP connects (a gRPC channel backs
 // off for a second after a refused connection), then one raw gRPC call is made on an already loaded client.
 //
-// Usage: node bench/dev-server/ready.js [--rounds N] [--temporal PATH] [--kairos-cli PATH] [--json]
+// Usage: node bench/dev-server/ready.js [--rounds N] [--temporal PATH] [--kairos-cli PATH] [--compare-cli PATH]
+//                                       [--json]
 //   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH (a pyenv shim is resolved to the binary it runs,
 //   so the shim's own start-up is not counted); the real server is skipped if not found.
 //   --kairos-cli runs another build of the Kairos CLI (say, of an earlier commit) instead of this one.
+//   --compare-cli also times another build of the Kairos CLI in the same rounds (say, main's, for before/after).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
@@ -151,13 +153,25 @@ async function main() {
   // files come into the page cache.
   const warmPort = await freePort();
   await readyOnce(process.execPath, [cli, 'start-dev', '--port', String(warmPort)], warmPort);
+  const compare = arg('compare-cli', undefined);
+  if (compare) {
+    const port = await freePort();
+    await readyOnce(process.execPath, [compare, 'start-dev', '--port', String(port)], port);
+  }
   const samples = { kairos: [], kairosBanner: [], temporal: [], node: [], inProcess: [], inProcessStart: [] };
   samples.inProcessSecond = [];
+  samples.compare = [];
   for (let round = 0; round < ROUNDS; round++) {
     let port = await freePort();
     const k = await readyOnce(process.execPath, [cli, 'start-dev', '--port', String(port)], port);
     samples.kairos.push(k.readyMs);
     samples.kairosBanner.push(k.bannerMs);
+    if (compare) {
+      port = await freePort();
+      samples.compare.push(
+        (await readyOnce(process.execPath, [compare, 'start-dev', '--port', String(port)], port)).readyMs,
+      );
+    }
     if (temporal) {
       port = await freePort();
       const t = await readyOnce(
@@ -179,6 +193,7 @@ async function main() {
     ['kairos-server start-dev (memory): spawn → first RPC answered', summary(samples.kairos)],
     ['kairos-server start-dev (memory): spawn → banner', summary(samples.kairosBanner)],
   ];
+  if (compare) rows.push([`${compare} start-dev: spawn → first RPC answered`, summary(samples.compare)]);
   if (temporal)
     rows.push(['temporal server start-dev --headless: spawn → first RPC answered', summary(samples.temporal)]);
   rows.push(
