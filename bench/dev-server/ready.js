@@ -110,9 +110,10 @@ async function readyOnce(command, args, port) {
 }
 
 /** A fresh Node process that loads the library and starts a server; reports its own figures on stdout. */
-const IN_PROCESS = `
+function inProcessScript(library) {
+  return `
 const t0 = performance.now();
-const { startDevServer } = require(${JSON.stringify(require.resolve('@kairos/dev-server'))});
+const { startDevServer } = require(${JSON.stringify(library)});
 const t1 = performance.now();
 startDevServer({ port: 0 }).then(async (server) => {
   const t2 = performance.now();
@@ -122,10 +123,11 @@ startDevServer({ port: 0 }).then(async (server) => {
   process.stdout.write(JSON.stringify({ sinceSpawn: t2, require: t1 - t0, start: t2 - t1, secondStart: t3 - again }));
   await Promise.all([server.shutdown(), second.shutdown()]);
 });`;
+}
 
-function inProcessOnce() {
+function inProcessOnce(library) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-e', IN_PROCESS], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', inProcessScript(library)], { encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`in-process start failed: ${r.stderr}`);
   return { ...JSON.parse(r.stdout), wallMs };
@@ -143,6 +145,8 @@ function summary(values) {
 
 async function main() {
   const cli = arg('kairos-cli', undefined) ?? require.resolve('@kairos/dev-server/lib/cli.js');
+  // The library next to the CLI (lib/index.js), for the in-process figures.
+  const library = path.join(path.dirname(cli), 'index.js');
   const temporal = findTemporal();
   if (!temporal) {
     process.stderr.write(
@@ -161,6 +165,7 @@ async function main() {
   const samples = { kairos: [], kairosBanner: [], temporal: [], node: [], inProcess: [], inProcessStart: [] };
   samples.inProcessSecond = [];
   samples.compare = [];
+  samples.compareInProcess = [];
   for (let round = 0; round < ROUNDS; round++) {
     let port = await freePort();
     const k = await readyOnce(process.execPath, [cli, 'start-dev', '--port', String(port)], port);
@@ -184,10 +189,11 @@ async function main() {
     const t0 = process.hrtime.bigint();
     spawnSync(process.execPath, ['-e', '0']);
     samples.node.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    const p = inProcessOnce();
+    const p = inProcessOnce(library);
     samples.inProcess.push(p.sinceSpawn);
     samples.inProcessStart.push(p.require + p.start);
     samples.inProcessSecond.push(p.secondStart);
+    if (compare) samples.compareInProcess.push(inProcessOnce(path.join(path.dirname(compare), 'index.js')).sinceSpawn);
   }
   const rows = [
     ['kairos-server start-dev (memory): spawn → first RPC answered', summary(samples.kairos)],
@@ -201,6 +207,14 @@ async function main() {
     ['startDevServer() in a fresh process: process start → resolved', summary(samples.inProcess)],
     ['startDevServer() in a fresh process: require + start', summary(samples.inProcessStart)],
     ['startDevServer() again in the same process', summary(samples.inProcessSecond)],
+    ...(compare
+      ? [
+          [
+            `startDevServer() of ${path.dirname(compare)} in a fresh process: process start → resolved`,
+            summary(samples.compareInProcess),
+          ],
+        ]
+      : []),
   );
   const ratio = temporal ? median(samples.kairos) / median(samples.temporal) : undefined;
   if (JSON_OUT) {
