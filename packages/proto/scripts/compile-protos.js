@@ -3,7 +3,7 @@
 //   generated/root.js          protobufjs static code (CommonJS, no comments, no indentation, each namespace,
 //                              message, enum and service defined on first access: see lazyDefinitions)
 //   generated/root.d.ts        TypeScript declarations for it (pbts, from a commented build)
-//   generated/descriptor.json  the reflection descriptor (for proto3 JSON and for tooling)
+//   generated/descriptor.json  the reflection descriptor (for proto3 JSON and for tooling), on one line
 // Skips the work when the inputs have not changed since the last build.
 'use strict';
 const fs = require('node:fs');
@@ -97,7 +97,13 @@ async function main() {
     await run(pbjs, ['-t', 'static-module', ...common, '--no-comments', '-o', plain, ...inputs]);
     fs.writeFileSync(path.join(outDir, 'root.js'), lazyDefinitions(fs.readFileSync(plain, 'utf8')));
     await run(pbts, ['-o', path.join(outDir, 'root.d.ts'), commented]);
-    await run(pbjs, ['-t', 'json', '-p', protoDir, '-o', path.join(outDir, 'descriptor.json'), ...inputs]);
+    const descriptor = path.join(tmp, 'descriptor.json');
+    await run(pbjs, ['-t', 'json', '-p', protoDir, '-o', descriptor, ...inputs]);
+    // Without pbjs's indentation: a third of the size, and parsed that much faster by whatever loads it at start.
+    fs.writeFileSync(
+      path.join(outDir, 'descriptor.json'),
+      JSON.stringify(JSON.parse(fs.readFileSync(descriptor, 'utf8'))),
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
