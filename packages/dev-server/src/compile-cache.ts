@@ -1,8 +1,8 @@
 // A V8 code cache for the modules kairos-server loads (in practice lib/server.bundle.js, 5 MB of JavaScript, most of
 // it generated protobuf code), so that a start after the first does not compile them again: Node 20 has no built-in
-// module compile cache. Cached code lives in the OS temporary directory, one file per module, keyed by the
-// module's path, size and modification time; a cache V8 rejects is simply rewritten, and a module's new entry replaces
-// those of its earlier builds.
+// module compile cache. Cached code lives in the OS temporary directory, one file per module, keyed by the module's
+// path, size, modification and change time; a cache V8 rejects is simply rewritten, and a module's new entry
+// replaces those of its earlier builds.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -50,7 +50,13 @@ export function enableCompileCache(): void {
     }
     // One name per module, then its version: a new build's entry replaces the old one's (see flush).
     const module = crypto.createHash('sha1').update(filename).digest('hex').slice(0, 20);
-    const version = crypto.createHash('sha1').update(`${stat.size}\0${stat.mtimeMs}`).digest('hex').slice(0, 12);
+    // The change time too: package managers give every installed file the same modification time, and V8 checks
+    // only a cached script's length, so a new version of a module of the same size must not find the old entry.
+    const version = crypto
+      .createHash('sha1')
+      .update(`${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}`)
+      .digest('hex')
+      .slice(0, 12);
     const file = path.join(dir, `${module}-${version}.bin`);
     let cachedData: Buffer | undefined;
     try {
