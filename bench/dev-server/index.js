@@ -6,7 +6,8 @@
 //
 // Usage: node bench/dev-server/index.js [--workflows N] [--concurrency C] [--temporal PATH] [--kairos-cli PATH]
 //                                        [--json]
-//   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH; the real server is skipped if not found.
+//   --temporal defaults to $TEMPORAL_CLI or `temporal` on PATH (a pyenv shim resolved to its binary); the real server
+//   is skipped if not found. bench/dev-server/ready.js times start-up alone, over more rounds.
 //   --kairos-cli runs another build of the Kairos CLI (say, of an earlier commit) instead of this one.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -31,7 +32,14 @@ function findTemporal() {
   const explicit = arg('temporal', process.env.TEMPORAL_CLI);
   if (explicit) return explicit;
   const which = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' });
-  return which.status === 0 ? which.stdout.trim() : undefined;
+  if (which.status !== 0) return undefined;
+  const found = which.stdout.trim();
+  // A pyenv shim is a shell script that starts pyenv before the binary: time the binary itself.
+  if (found.includes('/.pyenv/shims/')) {
+    const real = spawnSync('pyenv', ['which', 'temporal'], { encoding: 'utf8' });
+    if (real.status === 0) return real.stdout.trim();
+  }
+  return found;
 }
 
 function freePort() {

@@ -2,12 +2,13 @@
 // The kairos-server command: `start-dev` with the flags of `temporal server start-dev` (those that do not apply are
 // accepted and ignored), the Temporal time-skipping test server's `PORT [--enable-time-skipping]` form (so
 // @temporalio/testing can launch it), `--help` and `--version`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import type { DevServerOptions, DevServer } from './server';
-import { DatabaseOpenError } from './persistence/persistence';
 import { enableCompileCache, writeCompileCache } from './compile-cache';
 import { isLogFormat, isLogLevel } from './logger';
-import { DynamicConfigError, parseDynamicConfigValue } from './config/dynamic-config';
+import { parseDynamicConfigValue } from './config/dynamic-config';
 
 /** Thrown for a command line the CLI does not understand; the message says what is wrong. */
 export class UsageError extends Error {
@@ -213,6 +214,28 @@ export function banner(server: DevServer, options: DevServerOptions): string {
   return `${lines.join('\n')}\nKairos dev server listening on ${server.address}\n`;
 }
 
+/**
+ * The server module, from the single file the build bundles it into with its dependencies (grpc-js, protobufjs and
+ * the generated code) when that file is there and not older than the module or the generated code; else the module
+ * itself. One file loads much faster than the ~150 it replaces: no module resolution, and one entry in the compile
+ * cache.
+ */
+function loadServer(): typeof import('./server') {
+  const bundle = path.join(__dirname, 'server.bundle.js');
+  try {
+    const built = fs.statSync(bundle).mtimeMs;
+    const sources = [path.join(__dirname, 'server.js'), require.resolve('@kairos/proto/generated/root')];
+    if (sources.every((file) => fs.statSync(file).mtimeMs <= built))
+      return require(bundle) as typeof import('./server');
+  } catch {
+    // no bundle: running from the sources, or from a build that did not make one
+  }
+  return require('./server') as typeof import('./server');
+}
+
+/** Errors that mean the server could not start as asked: reported in one line, no stack. */
+const START_ERRORS = new Set(['ServerBindError', 'DatabaseOpenError', 'TypeError', 'DynamicConfigError']);
+
 async function main(): Promise<void> {
   let command: Command;
   try {
@@ -231,7 +254,7 @@ async function main(): Promise<void> {
   const { options, ignored } = command;
   // Loaded now, after the compile cache is in place (most of start-up is loading code).
   enableCompileCache();
-  const { startDevServer, ServerBindError } = require('./server') as typeof import('./server');
+  const { startDevServer } = loadServer();
   try {
     const server = await startDevServer(options);
     if (ignored.length > 0 && (options.logLevel === 'debug' || options.logLevel === 'info')) {
@@ -253,12 +276,8 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   } catch (err) {
-    if (
-      err instanceof ServerBindError ||
-      err instanceof DatabaseOpenError ||
-      err instanceof TypeError ||
-      err instanceof DynamicConfigError
-    ) {
+    // By name: the server's classes come from the bundle, not from the modules this file imports.
+    if (err instanceof Error && START_ERRORS.has(err.name)) {
       process.stderr.write(`kairos-server: ${err.message}\n`);
       process.exit(1);
     }

@@ -1,7 +1,8 @@
-// A V8 code cache for the modules kairos-server loads, so that a start after the first does not compile them again
-// (the generated protobuf code alone is 7 MB of JavaScript, most of start-up time on Node 20, which has no built-in
-// module compile cache). Cached code lives in the OS temporary directory, one file per module, keyed by the
-// module's path, size and modification time; a cache V8 rejects is simply rewritten.
+// A V8 code cache for the modules kairos-server loads (in practice lib/server.bundle.js, 5 MB of JavaScript, most of
+// it generated protobuf code), so that a start after the first does not compile them again: Node 20 has no built-in
+// module compile cache. Cached code lives in the OS temporary directory, one file per module, keyed by the module's
+// path, size, modification and change time; a cache V8 rejects is simply rewritten, and a module's new entry
+// replaces those of its earlier builds.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -47,8 +48,16 @@ export function enableCompileCache(): void {
     } catch {
       return original.call(this, content, filename);
     }
-    const key = crypto.createHash('sha1').update(`${filename}\0${stat.size}\0${stat.mtimeMs}`).digest('hex');
-    const file = path.join(dir, `${key}.bin`);
+    // One name per module, then its version: a new build's entry replaces the old one's (see flush).
+    const module = crypto.createHash('sha1').update(filename).digest('hex').slice(0, 20);
+    // The change time too: package managers give every installed file the same modification time, and V8 checks
+    // only a cached script's length, so a new version of a module of the same size must not find the old entry.
+    const version = crypto
+      .createHash('sha1')
+      .update(`${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}`)
+      .digest('hex')
+      .slice(0, 12);
+    const file = path.join(dir, `${module}-${version}.bin`);
     let cachedData: Buffer | undefined;
     try {
       cachedData = fs.readFileSync(file);
@@ -74,6 +83,13 @@ export function enableCompileCache(): void {
       try {
         fs.writeFileSync(`${file}.${process.pid}`, script.createCachedData());
         fs.renameSync(`${file}.${process.pid}`, file);
+        // Entries of earlier versions of the same module are never read again.
+        const base = path.basename(file);
+        const prefix = base.slice(0, base.indexOf('-') + 1);
+        for (const other of fs.readdirSync(dir)) {
+          if (other.startsWith(prefix) && other !== base && other.endsWith('.bin'))
+            fs.rmSync(path.join(dir, other), { force: true });
+        }
       } catch {
         // a cache that cannot be written is only slower
       }

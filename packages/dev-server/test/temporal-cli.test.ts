@@ -8,6 +8,8 @@ import { startServer, uniqueId, waitUntil, workflowsPath } from './helpers';
 import { CliResult, findTemporalCli, runTemporalCli } from './servers';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Each test runs the CLI a few to a dozen times, each a process start: seconds on a loaded 2-core machine.
+jest.setTimeout(30_000);
 
 let server: DevServer;
 let worker: Worker;

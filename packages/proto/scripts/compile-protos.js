@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Build step: turns every .proto file under protos/ into
-//   generated/root.js          protobufjs static code (CommonJS, no comments: smaller and faster to load)
+//   generated/root.js          protobufjs static code (CommonJS, no comments, no indentation, each namespace,
+//                              message, enum and service defined on first access: see lazyDefinitions)
 //   generated/root.d.ts        TypeScript declarations for it (pbts, from a commented build)
-//   generated/descriptor.json  the reflection descriptor (for proto3 JSON and for tooling)
+//   generated/descriptor.json  the reflection descriptor (for proto3 JSON and for tooling), on one line
 // Skips the work when the inputs have not changed since the last build.
 'use strict';
 const fs = require('node:fs');
@@ -23,6 +24,49 @@ function listProtos(dir, base = dir) {
     else if (entry.name.endsWith('.proto')) out.push(path.relative(base, full));
   }
   return out.sort();
+}
+
+/**
+ * Rewrites pbjs static code so that loading it is cheap: every `owner.Name = (function() { ... })();` (a namespace,
+ * message, enum or service) becomes a property that runs that function on first access and then holds its value,
+ * so a process pays only for the types it touches (the Temporal API has hundreds; a server or client uses a few
+ * dozen at start). Leading indentation is dropped too (it is 40% of the file, all of which is read and hashed on
+ * every start). The result behaves the same: the properties are enumerable, and assignable like plain ones.
+ */
+function lazyDefinitions(source) {
+  const lines = source.split('\n');
+  const open = /^(\s*)([\w$]+)\.([\w$]+) = \(function\(\) \{$/;
+  const indents = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const m = open.exec(line);
+    if (m) {
+      indents.push(m[1]);
+      lines[i] = `$lazy(${m[2]}, ${JSON.stringify(m[3])}, function() {`;
+    } else if (indents.length > 0 && line === `${indents[indents.length - 1]}})();`) {
+      indents.pop();
+      lines[i] = '});';
+    } else {
+      lines[i] = line.trimStart();
+    }
+  }
+  if (indents.length > 0) throw new Error('generated code: a definition does not end where expected');
+  const anchor = lines.findIndex((l) => l.startsWith('var $root = '));
+  if (anchor < 0) throw new Error('generated code: no $root');
+  lines.splice(
+    anchor,
+    0,
+    'function $lazy(owner, name, define) {',
+    'var property = function(value) { return { value: value, writable: true, enumerable: true, configurable: true }; };',
+    '$Object.defineProperty(owner, name, {',
+    'configurable: true,',
+    'enumerable: true,',
+    'get: function() { var value = define(); $Object.defineProperty(owner, name, property(value)); return value; },',
+    'set: function(value) { $Object.defineProperty(owner, name, property(value)); }',
+    '});',
+    '}',
+  );
+  return lines.join('\n');
 }
 
 function run(tool, args) {
@@ -49,9 +93,17 @@ async function main() {
   try {
     const commented = path.join(tmp, 'root.js');
     await run(pbjs, ['-t', 'static-module', ...common, '-o', commented, ...inputs]);
-    await run(pbjs, ['-t', 'static-module', ...common, '--no-comments', '-o', path.join(outDir, 'root.js'), ...inputs]);
+    const plain = path.join(tmp, 'root-plain.js');
+    await run(pbjs, ['-t', 'static-module', ...common, '--no-comments', '-o', plain, ...inputs]);
+    fs.writeFileSync(path.join(outDir, 'root.js'), lazyDefinitions(fs.readFileSync(plain, 'utf8')));
     await run(pbts, ['-o', path.join(outDir, 'root.d.ts'), commented]);
-    await run(pbjs, ['-t', 'json', '-p', protoDir, '-o', path.join(outDir, 'descriptor.json'), ...inputs]);
+    const descriptor = path.join(tmp, 'descriptor.json');
+    await run(pbjs, ['-t', 'json', '-p', protoDir, '-o', descriptor, ...inputs]);
+    // Without pbjs's indentation: a third of the size, and parsed that much faster by whatever loads it at start.
+    fs.writeFileSync(
+      path.join(outDir, 'descriptor.json'),
+      JSON.stringify(JSON.parse(fs.readFileSync(descriptor, 'utf8'))),
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -30,29 +30,28 @@ export function buildService(
   handlers: ServiceHandlers,
   logError: ErrorLogger,
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
-  const methods = serviceMethods(serviceName).map((method) => ({
-    name: method.name,
-    // Server streaming (health's Watch): the handler writes to its call.
-    streaming: method.responseStream,
-    requestType: method.requestType,
-    req: staticClassFor(method.requestType) as unknown as Codec,
-    res: staticClassFor(method.responseType) as unknown as Codec,
-  }));
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
-  for (const method of methods) {
-    const { req, res, requestType, streaming } = method;
-    const decode = (b: Uint8Array) => req.decode(b);
-    // The wire view of the request type, built on the method's first call.
+  for (const method of serviceMethods(serviceName)) {
+    const { requestType, responseType } = method;
+    // Server streaming (health's Watch): the handler writes to its call.
+    const streaming = method.responseStream;
+    // The generated classes and the wire view of the request, looked up on the method's first call: a server
+    // starts without defining the hundreds of message types its services mention.
+    let req: Codec | undefined;
+    let res: Codec | undefined;
     let wire: WireType | undefined;
+    const request = () => (req ??= staticClassFor(requestType) as Codec);
+    const response = () => (res ??= staticClassFor(responseType) as Codec);
+    const decode = (b: Uint8Array) => request().decode(b);
     definition[method.name] = {
       path: `/${serviceName}/${method.name}`,
       requestStream: false,
       responseStream: streaming,
-      requestSerialize: (m: unknown) => Buffer.from(req.encode(m).finish()),
+      requestSerialize: (m: unknown) => Buffer.from(request().encode(m).finish()),
       requestDeserialize: (b: Buffer) => decodeRequest((wire ??= wireType(requestType)), decode, b),
-      responseSerialize: (m: unknown) => Buffer.from(res.encode(m).finish()),
-      responseDeserialize: (b: Buffer) => res.decode(b),
+      responseSerialize: (m: unknown) => Buffer.from(response().encode(m).finish()),
+      responseDeserialize: (b: Buffer) => response().decode(b),
     };
     const handler = handlers[method.name];
     if (streaming) {
