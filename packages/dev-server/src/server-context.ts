@@ -25,6 +25,7 @@ import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
 import { RequestLimits } from './frontend/validation';
 import { BlobLimits } from './frontend/blob-limits';
+import { STANDALONE_DEADLINE, STANDALONE_TASK_KIND, StandaloneActivities } from './activities/standalone-activities';
 
 /** Tunables the server runs with (tests lower the long-poll intervals). */
 export interface ServerOptions {
@@ -62,6 +63,7 @@ export class ServerContext {
   readonly scheduler: Scheduler;
   readonly endpoints: EndpointRegistry;
   readonly batches: BatchOperations;
+  readonly standaloneActivities: StandaloneActivities;
   private readonly busyRuns = new Set<string>();
   /** Extra owners of deadlines (schedules, test-service sleeps). */
   readonly deadlineHandlers = new Map<string, (owner: string) => void>();
@@ -85,6 +87,10 @@ export class ServerContext {
     this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
+    this.standaloneActivities = new StandaloneActivities(this);
+    this.deadlineHandlers.set(STANDALONE_DEADLINE, (owner) =>
+      this.standaloneActivities.onDeadline(owner.slice(STANDALONE_DEADLINE.length + 1)),
+    );
     this.engine.hooks = {
       reconcile: (ex, tx) => this.reconcile(ex, tx),
       historyLimitExceeded: (ex, tx, reason) => {
@@ -93,7 +99,7 @@ export class ServerContext {
       },
     };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
-    time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
+    time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0 || this.standaloneActivities.busy());
   }
 
   /** Open runs by namespace (for metrics). */
@@ -116,6 +122,7 @@ export class ServerContext {
     this.engine.sortRuns();
     this.scheduler.load(loaded.schedules);
     this.endpoints.load(loaded.nexusEndpoints);
+    this.standaloneActivities.load(loaded.records ?? []);
     for (const ex of loaded.executions) {
       // A task that was started when the server stopped times out as it would have.
       this.reconcile(ex, undefined);
@@ -217,6 +224,7 @@ export class ServerContext {
     workerVersion?: temporal.api.common.v1.IWorkerVersionStamp,
   ): object | undefined {
     if (task.kind === 'query') return this.queries.startQueryTask(task.owner);
+    if (task.kind === STANDALONE_TASK_KIND) return this.standaloneActivities.startTask(task, identity);
     const ex = this.engine.executions.get(task.owner);
     if (!ex) return undefined;
     const parts = task.key.split(':');

@@ -2,7 +2,7 @@ import Long from 'long';
 import { randomUUID } from 'node:crypto';
 import { Matching } from '../matching/matching';
 import { NamespaceRegistry } from '../namespaces/namespace-registry';
-import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
+import { ChangeSet, KeyedRecord, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
 import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
@@ -98,12 +98,19 @@ export class Transaction {
   readonly afterCommit: Array<() => void> = [];
   readonly deletedRuns: string[] = [];
   readonly nexusEndpoints: ChangeSet['nexusEndpoints'] = [];
+  /** Keyed records (of subsystems beside the runs) written or deleted, by kind and key: the last write wins. */
+  readonly records = new Map<string, KeyedRecord>();
   /** Runs that have an open batch of events in this change (the events one change writes form one batch). */
   readonly openBatches = new Set<Execution>();
   constructor(readonly now: number) {}
 
   /** Runs this transaction makes a state transition of (counted once per transaction, as the real server does). */
   readonly transitions = new Set<Execution>();
+
+  /** Writes (or with `null`, deletes) a keyed record in this change. */
+  putRecord(kind: string, key: string, value: unknown): void {
+    this.records.set(`${kind}\u0000${key}`, { kind, key, value });
+  }
 
   /** Marks a run as changed by this transaction. */
   touch(ex: Execution): void {
@@ -205,6 +212,7 @@ export class HistoryEngine {
         deletedSchedules: [],
         deletedRuns: tx.deletedRuns,
         nexusEndpoints: tx.nexusEndpoints,
+        records: [...tx.records.values()],
       };
       for (const entry of tx.schedules.values()) {
         if ('deleted' in entry)

@@ -5,6 +5,7 @@ import type { EndpointRecord } from '../nexus/endpoint-registry';
 import {
   ChangeSet,
   DatabaseOpenError,
+  KeyedRecord,
   LoadedState,
   NamespaceRecord,
   Persistence,
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, namespace TEXT N
 CREATE TABLE IF NOT EXISTS history (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nexus_endpoints (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedules (namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (namespace, schedule_id));
+CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
 `;
 
 /**
@@ -49,6 +51,8 @@ export class SqlitePersistence implements Persistence {
   private readonly putEndpoint: Database.Statement;
   private readonly deleteEndpoint: Database.Statement;
   private readonly deleteHistory: Database.Statement;
+  private readonly putRecord: Database.Statement;
+  private readonly deleteRecord: Database.Statement;
   private readonly writeChanges: (changes: ChangeSet) => void;
 
   constructor(readonly filename: string) {
@@ -75,6 +79,8 @@ export class SqlitePersistence implements Persistence {
     this.deleteEndpoint = this.db.prepare('DELETE FROM nexus_endpoints WHERE id = ?');
     this.deleteRun = this.db.prepare('DELETE FROM executions WHERE run_id = ?');
     this.deleteHistory = this.db.prepare('DELETE FROM history WHERE run_id = ?');
+    this.putRecord = this.db.prepare('INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)');
+    this.deleteRecord = this.db.prepare('DELETE FROM records WHERE kind = ? AND key = ?');
     this.writeChanges = this.db.transaction((changes: ChangeSet) => {
       for (const ns of changes.namespaces) this.putNamespace.run(ns.name, JSON.stringify(ns));
       for (const name of changes.deletedNamespaces) this.deleteNamespace.run(name);
@@ -105,6 +111,10 @@ export class SqlitePersistence implements Persistence {
       for (const runId of changes.deletedRuns) {
         this.deleteRun.run(runId);
         this.deleteHistory.run(runId);
+      }
+      for (const r of changes.records ?? []) {
+        if (r.value === null) this.deleteRecord.run(r.kind, r.key);
+        else this.putRecord.run(r.kind, r.key, stateToJson(r.value));
       }
     });
   }
@@ -184,7 +194,14 @@ export class SqlitePersistence implements Persistence {
     const nexusEndpoints = (
       this.db.prepare('SELECT record FROM nexus_endpoints').all() as Array<{ record: string }>
     ).map((r) => stateFromJson<EndpointRecord>(r.record));
-    return { namespaces, executions: [...byRun.values()], closedSummaries, schedules, nexusEndpoints };
+    const records = (
+      this.db.prepare('SELECT kind, key, value FROM records').all() as Array<{
+        kind: string;
+        key: string;
+        value: string;
+      }>
+    ).map((r): KeyedRecord => ({ kind: r.kind, key: r.key, value: stateFromJson(r.value) }));
+    return { namespaces, executions: [...byRun.values()], closedSummaries, schedules, nexusEndpoints, records };
   }
 
   commit(changes: ChangeSet): void {
