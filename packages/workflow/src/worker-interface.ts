@@ -18,6 +18,7 @@ import {
   decompileRetryPolicy,
   defaultFailureConverter,
   defaultPayloadConverter,
+  encodeVersioningBehavior,
   isWorkflowFunctionWithOptions,
 } from '@kairos/common';
 import { suggestContinueAsNewReasonsFromProto } from '@kairos/common/lib/continue-as-new';
@@ -76,7 +77,14 @@ export type ConcludeResult =
       /** Sink calls made during the activation (taken with the completion). */
       sinkCalls: SinkCall[];
       completion:
-        | { successful: { commands: kairos.core.commands.IWorkflowCommand[]; usedInternalFlags: number[] } }
+        | {
+            successful: {
+              commands: kairos.core.commands.IWorkflowCommand[];
+              usedInternalFlags: number[];
+              /** `temporal.api.enums.v1.VersioningBehavior` the workflow declares (0: none, the worker default applies). */
+              versioningBehavior?: number;
+            };
+          }
         | { failed: { failure: unknown; nondeterminism: boolean } };
     };
 
@@ -494,7 +502,13 @@ export function conclude(runId: string): ConcludeResult {
   const { commands } = finish({ commands: activator.takeCommands() });
   return {
     sinkCalls: takeSinkCalls(runId),
-    completion: { successful: { commands, usedInternalFlags: activator.takeNewFlags() } },
+    completion: {
+      successful: {
+        commands,
+        usedInternalFlags: activator.takeNewFlags(),
+        versioningBehavior: encodeVersioningBehavior(activator.workflowDefinitionOptions?.versioningBehavior) ?? 0,
+      },
+    },
   };
 }
 
