@@ -9,7 +9,7 @@ import { temporal } from '../internal/proto';
 import { durationMs, enums, errordetails, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
 import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../frontend/errors';
 import { isUuid } from '../frontend/validation';
-import { Matching, TaskRef } from '../matching/matching';
+import { TaskRef } from '../matching/matching';
 import { decideRetry, normalizeRetryPolicy, validateRetryPolicy } from '../history/retry';
 import type { Transaction } from '../history/engine';
 import type { KeyedRecord, NamespaceRecord } from '../persistence/persistence';
@@ -135,6 +135,16 @@ export class StandaloneActivities {
     this.byId.set(key, list);
   }
 
+  /** An execution by run id, if the server has it. */
+  peek(runId: string): StandaloneActivityState | undefined {
+    return this.runs.get(runId);
+  }
+
+  /** Queues the tasks of a namespace's executions again, where they are routed now. */
+  rederive(namespace: string): void {
+    for (const s of this.runs.values()) if (s.namespace === namespace) this.reconcile(s);
+  }
+
   /** Whether any execution has work outstanding (time skipping waits for it). */
   busy(): boolean {
     return this.busyRuns.size > 0;
@@ -171,7 +181,7 @@ export class StandaloneActivities {
     }
     const now = this.ctx.time.now();
     if (s.attemptState === 'scheduled' && now >= s.currentAttemptScheduledTime) {
-      this.ctx.matching.add(Matching.queueKey(s.namespace, 'activity', s.taskQueue), {
+      this.ctx.matching.add(this.ctx.deployments.standaloneQueueKey(s.namespace, s.taskQueue, s.activityId), {
         key: `s:${s.runId}:${s.seq}`,
         owner: s.runId,
         kind: STANDALONE_TASK_KIND,

@@ -3,8 +3,9 @@
 import type { ServerContext } from '../server-context';
 import { ServiceHandlers } from './service-definition';
 import { standaloneActivityHandlers } from './standalone-activity-handlers';
+import { workerDeploymentHandlers } from './worker-deployment-handlers';
 
 /** `base` with the feature handlers added (and the base handlers they route around wrapped). */
 export function withFeatureHandlers(ctx: ServerContext, base: ServiceHandlers): ServiceHandlers {
-  return { ...base, ...standaloneActivityHandlers(ctx, base) };
+  return { ...base, ...standaloneActivityHandlers(ctx, base), ...workerDeploymentHandlers(ctx) };
 }

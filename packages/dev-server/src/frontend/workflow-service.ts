@@ -245,7 +245,9 @@ export function executionInfo(
     firstRunId: forList ? '' : s.firstRunId,
     mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
     priority: s.priority ?? null,
-    versioningInfo: s.versioningOverride ? { versioningOverride: s.versioningOverride } : null,
+    versioningInfo:
+      engine.hooks.versioning?.versioningInfo(s) ??
+      (s.versioningOverride ? { versioningOverride: s.versioningOverride } : null),
   };
 }
 
@@ -681,11 +683,16 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       engine.limits.taskQueue(req.taskQueue);
       engine.limits.identity(req.identity);
-      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue!.name!);
+      const { key, version } = ctx.deployments.pollQueue(
+        req.namespace!,
+        'workflow',
+        req.taskQueue!,
+        req.deploymentOptions,
+      );
       const response = await matching.poll(
         key,
         req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
+        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
         pollWait(call, pollTimeout),
         pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,
@@ -744,11 +751,16 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       engine.limits.taskQueue(req.taskQueue);
       engine.limits.identity(req.identity);
-      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue!.name!);
+      const { key, version } = ctx.deployments.pollQueue(
+        req.namespace!,
+        'activity',
+        req.taskQueue!,
+        req.deploymentOptions,
+      );
       const response = await matching.poll(
         key,
         req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
+        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
         pollWait(call, pollTimeout),
         pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,

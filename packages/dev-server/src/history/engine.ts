@@ -23,6 +23,7 @@ import {
 } from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import type { Logger } from '../logger';
+import type { VersioningHooks } from '../deployments/worker-deployments';
 
 const ET = enums.EventType;
 
@@ -148,6 +149,8 @@ export interface EngineHooks {
   scheduleChanged?(namespace: string, scheduleId: string): void;
   /** A run's history went past the real server's error limit (events or bytes): end it, within the change. */
   historyLimitExceeded?(ex: Execution, tx: Transaction, reason: string): void;
+  /** Worker deployment versioning (routing of workflow tasks by version, versioning state of runs). */
+  versioning?: VersioningHooks;
 }
 
 /**
@@ -554,7 +557,9 @@ export class HistoryEngine {
     // During the first task's backoff (start delay, cron), events wait for it, as on the real server.
     if (s.firstWftAt !== undefined && tx.now < s.firstWftAt) return;
     s.firstWftAt = undefined;
-    const sticky = s.sticky;
+    // A sticky queue belongs to one worker: not to be used once the run's tasks are routed to another version.
+    const sticky = s.sticky && (this.hooks.versioning?.keepSticky(ex) ?? true) ? s.sticky : undefined;
+    if (!sticky) s.sticky = undefined;
     const transient = attempt > 1 || speculative;
     s.wftSeq += 1;
     s.wft = {
