@@ -413,7 +413,14 @@ function applyActivationInfo(activator: Activator, activation: IsolateActivation
     continueAsNewSuggested: activation.continueAsNewSuggested,
     suggestedContinueAsNewReasons: suggestContinueAsNewReasonsFromProto(activation.suggestContinueAsNewReasons as any),
     targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
+    // The worker version running (or, on replay, that ran) this task: it changes when a run moves to a new version.
     currentBuildId: activation.deploymentVersionForCurrentTask?.buildId || info.currentBuildId,
+    currentDeploymentVersion: activation.deploymentVersionForCurrentTask?.buildId
+      ? {
+          buildId: activation.deploymentVersionForCurrentTask.buildId,
+          deploymentName: activation.deploymentVersionForCurrentTask.deploymentName ?? '',
+        }
+      : info.currentDeploymentVersion,
     unsafe: { ...info.unsafe, isReplaying: activation.isReplaying, isReplayingHistoryEvents: activation.isReplaying },
   }));
 }
