@@ -192,6 +192,21 @@ test("the worker's default behavior applies to workflows that declare none; a ge
   });
 });
 
+test('defineWorkflowOptions declares a behavior over the default of the worker', async () => {
+  const { taskQueue, A } = rollout();
+  const worker = await versionedWorker(taskQueue, A, 'AUTO_UPGRADE');
+  await running([worker], async () => {
+    await makeCurrent(A);
+    const start = (type: string) =>
+      env.client.workflow.start(type, { taskQueue, workflowId: `${type}-${randomUUID()}` });
+    const declared = await start('definedPinnedWorkflow');
+    const byDefault = await start('defaultBehaviorWorkflow');
+    expect((await untilVersioned(declared)).behavior).toBe(VB.VERSIONING_BEHAVIOR_PINNED);
+    expect((await untilVersioned(byDefault)).behavior).toBe(VB.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+    for (const h of [declared, byDefault]) await h.terminate('done');
+  });
+});
+
 test("a client's versioning override pins a workflow to a version, or lets a pinned one auto-upgrade", async () => {
   const { taskQueue, A, B } = rollout();
   const workerA = await versionedWorker(taskQueue, A);

@@ -3,6 +3,7 @@
 import {
   condition,
   defineSignal,
+  defineWorkflowOptions,
   makeContinueAsNewFunc,
   setHandler,
   setWorkflowOptions,
@@ -50,6 +51,12 @@ setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, autoUpgradeWorkflow);
 export async function defaultBehaviorWorkflow(): Promise<VersionReport> {
   return waitAndReport();
 }
+
+/** Pinned through `defineWorkflowOptions`, the newer way to attach definition options. */
+export async function definedPinnedWorkflow(): Promise<VersionReport> {
+  return waitAndReport();
+}
+defineWorkflowOptions(definedPinnedWorkflow, { workflowDefinitionOptions: { versioningBehavior: 'PINNED' } });
 
 /** Decides its behavior when it starts, from its memo (`{ pin: true }` pins it). */
 export async function dynamicBehaviorWorkflow(): Promise<VersionReport> {
