@@ -275,6 +275,68 @@ describe('worker deployments', () => {
       expect(after.workerDeploymentInfo.routingConfig.currentDeploymentVersion).toEqual(expect.objectContaining(A));
     });
 
+    test('a ramp of 50 % sends some new workflows to each version, and each workflow keeps its side', async () => {
+      const { deploymentName, taskQueue, A, B } = setup();
+      await register(taskQueue, A);
+      await register(taskQueue, B);
+      await setCurrent(deploymentName, 'build-a');
+      await raw().wf('SetWorkerDeploymentRampingVersion', { deploymentName, buildId: 'build-b', percentage: 50 });
+      const ids = new Set<string>();
+      for (let i = 0; i < 20; i++) ids.add(await start(taskQueue));
+      const side = new Map<string, string>();
+      // Both versions poll until every workflow's first task was taken by one of them.
+      const drain = async (version: Version) => {
+        while (side.size < ids.size) {
+          const t = await raw().wf(
+            'PollWorkflowTaskQueue',
+            { taskQueue: { name: taskQueue }, identity: version.buildId, deploymentOptions: options(version) },
+            3_000,
+          );
+          if (!t.taskToken?.length) continue;
+          side.set(t.workflowExecution.workflowId, version.buildId);
+          await complete(t, version, VB.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+        }
+      };
+      await Promise.all([drain(A), drain(B)]);
+      const onB = [...side.values()].filter((b) => b === 'build-b').length;
+      // 20 ids hashed into a 50 % ramp: all on one side would happen once in half a million runs.
+      expect(onB).toBeGreaterThan(0);
+      expect(onB).toBeLessThan(ids.size);
+      // An auto-upgrade workflow on the ramping side stays there for its next task while the ramp holds.
+      const rampedId = [...side].find(([, b]) => b === 'build-b')![0];
+      await signal(rampedId);
+      await complete(await taskOf(taskQueue, B, rampedId), B, VB.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+    });
+
+    test('UpdateWorkflowExecutionOptions pins a running auto-upgrade workflow to another version', async () => {
+      const { deploymentName, taskQueue, A, B } = setup();
+      await register(taskQueue, A);
+      await register(taskQueue, B);
+      await setCurrent(deploymentName, 'build-a');
+      const workflowId = await start(taskQueue);
+      await complete(await taskOf(taskQueue, A, workflowId), A, VB.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+      const PIN = temporal.api.workflow.v1.VersioningOverride.PinnedOverrideBehavior.PINNED_OVERRIDE_BEHAVIOR_PINNED;
+      const updated = await raw().wf('UpdateWorkflowExecutionOptions', {
+        workflowExecution: { workflowId },
+        workflowExecutionOptions: { versioningOverride: { pinned: { behavior: PIN, version: B } } },
+        updateMask: { paths: ['versioning_override'] },
+      });
+      expect(updated.workflowExecutionOptions.versioningOverride.pinned.version).toEqual(expect.objectContaining(B));
+      const history = await raw().wf('GetWorkflowExecutionHistory', { execution: { workflowId } });
+      const optionsUpdated = history.history.events.find(
+        (e: any) => e.eventType === E.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
+      );
+      expect(optionsUpdated.workflowExecutionOptionsUpdatedEventAttributes.versioningOverride.pinned.version).toEqual(
+        expect.objectContaining(B),
+      );
+      expect(optionsUpdated.workerMayIgnore).toBe(true);
+      await signal(workflowId);
+      await complete(await taskOf(taskQueue, B, workflowId), B, VB.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+      const info = await versioningInfo(workflowId);
+      expect(info.deploymentVersion).toEqual(expect.objectContaining(B));
+      expect(info.versioningOverride.pinned.version).toEqual(expect.objectContaining(B));
+    });
+
     test('a pinned override at start wins over the current version; UpdateWorkflowExecutionOptions can lift it', async () => {
       const { deploymentName, taskQueue, A, B } = setup();
       await register(taskQueue, A);
