@@ -417,6 +417,33 @@ describe('worker deployments', () => {
       await complete(moved, B, VB.VERSIONING_BEHAVIOR_PINNED);
     });
 
+    test('allow_no_pollers makes a version no worker has polled current, creating its deployment', async () => {
+      const { deploymentName, taskQueue, A, B } = setup();
+      const set = await raw().wf('SetWorkerDeploymentCurrentVersion', {
+        deploymentName,
+        buildId: 'build-a',
+        allowNoPollers: true,
+        identity: 'operator',
+      });
+      expect(set.previousVersion).toBe('__unversioned__');
+      const d = await raw().wf('DescribeWorkerDeployment', { deploymentName });
+      expect(d.workerDeploymentInfo.routingConfig.currentDeploymentVersion).toEqual(expect.objectContaining(A));
+      expect(d.workerDeploymentInfo.versionSummaries).toEqual([
+        expect.objectContaining({ deploymentVersion: expect.objectContaining(A) }),
+      ]);
+      const ramp = await raw().wf('SetWorkerDeploymentRampingVersion', {
+        deploymentName,
+        buildId: 'build-b',
+        percentage: 100,
+        allowNoPollers: true,
+      });
+      expect(ramp.previousPercentage ?? 0).toBe(0);
+      // Its worker, polling later, joins the version and gets the new workflows.
+      await register(taskQueue, B);
+      const workflowId = await start(taskQueue);
+      await complete(await taskOf(taskQueue, B, workflowId), B, VB.VERSIONING_BEHAVIOR_PINNED);
+    });
+
     test('version metadata is upserted and removed', async () => {
       const { taskQueue, A } = setup();
       await register(taskQueue, A);

@@ -625,16 +625,45 @@ export class WorkerDeployments implements VersioningHooks {
     d: DeploymentRecord,
     req: { buildId?: string | null; version?: string | null },
   ): string | null {
-    let buildId = req.buildId ?? '';
-    if (!buildId && req.version && req.version !== '__unversioned__') buildId = parseVersionString(req.version).buildId;
-    if (!buildId) return null;
+    const buildId = this.namedBuild(req);
+    if (buildId === null) return null;
     if (!d.versions[buildId]) throw notFound(`build ID '${buildId}' not found in Worker Deployment '${d.name}'`);
     return buildId;
+  }
+
+  /**
+   * With `allow_no_pollers`, a routing RPC may name a version no worker has polled yet: the real server then creates
+   * the deployment and the version (with no task queues; its workers add them when they poll).
+   */
+  private createUnpolled(namespace: string, deploymentName: string | null | undefined, buildId: string | null): void {
+    if (!deploymentName || !buildId || this.get(namespace, deploymentName)?.versions[buildId]) return;
+    this.engine.tx((tx) => {
+      const deployment: DeploymentRecord = this.get(namespace, deploymentName) ?? {
+        namespace,
+        name: deploymentName,
+        createTime: tx.now,
+        current: null,
+        revision: 0,
+        lastModifierIdentity: '',
+        versions: {},
+      };
+      deployment.versions[buildId] = { buildId, createTime: tx.now, taskQueues: [], metadata: {} };
+      this.deployments.set(this.key(namespace, deploymentName), deployment);
+      this.save(tx, deployment);
+    });
+  }
+
+  /** The build id a routing request names, before checking it against a deployment (null: unversioned). */
+  private namedBuild(req: { buildId?: string | null; version?: string | null }): string | null {
+    if (req.buildId) return req.buildId;
+    if (req.version && req.version !== '__unversioned__') return parseVersionString(req.version).buildId;
+    return null;
   }
 
   setCurrent(
     req: temporal.api.workflowservice.v1.ISetWorkerDeploymentCurrentVersionRequest,
   ): temporal.api.workflowservice.v1.ISetWorkerDeploymentCurrentVersionResponse {
+    if (req.allowNoPollers) this.createUnpolled(req.namespace!, req.deploymentName, this.namedBuild(req));
     const d = this.existing(req.namespace!, req.deploymentName);
     this.checkConflictToken(d, req.conflictToken);
     const buildId = this.requestedBuild(d, req);
@@ -687,6 +716,7 @@ export class WorkerDeployments implements VersioningHooks {
     if (!req.deploymentName) {
       throw invalidArgument(`invalid version string: deployment name is empty in version string .${req.buildId ?? ''}`);
     }
+    if (req.allowNoPollers) this.createUnpolled(req.namespace!, req.deploymentName, this.namedBuild(req));
     const d = this.existing(req.namespace!, req.deploymentName);
     this.checkConflictToken(d, req.conflictToken);
     const buildId = this.requestedBuild(d, req);
