@@ -71,6 +71,11 @@ describe('standalone activity executions', () => {
     (server: () => TestServer) => {
       const raw = () => server().raw;
 
+      test('the namespace reports the standalone activities capability', async () => {
+        const ns = await raw().wf('DescribeNamespace', { namespace: 'default' });
+        expect(ns.namespaceInfo.capabilities.standaloneActivities).toBe(true);
+      });
+
       test('a worker runs it: the task names no workflow and carries the run id; the result is polled and described', async () => {
         const a = await startActivity(raw());
         expect(a.runId).toMatch(/^[0-9a-f-]{36}$/);

@@ -153,6 +153,7 @@ function namespaceDescription(
         syncUpdate: true,
         asyncUpdate: true,
         workerHeartbeats: true,
+        standaloneActivities: config.bool('activity.enableStandalone'),
         workerPollCompleteOnShutdown: config.bool('frontend.enableCancelWorkerPollsOnShutdown'),
       },
       limits: {
