@@ -242,7 +242,15 @@ export class ServerContext {
     if (task.kind === 'workflow') {
       return startWorkflowTask(this.engine, ex, Number(parts[2]), identity, randomUUID(), workerVersion);
     }
-    return startActivityTask(this.engine, ex, Number(parts[2]), Number(parts[3]), identity, workerVersion);
+    return startActivityTask(
+      this.engine,
+      ex,
+      Number(parts[2]),
+      Number(parts[3]),
+      identity,
+      workerVersion,
+      deploymentVersion,
+    );
   }
 
   /** A worker with a sticky queue shut down: its runs go back to their normal queues. */

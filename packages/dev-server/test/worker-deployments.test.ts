@@ -387,6 +387,9 @@ describe('worker deployments', () => {
       await setCurrent(deploymentName, 'build-b');
       const activity = await pollTask(taskQueue, A, 'activity');
       expect(activity.workflowExecution.workflowId).toBe(stays);
+      const pending = (await raw().wf('DescribeWorkflowExecution', { execution: { workflowId: stays } }))
+        .pendingActivities;
+      expect(pending[0].lastDeploymentVersion).toEqual(expect.objectContaining(A));
       await raw().wf('RespondActivityTaskCompleted', { taskToken: activity.taskToken, result: { payloads: [] } });
 
       const continueAsNew = (initialVersioningBehavior: number) => ({
@@ -442,6 +445,27 @@ describe('worker deployments', () => {
       await register(taskQueue, B);
       const workflowId = await start(taskQueue);
       await complete(await taskOf(taskQueue, B, workflowId), B, VB.VERSIONING_BEHAVIOR_PINNED);
+    });
+
+    test('a standalone activity goes to the current version of its task queue', async () => {
+      const { deploymentName, taskQueue, A, B } = setup();
+      await register(taskQueue, A, ['activity']);
+      await register(taskQueue, B, ['activity']);
+      await setCurrent(deploymentName, 'build-b');
+      const activityId = uniqueId('act');
+      await raw().wf('StartActivityExecution', {
+        activityId,
+        activityType: { name: 'A' },
+        taskQueue: { name: taskQueue },
+        requestId: uniqueId(),
+        startToCloseTimeout: { seconds: 30 },
+      });
+      const task = await pollTask(taskQueue, B, 'activity');
+      expect(task.activityId).toBe(activityId);
+      const described = await raw().wf('DescribeActivityExecution', { activityId });
+      // The real server (1.32) does not report the version that ran a standalone activity.
+      expect(described.info.lastDeploymentVersion ?? null).toBeNull();
+      await raw().wf('RespondActivityTaskCompleted', { taskToken: task.taskToken, result: { payloads: [] } });
     });
 
     test('version metadata is upserted and removed', async () => {

@@ -74,6 +74,8 @@ export interface ActivityInfo {
   lastHeartbeatTime?: number;
   lastFailure?: IFailure | null;
   lastWorkerIdentity?: string;
+  /** The deployment version of the worker that started the last attempt, if it was versioned. */
+  lastDeploymentVersion?: RunVersioning['version'];
   lastAttemptCompleteTime?: number;
   cancelRequested: boolean;
   cancelRequestedEventId?: number;
