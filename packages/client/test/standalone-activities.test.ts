@@ -41,7 +41,7 @@ for (const kind of selectedServers()) {
     });
 
     it('start() returns a handle with the run id; result() and describe() report the outcome', async () => {
-      const opts = { ...options('start'), args: ['handle'], summary: 'greets once' };
+      const opts = { ...options('start'), args: ['handle'] as [string], summary: 'greets once' };
       const handle = await env.client.activity.typed<typeof activities>().start('greetStandalone', opts);
       expect(handle.activityId).toBe(opts.id);
       expect(handle.runId).toMatch(/^[0-9a-f-]{36}$/);
