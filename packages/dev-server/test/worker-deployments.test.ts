@@ -152,6 +152,14 @@ describe('worker deployments', () => {
       expect(v.workerDeploymentVersionInfo.taskQueueInfos).toEqual([
         expect.objectContaining({ name: taskQueue, type: E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW }),
       ]);
+      const withStats = await raw().wf('DescribeWorkerDeploymentVersion', {
+        deploymentVersion: A,
+        reportTaskQueueStats: true,
+      });
+      const queue = withStats.versionTaskQueues[0];
+      expect(Number(queue.stats.approximateBacklogCount ?? 0)).toBe(0);
+      expect(queue.stats.approximateBacklogAge).toBeDefined();
+      expect(Number(queue.statsByPriorityKey['3'].approximateBacklogCount ?? 0)).toBe(0);
       const byString = await raw().wf('DescribeWorkerDeploymentVersion', { version: `${deploymentName}.build-a` });
       expect(byString.workerDeploymentVersionInfo.deploymentVersion).toEqual(expect.objectContaining(A));
       const listed = await waitUntil(async () => {
@@ -196,6 +204,14 @@ describe('worker deployments', () => {
       expect(status('build-b')).toBe(VS.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT);
       // A still has a pinned workflow open.
       expect(status('build-a')).toBe(VS.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINING);
+      // The current version's summary has drainage info without a status, checked when it became current.
+      const summaryOfB = d.workerDeploymentInfo.versionSummaries.find(
+        (s: any) => s.deploymentVersion.buildId === 'build-b',
+      );
+      expect(summaryOfB.drainageInfo.status ?? 0).toBe(0);
+      expect(summaryOfB.drainageInfo.lastChangedTime).toEqual(summaryOfB.currentSinceTime);
+      const versionB = await raw().wf('DescribeWorkerDeploymentVersion', { deploymentVersion: B });
+      expect(versionB.workerDeploymentVersionInfo.drainageInfo).toBeNull();
 
       await signal(pinned);
       const pinnedTask = await taskOf(taskQueue, A, pinned);

@@ -102,10 +102,16 @@ export function versionStatus(d: DeploymentRecord, v: VersionRecord, drainingRun
 
 const time = (ms: number | undefined) => (ms === undefined ? null : msTimestamp(ms));
 
-/** The drainage info of a version that is no longer active (none for an active or never active one). */
+/**
+ * The drainage info of a version: its drainage status once it is no longer active; for the current version, as the
+ * real server reports it, no status, checked when it became current. None for a ramping or never active version.
+ */
 function drainageInfo(v: VersionRecord, status: number): temporal.api.deployment.v1.IVersionDrainageInfo | null {
   const S = enums.WorkerDeploymentVersionStatus;
   const D = enums.VersionDrainageStatus;
+  if (status === S.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT) {
+    return { lastChangedTime: time(v.currentSinceTime), lastCheckedTime: time(v.currentSinceTime) };
+  }
   if (status !== S.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINING && status !== S.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINED)
     return null;
   return {
@@ -179,7 +185,11 @@ export function versionInfo(
     lastDeactivationTime: time(v.lastDeactivationTime),
     rampPercentage: d.ramping?.buildId === v.buildId ? d.ramping.percentage : 0,
     taskQueueInfos: v.taskQueues.map((t) => ({ name: t.name, type: t.type })),
-    drainageInfo: drainageInfo(v, status),
+    // Describing the current version itself gives no drainage info (its summary in the deployment does).
+    drainageInfo:
+      status === enums.WorkerDeploymentVersionStatus.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT
+        ? null
+        : drainageInfo(v, status),
     metadata: Object.keys(v.metadata).length > 0 ? { entries: v.metadata } : null,
   };
 }

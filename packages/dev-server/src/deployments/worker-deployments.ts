@@ -5,7 +5,7 @@
 // of its task queue's deployment, or to the ramping version for the ramping share of workflow ids. Versioned
 // workers poll their version's queue; unversioned workers poll the plain one. Routing changes move queued tasks.
 import { temporal } from '../internal/proto';
-import { enums, IPayload, jsonPayload, msTimestamp } from '../internal/proto';
+import { enums, IPayload, jsonPayload, msDuration, msTimestamp } from '../internal/proto';
 import { failedPrecondition, invalidArgument, notFound } from '../frontend/errors';
 import { decodePageToken, encodePageToken } from '../frontend/page-token';
 import type { Transaction } from '../history/engine';
@@ -33,6 +33,9 @@ const VB = enums.VersioningBehavior;
 const TQT = enums.TaskQueueType;
 const CANVB = enums.ContinueAsNewVersioningBehavior;
 type Override = temporal.api.workflow.v1.IVersioningOverride;
+
+/** The priority key of tasks without a priority (the middle of the default five levels). */
+const DEFAULT_PRIORITY_KEY = 3;
 
 /** How long after its last poll a version counts as having pollers (the real server's poller history). */
 const POLLER_ACTIVE_MS = 5 * 60_000;
@@ -779,25 +782,26 @@ export class WorkerDeployments implements VersioningHooks {
     const { d, v } = this.existingVersion(req.namespace!, ref);
     return {
       workerDeploymentVersionInfo: versionInfo(d, v, this.runsOn(d.namespace, ref)),
-      versionTaskQueues: v.taskQueues.map((q) => ({
-        name: q.name,
-        type: q.type,
-        stats: req.reportTaskQueueStats
+      versionTaskQueues: v.taskQueues.map((q) => {
+        const key = this.partition(
+          Matching.queueKey(d.namespace, q.type === TQT.TASK_QUEUE_TYPE_WORKFLOW ? 'workflow' : 'activity', q.name),
+          ref,
+        );
+        // Backlog count and age are measured; add and dispatch rates are not tracked (left 0). Every task has the
+        // default priority, so the stats by priority key are the same under its key.
+        const stats: temporal.api.taskqueue.v1.ITaskQueueStats | null = req.reportTaskQueueStats
           ? {
-              approximateBacklogCount: this.ctx.matching.backlog(
-                this.partition(
-                  Matching.queueKey(
-                    d.namespace,
-                    q.type === TQT.TASK_QUEUE_TYPE_WORKFLOW ? 'workflow' : 'activity',
-                    q.name,
-                  ),
-                  ref,
-                ),
-              ),
+              approximateBacklogCount: this.ctx.matching.backlog(key),
+              approximateBacklogAge: msDuration(this.ctx.matching.backlogAgeMs(key)),
             }
-          : null,
-        statsByPriorityKey: {},
-      })),
+          : null;
+        return {
+          name: q.name,
+          type: q.type,
+          stats,
+          statsByPriorityKey: stats ? { [String(DEFAULT_PRIORITY_KEY)]: stats } : {},
+        };
+      }),
     };
   }
 
