@@ -32,8 +32,14 @@ const options = (v: Version | null) =>
 
 const keyword = (p: { data?: Uint8Array } | undefined) => JSON.parse(Buffer.from(p?.data ?? []).toString());
 
+// Versions drain faster than by default (3 minutes before the first check, then every 3 minutes).
+const DRAINAGE = {
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '3s',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
+};
+
 describe('worker deployments', () => {
-  onEachServer({}, (server: () => TestServer) => {
+  onEachServer({ dynamicConfig: DRAINAGE }, (server: () => TestServer) => {
     const raw = (): RawClient => server().raw;
 
     /** Polls the workflow queue as a worker of `version` (null: unversioned) until a task arrives. */
@@ -482,6 +488,51 @@ describe('worker deployments', () => {
       // The real server (1.32) does not report the version that ran a standalone activity.
       expect(described.info.lastDeploymentVersion ?? null).toBeNull();
       await raw().wf('RespondActivityTaskCompleted', { taskToken: task.taskToken, result: { payloads: [] } });
+    });
+
+    test('a version that stops ramping drains; it is deleted once drained, or at once skipping drainage', async () => {
+      const { deploymentName } = setup();
+      const summaries = async () =>
+        (await raw().wf('DescribeWorkerDeployment', { deploymentName })).workerDeploymentInfo.versionSummaries as any[];
+      const statusOf = async (buildId: string) =>
+        (await summaries()).find((v) => v.deploymentVersion.buildId === buildId)?.status;
+      const version = (buildId: string) => ({ deploymentVersion: { deploymentName, buildId } });
+      await raw().wf('SetWorkerDeploymentCurrentVersion', { deploymentName, buildId: 'build-a', allowNoPollers: true });
+      for (const buildId of ['build-b', 'build-c']) {
+        await raw().wf('SetWorkerDeploymentRampingVersion', {
+          deploymentName,
+          buildId,
+          percentage: 10,
+          allowNoPollers: true,
+        });
+      }
+      // build-b stopped ramping when build-c started: draining until the first check, after the grace period.
+      expect(await statusOf('build-b')).toBe(VS.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINING);
+      const e = await rejection(raw().wf('DeleteWorkerDeploymentVersion', version('build-b')));
+      expect([e.code, e.details]).toEqual([
+        grpc.status.FAILED_PRECONDITION,
+        `version '${deploymentName}:build-b' cannot be deleted since it is draining`,
+      ]);
+      // No run is pinned to it: the check finds it drained, and it can go.
+      await waitUntil(
+        async () => (await statusOf('build-b')) === VS.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINED,
+        20_000,
+        'build-b to be drained',
+      );
+      const drained = (await summaries()).find((v) => v.deploymentVersion.buildId === 'build-b');
+      expect(drained.drainageInfo.status).toBe(E.VersionDrainageStatus.VERSION_DRAINAGE_STATUS_DRAINED);
+      await raw().wf('DeleteWorkerDeploymentVersion', version('build-b'));
+      // Back to unversioned workers; the versions that were current and ramping go at once, skipping drainage.
+      await raw().wf('SetWorkerDeploymentRampingVersion', { deploymentName, buildId: '', percentage: 0 });
+      const back = await raw().wf('SetWorkerDeploymentCurrentVersion', { deploymentName, buildId: '' });
+      expect(back.previousDeploymentVersion).toEqual(expect.objectContaining({ buildId: 'build-a' }));
+      for (const buildId of ['build-a', 'build-c']) {
+        await raw().wf('DeleteWorkerDeploymentVersion', { ...version(buildId), skipDrainage: true });
+      }
+      expect(await summaries()).toEqual([]);
+      await raw().wf('DeleteWorkerDeployment', { deploymentName });
+      const gone = await rejection(raw().wf('DescribeWorkerDeployment', { deploymentName }));
+      expect(gone.code).toBe(grpc.status.NOT_FOUND);
     });
 
     test('version metadata is upserted and removed', async () => {

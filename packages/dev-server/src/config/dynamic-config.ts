@@ -33,6 +33,9 @@ export const DYNAMIC_CONFIG_DEFAULTS = {
   'activity.enableStandalone': true,
   'activity.longPollTimeout': '20s',
   'system.enableDeploymentVersions': true,
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '3m',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '3m',
+  'matching.PollerHistoryTTL': '5m',
   'frontend.workerVersioningWorkflowAPIs': true,
 } satisfies Record<string, number | boolean | string>;
 

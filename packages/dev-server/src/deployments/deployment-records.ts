@@ -91,13 +91,40 @@ export interface RunVersioning {
   continueAsNewBehavior?: number;
 }
 
-/** The status of a version: current, ramping, never active, or draining/drained (`drainingRuns` open on it). */
-export function versionStatus(d: DeploymentRecord, v: VersionRecord, drainingRuns: number): number {
+/**
+ * What the drainage of a version that is no longer current or ramping depends on: the runs still pinned to it, and
+ * when its drainage is checked (as on the real server: first a grace period after it stopped being active, for
+ * visibility to catch up, then every refresh interval).
+ */
+export interface Drainage {
+  pinnedRuns: number;
+  now: number;
+  gracePeriodMs: number;
+  refreshIntervalMs: number;
+}
+
+/** When the drainage of a version deactivated at `since` was last checked (undefined: not yet). */
+function lastDrainageCheck(since: number, drainage: Drainage): number | undefined {
+  const first = since + drainage.gracePeriodMs;
+  if (drainage.now < first) return undefined;
+  const interval = Math.max(drainage.refreshIntervalMs, 1);
+  return first + Math.floor((drainage.now - first) / interval) * interval;
+}
+
+/**
+ * The status of a version: current, ramping, never active, or draining until a drainage check finds no run pinned
+ * to it, then drained.
+ */
+export function versionStatus(d: DeploymentRecord, v: VersionRecord, drainage: Drainage): number {
   const S = enums.WorkerDeploymentVersionStatus;
   if (d.current === v.buildId) return S.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT;
   if (d.ramping && d.ramping.buildId === v.buildId) return S.WORKER_DEPLOYMENT_VERSION_STATUS_RAMPING;
   if (v.firstActivationTime === undefined) return S.WORKER_DEPLOYMENT_VERSION_STATUS_INACTIVE;
-  return drainingRuns > 0 ? S.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINING : S.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINED;
+  const checked =
+    v.lastDeactivationTime === undefined ? undefined : lastDrainageCheck(v.lastDeactivationTime, drainage);
+  return checked === undefined || drainage.pinnedRuns > 0
+    ? S.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINING
+    : S.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINED;
 }
 
 const time = (ms: number | undefined) => (ms === undefined ? null : msTimestamp(ms));
@@ -106,7 +133,11 @@ const time = (ms: number | undefined) => (ms === undefined ? null : msTimestamp(
  * The drainage info of a version: its drainage status once it is no longer active; for the current version, as the
  * real server reports it, no status, checked when it became current. None for a ramping or never active version.
  */
-function drainageInfo(v: VersionRecord, status: number): temporal.api.deployment.v1.IVersionDrainageInfo | null {
+function drainageInfo(
+  v: VersionRecord,
+  status: number,
+  drainage: Drainage,
+): temporal.api.deployment.v1.IVersionDrainageInfo | null {
   const S = enums.WorkerDeploymentVersionStatus;
   const D = enums.VersionDrainageStatus;
   if (status === S.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT) {
@@ -120,24 +151,27 @@ function drainageInfo(v: VersionRecord, status: number): temporal.api.deployment
         ? D.VERSION_DRAINAGE_STATUS_DRAINING
         : D.VERSION_DRAINAGE_STATUS_DRAINED,
     lastChangedTime: time(v.lastDeactivationTime),
-    lastCheckedTime: time(v.lastDeactivationTime),
+    lastCheckedTime: time(
+      (v.lastDeactivationTime !== undefined && lastDrainageCheck(v.lastDeactivationTime, drainage)) ||
+        v.lastDeactivationTime,
+    ),
   };
 }
 
 export function versionSummary(
   d: DeploymentRecord,
   v: VersionRecord,
-  drainingRuns: number,
+  drainage: Drainage,
 ): temporal.api.deployment.v1.WorkerDeploymentInfo.IWorkerDeploymentVersionSummary {
-  const status = versionStatus(d, v, drainingRuns);
+  const status = versionStatus(d, v, drainage);
   const ref = { deploymentName: d.name, buildId: v.buildId };
   return {
     version: versionString(ref),
     status,
     deploymentVersion: versionProto(ref),
     createTime: msTimestamp(v.createTime),
-    drainageStatus: drainageInfo(v, status)?.status ?? 0,
-    drainageInfo: drainageInfo(v, status),
+    drainageStatus: drainageInfo(v, status, drainage)?.status ?? 0,
+    drainageInfo: drainageInfo(v, status, drainage),
     currentSinceTime: time(v.currentSinceTime),
     rampingSinceTime: time(v.rampingSinceTime),
     routingUpdateTime: time(v.routingUpdateTime),
@@ -167,9 +201,9 @@ export function routingConfig(d: DeploymentRecord): temporal.api.deployment.v1.I
 export function versionInfo(
   d: DeploymentRecord,
   v: VersionRecord,
-  drainingRuns: number,
+  drainage: Drainage,
 ): temporal.api.deployment.v1.IWorkerDeploymentVersionInfo {
-  const status = versionStatus(d, v, drainingRuns);
+  const status = versionStatus(d, v, drainage);
   const ref = { deploymentName: d.name, buildId: v.buildId };
   return {
     version: versionString(ref),
@@ -189,7 +223,7 @@ export function versionInfo(
     drainageInfo:
       status === enums.WorkerDeploymentVersionStatus.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT
         ? null
-        : drainageInfo(v, status),
+        : drainageInfo(v, status, drainage),
     metadata: Object.keys(v.metadata).length > 0 ? { entries: v.metadata } : null,
   };
 }

@@ -16,6 +16,7 @@ import type { ServerContext } from '../server-context';
 import {
   DEPLOYMENT_RECORD,
   DeploymentRecord,
+  Drainage,
   rampShare,
   routingConfig,
   RunVersioning,
@@ -26,6 +27,7 @@ import {
   versionKey,
   versionProto,
   versionString,
+  versionStatus,
   versionSummary,
 } from './deployment-records';
 
@@ -36,9 +38,6 @@ type Override = temporal.api.workflow.v1.IVersioningOverride;
 
 /** The priority key of tasks without a priority (the middle of the default five levels). */
 const DEFAULT_PRIORITY_KEY = 3;
-
-/** How long after its last poll a version counts as having pollers (the real server's poller history). */
-const POLLER_ACTIVE_MS = 5 * 60_000;
 
 /** What a new run starts with for versioning: its override, its state, and fields of its started event. */
 export interface NewRunVersioning {
@@ -551,7 +550,18 @@ export class WorkerDeployments implements VersioningHooks {
 
   private hasActivePollers(namespace: string, version: VersionRef): boolean {
     const last = this.lastPolls.get(this.key(namespace, versionKey(version)));
-    return last !== undefined && Date.now() - last < POLLER_ACTIVE_MS;
+    return last !== undefined && Date.now() - last < this.engine.config.durationMs('matching.PollerHistoryTTL');
+  }
+
+  /** What the drainage status of a version depends on now. */
+  private drainage(d: DeploymentRecord, v: VersionRecord): Drainage {
+    const config = this.engine.config;
+    return {
+      pinnedRuns: this.runsOn(d.namespace, { deploymentName: d.name, buildId: v.buildId }),
+      now: this.ctx.time.now(),
+      gracePeriodMs: config.durationMs('matching.wv.VersionDrainageStatusVisibilityGracePeriod'),
+      refreshIntervalMs: config.durationMs('matching.wv.VersionDrainageStatusRefreshInterval'),
+    };
   }
 
   // ---- RPCs ----
@@ -583,7 +593,7 @@ export class WorkerDeployments implements VersioningHooks {
   private summaries(d: DeploymentRecord) {
     return Object.values(d.versions)
       .sort((a, b) => b.createTime - a.createTime)
-      .map((v) => versionSummary(d, v, this.runsOn(d.namespace, { deploymentName: d.name, buildId: v.buildId })));
+      .map((v) => versionSummary(d, v, this.drainage(d, v)));
   }
 
   private info(d: DeploymentRecord): temporal.api.deployment.v1.IWorkerDeploymentInfo {
@@ -781,7 +791,7 @@ export class WorkerDeployments implements VersioningHooks {
     const ref = requestedVersion(req);
     const { d, v } = this.existingVersion(req.namespace!, ref);
     return {
-      workerDeploymentVersionInfo: versionInfo(d, v, this.runsOn(d.namespace, ref)),
+      workerDeploymentVersionInfo: versionInfo(d, v, this.drainage(d, v)),
       versionTaskQueues: v.taskQueues.map((q) => {
         const key = this.partition(
           Matching.queueKey(d.namespace, q.type === TQT.TASK_QUEUE_TYPE_WORKFLOW ? 'workflow' : 'activity', q.name),
@@ -807,11 +817,14 @@ export class WorkerDeployments implements VersioningHooks {
 
   deleteVersion(req: temporal.api.workflowservice.v1.IDeleteWorkerDeploymentVersionRequest): void {
     const ref = requestedVersion(req);
-    const { d } = this.existingVersion(req.namespace!, ref);
+    const { d, v } = this.existingVersion(req.namespace!, ref);
     if (d.current === ref.buildId || d.ramping?.buildId === ref.buildId) {
       throw failedPrecondition(`version '${versionKey(ref)}' cannot be deleted since it is current or ramping`);
     }
-    if (!req.skipDrainage && this.runsOn(d.namespace, ref) > 0) {
+    const draining =
+      versionStatus(d, v, this.drainage(d, v)) ===
+      enums.WorkerDeploymentVersionStatus.WORKER_DEPLOYMENT_VERSION_STATUS_DRAINING;
+    if (!req.skipDrainage && draining) {
       throw failedPrecondition(`version '${versionKey(ref)}' cannot be deleted since it is draining`);
     }
     if (this.hasActivePollers(d.namespace, ref)) {
