@@ -309,6 +309,35 @@ describe('standalone activity executions', () => {
         expect(again.details).toBe('invalid transition from Completed');
       });
 
+      test('completing by id reaches an execution no worker started; failing, canceling or heartbeating does not', async () => {
+        const refused = await startActivity(raw());
+        const byId = { activityId: refused.activityId };
+        for (const method of [
+          'RespondActivityTaskFailedById',
+          'RespondActivityTaskCanceledById',
+          'RecordActivityTaskHeartbeatById',
+        ]) {
+          const e = await rejection(raw().wf(method, { ...byId, failure: { message: 'x' } }));
+          expect([method, e.code, e.details]).toEqual([
+            method,
+            grpc.status.NOT_FOUND,
+            `activity not found for ID: ${refused.activityId}`,
+          ]);
+        }
+        await raw().wf('TerminateActivityExecution', { ...byId, reason: 'done' });
+        const a = await startActivity(raw());
+        await raw().wf('RespondActivityTaskCompletedById', {
+          activityId: a.activityId,
+          result: { payloads: [json('early')] },
+        });
+        const d = await describe_(raw(), a.activityId, { includeOutcome: true });
+        expect(d.info.status).toBe(AS.ACTIVITY_EXECUTION_STATUS_COMPLETED);
+        expect(decode(d.outcome.result.payloads[0])).toBe('early');
+        // Its queued task is gone: a worker polling the queue gets nothing.
+        const task = await raw().wf('PollActivityTaskQueue', { taskQueue: { name: a.taskQueue } }, 3_000);
+        expect(task.taskToken?.length ?? 0).toBe(0);
+      });
+
       test('failing by id with the retry policy exhausted fails it', async () => {
         const a = await startActivity(raw(), { retryPolicy: { maximumAttempts: 1 } });
         await pollTask(raw(), a.taskQueue);

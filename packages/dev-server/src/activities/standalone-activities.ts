@@ -268,9 +268,10 @@ export class StandaloneActivities {
   /**
    * The running attempt an activity RPC of a worker (or an async completion) addresses, or undefined when the
    * address is not one of a standalone activity (a workflow activity's token or workflow id): those go to the
-   * workflow path. A standalone address whose attempt is gone is NOT_FOUND.
+   * workflow path. A standalone address whose attempt is gone is NOT_FOUND. As on the real server, an execution
+   * addressed by id may be completed (`scheduledToo`) while its attempt waits for a worker; nothing else reaches it.
    */
-  target(addr: StandaloneAddress): StandaloneActivityState | undefined {
+  target(addr: StandaloneAddress, scheduledToo = false): StandaloneActivityState | undefined {
     if ('token' in addr) {
       const t = decodeStandaloneToken(addr.token);
       if (!t) return undefined;
@@ -284,7 +285,9 @@ export class StandaloneActivities {
     if (!isOpen(s)) {
       throw failedPrecondition(`invalid transition from ${STANDALONE_STATUS_NAMES[s.status] ?? s.status}`);
     }
-    if (s.attemptState !== 'started') throw activityNotFound(s.activityId);
+    if (s.attemptState !== 'started' && !(scheduledToo && s.attemptState === 'scheduled')) {
+      throw activityNotFound(s.activityId);
+    }
     return s;
   }
 

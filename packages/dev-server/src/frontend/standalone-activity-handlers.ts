@@ -138,16 +138,19 @@ export function standaloneActivityHandlers(ctx: ServerContext, base: ServiceHand
   /** The address of a worker RPC when it is a standalone attempt's (a token of one, or an id without workflow id). */
   const tokenTarget = (req: { taskToken?: Uint8Array | null; namespace?: string | null }) =>
     activities.target({ token: req.taskToken, namespace: req.namespace });
-  const idTarget = (req: {
-    namespace?: string | null;
-    workflowId?: string | null;
-    runId?: string | null;
-    activityId?: string | null;
-  }) => {
+  const idTarget = (
+    req: {
+      namespace?: string | null;
+      workflowId?: string | null;
+      runId?: string | null;
+      activityId?: string | null;
+    },
+    scheduledToo = false,
+  ) => {
     if (req.workflowId || !req.activityId) return undefined;
     ns(req.namespace);
     const addr: StandaloneAddress = { namespace: req.namespace!, activityId: req.activityId, runId: req.runId };
-    return activities.target(addr);
+    return activities.target(addr, scheduledToo);
   };
   /** A worker RPC: handled here for a standalone attempt, by the workflow path otherwise. */
   function routed<R>(
@@ -269,10 +272,15 @@ export function standaloneActivityHandlers(ctx: ServerContext, base: ServiceHand
       activities.complete(s, req.result);
       return {};
     }),
-    RespondActivityTaskCompletedById: routed('RespondActivityTaskCompletedById', idTarget, (s, req: ByIdReq) => {
-      activities.complete(s, req.result);
-      return {};
-    }),
+    // Unlike the others, completing by id also reaches an execution no worker has started (as on the real server).
+    RespondActivityTaskCompletedById: routed(
+      'RespondActivityTaskCompletedById',
+      (req: ByIdReq) => idTarget(req, true),
+      (s, req: ByIdReq) => {
+        activities.complete(s, req.result);
+        return {};
+      },
+    ),
     RespondActivityTaskFailed: routed('RespondActivityTaskFailed', tokenTarget, (s, req: FailReq) => {
       activities.fail(s, req.failure, req.lastHeartbeatDetails);
       return { failures: [] };
