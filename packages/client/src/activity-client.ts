@@ -1,40 +1,86 @@
 /**
  * {@link ActivityClient}: asynchronous completion of Activities (see {@link AsyncCompletionClient}), and
- * the API of standalone Activities (Activities started by a client, without a Workflow).
+ * standalone Activities: Activities a client starts directly, without a Workflow, run by the same workers.
  *
- * Standalone Activities are not implemented by Kairos yet: those methods throw a
- * {@link NotImplementedError}.
+ * The operator commands on standalone Activities (pause, unpause, option updates) are not implemented by
+ * Kairos yet: those handle methods throw a {@link NotImplementedError}.
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import type {
   ActivityFunction,
+  ActivitySerializationContext,
   PayloadTypeInfo,
   Priority,
   RetryPolicy,
   SearchAttributePair,
   TypedSearchAttributes,
+  TypeInfo,
 } from '@kairos/common';
-import type { Duration } from '@kairos/common/lib/time';
+import { compilePriority, compileRetryPolicy } from '@kairos/common';
+import { encodeUnifiedSearchAttributes } from '@kairos/common/lib/converter/payload-search-attributes';
+import { composeInterceptors } from '@kairos/common/lib/interceptors';
+import {
+  decodeFromPayloadsAtIndex,
+  decodeOptionalFailureToOptionalError,
+  encodeToPayloadsWithContext,
+  encodeUserMetadata,
+} from '@kairos/common/lib/internal-non-workflow/codec-helpers';
+import { searchAttributePayloadConverter } from '@kairos/common/lib/converter/payload-search-attributes';
+import { type Duration, msOptionalToTs } from '@kairos/common/lib/time';
 import type { Replace } from '@kairos/common/lib/type-helpers';
+import { temporal } from '@kairos/proto';
 import type { AsyncCompletionClientOptions } from './async-completion-client';
 import { AsyncCompletionClient } from './async-completion-client';
-import type { ActivityClientInterceptor } from './interceptors';
-import { NotImplementedError } from './not-implemented';
+import {
+  ActivityExecutionAlreadyStartedError,
+  ActivityExecutionFailedError,
+  isGrpcServiceError,
+  ServiceError,
+} from './errors';
+import { findGrpcStatusDetail, int64ToNumber, rethrowKnownErrorTypes } from './helpers';
 import type {
-  ActivityExecutionDescription,
-  ActivityExecutionInfo,
-  ActivityIdConflictPolicy,
-  ActivityIdReusePolicy,
-  CountActivityExecutions,
+  ActivityCancelInput,
+  ActivityClientInterceptor,
+  ActivityCountInput,
+  ActivityDescribeInput,
+  ActivityGetResultInput,
+  ActivityListInput,
+  ActivityStartInput,
+  ActivityTerminateInput,
+} from './interceptors';
+import { activityDescription, activityListInfo } from './internal/activity-description';
+import { NotImplementedError } from './not-implemented';
+import {
+  type ActivityExecutionDescription,
+  type ActivityExecutionInfo,
+  type ActivityIdConflictPolicy,
+  type ActivityIdReusePolicy,
+  type CountActivityExecutions,
+  encodeActivityIdConflictPolicy,
+  encodeActivityIdReusePolicy,
 } from './types';
 
-const STANDALONE = 'standalone Activities (ActivityClient start/execute/getHandle/list/count)';
+const OPERATOR_COMMANDS =
+  'standalone Activity operator commands (pause, unpause, updateOptions, restoreOriginalOptions)';
 
 /** Options of an {@link ActivityClient}. */
 export interface ActivityClientOptions extends AsyncCompletionClientOptions {
-  /** Interceptors of the standalone Activity calls. */
+  /** Interceptors of the standalone Activity calls. Default: none. */
   interceptors?: ActivityClientInterceptor[];
+}
+
+/** The intercepted calls of the client: each is the interceptor chain ending in the client's own handler. */
+interface ActivityCalls {
+  start(input: ActivityStartInput): Promise<ActivityHandle>;
+  getResult(input: ActivityGetResultInput): Promise<unknown>;
+  describe(input: ActivityDescribeInput): Promise<ActivityExecutionDescription>;
+  cancel(input: ActivityCancelInput): Promise<void>;
+  terminate(input: ActivityTerminateInput): Promise<void>;
+  list(input: ActivityListInput): AsyncIterable<ActivityExecutionInfo>;
+  count(input: ActivityCountInput): Promise<CountActivityExecutions>;
 }
 
 /**
@@ -47,6 +93,7 @@ export class ActivityClient
 {
   /** Interceptors of the standalone Activity calls. */
   protected readonly interceptors: ActivityClientInterceptor[];
+  private readonly calls: ActivityCalls;
 
   /**
    * @throws TypeError if an option is malformed.
@@ -54,65 +101,327 @@ export class ActivityClient
   constructor(options?: ActivityClientOptions) {
     super(options);
     this.interceptors = options?.interceptors ?? [];
+    const chain = <K extends keyof ActivityCalls>(method: K, handler: ActivityCalls[K]): ActivityCalls[K] =>
+      composeInterceptors(this.interceptors, method, handler as never) as unknown as ActivityCalls[K];
+    this.calls = {
+      start: chain('start', (input) => this.startHandler(input)),
+      getResult: chain('getResult', (input) => this.getResultHandler(input)),
+      describe: chain('describe', (input) => this.describeHandler(input)),
+      cancel: chain('cancel', (input) => this.cancelHandler(input)),
+      terminate: chain('terminate', (input) => this.terminateHandler(input)),
+      list: chain('list', (input) => this.listHandler(input)),
+      count: chain('count', (input) => this.countHandler(input)),
+    };
   }
 
-  /** A view of this client whose `start` and `execute` are typed by the Activity interface `T`. */
+  /** A view of this client whose `start` and `execute` are typed by the Activity interface `T` (no new client). */
   typed<T>(): TypedActivityClient<T> {
     return this as unknown as TypedActivityClient<T>;
   }
 
   /**
-   * Starts a standalone Activity.
+   * Starts a standalone Activity of type `activity`. The returned handle carries the run id of the started
+   * execution (or of the running one a `USE_EXISTING` conflict policy attached to).
    *
-   * @throws {@link NotImplementedError} always: standalone Activities are not implemented yet.
+   * @throws {@link ActivityExecutionAlreadyStartedError} if an Activity with that id exists and the id
+   * policies forbid starting another.
+   * @throws TypeError if an option is malformed.
    */
-  async start<R = unknown>(_activity: string, _options: ActivityOptions): Promise<ActivityHandle<R>> {
-    throw new NotImplementedError(STANDALONE);
+  async start<R = unknown>(activity: string, options: ActivityOptions): Promise<ActivityHandle<R>> {
+    return (await this.calls.start({ activityType: activity, options, headers: {} })) as ActivityHandle<R>;
   }
 
   /**
    * Starts a standalone Activity and waits for its result.
    *
-   * @throws {@link NotImplementedError} always: standalone Activities are not implemented yet.
+   * @throws {@link ActivityExecutionFailedError} if the Activity failed, timed out, was cancelled or terminated.
    */
-  async execute<R = unknown>(_activity: string, _options: ActivityOptions): Promise<R> {
-    throw new NotImplementedError(STANDALONE);
+  async execute<R = unknown>(activity: string, options: ActivityOptions): Promise<R> {
+    const handle = await this.start<R>(activity, options);
+    return await handle.result();
   }
 
   /**
-   * Returns a handle to a standalone Activity.
-   *
-   * @throws {@link NotImplementedError} always: standalone Activities are not implemented yet.
+   * A handle to the standalone Activity `activityId`: its run `runId`, or, without one, whichever run is the
+   * latest when each call is made. Never fails: an unknown id shows up when a method of the handle is called.
    */
-  getHandle<R = unknown>(_activityId: string, _runId?: string): ActivityHandle<R> {
-    throw new NotImplementedError(STANDALONE);
+  getHandle<R = unknown>(activityId: string, runId?: string): ActivityHandle<R> {
+    return this.makeHandle<R>(activityId, runId, undefined);
+  }
+
+  /** Like {@link getHandle}, with the run id and the type information of the result in `options`. */
+  getHandleWithOptions<R = unknown>(activityId: string, options: GetActivityHandleOptions): ActivityHandle<R> {
+    return this.makeHandle<R>(activityId, options.runId, options.typeInfo?.outputType);
   }
 
   /**
-   * Returns a handle to a standalone Activity, with options.
-   *
-   * @throws {@link NotImplementedError} always: standalone Activities are not implemented yet.
+   * The standalone Activity executions matching a visibility query (for example
+   * `ActivityType = 'sendEmail' AND ExecutionStatus = 'Running'`), page by page. Visibility is eventually
+   * consistent on a real cluster.
    */
-  getHandleWithOptions<R = unknown>(_activityId: string, _options: GetActivityHandleOptions): ActivityHandle<R> {
-    throw new NotImplementedError(STANDALONE);
+  list(query: string): AsyncIterable<ActivityExecutionInfo> {
+    return this.calls.list({ query, headers: {} });
+  }
+
+  /** The number of standalone Activity executions matching a visibility query (per group with `GROUP BY`). */
+  async count(query: string): Promise<CountActivityExecutions> {
+    return await this.calls.count({ query, headers: {} });
+  }
+
+  private makeHandle<R>(activityId: string, runId: string | undefined, outputType: TypeInfo | undefined) {
+    if (typeof activityId !== 'string' || activityId === '') {
+      throw new TypeError('activityId must be a non-empty string');
+    }
+    const calls = this.calls;
+    const ids = { activityId, activityRunId: runId ?? '', headers: {} };
+    const handle: ActivityHandle<R> = {
+      activityId,
+      runId,
+      result: async () => (await calls.getResult({ ...ids, outputType })) as R,
+      describe: async (options) =>
+        await calls.describe({
+          ...ids,
+          options: {
+            includeInput: options?.includeInput ?? false,
+            includeOutcome: options?.includeOutcome ?? false,
+            includeHeartbeatDetails: options?.includeHeartbeatDetails ?? false,
+            includeLastFailure: options?.includeLastFailure ?? false,
+          },
+        }),
+      cancel: async (reason) => await calls.cancel({ ...ids, reason }),
+      terminate: async (reason) => await calls.terminate({ ...ids, reason }),
+      pause: async () => {
+        throw new NotImplementedError(OPERATOR_COMMANDS);
+      },
+      unpause: async () => {
+        throw new NotImplementedError(OPERATOR_COMMANDS);
+      },
+      updateOptions: async () => {
+        throw new NotImplementedError(OPERATOR_COMMANDS);
+      },
+      restoreOriginalOptions: async () => {
+        throw new NotImplementedError(OPERATOR_COMMANDS);
+      },
+    };
+    return handle;
+  }
+
+  private context(activityId: string): ActivitySerializationContext {
+    return { type: 'activity', namespace: this.options.namespace, activityId, isLocal: false };
   }
 
   /**
-   * Lists standalone Activities.
-   *
-   * @throws {@link NotImplementedError} always: standalone Activities are not implemented yet.
+   * Maps a gRPC error of a standalone Activity call: {@link NamespaceNotFoundError} from the details, anything
+   * else a {@link ServiceError} with `message` and the gRPC error as its cause.
    */
-  list(_query: string): AsyncIterable<ActivityExecutionInfo> {
-    throw new NotImplementedError(STANDALONE);
+  protected rethrowGrpcError(err: unknown, message: string): never {
+    if (!isGrpcServiceError(err)) {
+      if (err instanceof TypeError || err instanceof ServiceError) throw err;
+      throw new ServiceError(message, { cause: err instanceof Error ? err : new Error(String(err)) });
+    }
+    rethrowKnownErrorTypes(err);
+    throw new ServiceError(message, { cause: err });
+  }
+
+  /** The `StartActivityExecution` request for `input`. */
+  protected async buildStartActivityExecutionRequest(
+    input: ActivityStartInput,
+  ): Promise<temporal.api.workflowservice.v1.IStartActivityExecutionRequest> {
+    const { options } = input;
+    const context = this.context(options.id);
+    const inputTypes = options.typeInfo?.inputTypes;
+    return {
+      namespace: this.options.namespace,
+      identity: this.options.identity,
+      requestId: randomUUID(),
+      activityId: options.id,
+      activityType: { name: input.activityType },
+      taskQueue: { name: options.taskQueue },
+      scheduleToCloseTimeout: msOptionalToTs(options.scheduleToCloseTimeout),
+      scheduleToStartTimeout: msOptionalToTs(options.scheduleToStartTimeout),
+      startToCloseTimeout: msOptionalToTs(options.startToCloseTimeout),
+      heartbeatTimeout: msOptionalToTs(options.heartbeatTimeout),
+      retryPolicy: options.retry ? compileRetryPolicy(options.retry) : undefined,
+      input: {
+        payloads: await encodeToPayloadsWithContext(
+          this.dataConverter,
+          context,
+          [...(options.args ?? [])],
+          inputTypes === undefined ? undefined : [...inputTypes],
+        ),
+      },
+      idReusePolicy: encodeActivityIdReusePolicy(options.idReusePolicy),
+      idConflictPolicy: encodeActivityIdConflictPolicy(options.idConflictPolicy),
+      searchAttributes: options.typedSearchAttributes
+        ? { indexedFields: encodeUnifiedSearchAttributes(undefined, options.typedSearchAttributes) }
+        : undefined,
+      header: { fields: input.headers },
+      userMetadata: await encodeUserMetadata(this.dataConverter, options.summary, undefined, context),
+      priority: options.priority ? compilePriority(options.priority) : undefined,
+      startDelay: msOptionalToTs(options.startDelay),
+    };
+  }
+
+  protected async startHandler(input: ActivityStartInput): Promise<ActivityHandle> {
+    if (typeof input.activityType !== 'string' || input.activityType === '') {
+      throw new TypeError('The Activity type must be a non-empty string');
+    }
+    validateActivityOptions(input.options);
+    const request = await this.buildStartActivityExecutionRequest(input);
+    try {
+      const response = await this.workflowService.startActivityExecution(request);
+      return this.makeHandle(input.options.id, response.runId || undefined, input.options.typeInfo?.outputType);
+    } catch (err) {
+      if (isGrpcServiceError(err) && err.code === grpcStatus.ALREADY_EXISTS) {
+        const existing = findGrpcStatusDetail(
+          err,
+          'temporal.api.errordetails.v1.ActivityExecutionAlreadyStartedFailure',
+          (bytes) => temporal.api.errordetails.v1.ActivityExecutionAlreadyStartedFailure.decode(bytes),
+        );
+        if (existing) {
+          throw new ActivityExecutionAlreadyStartedError(
+            'Activity execution already started',
+            input.options.id,
+            existing.runId,
+          );
+        }
+      }
+      this.rethrowGrpcError(err, 'Failed to start Activity');
+    }
   }
 
   /**
-   * Counts standalone Activities.
-   *
-   * @throws {@link NotImplementedError} always: standalone Activities are not implemented yet.
+   * Waits for the outcome with `PollActivityExecution`, whose long poll may end before the Activity does (an
+   * empty answer): then it polls again.
    */
-  async count(_query: string): Promise<CountActivityExecutions> {
-    throw new NotImplementedError(STANDALONE);
+  protected async getResultHandler(input: ActivityGetResultInput): Promise<unknown> {
+    const context = this.context(input.activityId);
+    for (;;) {
+      let response: temporal.api.workflowservice.v1.IPollActivityExecutionResponse;
+      try {
+        response = await this.workflowService.pollActivityExecution({
+          namespace: this.options.namespace,
+          activityId: input.activityId,
+          runId: input.activityRunId || undefined,
+        });
+      } catch (err) {
+        this.rethrowGrpcError(err, 'Failed to get Activity result');
+      }
+      const outcome = response.outcome;
+      if (outcome?.result) {
+        return await decodeFromPayloadsAtIndex(
+          this.dataConverter,
+          0,
+          outcome.result.payloads,
+          context,
+          input.outputType,
+        );
+      }
+      if (outcome?.failure) {
+        const cause = await decodeOptionalFailureToOptionalError(this.dataConverter, outcome.failure, context);
+        throw new ActivityExecutionFailedError(
+          'Activity execution failed',
+          cause,
+          input.activityId,
+          response.runId || input.activityRunId || undefined,
+        );
+      }
+    }
+  }
+
+  protected async describeHandler(input: ActivityDescribeInput): Promise<ActivityExecutionDescription> {
+    let response: temporal.api.workflowservice.v1.IDescribeActivityExecutionResponse;
+    try {
+      response = await this.workflowService.describeActivityExecution({
+        namespace: this.options.namespace,
+        activityId: input.activityId,
+        runId: input.activityRunId || undefined,
+        ...input.options,
+      });
+    } catch (err) {
+      this.rethrowGrpcError(err, 'Failed to describe Activity');
+    }
+    if (!response.info) throw new ServiceError('DescribeActivityExecution answered without info');
+    return activityDescription(response, response.info, this.dataConverter, this.context(input.activityId));
+  }
+
+  protected async cancelHandler(input: ActivityCancelInput): Promise<void> {
+    try {
+      await this.workflowService.requestCancelActivityExecution({
+        namespace: this.options.namespace,
+        activityId: input.activityId,
+        runId: input.activityRunId || undefined,
+        identity: this.options.identity,
+        requestId: randomUUID(),
+        reason: input.reason || undefined,
+      });
+    } catch (err) {
+      this.rethrowGrpcError(err, 'Failed to request Activity cancellation');
+    }
+  }
+
+  protected async terminateHandler(input: ActivityTerminateInput): Promise<void> {
+    try {
+      await this.workflowService.terminateActivityExecution({
+        namespace: this.options.namespace,
+        activityId: input.activityId,
+        runId: input.activityRunId || undefined,
+        identity: this.options.identity,
+        requestId: randomUUID(),
+        reason: input.reason || undefined,
+      });
+    } catch (err) {
+      this.rethrowGrpcError(err, 'Failed to terminate Activity');
+    }
+  }
+
+  protected async *listHandler(input: ActivityListInput): AsyncIterable<ActivityExecutionInfo> {
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      let response: temporal.api.workflowservice.v1.IListActivityExecutionsResponse;
+      try {
+        response = await this.workflowService.listActivityExecutions({
+          namespace: this.options.namespace,
+          query: input.query,
+          nextPageToken,
+        });
+      } catch (err) {
+        this.rethrowGrpcError(err, 'Failed to list Activities');
+      }
+      for (const raw of response.executions ?? []) yield activityListInfo(raw);
+      nextPageToken = response.nextPageToken ?? undefined;
+    } while (nextPageToken && nextPageToken.length > 0);
+  }
+
+  protected async countHandler(input: ActivityCountInput): Promise<CountActivityExecutions> {
+    let response: temporal.api.workflowservice.v1.ICountActivityExecutionsResponse;
+    try {
+      response = await this.workflowService.countActivityExecutions({
+        namespace: this.options.namespace,
+        query: input.query,
+      });
+    } catch (err) {
+      this.rethrowGrpcError(err, 'Failed to count Activities');
+    }
+    return {
+      count: int64ToNumber(response.count),
+      groups: (response.groups ?? []).map((group) => ({
+        count: int64ToNumber(group.count),
+        groupValues: (group.groupValues ?? []).map((v) => searchAttributePayloadConverter.fromPayload(v)),
+      })),
+    };
+  }
+}
+
+/** Checks the options of a start, naming the option that is wrong. */
+function validateActivityOptions(options: ActivityOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('Activity options must be an object');
+  if (typeof options.id !== 'string' || options.id === '') throw new TypeError('ActivityOptions.id is required');
+  if (typeof options.taskQueue !== 'string' || options.taskQueue === '') {
+    throw new TypeError('ActivityOptions.taskQueue is required');
+  }
+  if (options.scheduleToCloseTimeout === undefined && options.startToCloseTimeout === undefined) {
+    throw new TypeError('Required either scheduleToCloseTimeout or startToCloseTimeout');
   }
 }
 

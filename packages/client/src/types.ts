@@ -317,8 +317,17 @@ export const [encodePendingActivityState, decodePendingActivityState] = converte
   'PENDING_ACTIVITY_STATE_'
 >('PENDING_ACTIVITY_STATE_', ['SCHEDULED', 'STARTED', 'CANCEL_REQUESTED', 'PAUSED', 'PAUSE_REQUESTED']);
 
+/** Raw `ActivityExecutionInfo` of `DescribeActivityExecution`. */
+export type RawActivityExecutionInfo = temporal.api.activity.v1.IActivityExecutionInfo;
+/** Raw `ActivityExecutionListInfo` of `ListActivityExecutions`. */
+export type RawActivityExecutionListInfo = temporal.api.activity.v1.IActivityExecutionListInfo;
+/** Raw completion callbacks of a standalone Activity execution. */
+export type RawActivityExecutionCallbacks = temporal.api.activity.v1.ICallbackInfo[];
+
 /** Describes a standalone Activity execution (see {@link ActivityClient}). */
 export interface ActivityExecutionInfo {
+  /** The raw list entry, when the info comes from {@link ActivityClient.list}. */
+  rawListInfo?: RawActivityExecutionListInfo;
   /** Activity id. */
   activityId: string;
   /** Run id of the Activity execution. */
@@ -343,6 +352,10 @@ export interface ActivityExecutionInfo {
 
 /** Describes a standalone Activity execution in detail (see {@link ActivityHandle.describe}). */
 export interface ActivityExecutionDescription extends ActivityExecutionInfo {
+  /** The raw completion callbacks. */
+  rawCallbacks: RawActivityExecutionCallbacks;
+  /** The raw info. */
+  rawInfo: RawActivityExecutionInfo;
   /** Run state of the current attempt. */
   runState?: PendingActivityState;
   /** Schedule-to-close timeout in milliseconds. */

@@ -214,15 +214,14 @@ describe('Client', () => {
     await expect(client.schedule.getHandle('s').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 
-  it('throws NotImplementedError for standalone Activities, standalone Nexus operations and legacy versioning', async () => {
+  it('throws NotImplementedError for standalone Activity operator commands, standalone Nexus operations and legacy versioning', async () => {
     const client = new Client({ connection });
-    await expect(client.activity.start('act', { id: 'a', taskQueue: 'tq', startToCloseTimeout: '1m' })).rejects.toThrow(
-      NotImplementedError,
+    const handle = client.activity.getHandle('a');
+    await expect(handle.pause()).rejects.toThrow(NotImplementedError);
+    await expect(handle.unpause()).rejects.toThrow(
+      'not implemented: standalone Activity operator commands (pause, unpause, updateOptions, restoreOriginalOptions)',
     );
-    await expect(client.activity.execute('act', { id: 'a', taskQueue: 'tq' })).rejects.toThrow(
-      'not implemented: standalone Activities',
-    );
-    expect(() => client.activity.getHandle('a')).toThrow(NotImplementedError);
+    await expect(handle.restoreOriginalOptions()).rejects.toThrow(NotImplementedError);
     expect(() => client.nexus.getHandle('op')).toThrow('not implemented: standalone Nexus operations');
     await expect(client.taskQueue.getBuildIdCompatability('tq')).rejects.toThrow(NotImplementedError);
     expect(client.activity).toBeInstanceOf(ActivityClient);

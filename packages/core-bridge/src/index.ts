@@ -72,6 +72,12 @@ export interface WorkerOptions {
   taskQueue: string;
   identity: string;
   buildId?: string;
+  /** Worker deployment versioning: the deployment whose version `buildId` is. Unset: no deployment. */
+  deploymentName?: string;
+  /** Whether the server routes tasks to this worker by its deployment version. Default false. */
+  useWorkerVersioning?: boolean;
+  /** `temporal.api.enums.v1.VersioningBehavior` number declared for workflows that declare none. */
+  defaultVersioningBehavior?: number;
   sdkName?: string;
   sdkVersion?: string;
   /** Default true. */

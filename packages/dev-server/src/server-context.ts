@@ -25,6 +25,9 @@ import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
 import { RequestLimits } from './frontend/validation';
 import { BlobLimits } from './frontend/blob-limits';
+import { STANDALONE_DEADLINE, STANDALONE_TASK_KIND, StandaloneActivities } from './activities/standalone-activities';
+import { WorkerDeployments } from './deployments/worker-deployments';
+import type { VersionRef } from './deployments/deployment-records';
 
 /** Tunables the server runs with (tests lower the long-poll intervals). */
 export interface ServerOptions {
@@ -62,6 +65,8 @@ export class ServerContext {
   readonly scheduler: Scheduler;
   readonly endpoints: EndpointRegistry;
   readonly batches: BatchOperations;
+  readonly standaloneActivities: StandaloneActivities;
+  readonly deployments: WorkerDeployments;
   private readonly busyRuns = new Set<string>();
   /** Extra owners of deadlines (schedules, test-service sleeps). */
   readonly deadlineHandlers = new Map<string, (owner: string) => void>();
@@ -85,15 +90,21 @@ export class ServerContext {
     this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
+    this.standaloneActivities = new StandaloneActivities(this);
+    this.deployments = new WorkerDeployments(this);
+    this.deadlineHandlers.set(STANDALONE_DEADLINE, (owner) =>
+      this.standaloneActivities.onDeadline(owner.slice(STANDALONE_DEADLINE.length + 1)),
+    );
     this.engine.hooks = {
       reconcile: (ex, tx) => this.reconcile(ex, tx),
       historyLimitExceeded: (ex, tx, reason) => {
         ex.state.buffered = [];
         terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
       },
+      versioning: this.deployments,
     };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
-    time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0);
+    time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0 || this.standaloneActivities.busy());
   }
 
   /** Open runs by namespace (for metrics). */
@@ -116,6 +127,8 @@ export class ServerContext {
     this.engine.sortRuns();
     this.scheduler.load(loaded.schedules);
     this.endpoints.load(loaded.nexusEndpoints);
+    this.deployments.load(loaded.records ?? []);
+    this.standaloneActivities.load(loaded.records ?? []);
     for (const ex of loaded.executions) {
       // A task that was started when the server stopped times out as it would have.
       this.reconcile(ex, undefined);
@@ -210,20 +223,34 @@ export class ServerContext {
     return retention > 0 ? s.closeTime + retention + 1 : undefined;
   }
 
-  /** Turns a queued task into a poll response (or undefined when it is stale). */
+  /**
+   * Turns a queued task into a poll response (or undefined when it is stale, or no longer routed to the deployment
+   * version the poller runs: `deploymentVersion`, null for an unversioned worker).
+   */
   startTask(
     task: TaskRef,
     identity: string,
     workerVersion?: temporal.api.common.v1.IWorkerVersionStamp,
+    deploymentVersion: VersionRef | null = null,
   ): object | undefined {
+    if (!this.deployments.accepts(task, deploymentVersion)) return undefined;
     if (task.kind === 'query') return this.queries.startQueryTask(task.owner);
+    if (task.kind === STANDALONE_TASK_KIND) return this.standaloneActivities.startTask(task, identity);
     const ex = this.engine.executions.get(task.owner);
     if (!ex) return undefined;
     const parts = task.key.split(':');
     if (task.kind === 'workflow') {
       return startWorkflowTask(this.engine, ex, Number(parts[2]), identity, randomUUID(), workerVersion);
     }
-    return startActivityTask(this.engine, ex, Number(parts[2]), Number(parts[3]), identity, workerVersion);
+    return startActivityTask(
+      this.engine,
+      ex,
+      Number(parts[2]),
+      Number(parts[3]),
+      identity,
+      workerVersion,
+      deploymentVersion,
+    );
   }
 
   /** A worker with a sticky queue shut down: its runs go back to their normal queues. */
@@ -252,6 +279,11 @@ export class ServerContext {
     this.matching.releasePollers(Matching.queueKey(namespace, 'workflow', stickyQueue));
   }
 
+  /** Queues a run's tasks again, where they are routed now (after the routing of its task queues changed). */
+  rederive(ex: Execution): void {
+    this.reconcile(ex, undefined);
+  }
+
   private reconcile(ex: Execution, tx: Transaction | undefined): void {
     void tx;
     const s = ex.state;
@@ -262,7 +294,7 @@ export class ServerContext {
       if (wft) {
         busy = true;
         if (wft.startedEventId === undefined) {
-          this.matching.add(Matching.queueKey(s.namespace, 'workflow', wft.taskQueue), {
+          this.matching.add(this.deployments.workflowQueueKey(ex, wft.taskQueue, wft.sticky), {
             key: `w:${runId}:${wft.seq}`,
             owner: runId,
             kind: 'workflow',
@@ -273,7 +305,7 @@ export class ServerContext {
         if (a.state !== 'backoff') busy = true;
         // A paused activity waits (not queued) until it is unpaused.
         if (a.state === 'scheduled' && !a.paused) {
-          this.matching.add(Matching.queueKey(s.namespace, 'activity', a.taskQueue), {
+          this.matching.add(this.deployments.activityQueueKey(ex, a), {
             key: `a:${runId}:${a.scheduledEventId}:${a.seq}`,
             owner: runId,
             kind: 'activity',
@@ -299,7 +331,8 @@ export class ServerContext {
     const s = ex.state;
     if (isRunning(s) && s.wft) return;
     for (const q of this.queries.waitingFor(s.runId)) {
-      this.matching.add(Matching.queueKey(s.namespace, 'workflow', this.queries.queueFor(ex)), {
+      const queue = this.queries.queueFor(ex);
+      this.matching.add(this.deployments.workflowQueueKey(ex, queue, queue !== s.taskQueue), {
         key: `q:${q.id}`,
         owner: q.id,
         kind: 'query',

@@ -20,6 +20,7 @@ import { requestObserver } from './observability/request-observer';
 import { parseIndexedValueType } from './visibility/search-attributes';
 import { DynamicConfig } from './config/dynamic-config';
 import { MAX_RECEIVE_MESSAGE_BYTES, rewordOversizedMessageErrors } from './frontend/request-decoding';
+import { withFeatureHandlers } from './frontend/feature-handlers';
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -164,12 +165,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const services: Array<[string, Record<string, unknown>]> = [
     [
       'temporal.api.workflowservice.v1.WorkflowService',
-      {
+      withFeatureHandlers(ctx, {
         ...workflowServiceHandlers(ctx),
         ...updateHandlers(ctx),
         ...visibilityHandlers(ctx),
         ...scheduleHandlers(ctx, ctx.scheduler),
-      },
+      }),
     ],
     ['temporal.api.operatorservice.v1.OperatorService', operatorServiceHandlers(ctx)],
   ];

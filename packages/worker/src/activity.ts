@@ -314,8 +314,8 @@ export class ActivityExecutor {
       priority: decodePriority(start.priority),
       retryPolicy: decompileRetryPolicy(start.retryPolicy),
       namespace: start.workflowNamespace || this.options.namespace,
-      // The core protocol has no standalone activities yet, so there is never an activity run id.
-      activityRunId: undefined,
+      // Only a standalone activity (started by a client) has a run id of its own.
+      activityRunId: inWorkflow ? undefined : start.activityRunId || undefined,
       inWorkflow,
     };
   }

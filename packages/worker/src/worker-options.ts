@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import type * as nexus from 'nexus-rpc';
 import type { ActivityFunction, DataConverter, VersioningBehavior, WorkerDeploymentVersion } from '@kairos/common';
+import { encodeVersioningBehavior } from '@kairos/common';
 import { type Duration, msOptionalToNumber, msToNumber } from '@kairos/common/lib/time';
 import type { LoggerSinks, WorkflowInfo } from '@kairos/workflow';
 import type { NativeConnection } from './connection';
@@ -22,7 +23,10 @@ export interface WorkerOptions {
   buildId?: string;
   /** @deprecated Build-id based versioning. Not implemented in Kairos: `true` throws. */
   useVersioning?: boolean;
-  /** Worker deployment versioning. Only the build id is used by Kairos (see the README). */
+  /**
+   * Worker deployment versioning: the deployment version this worker runs, whether the server routes tasks to it
+   * by that version, and the versioning behavior of workflows that declare none. Default: no deployment.
+   */
   workerDeploymentOptions?: WorkerDeploymentOptions;
   /** Default `'default'`. */
   namespace?: string;
@@ -132,7 +136,12 @@ export interface PollerBehaviorSimpleMaximum {
   maximum?: number;
 }
 
-/** Worker deployment versioning settings. */
+/**
+ * Worker deployment versioning settings: `version` (deployment name and build id) identifies the worker's code;
+ * with `useWorkerVersioning`, the server sends the worker only tasks routed to its version, and
+ * `defaultVersioningBehavior` (required then) is the behavior of workflows that do not declare one with
+ * `setWorkflowOptions`.
+ */
 export type WorkerDeploymentOptions = {
   version: WorkerDeploymentVersion;
   useWorkerVersioning: boolean;
@@ -254,6 +263,13 @@ export interface CompiledWorkerOptions {
   nondeterminismFailsWorkflow: boolean;
   sinks: InjectedSinks<any>;
   interceptors: Required<Pick<WorkerInterceptors, 'activity' | 'workflowModules'>> & WorkerInterceptors;
+  /** The validated deployment options, with the default behavior as its proto number (0 when none). */
+  deployment?: {
+    deploymentName: string;
+    buildId: string;
+    useWorkerVersioning: boolean;
+    defaultVersioningBehavior: number;
+  };
 }
 
 /** Invalid worker options: the message names the option and the value. */
@@ -291,6 +307,45 @@ function durationMs(name: string, value: Duration | undefined, dflt: number): nu
   if (!Number.isFinite(ms) || ms < 0)
     throw new WorkerOptionsError(`${name} must be a non-negative duration, got ${describe(value)}`);
   return ms;
+}
+
+/** Checks `workerDeploymentOptions`, naming the option that is wrong. */
+function compileDeploymentOptions(options: WorkerDeploymentOptions | undefined): CompiledWorkerOptions['deployment'] {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') {
+    throw new WorkerOptionsError(`workerDeploymentOptions must be an object, got ${describe(options)}`);
+  }
+  const version = options.version as Partial<WorkerDeploymentVersion> | undefined;
+  for (const key of ['deploymentName', 'buildId'] as const) {
+    const value = version?.[key];
+    if (typeof value !== 'string' || value === '') {
+      throw new WorkerOptionsError(
+        `workerDeploymentOptions.version.${key} must be a non-empty string, got ${describe(value)}`,
+      );
+    }
+  }
+  const useWorkerVersioning: unknown = options.useWorkerVersioning;
+  if (typeof useWorkerVersioning !== 'boolean') {
+    throw new WorkerOptionsError(
+      `workerDeploymentOptions.useWorkerVersioning must be a boolean, got ${describe(useWorkerVersioning)}`,
+    );
+  }
+  let defaultVersioningBehavior = 0;
+  if (options.useWorkerVersioning) {
+    const behavior = options.defaultVersioningBehavior;
+    if (behavior !== 'PINNED' && behavior !== 'AUTO_UPGRADE') {
+      throw new WorkerOptionsError(
+        `workerDeploymentOptions.defaultVersioningBehavior must be 'PINNED' or 'AUTO_UPGRADE' when useWorkerVersioning is true, got ${describe(behavior)}`,
+      );
+    }
+    defaultVersioningBehavior = encodeVersioningBehavior(behavior) ?? 0;
+  }
+  return {
+    deploymentName: version!.deploymentName!,
+    buildId: version!.buildId!,
+    useWorkerVersioning: options.useWorkerVersioning,
+    defaultVersioningBehavior,
+  };
 }
 
 /** The official default cache size: scaled by the heap limit. */
@@ -432,11 +487,13 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     }
   }
   const isolateMemoryLimitMb = positiveInteger('isolateMemoryLimitMb', options.isolateMemoryLimitMb, 256, 8);
+  const deployment = compileDeploymentOptions(options.workerDeploymentOptions);
   return {
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
     identity: options.identity ?? `${process.pid}@${os.hostname()}`,
-    buildId: options.workerDeploymentOptions?.version.buildId ?? options.buildId,
+    buildId: deployment?.buildId ?? options.buildId,
+    deployment,
     activities,
     enableNonLocalActivities: options.enableNonLocalActivities ?? true,
     maxConcurrentActivityTaskExecutions,

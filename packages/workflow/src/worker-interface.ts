@@ -18,6 +18,7 @@ import {
   decompileRetryPolicy,
   defaultFailureConverter,
   defaultPayloadConverter,
+  encodeVersioningBehavior,
   isWorkflowFunctionWithOptions,
 } from '@kairos/common';
 import { suggestContinueAsNewReasonsFromProto } from '@kairos/common/lib/continue-as-new';
@@ -76,7 +77,14 @@ export type ConcludeResult =
       /** Sink calls made during the activation (taken with the completion). */
       sinkCalls: SinkCall[];
       completion:
-        | { successful: { commands: kairos.core.commands.IWorkflowCommand[]; usedInternalFlags: number[] } }
+        | {
+            successful: {
+              commands: kairos.core.commands.IWorkflowCommand[];
+              usedInternalFlags: number[];
+              /** `temporal.api.enums.v1.VersioningBehavior` the workflow declares (0: none, the worker default applies). */
+              versioningBehavior?: number;
+            };
+          }
         | { failed: { failure: unknown; nondeterminism: boolean } };
     };
 
@@ -405,7 +413,14 @@ function applyActivationInfo(activator: Activator, activation: IsolateActivation
     continueAsNewSuggested: activation.continueAsNewSuggested,
     suggestedContinueAsNewReasons: suggestContinueAsNewReasonsFromProto(activation.suggestContinueAsNewReasons as any),
     targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
+    // The worker version running (or, on replay, that ran) this task: it changes when a run moves to a new version.
     currentBuildId: activation.deploymentVersionForCurrentTask?.buildId || info.currentBuildId,
+    currentDeploymentVersion: activation.deploymentVersionForCurrentTask?.buildId
+      ? {
+          buildId: activation.deploymentVersionForCurrentTask.buildId,
+          deploymentName: activation.deploymentVersionForCurrentTask.deploymentName ?? '',
+        }
+      : info.currentDeploymentVersion,
     unsafe: { ...info.unsafe, isReplaying: activation.isReplaying, isReplayingHistoryEvents: activation.isReplaying },
   }));
 }
@@ -494,7 +509,13 @@ export function conclude(runId: string): ConcludeResult {
   const { commands } = finish({ commands: activator.takeCommands() });
   return {
     sinkCalls: takeSinkCalls(runId),
-    completion: { successful: { commands, usedInternalFlags: activator.takeNewFlags() } },
+    completion: {
+      successful: {
+        commands,
+        usedInternalFlags: activator.takeNewFlags(),
+        versioningBehavior: encodeVersioningBehavior(activator.workflowDefinitionOptions?.versioningBehavior) ?? 0,
+      },
+    },
   };
 }
 

@@ -30,6 +30,13 @@ export const DYNAMIC_CONFIG_DEFAULTS = {
   'system.namespaceMinRetentionLocal': '1h',
   'matching.longPollExpirationInterval': '1m',
   'history.longPollExpirationInterval': '20s',
+  'activity.enableStandalone': true,
+  'activity.longPollTimeout': '20s',
+  'system.enableDeploymentVersions': true,
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '3m',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '3m',
+  'matching.PollerHistoryTTL': '5m',
+  'frontend.workerVersioningWorkflowAPIs': true,
 } satisfies Record<string, number | boolean | string>;
 
 export type DynamicConfigKey = keyof typeof DYNAMIC_CONFIG_DEFAULTS;

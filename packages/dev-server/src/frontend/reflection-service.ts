@@ -17,10 +17,14 @@ export function addReflectionService(server: grpc.Server, served: string[]): voi
     if (loaded) return loaded;
     const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
     const { ReflectionService } = require('@grpc/reflection') as typeof import('@grpc/reflection');
-    const pkg = protoLoader.fromJSON(reflectionSchema(served), {});
-    withImports(pkg);
+    const files = withImports(protoLoader.fromJSON(reflectionSchema(served), {}));
     loaded = new Map();
-    new ReflectionService(pkg).addToServer({
+    // The reflection service reads only the file descriptors, and decodes them again for every entry that holds
+    // them (every message type of a package definition: seconds for this schema), so it gets them once.
+    const definition = {
+      files: { fileDescriptorProtos: files },
+    } as unknown as import('@grpc/proto-loader').PackageDefinition;
+    new ReflectionService(definition).addToServer({
       addService: (definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) => {
         const path = Object.values(definition)[0].path;
         loaded!.set(path.slice(1, path.lastIndexOf('/')), { definition, implementation });
@@ -117,15 +121,15 @@ interface DescriptorCodec {
 /**
  * The file descriptors @grpc/proto-loader builds (one file per package) name other files' types relative to their
  * scope and import nothing, which reflection clients such as grpcurl cannot resolve. This names every type in full
- * and imports the files that define them.
+ * and imports the files that define them, and returns the files encoded.
  */
-function withImports(pkg: Record<string, unknown>): void {
+function withImports(pkg: Record<string, unknown>): Buffer[] {
   const FileDescriptorProto = (require('protobufjs/ext/descriptor') as { FileDescriptorProto: DescriptorCodec })
     .FileDescriptorProto;
   const entries = Object.values(pkg) as Array<Record<string, unknown>>;
   const first = entries.find((e) => Array.isArray(e.fileDescriptorProtos)) as
     { fileDescriptorProtos: Buffer[] } | undefined;
-  if (!first) return;
+  if (!first) return [];
   const files = first.fileDescriptorProtos.map((b) => FileDescriptorProto.decode(b));
   const fileOfPackage = new Map(files.map((f) => [f.package, f.name]));
   const root = descriptorRoot();
@@ -173,19 +177,5 @@ function withImports(pkg: Record<string, unknown>): void {
     }
     file.dependency = [...deps].sort();
   }
-  const encoded = files.map((f) => Buffer.from(FileDescriptorProto.encode(f).finish()));
-  const replace = (e: Record<string, unknown>) => {
-    if (Array.isArray(e.fileDescriptorProtos)) e.fileDescriptorProtos = encoded;
-  };
-  for (const e of entries) {
-    replace(e);
-    // Services hold their methods' request and response types.
-    for (const m of Object.values(e)) {
-      if (m && typeof m === 'object' && 'requestType' in m) {
-        const method = m as unknown as { requestType: Record<string, unknown>; responseType: Record<string, unknown> };
-        replace(method.requestType);
-        replace(method.responseType);
-      }
-    }
-  }
+  return files.map((f) => Buffer.from(FileDescriptorProto.encode(f).finish()));
 }

@@ -153,6 +153,7 @@ function namespaceDescription(
         syncUpdate: true,
         asyncUpdate: true,
         workerHeartbeats: true,
+        standaloneActivities: config.bool('activity.enableStandalone'),
         workerPollCompleteOnShutdown: config.bool('frontend.enableCancelWorkerPollsOnShutdown'),
       },
       limits: {
@@ -250,7 +251,9 @@ export function executionInfo(
     firstRunId: forList ? '' : s.firstRunId,
     mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
     priority: s.priority ?? null,
-    versioningInfo: s.versioningOverride ? { versioningOverride: s.versioningOverride } : null,
+    versioningInfo:
+      engine.hooks.versioning?.versioningInfo(s) ??
+      (s.versioningOverride ? { versioningOverride: s.versioningOverride } : null),
   };
 }
 
@@ -686,11 +689,16 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       engine.limits.taskQueue(req.taskQueue);
       engine.limits.identity(req.identity);
-      const key = Matching.queueKey(req.namespace!, 'workflow', req.taskQueue!.name!);
+      const { key, version } = ctx.deployments.pollQueue(
+        req.namespace!,
+        'workflow',
+        req.taskQueue!,
+        req.deploymentOptions,
+      );
       const response = await matching.poll(
         key,
         req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
+        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
         pollWait(call, pollTimeout),
         pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,
@@ -749,11 +757,16 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       ns(req.namespace);
       engine.limits.taskQueue(req.taskQueue);
       engine.limits.identity(req.identity);
-      const key = Matching.queueKey(req.namespace!, 'activity', req.taskQueue!.name!);
+      const { key, version } = ctx.deployments.pollQueue(
+        req.namespace!,
+        'activity',
+        req.taskQueue!,
+        req.deploymentOptions,
+      );
       const response = await matching.poll(
         key,
         req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities)),
+        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
         pollWait(call, pollTimeout),
         pollCaller(call, req.workerInstanceKey),
         req.workerVersionCapabilities,

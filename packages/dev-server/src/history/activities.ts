@@ -6,6 +6,7 @@ import { ActivityInfo, Execution, isRunning } from './mutable-state';
 import { decideRetry, retryPolicyProto } from './retry';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { isUuid } from '../frontend/validation';
+import { VersionRef, versionProto, versionString } from '../deployments/deployment-records';
 import { BlobContext, failureSize, payloadsSize } from '../frontend/blob-limits';
 
 const ET = enums.EventType;
@@ -34,6 +35,7 @@ export function startActivityTask(
   seq: number,
   identity: string,
   workerVersion?: temporal.api.common.v1.IWorkerVersionStamp,
+  deploymentVersion: VersionRef | null = null,
 ): temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse | undefined {
   const s = ex.state;
   const a = s.activities[String(scheduledEventId)];
@@ -44,6 +46,7 @@ export function startActivityTask(
     a.startedIdentity = identity;
     a.startedWorkerVersion = workerVersion;
     a.lastWorkerIdentity = identity;
+    a.lastDeploymentVersion = deploymentVersion ?? undefined;
     a.startedRequestId = engine.newRunId();
     tx.touch(ex);
     return {
@@ -435,6 +438,12 @@ export function pendingActivityInfo(a: ActivityInfo): temporal.api.workflow.v1.I
     expirationTime: a.scheduleToCloseMs > 0 ? msTimestamp(a.scheduledTime + a.scheduleToCloseMs) : null,
     lastFailure: a.lastFailure ?? null,
     lastWorkerIdentity: a.lastWorkerIdentity ?? '',
+    ...(a.lastDeploymentVersion
+      ? {
+          lastDeploymentVersion: versionProto(a.lastDeploymentVersion),
+          lastWorkerDeploymentVersion: versionString(a.lastDeploymentVersion),
+        }
+      : {}),
     lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : null,
     nextAttemptScheduleTime: a.state === 'backoff' && !a.paused ? msTimestamp(a.currentAttemptScheduledTime) : null,
     currentRetryInterval:

@@ -2,7 +2,7 @@ import Long from 'long';
 import { randomUUID } from 'node:crypto';
 import { Matching } from '../matching/matching';
 import { NamespaceRegistry } from '../namespaces/namespace-registry';
-import { ChangeSet, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
+import { ChangeSet, KeyedRecord, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
 import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
@@ -24,6 +24,7 @@ import {
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import { visibilityOrder } from '../visibility/visibility';
 import type { Logger } from '../logger';
+import type { VersioningHooks } from '../deployments/worker-deployments';
 
 const ET = enums.EventType;
 
@@ -99,12 +100,19 @@ export class Transaction {
   readonly afterCommit: Array<() => void> = [];
   readonly deletedRuns: string[] = [];
   readonly nexusEndpoints: ChangeSet['nexusEndpoints'] = [];
+  /** Keyed records (of subsystems beside the runs) written or deleted, by kind and key: the last write wins. */
+  readonly records = new Map<string, KeyedRecord>();
   /** Runs that have an open batch of events in this change (the events one change writes form one batch). */
   readonly openBatches = new Set<Execution>();
   constructor(readonly now: number) {}
 
   /** Runs this transaction makes a state transition of (counted once per transaction, as the real server does). */
   readonly transitions = new Set<Execution>();
+
+  /** Writes (or with `null`, deletes) a keyed record in this change. */
+  putRecord(kind: string, key: string, value: unknown): void {
+    this.records.set(`${kind}\u0000${key}`, { kind, key, value });
+  }
 
   /** Marks a run as changed by this transaction. */
   touch(ex: Execution): void {
@@ -142,6 +150,8 @@ export interface EngineHooks {
   scheduleChanged?(namespace: string, scheduleId: string): void;
   /** A run's history went past the real server's error limit (events or bytes): end it, within the change. */
   historyLimitExceeded?(ex: Execution, tx: Transaction, reason: string): void;
+  /** Worker deployment versioning (routing of workflow tasks by version, versioning state of runs). */
+  versioning?: VersioningHooks;
 }
 
 /**
@@ -206,6 +216,7 @@ export class HistoryEngine {
         deletedSchedules: [],
         deletedRuns: tx.deletedRuns,
         nexusEndpoints: tx.nexusEndpoints,
+        records: [...tx.records.values()],
       };
       for (const entry of tx.schedules.values()) {
         if ('deleted' in entry)
@@ -609,7 +620,9 @@ export class HistoryEngine {
     // During the first task's backoff (start delay, cron), events wait for it, as on the real server.
     if (s.firstWftAt !== undefined && tx.now < s.firstWftAt) return;
     s.firstWftAt = undefined;
-    const sticky = s.sticky;
+    // A sticky queue belongs to one worker: not to be used once the run's tasks are routed to another version.
+    const sticky = s.sticky && (this.hooks.versioning?.keepSticky(ex) ?? true) ? s.sticky : undefined;
+    if (!sticky) s.sticky = undefined;
     const transient = attempt > 1 || speculative;
     s.wftSeq += 1;
     s.wft = {

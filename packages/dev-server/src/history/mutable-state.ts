@@ -11,6 +11,7 @@ import {
   msTimestamp,
 } from '../internal/proto';
 import { RetryPolicyData } from './retry';
+import type { RunVersioning } from '../deployments/deployment-records';
 
 /** The workflow task currently scheduled or started for a run (at most one). */
 export interface WorkflowTaskInfo {
@@ -73,6 +74,8 @@ export interface ActivityInfo {
   lastHeartbeatTime?: number;
   lastFailure?: IFailure | null;
   lastWorkerIdentity?: string;
+  /** The deployment version of the worker that started the last attempt, if it was versioned. */
+  lastDeploymentVersion?: RunVersioning['version'];
   lastAttemptCompleteTime?: number;
   cancelRequested: boolean;
   cancelRequestedEventId?: number;
@@ -186,8 +189,10 @@ export interface ExecutionState {
   userMetadata?: temporal.api.sdk.v1.IUserMetadata | null;
   /** The run's priority (from its start, or UpdateWorkflowExecutionOptions). */
   priority?: temporal.api.common.v1.IPriority | null;
-  /** A versioning override set with UpdateWorkflowExecutionOptions. */
+  /** A versioning override given at start or set with UpdateWorkflowExecutionOptions. */
   versioningOverride?: temporal.api.workflow.v1.IVersioningOverride | null;
+  /** Worker deployment versioning: the version and behavior the run's workflow tasks last declared. */
+  versioning?: RunVersioning;
   parent?: ParentInfo;
   root?: { workflowId: string; runId: string };
   /** Start/signal/cancel request ids seen on this run (idempotency). */
@@ -320,11 +325,19 @@ export function attributesOf<T = Record<string, unknown>>(event: IHistoryEvent):
   return (event as Record<string, unknown>)[attributesField(event.eventType as number)] as T;
 }
 
+/** Events the real server marks as ones a worker may skip (they change no workflow state). */
+const IGNORABLE_EVENTS = new Set<number>([
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_PAUSED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_UNPAUSED,
+]);
+
 export function newEvent(eventType: number, now: number, attributes: object): IHistoryEvent {
   return {
     eventType,
     eventTime: msTimestamp(now),
     version: 0,
+    ...(IGNORABLE_EVENTS.has(eventType) ? { workerMayIgnore: true } : {}),
     [attributesField(eventType)]: attributes,
   } as IHistoryEvent;
 }

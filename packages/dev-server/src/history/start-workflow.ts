@@ -8,6 +8,7 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';
 import { cronFirstBackoff, reuseAllowed } from './commands';
+import { startVersioning } from '../deployments/worker-deployments';
 import {
   createRun,
   rememberRequestId,
@@ -60,6 +61,7 @@ export function validateStart(engine: HistoryEngine, req: StartRequest, kind: St
   engine.blobs.check(req.input, blob);
   engine.blobs.checkMemo(req.memo, blob);
   validateSearchAttributes(ns, req.searchAttributes, engine.config);
+  engine.hooks.versioning?.validateOverride(ns.name, req.taskQueue?.name ?? '', req.versioningOverride);
 }
 
 export interface StartOutcome {
@@ -99,6 +101,7 @@ function runParams(engine: HistoryEngine, req: StartRequest, now: number): NewRu
     firstWftBackoffMs: delay || cronFirstBackoff(req.cronSchedule ?? '', now),
     continuedFailure: req.continuedFailure ?? null,
     lastCompletionResult: req.lastCompletionResult ?? null,
+    versioning: startVersioning(req.versioningOverride),
   };
 }
 

@@ -1,4 +1,5 @@
 import { temporal } from '../internal/proto';
+import type { NewRunVersioning } from '../deployments/worker-deployments';
 import {
   durationMs,
   enums,
@@ -69,6 +70,8 @@ export interface NewRunParams {
     links?: temporal.api.common.v1.ILink[] | null;
   };
   runId?: string;
+  /** Versioning override and state the run starts with (and what its started event records of them). */
+  versioning?: NewRunVersioning;
 }
 
 /** Normalises workflow timeouts the way the real server does. */
@@ -156,6 +159,8 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     historySizeBytes: 0,
     stateTransitions: 0,
     resetPoints: p.prevResetPoints?.length ? p.prevResetPoints.map((r) => ({ ...r })) : undefined,
+    versioningOverride: p.versioning?.override ?? undefined,
+    versioning: p.versioning?.state,
   };
   if (p.parent && !p.root) {
     const parent = engine.executions.get(p.parent.runId);
@@ -198,6 +203,7 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
       p.parent && state.root ? { workflowId: state.root.workflowId, runId: state.root.runId } : null,
     priority: p.priority ?? null,
     prevAutoResetPoints: p.prevResetPoints?.length ? resetPointsProto(p.prevResetPoints) : null,
+    ...p.versioning?.startedAttributes,
   });
   if (p.links?.length) ex.events[0].links = p.links;
   if (p.userMetadata) ex.events[0].userMetadata = p.userMetadata;
@@ -593,6 +599,7 @@ export function continueAsNewRun(
     lastCompletionResult: a.lastCompletionResult ?? null,
     continuedFailure: a.failure ?? null,
     attempt: 1,
+    versioning: engine.hooks.versioning?.continuedAsNew(ex, a),
   });
   void next;
   finishClose(engine, tx, ex, WS.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, Number(ev.eventId), false);

@@ -1,7 +1,6 @@
 // UpdateWorkflowExecutionOptions: a run's versioning override and priority, changed through a field mask as on the
-// real server, which writes WorkflowExecutionOptionsUpdated when something changed. Worker deployments are not
-// modelled, so a pinned override names a version no task queue has (FAILED_PRECONDITION, as on a real server
-// without that deployment).
+// real server, which writes WorkflowExecutionOptionsUpdated when something changed. A pinned override must name a
+// version that polls the run's task queue (the deployments module checks it).
 import { temporal } from '../internal/proto';
 /** protobufjs reflection of the schema, loaded on first use (it takes tens of milliseconds). */
 const descriptorRoot = () => (require('@kairos/proto') as typeof import('@kairos/proto')).descriptorRoot();
@@ -54,9 +53,10 @@ export function updateWorkflowOptions(
   const s = ex.state;
   const override = covers(paths, 'versioning_override') ? (options?.versioningOverride ?? null) : s.versioningOverride;
   const priority = covers(paths, 'priority') ? (options?.priority ?? null) : s.priority;
-  const pinned = override?.pinned;
-  if (pinned) {
-    const v = pinned.version;
+  const versioning = engine.hooks.versioning;
+  if (versioning) versioning.validateOverride(s.namespace, s.taskQueue, override);
+  else if (override?.pinned) {
+    const v = override.pinned.version;
     throw failedPrecondition(
       `Pinned version '${v?.deploymentName ?? ''}:${v?.buildId ?? ''}' is not present in task queue '${s.taskQueue}' of type 'Workflow'`,
     );

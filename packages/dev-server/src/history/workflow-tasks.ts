@@ -88,6 +88,7 @@ function wftStartedAttributes(engine: HistoryEngine, ex: Execution, identity: st
     historySizeBytes,
     suggestContinueAsNew: reasons.length > 0,
     suggestContinueAsNewReasons: reasons,
+    targetWorkerDeploymentVersionChanged: engine.hooks.versioning?.targetChanged(ex) ?? false,
     workerVersion: ex.state.wft!.startedWorkerVersion ?? null,
   };
 }
@@ -341,6 +342,7 @@ export function completeWorkflowTask(
     s.searchAttributes =
       trackCompletingBuild(s.searchAttributes, req.workerVersionStamp, req.binaryChecksum) ?? s.searchAttributes;
     s.mostRecentWorkerVersionStamp = req.workerVersionStamp ?? null;
+    engine.hooks.versioning?.workflowTaskCompleted(ex, tx, req, completed);
     addResetPoint(s, req.workerVersionStamp?.buildId ?? '', req.binaryChecksum ?? '', completedId, tx.now);
     const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
     s.sticky = stickyQueue

@@ -4,7 +4,7 @@ export interface TaskRef {
   key: string;
   /** Run id (or query id) the task belongs to. */
   owner: string;
-  kind: 'workflow' | 'activity' | 'query';
+  kind: 'workflow' | 'activity' | 'query' | 'standalone-activity';
 }
 
 /** Turns a task into a poll response, or returns undefined when the task is no longer valid. */

@@ -37,6 +37,16 @@ export interface ScheduleRecord {
   state: unknown;
 }
 
+/**
+ * A record of a subsystem kept beside the runs (standalone activity executions, worker deployments): its kind,
+ * its key within the kind, and a JSON-able value; a `null` value deletes the record.
+ */
+export interface KeyedRecord {
+  kind: string;
+  key: string;
+  value: unknown;
+}
+
 /** Everything one state change touched; written as one transaction. */
 export interface ChangeSet {
   namespaces: NamespaceRecord[];
@@ -49,6 +59,8 @@ export interface ChangeSet {
   deletedRuns: string[];
   /** Nexus endpoints written (a record) or deleted (an id). */
   nexusEndpoints: Array<EndpointRecord | { id: string; deleted: true }>;
+  /** Keyed records written or (with a null value) deleted. */
+  records?: KeyedRecord[];
 }
 
 export interface LoadedState {
@@ -59,6 +71,8 @@ export interface LoadedState {
   closedSummaries?: Execution[];
   schedules: ScheduleRecord[];
   nexusEndpoints: EndpointRecord[];
+  /** Keyed records (absent from a store that keeps none). */
+  records?: KeyedRecord[];
 }
 
 /** Where the server keeps its state: nowhere (memory) or a SQLite file. */

@@ -5,6 +5,7 @@ import type { EndpointRecord } from '../nexus/endpoint-registry';
 import {
   ChangeSet,
   DatabaseOpenError,
+  KeyedRecord,
   LoadedState,
   NamespaceRecord,
   Persistence,
@@ -55,6 +56,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS closed_runs_by_id ON closed_runs (run_id);
       putSummary.run(row.run_id, s.closeTime, s.startTime, encodeSummary(summaryOf(s)));
     }
   },
+  // 3: records of other kinds, keyed within their kind (worker deployments and their versions).
+  (db) =>
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID',
+    ),
 ];
 
 /** The schema version this code writes. */
@@ -176,6 +182,8 @@ export class SqlitePersistence implements Persistence {
   private readonly deleteHistory: Database.Statement;
   private readonly putSummary: Database.Statement;
   private readonly deleteSummary: Database.Statement;
+  private readonly putRecord: Database.Statement;
+  private readonly deleteRecord: Database.Statement;
   private readonly writeChanges: (changes: ChangeSet) => void;
 
   constructor(readonly filename: string) {
@@ -207,6 +215,8 @@ export class SqlitePersistence implements Persistence {
     this.deleteEndpoint = this.db.prepare('DELETE FROM nexus_endpoints WHERE id = ?');
     this.deleteRun = this.db.prepare('DELETE FROM executions WHERE run_id = ?');
     this.deleteHistory = this.db.prepare('DELETE FROM history WHERE run_id = ?');
+    this.putRecord = this.db.prepare('INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)');
+    this.deleteRecord = this.db.prepare('DELETE FROM records WHERE kind = ? AND key = ?');
     this.writeChanges = this.db.transaction((changes: ChangeSet) => {
       for (const ns of changes.namespaces) this.putNamespace.run(ns.name, JSON.stringify(ns));
       for (const name of changes.deletedNamespaces) this.deleteNamespace.run(name);
@@ -232,6 +242,10 @@ export class SqlitePersistence implements Persistence {
         this.deleteRun.run(runId);
         this.deleteHistory.run(runId);
         this.deleteSummary.run(runId);
+      }
+      for (const r of changes.records ?? []) {
+        if (r.value === null) this.deleteRecord.run(r.kind, r.key);
+        else this.putRecord.run(r.kind, r.key, stateToJson(r.value));
       }
     });
   }
@@ -359,7 +373,14 @@ export class SqlitePersistence implements Persistence {
     const nexusEndpoints = (
       this.db.prepare('SELECT record FROM nexus_endpoints').all() as Array<{ record: string }>
     ).map((r) => stateFromJson<EndpointRecord>(r.record));
-    return { namespaces, executions: [...byRun.values()], closedSummaries, schedules, nexusEndpoints };
+    const records = (
+      this.db.prepare('SELECT kind, key, value FROM records').all() as Array<{
+        kind: string;
+        key: string;
+        value: string;
+      }>
+    ).map((r): KeyedRecord => ({ kind: r.kind, key: r.key, value: stateFromJson(r.value) }));
+    return { namespaces, executions: [...byRun.values()], closedSummaries, schedules, nexusEndpoints, records };
   }
 
   commit(changes: ChangeSet): void {

@@ -148,7 +148,14 @@ const NON_DETERMINISTIC_ERROR_CAUSE = 24;
 export function encodeCompletion(
   runId: string,
   completion:
-    | { successful: { commands: kairos.core.commands.IWorkflowCommand[]; usedInternalFlags: number[] } }
+    | {
+        successful: {
+          commands: kairos.core.commands.IWorkflowCommand[];
+          usedInternalFlags: number[];
+          /** `temporal.api.enums.v1.VersioningBehavior` the workflow declares (0: none, the worker default applies). */
+          versioningBehavior?: number;
+        };
+      }
     | { failed: { failure: unknown; nondeterminism?: boolean } },
 ): Uint8Array {
   if ('successful' in completion) {

@@ -321,6 +321,11 @@ pub struct WorkerOptions {
     pub graceful_shutdown_period_ms: Option<u32>,
     pub nondeterminism_fails_workflow: Option<bool>,
     pub history_page_size: Option<u32>,
+    /// Worker deployment versioning (`workerDeploymentOptions`): deployment name and build id of this worker.
+    pub deployment_name: Option<String>,
+    pub use_worker_versioning: Option<bool>,
+    /// `temporal.api.enums.v1.VersioningBehavior` number used when a workflow declares none.
+    pub default_versioning_behavior: Option<i32>,
 }
 
 fn worker_config(o: WorkerOptions) -> WorkerConfig {
@@ -330,7 +335,7 @@ fn worker_config(o: WorkerOptions) -> WorkerConfig {
         namespace: o.namespace,
         task_queue: o.task_queue,
         identity: o.identity,
-        build_id: o.build_id.unwrap_or_default(),
+        build_id: o.build_id.clone().unwrap_or_default(),
         sdk_name: o.sdk_name.unwrap_or(d.sdk_name),
         sdk_version: o.sdk_version.unwrap_or(d.sdk_version),
         enable_workflows: o.enable_workflows.unwrap_or(true),
@@ -355,6 +360,12 @@ fn worker_config(o: WorkerOptions) -> WorkerConfig {
         graceful_shutdown_period: o.graceful_shutdown_period_ms.map(|x| Duration::from_millis(x as u64)),
         nondeterminism_fails_workflow: o.nondeterminism_fails_workflow.unwrap_or(false),
         history_page_size: o.history_page_size.map(|x| x.min(i32::MAX as u32) as i32).unwrap_or(d.history_page_size),
+        deployment: o.deployment_name.map(|deployment_name| kairos_core::DeploymentConfig {
+            deployment_name,
+            build_id: o.build_id.clone().unwrap_or_default(),
+            use_worker_versioning: o.use_worker_versioning.unwrap_or(false),
+            default_versioning_behavior: o.default_versioning_behavior.unwrap_or(0),
+        }),
     }
 }
 

@@ -14,4 +14,4 @@ pub(crate) mod test_help;
 
 pub use connection::{Connection, ConnectionOptions, RetryOptions, TlsOptions};
 pub use errors::{CoreError, WorkflowError};
-pub use worker::{Worker, WorkerConfig};
+pub use worker::{DeploymentConfig, Worker, WorkerConfig};

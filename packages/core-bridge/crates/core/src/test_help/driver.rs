@@ -56,6 +56,7 @@ fn config(replay: bool) -> RunConfig {
         task_queue: "tq".into(),
         replay_mode: replay,
         sdk_metadata_supported: true,
+        own_version: None,
     }
 }
 

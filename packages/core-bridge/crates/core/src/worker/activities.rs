@@ -263,6 +263,7 @@ impl ActivityTasks {
                 priority: r.priority,
                 is_local: false,
                 task_queue: self.cfg.task_queue.clone(),
+                activity_run_id: r.activity_run_id,
             })),
         }
     }
@@ -376,6 +377,7 @@ impl ActivityTasks {
                     result: s.result.map(|p| Payloads { payloads: vec![p] }),
                     identity,
                     namespace: ns.clone(),
+                    deployment_options: self.cfg.deployment_options(),
                     ..Default::default()
                 };
                 self.conn
@@ -407,7 +409,14 @@ impl ActivityTasks {
                         Some(FailureInfo::CanceledFailureInfo(i)) => i.details,
                         _ => None,
                     };
-                    let req = RespondActivityTaskCanceledRequest { task_token: token, details, identity, namespace: ns.clone(), ..Default::default() };
+                    let req = RespondActivityTaskCanceledRequest {
+                        task_token: token,
+                        details,
+                        identity,
+                        namespace: ns.clone(),
+                        deployment_options: self.cfg.deployment_options(),
+                        ..Default::default()
+                    };
                     self.conn
                         .call("RespondActivityTaskCanceled", Some(&ns), |mut c| {
                             let req = req.clone();
@@ -437,6 +446,7 @@ impl ActivityTasks {
             identity: self.cfg.identity.clone(),
             namespace: ns.clone(),
             last_heartbeat_details,
+            deployment_options: self.cfg.deployment_options(),
             ..Default::default()
         };
         self.conn
@@ -476,6 +486,7 @@ async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphor
             namespace: cfg.namespace.clone(),
             task_queue: Some(TaskQueue { name: cfg.task_queue.clone(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }),
             identity: cfg.identity.clone(),
+            deployment_options: cfg.deployment_options(),
             ..Default::default()
         };
         let mut client = conn.client();

@@ -1,6 +1,21 @@
 //! Worker configuration, with the official SDK's defaults.
 use crate::errors::CoreError;
+use crate::protos::kairos::core::common::WorkerDeploymentVersion;
+use crate::protos::temporal::api::deployment::v1::WorkerDeploymentOptions;
+use crate::protos::temporal::api::enums::v1::WorkerVersioningMode;
 use std::time::Duration;
+
+/// Worker deployment versioning: the version this worker runs, and whether the server routes tasks by it.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentConfig {
+    pub deployment_name: String,
+    pub build_id: String,
+    /// The server sends this worker only the tasks of its version (pinned to it, or routed to it as current or
+    /// ramping); workflow task completions declare a versioning behavior.
+    pub use_worker_versioning: bool,
+    /// `temporal.api.enums.v1.VersioningBehavior` declared for workflows that declare none themselves.
+    pub default_versioning_behavior: i32,
+}
 
 /// Everything a worker needs to know; the TypeScript side fills in defaults it owns.
 #[derive(Debug, Clone)]
@@ -35,6 +50,8 @@ pub struct WorkerConfig {
     pub nondeterminism_fails_workflow: bool,
     /// `maximum_page_size` of GetWorkflowExecutionHistory calls; 0 lets the server choose.
     pub history_page_size: i32,
+    /// The worker deployment version this worker belongs to, if any.
+    pub deployment: Option<DeploymentConfig>,
 }
 
 impl Default for WorkerConfig {
@@ -65,6 +82,7 @@ impl Default for WorkerConfig {
             graceful_shutdown_period: None,
             nondeterminism_fails_workflow: false,
             history_page_size: 0,
+            deployment: None,
         }
     }
 }
@@ -96,7 +114,40 @@ impl WorkerConfig {
             return Err(CoreError::InvalidOptions("historyPageSize must not be negative".into()));
         }
         self.max_concurrent_workflow_tasks = self.max_concurrent_workflow_tasks.max(1);
+        if let Some(d) = &self.deployment {
+            if d.deployment_name.is_empty() || d.build_id.is_empty() {
+                return Err(CoreError::InvalidOptions(
+                    "workerDeploymentOptions.version needs a non-empty deploymentName and buildId".into(),
+                ));
+            }
+            self.build_id = d.build_id.clone();
+        }
         Ok(self)
+    }
+
+    /// The `deployment_options` polls and task completions carry: the worker's version and whether it is versioned.
+    pub fn deployment_options(&self) -> Option<WorkerDeploymentOptions> {
+        self.deployment.as_ref().map(|d| WorkerDeploymentOptions {
+            deployment_name: d.deployment_name.clone(),
+            build_id: d.build_id.clone(),
+            worker_versioning_mode: if d.use_worker_versioning {
+                WorkerVersioningMode::Versioned as i32
+            } else {
+                WorkerVersioningMode::Unversioned as i32
+            },
+        })
+    }
+
+    /// The version the worker reports to workflows as the one running their current task: its deployment version,
+    /// or just its build id when it has no deployment.
+    pub fn own_version(&self) -> Option<WorkerDeploymentVersion> {
+        match &self.deployment {
+            Some(d) => Some(WorkerDeploymentVersion { deployment_name: d.deployment_name.clone(), build_id: d.build_id.clone() }),
+            None if !self.build_id.is_empty() => {
+                Some(WorkerDeploymentVersion { deployment_name: String::new(), build_id: self.build_id.clone() })
+            }
+            None => None,
+        }
     }
 
     /// (non-sticky, sticky) workflow poller counts.

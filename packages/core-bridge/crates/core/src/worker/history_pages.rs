@@ -148,7 +148,7 @@ mod tests {
     fn live_run() -> RunMachines {
         RunMachines::new(
             "run-1",
-            RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true },
+            RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true, own_version: None },
         )
     }
 

@@ -257,6 +257,7 @@ impl LocalActivities {
                     priority: None,
                     is_local: true,
                     task_queue: ctx.task_queue.clone(),
+                    activity_run_id: String::new(),
                 })),
             };
             let (hand_out_tx, hand_out_rx) = oneshot::channel();

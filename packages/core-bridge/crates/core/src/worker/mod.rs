@@ -16,7 +16,7 @@ use crate::protos::kairos::core::nexus::{NexusTask, NexusTaskCompletion};
 use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
 use crate::replay::{HistoryPusher, ReplayFeed};
-pub use config::WorkerConfig;
+pub use config::{DeploymentConfig, WorkerConfig};
 use crate::telemetry::metrics::Metrics;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, watch};

@@ -264,6 +264,7 @@ impl NexusTasks {
                         namespace: cfg.namespace.clone(),
                         identity: cfg.identity.clone(),
                         task_queue: Some(TaskQueue { name: cfg.task_queue.clone(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }),
+                        deployment_options: cfg.deployment_options(),
                         ..Default::default()
                     };
                     let mut client = conn.client();

@@ -14,7 +14,7 @@ use crate::protos::kairos::core::activation::{
 use crate::protos::kairos::core::commands::{QueryResult, query_result};
 use crate::protos::kairos::core::completion::{WorkflowActivationCompletion, workflow_activation_completion::Status};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
-use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind, WorkflowTaskFailedCause};
+use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind, VersioningBehavior, WorkflowTaskFailedCause};
 use crate::protos::temporal::api::failure::v1::Failure;
 use crate::protos::temporal::api::history::v1::HistoryEvent;
 use crate::protos::temporal::api::query::v1::{WorkflowQuery, WorkflowQueryResult};
@@ -91,6 +91,8 @@ struct ManagedRun {
     outstanding: Option<Outstanding>,
     eviction: Option<(EvictionReason, String)>,
     queries_pending: Vec<(String, WorkflowQuery)>,
+    /// The versioning behavior the workflow declared in its last completion (`VersioningBehavior` number).
+    versioning_behavior: i32,
 }
 
 impl ManagedRun {
@@ -449,6 +451,7 @@ impl WorkflowTasks {
                     task_queue: self.cfg.task_queue.clone(),
                     replay_mode: self.replay,
                     sdk_metadata_supported,
+                    own_version: self.cfg.own_version(),
                 },
             ),
             task: None,
@@ -457,6 +460,7 @@ impl WorkflowTasks {
             outstanding: None,
             eviction: None,
             queries_pending: vec![],
+            versioning_behavior: 0,
         });
         let is_legacy = resp.query.is_some();
         if is_legacy && !resp.queries.is_empty() {
@@ -613,7 +617,20 @@ impl WorkflowTasks {
             messages,
             sdk_metadata: Some(sdk_metadata),
             capabilities: Some(Capabilities { discard_speculative_workflow_task_with_events: true }),
+            deployment_options: self.cfg.deployment_options(),
+            versioning_behavior: self.versioning_behavior(run.versioning_behavior),
             ..Default::default()
+        }
+    }
+
+    /// The behavior a completion declares: the workflow's own, else the worker's default; only a worker that uses
+    /// versioning declares one.
+    fn versioning_behavior(&self, declared: i32) -> i32 {
+        match &self.cfg.deployment {
+            Some(d) if d.use_worker_versioning => {
+                if declared != VersioningBehavior::Unspecified as i32 { declared } else { d.default_versioning_behavior }
+            }
+            _ => VersioningBehavior::Unspecified as i32,
         }
     }
 
@@ -642,6 +659,8 @@ impl WorkflowTasks {
                 identity: self.cfg.identity.clone(),
                 namespace: self.cfg.namespace.clone(),
                 binary_checksum: self.cfg.build_id.clone(),
+                deployment_options: self.cfg.deployment_options(),
+                versioning_behavior: self.versioning_behavior(run.versioning_behavior),
                 ..Default::default()
             };
             return vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }];
@@ -682,6 +701,7 @@ impl WorkflowTasks {
                 identity: self.cfg.identity.clone(),
                 binary_checksum: self.cfg.build_id.clone(),
                 namespace: self.cfg.namespace.clone(),
+                deployment_options: self.cfg.deployment_options(),
                 ..Default::default()
             })
         });
@@ -745,6 +765,7 @@ impl WorkflowTasks {
             }
             (Outstanding::Jobs, Status::Successful(s)) => {
                 run.outstanding = None;
+                run.versioning_behavior = s.versioning_behavior;
                 match run.machines.apply_completion(s.commands, &s.used_internal_flags) {
                     Ok(stray) => {
                         if !stray.is_empty() {
@@ -1165,6 +1186,7 @@ async fn poll_loop(
             task_queue: Some(queue.clone()),
             identity: cfg.identity.clone(),
             binary_checksum: cfg.build_id.clone(),
+            deployment_options: cfg.deployment_options(),
             ..Default::default()
         };
         let mut client = conn.client();

@@ -69,6 +69,8 @@ pub struct RunConfig {
     pub replay_mode: bool,
     /// Whether the server records `sdk_metadata` (without it, no flags are used).
     pub sdk_metadata_supported: bool,
+    /// The worker's own deployment version (or just its build id), reported for tasks that are not replayed.
+    pub own_version: Option<kcommon::WorkerDeploymentVersion>,
 }
 
 /// What a run can do next with the history it has.
@@ -126,6 +128,10 @@ pub struct RunMachines {
     history_size_bytes: i64,
     continue_as_new_suggested: bool,
     suggest_reasons: Vec<i32>,
+    /// The server's word (in WorkflowTaskStarted) that the version it routes this run to is no longer its own.
+    target_version_changed: bool,
+    /// The version that completed the task being replayed, as its WorkflowTaskCompleted event recorded it.
+    recorded_version: Option<kcommon::WorkerDeploymentVersion>,
     flags: Flags,
     notified_patches: HashSet<String>,
     patches_seen: BTreeSet<String>,
@@ -169,6 +175,8 @@ impl RunMachines {
             history_size_bytes: 0,
             continue_as_new_suggested: false,
             suggest_reasons: vec![],
+            target_version_changed: false,
+            recorded_version: None,
             flags: Flags::default(),
             notified_patches: HashSet::new(),
             patches_seen: BTreeSet::new(),
@@ -416,8 +424,12 @@ impl RunMachines {
             history_size_bytes: self.history_size_bytes,
             continue_as_new_suggested: self.continue_as_new_suggested,
             suggest_continue_as_new_reasons: self.suggest_reasons.clone(),
-            deployment_version_for_current_task: None,
-            target_worker_deployment_version_changed: false,
+            deployment_version_for_current_task: if self.replaying {
+                self.recorded_version.clone()
+            } else {
+                self.config.own_version.clone()
+            },
+            target_worker_deployment_version_changed: self.target_version_changed,
             last_sdk_version: self.flags.sdk_version_in_history.clone(),
         }
     }
@@ -525,6 +537,10 @@ impl RunMachines {
         for e in &completed {
             self.read_flags(e);
         }
+        // The first completion ahead is the one of the task this activation replays.
+        if let Some(EventAttrs::WorkflowTaskCompletedEventAttributes(a)) = completed.first().and_then(|e| e.attributes.as_ref()) {
+            self.recorded_version = recorded_version(a);
+        }
         for id in patches {
             if self.notified_patches.insert(id.clone()) {
                 self.jobs.push(Job::NotifyHasPatch(activation::NotifyHasPatch { patch_id: id }));
@@ -555,6 +571,7 @@ impl RunMachines {
                 self.history_size_bytes = a.history_size_bytes;
                 self.continue_as_new_suggested = a.suggest_continue_as_new;
                 self.suggest_reasons = a.suggest_continue_as_new_reasons.clone();
+                self.target_version_changed = a.target_worker_deployment_version_changed;
                 return Ok(());
             }
             Some(EventAttrs::WorkflowTaskCompletedEventAttributes(_)) => {
@@ -1332,4 +1349,21 @@ fn job_rank(j: &Job) -> u8 {
         Job::RemoveFromCache(_) => 7,
         _ => 4,
     }
+}
+
+/// The worker version a WorkflowTaskCompleted event records: its deployment version, else the version string
+/// (`<deployment>.<build id>`, or `<deployment>:<build id>` in newer servers), else the build id of its worker
+/// stamp or its binary checksum.
+fn recorded_version(a: &history::WorkflowTaskCompletedEventAttributes) -> Option<kcommon::WorkerDeploymentVersion> {
+    if let Some(v) = a.deployment_version.as_ref().filter(|v| !v.build_id.is_empty()) {
+        return Some(kcommon::WorkerDeploymentVersion { deployment_name: v.deployment_name.clone(), build_id: v.build_id.clone() });
+    }
+    if !a.worker_deployment_version.is_empty() {
+        let v = &a.worker_deployment_version;
+        if let Some(i) = v.find([':', '.']) {
+            return Some(kcommon::WorkerDeploymentVersion { deployment_name: v[..i].to_string(), build_id: v[i + 1..].to_string() });
+        }
+    }
+    let build_id = a.worker_version.as_ref().map(|w| w.build_id.clone()).filter(|b| !b.is_empty()).unwrap_or_else(|| a.binary_checksum.clone());
+    (!build_id.is_empty()).then(|| kcommon::WorkerDeploymentVersion { deployment_name: String::new(), build_id })
 }

@@ -36,7 +36,7 @@ fn live_run() -> RunMachines {
     let started = h.add_wft_started();
     let mut run = RunMachines::new(
         "run-1",
-        RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true },
+        RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true, own_version: None },
     );
     run.feed_history(h.events(), started).expect("history");
     run.next_activation().expect("activation").expect("init");
@@ -138,7 +138,7 @@ fn live_task_runs_waiting_activity() {
     let last = h.add_wft_started();
     let mut run = RunMachines::new(
         "run-1",
-        RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true },
+        RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true, own_version: None },
     );
     run.feed_history(h.events(), last).expect("history");
     let a = run.next_activation().expect("ok").expect("init");

@@ -135,7 +135,7 @@ fn speculative_rejection_rolled_back() {
 
     let mut run = RunMachines::new(
         "run-1",
-        RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true },
+        RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true, own_version: None },
     );
     let activate = |run: &mut RunMachines| match run.next_step().expect("no error") {
         Next::Activation(a) => *a,

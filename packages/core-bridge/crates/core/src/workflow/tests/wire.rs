@@ -7,7 +7,7 @@ use crate::workflow::run::{Next, RunConfig, RunMachines, randomness_seed};
 use lang::ActivityCancellationType as CancelType;
 
 fn config(sdk_metadata_supported: bool, replay_mode: bool) -> RunConfig {
-    RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode, sdk_metadata_supported }
+    RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode, sdk_metadata_supported, own_version: None }
 }
 
 fn cmds(v: Vec<LangCommand>) -> Vec<WorkflowCommand> {
