@@ -7,13 +7,14 @@
  * 3. Both get their signal: the order finishes on v1, the code it started with; the newsletter moves to v2.
  *    A new order starts on v2.
  *
- * `pnpm start` runs it all in this one process: the embedded Kairos dev server (or the server at TEMPORAL_ADDRESS
- * when it is set; a real one needs worker deployments enabled, as `temporal server start-dev` has them), both
+ * `pnpm start` runs it all in this one process: the embedded Kairos dev server (or the server of the
+ * environment configuration: `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`; a real one needs worker deployments enabled, as `temporal server start-dev` has them), both
  * workers, and the client.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@kairos/client';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime } from '@kairos/worker';
 import { setCurrentVersion, versionThatRan } from './deployment';
 import { approveSignal, publishSignal } from './signals';
@@ -45,7 +46,7 @@ export async function rollout(
       args: [arg],
     });
 
-  const v1 = await createWorker(connection, 'v1', placement);
+  const v1 = await createWorker(connection, 'v1', placement, client.options.namespace);
   return await v1.runUntil(async () => {
     await setCurrentVersion(client, versionOf('v1', placement));
     const oldOrder = await start('order', 'order-1');
@@ -54,7 +55,7 @@ export async function rollout(
     const letterStartedOn = await versionThatRan(letter);
 
     // The rollout: v1 keeps running for the runs pinned to it.
-    const v2 = await createWorker(connection, 'v2', placement);
+    const v2 = await createWorker(connection, 'v2', placement, client.options.namespace);
     return await v2.runUntil(async () => {
       await setCurrentVersion(client, versionOf('v2', placement));
       await oldOrder.signal(approveSignal);
@@ -73,13 +74,14 @@ export async function rollout(
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address ? undefined : await startDevServer({ namespaces: [namespace] });
+  const address = connectionOptions.address ?? server?.address;
   console.error(`${server ? 'Embedded Kairos dev server listening' : 'Using the server'} on ${address}`);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const result = await rollout(new Client({ connection }), nativeConnection);
+    const result = await rollout(new Client({ connection, namespace }), nativeConnection);
     for (const [name, { startedOn, result: value }] of Object.entries(result)) {
       console.log(`${name}: started on ${startedOn}, ${value}`);
     }

@@ -1,8 +1,10 @@
 /**
  * The workers: one per version of the workflow code, each a version (build id `v1` or `v2`) of the
  * `worker-versioning-example` Worker Deployment. `pnpm worker v1` (or `v2`) runs one on its own against
- * TEMPORAL_ADDRESS (default localhost:7233).
+ * the server of the environment configuration (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE` or a `temporal.toml` profile,
+ * read by `@kairos/envconfig`; by default localhost:7233).
  */
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { NativeConnection, Worker, type WorkerDeploymentOptions } from '@kairos/worker';
 import * as activities from './activities';
 
@@ -33,10 +35,11 @@ export async function createWorker(
   connection: NativeConnection,
   buildId: BuildId,
   placement: Placement = DEFAULT_PLACEMENT,
+  namespace = 'default',
 ): Promise<Worker> {
   return await Worker.create({
     connection,
-    namespace: 'default',
+    namespace,
     taskQueue: placement.taskQueue,
     workflowsPath: require.resolve(`./workflows-${buildId}`),
     activities,
@@ -52,9 +55,10 @@ export async function createWorker(
 async function main(): Promise<void> {
   const buildId = process.argv[2];
   if (buildId !== 'v1' && buildId !== 'v2') throw new Error(`usage: pnpm worker v1|v2 (got ${buildId ?? 'nothing'})`);
-  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect({ address: 'localhost:7233', ...connectionOptions });
   try {
-    await (await createWorker(connection, buildId)).run(); // until Ctrl+C
+    await (await createWorker(connection, buildId, DEFAULT_PLACEMENT, namespace)).run(); // until Ctrl+C
   } finally {
     await connection.close();
   }
