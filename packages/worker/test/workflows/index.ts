@@ -5,3 +5,4 @@ export * from './timer-loop';
 export * from './interceptors';
 export * from './more';
 export * from './activities';
+export * from './nexus';
