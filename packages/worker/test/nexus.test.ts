@@ -11,15 +11,11 @@ import { ApplicationFailure, NexusOperationFailure } from '@kairos/common';
 import { getClient, log, operationInfo, startWorkflow, WorkflowRunOperationHandler } from '@kairos/nexus';
 import { temporal } from '@kairos/proto';
 import type { NexusInterceptorsFactory } from '../src';
-import { serverKind, taskQueueFor, TestEnv } from './helpers/env';
+import { taskQueueFor, TestEnv } from './helpers/env';
 import { createEndpoint, type TestEndpoint } from './helpers/nexus';
 import * as wf from './workflows';
 
 jest.setTimeout(Number(process.env.KAIROS_TEST_TIMEOUT ?? 60_000));
-
-// The Kairos dev server does not dispatch Nexus operations yet (it rejects ScheduleNexusOperation).
-if (serverKind() === 'kairos')
-  test.only('skipped: the Kairos dev server does not dispatch Nexus operations yet', () => {});
 
 const ET = temporal.api.enums.v1.EventType;
 

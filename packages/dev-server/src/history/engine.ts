@@ -23,6 +23,7 @@ import {
 } from './mutable-state';
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import type { Logger } from '../logger';
+import type { EndpointRegistry } from '../nexus/endpoint-registry';
 
 const ET = enums.EventType;
 
@@ -156,6 +157,8 @@ export class HistoryEngine {
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
   private taskIdCounter = 1 << 20;
   hooks: EngineHooks = { reconcile: () => {} };
+  /** The cluster's Nexus endpoints (set by the server), which Nexus operations are scheduled on. */
+  nexusEndpoints: EndpointRegistry | undefined;
   /** The dynamic config the server runs with (limits), and the request limits it sets. */
   config = new DynamicConfig();
   limits = new RequestLimits(this.config);
