@@ -214,7 +214,7 @@ describe('Client', () => {
     await expect(client.schedule.getHandle('s').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 
-  it('throws NotImplementedError for standalone Activities, standalone Nexus operations and legacy versioning', async () => {
+  it('throws NotImplementedError for standalone Activities and legacy versioning', async () => {
     const client = new Client({ connection });
     await expect(client.activity.start('act', { id: 'a', taskQueue: 'tq', startToCloseTimeout: '1m' })).rejects.toThrow(
       NotImplementedError,
@@ -223,7 +223,6 @@ describe('Client', () => {
       'not implemented: standalone Activities',
     );
     expect(() => client.activity.getHandle('a')).toThrow(NotImplementedError);
-    expect(() => client.nexus.getHandle('op')).toThrow('not implemented: standalone Nexus operations');
     await expect(client.taskQueue.getBuildIdCompatability('tq')).rejects.toThrow(NotImplementedError);
     expect(client.activity).toBeInstanceOf(ActivityClient);
     expect(server.calls).toHaveLength(0);

@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as nexus from 'nexus-rpc';
-import { type WorkflowHandle, WorkflowFailedError, WorkflowNotFoundError } from '@kairos/client';
+import {
+  NexusOperationsNotSupportedError,
+  type WorkflowHandle,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@kairos/client';
 import { ApplicationFailure, NexusOperationFailure } from '@kairos/common';
 import { getClient, log, operationInfo, startWorkflow, WorkflowRunOperationHandler } from '@kairos/nexus';
 import { temporal } from '@kairos/proto';
@@ -460,6 +465,19 @@ test('an operation whose handler keeps failing with a retryable error times out 
     expect(outcome.error?.map((e) => e.name)).toEqual(['NexusOperationFailure', 'TimeoutFailure']);
     expect(typeNames(await nexusEvents(handle))).toEqual(['SCHEDULED', 'TIMED_OUT']);
   });
+});
+
+test('client.nexus says so when the server has no standalone Nexus operations', async () => {
+  // Neither server of this file has them: the Kairos dev server never, the Temporal one not without
+  // nexusoperation.enableStandalone (nexus-standalone.test.ts turns it on).
+  const err = await env.client.nexus
+    .createServiceClient({ endpoint: 'any', service: wf.nexusTestService })
+    .startOperation('echo', 'x', { id: randomUUID() })
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(NexusOperationsNotSupportedError);
+  expect((err as Error).message).toMatch(
+    /^standalone Nexus operations are not supported by this server \(StartNexusOperationExecution: /,
+  );
 });
 
 test('the worker validates nexusServices', async () => {
