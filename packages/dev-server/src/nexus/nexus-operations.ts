@@ -428,6 +428,43 @@ function closeOperation(
   });
 }
 
+/** The event of `eventType` for operation `sid` just written (or buffered while a workflow task runs). */
+function justWritten(ex: Execution, eventType: number, sid: number): IHistoryEvent | undefined {
+  const candidates = [...ex.events.slice(-3), ...ex.state.buffered.map((b) => b.event)].reverse();
+  return candidates.find(
+    (e) =>
+      e.eventType === eventType &&
+      num(
+        (
+          Object.values(e).find((v) => v && typeof v === 'object' && 'scheduledEventId' in v) as {
+            scheduledEventId?: number;
+          }
+        )?.scheduledEventId,
+      ) === sid,
+  );
+}
+
+/**
+ * Writes the outcome of a cancel request. The real server marks these events as ones a worker may ignore (SDKs
+ * that predate them skip them).
+ */
+function cancelRequestOutcome(
+  engine: HistoryEngine,
+  tx: Transaction,
+  ex: Execution,
+  op: NexusOperationInfo,
+  eventType: number,
+  attrs: object,
+): void {
+  engine.addExternalEvent(ex, tx, eventType, {
+    scheduledEventId: op.scheduledEventId,
+    requestedEventId: op.cancel!.requestedEventId,
+    ...attrs,
+  });
+  const written = justWritten(ex, eventType, op.scheduledEventId);
+  if (written) written.workerMayIgnore = true;
+}
+
 /** Writes NexusOperationStarted for an operation the handler started asynchronously. */
 function markStarted(
   engine: HistoryEngine,
@@ -446,13 +483,7 @@ function markStarted(
     operationToken: token,
   });
   if (links.length === 0) return;
-  // Written now, or buffered while a workflow task runs: either way the last such event of the run.
-  const candidates = [...ex.events.slice(-3), ...ex.state.buffered.map((b) => b.event)].reverse();
-  const written = candidates.find(
-    (e) =>
-      e.eventType === ET.EVENT_TYPE_NEXUS_OPERATION_STARTED &&
-      num(e.nexusOperationStartedEventAttributes?.scheduledEventId) === op.scheduledEventId,
-  );
+  const written = justWritten(ex, ET.EVENT_TYPE_NEXUS_OPERATION_STARTED, op.scheduledEventId);
   if (written) written.links = links;
 }
 
@@ -528,10 +559,7 @@ export function completeNexusTask(
     if (cancel) {
       op.cancel!.request = undefined;
       op.cancel!.outcome = 'succeeded';
-      engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED, {
-        scheduledEventId: op.scheduledEventId,
-        requestedEventId: op.cancel!.requestedEventId,
-      });
+      cancelRequestOutcome(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED, {});
       return;
     }
     void request;
@@ -573,15 +601,13 @@ export function failNexusTask(
     if (cancel) {
       op.cancel!.request = undefined;
       op.cancel!.outcome = 'failed';
-      engine.addExternalEvent(ex, tx, ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED, {
-        scheduledEventId: op.scheduledEventId,
-        requestedEventId: op.cancel!.requestedEventId,
-        failure,
-      });
+      cancelRequestOutcome(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED, { failure });
       return;
     }
+    // The real server passes the handler's failure on without the `source` its SDK set.
+    const { source: _source, ...handlerFailure } = failure;
     closeOperation(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_FAILED, {
-      failure: operationFailure(op, failure),
+      failure: operationFailure(op, handlerFailure),
     });
   });
 }

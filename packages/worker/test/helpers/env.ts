@@ -135,11 +135,13 @@ export class TestEnv {
 
   /**
    * Starts the server; `metrics` configures the runtime's metrics export (for the first TestEnv of a file), and
-   * `temporalArgs` are added to the Temporal CLI's arguments.
+   * `temporalArgs` are added to the Temporal CLI's arguments; `kind` overrides `KAIROS_TEST_SERVER`.
    */
-  static async start(options: { metrics?: MetricsExporterConfig; temporalArgs?: string[] } = {}): Promise<TestEnv> {
+  static async start(
+    options: { metrics?: MetricsExporterConfig; temporalArgs?: string[]; kind?: ServerKind } = {},
+  ): Promise<TestEnv> {
     installRuntime(options.metrics);
-    const kind = serverKind();
+    const kind = options.kind ?? serverKind();
     let address: string;
     let stop: () => Promise<void>;
     let devServer: DevServer | undefined;
