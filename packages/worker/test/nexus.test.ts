@@ -467,6 +467,27 @@ test('an operation whose handler keeps failing with a retryable error times out 
   });
 });
 
+test('an operation on an endpoint that does not exist fails the workflow task, naming the endpoint', async () => {
+  const taskQueue = taskQueueFor('nexus-unknown-endpoint');
+  const worker = await env.createWorker({ taskQueue });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(wf.nexusCaller, {
+      taskQueue,
+      workflowId: `caller-${randomUUID()}`,
+      args: ['no-such-endpoint', 'echo', 'x', { scheduleToCloseTimeout: '30s' }],
+    });
+    const failed = await eventually(async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes ?? undefined;
+    }, 'the workflow task to fail');
+    expect(failed.cause).toBe(
+      temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES,
+    );
+    expect(failed.failure?.message).toBe('BadScheduleNexusOperationAttributes: endpoint "no-such-endpoint" not found');
+    await handle.terminate('test over');
+  });
+});
+
 test('client.nexus says so when the server has no standalone Nexus operations', async () => {
   // Neither server of this file has them: the Kairos dev server never, the Temporal one not without
   // nexusoperation.enableStandalone (nexus-standalone.test.ts turns it on).
