@@ -25,6 +25,7 @@ const handler = nexus.serviceHandler(wf.nexusTestService, {
   async fail(_ctx, { kind }) {
     if (kind === 'handler-error') throw new nexus.HandlerError('BAD_REQUEST', 'the input was not acceptable');
     if (kind === 'operation-canceled') throw new nexus.OperationError('canceled', 'canceled by the handler');
+    if (kind === 'crash') throw new TypeError('the handler crashed');
     throw new nexus.OperationError('failed', 'the operation failed', {
       cause: ApplicationFailure.create({ message: 'no stock', type: 'OutOfStock' }),
     });
@@ -138,6 +139,23 @@ function normalized(events: temporal.api.history.v1.IHistoryEvent[], variable: s
   return JSON.parse(json) as unknown[];
 }
 
+/** A pending operation from describe, without times, with ids as placeholders. */
+function normalizedPending(op: temporal.api.workflow.v1.IPendingNexusOperationInfo, variable: string[]): unknown {
+  const o = temporal.api.workflow.v1.PendingNexusOperationInfo.toObject(
+    temporal.api.workflow.v1.PendingNexusOperationInfo.fromObject(op),
+    { enums: String, longs: Number, bytes: String, defaults: false },
+  );
+  for (const key of ['scheduledTime', 'lastAttemptCompleteTime', 'nextAttemptScheduleTime']) delete o[key];
+  let json = JSON.stringify(o);
+  for (const [i, value] of variable.entries()) json = json.split(value).join(`<${i + 1}>`);
+  json = json.replace(/"stackTrace":"[^"]*"/g, '"stackTrace":"<stack>"');
+  json = json.replace(/"scheduledEventId":\d+/g, '"scheduledEventId":"<id>"');
+  return JSON.parse(json) as unknown;
+}
+
+/** What each server shows of an operation whose handler keeps crashing: the pending operation after a failure. */
+const pendingAfterCrash = new Map<ServerKind, unknown>();
+
 async function runScenarios(kind: ServerKind): Promise<Map<string, unknown[]>> {
   const env = await TestEnv.start({ kind });
   const out = new Map<string, unknown[]>();
@@ -147,6 +165,18 @@ async function runScenarios(kind: ServerKind): Promise<Map<string, unknown[]>> {
     endpoint = await createEndpoint(env.connection, taskQueue);
     const worker = await env.createWorker({ taskQueue, nexusServices: [handler] });
     await worker.runUntil(async () => {
+      const crashing = await env.client.workflow.start(wf.nexusCaller, {
+        taskQueue,
+        workflowId: `caller-${randomUUID()}`,
+        args: [endpoint!.name, 'fail', { kind: 'crash' }, { scheduleToCloseTimeout: '30s' }],
+      });
+      let pending: temporal.api.workflow.v1.IPendingNexusOperationInfo | undefined;
+      await until(async () => {
+        pending = (await crashing.describe()).raw.pendingNexusOperations?.[0];
+        return !!pending?.lastAttemptFailure;
+      }, 'a failed attempt');
+      pendingAfterCrash.set(kind, normalizedPending(pending!, [endpoint!.name, endpoint!.id]));
+      await crashing.terminate('scenario over');
       for (const s of SCENARIOS) {
         const handlerWorkflowId = `handler-${randomUUID()}`;
         const caller = await env.client.workflow.start(wf.nexusCaller, {
@@ -200,5 +230,8 @@ describeOnTemporal('Nexus events on the Kairos dev server equal those of the rea
   });
   test.each(SCENARIOS.map((s) => s.name))('%s', (name) => {
     expect(kairos.get(name)).toEqual(real.get(name));
+  });
+  test('a pending operation whose handler crashed, as describe shows it', () => {
+    expect(pendingAfterCrash.get('kairos')).toEqual(pendingAfterCrash.get('temporal'));
   });
 });

@@ -514,7 +514,7 @@ function retryOrGiveUp(
   request.lastAttemptCompleteTime = now;
   if (!retryable) return false;
   const backoff = Math.min(RETRY_INITIAL_MS * 2 ** (request.attempt - 1), RETRY_MAX_MS);
-  request.attempt += 1;
+  // `attempt` counts attempts made, as the real server's describe shows: the next one counts when it is queued.
   request.state = 'backoff';
   request.dispatchedTime = undefined;
   request.scheduledTime = now + backoff;
@@ -592,8 +592,10 @@ export function failNexusTask(
   engine: HistoryEngine,
   req: temporal.api.workflowservice.v1.IRespondNexusTaskFailedRequest,
 ): void {
-  const failure = req.failure ?? (req.error ? handlerErrorFailure(req.error) : undefined);
-  if (!failure) throw invalidArgument('RespondNexusTaskFailed has neither a failure nor an error.');
+  const reported = req.failure ?? (req.error ? handlerErrorFailure(req.error) : undefined);
+  if (!reported) throw invalidArgument('RespondNexusTaskFailed has neither a failure nor an error.');
+  // The real server keeps the handler's failure without the `source` its SDK set (its causes keep theirs).
+  const { source: _source, ...failure } = reported;
   const { ex, op, request, cancel } = findRequest(engine, req.taskToken, req.namespace);
   engine.tx((tx) => {
     tx.touch(ex);
@@ -604,10 +606,8 @@ export function failNexusTask(
       cancelRequestOutcome(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED, { failure });
       return;
     }
-    // The real server passes the handler's failure on without the `source` its SDK set.
-    const { source: _source, ...handlerFailure } = failure;
     closeOperation(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_FAILED, {
-      failure: operationFailure(op, handlerFailure),
+      failure: operationFailure(op, failure),
     });
   });
 }
@@ -645,6 +645,7 @@ export function checkNexusTimeouts(engine: HistoryEngine, tx: Transaction, ex: E
     for (const r of [op.start, op.cancel?.request]) {
       if (r?.state === 'backoff' && tx.now >= r.scheduledTime) {
         r.state = 'scheduled';
+        r.attempt += 1;
         tx.touchInMemory(ex);
       } else if (r?.state === 'inflight' && tx.now >= (r.dispatchedTime ?? 0) + REQUEST_TIMEOUT_MS) {
         retryOrGiveUp(
