@@ -1,7 +1,7 @@
 /**
  * The Kairos dev server against the real Temporal dev server, event by event: the same Nexus scenarios run on both,
- * and the caller's Nexus events (types, attributes, failures, links) must be equal once the values that differ by
- * nature (ids, tokens, times) are replaced by placeholders. Part of `test:temporal` (it needs the Temporal CLI).
+ * and the caller's Nexus events (types, attributes, failures, links) and the handler workflow's callbacks in describe
+ * must be equal once the values that differ by nature (ids, tokens, times) are replaced by placeholders. Part of `test:temporal` (it needs the Temporal CLI).
  */
 import { randomUUID } from 'node:crypto';
 import * as nexus from 'nexus-rpc';
@@ -193,11 +193,20 @@ async function runScenarios(kind: ServerKind): Promise<Map<string, unknown[]>> {
         await caller.result();
         const history = await caller.fetchHistory();
         const runIds = [(await caller.describe()).runId];
-        try {
-          runIds.push((await env.client.workflow.getHandle(handlerWorkflowId).describe()).runId);
-          await env.client.workflow.getHandle(handlerWorkflowId).terminate('scenario over');
-        } catch {
-          // No handler workflow in this scenario, or it closed already.
+        // The handler workflow's completion callbacks as describe shows them (states and triggers, not times).
+        let callbacks: unknown[] = [];
+        const handlerWorkflow = env.client.workflow.getHandle(handlerWorkflowId);
+        const described = await handlerWorkflow.describe().catch(() => undefined);
+        if (described) {
+          runIds.push(described.runId);
+          callbacks = (described.raw.callbacks ?? []).map((c) => ({
+            state: temporal.api.enums.v1.CallbackState[c.state ?? 0],
+            trigger: c.trigger,
+            attempt: c.attempt,
+            url: c.callback?.nexus?.url,
+            links: c.callback?.links?.length,
+          }));
+          if (described.status.name === 'RUNNING') await handlerWorkflow.terminate('scenario over');
         }
         out.set(
           s.name,
@@ -208,7 +217,7 @@ async function runScenarios(kind: ServerKind): Promise<Map<string, unknown[]>> {
             caller.workflowId,
             handlerWorkflowId,
             ...runIds,
-          ]),
+          ]).concat([{ callbacks }]),
         );
       }
     });
