@@ -275,6 +275,17 @@ test('a workflow-run operation starts the workflow and its result reaches the ca
   });
 });
 
+test("a handler workflow that continues as new completes the operation with its last run's result", async () => {
+  await withNexusWorker(async (endpoint) => {
+    const workflowId = `handler-${randomUUID()}`;
+    const handle = await startCaller(endpoint, 'runWorkflow', { workflowId, action: 'continue' });
+    expect((await handle.result()).result).toBe(`done:complete:${workflowId}`);
+    expect(typeNames(await nexusEvents(handle))).toEqual(['SCHEDULED', 'STARTED', 'COMPLETED']);
+    const lastRun = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events![0];
+    expect(lastRun.workflowExecutionStartedEventAttributes?.completionCallbacks).toHaveLength(1);
+  });
+});
+
 test('a handler error fails the operation with the handler error as its cause', async () => {
   await withNexusWorker(async (endpoint) => {
     const handle = await startCaller(endpoint, 'fail', { kind: 'handler-error' }, { rethrow: true });

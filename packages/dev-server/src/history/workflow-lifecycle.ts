@@ -412,6 +412,8 @@ function startFollowingRun(
     continuedRunId: s.runId,
     executionExpirationTime: s.executionExpirationTime,
     firstWftBackoffMs: backoffMs,
+    // The run's completion callbacks (a Nexus operation waiting for it) wait for the run that follows instead.
+    completionCallbacks: s.callbacks?.map((c) => c.callback),
     ...extra,
   });
   s.nextRunId = next.state.runId;

@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   createNexusServiceClient,
   defineSignal,
   isCancellation,
@@ -118,8 +119,12 @@ export async function nexusEchoByDefinition(endpoint: string, input: string): Pr
   return answer.input;
 }
 
-/** Backs the workflow-run operation: `complete` returns, `fail` fails, `wait` waits until it is cancelled. */
+/**
+ * Backs the workflow-run operation: `complete` returns, `fail` fails, `wait` waits until it is cancelled, `continue`
+ * continues as new (then completes).
+ */
 export async function nexusHandlerWorkflow(action: string): Promise<string> {
+  if (action === 'continue') await continueAsNew<typeof nexusHandlerWorkflow>('complete');
   if (action === 'fail') throw ApplicationFailure.nonRetryable('the handler workflow failed', 'HandlerWorkflowFailure');
   if (action === 'wait') {
     let finish = false;
