@@ -1,5 +1,7 @@
 // The official SDK's Nexus caller (@temporalio/workflow) and handler (@temporalio/nexus, @temporalio/worker) run
 // unchanged against the Kairos dev server.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as nexus from 'nexus-rpc';
 import { Client, Connection } from '@temporalio/client';
@@ -7,8 +9,8 @@ import { startWorkflow, WorkflowRunOperationHandler } from '@temporalio/nexus';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId } from './helpers';
-import { greeter, greetingService, officialCaller } from './nexus-workflows';
+import { startServer, uniqueId, waitUntil } from './helpers';
+import { greeter, greetingService, officialCaller, proceed } from './nexus-workflows';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -111,3 +113,53 @@ test('cancelling a workflow-run operation cancels its workflow', async () => {
     'CANCELED',
   ]);
 }, 30_000);
+
+test('a started operation survives a restart on SQLite and completes through its callback afterwards', async () => {
+  const db = path.join(os.tmpdir(), `kairos-nexus-${uniqueId()}.db`);
+  const queue = 'official-nexus-restart';
+  const callerId = uniqueId('caller');
+  /** Runs `fn` with a server on `db`, a client and a worker (caller and handler) on `queue`. */
+  const phase = async <R>(fn: (c: Client) => Promise<R>): Promise<R> => {
+    const srv = await startServer({ dbFilename: db });
+    const conn = await Connection.connect({ address: srv.address });
+    const native = await NativeConnection.connect({ address: srv.address });
+    try {
+      const w = await Worker.create({
+        connection: native,
+        taskQueue: queue,
+        workflowsPath: path.join(__dirname, 'nexus-workflows', 'index.ts'),
+        nexusServices: [handler],
+      });
+      return await w.runUntil(fn(new Client({ connection: conn })));
+    } finally {
+      await native.close();
+      await conn.close();
+      await srv.shutdown();
+    }
+  };
+  const restartEndpoint = uniqueId('ep');
+  const handlerWorkflowId = await phase(async (c) => {
+    await c.connection.operatorService.createNexusEndpoint({
+      spec: { name: restartEndpoint, target: { worker: { namespace: 'default', taskQueue: queue } } },
+    });
+    await c.workflow.start(officialCaller, {
+      taskQueue: queue,
+      workflowId: callerId,
+      args: [restartEndpoint, 'greetLater', 'signal', false],
+    });
+    // Started: the token names the handler's workflow.
+    const token = await waitUntil(
+      async () =>
+        (await c.workflow.getHandle(callerId).describe()).raw.pendingNexusOperations?.[0]?.operationToken || undefined,
+      20_000,
+      'the operation to start',
+    );
+    return (JSON.parse(Buffer.from(token, 'base64url').toString()) as { wid: string }).wid;
+  });
+  const outcome = await phase(async (c) => {
+    await c.workflow.getHandle(handlerWorkflowId).signal(proceed);
+    return await c.workflow.getHandle(callerId).result();
+  });
+  expect(outcome).toMatchObject({ result: 'Hello, signal!' });
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${db}${suffix}`, { force: true });
+}, 60_000);

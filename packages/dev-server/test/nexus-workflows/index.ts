@@ -5,8 +5,10 @@ import {
   CancellationScope,
   condition,
   createNexusServiceClient,
+  defineSignal,
   isCancellation,
   NexusOperationCancellationType,
+  setHandler,
 } from '@temporalio/workflow';
 
 export const greetingService = nexus.service('greetingService', {
@@ -41,8 +43,16 @@ export async function officialCaller(
   return outcome;
 }
 
-/** Backs `greetLater`: answers, or waits to be cancelled when asked to. */
+/** Lets a `greeter` started with the name `signal` answer. */
+export const proceed = defineSignal('proceed');
+
+/** Backs `greetLater`: answers, or waits to be cancelled (`wait`) or for {@link proceed} (`signal`). */
 export async function greeter(name: string): Promise<string> {
+  if (name === 'signal') {
+    let proceeded = false;
+    setHandler(proceed, () => void (proceeded = true));
+    await condition(() => proceeded);
+  }
   if (name === 'wait') {
     try {
       await condition(() => false);
