@@ -504,7 +504,6 @@ function closeWithFailure(
 /** Backs off a failed request, or reports whether it may not be retried. */
 function retryOrGiveUp(
   ex: Execution,
-  op: NexusOperationInfo,
   request: NexusRequestAttempts,
   failure: IFailure,
   retryable: boolean,
@@ -520,7 +519,6 @@ function retryOrGiveUp(
   request.scheduledTime = now + backoff;
   ex.state.activitySeq += 1;
   request.seq = ex.state.activitySeq;
-  void op;
   return true;
 }
 
@@ -554,7 +552,7 @@ export function completeNexusTask(
   engine: HistoryEngine,
   req: temporal.api.workflowservice.v1.IRespondNexusTaskCompletedRequest,
 ): void {
-  const { ex, op, request, cancel } = findRequest(engine, req.taskToken, req.namespace);
+  const { ex, op, cancel } = findRequest(engine, req.taskToken, req.namespace);
   engine.tx((tx) => {
     if (cancel) {
       op.cancel!.request = undefined;
@@ -562,7 +560,6 @@ export function completeNexusTask(
       cancelRequestOutcome(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED, {});
       return;
     }
-    void request;
     const start = req.response?.startOperation;
     if (start?.syncSuccess) {
       closeOperation(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_COMPLETED, {
@@ -599,7 +596,7 @@ export function failNexusTask(
   const { ex, op, request, cancel } = findRequest(engine, req.taskToken, req.namespace);
   engine.tx((tx) => {
     tx.touch(ex);
-    if (retryOrGiveUp(ex, op, request, failure, isRetryableHandlerFailure(failure), tx.now)) return;
+    if (retryOrGiveUp(ex, request, failure, isRetryableHandlerFailure(failure), tx.now)) return;
     if (cancel) {
       op.cancel!.request = undefined;
       op.cancel!.outcome = 'failed';
@@ -650,7 +647,6 @@ export function checkNexusTimeouts(engine: HistoryEngine, tx: Transaction, ex: E
       } else if (r?.state === 'inflight' && tx.now >= (r.dispatchedTime ?? 0) + REQUEST_TIMEOUT_MS) {
         retryOrGiveUp(
           ex,
-          op,
           r,
           { message: 'request timed out', timeoutFailureInfo: { timeoutType: TT.TIMEOUT_TYPE_START_TO_CLOSE } },
           true,
