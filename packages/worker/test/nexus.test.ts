@@ -413,6 +413,19 @@ describe.each([
   });
 });
 
+test('cancelling an operation whose start request is still with the handler waits for its answer', async () => {
+  await withNexusWorker(async (endpoint) => {
+    // The handler of `slow` takes 3 s; the caller cancels after 0.5 s, before the (synchronous) answer.
+    const handle = await env.client.workflow.start(wf.nexusCancelBeforeStart, {
+      taskQueue: endpoint.taskQueue,
+      workflowId: `caller-${randomUUID()}`,
+      args: [endpoint.name, 3000, 500],
+    });
+    expect(await handle.result()).toEqual({ token: '', result: 'slept 3000' });
+    expect(await nexusAndTimerEvents(handle)).toEqual(['SCHEDULED', 'TIMER_STARTED', 'CANCEL_REQUESTED', 'COMPLETED']);
+  });
+});
+
 test('a schedule-to-close timeout times the operation out', async () => {
   await withNexusWorker(async (endpoint) => {
     const workflowId = `handler-${randomUUID()}`;

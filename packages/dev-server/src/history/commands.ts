@@ -547,7 +547,7 @@ export function applyCommands(
         break;
       case CT.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION: {
         const id = num(c.requestCancelNexusOperationCommandAttributes?.scheduledEventId);
-        if (cancelNexusOperation(tx, ex, id, completedId, append)) result.newEvents = true;
+        cancelNexusOperation(tx, ex, id, completedId, append);
         break;
       }
       case CT.COMMAND_TYPE_START_TIMER: {

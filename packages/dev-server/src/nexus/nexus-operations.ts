@@ -197,8 +197,9 @@ export function scheduleNexusOperation(
 }
 
 /**
- * RequestCancelNexusOperation: writes NexusOperationCancelRequested. An operation that has not started yet is
- * canceled at once; a started one gets a cancel request sent to its handler. True when the operation closed.
+ * RequestCancelNexusOperation: writes NexusOperationCancelRequested. A started operation gets a cancel request sent
+ * to its handler; one not started yet gets it once it starts, and a synchronous answer meanwhile completes it
+ * normally, as on the real server.
  */
 export function cancelNexusOperation(
   tx: Transaction,
@@ -206,31 +207,20 @@ export function cancelNexusOperation(
   scheduledEventId: number,
   completedId: number,
   append: (type: number, attrs: object) => IHistoryEvent,
-): boolean {
+): void {
   const op = operations(ex)[String(scheduledEventId)];
   const ev = append(ET.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED, {
     scheduledEventId,
     workflowTaskCompletedEventId: completedId,
   });
   // An operation whose outcome waits in the buffer only gets the request.
-  if (!op) return false;
-  if (op.operationToken === undefined) {
-    delete operations(ex)[String(scheduledEventId)];
-    append(ET.EVENT_TYPE_NEXUS_OPERATION_CANCELED, {
-      scheduledEventId,
-      failure: operationFailure(op, { message: 'operation canceled before it was started', canceledFailureInfo: {} }),
-      requestId: op.requestId,
-    });
-    return true;
+  if (!op) return;
+  op.cancel = { requestedEventId: num(ev.eventId), requestedTime: tx.now };
+  if (op.operationToken !== undefined) {
+    ex.state.activitySeq += 1;
+    op.cancel.request = { state: 'scheduled', attempt: 1, seq: ex.state.activitySeq, scheduledTime: tx.now };
   }
-  ex.state.activitySeq += 1;
-  op.cancel = {
-    requestedEventId: num(ev.eventId),
-    requestedTime: tx.now,
-    request: { state: 'scheduled', attempt: 1, seq: ex.state.activitySeq, scheduledTime: tx.now },
-  };
   tx.touch(ex);
-  return false;
 }
 
 // ---- tasks ----

@@ -140,3 +140,29 @@ export async function nexusHandlerWorkflow(action: string): Promise<string> {
   if (action === 'sleep') await sleep(60_000);
   return `done:${action}:${workflowInfo().workflowId}`;
 }
+
+/**
+ * Starts `slow` (a sync operation whose handler takes `handlerMs`) and cancels it `cancelAfterMs` later, while the
+ * handler is still working; reports how the call ended.
+ */
+export async function nexusCancelBeforeStart(
+  endpoint: string,
+  handlerMs: number,
+  cancelAfterMs: number,
+): Promise<CallOutcome> {
+  const client = createNexusServiceClient({ endpoint, service: nexusTestService });
+  const outcome: CallOutcome = {};
+  try {
+    await CancellationScope.cancellable(async () => {
+      const started = client.startOperation('slow', handlerMs, { scheduleToCloseTimeout: '30s' });
+      await sleep(cancelAfterMs);
+      CancellationScope.current().cancel();
+      const handle = await started;
+      outcome.token = handle.token;
+      outcome.result = await handle.result();
+    });
+  } catch (err) {
+    outcome.error = errorChain(err);
+  }
+  return outcome;
+}
