@@ -1,8 +1,7 @@
 /**
  * Types of standalone Nexus operations (operations started by a client, without a Workflow).
  *
- * Standalone Nexus operations are not implemented by Kairos yet; see {@link NexusClient}. The `raw`
- * fields are typed loosely because the protobuf messages they carry are not part of `@kairos/proto` yet.
+ * See {@link NexusClient}; the `raw` fields carry the server's messages as they came.
  *
  * @module
  */
@@ -14,6 +13,7 @@ import type {
   TypedSearchAttributes,
 } from '@kairos/common';
 import type { Replace } from '@kairos/common/lib/type-helpers';
+import type { temporal } from '@kairos/proto';
 import { convertersInProtoOrder } from './proto-enum-order';
 
 /** Id reuse policy of standalone Nexus operations. */
@@ -128,11 +128,11 @@ export const [encodeNexusOperationCancellationState, decodeNexusOperationCancell
 >('NEXUS_OPERATION_CANCELLATION_STATE_', ['SCHEDULED', 'BACKING_OFF', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'BLOCKED']);
 
 /** Raw description of a Nexus operation as sent by the server. */
-export type RawNexusOperationExecutionInfo = Record<string, unknown>;
+export type RawNexusOperationExecutionInfo = temporal.api.nexus.v1.INexusOperationExecutionInfo;
 /** Raw listing of a Nexus operation as sent by the server. */
-export type RawNexusOperationExecutionListInfo = Record<string, unknown>;
+export type RawNexusOperationExecutionListInfo = temporal.api.nexus.v1.INexusOperationExecutionListInfo;
 /** Raw cancellation info of a Nexus operation as sent by the server. */
-export type RawNexusOperationExecutionCancellationInfo = Record<string, unknown>;
+export type RawNexusOperationExecutionCancellationInfo = temporal.api.nexus.v1.INexusOperationExecutionCancellationInfo;
 
 /** Cancellation state of a Nexus operation. */
 export interface NexusOperationExecutionCancellationInfo {

@@ -214,7 +214,7 @@ describe('Client', () => {
     await expect(client.schedule.getHandle('s').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 
-  it('throws NotImplementedError for standalone Activity operator commands, standalone Nexus operations and legacy versioning', async () => {
+  it('throws NotImplementedError for standalone Activity operator commands and legacy versioning', async () => {
     const client = new Client({ connection });
     const handle = client.activity.getHandle('a');
     await expect(handle.pause()).rejects.toThrow(NotImplementedError);
@@ -222,7 +222,6 @@ describe('Client', () => {
       'not implemented: standalone Activity operator commands (pause, unpause, updateOptions, restoreOriginalOptions)',
     );
     await expect(handle.restoreOriginalOptions()).rejects.toThrow(NotImplementedError);
-    expect(() => client.nexus.getHandle('op')).toThrow('not implemented: standalone Nexus operations');
     await expect(client.taskQueue.getBuildIdCompatability('tq')).rejects.toThrow(NotImplementedError);
     expect(client.activity).toBeInstanceOf(ActivityClient);
     expect(server.calls).toHaveLength(0);

@@ -21,6 +21,7 @@ import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
 import { EndpointRegistry } from './nexus/endpoint-registry';
+import { nexusBusy, nexusTasks, startNexusTask } from './nexus/nexus-operations';
 import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
 import { RequestLimits } from './frontend/validation';
@@ -87,6 +88,7 @@ export class ServerContext {
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
     this.endpoints = new EndpointRegistry(this.namespaces);
+    this.engine.nexusEndpoints = this.endpoints;
     this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
@@ -238,6 +240,7 @@ export class ServerContext {
     if (task.kind === STANDALONE_TASK_KIND) return this.standaloneActivities.startTask(task, identity);
     const ex = this.engine.executions.get(task.owner);
     if (!ex) return undefined;
+    if (task.kind === 'nexus') return startNexusTask(this.engine, ex, task.key);
     const parts = task.key.split(':');
     if (task.kind === 'workflow') {
       return startWorkflowTask(this.engine, ex, Number(parts[2]), identity, randomUUID(), workerVersion);
@@ -311,6 +314,14 @@ export class ServerContext {
             kind: 'activity',
           });
         }
+      }
+      if (nexusBusy(ex)) busy = true;
+      for (const t of nexusTasks(this.endpoints, ex)) {
+        this.matching.add(Matching.queueKey(t.namespace, 'nexus', t.taskQueue), {
+          key: t.key,
+          owner: runId,
+          kind: 'nexus',
+        });
       }
     }
     const expiry = this.retentionExpiry(ex);

@@ -36,7 +36,10 @@ export interface WorkerOptions {
   activities?: object;
   /** Experimental in the official SDK; not implemented in Kairos: giving it throws. */
   patchActivationCallback?: PatchActivationCallback;
-  /** Nexus service handlers. Not implemented in Kairos yet: giving any throws. */
+  /**
+   * Nexus service handlers (built with `nexus.serviceHandler` of `nexus-rpc`) whose operations this worker handles.
+   * The worker polls for Nexus tasks only when it has some. Two handlers for one service name throw.
+   */
   nexusServices?: nexus.ServiceHandler<any>[];
   /** Path of the workflows module, bundled when the worker is created. */
   workflowsPath?: string;
@@ -238,6 +241,8 @@ export interface CompiledWorkerOptions {
   identity: string;
   buildId?: string;
   activities: Map<string, ActivityFunction>;
+  /** Nexus service handlers by service name (none: the worker does not poll for Nexus tasks). */
+  nexusServiceHandlers?: Map<string, nexus.ServiceHandler>;
   enableNonLocalActivities: boolean;
   maxConcurrentActivityTaskExecutions: number;
   maxConcurrentLocalActivityExecutions: number;
@@ -246,6 +251,7 @@ export interface CompiledWorkerOptions {
   maxEagerActivityReservationsPerWorkflowTask: number;
   maxConcurrentWorkflowTaskPolls: number;
   maxConcurrentActivityTaskPolls: number;
+  maxConcurrentNexusTaskPolls: number;
   maxCachedWorkflows: number;
   nonStickyToStickyPollRatio: number;
   stickyQueueScheduleToStartTimeoutMs: number;
@@ -362,6 +368,32 @@ const NOT_SUPPORTED: Partial<Record<keyof WorkerOptions, string>> = {
   maxTaskQueueActivitiesPerSecond: 'not implemented: WorkerOptions.maxTaskQueueActivitiesPerSecond',
 };
 
+/** The Nexus service handlers by service name; undefined when there are none. */
+function compileNexusServices(
+  services: nexus.ServiceHandler<any>[] | undefined,
+): Map<string, nexus.ServiceHandler> | undefined {
+  if (services === undefined) return undefined;
+  if (!Array.isArray(services)) {
+    throw new WorkerOptionsError(`nexusServices must be an array of Nexus service handlers, got ${describe(services)}`);
+  }
+  if (services.length === 0) return undefined;
+  const byName = new Map<string, nexus.ServiceHandler>();
+  for (const [i, handler] of services.entries()) {
+    const name = (handler as Partial<nexus.ServiceHandler> | undefined)?.definition?.name;
+    if (typeof handler?.getOperationHandler !== 'function' || typeof name !== 'string') {
+      throw new WorkerOptionsError(
+        `nexusServices[${i}] must be a Nexus service handler (from nexus.serviceHandler()), got ${describe(handler)}`,
+      );
+    }
+    if (name === '') throw new WorkerOptionsError(`nexusServices[${i}] has an empty service name`);
+    if (byName.has(name)) {
+      throw new WorkerOptionsError(`Duplicate nexus service named ${name} (nexusServices[${i}])`);
+    }
+    byName.set(name, handler);
+  }
+  return byName;
+}
+
 /** Validates `options` and applies the defaults. */
 export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
   if (options === null || typeof options !== 'object') throw new WorkerOptionsError('Worker options must be an object');
@@ -378,9 +410,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   }
   if (options.useVersioning)
     throw new WorkerOptionsError('not implemented: WorkerOptions.useVersioning (build-id versioning)');
-  if (options.nexusServices !== undefined && options.nexusServices.length > 0) {
-    throw new WorkerOptionsError('not implemented: WorkerOptions.nexusServices (Nexus handlers) in @kairos/worker');
-  }
+  const nexusServiceHandlers = compileNexusServices(options.nexusServices);
   for (const key of ['workflowTaskPollerBehavior', 'activityTaskPollerBehavior', 'nexusTaskPollerBehavior'] as const) {
     const behavior = options[key];
     if (behavior === undefined) continue;
@@ -513,6 +543,13 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       options.activityTaskPollerBehavior,
       maxConcurrentActivityTaskExecutions,
     ),
+    maxConcurrentNexusTaskPolls: pollers(
+      'maxConcurrentNexusTaskPolls',
+      options.maxConcurrentNexusTaskPolls,
+      options.nexusTaskPollerBehavior,
+      maxConcurrentNexusTaskExecutions,
+    ),
+    nexusServiceHandlers,
     maxCachedWorkflows,
     nonStickyToStickyPollRatio: nonSticky,
     stickyQueueScheduleToStartTimeoutMs: durationMs(

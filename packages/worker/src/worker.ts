@@ -14,6 +14,7 @@ import { msToNumber, type Duration } from '@kairos/common/lib/time';
 import * as bridge from '@kairos/core-bridge';
 import { kairos } from '@kairos/proto';
 import { ActivityExecutor } from './activity';
+import { NexusExecutor } from './nexus';
 import { NativeConnection } from './connection';
 import {
   CombinedWorkerRunError,
@@ -67,6 +68,11 @@ export interface WorkerStatus {
   numInFlightLocalActivities: number;
   numCachedWorkflows: number;
   numHeartbeatingActivities: number;
+  /** State of the Nexus poller (`SHUTDOWN` when the worker has no Nexus services). */
+  nexusPollerState: PollerState;
+  hasOutstandingNexusPoll: boolean;
+  /** Nexus requests being handled now. */
+  numInFlightNexusOperations: number;
 }
 
 interface RunUntilOptions {
@@ -178,7 +184,7 @@ export function nativeWorkerOptions(
     sdkVersion: pkg.version,
     enableWorkflows: workflows,
     enableActivities: options.activities.size > 0 && options.enableNonLocalActivities,
-    enableNexus: false,
+    enableNexus: (options.nexusServiceHandlers?.size ?? 0) > 0,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     maxEagerActivityReservationsPerWorkflowTask: options.maxEagerActivityReservationsPerWorkflowTask,
@@ -188,6 +194,7 @@ export function nativeWorkerOptions(
     stickyQueueScheduleToStartTimeoutMs: options.stickyQueueScheduleToStartTimeoutMs,
     maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls,
     maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls,
+    maxConcurrentNexusTaskPolls: options.maxConcurrentNexusTaskPolls,
     nonstickyToStickyPollRatio: options.nonStickyToStickyPollRatio,
     maxHeartbeatThrottleIntervalMs: options.maxHeartbeatThrottleIntervalMs,
     defaultHeartbeatThrottleIntervalMs: options.defaultHeartbeatThrottleIntervalMs,
@@ -208,6 +215,7 @@ export class Worker {
   private readonly pool: IsolatePool | undefined;
   private readonly processor: WorkflowActivationProcessor | undefined;
   private readonly activityExecutor: ActivityExecutor | undefined;
+  private readonly nexusExecutor: NexusExecutor | undefined;
   private readonly dataConverter: LoadedDataConverter;
   private readonly plugins: WorkerPlugin[];
   private _connection: NativeConnection;
@@ -217,6 +225,8 @@ export class Worker {
   private activityPollerState: PollerState = 'POLLING';
   private outstandingWorkflowPoll = false;
   private outstandingActivityPoll = false;
+  private nexusPollerState: PollerState = 'POLLING';
+  private outstandingNexusPoll = false;
   private numInFlightActivities = 0;
   private numInFlightLocalActivities = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -267,6 +277,18 @@ export class Worker {
         },
       });
     }
+    if (this.options.nexusServiceHandlers) {
+      this.nexusExecutor = new NexusExecutor({
+        services: this.options.nexusServiceHandlers,
+        namespace: this.options.namespace,
+        taskQueue: this.options.taskQueue,
+        dataConverter: this.dataConverter,
+        logger: this.logger,
+        metricMeter: Runtime.instance().metricMeter,
+        client: this.client,
+        interceptors: this.options.interceptors.nexus ?? [],
+      });
+    }
   }
 
   /** Validates `options`, bundles the workflows, connects and creates the worker. */
@@ -282,9 +304,10 @@ export class Worker {
     const runtime = Runtime.instance();
     const dataConverter = loadDataConverter(rawOptions.dataConverter);
     const bundle = await loadWorkflowBundle(rawOptions, rawOptions.dataConverter, runtime.logger);
-    if (bundle === undefined && options.activities.size === 0) {
+    if (bundle === undefined && options.activities.size === 0 && options.nexusServiceHandlers === undefined) {
       throw new TypeError(
-        'Worker has no workflows and no activities: give workflowsPath or workflowBundle, or activities',
+        'Worker has no workflows, activities or Nexus services: give workflowsPath or workflowBundle, activities, ' +
+          'or nexusServices',
       );
     }
     const ownsConnection = rawOptions.connection === undefined;
@@ -348,6 +371,9 @@ export class Worker {
       numInFlightLocalActivities: this.numInFlightLocalActivities,
       numCachedWorkflows: this.pool?.size ?? 0,
       numHeartbeatingActivities: this.numInFlightActivities,
+      nexusPollerState: this.nexusPollerState,
+      hasOutstandingNexusPoll: this.outstandingNexusPoll,
+      numInFlightNexusOperations: this.nexusExecutor?.numRunning ?? 0,
     };
   }
 
@@ -414,6 +440,8 @@ export class Worker {
     else this.workflowPollerState = 'SHUTDOWN';
     if (this.activityExecutor) loops.push(this.activityLoop(this.activityExecutor));
     else this.activityPollerState = 'SHUTDOWN';
+    if (this.nexusExecutor) loops.push(this.nexusLoop(this.nexusExecutor));
+    else this.nexusPollerState = 'SHUTDOWN';
     const results = await Promise.allSettled(loops);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -504,6 +532,37 @@ export class Worker {
               if (local) this.numInFlightLocalActivities--;
               else this.numInFlightActivities--;
             }
+          }),
+      );
+    }
+  }
+
+  private async nexusLoop(executor: NexusExecutor): Promise<void> {
+    for (;;) {
+      let task: kairos.core.nexus.NexusTask;
+      this.outstandingNexusPoll = true;
+      try {
+        task = kairos.core.nexus.NexusTask.decode(await this.native.pollNexusTask());
+      } catch (err) {
+        this.outstandingNexusPoll = false;
+        if (err instanceof ShutdownError) {
+          this.nexusPollerState = 'SHUTDOWN';
+          return;
+        }
+        this.nexusPollerState = 'FAILED';
+        throw err;
+      }
+      this.outstandingNexusPoll = false;
+      this.track(
+        executor
+          .handleTask(task)
+          .then(async (completion) => {
+            if (completion) {
+              await this.native.completeNexusTask(kairos.core.nexus.NexusTaskCompletion.encode(completion).finish());
+            }
+          })
+          .catch((error) => {
+            this.logger.error('Failed to complete a Nexus task', { sdkComponent: SdkComponent.worker, error });
           }),
       );
     }

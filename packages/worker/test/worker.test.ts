@@ -100,7 +100,7 @@ describe('options validation', () => {
 
   test('a worker with neither workflows nor activities is refused', async () => {
     await expect(Worker.create({ connection: env.nativeConnection, taskQueue: 'empty' })).rejects.toThrow(
-      /no workflows and no activities/,
+      /no workflows, activities or Nexus services/,
     );
   });
 

@@ -1,4 +1,4 @@
-import { ActivityFailure, CancelledFailure, ChildWorkflowFailure } from '@kairos/common';
+import { ActivityFailure, CancelledFailure, ChildWorkflowFailure, NexusOperationFailure } from '@kairos/common';
 import type { kairos } from '@kairos/proto';
 
 /** Base class of the errors the workflow runtime raises itself. */
@@ -27,12 +27,13 @@ export class LocalActivityDoBackoff extends Error {
 }
 
 /**
- * Whether `err` means "this was cancelled": a `CancelledFailure`, or an activity or child workflow failure
- * caused by one.
+ * Whether `err` means "this was cancelled": a `CancelledFailure`, or an activity, child workflow or Nexus
+ * operation failure caused by one.
  */
 export function isCancellation(err: unknown): boolean {
   return (
     err instanceof CancelledFailure ||
-    ((err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) && err.cause instanceof CancelledFailure)
+    ((err instanceof ActivityFailure || err instanceof ChildWorkflowFailure || err instanceof NexusOperationFailure) &&
+      err.cause instanceof CancelledFailure)
   );
 }

@@ -498,7 +498,8 @@ export class Activator {
     if (job.operationToken !== undefined && job.operationToken !== null) {
       resolve(job.operationToken);
     } else if (job.startedSync) {
-      resolve(undefined);
+      // A synchronous operation has no token: the official SDK gives the handle an empty one.
+      resolve('');
     } else if (job.failed) {
       this.completions.nexusOperationComplete.delete(seq);
       reject(this.failureToError(job.failed));

@@ -36,6 +36,7 @@ import {
   pendingActivityInfo,
 } from '../history/activities';
 import { Matching, PollCaller } from '../matching/matching';
+import { callbackInfo, completeNexusTask, failNexusTask, pendingNexusOperationInfo } from '../nexus/nexus-operations';
 import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { failedPrecondition, invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
@@ -316,7 +317,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         eagerWorkflowStart: engine.config.bool('system.enableEagerWorkflowStart'),
         sdkMetadata: true,
         countGroupByExecutionStatus: true,
-        nexus: false,
+        nexus: true,
       },
     }),
 
@@ -585,6 +586,8 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
         workflowExecutionInfo: executionInfo(engine, ex),
         workflowExtendedInfo: extendedInfo(ex),
         pendingActivities: Object.values(s.activities).map(pendingActivityInfo),
+        pendingNexusOperations: Object.values(s.nexusOperations ?? {}).map(pendingNexusOperationInfo),
+        callbacks: (s.callbacks ?? []).map(callbackInfo),
         pendingChildren: Object.values(s.children)
           .filter((c) => c.runId)
           .map((c) => ({
@@ -842,6 +845,30 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
     UpdateActivityOptions: (req: temporal.api.workflowservice.v1.IUpdateActivityOptionsRequest) => ({
       activityOptions: updateActivityOptions(engine, req),
     }),
+
+    // ---- nexus ----
+    PollNexusTaskQueue: async (req: temporal.api.workflowservice.v1.IPollNexusTaskQueueRequest, call: Call) => {
+      ns(req.namespace);
+      engine.limits.taskQueue(req.taskQueue);
+      engine.limits.identity(req.identity);
+      const key = Matching.queueKey(req.namespace!, 'nexus', req.taskQueue!.name!);
+      const response = await matching.poll(
+        key,
+        req.identity ?? '',
+        (task, identity) => ctx.startTask(task, identity),
+        pollWait(call, pollTimeout),
+        pollCaller(call, req.workerInstanceKey),
+      );
+      return response ?? {};
+    },
+    RespondNexusTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondNexusTaskCompletedRequest) => {
+      completeNexusTask(engine, req);
+      return {};
+    },
+    RespondNexusTaskFailed: (req: temporal.api.workflowservice.v1.IRespondNexusTaskFailedRequest) => {
+      failNexusTask(engine, req);
+      return {};
+    },
 
     // ---- queries ----
     QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) =>

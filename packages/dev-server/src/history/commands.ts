@@ -20,6 +20,12 @@ import { failureSize, memoSize, payloadsSize } from '../frontend/blob-limits';
 import { namespaceNotFound, ServiceError } from '../frontend/errors';
 import { NamespaceRecord } from '../persistence/persistence';
 import { cancelActivityFromCommand } from './activities';
+import {
+  badCancelNexusOperation,
+  badScheduleNexusOperation,
+  cancelNexusOperation,
+  scheduleNexusOperation,
+} from '../nexus/nexus-operations';
 import { cronBackoffMs, parseCron } from '../schedules/cron';
 
 const CT = enums.CommandType;
@@ -462,12 +468,19 @@ export function validateCommands(
       }
       case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
         break;
-      case CT.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
-      case CT.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
-        return {
-          cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES,
-          message: 'Nexus operations are not supported by the Kairos dev server yet.',
-        };
+      case CT.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION: {
+        const message = engine.nexusEndpoints
+          ? badScheduleNexusOperation(engine.nexusEndpoints, c.scheduleNexusOperationCommandAttributes)
+          : 'Nexus endpoints are not available';
+        if (message) return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES, message };
+        break;
+      }
+      case CT.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION: {
+        const message = badCancelNexusOperation(ex, c.requestCancelNexusOperationCommandAttributes);
+        if (message)
+          return { cause: FC.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_NEXUS_OPERATION_ATTRIBUTES, message };
+        break;
+      }
       default:
         return { cause: 0, malformed: true, message: `unknown command type: ${commandTypeName(c.commandType)}` };
     }
@@ -519,6 +532,22 @@ export function applyCommands(
       case CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
         const id = Number(c.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0);
         if (cancelActivityFromCommand(tx, ex, id, completedId, append)) result.newEvents = true;
+        break;
+      }
+      case CT.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
+        scheduleNexusOperation(
+          engine.nexusEndpoints!,
+          engine,
+          tx,
+          ex,
+          c.scheduleNexusOperationCommandAttributes!,
+          completedId,
+          append,
+        );
+        break;
+      case CT.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION: {
+        const id = num(c.requestCancelNexusOperationCommandAttributes?.scheduledEventId);
+        cancelNexusOperation(tx, ex, id, completedId, append);
         break;
       }
       case CT.COMMAND_TYPE_START_TIMER: {

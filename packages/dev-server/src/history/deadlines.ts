@@ -4,6 +4,7 @@ import { Execution, isRunning } from './mutable-state';
 import { activityDeadline, checkActivityTimeouts } from './activities';
 import { checkWorkflowTaskTimeouts, workflowTaskDeadline } from './workflow-tasks';
 import { timeOutRun } from './workflow-lifecycle';
+import { checkNexusTimeouts, nexusDeadline } from '../nexus/nexus-operations';
 
 const ET = enums.EventType;
 
@@ -29,6 +30,7 @@ export function executionDeadline(ex: Execution): number | undefined {
   consider(s.firstWftAt);
   consider(workflowTaskDeadline(ex));
   consider(activityDeadline(ex));
+  consider(nexusDeadline(ex));
   for (const t of Object.values(s.timers)) consider(t.fireAt);
   return min;
 }
@@ -48,6 +50,7 @@ export function processDeadlines(engine: HistoryEngine, ex: Execution): void {
     }
     checkWorkflowTaskTimeouts(engine, tx, ex);
     checkActivityTimeouts(engine, tx, ex);
+    checkNexusTimeouts(engine, tx, ex);
     const due = Object.values(s.timers)
       .filter((t) => tx.now >= t.fireAt)
       .sort((a, b) => a.fireAt - b.fireAt || a.startedEventId - b.startedEventId);

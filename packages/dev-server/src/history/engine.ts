@@ -25,6 +25,7 @@ import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import { visibilityOrder } from '../visibility/visibility';
 import type { Logger } from '../logger';
 import type { VersioningHooks } from '../deployments/worker-deployments';
+import type { EndpointRegistry } from '../nexus/endpoint-registry';
 
 const ET = enums.EventType;
 
@@ -167,6 +168,8 @@ export class HistoryEngine {
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
   private taskIdCounter = 1 << 20;
   hooks: EngineHooks = { reconcile: () => {} };
+  /** The cluster's Nexus endpoints (set by the server), which Nexus operations are scheduled on. */
+  nexusEndpoints: EndpointRegistry | undefined;
   /** The dynamic config the server runs with (limits), and the request limits it sets. */
   config = new DynamicConfig();
   limits = new RequestLimits(this.config);

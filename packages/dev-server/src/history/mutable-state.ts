@@ -12,6 +12,7 @@ import {
 } from '../internal/proto';
 import { RetryPolicyData } from './retry';
 import type { RunVersioning } from '../deployments/deployment-records';
+import type { CallbackRecord, NexusOperationInfo } from '../nexus/nexus-operations';
 
 /** The workflow task currently scheduled or started for a run (at most one). */
 export interface WorkflowTaskInfo {
@@ -213,6 +214,10 @@ export interface ExecutionState {
   buffered: BufferedEvent[];
   activities: Record<string, ActivityInfo>;
   timers: Record<string, TimerInfo>;
+  /** Nexus operations scheduled and not closed, by scheduled event id. */
+  nexusOperations?: Record<string, NexusOperationInfo>;
+  /** Completion callbacks the run was started with (delivered when it closes). */
+  callbacks?: CallbackRecord[];
   children: Record<string, ChildInfo>;
   externals: Record<string, ExternalRequestInfo>;
   updates: Record<string, UpdateInfo>;

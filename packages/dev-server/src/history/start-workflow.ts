@@ -180,5 +180,16 @@ export function startResponse(o: StartOutcome): temporal.api.workflowservice.v1.
     started: o.started,
     firstExecutionRunId: o.ex.state.firstRunId,
     status: o.ex.state.status,
+    // A link to the started event (which Nexus handlers pass on to their callers), as the real server answers.
+    link: o.started
+      ? {
+          workflowEvent: {
+            namespace: o.ex.state.namespace,
+            workflowId: o.ex.state.workflowId,
+            runId: o.ex.state.runId,
+            eventRef: { eventId: 1, eventType: enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED },
+          },
+        }
+      : null,
   };
 }

@@ -1,3 +1,4 @@
+import { deliverCompletionCallbacks } from '../nexus/nexus-operations';
 import { temporal } from '../internal/proto';
 import type { NewRunVersioning } from '../deployments/worker-deployments';
 import {
@@ -205,7 +206,17 @@ export function createRun(engine: HistoryEngine, tx: Transaction, p: NewRunParam
     prevAutoResetPoints: p.prevResetPoints?.length ? resetPointsProto(p.prevResetPoints) : null,
     ...p.versioning?.startedAttributes,
   });
-  if (p.links?.length) ex.events[0].links = p.links;
+  // With completion callbacks (a Nexus handler's start), the real server keeps the request's links with the
+  // callbacks only, not on the started event.
+  if (p.links?.length && !p.completionCallbacks?.length) ex.events[0].links = p.links;
+  if (p.completionCallbacks?.length) {
+    state.callbacks = p.completionCallbacks.map((callback) => ({
+      callback,
+      registrationTime: tx.now,
+      state: 'standby' as const,
+      attempt: 0,
+    }));
+  }
   if (p.userMetadata) ex.events[0].userMetadata = p.userMetadata;
   if (p.signal) {
     engine.append(ex, tx, ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
@@ -247,10 +258,12 @@ function finishClose(
   s.buffered = [];
   s.activities = {};
   s.timers = {};
+  s.nexusOperations = {};
   closeUpdates(ex, !chainEnds);
   tx.touch(ex);
   applyParentClosePolicies(engine, tx, ex);
   if (chainEnds && s.parent) notifyParent(engine, tx, ex, status);
+  if (chainEnds) deliverCompletionCallbacks(engine, tx, ex);
 }
 
 /**
@@ -405,6 +418,8 @@ function startFollowingRun(
     continuedRunId: s.runId,
     executionExpirationTime: s.executionExpirationTime,
     firstWftBackoffMs: backoffMs,
+    // The run's completion callbacks (a Nexus operation waiting for it) wait for the run that follows instead.
+    completionCallbacks: s.callbacks?.map((c) => c.callback),
     ...extra,
   });
   s.nextRunId = next.state.runId;

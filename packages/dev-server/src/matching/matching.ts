@@ -4,7 +4,7 @@ export interface TaskRef {
   key: string;
   /** Run id (or query id) the task belongs to. */
   owner: string;
-  kind: 'workflow' | 'activity' | 'query' | 'standalone-activity';
+  kind: 'workflow' | 'activity' | 'query' | 'standalone-activity' | 'nexus';
 }
 
 /** Turns a task into a poll response, or returns undefined when the task is no longer valid. */
@@ -47,7 +47,7 @@ interface Queue {
   lastPollers: Map<string, PollerRecord>;
 }
 
-export type QueueKind = 'workflow' | 'activity';
+export type QueueKind = 'workflow' | 'activity' | 'nexus';
 
 /**
  * Task queues with long polls. Tasks are references to server state (derived from it after every

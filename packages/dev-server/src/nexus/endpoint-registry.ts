@@ -18,7 +18,7 @@ export interface EndpointRecord {
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/;
 
-/** The cluster's Nexus endpoints (OperatorService CRUD). Dispatching Nexus tasks is not implemented yet. */
+/** The cluster's Nexus endpoints (OperatorService CRUD); operations reach their target through `nexus-operations`. */
 export class EndpointRegistry {
   private readonly byId = new Map<string, EndpointRecord>();
 
@@ -64,6 +64,17 @@ export class EndpointRegistry {
     const e = this.byId.get(id);
     if (!e) throw notFound(`nexus endpoint ${id} not found`);
     return e;
+  }
+
+  /** The endpoint of a name, if there is one. */
+  byName(name: string): EndpointRecord | undefined {
+    for (const e of this.byId.values()) if (e.spec.name === name) return e;
+    return undefined;
+  }
+
+  /** The endpoint of an id, if it still exists. */
+  find(id: string): EndpointRecord | undefined {
+    return this.byId.get(id);
   }
 
   create(spec: Spec, now: number): EndpointRecord {

@@ -53,7 +53,7 @@ export const TEST_SEARCH_ATTRIBUTES: Record<string, string> = {
   CustomKeywordListField: 'KeywordList',
 };
 
-async function startTemporalCli(): Promise<{ address: string; stop: () => Promise<void> }> {
+async function startTemporalCli(extraArgs: string[] = []): Promise<{ address: string; stop: () => Promise<void> }> {
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const proc: ChildProcess = spawn(
     process.env.TEMPORAL_CLI ?? 'temporal',
@@ -72,6 +72,7 @@ async function startTemporalCli(): Promise<{ address: string; stop: () => Promis
       '--log-level',
       'error',
       ...Object.entries(TEST_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -132,10 +133,15 @@ export class TestEnv {
     readonly devServer?: DevServer,
   ) {}
 
-  /** Starts the server; `metrics` configures the runtime's metrics export (for the first TestEnv of a file). */
-  static async start(options: { metrics?: MetricsExporterConfig } = {}): Promise<TestEnv> {
+  /**
+   * Starts the server; `metrics` configures the runtime's metrics export (for the first TestEnv of a file), and
+   * `temporalArgs` are added to the Temporal CLI's arguments; `kind` overrides `KAIROS_TEST_SERVER`.
+   */
+  static async start(
+    options: { metrics?: MetricsExporterConfig; temporalArgs?: string[]; kind?: ServerKind } = {},
+  ): Promise<TestEnv> {
     installRuntime(options.metrics);
-    const kind = serverKind();
+    const kind = options.kind ?? serverKind();
     let address: string;
     let stop: () => Promise<void>;
     let devServer: DevServer | undefined;
@@ -145,7 +151,7 @@ export class TestEnv {
       const server = devServer;
       stop = () => server.shutdown();
     } else {
-      ({ address, stop } = await startTemporalCli());
+      ({ address, stop } = await startTemporalCli(options.temporalArgs));
     }
     const connection = await Connection.connect({ address });
     const nativeConnection = await NativeConnection.connect({ address });

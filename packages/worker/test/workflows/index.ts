@@ -6,3 +6,4 @@ export * from './interceptors';
 export * from './more';
 export * from './activities';
 export * from './versioning';
+export * from './nexus';

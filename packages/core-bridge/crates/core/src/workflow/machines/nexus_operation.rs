@@ -164,13 +164,23 @@ impl NexusOperationMachine {
         }))]
     }
 
+    /// The failure of an outcome event as the workflow sees it. The server writes it already wrapped in a
+    /// Nexus operation failure (with the operation's details), so it is passed on as it is; only a failure
+    /// without that wrapper (or none at all) is wrapped here.
+    fn event_failure(&self, failure: &Option<Failure>) -> Failure {
+        match failure {
+            Some(f) if matches!(f.failure_info, Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(_))) => f.clone(),
+            other => self.wrap(other.clone()),
+        }
+    }
+
     /// Jobs for an outcome event (completed, failed, canceled, timed out).
     fn outcome(&mut self, e: &HistoryEvent) -> Vec<Out> {
         let status = match &e.attributes {
             Some(EventAttrs::NexusOperationCompletedEventAttributes(a)) => ResultStatus::Completed(a.result.clone().unwrap_or_default()),
-            Some(EventAttrs::NexusOperationFailedEventAttributes(a)) => ResultStatus::Failed(self.wrap(a.failure.clone())),
-            Some(EventAttrs::NexusOperationCanceledEventAttributes(a)) => ResultStatus::Cancelled(self.wrap(a.failure.clone())),
-            Some(EventAttrs::NexusOperationTimedOutEventAttributes(a)) => ResultStatus::TimedOut(self.wrap(a.failure.clone())),
+            Some(EventAttrs::NexusOperationFailedEventAttributes(a)) => ResultStatus::Failed(self.event_failure(&a.failure)),
+            Some(EventAttrs::NexusOperationCanceledEventAttributes(a)) => ResultStatus::Cancelled(self.event_failure(&a.failure)),
+            Some(EventAttrs::NexusOperationTimedOutEventAttributes(a)) => ResultStatus::TimedOut(self.event_failure(&a.failure)),
             _ => return vec![],
         };
         let mut out = vec![];

@@ -10,6 +10,7 @@ pub(super) const SCENARIOS: &[(&str, fn())] = &[
     ("abandon resolves at once", abandon),
     ("wait-cancellation-requested resolves when the request is delivered", wait_requested),
     ("wait-cancellation-completed resolves with the outcome", wait_completed),
+    ("a failure the server wrapped reaches the workflow as written, a bare one is wrapped", failure_wrapping),
 ];
 
 fn schedule(seq: u32, cancel: CancelType) -> LangCommand {
@@ -201,5 +202,53 @@ fn nexus_operation_scenarios() {
     for (name, f) in SCENARIOS {
         eprintln!("scenario: {name}");
         f();
+    }
+}
+
+/// The server writes outcome failures already wrapped in a Nexus operation failure; wrapping them again
+/// would show the workflow two `NexusOperationFailure`s in a row.
+fn failure_wrapping() {
+    let server_wrapped = Failure {
+        message: "nexus operation completed unsuccessfully".into(),
+        cause: Some(Box::new(Failure { message: "handler said no".into(), ..Default::default() })),
+        failure_info: Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(failure::NexusOperationFailureInfo {
+            scheduled_event_id: 5,
+            endpoint: "ep".into(),
+            service: "svc".into(),
+            operation: "op".into(),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    let bare = Failure { message: "bare".into(), ..Default::default() };
+    for (written, wrapped_here) in [(server_wrapped.clone(), false), (bare.clone(), true)] {
+        let mut h = started_history();
+        let s = h.add_nexus_scheduled();
+        h.add(
+            EventType::NexusOperationFailed,
+            EventAttrs::NexusOperationFailedEventAttributes(history::NexusOperationFailedEventAttributes {
+                scheduled_event_id: s,
+                failure: Some(written.clone()),
+                ..Default::default()
+            }),
+        );
+        h.add_full_wft();
+        h.add_workflow_execution_completed();
+        let out = run_all_modes(
+            &h,
+            &[
+                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted)]),
+                step(&["ResolveNexusOperationStart"], vec![complete("done")]),
+            ],
+        );
+        let Some(Job::ResolveNexusOperationStart(st)) = &out.activations[1].jobs[0].variant else { panic!("start") };
+        let Some(activation::resolve_nexus_operation_start::Status::Failed(seen)) = &st.status else { panic!("failed start") };
+        if wrapped_here {
+            assert_eq!(seen.message, "nexus operation completed unsuccessfully");
+            assert_eq!(seen.cause.as_deref(), Some(&bare));
+            assert!(matches!(seen.failure_info, Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(_))));
+        } else {
+            assert_eq!(seen, &written, "passed on as the server wrote it");
+        }
     }
 }
