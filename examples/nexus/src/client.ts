@@ -1,12 +1,13 @@
 /**
  * The client: runs the caller's workflow and prints what both operations answered.
  *
- * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server at
- * TEMPORAL_ADDRESS when it is set), the endpoint, a worker, and the client.
+ * `pnpm start` runs the whole example in this one process: the embedded Kairos dev server (or the server of the
+ * environment configuration: `TEMPORAL_ADDRESS` or a `temporal.toml` profile, read by `@kairos/envconfig`), the endpoint, a worker, and the client.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@kairos/client';
 import { startDevServer } from '@kairos/dev-server';
+import { loadClientConnectConfig } from '@kairos/envconfig';
 import { DefaultLogger, NativeConnection, Runtime } from '@kairos/worker';
 import { createWorker, ensureEndpoint, TASK_QUEUE } from './worker';
 import { callerWorkflow, ENDPOINT } from './workflows';
@@ -22,16 +23,17 @@ export async function run(client: Client, taskQueue = TASK_QUEUE, endpoint = END
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const address = process.env.TEMPORAL_ADDRESS ?? server?.address;
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const server = connectionOptions.address ? undefined : await startDevServer({ namespaces: [namespace] });
+  const address = connectionOptions.address ?? server?.address;
   console.error(`${server ? 'Embedded Kairos dev server listening' : 'Using the server'} on ${address}`);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ ...connectionOptions, address });
+  const connection = await Connection.connect({ ...connectionOptions, address });
   try {
-    const deleteEndpoint = await ensureEndpoint(connection);
+    const deleteEndpoint = await ensureEndpoint(connection, ENDPOINT, TASK_QUEUE, namespace);
     try {
-      const worker = await createWorker(nativeConnection);
-      const answers = await worker.runUntil(run(new Client({ connection })));
+      const worker = await createWorker(nativeConnection, TASK_QUEUE, namespace);
+      const answers = await worker.runUntil(run(new Client({ connection, namespace })));
       for (const answer of answers) console.log(answer);
     } finally {
       await deleteEndpoint();
