@@ -111,6 +111,15 @@ export function expectedRepository(dir, root = ROOT) {
   return { type: 'git', url: REPOSITORY_URL, directory: path.relative(root, dir).split(path.sep).join('/') };
 }
 
+/**
+ * A peer dependency on another @kairos package is a floor (`workspace:>=0.1.0`), not `workspace:*`: changesets
+ * gives a package a major bump whenever a peer's new version leaves its range (so `*`, the exact current version,
+ * turned every 0.x minor release of the fixed group into 1.0.0); the fixed group keeps the versions in step.
+ */
+function kairosPeerRange(spec, version) {
+  return /^workspace:>=/.test(spec) ? spec : `workspace:>=${version}`;
+}
+
 /** `1.2.3` → `^1.2.3`; ranges that are already ranges, workspace and file specs stay as they are. */
 export function caretRange(name, spec) {
   if (RANGE_EXCEPTIONS[name]) return RANGE_EXCEPTIONS[name];
@@ -233,7 +242,9 @@ export function checkPackage(dir, root = ROOT) {
 
   for (const field of DEPENDENCY_FIELDS) {
     for (const [name, spec] of Object.entries(pkg[field] ?? {})) {
-      if (isKairos(name)) {
+      if (isKairos(name) && field === 'peerDependencies') {
+        want(/^workspace:>=\d+\.\d+\.\d+$/.test(spec), `${field}.${name} must be workspace:>=x.y.z, not ${spec}`);
+      } else if (isKairos(name)) {
         want(spec === 'workspace:*', `${field}.${name} must be workspace:* (one version for all @kairos packages)`);
       } else if (RANGE_EXCEPTIONS[name]) {
         want(spec === RANGE_EXCEPTIONS[name], `${field}.${name} must be ${RANGE_EXCEPTIONS[name]}`);
@@ -318,10 +329,10 @@ export function fixPackage(dir, root = ROOT) {
   };
   for (const [key, value] of Object.entries(pkg)) {
     if (key in next || key === 'publishConfig') continue;
+    const range = (name, spec) =>
+      !isKairos(name) ? caretRange(name, spec) : key === 'peerDependencies' ? kairosPeerRange(spec, pkg.version) : spec;
     next[key] = DEPENDENCY_FIELDS.includes(key)
-      ? Object.fromEntries(
-          Object.entries(value).map(([name, spec]) => [name, isKairos(name) ? spec : caretRange(name, spec)]),
-        )
+      ? Object.fromEntries(Object.entries(value).map(([name, spec]) => [name, range(name, spec)]))
       : value;
   }
   next.publishConfig = { ...(pkg.publishConfig ?? {}), access: 'public' };

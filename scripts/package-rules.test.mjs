@@ -73,6 +73,7 @@ test('each rule reports a package that breaks it', () => {
     [(p) => (p.license = 'ISC'), /license/],
     [(p) => (p.types = 'index.d.ts'), /types/],
     [(p) => (p.peerDependencies = { long: '^5.3.2' }), /both a dependency and a peer/],
+    [(p) => (p.peerDependencies = { '@kairos/client': 'workspace:*' }), /workspace:>=x\.y\.z/],
   ];
   for (const [mutate, expected] of breakages) {
     const pkg = JSON.parse(JSON.stringify(good));
