@@ -3,7 +3,14 @@
 // of an @kairos package in the workspace resolves through its exports map. `--fix` rewrites the derived fields
 // first (run it after a merge that touched a package.json, then `pnpm install` to update the lockfile).
 import path from 'node:path';
-import { ROOT, checkPackage, fixPackage, publicPackageDirs, unresolvedDeepImports } from './package-rules.mjs';
+import {
+  ROOT,
+  checkPackage,
+  checkPlatformPackages,
+  fixPackage,
+  publicPackageDirs,
+  unresolvedDeepImports,
+} from './package-rules.mjs';
 
 const fix = process.argv.includes('--fix');
 let failed = 0;
@@ -14,7 +21,7 @@ for (const dir of publicPackageDirs()) {
     failed++;
   }
 }
-for (const problem of unresolvedDeepImports()) {
+for (const problem of [...checkPlatformPackages(), ...unresolvedDeepImports()]) {
   console.error(problem);
   failed++;
 }

@@ -16,9 +16,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, publicPackageDirs, readJson } from './package-rules.mjs';
+import { ROOT, platformPackageDirs, publicPackageDirs, readJson } from './package-rules.mjs';
 
 const FIXTURES = path.join(ROOT, 'scripts', 'pack-test');
 const SCENARIOS = ['client-dev-server', 'client-proto', 'worker-testing'];
@@ -82,12 +83,23 @@ function pathWithoutCargo() {
     .join(path.delimiter);
 }
 
+/** This machine's napi-rs platform name (linux-x64-gnu, darwin-arm64, ...). */
+function hostPlatformName() {
+  const loader = path.join(ROOT, 'packages', 'core-bridge', 'lib', 'native-loader.js');
+  return createRequire(import.meta.url)(loader).currentPlatform();
+}
+
 function packAll() {
   const dest = path.join(work, 'tarballs');
   fs.mkdirSync(dest);
   const tarballs = {};
-  for (const dir of publicPackageDirs()) {
-    const { name, version } = readJson(path.join(dir, 'package.json'));
+  // The platform packages of the other machines are packed without their binaries (only the release workflow builds
+  // those), so that npm reads their os and cpu and skips them, as it does with the published ones.
+  const hostPlatform = `core-bridge.${hostPlatformName()}.node`;
+  for (const dir of [...publicPackageDirs(), ...platformPackageDirs()]) {
+    const { name, version, main } = readJson(path.join(dir, 'package.json'));
+    if (main === hostPlatform)
+      assert.ok(fs.existsSync(path.join(dir, main)), `${name} has no ${main}: build core-bridge`);
     const files = new Set(fs.readdirSync(dest));
     run('pnpm', ['pack', '--pack-destination', dest], { cwd: dir });
     const tgz = fs.readdirSync(dest).find((f) => !files.has(f));
@@ -96,6 +108,9 @@ function packAll() {
     const entries = run('tar', ['-tzf', tarballs[name]]).trim().split('\n');
     assert.ok(!entries.some((e) => /^package\/(src|test)\//.test(e)), `${name} ships src/ or test/`);
     assert.ok(!entries.some((e) => /\.tsbuildinfo$/.test(e)), `${name} ships a tsbuildinfo`);
+    if (!name.startsWith('@kairos/core-bridge-')) {
+      assert.ok(!entries.some((e) => /\.(node|rs)$/.test(e)), `${name} ships a native binary or Rust sources`);
+    }
     const manifest = JSON.parse(run('tar', ['-xzOf', tarballs[name], 'package/package.json']));
     for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
       for (const [dep, spec] of Object.entries(manifest[field] ?? {})) {
@@ -268,6 +283,10 @@ async function workerAndTesting(tarballs) {
     pathVar,
     extraEnv,
   );
+  const platformPackages = fs
+    .readdirSync(path.join(dir, 'node_modules', '@kairos'))
+    .filter((n) => n.startsWith('core-bridge-'));
+  assert.deepEqual(platformPackages, [`core-bridge-${hostPlatformName()}`], "npm installs only this platform's core");
   copyFixtures(dir, ['workflows.js', 'activities.js', 'worker.js', 'time-skipping.test.js']);
   const env = userEnv(pathVar);
   console.log(run('node', ['worker.js'], { cwd: dir, env }).trim());
@@ -278,13 +297,13 @@ async function workerAndTesting(tarballs) {
 }
 
 function printReport() {
-  console.log('\npackage                      packed KiB  files');
+  console.log('\npackage                              packed KiB  files');
   for (const p of report.packages) {
-    console.log(`${p.name.padEnd(28)} ${p.packedKiB.toFixed(1).padStart(10)}  ${String(p.files).padStart(5)}`);
+    console.log(`${p.name.padEnd(36)} ${p.packedKiB.toFixed(1).padStart(10)}  ${String(p.files).padStart(5)}`);
   }
-  console.log('\ninstall (npm, from tarballs)                                    seconds  packages');
+  console.log('\ninstall (npm, from tarballs)                                             seconds  packages');
   for (const i of report.installs) {
-    console.log(`${i.direct.padEnd(63)} ${i.seconds.toFixed(1).padStart(7)}  ${String(i.packages).padStart(8)}`);
+    console.log(`${i.direct.padEnd(72)} ${i.seconds.toFixed(1).padStart(7)}  ${String(i.packages).padStart(8)}`);
   }
   if (process.argv.includes('--json') || process.env.KAIROS_PACK_TEST_JSON) {
     fs.writeFileSync(path.join(work, 'report.json'), JSON.stringify(report, null, 2));

@@ -42,8 +42,6 @@ export const EXTRA_FILES = {
   '@kairos/worker': ['lib/workflow/runtime-bundle.js.map'],
   // the example projects `create-kairos` copies (written by prepack)
   '@kairos/create': ['templates'],
-  // the native addon built by scripts/build.js
-  '@kairos/core-bridge': ['index.node'],
 };
 
 /** Deep paths outside lib/ that users import, each mapped to a file. */
@@ -339,4 +337,75 @@ export function fixPackage(dir, root = ROOT) {
   const after = `${JSON.stringify(next, null, 2)}\n`;
   if (after !== before) fs.writeFileSync(file, after);
   return after !== before;
+}
+
+/** The folders of @kairos/core-bridge's prebuilt platform packages (packages/core-bridge/npm/<platform>). */
+export function platformPackageDirs(root = ROOT) {
+  const base = path.join(root, 'packages', 'core-bridge', 'npm');
+  if (!fs.existsSync(base)) return [];
+  return fs
+    .readdirSync(base)
+    .map((name) => path.join(base, name))
+    .filter((dir) => fs.existsSync(path.join(dir, 'package.json')))
+    .sort();
+}
+
+/**
+ * The prebuilt binaries line up: every napi target has a platform package, @kairos/core-bridge lists each one as an
+ * optional dependency, its loader knows each platform, and each package.json says where its binary runs.
+ */
+export function checkPlatformPackages(root = ROOT) {
+  const bridgeDir = path.join(root, 'packages', 'core-bridge');
+  const bridge = readJson(path.join(bridgeDir, 'package.json'));
+  const problems = [];
+  const want = (cond, msg) => cond || problems.push(msg);
+  const dirs = platformPackageDirs(root);
+  const platforms = dirs.map((dir) => path.basename(dir));
+  const loaderSource = fs.readFileSync(path.join(bridgeDir, 'src', 'native-loader.ts'), 'utf8');
+  const loaderBlock = /PREBUILT_PLATFORMS[^{]*\{([^}]*)\}/.exec(loaderSource)?.[1] ?? '';
+  const loaderPlatforms = [...loaderBlock.matchAll(/'([a-z0-9-]+)':\s*'([a-z0-9_-]+)'/g)].map((m) => [m[1], m[2]]);
+  const same = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+
+  want(platforms.length === (bridge.napi?.targets ?? []).length, 'each napi target needs a folder in npm/');
+  want(
+    same(
+      loaderPlatforms.map(([, triple]) => triple),
+      bridge.napi?.targets ?? [],
+    ),
+    'PREBUILT_PLATFORMS in src/native-loader.ts must list the napi targets of package.json',
+  );
+  want(
+    same(
+      loaderPlatforms.map(([platform]) => platform),
+      platforms,
+    ),
+    'PREBUILT_PLATFORMS in src/native-loader.ts must name the platform packages in npm/',
+  );
+  want(
+    same(
+      Object.keys(bridge.optionalDependencies ?? {}),
+      platforms.map((p) => `@kairos/core-bridge-${p}`),
+    ),
+    '@kairos/core-bridge optionalDependencies must be exactly its platform packages',
+  );
+  for (const dir of dirs) {
+    const platform = path.basename(dir);
+    const pkg = readJson(path.join(dir, 'package.json'));
+    const where = `packages/core-bridge/npm/${platform}/package.json`;
+    const binary = `core-bridge.${platform}.node`;
+    want(pkg.name === `@kairos/core-bridge-${platform}`, `${where}: name must be @kairos/core-bridge-${platform}`);
+    want(pkg.version === bridge.version, `${where}: version must be ${bridge.version}, as @kairos/core-bridge`);
+    want(pkg.main === binary && same(pkg.files ?? [], [binary]), `${where}: main and files must be ${binary}`);
+    want(pkg.os?.length === 1 && pkg.cpu?.length === 1, `${where}: os and cpu must name the one platform`);
+    want(!platform.endsWith('-gnu') || same(pkg.libc ?? [], ['glibc']), `${where}: libc must be glibc`);
+    want(pkg.license === 'MIT', `${where}: license must be MIT`);
+    want(same(Object.entries(pkg.engines ?? {}).flat(), ['node', NODE_ENGINES]), `${where}: engines`);
+    want(
+      same(Object.values(pkg.repository ?? {}), Object.values(expectedRepository(dir, root))),
+      `${where}: repository`,
+    );
+    want(pkg.publishConfig?.access === 'public', `${where}: publishConfig.access must be public`);
+    want(bridge.optionalDependencies?.[pkg.name] === 'workspace:*', `${where}: core-bridge must depend on workspace:*`);
+  }
+  return problems;
 }

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
+  ROOT,
   checkPackage,
+  checkPlatformPackages,
   filesInclude,
   fixPackage,
   publicPackageDirs,
@@ -17,6 +19,31 @@ test('every public package follows the publishing rules', () => {
   const dirs = publicPackageDirs();
   assert.ok(dirs.length >= 13, `found only ${dirs.length} public packages`);
   for (const dir of dirs) assert.deepEqual(checkPackage(dir), [], dir);
+});
+
+test("core-bridge's platform packages, napi targets, optional dependencies and loader agree", () => {
+  assert.deepEqual(checkPlatformPackages(), []);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'package-rules-'));
+  const bridge = path.join(root, 'packages', 'core-bridge');
+  fs.cpSync(path.join(ROOT, 'packages', 'core-bridge', 'npm'), path.join(bridge, 'npm'), { recursive: true });
+  fs.mkdirSync(path.join(bridge, 'src'));
+  fs.copyFileSync(
+    path.join(ROOT, 'packages/core-bridge/src/native-loader.ts'),
+    path.join(bridge, 'src/native-loader.ts'),
+  );
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'packages/core-bridge/package.json'), 'utf8'));
+  delete pkg.optionalDependencies['@kairos/core-bridge-darwin-x64'];
+  fs.writeFileSync(path.join(bridge, 'package.json'), JSON.stringify(pkg));
+  fs.rmSync(path.join(bridge, 'npm', 'win32-x64-msvc'), { recursive: true });
+  const problems = checkPlatformPackages(root);
+  assert.ok(
+    problems.some((p) => p.includes('optionalDependencies must be exactly')),
+    JSON.stringify(problems),
+  );
+  assert.ok(
+    problems.some((p) => p.includes('each napi target needs a folder')),
+    JSON.stringify(problems),
+  );
 });
 
 test("every deep import of an @kairos package in the workspace resolves through that package's exports", () => {
