@@ -129,14 +129,14 @@ function packAll() {
 }
 
 /** A fresh project folder whose dependencies are tarballs; every @kairos package resolves to its tarball. */
-function installProject(label, tarballs, direct, pathVar, extraEnv = {}) {
+function installProject(label, tarballs, direct, pathVar, extraEnv = {}, registryDeps = {}) {
   const dir = path.join(work, label);
   fs.mkdirSync(dir);
   const spec = (name) => `file:${tarballs[name]}`;
   const pkg = {
     name: `pack-test-${label}`,
     private: true,
-    dependencies: Object.fromEntries(direct.map((name) => [name, spec(name)])),
+    dependencies: { ...Object.fromEntries(direct.map((name) => [name, spec(name)])), ...registryDeps },
     overrides: Object.fromEntries(Object.keys(tarballs).map((name) => [name, spec(name)])),
   };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
@@ -282,6 +282,8 @@ async function workerAndTesting(tarballs) {
     ['@kairos/worker', '@kairos/testing', '@kairos/workflow', '@kairos/activity'],
     pathVar,
     extraEnv,
+    // to type-check a TypeScript file against the installed typings
+    { typescript: '6.0.3', '@types/node': '^20.19.43' },
   );
   const platformPackages = fs
     .readdirSync(path.join(dir, 'node_modules', '@kairos'))
@@ -289,6 +291,11 @@ async function workerAndTesting(tarballs) {
   assert.deepEqual(platformPackages, [`core-bridge-${hostPlatformName()}`], "npm installs only this platform's core");
   copyFixtures(dir, ['workflows.js', 'activities.js', 'worker.js', 'time-skipping.test.js']);
   const env = userEnv(pathVar);
+  copyFixtures(dir, ['check-types.ts']);
+  const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tscArgs = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022'];
+  run('node', [tsc, ...tscArgs, '--types', 'node', 'check-types.ts'], { cwd: dir, env });
+  console.log('check-types.ts type-checks against the installed typings (no skipLibCheck)');
   console.log(run('node', ['worker.js'], { cwd: dir, env }).trim());
   const tested = run('node', ['--test', 'time-skipping.test.js'], { cwd: dir, env });
   assert.match(tested, /# pass 1/);

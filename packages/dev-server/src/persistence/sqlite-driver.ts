@@ -1,5 +1,3 @@
-import type BetterSqlite3 from 'better-sqlite3';
-
 /** The npm package that the SQLite store runs on, and the range this code is tested with. */
 export const SQLITE_DRIVER = 'better-sqlite3';
 export const SQLITE_DRIVER_RANGE = '^12.11.1';
@@ -19,11 +17,12 @@ const HOW_TO_INSTALL =
 
 /**
  * Loads better-sqlite3 on first use of a database file, so the dev server installs and runs in memory without it
- * (it is an optional peer dependency: a native addon that may need a compiler).
+ * (it is an optional peer dependency: a native addon that may need a compiler). Typed `unknown` so that no published
+ * declaration names better-sqlite3's types, which a user without the driver does not have.
  */
-export function loadSqliteDriver(load: () => unknown = () => require(SQLITE_DRIVER)): typeof BetterSqlite3 {
+export function loadSqliteDriver(load: () => unknown = () => require(SQLITE_DRIVER)): unknown {
   try {
-    return load() as typeof BetterSqlite3;
+    return load();
   } catch (err) {
     if (isDriverNotFound(err)) {
       throw new SqliteDriverMissingError(`the SQLite driver ${SQLITE_DRIVER} is not installed: ${HOW_TO_INSTALL}`, {

@@ -115,7 +115,7 @@ function decodeSummary(text: string): RunSummary {
 function openExclusive(filename: string): Database.Database {
   let db: Database.Database | undefined;
   try {
-    const Driver = loadSqliteDriver();
+    const Driver = loadSqliteDriver() as typeof Database;
     db = new Driver(filename, { timeout: 0 });
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('schema_version', { simple: true }); // reads the header: takes the lock, or finds it taken
