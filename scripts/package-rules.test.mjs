@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import {
   ROOT,
   checkPackage,
@@ -15,6 +15,16 @@ import {
   unresolvedDeepImports,
 } from './package-rules.mjs';
 
+const scratchRoots = [];
+function scratchRoot() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'package-rules-'));
+  scratchRoots.push(root);
+  return root;
+}
+after(() => {
+  for (const root of scratchRoots) fs.rmSync(root, { recursive: true, force: true });
+});
+
 test('every public package follows the publishing rules', () => {
   const dirs = publicPackageDirs();
   assert.ok(dirs.length >= 13, `found only ${dirs.length} public packages`);
@@ -23,7 +33,7 @@ test('every public package follows the publishing rules', () => {
 
 test("core-bridge's platform packages, napi targets, optional dependencies and loader agree", () => {
   assert.deepEqual(checkPlatformPackages(), []);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'package-rules-'));
+  const root = scratchRoot();
   const bridge = path.join(root, 'packages', 'core-bridge');
   fs.cpSync(path.join(ROOT, 'packages', 'core-bridge', 'npm'), path.join(bridge, 'npm'), { recursive: true });
   fs.mkdirSync(path.join(bridge, 'src'));
@@ -52,7 +62,7 @@ test("every deep import of an @kairos package in the workspace resolves through 
 
 /** A scratch monorepo with one package, `@kairos/common`-like, that follows the rules after --fix. */
 function scratchPackage(pkg, sources = { 'index.ts': 'export const a = 1;\n', 'time.ts': 'export const t = 1;\n' }) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'package-rules-'));
+  const root = scratchRoot();
   const dir = path.join(root, 'packages', 'common');
   for (const [file, text] of Object.entries(sources)) {
     fs.mkdirSync(path.dirname(path.join(dir, 'src', file)), { recursive: true });
