@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { temporal } from '../internal/proto';
 import { Execution, ExecutionState, RunSummary, summaryExecution, summaryOf } from '../history/mutable-state';
 import type { EndpointRecord } from '../nexus/endpoint-registry';
@@ -13,6 +13,7 @@ import {
   stateFromJson,
   stateToJson,
 } from './persistence';
+import { driverBinaryError, loadSqliteDriver } from './sqlite-driver';
 
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 
@@ -120,7 +121,8 @@ function decodeSummary(text: string): RunSummary {
 function openExclusive(filename: string): Database.Database {
   let db: Database.Database | undefined;
   try {
-    db = new Database(filename, { timeout: 0 });
+    const Driver = loadSqliteDriver() as typeof Database;
+    db = new Driver(filename, { timeout: 0 });
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('schema_version', { simple: true }); // reads the header: takes the lock, or finds it taken
     return db;
@@ -149,6 +151,8 @@ function enterWal(filename: string, db: Database.Database): void {
 /** The error of a file that cannot be opened, saying why in a user's words where SQLite's code tells. */
 function openError(filename: string, err: unknown): DatabaseOpenError {
   if (err instanceof DatabaseOpenError) return err;
+  const driverError = driverBinaryError(err);
+  if (driverError) return new DatabaseOpenError(filename, driverError);
   const code = (err as { code?: string }).code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new DatabaseOpenError(

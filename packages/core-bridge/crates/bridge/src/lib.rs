@@ -149,14 +149,16 @@ pub fn drain_logs() -> Vec<LogEntry> {
         .collect()
 }
 
-/// One metric series.
+/// One metric series (counter, gauge or histogram) with the official SDK's metric names.
 #[napi(object)]
 pub struct MetricPoint {
     pub name: String,
-    /// "counter", "gauge" or "histogram".
+    #[napi(ts_type = "'counter' | 'gauge' | 'histogram'")]
     pub kind: String,
     pub labels: HashMap<String, String>,
+    /// Counter total, gauge value or histogram sum.
     pub value: f64,
+    /// Histogram observation count (0 otherwise).
     pub count: f64,
     pub bucket_bounds: Vec<f64>,
     pub bucket_counts: Vec<f64>,
@@ -186,6 +188,7 @@ pub fn metrics_snapshot() -> Vec<MetricPoint> {
         .collect()
 }
 
+/// TLS settings of a connection; with no CA certificate the Mozilla roots are trusted.
 #[napi(object)]
 pub struct TlsOptions {
     pub server_root_ca_cert: Option<Buffer>,
@@ -194,6 +197,7 @@ pub struct TlsOptions {
     pub client_private_key: Option<Buffer>,
 }
 
+/// Retry settings for calls to the server (defaults: 100 ms, ×1.7, max 5 s, 10 s total, 10 retries).
 #[napi(object)]
 pub struct RetryOptions {
     pub initial_interval_ms: Option<u32>,
@@ -203,16 +207,17 @@ pub struct RetryOptions {
     pub max_retries: Option<u32>,
 }
 
-/// Options of `connect`.
+/// Options of `connect`. TLS is implied by `apiKey`.
 #[napi(object)]
 pub struct ConnectionOptions {
-    /// `host:port` (default port 7233 is not added: give it).
+    /// `host:port` or an `http(s)://` URL (default port 7233 is not added: give it).
     pub address: String,
     pub tls: Option<TlsOptions>,
     pub api_key: Option<String>,
     pub metadata: Option<HashMap<String, String>>,
     pub client_name: Option<String>,
     pub client_version: Option<String>,
+    /// How long to keep retrying the initial connection. Default 10 s.
     pub connect_timeout_ms: Option<u32>,
     pub retry: Option<RetryOptions>,
 }
@@ -292,7 +297,7 @@ impl NativeConnection {
     }
 }
 
-/// Worker options; the TypeScript side fills in defaults.
+/// Worker options; unset numbers take the official SDK's defaults.
 #[napi(object)]
 pub struct WorkerOptions {
     pub namespace: String,
@@ -301,25 +306,43 @@ pub struct WorkerOptions {
     pub build_id: Option<String>,
     pub sdk_name: Option<String>,
     pub sdk_version: Option<String>,
+    /// Default true.
     pub enable_workflows: Option<bool>,
+    /// Default true.
     pub enable_activities: Option<bool>,
+    /// Default false.
     pub enable_nexus: Option<bool>,
+    /// Default 40 (at least 2 when the cache is on).
     pub max_concurrent_workflow_task_executions: Option<u32>,
+    /// Default 100.
     pub max_concurrent_activity_task_executions: Option<u32>,
     /// Activity slots a workflow task may reserve for eager activities (default 3; 0 turns eager execution off).
     pub max_eager_activity_reservations_per_workflow_task: Option<u32>,
+    /// Default 100.
     pub max_concurrent_local_activity_executions: Option<u32>,
+    /// Default 100.
     pub max_concurrent_nexus_task_executions: Option<u32>,
+    /// Default 100; 0 disables the sticky cache.
     pub max_cached_workflows: Option<u32>,
+    /// Default 10 s.
     pub sticky_queue_schedule_to_start_timeout_ms: Option<u32>,
+    /// Default 5.
     pub max_concurrent_workflow_task_polls: Option<u32>,
+    /// Default 5.
     pub max_concurrent_activity_task_polls: Option<u32>,
+    /// Default 5.
     pub max_concurrent_nexus_task_polls: Option<u32>,
+    /// Default 0.2.
     pub nonsticky_to_sticky_poll_ratio: Option<f64>,
+    /// Default 60 s.
     pub max_heartbeat_throttle_interval_ms: Option<u32>,
+    /// Default 30 s.
     pub default_heartbeat_throttle_interval_ms: Option<u32>,
+    /// How long activities may run after shutdown starts before they are cancelled. Default: no limit.
     pub graceful_shutdown_period_ms: Option<u32>,
+    /// Fail the workflow, not only the task, on non-determinism. Default false.
     pub nondeterminism_fails_workflow: Option<bool>,
+    /// Events per GetWorkflowExecutionHistory page the core asks for. Default 0: the server's page size.
     pub history_page_size: Option<u32>,
     /// Worker deployment versioning (`workerDeploymentOptions`): deployment name and build id of this worker.
     pub deployment_name: Option<String>,

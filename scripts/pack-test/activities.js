@@ -1,0 +1,7 @@
+'use strict';
+
+async function greet(name) {
+  return `Hello, ${name}!`;
+}
+
+module.exports = { greet };
