@@ -16,7 +16,7 @@ import { ApplicationFailure, NexusOperationFailure } from '@kairos/common';
 import { getClient, log, operationInfo, startWorkflow, WorkflowRunOperationHandler } from '@kairos/nexus';
 import { temporal } from '@kairos/proto';
 import type { NexusInterceptorsFactory } from '../src';
-import { taskQueueFor, TestEnv } from './helpers/env';
+import { serverKind, taskQueueFor, TestEnv } from './helpers/env';
 import { createEndpoint, type TestEndpoint } from './helpers/nexus';
 import * as wf from './workflows';
 
@@ -511,6 +511,42 @@ test('an operation on an endpoint that does not exist fails the workflow task, n
     await handle.terminate('test over');
   });
 });
+
+// The real server would call the URL; the Kairos dev server cannot, and says so at once instead of letting the
+// operation wait for its timeout.
+if (serverKind() === 'kairos') {
+  test('on the Kairos dev server, an operation on an endpoint with an external URL target fails at once as not implemented', async () => {
+    const taskQueue = taskQueueFor('nexus-external-endpoint');
+    const name = `ep-${randomUUID()}`;
+    const { endpoint } = await env.connection.operatorService.createNexusEndpoint({
+      spec: { name, target: { external: { url: 'https://nexus.example.com/handlers' } } },
+    });
+    const worker = await env.createWorker({ taskQueue });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(wf.nexusCaller, {
+          taskQueue,
+          workflowId: `caller-${randomUUID()}`,
+          args: [name, 'echo', 'x', { scheduleToCloseTimeout: '1h', rethrow: true }],
+        });
+        const err = await handle.result().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(WorkflowFailedError);
+        const failure = (err as WorkflowFailedError).cause as NexusOperationFailure;
+        expect(failure).toBeInstanceOf(NexusOperationFailure);
+        expect(failure.cause).toBeInstanceOf(ApplicationFailure);
+        expect(failure.cause).toMatchObject({ type: 'NotImplemented', nonRetryable: true });
+        expect(failure.cause?.message).toBe(
+          `not implemented: Nexus endpoints with an external target (endpoint "${name}", URL ` +
+            'https://nexus.example.com/handlers): the Kairos dev server only dispatches operations to endpoints ' +
+            'with a worker target',
+        );
+        expect(typeNames(await nexusEvents(handle))).toEqual(['SCHEDULED', 'FAILED']);
+      });
+    } finally {
+      await env.connection.operatorService.deleteNexusEndpoint({ id: endpoint!.id, version: endpoint!.version });
+    }
+  });
+}
 
 test('client.nexus says so when the server has no standalone Nexus operations', async () => {
   // Neither server of this file has them: the Kairos dev server never, the Temporal one not without

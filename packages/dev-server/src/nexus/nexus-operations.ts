@@ -65,6 +65,8 @@ export interface NexusOperationInfo {
     request?: NexusRequestAttempts;
     outcome?: 'succeeded' | 'failed';
   };
+  /** Why this server cannot send the operation's requests (an endpoint with an external URL target): it fails at once. */
+  unsupported?: string;
 }
 
 /** What a Nexus task token names. */
@@ -193,6 +195,13 @@ export function scheduleNexusOperation(
     requestId,
     start: { state: 'scheduled', attempt: 1, seq: ex.state.activitySeq, scheduledTime: tx.now },
   };
+  const external = endpoint.spec.target?.external;
+  if (external) {
+    // Failed by the deadline check that runs right after this task completes (see checkNexusTimeouts).
+    operations(ex)[String(scheduledEventId)].unsupported =
+      `not implemented: Nexus endpoints with an external target (endpoint "${a.endpoint}", URL ${external.url}): ` +
+      'the Kairos dev server only dispatches operations to endpoints with a worker target';
+  }
   tx.touch(ex);
 }
 
@@ -608,6 +617,7 @@ export function nexusDeadline(ex: Execution): number | undefined {
     if (t !== undefined && (min === undefined || t < min)) min = t;
   };
   for (const op of Object.values(operations(ex))) {
+    if (op.unsupported) consider(op.scheduledTime);
     if (op.scheduleToCloseMs > 0) consider(op.scheduledTime + op.scheduleToCloseMs);
     for (const r of [op.start, op.cancel?.request]) {
       if (r?.state === 'backoff') consider(r.scheduledTime);
@@ -620,6 +630,14 @@ export function nexusDeadline(ex: Execution): number | undefined {
 /** Handles the run's operation deadlines that have passed. */
 export function checkNexusTimeouts(engine: HistoryEngine, tx: Transaction, ex: Execution): void {
   for (const op of Object.values(operations(ex))) {
+    if (op.unsupported) {
+      closeWithFailure(engine, tx, ex, op, {
+        message: op.unsupported,
+        source: 'Kairos dev server',
+        applicationFailureInfo: { type: 'NotImplemented', nonRetryable: true },
+      });
+      continue;
+    }
     if (op.scheduleToCloseMs > 0 && tx.now >= op.scheduledTime + op.scheduleToCloseMs) {
       closeOperation(engine, tx, ex, op, ET.EVENT_TYPE_NEXUS_OPERATION_TIMED_OUT, {
         failure: operationFailure(op, {
