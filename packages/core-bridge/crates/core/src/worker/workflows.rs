@@ -5,6 +5,8 @@
 //! happens outside it, and its result is applied afterwards. That keeps the single-writer
 //! discipline of the design (one input at a time per run) without a dedicated thread.
 use super::config::WorkerConfig;
+use super::history_pages::TaskHistory;
+use super::local_activities::{LaContext, LaResolution, LocalActivities};
 use crate::connection::{Connection, long_poll, request};
 use crate::errors::{CoreError, WorkflowError};
 use crate::protos::kairos::core::activation::{
@@ -14,7 +16,9 @@ use crate::protos::kairos::core::activation::{
 use crate::protos::kairos::core::commands::{QueryResult, query_result};
 use crate::protos::kairos::core::completion::{WorkflowActivationCompletion, workflow_activation_completion::Status};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
-use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind, VersioningBehavior, WorkflowTaskFailedCause};
+use crate::protos::temporal::api::enums::v1::{
+    QueryResultType, TaskQueueKind, VersioningBehavior, WorkflowTaskFailedCause,
+};
 use crate::protos::temporal::api::failure::v1::Failure;
 use crate::protos::temporal::api::history::v1::HistoryEvent;
 use crate::protos::temporal::api::query::v1::{WorkflowQuery, WorkflowQueryResult};
@@ -26,8 +30,6 @@ use crate::protos::temporal::api::workflowservice::v1::{
 };
 use crate::replay::ReplayFeed;
 use crate::telemetry::metrics::{Metrics, millis_between, millis_since};
-use super::history_pages::TaskHistory;
-use super::local_activities::{LaContext, LaResolution, LocalActivities};
 use crate::workflow::run::{Next, RunConfig, RunMachines};
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
@@ -112,14 +114,31 @@ struct State {
 }
 
 enum Action {
-    RespondCompleted { run_id: String, req: Box<RespondWorkflowTaskCompletedRequest> },
-    RespondFailed { run_id: String, req: Option<Box<RespondWorkflowTaskFailedRequest>> },
-    RespondLegacyQuery { run_id: String, req: Box<RespondQueryTaskCompletedRequest> },
+    RespondCompleted {
+        run_id: String,
+        req: Box<RespondWorkflowTaskCompletedRequest>,
+    },
+    RespondFailed {
+        run_id: String,
+        req: Option<Box<RespondWorkflowTaskFailedRequest>>,
+    },
+    RespondLegacyQuery {
+        run_id: String,
+        req: Box<RespondQueryTaskCompletedRequest>,
+    },
     Process(Box<Task>),
     /// Fetch the next history page of the run's current task.
-    FetchPage { run_id: String, execution: WorkflowExecution, token: Vec<u8> },
+    FetchPage {
+        run_id: String,
+        execution: WorkflowExecution,
+        token: Vec<u8>,
+    },
     /// Complete the task anyway (forcing a new one) if local activities are still running then.
-    ArmHeartbeat { run_id: String, token: Vec<u8>, at: Instant },
+    ArmHeartbeat {
+        run_id: String,
+        token: Vec<u8>,
+        at: Instant,
+    },
 }
 
 pub(crate) struct WorkflowTasks {
@@ -156,16 +175,29 @@ impl WorkflowTasks {
             Backend::Server(conn) => Some(conn.metrics().clone()),
             Backend::Replay(_) => None,
         };
-        let local_activities = (!replay).then(|| LocalActivities::new(cfg.max_concurrent_local_activities, la_tx, metrics.clone()));
+        let local_activities =
+            (!replay).then(|| LocalActivities::new(cfg.max_concurrent_local_activities, la_tx, metrics.clone()));
         if let (Some(m), Some(la)) = (&metrics, &local_activities) {
-            super::observe_slots(m, &cfg, "LocalActivityWorker", la.slots(), cfg.max_concurrent_local_activities);
+            super::observe_slots(
+                m,
+                &cfg,
+                "LocalActivityWorker",
+                la.slots(),
+                cfg.max_concurrent_local_activities,
+            );
         }
         let sticky_queue = (cfg.max_cached_workflows > 0 && !replay)
             .then(|| format!("{}-{}", cfg.identity, uuid::Uuid::new_v4().simple()));
         let (tx, rx) = mpsc::channel(16);
         let slots = Arc::new(Semaphore::new(cfg.max_concurrent_workflow_tasks));
         if let Backend::Server(conn) = &backend {
-            super::observe_slots(conn.metrics(), &cfg, "WorkflowWorker", &slots, cfg.max_concurrent_workflow_tasks);
+            super::observe_slots(
+                conn.metrics(),
+                &cfg,
+                "WorkflowWorker",
+                &slots,
+                cfg.max_concurrent_workflow_tasks,
+            );
         }
         Arc::new(WorkflowTasks {
             slots,
@@ -195,7 +227,10 @@ impl WorkflowTasks {
     fn resolve_local_activity(self: &Arc<Self>, r: LaResolution) -> Vec<Action> {
         let mut st = self.state.lock();
         let Some(run) = st.runs.get_mut(&r.run_id) else {
-            tracing::debug!(run_id = r.run_id, "dropping a local activity result for a run no longer cached");
+            tracing::debug!(
+                run_id = r.run_id,
+                "dropping a local activity result for a run no longer cached"
+            );
             return vec![];
         };
         if let Err(e) = run.machines.resolve_local_activity(&r.resolution) {
@@ -241,7 +276,11 @@ impl WorkflowTasks {
                 let me = self.clone();
                 tokio::spawn(async move {
                     while let Some(resp) = feed.next_task().await {
-                        if tx.send(Polled::Task(Box::new(Task { resp, permit: None }))).await.is_err() {
+                        if tx
+                            .send(Polled::Task(Box::new(Task { resp, permit: None })))
+                            .await
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -251,9 +290,23 @@ impl WorkflowTasks {
             }
             Backend::Server(conn) => {
                 let (nonsticky, sticky) = self.cfg.workflow_poller_split();
-                let mut queues = vec![(TaskQueue { name: self.cfg.task_queue.clone(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }, nonsticky)];
+                let mut queues = vec![(
+                    TaskQueue {
+                        name: self.cfg.task_queue.clone(),
+                        kind: TaskQueueKind::Normal as i32,
+                        normal_name: String::new(),
+                    },
+                    nonsticky,
+                )];
                 if let Some(s) = &self.sticky_queue {
-                    queues.push((TaskQueue { name: s.clone(), kind: TaskQueueKind::Sticky as i32, normal_name: self.cfg.task_queue.clone() }, sticky));
+                    queues.push((
+                        TaskQueue {
+                            name: s.clone(),
+                            kind: TaskQueueKind::Sticky as i32,
+                            normal_name: self.cfg.task_queue.clone(),
+                        },
+                        sticky,
+                    ));
                 }
                 for (queue, count) in queues {
                     for _ in 0..count {
@@ -286,7 +339,10 @@ impl WorkflowTasks {
                 if let Some(msg) = st.fatal.take() {
                     return Err(CoreError::IllegalState(format!("workflow polling failed: {msg}")));
                 }
-                if self.pollers_done.load(Ordering::SeqCst) && st.runs.values().all(|r| !r.busy()) && st.need_slot.is_empty() {
+                if self.pollers_done.load(Ordering::SeqCst)
+                    && st.runs.values().all(|r| !r.busy())
+                    && st.need_slot.is_empty()
+                {
                     return Err(CoreError::ShutDown);
                 }
             }
@@ -314,7 +370,10 @@ impl WorkflowTasks {
         }
     }
 
-    fn handle_task<'a>(self: &'a Arc<Self>, task: Task) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+    fn handle_task<'a>(
+        self: &'a Arc<Self>,
+        task: Task,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
         Box::pin(async move {
             let actions = match self.admit_task(task).await {
                 Ok(a) => a,
@@ -328,9 +387,15 @@ impl WorkflowTasks {
     }
 
     /// One page of a run's history.
-    async fn fetch_page(&self, execution: WorkflowExecution, token: Vec<u8>) -> Result<(Vec<HistoryEvent>, Vec<u8>), CoreError> {
+    async fn fetch_page(
+        &self,
+        execution: WorkflowExecution,
+        token: Vec<u8>,
+    ) -> Result<(Vec<HistoryEvent>, Vec<u8>), CoreError> {
         let Backend::Server(conn) = &self.backend else {
-            return Err(CoreError::IllegalState("a replay worker cannot fetch history pages".into()));
+            return Err(CoreError::IllegalState(
+                "a replay worker cannot fetch history pages".into(),
+            ));
         };
         let req = GetWorkflowExecutionHistoryRequest {
             namespace: self.cfg.namespace.clone(),
@@ -351,21 +416,39 @@ impl WorkflowTasks {
     }
 
     /// A history page (or the failure to get one) for the run's current task.
-    fn page_arrived(&self, st: &mut State, run_id: &str, page: Result<(Vec<HistoryEvent>, Vec<u8>), CoreError>) -> Vec<Action> {
-        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
-        let Some(task) = run.task.as_mut().filter(|t| t.history.fetching()) else { return vec![] };
+    fn page_arrived(
+        &self,
+        st: &mut State,
+        run_id: &str,
+        page: Result<(Vec<HistoryEvent>, Vec<u8>), CoreError>,
+    ) -> Vec<Action> {
+        let Some(run) = st.runs.get_mut(run_id) else {
+            return vec![];
+        };
+        let Some(task) = run.task.as_mut().filter(|t| t.history.fetching()) else {
+            return vec![];
+        };
         let (events, next_token) = match page {
             Ok(p) => p,
             Err(e) => {
                 task.history.fetch_failed();
                 tracing::warn!(run_id, error = %e, "could not fetch a history page; evicting the run");
-                return self.request_eviction_locked(st, run_id, EvictionReason::PaginationOrHistoryFetch, &format!("history fetch failed: {e}"));
+                return self.request_eviction_locked(
+                    st,
+                    run_id,
+                    EvictionReason::PaginationOrHistoryFetch,
+                    &format!("history fetch failed: {e}"),
+                );
             }
         };
         let events = task.history.page_arrived(events, next_token);
         let more = task.history.more();
         if !more {
-            tracing::debug!(run_id, pages = task.history.pages_fetched(), "fetched the task's whole history");
+            tracing::debug!(
+                run_id,
+                pages = task.history.pages_fetched(),
+                "fetched the task's whole history"
+            );
         }
         let started = task.started_event_id;
         if let Err(e) = run.machines.feed_history(events, started) {
@@ -389,7 +472,12 @@ impl WorkflowTasks {
         if task.resp.task_token.is_empty() || task.resp.workflow_execution.is_none() {
             return Ok(vec![]);
         }
-        let run_id = task.resp.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+        let run_id = task
+            .resp
+            .workflow_execution
+            .as_ref()
+            .map(|e| e.run_id.clone())
+            .unwrap_or_default();
         let busy = self.state.lock().runs.get(&run_id).is_some_and(|r| r.busy());
         if busy {
             let mut st = self.state.lock();
@@ -412,7 +500,11 @@ impl WorkflowTasks {
     }
 
     fn evict_lru(&self, st: &mut State) {
-        let victim = st.lru.iter().find(|id| st.runs.get(*id).is_some_and(|r| !r.busy())).cloned();
+        let victim = st
+            .lru
+            .iter()
+            .find(|id| st.runs.get(*id).is_some_and(|r| !r.busy()))
+            .cloned();
         if let Some(id) = victim {
             self.request_eviction_locked(st, &id, EvictionReason::CacheFull, "cache is full");
         }
@@ -425,18 +517,32 @@ impl WorkflowTasks {
 
     fn start_task(&self, st: &mut State, task: Task) -> Vec<Action> {
         let mut resp = task.resp;
-        let run_id = resp.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+        let run_id = resp
+            .workflow_execution
+            .as_ref()
+            .map(|e| e.run_id.clone())
+            .unwrap_or_default();
         let cached = st.runs.contains_key(&run_id);
         let incremental = resp.query.is_none() && super::history_pages::is_partial(&resp);
         let (history, events) = match &self.backend {
             Backend::Server(_) => TaskHistory::from_poll(&mut resp, cached),
-            Backend::Replay(_) => (TaskHistory::complete(), resp.history.take().map(|h| h.events).unwrap_or_default()),
+            Backend::Replay(_) => (
+                TaskHistory::complete(),
+                resp.history.take().map(|h| h.events).unwrap_or_default(),
+            ),
         };
         if let Backend::Server(c) = &self.backend
             && incremental
         {
-            let labels = [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())];
-            let name = if history.is_cache_miss() { "sticky_cache_miss" } else { "sticky_cache_hit" };
+            let labels = [
+                ("namespace", self.cfg.namespace.clone()),
+                ("task_queue", self.cfg.task_queue.clone()),
+            ];
+            let name = if history.is_cache_miss() {
+                "sticky_cache_miss"
+            } else {
+                "sticky_cache_hit"
+            };
             c.metrics().add_counter(name, &labels, 1);
         }
         let sdk_metadata_supported = match &self.backend {
@@ -506,7 +612,9 @@ impl WorkflowTasks {
 
     /// Moves a run forward as far as it can go without the worker or the server.
     fn advance(&self, st: &mut State, run_id: &str) -> Vec<Action> {
-        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        let Some(run) = st.runs.get_mut(run_id) else {
+            return vec![];
+        };
         if run.outstanding.is_some() {
             return vec![];
         }
@@ -518,7 +626,10 @@ impl WorkflowTasks {
                 is_replaying: run.machines.is_replaying(),
                 history_length: run.machines.last_applied_event_id(),
                 jobs: vec![WorkflowActivationJob {
-                    variant: Some(Job::RemoveFromCache(RemoveFromCache { message, reason: reason as i32 })),
+                    variant: Some(Job::RemoveFromCache(RemoveFromCache {
+                        message,
+                        reason: reason as i32,
+                    })),
                 }],
                 ..Default::default()
             };
@@ -533,7 +644,11 @@ impl WorkflowTasks {
                 } else if task.replayed && !task.replay_recorded {
                     task.replay_recorded = true;
                     if let Some(m) = self.metrics() {
-                        m.record_histogram("workflow_task_replay_latency", &self.run_labels(&run.machines), task.received.elapsed().as_secs_f64() * 1000.0);
+                        m.record_histogram(
+                            "workflow_task_replay_latency",
+                            &self.run_labels(&run.machines),
+                            task.received.elapsed().as_secs_f64() * 1000.0,
+                        );
                     }
                 }
                 run.outstanding = Some(Outstanding::Jobs);
@@ -544,7 +659,11 @@ impl WorkflowTasks {
                 let Some(token) = task.history.start_fetch() else {
                     return vec![];
                 };
-                vec![Action::FetchPage { run_id: run_id.to_string(), execution: task.execution.clone(), token }]
+                vec![Action::FetchPage {
+                    run_id: run_id.to_string(),
+                    execution: task.execution.clone(),
+                    token,
+                }]
             }
             Ok(Next::Idle) => {
                 let query_activation = |jobs: Vec<Job>, m: &RunMachines| WorkflowActivation {
@@ -552,20 +671,29 @@ impl WorkflowTasks {
                     timestamp: m.time(),
                     is_replaying: true,
                     history_length: m.last_applied_event_id(),
-                    jobs: jobs.into_iter().map(|j| WorkflowActivationJob { variant: Some(j) }).collect(),
+                    jobs: jobs
+                        .into_iter()
+                        .map(|j| WorkflowActivationJob { variant: Some(j) })
+                        .collect(),
                     ..Default::default()
                 };
                 if !run.queries_pending.is_empty() {
                     let queries = std::mem::take(&mut run.queries_pending);
                     let ids = queries.iter().map(|(id, _)| id.clone()).collect();
-                    let jobs = queries.into_iter().map(|(id, q)| Job::QueryWorkflow(query_job(id, q))).collect();
+                    let jobs = queries
+                        .into_iter()
+                        .map(|(id, q)| Job::QueryWorkflow(query_job(id, q)))
+                        .collect();
                     let a = query_activation(jobs, &run.machines);
                     run.outstanding = Some(Outstanding::Queries(ids));
                     self.push_activation(st, a);
                     return vec![];
                 }
                 if let Some(q) = task.legacy_query.take() {
-                    let a = query_activation(vec![Job::QueryWorkflow(query_job(LEGACY_QUERY_ID.into(), q))], &run.machines);
+                    let a = query_activation(
+                        vec![Job::QueryWorkflow(query_job(LEGACY_QUERY_ID.into(), q))],
+                        &run.machines,
+                    );
                     run.outstanding = Some(Outstanding::LegacyQuery);
                     self.push_activation(st, a);
                     return vec![];
@@ -579,12 +707,19 @@ impl WorkflowTasks {
                     }
                     task.heartbeat_armed = true;
                     let at = task.received + run.machines.workflow_task_timeout().mul_f64(0.8);
-                    return vec![Action::ArmHeartbeat { run_id: run_id.to_string(), token: task.token.clone(), at }];
+                    return vec![Action::ArmHeartbeat {
+                        run_id: run_id.to_string(),
+                        token: task.token.clone(),
+                        at,
+                    }];
                 }
                 let token = task.token.clone();
                 let query_results = std::mem::take(&mut task.query_results);
                 let req = self.completion_request(run, token, query_results, false);
-                vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }]
+                vec![Action::RespondCompleted {
+                    run_id: run_id.to_string(),
+                    req: Box::new(req),
+                }]
             }
             Err(e) => self.fail_task(st, run_id, e),
         }
@@ -601,8 +736,13 @@ impl WorkflowTasks {
         let messages = run.machines.take_messages_to_send();
         let sdk_metadata = run.machines.sdk_metadata(&self.cfg.sdk_name, &self.cfg.sdk_version);
         let sticky_attributes = self.sticky_queue.as_ref().map(|name| StickyExecutionAttributes {
-            worker_task_queue: Some(TaskQueue { name: name.clone(), kind: TaskQueueKind::Sticky as i32, normal_name: self.cfg.task_queue.clone() }),
-            schedule_to_start_timeout: prost_types::Duration::try_from(self.cfg.sticky_queue_schedule_to_start_timeout).ok(),
+            worker_task_queue: Some(TaskQueue {
+                name: name.clone(),
+                kind: TaskQueueKind::Sticky as i32,
+                normal_name: self.cfg.task_queue.clone(),
+            }),
+            schedule_to_start_timeout: prost_types::Duration::try_from(self.cfg.sticky_queue_schedule_to_start_timeout)
+                .ok(),
         });
         RespondWorkflowTaskCompletedRequest {
             task_token: token,
@@ -616,7 +756,9 @@ impl WorkflowTasks {
             namespace: self.cfg.namespace.clone(),
             messages,
             sdk_metadata: Some(sdk_metadata),
-            capabilities: Some(Capabilities { discard_speculative_workflow_task_with_events: true }),
+            capabilities: Some(Capabilities {
+                discard_speculative_workflow_task_with_events: true,
+            }),
             deployment_options: self.cfg.deployment_options(),
             versioning_behavior: self.versioning_behavior(run.versioning_behavior),
             ..Default::default()
@@ -628,7 +770,11 @@ impl WorkflowTasks {
     fn versioning_behavior(&self, declared: i32) -> i32 {
         match &self.cfg.deployment {
             Some(d) if d.use_worker_versioning => {
-                if declared != VersioningBehavior::Unspecified as i32 { declared } else { d.default_versioning_behavior }
+                if declared != VersioningBehavior::Unspecified as i32 {
+                    declared
+                } else {
+                    d.default_versioning_behavior
+                }
             }
             _ => VersioningBehavior::Unspecified as i32,
         }
@@ -637,8 +783,14 @@ impl WorkflowTasks {
     /// Fails the run's workflow task (reported on attempt 1 only) and evicts the run.
     fn fail_task(&self, st: &mut State, run_id: &str, e: WorkflowError) -> Vec<Action> {
         let (cause, reason) = match &e {
-            WorkflowError::Nondeterminism(_) => (WorkflowTaskFailedCause::NonDeterministicError, EvictionReason::Nondeterminism),
-            _ => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, EvictionReason::Fatal),
+            WorkflowError::Nondeterminism(_) => (
+                WorkflowTaskFailedCause::NonDeterministicError,
+                EvictionReason::Nondeterminism,
+            ),
+            _ => (
+                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                EvictionReason::Fatal,
+            ),
         };
         tracing::warn!(run_id, error = %e, "failing workflow task");
         if matches!(e, WorkflowError::Nondeterminism(_))
@@ -663,19 +815,40 @@ impl WorkflowTasks {
                 versioning_behavior: self.versioning_behavior(run.versioning_behavior),
                 ..Default::default()
             };
-            return vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }];
+            return vec![Action::RespondCompleted {
+                run_id: run_id.to_string(),
+                req: Box::new(req),
+            }];
         }
         self.fail_with(st, run_id, failure(e.to_string()), cause, reason, e.to_string())
     }
 
-    fn fail_with(&self, st: &mut State, run_id: &str, f: Failure, cause: WorkflowTaskFailedCause, reason: EvictionReason, message: String) -> Vec<Action> {
-        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+    fn fail_with(
+        &self,
+        st: &mut State,
+        run_id: &str,
+        f: Failure,
+        cause: WorkflowTaskFailedCause,
+        reason: EvictionReason,
+        message: String,
+    ) -> Vec<Action> {
+        let Some(run) = st.runs.get_mut(run_id) else {
+            return vec![];
+        };
         if let Some(m) = self.metrics()
             && run.task.as_ref().is_some_and(|t| !t.is_legacy_query_task)
         {
-            let failure_reason = if cause == WorkflowTaskFailedCause::NonDeterministicError { "NonDeterminismError" } else { "WorkflowError" };
+            let failure_reason = if cause == WorkflowTaskFailedCause::NonDeterministicError {
+                "NonDeterminismError"
+            } else {
+                "WorkflowError"
+            };
             let [ns, tq, wt] = self.run_labels(&run.machines);
-            m.add_counter("workflow_task_execution_failed", &[ns, tq, wt, ("failure_reason", failure_reason.to_string())], 1);
+            m.add_counter(
+                "workflow_task_execution_failed",
+                &[ns, tq, wt, ("failure_reason", failure_reason.to_string())],
+                1,
+            );
         }
         run.eviction.get_or_insert((reason, message));
         let Some(task) = run.task.as_ref() else {
@@ -691,7 +864,10 @@ impl WorkflowTasks {
                 cause: cause as i32,
                 ..Default::default()
             };
-            return vec![Action::RespondLegacyQuery { run_id: run_id.to_string(), req: Box::new(req) }];
+            return vec![Action::RespondLegacyQuery {
+                run_id: run_id.to_string(),
+                req: Box::new(req),
+            }];
         }
         let req = (task.attempt <= 1).then(|| {
             Box::new(RespondWorkflowTaskFailedRequest {
@@ -705,7 +881,10 @@ impl WorkflowTasks {
                 ..Default::default()
             })
         });
-        vec![Action::RespondFailed { run_id: run_id.to_string(), req }]
+        vec![Action::RespondFailed {
+            run_id: run_id.to_string(),
+            req,
+        }]
     }
 
     /// Applies a completion from the worker.
@@ -718,16 +897,24 @@ impl WorkflowTasks {
         Ok(())
     }
 
-    fn apply_completion(&self, st: &mut State, completion: WorkflowActivationCompletion) -> Result<Vec<Action>, CoreError> {
+    fn apply_completion(
+        &self,
+        st: &mut State,
+        completion: WorkflowActivationCompletion,
+    ) -> Result<Vec<Action>, CoreError> {
         let run_id = completion.run_id;
         let Some(run) = st.runs.get_mut(&run_id) else {
             return Err(CoreError::UnknownRun(run_id));
         };
         let Some(outstanding) = run.outstanding.clone() else {
-            return Err(CoreError::IllegalState(format!("run {run_id} has no outstanding activation to complete")));
+            return Err(CoreError::IllegalState(format!(
+                "run {run_id} has no outstanding activation to complete"
+            )));
         };
         let Some(status) = completion.status else {
-            return Err(CoreError::InvalidInput("completion has no status (successful or failed)".into()));
+            return Err(CoreError::InvalidInput(
+                "completion has no status (successful or failed)".into(),
+            ));
         };
         match (outstanding, status) {
             (Outstanding::Eviction, Status::Successful(s)) if !s.commands.is_empty() => Err(CoreError::InvalidInput(
@@ -743,9 +930,16 @@ impl WorkflowTasks {
                     la.abandon_run(&run_id);
                 }
                 if let Some(m) = self.metrics() {
-                    let labels = [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())];
+                    let labels = [
+                        ("namespace", self.cfg.namespace.clone()),
+                        ("task_queue", self.cfg.task_queue.clone()),
+                    ];
                     m.set_gauge("sticky_cache_size", &labels, st.runs.len() as f64);
-                    if run.eviction.as_ref().is_some_and(|(reason, _)| *reason != EvictionReason::WorkflowExecutionEnding) {
+                    if run
+                        .eviction
+                        .as_ref()
+                        .is_some_and(|(reason, _)| *reason != EvictionReason::WorkflowExecutionEnding)
+                    {
                         m.add_counter("sticky_cache_total_forced_eviction", &labels, 1);
                     }
                 }
@@ -786,7 +980,11 @@ impl WorkflowTasks {
                     .ok()
                     .filter(|c| *c != WorkflowTaskFailedCause::Unspecified)
                     .unwrap_or(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure);
-                let reason = if cause == WorkflowTaskFailedCause::NonDeterministicError { EvictionReason::Nondeterminism } else { EvictionReason::LangFail };
+                let reason = if cause == WorkflowTaskFailedCause::NonDeterministicError {
+                    EvictionReason::Nondeterminism
+                } else {
+                    EvictionReason::LangFail
+                };
                 let failure_msg = f.failure.as_ref().map(|x| x.message.clone()).unwrap_or_default();
                 Ok(self.fail_with(st, &run_id, f.failure.unwrap_or_default(), cause, reason, failure_msg))
             }
@@ -823,13 +1021,18 @@ impl WorkflowTasks {
                     failure: answer.failure,
                     ..Default::default()
                 };
-                Ok(vec![Action::RespondLegacyQuery { run_id, req: Box::new(req) }])
+                Ok(vec![Action::RespondLegacyQuery {
+                    run_id,
+                    req: Box::new(req),
+                }])
             }
         }
     }
 
     fn dispatch_local_activities(&self, st: &mut State, run_id: &str) {
-        let (Some(la), Some(run)) = (&self.local_activities, st.runs.get_mut(run_id)) else { return };
+        let (Some(la), Some(run)) = (&self.local_activities, st.runs.get_mut(run_id)) else {
+            return;
+        };
         let ctx = LaContext {
             namespace: self.cfg.namespace.clone(),
             workflow_id: run.machines.workflow_id.clone(),
@@ -849,14 +1052,23 @@ impl WorkflowTasks {
     /// with the commands so far and ask the server for a new task.
     fn wft_heartbeat(&self, run_id: &str, token: &[u8]) -> Vec<Action> {
         let mut st = self.state.lock();
-        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        let Some(run) = st.runs.get_mut(run_id) else {
+            return vec![];
+        };
         let holds = run.task.as_ref().is_some_and(|t| t.token == token) && run.outstanding.is_none();
         if !holds || !run.machines.has_unresolved_local_activities() {
             return vec![];
         }
-        let query_results = run.task.as_mut().map(|t| std::mem::take(&mut t.query_results)).unwrap_or_default();
+        let query_results = run
+            .task
+            .as_mut()
+            .map(|t| std::mem::take(&mut t.query_results))
+            .unwrap_or_default();
         let req = self.completion_request(run, token.to_vec(), query_results, true);
-        vec![Action::RespondCompleted { run_id: run_id.to_string(), req: Box::new(req) }]
+        vec![Action::RespondCompleted {
+            run_id: run_id.to_string(),
+            req: Box::new(req),
+        }]
     }
 
     /// Connects the worker's remote activities, so workflow task completions can ask for eager activity tasks.
@@ -866,17 +1078,27 @@ impl WorkflowTasks {
 
     /// Keeps `request_eager_execution` on the activities of this worker's task queue for which an activity slot
     /// could be reserved (at most `max_eager_activity_reservations`), and clears it on the others.
-    fn reserve_eager_activities(&self, req: &mut RespondWorkflowTaskCompletedRequest) -> Vec<tokio::sync::OwnedSemaphorePermit> {
+    fn reserve_eager_activities(
+        &self,
+        req: &mut RespondWorkflowTaskCompletedRequest,
+    ) -> Vec<tokio::sync::OwnedSemaphorePermit> {
         use crate::protos::temporal::api::command::v1::command::Attributes;
         let mut permits = vec![];
         for command in req.commands.iter_mut() {
-            let Some(Attributes::ScheduleActivityTaskCommandAttributes(a)) = command.attributes.as_mut() else { continue };
+            let Some(Attributes::ScheduleActivityTaskCommandAttributes(a)) = command.attributes.as_mut() else {
+                continue;
+            };
             if !a.request_eager_execution {
                 continue;
             }
             let eligible = permits.len() < self.cfg.max_eager_activity_reservations
                 && a.task_queue.as_ref().is_some_and(|q| q.name == self.cfg.task_queue);
-            match self.activities.get().filter(|_| eligible).and_then(|acts| acts.try_reserve_eager_slot()) {
+            match self
+                .activities
+                .get()
+                .filter(|_| eligible)
+                .and_then(|acts| acts.try_reserve_eager_slot())
+            {
                 Some(permit) => permits.push(permit),
                 None => a.request_eager_execution = false,
             }
@@ -884,7 +1106,10 @@ impl WorkflowTasks {
         permits
     }
 
-    fn perform<'a>(self: &'a Arc<Self>, actions: Vec<Action>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+    fn perform<'a>(
+        self: &'a Arc<Self>,
+        actions: Vec<Action>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
         Box::pin(self.perform_all(actions))
     }
 
@@ -900,7 +1125,11 @@ impl WorkflowTasks {
                     });
                 }
                 Action::Process(t) => self.handle_task(*t).await,
-                Action::FetchPage { run_id, execution, token } => {
+                Action::FetchPage {
+                    run_id,
+                    execution,
+                    token,
+                } => {
                     let page = self.fetch_page(execution, token).await;
                     let next = {
                         let mut st = self.state.lock();
@@ -964,7 +1193,10 @@ impl WorkflowTasks {
         }
     }
 
-    async fn respond_completed(&self, req: RespondWorkflowTaskCompletedRequest) -> Result<RespondWorkflowTaskCompletedResponse, CoreError> {
+    async fn respond_completed(
+        &self,
+        req: RespondWorkflowTaskCompletedRequest,
+    ) -> Result<RespondWorkflowTaskCompletedResponse, CoreError> {
         match &self.backend {
             Backend::Replay(_) => Ok(RespondWorkflowTaskCompletedResponse::default()),
             Backend::Server(conn) => {
@@ -996,13 +1228,20 @@ impl WorkflowTasks {
         actions
     }
 
-    fn after_completed(&self, st: &mut State, run_id: &str, result: Result<RespondWorkflowTaskCompletedResponse, CoreError>) -> Vec<Action> {
+    fn after_completed(
+        &self,
+        st: &mut State,
+        run_id: &str,
+        result: Result<RespondWorkflowTaskCompletedResponse, CoreError>,
+    ) -> Vec<Action> {
         let metrics = match &self.backend {
             Backend::Server(c) => Some(c.metrics().clone()),
             Backend::Replay(_) => None,
         };
         let cache_size = st.runs.len();
-        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+        let Some(run) = st.runs.get_mut(run_id) else {
+            return vec![];
+        };
         let forced = run.machines.has_unresolved_local_activities();
         let labels = [
             ("namespace", self.cfg.namespace.clone()),
@@ -1011,7 +1250,11 @@ impl WorkflowTasks {
         ];
         let permit = run.task.take().and_then(|t| {
             if let Some(m) = &metrics {
-                m.record_histogram("workflow_task_execution_latency", &labels, t.received.elapsed().as_secs_f64() * 1000.0);
+                m.record_histogram(
+                    "workflow_task_execution_latency",
+                    &labels,
+                    t.received.elapsed().as_secs_f64() * 1000.0,
+                );
             }
             t._permit
         });
@@ -1035,9 +1278,13 @@ impl WorkflowTasks {
                     run.eviction.get_or_insert((EvictionReason::Fatal, e.to_string()));
                 }
                 if run.machines.is_finished() {
-                    run.eviction.get_or_insert((EvictionReason::WorkflowExecutionEnding, "workflow execution is ending".into()));
+                    run.eviction.get_or_insert((
+                        EvictionReason::WorkflowExecutionEnding,
+                        "workflow execution is ending".into(),
+                    ));
                 } else if (self.cfg.max_cached_workflows == 0 && !forced) || self.replay {
-                    run.eviction.get_or_insert((EvictionReason::CacheFull, "workflow cache is disabled".into()));
+                    run.eviction
+                        .get_or_insert((EvictionReason::CacheFull, "workflow cache is disabled".into()));
                 }
                 if let Some(next) = resp.workflow_task.filter(|t| !t.task_token.is_empty())
                     && run.eviction.is_none()
@@ -1048,11 +1295,16 @@ impl WorkflowTasks {
             Err(CoreError::Transport { status, .. }) => {
                 let reason = match status.code() {
                     tonic::Code::NotFound => EvictionReason::TaskNotFound,
-                    tonic::Code::InvalidArgument if status.message().contains("UnhandledCommand") => EvictionReason::UnhandledCommand,
+                    tonic::Code::InvalidArgument if status.message().contains("UnhandledCommand") => {
+                        EvictionReason::UnhandledCommand
+                    }
                     _ => EvictionReason::Fatal,
                 };
                 tracing::warn!(run_id, error = %status, "RespondWorkflowTaskCompleted failed; evicting");
-                run.eviction.get_or_insert((reason, format!("RespondWorkflowTaskCompleted failed: {}", status.message())));
+                run.eviction.get_or_insert((
+                    reason,
+                    format!("RespondWorkflowTaskCompleted failed: {}", status.message()),
+                ));
             }
             Err(e) => {
                 run.eviction.get_or_insert((EvictionReason::Fatal, e.to_string()));
@@ -1061,8 +1313,16 @@ impl WorkflowTasks {
         self.task_done(st, run_id)
     }
 
-    fn request_eviction_locked(&self, st: &mut State, run_id: &str, reason: EvictionReason, message: &str) -> Vec<Action> {
-        let Some(run) = st.runs.get_mut(run_id) else { return vec![] };
+    fn request_eviction_locked(
+        &self,
+        st: &mut State,
+        run_id: &str,
+        reason: EvictionReason,
+        message: &str,
+    ) -> Vec<Action> {
+        let Some(run) = st.runs.get_mut(run_id) else {
+            return vec![];
+        };
         run.eviction.get_or_insert((reason, message.to_string()));
         self.advance(st, run_id)
     }
@@ -1127,7 +1387,10 @@ fn query_answers(status: Status) -> HashMap<String, WorkflowQueryResult> {
     match status {
         Status::Successful(s) => {
             for c in s.commands {
-                if let Some(crate::protos::kairos::core::commands::workflow_command::Variant::RespondToQuery(QueryResult { query_id, variant })) = c.variant {
+                if let Some(crate::protos::kairos::core::commands::workflow_command::Variant::RespondToQuery(
+                    QueryResult { query_id, variant },
+                )) = c.variant
+                {
                     let r = match variant {
                         Some(query_result::Variant::Succeeded(ok)) => WorkflowQueryResult {
                             result_type: QueryResultType::Answered as i32,
@@ -1154,7 +1417,12 @@ fn query_answers(status: Status) -> HashMap<String, WorkflowQueryResult> {
             let msg = f.failure.as_ref().map(|x| x.message.clone()).unwrap_or_default();
             out.insert(
                 LEGACY_QUERY_ID.to_string(),
-                WorkflowQueryResult { result_type: QueryResultType::Failed as i32, error_message: msg, failure: f.failure, ..Default::default() },
+                WorkflowQueryResult {
+                    result_type: QueryResultType::Failed as i32,
+                    error_message: msg,
+                    failure: f.failure,
+                    ..Default::default()
+                },
             );
         }
     }
@@ -1170,7 +1438,11 @@ async fn poll_loop(
     shutdown: &mut watch::Receiver<bool>,
 ) {
     let sticky = queue.kind == TaskQueueKind::Sticky as i32;
-    let poller_type = if sticky { "sticky_workflow_task" } else { "workflow_task" };
+    let poller_type = if sticky {
+        "sticky_workflow_task"
+    } else {
+        "workflow_task"
+    };
     let mut backoff = Duration::from_millis(200);
     let started = Instant::now();
     loop {
@@ -1190,7 +1462,11 @@ async fn poll_loop(
             ..Default::default()
         };
         let mut client = conn.client();
-        let labels = [("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", poller_type.to_string())];
+        let labels = [
+            ("namespace", cfg.namespace.clone()),
+            ("task_queue", cfg.task_queue.clone()),
+            ("poller_type", poller_type.to_string()),
+        ];
         let in_flight = conn.metrics().gauge_guard("num_pollers", labels.to_vec());
         let poll_started = Instant::now();
         let result = tokio::select! {
@@ -1198,7 +1474,11 @@ async fn poll_loop(
             r = client.poll_workflow_task_queue(long_poll(&cfg.namespace, req)) => r,
         };
         drop(in_flight);
-        conn.record_long_poll("PollWorkflowTaskQueue", poll_started, result.as_ref().err().map(|s| s.code()));
+        conn.record_long_poll(
+            "PollWorkflowTaskQueue",
+            poll_started,
+            result.as_ref().err().map(|s| s.code()),
+        );
         match result {
             Ok(resp) => {
                 backoff = Duration::from_millis(200);
@@ -1207,17 +1487,37 @@ async fn poll_loop(
                     conn.metrics().add_counter("workflow_task_queue_poll_empty", &labels, 1);
                     continue;
                 }
-                conn.metrics().add_counter("workflow_task_queue_poll_succeed", &labels, 1);
+                conn.metrics()
+                    .add_counter("workflow_task_queue_poll_succeed", &labels, 1);
                 if let Some(ms) = millis_between(resp.scheduled_time.as_ref(), resp.started_time.as_ref()) {
-                    conn.metrics().record_histogram("workflow_task_schedule_to_start_latency", &labels[..2], ms);
+                    conn.metrics()
+                        .record_histogram("workflow_task_schedule_to_start_latency", &labels[..2], ms);
                 }
-                if tx.send(Polled::Task(Box::new(Task { resp, permit: Some(permit) }))).await.is_err() {
+                if tx
+                    .send(Polled::Task(Box::new(Task {
+                        resp,
+                        permit: Some(permit),
+                    })))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
             Err(status) => {
-                if is_fatal_poll_error(&status) && started.elapsed() > Duration::from_secs(60) || matches!(status.code(), tonic::Code::Unauthenticated | tonic::Code::PermissionDenied | tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::Unimplemented) {
-                    let _ = tx.send(Polled::Fatal(CoreError::transport("PollWorkflowTaskQueue", status))).await;
+                if is_fatal_poll_error(&status) && started.elapsed() > Duration::from_secs(60)
+                    || matches!(
+                        status.code(),
+                        tonic::Code::Unauthenticated
+                            | tonic::Code::PermissionDenied
+                            | tonic::Code::NotFound
+                            | tonic::Code::InvalidArgument
+                            | tonic::Code::Unimplemented
+                    )
+                {
+                    let _ = tx
+                        .send(Polled::Fatal(CoreError::transport("PollWorkflowTaskQueue", status)))
+                        .await;
                     return;
                 }
                 tracing::debug!(error = %status, "workflow poll failed, retrying");
@@ -1232,5 +1532,6 @@ async fn poll_loop(
 }
 
 pub(crate) fn is_fatal_poll_error(status: &tonic::Status) -> bool {
-    !crate::connection::is_retryable(status.code()) && !matches!(status.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)
+    !crate::connection::is_retryable(status.code())
+        && !matches!(status.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)
 }

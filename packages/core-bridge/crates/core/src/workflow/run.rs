@@ -3,8 +3,8 @@
 //! and SDK flags. `RunMachines` is pure and synchronous; the worker drives it with history from
 //! the server and completions from the TypeScript side.
 use super::history::{
-    CHANGE_VERSION_SEARCH_ATTRIBUTE, event_type, initiating_event_id, is_command_event, is_final_event,
-    next_task_end, patch_marker, settled_task_end,
+    CHANGE_VERSION_SEARCH_ATTRIBUTE, event_type, initiating_event_id, is_command_event, is_final_event, next_task_end,
+    patch_marker, settled_task_end,
 };
 use super::machines::local_activity::{
     LocalActivityMachine, LocalActivityRequest, LocalActivityResolution, RecordedLocalActivity, local_activity_marker,
@@ -12,10 +12,16 @@ use super::machines::local_activity::{
 use super::machines::nexus_operation::NexusOperationMachine;
 use super::machines::update::UpdateMachine;
 use super::machines::{
-    EventContext, Machine, MachineError, MachineOutput, activity::ActivityMachine,
-    cancel_external::CancelExternalMachine, child_workflow::ChildWorkflowMachine, command_name, header,
-    new_command, patch::PatchMachine, payloads, signal_external::SignalExternalMachine,
-    simple::{SimpleCommandMachine, SimpleKind}, timer::TimerMachine,
+    EventContext, Machine, MachineError, MachineOutput,
+    activity::ActivityMachine,
+    cancel_external::CancelExternalMachine,
+    child_workflow::ChildWorkflowMachine,
+    command_name, header, new_command,
+    patch::PatchMachine,
+    payloads,
+    signal_external::SignalExternalMachine,
+    simple::{SimpleCommandMachine, SimpleKind},
+    timer::TimerMachine,
 };
 use super::pb::*;
 use crate::errors::WorkflowError;
@@ -31,7 +37,11 @@ pub(crate) mod flags {
     pub const UPSERT_SEARCH_ATTRIBUTE_ON_PATCH: u32 = 2;
     /// Move the first terminal command after all other commands.
     pub const MOVE_TERMINAL_COMMANDS: u32 = 3;
-    pub const ALL: [u32; 3] = [ID_AND_TYPE_DETERMINISM_CHECKS, UPSERT_SEARCH_ATTRIBUTE_ON_PATCH, MOVE_TERMINAL_COMMANDS];
+    pub const ALL: [u32; 3] = [
+        ID_AND_TYPE_DETERMINISM_CHECKS,
+        UPSERT_SEARCH_ATTRIBUTE_ON_PATCH,
+        MOVE_TERMINAL_COMMANDS,
+    ];
 }
 
 /// The randomness seed for a run, derived from its original run id exactly as the official
@@ -211,7 +221,9 @@ impl RunMachines {
 
     /// Local activities that still need an outcome.
     pub fn has_unresolved_local_activities(&self) -> bool {
-        self.machines.iter().any(|m| matches!(m, Machine::LocalActivity(la) if la.is_unresolved()))
+        self.machines
+            .iter()
+            .any(|m| matches!(m, Machine::LocalActivity(la) if la.is_unresolved()))
     }
 
     /// Local activities to start, taken once.
@@ -247,11 +259,23 @@ impl RunMachines {
         Ok(())
     }
 
-    fn start_update(&mut self, protocol_instance_id: String, message_id: String, sequencing_event_id: i64, request: update::Request) {
+    fn start_update(
+        &mut self,
+        protocol_instance_id: String,
+        message_id: String,
+        sequencing_event_id: i64,
+        request: update::Request,
+    ) {
         if self.by_update.contains_key(&protocol_instance_id) {
             return;
         }
-        let (m, out) = UpdateMachine::new(protocol_instance_id.clone(), message_id, sequencing_event_id, request, self.replaying);
+        let (m, out) = UpdateMachine::new(
+            protocol_instance_id.clone(),
+            message_id,
+            sequencing_event_id,
+            request,
+            self.replaying,
+        );
         let key = self.add_machine(Machine::Update(Box::new(m)), out, None);
         self.by_update.insert(protocol_instance_id, key);
     }
@@ -377,7 +401,11 @@ impl RunMachines {
                 return Ok(Next::Activation(Box::new(self.take_activation())));
             }
             if !self.ready_for_next_task() {
-                return Ok(if self.more_history { Next::NeedsHistory } else { Next::Idle });
+                return Ok(if self.more_history {
+                    Next::NeedsHistory
+                } else {
+                    Next::Idle
+                });
             }
             self.apply_next_task()?;
         }
@@ -404,7 +432,9 @@ impl RunMachines {
             return true;
         }
         let events = self.pending.make_contiguous();
-        let Some(end) = settled_task_end(events, false) else { return false };
+        let Some(end) = settled_task_end(events, false) else {
+            return false;
+        };
         is_final_event(&events[end]) || settled_task_end(&events[end + 1..], false).is_some()
     }
 
@@ -515,13 +545,20 @@ impl RunMachines {
         }
         for a in updates {
             let req = a.accepted_request.clone().unwrap_or_default();
-            self.start_update(a.protocol_instance_id, a.accepted_request_message_id, a.accepted_request_sequencing_event_id, req);
+            self.start_update(
+                a.protocol_instance_id,
+                a.accepted_request_message_id,
+                a.accepted_request_sequencing_event_id,
+                req,
+            );
         }
         for rec in markers {
             let seq = rec.data.seq;
-            let waiting = self.by_command.get(&CommandKey::LocalActivity(seq)).copied().filter(
-                |k| matches!(&self.machines[*k], Machine::LocalActivity(m) if m.is_waiting_for_marker()),
-            );
+            let waiting = self
+                .by_command
+                .get(&CommandKey::LocalActivity(seq))
+                .copied()
+                .filter(|k| matches!(&self.machines[*k], Machine::LocalActivity(m) if m.is_waiting_for_marker()));
             match waiting {
                 Some(key) => {
                     if let Machine::LocalActivity(m) = &mut self.machines[key] {
@@ -538,12 +575,15 @@ impl RunMachines {
             self.read_flags(e);
         }
         // The first completion ahead is the one of the task this activation replays.
-        if let Some(EventAttrs::WorkflowTaskCompletedEventAttributes(a)) = completed.first().and_then(|e| e.attributes.as_ref()) {
+        if let Some(EventAttrs::WorkflowTaskCompletedEventAttributes(a)) =
+            completed.first().and_then(|e| e.attributes.as_ref())
+        {
             self.recorded_version = recorded_version(a);
         }
         for id in patches {
             if self.notified_patches.insert(id.clone()) {
-                self.jobs.push(Job::NotifyHasPatch(activation::NotifyHasPatch { patch_id: id }));
+                self.jobs
+                    .push(Job::NotifyHasPatch(activation::NotifyHasPatch { patch_id: id }));
             }
         }
         Ok(())
@@ -564,7 +604,9 @@ impl RunMachines {
             Some(EventAttrs::WorkflowTaskStartedEventAttributes(a)) => {
                 self.last_wft = Some((a.scheduled_event_id, e.event_id));
                 if let Some(t) = e.event_time
-                    && self.time.is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos))
+                    && self
+                        .time
+                        .is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos))
                 {
                     self.time = Some(t);
                 }
@@ -598,7 +640,9 @@ impl RunMachines {
                 return Ok(());
             }
             Some(EventAttrs::WorkflowExecutionCancelRequestedEventAttributes(a)) => {
-                self.jobs.push(Job::CancelWorkflow(activation::CancelWorkflow { reason: a.cause.clone() }));
+                self.jobs.push(Job::CancelWorkflow(activation::CancelWorkflow {
+                    reason: a.cause.clone(),
+                }));
                 return Ok(());
             }
             Some(EventAttrs::WorkflowExecutionTerminatedEventAttributes(_))
@@ -631,15 +675,17 @@ impl RunMachines {
                 )));
             };
             let ctx = self.ctx();
-            let out = self.machines[key].handle_event(&e, ctx).map_err(|err| {
-                WorkflowError::Fatal(format!("event {} ({}): {err}", e.event_id, et.as_str_name()))
-            })?;
+            let out = self.machines[key]
+                .handle_event(&e, ctx)
+                .map_err(|err| WorkflowError::Fatal(format!("event {} ({}): {err}", e.event_id, et.as_str_name())))?;
             self.apply_outputs(key, out);
             if et == EventType::ExternalWorkflowExecutionCancelRequested
                 && let Some(&child) = self.child_cancels.get(&key)
                 && let Machine::ChildWorkflow(c) = &mut self.machines[child]
             {
-                let out = c.cancel_delivered().map_err(|err| WorkflowError::Fatal(err.to_string()))?;
+                let out = c
+                    .cancel_delivered()
+                    .map_err(|err| WorkflowError::Fatal(err.to_string()))?;
                 self.apply_outputs(child, out);
             }
             return Ok(());
@@ -665,11 +711,14 @@ impl RunMachines {
             randomness_seed: randomness_seed(&a.original_execution_run_id),
             headers: a.header.clone().map(|h| h.fields).unwrap_or_default(),
             identity: a.identity.clone(),
-            parent_workflow_info: a.parent_workflow_execution.as_ref().map(|p| kcommon::NamespacedWorkflowExecution {
-                namespace: a.parent_workflow_namespace.clone(),
-                workflow_id: p.workflow_id.clone(),
-                run_id: p.run_id.clone(),
-            }),
+            parent_workflow_info: a
+                .parent_workflow_execution
+                .as_ref()
+                .map(|p| kcommon::NamespacedWorkflowExecution {
+                    namespace: a.parent_workflow_namespace.clone(),
+                    workflow_id: p.workflow_id.clone(),
+                    run_id: p.run_id.clone(),
+                }),
             workflow_execution_timeout: a.workflow_execution_timeout,
             workflow_run_timeout: a.workflow_run_timeout,
             workflow_task_timeout: a.workflow_task_timeout,
@@ -684,11 +733,19 @@ impl RunMachines {
             workflow_execution_expiration_time: a.workflow_execution_expiration_time,
             cron_schedule_to_schedule_interval: a.first_workflow_task_backoff,
             memo: a.memo.clone().map(|m| m.fields).unwrap_or_default(),
-            search_attributes: a.search_attributes.clone().map(|s| s.indexed_fields).unwrap_or_default(),
+            search_attributes: a
+                .search_attributes
+                .clone()
+                .map(|s| s.indexed_fields)
+                .unwrap_or_default(),
             start_time: self.time,
             root_workflow: a.root_workflow_execution.clone(),
             priority: a.priority.clone(),
-            task_queue: a.task_queue.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| self.config.task_queue.clone()),
+            task_queue: a
+                .task_queue
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| self.config.task_queue.clone()),
             namespace: self.config.namespace.clone(),
         };
         self.started = Some(a);
@@ -699,7 +756,10 @@ impl RunMachines {
     fn handle_command_event(&mut self, e: &HistoryEvent) -> Result<(), WorkflowError> {
         let et = event_type(e);
         if let Some((id, deprecated)) = patch_marker(e) {
-            let requested = self.queue.iter().any(|q| matches!(&self.machines[q.machine], Machine::Patch(p) if p.patch_id == id));
+            let requested = self
+                .queue
+                .iter()
+                .any(|q| matches!(&self.machines[q.machine], Machine::Patch(p) if p.patch_id == id));
             if deprecated && !requested {
                 self.skip_next_change_version_upsert = true;
                 return Ok(());
@@ -735,7 +795,11 @@ impl RunMachines {
                 }
                 continue;
             }
-            let produced = format!("{} ({} machine)", command_name(&front.command), self.machines[key].name());
+            let produced = format!(
+                "{} ({} machine)",
+                command_name(&front.command),
+                self.machines[key].name()
+            );
             let result = self.machines[key].handle_event(e, ctx);
             match result {
                 Ok(out) => {
@@ -773,7 +837,10 @@ impl RunMachines {
                 MachineOutput::QueueLocalActivity(r) => self.la_requests.push(*r),
                 MachineOutput::CancelLocalActivity(seq) => self.la_cancels.push(seq),
                 MachineOutput::UpdateTime(t) => {
-                    if self.time.is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos)) {
+                    if self
+                        .time
+                        .is_none_or(|cur| (t.seconds, t.nanos) > (cur.seconds, cur.nanos))
+                    {
                         self.time = Some(t);
                     }
                 }
@@ -796,7 +863,9 @@ impl RunMachines {
 
     fn lookup(&self, key: CommandKey, what: &str) -> Result<usize, WorkflowError> {
         self.by_command.get(&key).copied().ok_or_else(|| {
-            WorkflowError::Nondeterminism(format!("the workflow referred to {what} {key:?}, which it never created"))
+            WorkflowError::Nondeterminism(format!(
+                "the workflow referred to {what} {key:?}, which it never created"
+            ))
         })
     }
 
@@ -909,9 +978,9 @@ impl RunMachines {
             LangCommand::FailWorkflowExecution(f) => {
                 let cmd = new_command(
                     CommandType::FailWorkflowExecution,
-                    CommandAttrs::FailWorkflowExecutionCommandAttributes(command::FailWorkflowExecutionCommandAttributes {
-                        failure: f.failure,
-                    }),
+                    CommandAttrs::FailWorkflowExecutionCommandAttributes(
+                        command::FailWorkflowExecutionCommandAttributes { failure: f.failure },
+                    ),
                 );
                 self.add_simple(SimpleKind::FailWorkflow, cmd, md)?;
             }
@@ -946,14 +1015,19 @@ impl RunMachines {
                     CommandType::ModifyWorkflowProperties,
                     CommandAttrs::ModifyWorkflowPropertiesCommandAttributes(
                         command::ModifyWorkflowPropertiesCommandAttributes {
-                            upserted_memo: Some(common::Memo { fields: p.upserted_memo }),
+                            upserted_memo: Some(common::Memo {
+                                fields: p.upserted_memo,
+                            }),
                         },
                     ),
                 );
                 self.add_simple(SimpleKind::ModifyWorkflowProperties, cmd, md)?;
             }
             LangCommand::SetPatchMarker(p) => {
-                let exists = self.machines.iter().any(|m| matches!(m, Machine::Patch(x) if x.patch_id == p.patch_id));
+                let exists = self
+                    .machines
+                    .iter()
+                    .any(|m| matches!(m, Machine::Patch(x) if x.patch_id == p.patch_id));
                 if exists {
                     return Ok(());
                 }
@@ -1092,7 +1166,11 @@ impl RunMachines {
                         "local activity {seq} needs a schedule-to-close or start-to-close timeout"
                     )));
                 }
-                let recorded = if self.replaying { self.la_stash.remove(&seq) } else { None };
+                let recorded = if self.replaying {
+                    self.la_stash.remove(&seq)
+                } else {
+                    None
+                };
                 let (m, out) = LocalActivityMachine::new(a, self.replaying, self.time, recorded).map_err(Self::nde)?;
                 let key = self.add_machine(Machine::LocalActivity(Box::new(m)), out, md);
                 self.by_command.insert(CommandKey::LocalActivity(seq), key);
@@ -1113,7 +1191,9 @@ impl RunMachines {
                     )));
                 };
                 let Some(response) = u.response else {
-                    return Err(WorkflowError::MalformedCompletion("update_response has no response".into()));
+                    return Err(WorkflowError::MalformedCompletion(
+                        "update_response has no response".into(),
+                    ));
                 };
                 let replaying = self.replaying;
                 let out = match &mut self.machines[key] {
@@ -1153,11 +1233,19 @@ impl RunMachines {
     fn continue_as_new_command(&self, c: lang::ContinueAsNewWorkflowExecution) -> Command {
         let started = self.started.clone().unwrap_or_default();
         let task_queue = if c.task_queue.is_empty() {
-            started.task_queue.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| self.config.task_queue.clone())
+            started
+                .task_queue
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| self.config.task_queue.clone())
         } else {
             c.task_queue.clone()
         };
-        let workflow_type = if c.workflow_type.is_empty() { self.workflow_type.clone() } else { c.workflow_type.clone() };
+        let workflow_type = if c.workflow_type.is_empty() {
+            self.workflow_type.clone()
+        } else {
+            c.workflow_type.clone()
+        };
         new_command(
             CommandType::ContinueAsNewWorkflowExecution,
             CommandAttrs::ContinueAsNewWorkflowExecutionCommandAttributes(
@@ -1174,11 +1262,17 @@ impl RunMachines {
                     last_completion_result: None,
                     cron_schedule: String::new(),
                     header: header(c.headers),
-                    memo: if c.memo.is_empty() { started.memo } else { Some(common::Memo { fields: c.memo }) },
+                    memo: if c.memo.is_empty() {
+                        started.memo
+                    } else {
+                        Some(common::Memo { fields: c.memo })
+                    },
                     search_attributes: if c.search_attributes.is_empty() {
                         started.search_attributes
                     } else {
-                        Some(common::SearchAttributes { indexed_fields: c.search_attributes })
+                        Some(common::SearchAttributes {
+                            indexed_fields: c.search_attributes,
+                        })
                     },
                     inherit_build_id: super::machines::activity::use_workflow_build_id(
                         c.versioning_intent,
@@ -1192,15 +1286,25 @@ impl RunMachines {
     }
 
     fn start_child_command(&self, c: &lang::StartChildWorkflowExecution) -> Command {
-        let task_queue = if c.task_queue.is_empty() { self.config.task_queue.clone() } else { c.task_queue.clone() };
-        let namespace = if c.namespace.is_empty() { self.config.namespace.clone() } else { c.namespace.clone() };
+        let task_queue = if c.task_queue.is_empty() {
+            self.config.task_queue.clone()
+        } else {
+            c.task_queue.clone()
+        };
+        let namespace = if c.namespace.is_empty() {
+            self.config.namespace.clone()
+        } else {
+            c.namespace.clone()
+        };
         new_command(
             CommandType::StartChildWorkflowExecution,
             CommandAttrs::StartChildWorkflowExecutionCommandAttributes(
                 command::StartChildWorkflowExecutionCommandAttributes {
                     namespace,
                     workflow_id: c.workflow_id.clone(),
-                    workflow_type: Some(common::WorkflowType { name: c.workflow_type.clone() }),
+                    workflow_type: Some(common::WorkflowType {
+                        name: c.workflow_type.clone(),
+                    }),
                     task_queue: Some(super::machines::activity::task_queue(&task_queue)),
                     input: payloads(c.input.clone()),
                     workflow_execution_timeout: c.workflow_execution_timeout,
@@ -1213,8 +1317,9 @@ impl RunMachines {
                     cron_schedule: c.cron_schedule.clone(),
                     header: header(c.headers.clone()),
                     memo: (!c.memo.is_empty()).then(|| common::Memo { fields: c.memo.clone() }),
-                    search_attributes: (!c.search_attributes.is_empty())
-                        .then(|| common::SearchAttributes { indexed_fields: c.search_attributes.clone() }),
+                    search_attributes: (!c.search_attributes.is_empty()).then(|| common::SearchAttributes {
+                        indexed_fields: c.search_attributes.clone(),
+                    }),
                     inherit_build_id: super::machines::activity::use_workflow_build_id(
                         c.versioning_intent,
                         &c.task_queue,
@@ -1253,7 +1358,11 @@ impl RunMachines {
             return WorkflowTaskCompletedMetadata::default();
         }
         let core_used_flags = if !self.replaying {
-            let new: Vec<u32> = flags::ALL.iter().copied().filter(|f| !self.flags.core_in_history.contains(f)).collect();
+            let new: Vec<u32> = flags::ALL
+                .iter()
+                .copied()
+                .filter(|f| !self.flags.core_in_history.contains(f))
+                .collect();
             self.flags.core_in_history.extend(new.iter().copied());
             new
         } else {
@@ -1262,8 +1371,10 @@ impl RunMachines {
         let lang_used_flags: Vec<u32> = std::mem::take(&mut self.flags.lang_new).into_iter().collect();
         self.flags.lang_in_history.extend(lang_used_flags.iter().copied());
         self.flags.last_recorded = (core_used_flags.clone(), lang_used_flags.clone());
-        self.flags.sdk_before_last_completion =
-            (self.flags.sdk_name_in_history.clone(), self.flags.sdk_version_in_history.clone());
+        self.flags.sdk_before_last_completion = (
+            self.flags.sdk_name_in_history.clone(),
+            self.flags.sdk_version_in_history.clone(),
+        );
         let changed = |recorded: &mut String, ours: &str| {
             if recorded == ours {
                 String::new()
@@ -1356,14 +1467,28 @@ fn job_rank(j: &Job) -> u8 {
 /// stamp or its binary checksum.
 fn recorded_version(a: &history::WorkflowTaskCompletedEventAttributes) -> Option<kcommon::WorkerDeploymentVersion> {
     if let Some(v) = a.deployment_version.as_ref().filter(|v| !v.build_id.is_empty()) {
-        return Some(kcommon::WorkerDeploymentVersion { deployment_name: v.deployment_name.clone(), build_id: v.build_id.clone() });
+        return Some(kcommon::WorkerDeploymentVersion {
+            deployment_name: v.deployment_name.clone(),
+            build_id: v.build_id.clone(),
+        });
     }
     if !a.worker_deployment_version.is_empty() {
         let v = &a.worker_deployment_version;
         if let Some(i) = v.find([':', '.']) {
-            return Some(kcommon::WorkerDeploymentVersion { deployment_name: v[..i].to_string(), build_id: v[i + 1..].to_string() });
+            return Some(kcommon::WorkerDeploymentVersion {
+                deployment_name: v[..i].to_string(),
+                build_id: v[i + 1..].to_string(),
+            });
         }
     }
-    let build_id = a.worker_version.as_ref().map(|w| w.build_id.clone()).filter(|b| !b.is_empty()).unwrap_or_else(|| a.binary_checksum.clone());
-    (!build_id.is_empty()).then(|| kcommon::WorkerDeploymentVersion { deployment_name: String::new(), build_id })
+    let build_id = a
+        .worker_version
+        .as_ref()
+        .map(|w| w.build_id.clone())
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| a.binary_checksum.clone());
+    (!build_id.is_empty()).then(|| kcommon::WorkerDeploymentVersion {
+        deployment_name: String::new(),
+        build_id,
+    })
 }

@@ -25,8 +25,16 @@ pub(crate) enum Event {
 
 pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Created", "Schedule", "CommandCreated"),
-    ("CommandCreated", "RequestCancelExternalWorkflowExecutionInitiated", "Initiated"),
-    ("Initiated", "ExternalWorkflowExecutionCancelRequested", "CancelRequested"),
+    (
+        "CommandCreated",
+        "RequestCancelExternalWorkflowExecutionInitiated",
+        "Initiated",
+    ),
+    (
+        "Initiated",
+        "ExternalWorkflowExecutionCancelRequested",
+        "CancelRequested",
+    ),
     ("Initiated", "RequestCancelExternalWorkflowExecutionFailed", "Failed"),
 ];
 
@@ -63,7 +71,10 @@ impl CancelExternalMachine {
     fn step(&mut self, event: Event, cause: i32) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
-            (Created, Event::Schedule) => (CommandCreated, self.command.take().map(Out::Command).into_iter().collect()),
+            (Created, Event::Schedule) => (
+                CommandCreated,
+                self.command.take().map(Out::Command).into_iter().collect(),
+            ),
             (CommandCreated, Event::RequestCancelExternalWorkflowExecutionInitiated) => (Initiated, vec![]),
             (Initiated, Event::ExternalWorkflowExecutionCancelRequested) => (CancelRequested, self.resolve(None)),
             (Initiated, Event::RequestCancelExternalWorkflowExecutionFailed) => {

@@ -11,13 +11,11 @@ pub(crate) mod coverage;
 pub(crate) mod local_activity;
 pub(crate) mod nexus_operation;
 
-
 pub(crate) mod patch;
 pub(crate) mod signal_external;
 pub(crate) mod simple;
 pub(crate) mod timer;
 pub(crate) mod update;
-
 
 /// What a machine asks the run to do after a transition.
 #[derive(Debug)]
@@ -64,11 +62,9 @@ impl MachineError {
 impl std::fmt::Display for MachineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MachineError::InvalidTransition {
-                machine,
-                state,
-                event,
-            } => write!(f, "{machine} machine in state {state} cannot handle {event}"),
+            MachineError::InvalidTransition { machine, state, event } => {
+                write!(f, "{machine} machine in state {state} cannot handle {event}")
+            }
             MachineError::Mismatch(m) => f.write_str(m),
         }
     }

@@ -28,7 +28,11 @@ pub(crate) enum Event {
 
 pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Created", "Schedule", "CommandCreated"),
-    ("CommandCreated", "SignalExternalWorkflowExecutionInitiated", "Initiated"),
+    (
+        "CommandCreated",
+        "SignalExternalWorkflowExecutionInitiated",
+        "Initiated",
+    ),
     ("CommandCreated", "Cancel", "Canceled"),
     ("Initiated", "ExternalWorkflowExecutionSignaled", "Signaled"),
     ("Initiated", "SignalExternalWorkflowExecutionFailed", "Failed"),
@@ -57,20 +61,25 @@ impl SignalExternalMachine {
     }
 
     fn resolve(&self, failure: Option<Failure>) -> Out {
-        Out::Job(Job::ResolveSignalExternalWorkflow(activation::ResolveSignalExternalWorkflow {
-            seq: self.seq,
-            failure,
-        }))
+        Out::Job(Job::ResolveSignalExternalWorkflow(
+            activation::ResolveSignalExternalWorkflow { seq: self.seq, failure },
+        ))
     }
 
     fn step(&mut self, event: Event, failed_cause: Option<i32>) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
-            (Created, Event::Schedule) => (CommandCreated, self.command.take().map(Out::Command).into_iter().collect()),
+            (Created, Event::Schedule) => (
+                CommandCreated,
+                self.command.take().map(Out::Command).into_iter().collect(),
+            ),
             (CommandCreated, Event::SignalExternalWorkflowExecutionInitiated) => (Initiated, vec![]),
             (CommandCreated, Event::Cancel) => (
                 Canceled,
-                vec![Out::DropUnsentCommands, self.resolve(Some(cancelled_failure("Signal was cancelled before being sent")))],
+                vec![
+                    Out::DropUnsentCommands,
+                    self.resolve(Some(cancelled_failure("Signal was cancelled before being sent"))),
+                ],
             ),
             (Initiated, Event::ExternalWorkflowExecutionSignaled) => (Signaled, vec![self.resolve(None)]),
             (Initiated, Event::SignalExternalWorkflowExecutionFailed) => {

@@ -98,7 +98,10 @@ impl SimpleCommandMachine {
     fn step(&mut self, event: Event) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
-            (Created, Event::Schedule) => (CommandCreated, self.command.take().map(Out::Command).into_iter().collect()),
+            (Created, Event::Schedule) => (
+                CommandCreated,
+                self.command.take().map(Out::Command).into_iter().collect(),
+            ),
             (CommandCreated, Event::CommandEvent) => (EventRecorded, vec![]),
             (s, e) => return Err(MachineError::invalid(self.kind.name(), &s, e)),
         };

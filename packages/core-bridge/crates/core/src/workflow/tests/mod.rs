@@ -3,21 +3,23 @@
 //! transitions of each machine were exercised.
 mod activity;
 mod child;
+mod coverage;
 mod external;
 mod local_activity;
 mod nexus;
 mod patch;
 mod simple;
-mod update;
-mod coverage;
 mod timer;
+mod update;
 mod wire;
 
 use crate::test_help::*;
 use crate::workflow::pb::*;
 
 pub(crate) fn complete(text: &str) -> LangCommand {
-    LangCommand::CompleteWorkflowExecution(lang::CompleteWorkflowExecution { result: Some(payload(text)) })
+    LangCommand::CompleteWorkflowExecution(lang::CompleteWorkflowExecution {
+        result: Some(payload(text)),
+    })
 }
 
 pub(crate) fn start_timer(seq: u32) -> LangCommand {
