@@ -2,7 +2,7 @@ use super::*;
 use crate::errors::WorkflowError;
 use lang::ActivityCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("activity completes", completes),
     ("activity fails", fails),
     ("activity times out after starting", times_out_after_start),
@@ -395,12 +395,4 @@ fn type_mismatch() {
     assert!(msg.contains("history event 5"), "{msg}");
     assert!(msg.contains("type other-type"), "{msg}");
     assert!(msg.contains("type greet"), "{msg}");
-}
-
-#[test]
-fn activity_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

@@ -2,7 +2,7 @@ use super::*;
 use crate::errors::WorkflowError;
 use lang::ChildWorkflowCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("child starts and every outcome resolves", outcomes),
     ("child start fails", start_fails),
     ("child cancelled before start was sent", cancel_unsent),
@@ -233,12 +233,4 @@ fn id_mismatch() {
         matches!(&err, WorkflowError::Nondeterminism(m) if m.contains("someone-else") && m.contains("history event 5")),
         "{err}"
     );
-}
-
-#[test]
-fn child_workflow_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

@@ -1,6 +1,6 @@
 use super::*;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("signal external is delivered or fails", signal_outcomes),
     ("signal cancelled before it was sent", signal_cancel_unsent),
     ("cancel external is delivered or fails", cancel_outcomes),
@@ -124,13 +124,5 @@ fn cancel_outcomes() {
             panic!("job")
         };
         assert_eq!(r.failure.is_some(), fail);
-    }
-}
-
-#[test]
-fn external_workflow_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
     }
 }

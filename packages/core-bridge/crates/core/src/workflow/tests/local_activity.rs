@@ -3,7 +3,7 @@ use crate::workflow::machines::local_activity::{LocalActivityOutcome, LocalActiv
 use crate::workflow::run::{RunConfig, RunMachines};
 use lang::ActivityCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     (
         "a live local activity resolves, moves time and records a marker",
         live_resolution,
@@ -329,12 +329,4 @@ fn backoff() {
     let data: serde_json::Value = serde_json::from_slice(&m.details["data"].payloads[0].data).expect("json");
     assert_eq!(data["backoff"]["seconds"], 120);
     assert!(m.failure.is_some());
-}
-
-#[test]
-fn local_activity_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

@@ -1,6 +1,25 @@
 //! Scenario tests for every machine. Each scenario runs incrementally, as a full replay and
 //! with the run evicted after every workflow task; `coverage` runs them all and reports which
 //! transitions of each machine were exercised.
+
+/// Declares a file's scenarios: the `SCENARIOS` list the coverage test runs, and one `#[test]` per
+/// scenario in a `scenario` module, so one failure hides no other and `cargo test <name>` selects one.
+macro_rules! scenarios {
+    ($(($name:literal, $f:ident $(,)?)),* $(,)?) => {
+        pub(super) const SCENARIOS: &[(&str, fn())] = &[$(($name, $f)),*];
+
+        mod scenario {
+            $(
+                #[doc = $name]
+                #[test]
+                fn $f() {
+                    super::$f()
+                }
+            )*
+        }
+    };
+}
+
 mod activity;
 mod child;
 mod coverage;

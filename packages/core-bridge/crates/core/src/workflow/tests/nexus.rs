@@ -1,7 +1,7 @@
 use super::*;
 use lang::NexusOperationCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("an async operation starts, then every outcome resolves", async_outcomes),
     ("a sync operation resolves start and result together", sync_completion),
     (
@@ -243,14 +243,6 @@ fn wait_completed_with(kind: u8) {
             step(&["ResolveNexusOperation"], vec![complete("done")]),
         ],
     );
-}
-
-#[test]
-fn nexus_operation_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }
 
 /// The server writes outcome failures already wrapped in a Nexus operation failure; wrapping them again

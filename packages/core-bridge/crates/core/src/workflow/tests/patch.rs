@@ -2,7 +2,7 @@ use super::*;
 use crate::errors::WorkflowError;
 use crate::workflow::history::CHANGE_VERSION_SEARCH_ATTRIBUTE;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     (
         "patched() live records a marker and the change-version search attribute",
         live_patch,
@@ -190,13 +190,5 @@ fn marker_behind_commands() {
     ] {
         let out = run_scenario(&h, &steps, mode).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
         assert_eq!(out.activations.len(), 2, "{mode:?}");
-    }
-}
-
-#[test]
-fn patch_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
     }
 }

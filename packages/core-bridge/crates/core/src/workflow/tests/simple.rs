@@ -1,6 +1,6 @@
 use super::*;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("fail, cancel and continue-as-new end the run", terminal_commands),
     (
         "search attribute upserts and memo changes are matched",
@@ -100,12 +100,4 @@ fn terminal_commands_move_last() {
             CommandType::CompleteWorkflowExecution as i32
         ]
     );
-}
-
-#[test]
-fn simple_command_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::errors::WorkflowError;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("single timer", single_timer),
     (
         "a timer after a failed first workflow task attempt",
@@ -145,12 +145,4 @@ fn mismatched_timer_is_nde() {
     .expect_err("a different command kind must fail");
     assert!(err.to_string().contains("[TMPRL1100]"), "{err}");
     assert!(err.to_string().contains("COMPLETE_WORKFLOW_EXECUTION"), "{err}");
-}
-
-#[test]
-fn timer_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

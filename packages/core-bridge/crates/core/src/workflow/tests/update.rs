@@ -1,6 +1,6 @@
 use super::*;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     (
         "an update accepted and completed in one activation",
         accept_and_complete,
@@ -281,12 +281,4 @@ fn speculative_rejection_rolled_back() {
             step(&["SignalWorkflow"], vec![complete("done")]),
         ],
     );
-}
-
-#[test]
-fn update_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }
