@@ -7,6 +7,7 @@
 use super::config::WorkerConfig;
 use super::history_pages::TaskHistory;
 use super::local_activities::{LaContext, LaResolution, LocalActivities};
+use super::run_cache::RunCache;
 use crate::connection::{Connection, long_poll, request};
 use crate::errors::{CoreError, WorkflowError};
 use crate::protos::kairos::core::activation::{
@@ -105,9 +106,7 @@ impl ManagedRun {
 
 #[derive(Default)]
 struct State {
-    runs: HashMap<String, ManagedRun>,
-    /// Least recently used first.
-    lru: Vec<String>,
+    runs: RunCache<ManagedRun>,
     ready: VecDeque<WorkflowActivation>,
     need_slot: VecDeque<Task>,
     fatal: Option<String>,
@@ -491,7 +490,7 @@ impl WorkflowTasks {
             }
         }
         let mut st = self.state.lock();
-        if !st.runs.contains_key(&run_id) && st.runs.len() >= self.cache_capacity() {
+        if !st.runs.contains(&run_id) && st.runs.len() >= self.cache_capacity() {
             st.need_slot.push_back(task);
             self.evict_lru(&mut st);
             return Ok(vec![]);
@@ -500,19 +499,10 @@ impl WorkflowTasks {
     }
 
     fn evict_lru(&self, st: &mut State) {
-        let victim = st
-            .lru
-            .iter()
-            .find(|id| st.runs.get(*id).is_some_and(|r| !r.busy()))
-            .cloned();
+        let victim = st.runs.least_recent(|r| !r.busy()).map(str::to_string);
         if let Some(id) = victim {
             self.request_eviction_locked(st, &id, EvictionReason::CacheFull, "cache is full");
         }
-    }
-
-    fn touch(st: &mut State, run_id: &str) {
-        st.lru.retain(|r| r != run_id);
-        st.lru.push(run_id.to_string());
     }
 
     fn start_task(&self, st: &mut State, task: Task) -> Vec<Action> {
@@ -522,7 +512,7 @@ impl WorkflowTasks {
             .as_ref()
             .map(|e| e.run_id.clone())
             .unwrap_or_default();
-        let cached = st.runs.contains_key(&run_id);
+        let cached = st.runs.contains(&run_id);
         let incremental = resp.query.is_none() && super::history_pages::is_partial(&resp);
         let (history, events) = match &self.backend {
             Backend::Server(_) => TaskHistory::from_poll(&mut resp, cached),
@@ -549,7 +539,7 @@ impl WorkflowTasks {
             Backend::Server(c) => c.capabilities().sdk_metadata,
             Backend::Replay(_) => true,
         };
-        let run = st.runs.entry(run_id.clone()).or_insert_with(|| ManagedRun {
+        let run = st.runs.touch_or_insert_with(&run_id, || ManagedRun {
             machines: RunMachines::new(
                 run_id.clone(),
                 RunConfig {
@@ -598,7 +588,6 @@ impl WorkflowTasks {
         let mut queries: Vec<(String, WorkflowQuery)> = resp.queries.into_iter().collect();
         queries.sort_by(|a, b| a.0.cmp(&b.0));
         run.queries_pending = queries;
-        Self::touch(st, &run_id);
         if let Err(e) = fed {
             return self.fail_task(st, &run_id, e);
         }
@@ -925,7 +914,6 @@ impl WorkflowTasks {
                     Some(r) => r,
                     None => return Ok(vec![]),
                 };
-                st.lru.retain(|r| *r != run_id);
                 if let Some(la) = &self.local_activities {
                     la.abandon_run(&run_id);
                 }
@@ -1331,7 +1319,7 @@ impl WorkflowTasks {
     /// an unknown run.
     pub(crate) fn request_eviction(&self, run_id: &str, message: &str) -> bool {
         let mut st = self.state.lock();
-        if !st.runs.contains_key(run_id) {
+        if !st.runs.contains(run_id) {
             return false;
         }
         let actions = self.request_eviction_locked(&mut st, run_id, EvictionReason::LangRequested, message);
