@@ -5,7 +5,6 @@ pub mod config;
 pub(crate) mod history_pages;
 pub(crate) mod local_activities;
 pub(crate) mod nexus;
-mod run_cache;
 pub(crate) mod workflows;
 
 use crate::connection::{Connection, request};
