@@ -5,7 +5,8 @@
 //! (except for ABANDON) and this machine resolves at once (ABANDON, TRY_CANCEL), when the
 //! request is delivered (WAIT_CANCELLATION_REQUESTED) or when the child ends
 //! (WAIT_CANCELLATION_COMPLETED).
-use super::{EventContext, MachineError, MachineOutput as Out, first_payload, taken};
+use super::activity::{task_queue, use_workflow_build_id};
+use super::{EventContext, MachineError, MachineOutput as Out, first_payload, header, new_command, payloads, taken};
 use crate::workflow::history::event_type;
 use crate::workflow::pb::*;
 use activation::{child_workflow_result, resolve_child_workflow_execution_start as start_status};
@@ -86,10 +87,13 @@ pub(crate) struct ChildWorkflowMachine {
 }
 
 impl ChildWorkflowMachine {
+    /// Starts a child; an empty namespace or task queue in `cmd` means the parent's own.
     pub(crate) fn new(
         cmd: lang::StartChildWorkflowExecution,
-        command: Command,
+        own_namespace: &str,
+        own_task_queue: &str,
     ) -> Result<(Self, Vec<Out>), MachineError> {
+        let command = start_child_command(&cmd, own_namespace, own_task_queue);
         let cancel_type = CancelType::try_from(cmd.cancellation_type).unwrap_or(CancelType::Abandon);
         let mut m = ChildWorkflowMachine {
             state: State::Created,
@@ -369,4 +373,47 @@ impl ChildWorkflowMachine {
         };
         self.step(event, Some(e))
     }
+}
+
+fn start_child_command(c: &lang::StartChildWorkflowExecution, own_namespace: &str, own_task_queue: &str) -> Command {
+    let queue = if c.task_queue.is_empty() {
+        own_task_queue.to_string()
+    } else {
+        c.task_queue.clone()
+    };
+    let namespace = if c.namespace.is_empty() {
+        own_namespace.to_string()
+    } else {
+        c.namespace.clone()
+    };
+    new_command(
+        CommandType::StartChildWorkflowExecution,
+        CommandAttrs::StartChildWorkflowExecutionCommandAttributes(
+            command::StartChildWorkflowExecutionCommandAttributes {
+                namespace,
+                workflow_id: c.workflow_id.clone(),
+                workflow_type: Some(common::WorkflowType {
+                    name: c.workflow_type.clone(),
+                }),
+                task_queue: Some(task_queue(&queue)),
+                input: payloads(c.input.clone()),
+                workflow_execution_timeout: c.workflow_execution_timeout,
+                workflow_run_timeout: c.workflow_run_timeout,
+                workflow_task_timeout: c.workflow_task_timeout,
+                parent_close_policy: c.parent_close_policy,
+                control: String::new(),
+                workflow_id_reuse_policy: c.workflow_id_reuse_policy,
+                retry_policy: c.retry_policy.clone(),
+                cron_schedule: c.cron_schedule.clone(),
+                header: header(c.headers.clone()),
+                memo: (!c.memo.is_empty()).then(|| common::Memo { fields: c.memo.clone() }),
+                search_attributes: (!c.search_attributes.is_empty()).then(|| common::SearchAttributes {
+                    indexed_fields: c.search_attributes.clone(),
+                }),
+                inherit_build_id: use_workflow_build_id(c.versioning_intent, &c.task_queue, own_task_queue),
+                priority: c.priority.clone(),
+                versioning_override: None,
+            },
+        ),
+    )
 }

@@ -1,7 +1,7 @@
 //! Signal-external machine: `SignalExternalWorkflowExecution` → Initiated → Signaled | Failed,
 //! each resolving with ResolveSignalExternalWorkflow. A cancel only has an effect before the
 //! command is sent: it drops the command and resolves with a cancelled failure.
-use super::{MachineError, MachineOutput as Out, cancelled_failure, taken};
+use super::{MachineError, MachineOutput as Out, cancelled_failure, header, new_command, payloads, taken};
 use crate::workflow::history::event_type;
 use crate::workflow::pb::*;
 
@@ -50,7 +50,49 @@ pub(crate) struct SignalExternalMachine {
 }
 
 impl SignalExternalMachine {
-    pub(crate) fn new(seq: u32, command: Command) -> Result<(Self, Vec<Out>), MachineError> {
+    /// Signals `target`, the command's target taken out of `s`; a child workflow is addressed in the
+    /// run's own namespace.
+    pub(crate) fn new(
+        s: lang::SignalExternalWorkflowExecution,
+        target: lang::signal_external_workflow_execution::Target,
+        own_namespace: &str,
+    ) -> Result<(Self, Vec<Out>), MachineError> {
+        use lang::signal_external_workflow_execution::Target;
+        let (namespace, execution, child_workflow_only) = match target {
+            Target::WorkflowExecution(w) => (
+                w.namespace,
+                common::WorkflowExecution {
+                    workflow_id: w.workflow_id,
+                    run_id: w.run_id,
+                },
+                false,
+            ),
+            Target::ChildWorkflowId(id) => (
+                own_namespace.to_string(),
+                common::WorkflowExecution {
+                    workflow_id: id,
+                    run_id: String::new(),
+                },
+                true,
+            ),
+        };
+        let attrs = command::SignalExternalWorkflowExecutionCommandAttributes {
+            namespace,
+            execution: Some(execution),
+            signal_name: s.signal_name,
+            input: payloads(s.args),
+            control: String::new(),
+            child_workflow_only,
+            header: header(s.headers),
+        };
+        let command = new_command(
+            CommandType::SignalExternalWorkflowExecution,
+            CommandAttrs::SignalExternalWorkflowExecutionCommandAttributes(attrs),
+        );
+        Self::with_command(s.seq, command)
+    }
+
+    fn with_command(seq: u32, command: Command) -> Result<(Self, Vec<Out>), MachineError> {
         let mut m = SignalExternalMachine {
             state: State::Created,
             seq,

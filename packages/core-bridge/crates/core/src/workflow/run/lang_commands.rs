@@ -99,37 +99,18 @@ impl RunMachines {
                 self.apply_outputs(key, out);
             }
             LangCommand::CompleteWorkflowExecution(c) => {
-                let cmd = new_command(
-                    CommandType::CompleteWorkflowExecution,
-                    CommandAttrs::CompleteWorkflowExecutionCommandAttributes(
-                        command::CompleteWorkflowExecutionCommandAttributes {
-                            result: c.result.map(|p| Payloads { payloads: vec![p] }),
-                        },
-                    ),
-                );
-                self.add_simple(SimpleKind::CompleteWorkflow, cmd, md)?;
+                self.add_simple(SimpleCommandMachine::complete_workflow(c), md)?;
             }
             LangCommand::FailWorkflowExecution(f) => {
-                let cmd = new_command(
-                    CommandType::FailWorkflowExecution,
-                    CommandAttrs::FailWorkflowExecutionCommandAttributes(
-                        command::FailWorkflowExecutionCommandAttributes { failure: f.failure },
-                    ),
-                );
-                self.add_simple(SimpleKind::FailWorkflow, cmd, md)?;
+                self.add_simple(SimpleCommandMachine::fail_workflow(f), md)?;
             }
             LangCommand::CancelWorkflowExecution(_) => {
-                let cmd = new_command(
-                    CommandType::CancelWorkflowExecution,
-                    CommandAttrs::CancelWorkflowExecutionCommandAttributes(
-                        command::CancelWorkflowExecutionCommandAttributes { details: None },
-                    ),
-                );
-                self.add_simple(SimpleKind::CancelWorkflow, cmd, md)?;
+                self.add_simple(SimpleCommandMachine::cancel_workflow(), md)?;
             }
             LangCommand::ContinueAsNewWorkflowExecution(c) => {
-                let cmd = self.continue_as_new_command(c);
-                self.add_simple(SimpleKind::ContinueAsNew, cmd, md)?;
+                let started = self.started.clone().unwrap_or_default();
+                let m = SimpleCommandMachine::continue_as_new(c, started, &self.workflow_type, &self.config.task_queue);
+                self.add_simple(m, md)?;
             }
             LangCommand::UpsertWorkflowSearchAttributes(u) => {
                 let mut fields = u.search_attributes;
@@ -141,21 +122,10 @@ impl RunMachines {
                     tracing::warn!("ignoring an upsert of {CHANGE_VERSION_SEARCH_ATTRIBUTE}: the core maintains it");
                     fields.clear();
                 }
-                let cmd = upsert_command(fields);
-                self.add_simple(SimpleKind::UpsertSearchAttributes, cmd, md)?;
+                self.add_simple(SimpleCommandMachine::upsert_search_attributes(fields), md)?;
             }
             LangCommand::ModifyWorkflowProperties(p) => {
-                let cmd = new_command(
-                    CommandType::ModifyWorkflowProperties,
-                    CommandAttrs::ModifyWorkflowPropertiesCommandAttributes(
-                        command::ModifyWorkflowPropertiesCommandAttributes {
-                            upserted_memo: Some(common::Memo {
-                                fields: p.upserted_memo,
-                            }),
-                        },
-                    ),
-                );
-                self.add_simple(SimpleKind::ModifyWorkflowProperties, cmd, md)?;
+                self.add_simple(SimpleCommandMachine::modify_workflow_properties(p), md)?;
             }
             LangCommand::SetPatchMarker(p) => {
                 let exists = self
@@ -177,16 +147,16 @@ impl RunMachines {
                     if value.data.len() >= 2048 {
                         tracing::warn!("not upserting {CHANGE_VERSION_SEARCH_ATTRIBUTE}: the patch list is too large");
                     } else {
-                        let cmd = upsert_command([(CHANGE_VERSION_SEARCH_ATTRIBUTE.to_string(), value)].into());
-                        self.add_simple(SimpleKind::UpsertSearchAttributes, cmd, None)?;
+                        let fields = [(CHANGE_VERSION_SEARCH_ATTRIBUTE.to_string(), value)].into();
+                        self.add_simple(SimpleCommandMachine::upsert_search_attributes(fields), None)?;
                         self.patch_upserts.insert(patch_key, self.machines.len() - 1);
                     }
                 }
             }
             LangCommand::StartChildWorkflowExecution(c) => {
                 let seq = c.seq;
-                let cmd = self.start_child_command(&c);
-                let (m, out) = ChildWorkflowMachine::new(c, cmd).map_err(Self::nde)?;
+                let (m, out) =
+                    ChildWorkflowMachine::new(c, &self.config.namespace, &self.config.task_queue).map_err(Self::nde)?;
                 let key = self.add_machine(Machine::ChildWorkflow(Box::new(m)), out, md);
                 self.by_command.insert(CommandKey::ChildWorkflow(seq), key);
             }
@@ -205,85 +175,28 @@ impl RunMachines {
                 if let Some((namespace, workflow_id)) = server_cancel
                     && !already
                 {
-                    let cmd = new_command(
-                        CommandType::RequestCancelExternalWorkflowExecution,
-                        CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(
-                            command::RequestCancelExternalWorkflowExecutionCommandAttributes {
-                                namespace,
-                                workflow_id,
-                                run_id: String::new(),
-                                control: String::new(),
-                                child_workflow_only: true,
-                                reason: c.reason,
-                            },
-                        ),
-                    );
-                    let (m, out) = CancelExternalMachine::new(c.child_workflow_seq, cmd, true).map_err(Self::nde)?;
+                    let (m, out) = CancelExternalMachine::child(c.child_workflow_seq, namespace, workflow_id, c.reason)
+                        .map_err(Self::nde)?;
                     let cancel_key = self.add_machine(Machine::CancelExternal(m), out, None);
                     self.child_cancels.insert(cancel_key, key);
                 }
             }
             LangCommand::RequestCancelExternalWorkflowExecution(c) => {
-                let target = c.workflow_execution.unwrap_or_default();
-                let cmd = new_command(
-                    CommandType::RequestCancelExternalWorkflowExecution,
-                    CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(
-                        command::RequestCancelExternalWorkflowExecutionCommandAttributes {
-                            namespace: target.namespace,
-                            workflow_id: target.workflow_id,
-                            run_id: target.run_id,
-                            control: String::new(),
-                            child_workflow_only: false,
-                            reason: c.reason,
-                        },
-                    ),
-                );
-                let (m, out) = CancelExternalMachine::new(c.seq, cmd, false).map_err(Self::nde)?;
+                let seq = c.seq;
+                let (m, out) = CancelExternalMachine::external(c).map_err(Self::nde)?;
                 let key = self.add_machine(Machine::CancelExternal(m), out, md);
-                self.by_command.insert(CommandKey::CancelExternal(c.seq), key);
+                self.by_command.insert(CommandKey::CancelExternal(seq), key);
             }
-            LangCommand::SignalExternalWorkflowExecution(s) => {
-                use lang::signal_external_workflow_execution::Target;
-                let (namespace, execution, child_only) = match s.target {
-                    Some(Target::WorkflowExecution(w)) => (
-                        w.namespace,
-                        common::WorkflowExecution {
-                            workflow_id: w.workflow_id,
-                            run_id: w.run_id,
-                        },
-                        false,
-                    ),
-                    Some(Target::ChildWorkflowId(id)) => (
-                        self.config.namespace.clone(),
-                        common::WorkflowExecution {
-                            workflow_id: id,
-                            run_id: String::new(),
-                        },
-                        true,
-                    ),
-                    None => {
-                        return Err(WorkflowError::MalformedCompletion(
-                            "signal_external_workflow_execution has no target".into(),
-                        ));
-                    }
+            LangCommand::SignalExternalWorkflowExecution(mut s) => {
+                let seq = s.seq;
+                let Some(target) = s.target.take() else {
+                    return Err(WorkflowError::MalformedCompletion(
+                        "signal_external_workflow_execution has no target".into(),
+                    ));
                 };
-                let cmd = new_command(
-                    CommandType::SignalExternalWorkflowExecution,
-                    CommandAttrs::SignalExternalWorkflowExecutionCommandAttributes(
-                        command::SignalExternalWorkflowExecutionCommandAttributes {
-                            namespace,
-                            execution: Some(execution),
-                            signal_name: s.signal_name,
-                            input: payloads(s.args),
-                            control: String::new(),
-                            child_workflow_only: child_only,
-                            header: header(s.headers),
-                        },
-                    ),
-                );
-                let (m, out) = SignalExternalMachine::new(s.seq, cmd).map_err(Self::nde)?;
+                let (m, out) = SignalExternalMachine::new(s, target, &self.config.namespace).map_err(Self::nde)?;
                 let key = self.add_machine(Machine::SignalExternal(m), out, md);
-                self.by_command.insert(CommandKey::SignalExternal(s.seq), key);
+                self.by_command.insert(CommandKey::SignalExternal(seq), key);
             }
             LangCommand::CancelSignalWorkflow(c) => {
                 let key = self.lookup(CommandKey::SignalExternal(c.seq), "signal")?;
@@ -357,128 +270,14 @@ impl RunMachines {
 
     pub(super) fn add_simple(
         &mut self,
-        kind: SimpleKind,
-        cmd: Command,
+        created: Result<(SimpleCommandMachine, Vec<MachineOutput>), MachineError>,
         md: Option<UserMetadata>,
     ) -> Result<(), WorkflowError> {
-        if kind.is_terminal() {
+        let (m, out) = created.map_err(Self::nde)?;
+        if m.kind.is_terminal() {
             self.terminal_command_issued = true;
         }
-        let (m, out) = SimpleCommandMachine::new(kind, cmd).map_err(Self::nde)?;
         self.add_machine(Machine::Simple(m), out, md);
         Ok(())
     }
-
-    pub(super) fn continue_as_new_command(&self, c: lang::ContinueAsNewWorkflowExecution) -> Command {
-        let started = self.started.clone().unwrap_or_default();
-        let task_queue = if c.task_queue.is_empty() {
-            started
-                .task_queue
-                .as_ref()
-                .map(|t| t.name.clone())
-                .unwrap_or_else(|| self.config.task_queue.clone())
-        } else {
-            c.task_queue.clone()
-        };
-        let workflow_type = if c.workflow_type.is_empty() {
-            self.workflow_type.clone()
-        } else {
-            c.workflow_type.clone()
-        };
-        new_command(
-            CommandType::ContinueAsNewWorkflowExecution,
-            CommandAttrs::ContinueAsNewWorkflowExecutionCommandAttributes(
-                command::ContinueAsNewWorkflowExecutionCommandAttributes {
-                    workflow_type: Some(common::WorkflowType { name: workflow_type }),
-                    task_queue: Some(crate::workflow::machines::activity::task_queue(&task_queue)),
-                    input: payloads(c.arguments),
-                    workflow_run_timeout: c.workflow_run_timeout.or(started.workflow_run_timeout),
-                    workflow_task_timeout: c.workflow_task_timeout.or(started.workflow_task_timeout),
-                    backoff_start_interval: c.backoff_start_interval,
-                    retry_policy: c.retry_policy.or(started.retry_policy),
-                    initiator: 0,
-                    failure: None,
-                    last_completion_result: None,
-                    cron_schedule: String::new(),
-                    header: header(c.headers),
-                    memo: if c.memo.is_empty() {
-                        started.memo
-                    } else {
-                        Some(common::Memo { fields: c.memo })
-                    },
-                    search_attributes: if c.search_attributes.is_empty() {
-                        started.search_attributes
-                    } else {
-                        Some(common::SearchAttributes {
-                            indexed_fields: c.search_attributes,
-                        })
-                    },
-                    inherit_build_id: crate::workflow::machines::activity::use_workflow_build_id(
-                        c.versioning_intent,
-                        &c.task_queue,
-                        &self.config.task_queue,
-                    ),
-                    initial_versioning_behavior: c.initial_versioning_behavior,
-                },
-            ),
-        )
-    }
-
-    pub(super) fn start_child_command(&self, c: &lang::StartChildWorkflowExecution) -> Command {
-        let task_queue = if c.task_queue.is_empty() {
-            self.config.task_queue.clone()
-        } else {
-            c.task_queue.clone()
-        };
-        let namespace = if c.namespace.is_empty() {
-            self.config.namespace.clone()
-        } else {
-            c.namespace.clone()
-        };
-        new_command(
-            CommandType::StartChildWorkflowExecution,
-            CommandAttrs::StartChildWorkflowExecutionCommandAttributes(
-                command::StartChildWorkflowExecutionCommandAttributes {
-                    namespace,
-                    workflow_id: c.workflow_id.clone(),
-                    workflow_type: Some(common::WorkflowType {
-                        name: c.workflow_type.clone(),
-                    }),
-                    task_queue: Some(crate::workflow::machines::activity::task_queue(&task_queue)),
-                    input: payloads(c.input.clone()),
-                    workflow_execution_timeout: c.workflow_execution_timeout,
-                    workflow_run_timeout: c.workflow_run_timeout,
-                    workflow_task_timeout: c.workflow_task_timeout,
-                    parent_close_policy: c.parent_close_policy,
-                    control: String::new(),
-                    workflow_id_reuse_policy: c.workflow_id_reuse_policy,
-                    retry_policy: c.retry_policy.clone(),
-                    cron_schedule: c.cron_schedule.clone(),
-                    header: header(c.headers.clone()),
-                    memo: (!c.memo.is_empty()).then(|| common::Memo { fields: c.memo.clone() }),
-                    search_attributes: (!c.search_attributes.is_empty()).then(|| common::SearchAttributes {
-                        indexed_fields: c.search_attributes.clone(),
-                    }),
-                    inherit_build_id: crate::workflow::machines::activity::use_workflow_build_id(
-                        c.versioning_intent,
-                        &c.task_queue,
-                        &self.config.task_queue,
-                    ),
-                    priority: c.priority.clone(),
-                    versioning_override: None,
-                },
-            ),
-        )
-    }
-}
-
-pub(super) fn upsert_command(fields: HashMap<String, Payload>) -> Command {
-    new_command(
-        CommandType::UpsertWorkflowSearchAttributes,
-        CommandAttrs::UpsertWorkflowSearchAttributesCommandAttributes(
-            command::UpsertWorkflowSearchAttributesCommandAttributes {
-                search_attributes: Some(common::SearchAttributes { indexed_fields: fields }),
-            },
-        ),
-    )
 }
