@@ -142,6 +142,19 @@ impl Machine {
         }
     }
 
+    /// Lang cancelled the command this machine carries; machines lang cannot cancel ignore it.
+    pub(crate) fn cancel(&mut self) -> Result<Vec<MachineOutput>, MachineError> {
+        match self {
+            Machine::Timer(m) => m.cancel(),
+            Machine::Activity(m) => m.cancel(),
+            Machine::SignalExternal(m) => m.cancel(),
+            Machine::ChildWorkflow(m) => m.cancel(),
+            Machine::LocalActivity(m) => m.cancel(),
+            Machine::NexusOperation(m) => m.cancel(),
+            Machine::Simple(_) | Machine::CancelExternal(_) | Machine::Patch(_) | Machine::Update(_) => Ok(vec![]),
+        }
+    }
+
     /// True when a queued command of this machine may be skipped instead of matched against
     /// `event` (a `patched()` call whose marker is absent from replayed history).
     pub(crate) fn may_skip_for(&self, event: &HistoryEvent, ctx: EventContext) -> bool {
