@@ -334,7 +334,7 @@ impl WorkflowTasks {
     }
 }
 
-pub(super) async fn poll_loop(
+async fn poll_loop(
     conn: Connection,
     cfg: Arc<WorkerConfig>,
     slots: Arc<Semaphore>,
