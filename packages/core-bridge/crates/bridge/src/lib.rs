@@ -40,7 +40,10 @@ fn telemetry_with(level: tracing::Level, prefix: &str) -> &'static Telemetry {
         let logs = LogBuffer::new(10_000, level);
         let subscriber = tracing_subscriber::registry().with(logs.clone());
         let _ = tracing::subscriber::set_global_default(subscriber);
-        Telemetry { logs, metrics: Arc::new(Metrics::new(prefix, vec![])) }
+        Telemetry {
+            logs,
+            metrics: Arc::new(Metrics::new(prefix, vec![])),
+        }
     })
 }
 
@@ -71,14 +74,23 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs `fut` on the core runtime; a panic becomes an `UnexpectedError` naming `what`.
-async fn on_core<T: Send + 'static>(what: &'static str, fut: impl Future<Output = std::result::Result<T, CoreError>> + Send + 'static) -> Result<T> {
+async fn on_core<T: Send + 'static>(
+    what: &'static str,
+    fut: impl Future<Output = std::result::Result<T, CoreError>> + Send + 'static,
+) -> Result<T> {
     match runtime().spawn(fut).await {
         Ok(r) => r.map_err(js_err),
         Err(j) if j.is_panic() => Err(Error::new(
             Status::GenericFailure,
-            format!("UnexpectedError: the core panicked in {what}: {}", panic_message(j.into_panic())),
+            format!(
+                "UnexpectedError: the core panicked in {what}: {}",
+                panic_message(j.into_panic())
+            ),
         )),
-        Err(j) => Err(Error::new(Status::GenericFailure, format!("UnexpectedError: {what} was cancelled: {j}"))),
+        Err(j) => Err(Error::new(
+            Status::GenericFailure,
+            format!("UnexpectedError: {what} was cancelled: {j}"),
+        )),
     }
 }
 
@@ -87,7 +99,10 @@ fn sync_on_core<T>(what: &'static str, f: impl FnOnce() -> std::result::Result<T
     let _guard = runtime().enter();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(js_err),
-        Err(p) => Err(Error::new(Status::GenericFailure, format!("UnexpectedError: the core panicked in {what}: {}", panic_message(p)))),
+        Err(p) => Err(Error::new(
+            Status::GenericFailure,
+            format!("UnexpectedError: the core panicked in {what}: {}", panic_message(p)),
+        )),
     }
 }
 
@@ -110,13 +125,23 @@ pub fn init_telemetry(options: TelemetryOptions) -> Result<bool> {
     if TELEMETRY.get().is_some() {
         return Ok(false);
     }
-    let level = match options.log_level.as_deref().unwrap_or("INFO").to_ascii_uppercase().as_str() {
+    let level = match options
+        .log_level
+        .as_deref()
+        .unwrap_or("INFO")
+        .to_ascii_uppercase()
+        .as_str()
+    {
         "TRACE" => tracing::Level::TRACE,
         "DEBUG" => tracing::Level::DEBUG,
         "INFO" => tracing::Level::INFO,
         "WARN" => tracing::Level::WARN,
         "ERROR" => tracing::Level::ERROR,
-        other => return Err(Error::from_reason(format!("InvalidArgumentError: unknown log level {other:?}"))),
+        other => {
+            return Err(Error::from_reason(format!(
+                "InvalidArgumentError: unknown log level {other:?}"
+            )));
+        }
     };
     telemetry_with(level, options.metric_prefix.as_deref().unwrap_or("temporal_"));
     Ok(true)
@@ -270,7 +295,9 @@ pub async fn connect(options: ConnectionOptions) -> Result<NativeConnection> {
 
 impl NativeConnection {
     fn get(&self) -> Result<&kairos_core::Connection> {
-        self.inner.as_ref().ok_or_else(|| Error::from_reason("IllegalStateError: the connection is closed"))
+        self.inner
+            .as_ref()
+            .ok_or_else(|| Error::from_reason("IllegalStateError: the connection is closed"))
     }
 }
 
@@ -364,25 +391,42 @@ fn worker_config(o: WorkerOptions) -> WorkerConfig {
         enable_workflows: o.enable_workflows.unwrap_or(true),
         enable_activities: o.enable_activities.unwrap_or(true),
         enable_nexus: o.enable_nexus.unwrap_or(false),
-        max_concurrent_workflow_tasks: n(o.max_concurrent_workflow_task_executions, d.max_concurrent_workflow_tasks),
+        max_concurrent_workflow_tasks: n(
+            o.max_concurrent_workflow_task_executions,
+            d.max_concurrent_workflow_tasks,
+        ),
         max_concurrent_activities: n(o.max_concurrent_activity_task_executions, d.max_concurrent_activities),
         max_eager_activity_reservations: o
             .max_eager_activity_reservations_per_workflow_task
             .map(|v| v as usize)
             .unwrap_or(d.max_eager_activity_reservations),
-        max_concurrent_local_activities: n(o.max_concurrent_local_activity_executions, d.max_concurrent_local_activities),
+        max_concurrent_local_activities: n(
+            o.max_concurrent_local_activity_executions,
+            d.max_concurrent_local_activities,
+        ),
         max_concurrent_nexus_tasks: n(o.max_concurrent_nexus_task_executions, d.max_concurrent_nexus_tasks),
         max_cached_workflows: n(o.max_cached_workflows, d.max_cached_workflows),
-        sticky_queue_schedule_to_start_timeout: ms(o.sticky_queue_schedule_to_start_timeout_ms, d.sticky_queue_schedule_to_start_timeout),
+        sticky_queue_schedule_to_start_timeout: ms(
+            o.sticky_queue_schedule_to_start_timeout_ms,
+            d.sticky_queue_schedule_to_start_timeout,
+        ),
         max_workflow_task_polls: n(o.max_concurrent_workflow_task_polls, d.max_workflow_task_polls),
         max_activity_task_polls: n(o.max_concurrent_activity_task_polls, d.max_activity_task_polls),
         max_nexus_task_polls: n(o.max_concurrent_nexus_task_polls, d.max_nexus_task_polls),
-        nonsticky_to_sticky_poll_ratio: o.nonsticky_to_sticky_poll_ratio.unwrap_or(d.nonsticky_to_sticky_poll_ratio),
+        nonsticky_to_sticky_poll_ratio: o
+            .nonsticky_to_sticky_poll_ratio
+            .unwrap_or(d.nonsticky_to_sticky_poll_ratio),
         max_heartbeat_throttle_interval: ms(o.max_heartbeat_throttle_interval_ms, d.max_heartbeat_throttle_interval),
-        default_heartbeat_throttle_interval: ms(o.default_heartbeat_throttle_interval_ms, d.default_heartbeat_throttle_interval),
+        default_heartbeat_throttle_interval: ms(
+            o.default_heartbeat_throttle_interval_ms,
+            d.default_heartbeat_throttle_interval,
+        ),
         graceful_shutdown_period: o.graceful_shutdown_period_ms.map(|x| Duration::from_millis(x as u64)),
         nondeterminism_fails_workflow: o.nondeterminism_fails_workflow.unwrap_or(false),
-        history_page_size: o.history_page_size.map(|x| x.min(i32::MAX as u32) as i32).unwrap_or(d.history_page_size),
+        history_page_size: o
+            .history_page_size
+            .map(|x| x.min(i32::MAX as u32) as i32)
+            .unwrap_or(d.history_page_size),
         deployment: o.deployment_name.map(|deployment_name| kairos_core::DeploymentConfig {
             deployment_name,
             build_id: o.build_id.clone().unwrap_or_default(),
@@ -405,7 +449,10 @@ pub fn new_worker(connection: &NativeConnection, options: WorkerOptions) -> Resu
     let conn = connection.get()?.clone();
     let cfg = worker_config(options);
     let w = sync_on_core("newWorker", || kairos_core::Worker::new(cfg, conn))?;
-    Ok(Worker { inner: Arc::new(w), pusher: None })
+    Ok(Worker {
+        inner: Arc::new(w),
+        pusher: None,
+    })
 }
 
 /// Creates a replay worker fed with `pushHistory`.
@@ -414,7 +461,10 @@ pub fn new_replay_worker(options: WorkerOptions) -> Result<Worker> {
     telemetry();
     let cfg = worker_config(options);
     let (w, pusher) = sync_on_core("newReplayWorker", || kairos_core::Worker::new_replay(cfg))?;
-    Ok(Worker { inner: Arc::new(w), pusher: Some(pusher) })
+    Ok(Worker {
+        inner: Arc::new(w),
+        pusher: Some(pusher),
+    })
 }
 
 #[napi]
@@ -423,16 +473,24 @@ impl Worker {
     #[napi]
     pub async fn poll_workflow_activation(&self) -> Result<Buffer> {
         let w = self.inner.clone();
-        let a = on_core("pollWorkflowActivation", async move { w.poll_workflow_activation().await }).await?;
+        let a = on_core(
+            "pollWorkflowActivation",
+            async move { w.poll_workflow_activation().await },
+        )
+        .await?;
         Ok(a.encode_to_vec().into())
     }
 
     /// Completes an activation with `kairos.core.completion.WorkflowActivationCompletion` bytes.
     #[napi]
     pub async fn complete_workflow_activation(&self, completion: Buffer) -> Result<()> {
-        let c: completion::WorkflowActivationCompletion = decode("WorkflowActivationCompletion", &completion).map_err(js_err)?;
+        let c: completion::WorkflowActivationCompletion =
+            decode("WorkflowActivationCompletion", &completion).map_err(js_err)?;
         let w = self.inner.clone();
-        on_core("completeWorkflowActivation", async move { w.complete_workflow_activation(c).await }).await
+        on_core("completeWorkflowActivation", async move {
+            w.complete_workflow_activation(c).await
+        })
+        .await
     }
 
     /// Resolves with the next `kairos.core.activity.ActivityTask` (protobuf bytes).
@@ -507,10 +565,15 @@ impl Worker {
     #[napi]
     pub async fn push_history(&self, workflow_id: String, history: Buffer) -> Result<()> {
         let Some(pusher) = self.pusher.clone() else {
-            return Err(Error::from_reason("IllegalStateError: pushHistory is only available on replay workers"));
+            return Err(Error::from_reason(
+                "IllegalStateError: pushHistory is only available on replay workers",
+            ));
         };
         let history = decode("History", &history).map_err(js_err)?;
-        on_core("pushHistory", async move { pusher.push(HistoryForReplay { workflow_id, history }).await }).await
+        on_core("pushHistory", async move {
+            pusher.push(HistoryForReplay { workflow_id, history }).await
+        })
+        .await
     }
 
     /// Replay workers: no more histories will be pushed.
@@ -521,7 +584,9 @@ impl Worker {
                 p.close();
                 Ok(())
             }
-            None => Err(Error::from_reason("IllegalStateError: closeHistoryStream is only available on replay workers")),
+            None => Err(Error::from_reason(
+                "IllegalStateError: closeHistoryStream is only available on replay workers",
+            )),
         }
     }
 

@@ -130,7 +130,9 @@ pub struct Connection {
     inner: Arc<Inner>,
 }
 
-fn parse_metadata(md: &HashMap<String, String>) -> Result<Vec<(MetadataKey<tonic::metadata::Ascii>, AsciiMetadataValue)>, CoreError> {
+fn parse_metadata(
+    md: &HashMap<String, String>,
+) -> Result<Vec<(MetadataKey<tonic::metadata::Ascii>, AsciiMetadataValue)>, CoreError> {
     let mut out = vec![];
     for (k, v) in md {
         let key = MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes())
@@ -154,7 +156,10 @@ fn bearer(api_key: &Option<String>) -> Result<Option<AsciiMetadataValue>, CoreEr
 
 pub(crate) fn is_retryable(code: tonic::Code) -> bool {
     use tonic::Code::*;
-    matches!(code, DataLoss | Internal | Unknown | ResourceExhausted | Aborted | OutOfRange | Unavailable)
+    matches!(
+        code,
+        DataLoss | Internal | Unknown | ResourceExhausted | Aborted | OutOfRange | Unavailable
+    )
 }
 
 fn jittered(d: Duration, factor: f64) -> Duration {
@@ -229,9 +234,14 @@ impl Connection {
             client_name: AsciiMetadataValue::try_from(options.client_name.as_str()).ok(),
             client_version: AsciiMetadataValue::try_from(options.client_version.as_str()).ok(),
         }));
-        let client = WorkflowServiceClient::with_interceptor(channel, HeaderInterceptor { headers: headers.clone() })
-            .max_decoding_message_size(128 * 1024 * 1024)
-            .max_encoding_message_size(128 * 1024 * 1024);
+        let client = WorkflowServiceClient::with_interceptor(
+            channel,
+            HeaderInterceptor {
+                headers: headers.clone(),
+            },
+        )
+        .max_decoding_message_size(128 * 1024 * 1024)
+        .max_encoding_message_size(128 * 1024 * 1024);
         let mut conn = Connection {
             inner: Arc::new(Inner {
                 client,
@@ -257,10 +267,20 @@ impl Connection {
     #[cfg(test)]
     pub(crate) fn unconnected(metrics: Arc<Metrics>) -> Self {
         let channel = Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
-        let headers = Arc::new(RwLock::new(Headers { metadata: vec![], api_key: None, client_name: None, client_version: None }));
+        let headers = Arc::new(RwLock::new(Headers {
+            metadata: vec![],
+            api_key: None,
+            client_name: None,
+            client_version: None,
+        }));
         Connection {
             inner: Arc::new(Inner {
-                client: WorkflowServiceClient::with_interceptor(channel, HeaderInterceptor { headers: headers.clone() }),
+                client: WorkflowServiceClient::with_interceptor(
+                    channel,
+                    HeaderInterceptor {
+                        headers: headers.clone(),
+                    },
+                ),
                 headers,
                 retry: RetryOptions::default(),
                 capabilities: Capabilities::default(),
@@ -298,7 +318,12 @@ impl Connection {
 
     /// Makes a call, retrying retryable failures per the connection's retry options.
     /// `namespace` goes into the `temporal-namespace` header.
-    pub(crate) async fn call<T, F, Fut>(&self, rpc: &'static str, namespace: Option<&str>, mut f: F) -> Result<T, CoreError>
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        rpc: &'static str,
+        namespace: Option<&str>,
+        mut f: F,
+    ) -> Result<T, CoreError>
     where
         F: FnMut(Client) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
@@ -320,7 +345,10 @@ impl Connection {
                 Err(s) => {
                     m.add_counter(
                         "request_failure",
-                        &[("operation", rpc.to_string()), ("status_code", status_code_name(s.code()))],
+                        &[
+                            ("operation", rpc.to_string()),
+                            ("status_code", status_code_name(s.code())),
+                        ],
                         1,
                     );
                     let resource_exhausted = s.code() == tonic::Code::ResourceExhausted;
@@ -331,7 +359,11 @@ impl Connection {
                         && started.elapsed() < retry.max_elapsed
                     {
                         attempt += 1;
-                        let base = if resource_exhausted { delay.max(Duration::from_secs(1)) } else { delay };
+                        let base = if resource_exhausted {
+                            delay.max(Duration::from_secs(1))
+                        } else {
+                            delay
+                        };
                         tokio::time::sleep(jittered(base, retry.randomization_factor)).await;
                         delay = delay.mul_f64(retry.multiplier).min(retry.max_interval);
                         continue;
@@ -373,9 +405,17 @@ impl Connection {
         let m = &self.inner.metrics;
         let labels = [("operation", rpc.to_string())];
         m.add_counter("long_request", &labels, 1);
-        m.record_histogram("long_request_latency", &labels, started.elapsed().as_secs_f64() * 1000.0);
+        m.record_histogram(
+            "long_request_latency",
+            &labels,
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
         if let Some(code) = failure {
-            m.add_counter("long_request_failure", &[("operation", rpc.to_string()), ("status_code", status_code_name(code))], 1);
+            m.add_counter(
+                "long_request_failure",
+                &[("operation", rpc.to_string()), ("status_code", status_code_name(code))],
+                1,
+            );
         }
     }
 }

@@ -38,7 +38,9 @@ impl HistoryPusher {
                 .send(h)
                 .await
                 .map_err(|_| crate::errors::CoreError::IllegalState("the replay worker has shut down".into())),
-            None => Err(crate::errors::CoreError::IllegalState("the history stream was closed".into())),
+            None => Err(crate::errors::CoreError::IllegalState(
+                "the history stream was closed".into(),
+            )),
         }
     }
 
@@ -58,7 +60,9 @@ impl ReplayFeed {
                 run_done: Notify::new(),
                 counter: AtomicU64::new(0),
             }),
-            HistoryPusher { tx: Arc::new(Mutex::new(Some(tx))) },
+            HistoryPusher {
+                tx: Arc::new(Mutex::new(Some(tx))),
+            },
         )
     }
 
@@ -89,14 +93,21 @@ pub fn as_poll_response(h: HistoryForReplay, n: u64) -> PollWorkflowTaskQueueRes
         .unwrap_or(0);
     let (run_id, workflow_type) = match events.first().and_then(|e| e.attributes.as_ref()) {
         Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => (
-            if a.original_execution_run_id.is_empty() { format!("replay-run-{n}") } else { a.original_execution_run_id.clone() },
+            if a.original_execution_run_id.is_empty() {
+                format!("replay-run-{n}")
+            } else {
+                a.original_execution_run_id.clone()
+            },
             a.workflow_type.clone(),
         ),
         _ => (format!("replay-run-{n}"), None),
     };
     PollWorkflowTaskQueueResponse {
         task_token: format!("replay-{n}").into_bytes(),
-        workflow_execution: Some(WorkflowExecution { workflow_id: h.workflow_id, run_id }),
+        workflow_execution: Some(WorkflowExecution {
+            workflow_id: h.workflow_id,
+            run_id,
+        }),
         workflow_type: Some(workflow_type.unwrap_or(WorkflowType { name: String::new() })),
         previous_started_event_id: started_event_id,
         started_event_id,

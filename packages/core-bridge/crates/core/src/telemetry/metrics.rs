@@ -4,9 +4,7 @@ use parking_lot::Mutex;
 use std::collections::BTreeMap;
 
 /// Default histogram bucket bounds in milliseconds.
-pub const LATENCY_BUCKETS_MS: &[f64] = &[
-    1.0, 5.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 5000.0, 10000.0, 60000.0,
-];
+pub const LATENCY_BUCKETS_MS: &[f64] = &[1.0, 5.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 5000.0, 10000.0, 60000.0];
 
 type Labels = Vec<(String, String)>;
 
@@ -62,7 +60,10 @@ impl std::fmt::Debug for Metrics {
 
 /// Milliseconds from `from` to `to`, when both are set and in order.
 pub fn millis_between(from: Option<&prost_types::Timestamp>, to: Option<&prost_types::Timestamp>) -> Option<f64> {
-    let (from, to) = (std::time::SystemTime::try_from(*from?).ok()?, std::time::SystemTime::try_from(*to?).ok()?);
+    let (from, to) = (
+        std::time::SystemTime::try_from(*from?).ok()?,
+        std::time::SystemTime::try_from(*to?).ok()?,
+    );
     to.duration_since(from).ok().map(|d| d.as_secs_f64() * 1000.0)
 }
 
@@ -118,7 +119,11 @@ impl Metrics {
     /// Raises a gauge by one until the returned guard is dropped.
     pub fn gauge_guard(self: &std::sync::Arc<Self>, name: &'static str, l: Vec<(&'static str, String)>) -> GaugeGuard {
         self.adjust_gauge(name, &l, 1.0);
-        GaugeGuard { metrics: self.clone(), name, labels: l }
+        GaugeGuard {
+            metrics: self.clone(),
+            name,
+            labels: l,
+        }
     }
 
     /// A gauge whose value `read` gives at each snapshot.
@@ -135,16 +140,20 @@ impl Metrics {
     }
 
     pub fn set_gauge(&self, name: &str, l: &[(&str, String)], v: f64) {
-        self.series.lock().insert((name.to_string(), labels(l)), Value::Gauge(v));
+        self.series
+            .lock()
+            .insert((name.to_string(), labels(l)), Value::Gauge(v));
     }
 
     pub fn record_histogram(&self, name: &str, l: &[(&str, String)], v: f64) {
         let mut s = self.series.lock();
-        let e = s.entry((name.to_string(), labels(l))).or_insert_with(|| Value::Histogram {
-            sum: 0.0,
-            count: 0,
-            buckets: vec![0; LATENCY_BUCKETS_MS.len()],
-        });
+        let e = s
+            .entry((name.to_string(), labels(l)))
+            .or_insert_with(|| Value::Histogram {
+                sum: 0.0,
+                count: 0,
+                buckets: vec![0; LATENCY_BUCKETS_MS.len()],
+            });
         if let Value::Histogram { sum, count, buckets } = e {
             *sum += v;
             *count += 1;
@@ -176,21 +185,40 @@ impl Metrics {
             None => false,
         });
         let s = self.series.lock();
-        let mut points: Vec<MetricPoint> = s.iter()
+        let mut points: Vec<MetricPoint> = s
+            .iter()
             .map(|((name, l), v)| {
                 let mut all = self.global_labels.clone();
                 all.extend(l.iter().cloned());
                 let name = format!("{}{name}", self.prefix);
                 match v {
-                    Value::Counter(c) => MetricPoint { name, kind: MetricKind::Counter, labels: all, value: *c as f64, count: 0, buckets: vec![] },
-                    Value::Gauge(g) => MetricPoint { name, kind: MetricKind::Gauge, labels: all, value: *g, count: 0, buckets: vec![] },
+                    Value::Counter(c) => MetricPoint {
+                        name,
+                        kind: MetricKind::Counter,
+                        labels: all,
+                        value: *c as f64,
+                        count: 0,
+                        buckets: vec![],
+                    },
+                    Value::Gauge(g) => MetricPoint {
+                        name,
+                        kind: MetricKind::Gauge,
+                        labels: all,
+                        value: *g,
+                        count: 0,
+                        buckets: vec![],
+                    },
                     Value::Histogram { sum, count, buckets } => MetricPoint {
                         name,
                         kind: MetricKind::Histogram,
                         labels: all,
                         value: *sum,
                         count: *count,
-                        buckets: LATENCY_BUCKETS_MS.iter().copied().zip(buckets.iter().copied()).collect(),
+                        buckets: LATENCY_BUCKETS_MS
+                            .iter()
+                            .copied()
+                            .zip(buckets.iter().copied())
+                            .collect(),
                     },
                 }
             })
@@ -212,12 +240,21 @@ mod tests {
         m.set_gauge("sticky_cache_size", &[], 4.0);
         m.record_histogram("workflow_task_execution_latency", &[], 7.0);
         let snap = m.snapshot();
-        let c = snap.iter().find(|p| p.name == "temporal_workflow_completed").expect("counter");
+        let c = snap
+            .iter()
+            .find(|p| p.name == "temporal_workflow_completed")
+            .expect("counter");
         assert_eq!(c.value, 3.0);
         assert_eq!(c.labels, vec![("namespace".to_string(), "default".to_string())]);
-        let g = snap.iter().find(|p| p.name == "temporal_sticky_cache_size").expect("gauge");
+        let g = snap
+            .iter()
+            .find(|p| p.name == "temporal_sticky_cache_size")
+            .expect("gauge");
         assert_eq!(g.value, 4.0);
-        let h = snap.iter().find(|p| p.kind == MetricKind::Histogram).expect("histogram");
+        let h = snap
+            .iter()
+            .find(|p| p.kind == MetricKind::Histogram)
+            .expect("histogram");
         assert_eq!(h.count, 1);
         assert_eq!(h.buckets[1], (5.0, 0));
         assert_eq!(h.buckets[2], (10.0, 1));
@@ -246,7 +283,11 @@ mod tests {
         assert_eq!(value("temporal_worker_task_slots_available"), Some(2.0));
         drop(held);
         drop(slots);
-        assert_eq!(value("temporal_worker_task_slots_available"), None, "dropped with the semaphore");
+        assert_eq!(
+            value("temporal_worker_task_slots_available"),
+            None,
+            "dropped with the semaphore"
+        );
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub(crate) fn step(expect: &[&'static str], reply: Vec<LangCommand>) -> Step {
         expect: expect.to_vec(),
         reply: reply
             .into_iter()
-            .map(|v| WorkflowCommand { variant: Some(v), user_metadata: None })
+            .map(|v| WorkflowCommand {
+                variant: Some(v),
+                user_metadata: None,
+            })
             .collect(),
     }
 }
@@ -37,8 +40,13 @@ pub(crate) enum Mode {
     PagedReplay(usize),
 }
 
-pub(crate) const ALL_MODES: [Mode; 5] =
-    [Mode::Incremental, Mode::FullReplay, Mode::EvictAfterEveryTask, Mode::Paged(1), Mode::Paged(3)];
+pub(crate) const ALL_MODES: [Mode; 5] = [
+    Mode::Incremental,
+    Mode::FullReplay,
+    Mode::EvictAfterEveryTask,
+    Mode::Paged(1),
+    Mode::Paged(3),
+];
 
 /// What a scenario run produced.
 #[derive(Debug, Default)]
@@ -80,7 +88,9 @@ fn answer_paged(
             Next::Activation(a) => *a,
             Next::Idle => return Ok(()),
             Next::NeedsHistory => {
-                let page = pages.pop_front().expect("the run asked for history after the last page");
+                let page = pages
+                    .pop_front()
+                    .expect("the run asked for history after the last page");
                 run.feed_history(page, 0)?;
                 continue;
             }
@@ -184,7 +194,10 @@ pub(crate) fn run_all_modes(h: &HistoryBuilder, steps: &[Step]) -> Outcome {
             Mode::Paged(_) => {
                 let (sent, activations) = evicting.as_ref().expect("the evicting mode runs first");
                 assert_eq!(&outcome.sent, sent, "{mode:?} sent different commands");
-                assert_eq!(&outcome.activations, activations, "{mode:?} produced different activations");
+                assert_eq!(
+                    &outcome.activations, activations,
+                    "{mode:?} produced different activations"
+                );
             }
             _ => {}
         }

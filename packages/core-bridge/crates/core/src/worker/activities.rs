@@ -89,7 +89,13 @@ impl ActivityTasks {
         let (cancel_tx, cancel_rx) = mpsc::unbounded_channel();
         let (tx, rx) = mpsc::channel(4);
         let slots = Arc::new(Semaphore::new(cfg.max_concurrent_activities));
-        super::observe_slots(conn.metrics(), &cfg, "ActivityWorker", &slots, cfg.max_concurrent_activities);
+        super::observe_slots(
+            conn.metrics(),
+            &cfg,
+            "ActivityWorker",
+            &slots,
+            cfg.max_concurrent_activities,
+        );
         Arc::new(ActivityTasks {
             slots,
             cfg,
@@ -134,7 +140,10 @@ impl ActivityTasks {
         }
         let _ = self.cancel_tx.send(ActivityTask {
             task_token: token.to_vec(),
-            variant: Some(Variant::Cancel(CancelActivity { reason: reason as i32, details: Some(reason_details(reason)) })),
+            variant: Some(Variant::Cancel(CancelActivity {
+                reason: reason as i32,
+                details: Some(reason_details(reason)),
+            })),
         });
         self.changed.notify_one();
     }
@@ -158,7 +167,10 @@ impl ActivityTasks {
     /// Hands the activity tasks a workflow task completion returned to the poll, each with a reserved slot;
     /// reservations the server did not use are released.
     pub(crate) fn deliver_eager(&self, tasks: Vec<PollActivityTaskQueueResponse>, permits: Vec<OwnedSemaphorePermit>) {
-        let labels = [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())];
+        let labels = [
+            ("namespace", self.cfg.namespace.clone()),
+            ("task_queue", self.cfg.task_queue.clone()),
+        ];
         let mut permits = permits.into_iter();
         let mut delivered = false;
         for task in tasks.into_iter().filter(|t| !t.task_token.is_empty()) {
@@ -222,11 +234,19 @@ impl ActivityTasks {
         let labels = [
             ("namespace", self.cfg.namespace.clone()),
             ("task_queue", self.cfg.task_queue.clone()),
-            ("workflow_type", r.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default()),
-            ("activity_type", r.activity_type.as_ref().map(|t| t.name.clone()).unwrap_or_default()),
+            (
+                "workflow_type",
+                r.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            ),
+            (
+                "activity_type",
+                r.activity_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            ),
         ];
         if let Some(ms) = millis_between(r.current_attempt_scheduled_time.as_ref(), r.started_time.as_ref()) {
-            self.conn.metrics().record_histogram("activity_schedule_to_start_latency", &labels, ms);
+            self.conn
+                .metrics()
+                .record_histogram("activity_schedule_to_start_latency", &labels, ms);
         }
         self.outstanding.lock().insert(
             r.task_token.clone(),
@@ -235,7 +255,13 @@ impl ActivityTasks {
                 labels,
                 received: Instant::now(),
                 scheduled_time: r.scheduled_time,
-                heartbeats: Heartbeats { interval, last_sent: None, pending: None, flush_scheduled: false, last_details: vec![] },
+                heartbeats: Heartbeats {
+                    interval,
+                    last_sent: None,
+                    pending: None,
+                    flush_scheduled: false,
+                    last_details: vec![],
+                },
                 cancel_reason: None,
                 known_not_found: false,
             },
@@ -286,7 +312,10 @@ impl ActivityTasks {
             h.pending = Some(hb.details);
             if !h.flush_scheduled {
                 h.flush_scheduled = true;
-                let wait = h.last_sent.map(|t| (t + h.interval).saturating_duration_since(now)).unwrap_or_default();
+                let wait = h
+                    .last_sent
+                    .map(|t| (t + h.interval).saturating_duration_since(now))
+                    .unwrap_or_default();
                 let me = self.clone();
                 let token = hb.task_token;
                 tokio::spawn(async move {
@@ -353,7 +382,11 @@ impl ActivityTasks {
             return Err(CoreError::InvalidInput("activity completion has no result".into()));
         };
         let m = self.conn.metrics();
-        m.record_histogram("activity_execution_latency", &a.labels, a.received.elapsed().as_secs_f64() * 1000.0);
+        m.record_histogram(
+            "activity_execution_latency",
+            &a.labels,
+            a.received.elapsed().as_secs_f64() * 1000.0,
+        );
         match &status {
             Status::Failed(_) => m.add_counter("activity_execution_failed", &a.labels, 1),
             Status::Completed(_) => {
@@ -369,7 +402,9 @@ impl ActivityTasks {
         let ns = self.cfg.namespace.clone();
         let token = c.task_token;
         let identity = self.cfg.identity.clone();
-        let last_details = (!a.heartbeats.last_details.is_empty()).then(|| Payloads { payloads: a.heartbeats.last_details.clone() });
+        let last_details = (!a.heartbeats.last_details.is_empty()).then(|| Payloads {
+            payloads: a.heartbeats.last_details.clone(),
+        });
         let result = match status {
             Status::Completed(s) => {
                 let req = RespondActivityTaskCompletedRequest {
@@ -438,7 +473,12 @@ impl ActivityTasks {
         }
     }
 
-    async fn respond_failed(&self, token: Vec<u8>, failure: Option<Failure>, last_heartbeat_details: Option<Payloads>) -> Result<(), CoreError> {
+    async fn respond_failed(
+        &self,
+        token: Vec<u8>,
+        failure: Option<Failure>,
+        last_heartbeat_details: Option<Payloads>,
+    ) -> Result<(), CoreError> {
         let ns = self.cfg.namespace.clone();
         let req = RespondActivityTaskFailedRequest {
             task_token: token,
@@ -472,7 +512,13 @@ pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().take(16).map(|x| format!("{x:02x}")).collect()
 }
 
-async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphore>, tx: mpsc::Sender<Polled>, shutdown: &mut watch::Receiver<bool>) {
+async fn poll_loop(
+    conn: Connection,
+    cfg: Arc<WorkerConfig>,
+    slots: Arc<Semaphore>,
+    tx: mpsc::Sender<Polled>,
+    shutdown: &mut watch::Receiver<bool>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
         if *shutdown.borrow() {
@@ -484,7 +530,11 @@ async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphor
         };
         let req = PollActivityTaskQueueRequest {
             namespace: cfg.namespace.clone(),
-            task_queue: Some(TaskQueue { name: cfg.task_queue.clone(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }),
+            task_queue: Some(TaskQueue {
+                name: cfg.task_queue.clone(),
+                kind: TaskQueueKind::Normal as i32,
+                normal_name: String::new(),
+            }),
             identity: cfg.identity.clone(),
             deployment_options: cfg.deployment_options(),
             ..Default::default()
@@ -492,7 +542,11 @@ async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphor
         let mut client = conn.client();
         let in_flight = conn.metrics().gauge_guard(
             "num_pollers",
-            vec![("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", "activity_task".into())],
+            vec![
+                ("namespace", cfg.namespace.clone()),
+                ("task_queue", cfg.task_queue.clone()),
+                ("poller_type", "activity_task".into()),
+            ],
         );
         let poll_started = Instant::now();
         let result = tokio::select! {
@@ -500,8 +554,15 @@ async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphor
             r = client.poll_activity_task_queue(long_poll(&cfg.namespace, req)) => r,
         };
         drop(in_flight);
-        conn.record_long_poll("PollActivityTaskQueue", poll_started, result.as_ref().err().map(|s| s.code()));
-        let labels = [("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone())];
+        conn.record_long_poll(
+            "PollActivityTaskQueue",
+            poll_started,
+            result.as_ref().err().map(|s| s.code()),
+        );
+        let labels = [
+            ("namespace", cfg.namespace.clone()),
+            ("task_queue", cfg.task_queue.clone()),
+        ];
         match result {
             Ok(resp) => {
                 backoff = Duration::from_millis(200);
@@ -516,8 +577,17 @@ async fn poll_loop(conn: Connection, cfg: Arc<WorkerConfig>, slots: Arc<Semaphor
                 }
             }
             Err(status) => {
-                if matches!(status.code(), tonic::Code::Unauthenticated | tonic::Code::PermissionDenied | tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::Unimplemented) {
-                    let _ = tx.send(Polled::Fatal(CoreError::transport("PollActivityTaskQueue", status))).await;
+                if matches!(
+                    status.code(),
+                    tonic::Code::Unauthenticated
+                        | tonic::Code::PermissionDenied
+                        | tonic::Code::NotFound
+                        | tonic::Code::InvalidArgument
+                        | tonic::Code::Unimplemented
+                ) {
+                    let _ = tx
+                        .send(Polled::Fatal(CoreError::transport("PollActivityTaskQueue", status)))
+                        .await;
                     return;
                 }
                 tokio::select! {

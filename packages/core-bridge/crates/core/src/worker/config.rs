@@ -99,8 +99,13 @@ impl WorkerConfig {
         if self.identity.is_empty() {
             return Err(CoreError::InvalidOptions("identity must not be empty".into()));
         }
-        if self.max_concurrent_activities == 0 || self.max_concurrent_local_activities == 0 || self.max_concurrent_nexus_tasks == 0 {
-            return Err(CoreError::InvalidOptions("maxConcurrent* options must be at least 1".into()));
+        if self.max_concurrent_activities == 0
+            || self.max_concurrent_local_activities == 0
+            || self.max_concurrent_nexus_tasks == 0
+        {
+            return Err(CoreError::InvalidOptions(
+                "maxConcurrent* options must be at least 1".into(),
+            ));
         }
         if self.max_workflow_task_polls == 0 || self.max_activity_task_polls == 0 || self.max_nexus_task_polls == 0 {
             return Err(CoreError::InvalidOptions("poller counts must be at least 1".into()));
@@ -142,10 +147,14 @@ impl WorkerConfig {
     /// or just its build id when it has no deployment.
     pub fn own_version(&self) -> Option<WorkerDeploymentVersion> {
         match &self.deployment {
-            Some(d) => Some(WorkerDeploymentVersion { deployment_name: d.deployment_name.clone(), build_id: d.build_id.clone() }),
-            None if !self.build_id.is_empty() => {
-                Some(WorkerDeploymentVersion { deployment_name: String::new(), build_id: self.build_id.clone() })
-            }
+            Some(d) => Some(WorkerDeploymentVersion {
+                deployment_name: d.deployment_name.clone(),
+                build_id: d.build_id.clone(),
+            }),
+            None if !self.build_id.is_empty() => Some(WorkerDeploymentVersion {
+                deployment_name: String::new(),
+                build_id: self.build_id.clone(),
+            }),
             None => None,
         }
     }
@@ -155,7 +164,8 @@ impl WorkerConfig {
         if self.max_cached_workflows == 0 {
             return (self.max_workflow_task_polls, 0);
         }
-        let nonsticky = ((self.max_workflow_task_polls as f64 * self.nonsticky_to_sticky_poll_ratio).floor() as usize).max(1);
+        let nonsticky =
+            ((self.max_workflow_task_polls as f64 * self.nonsticky_to_sticky_poll_ratio).floor() as usize).max(1);
         let sticky = self.max_workflow_task_polls.saturating_sub(nonsticky).max(1);
         (nonsticky, sticky)
     }

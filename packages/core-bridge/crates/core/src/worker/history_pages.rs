@@ -34,13 +34,21 @@ pub(crate) struct TaskHistory {
 
 /// Whether a poll response's history starts mid-run (sticky, incremental history).
 pub(crate) fn is_partial(resp: &PollWorkflowTaskQueueResponse) -> bool {
-    resp.history.as_ref().and_then(|h| h.events.first()).is_none_or(|e| e.event_id != 1)
+    resp.history
+        .as_ref()
+        .and_then(|h| h.events.first())
+        .is_none_or(|e| e.event_id != 1)
 }
 
 impl TaskHistory {
     /// History that is complete as it is (replay, or a poll that carried everything).
     pub(crate) fn complete() -> Self {
-        TaskHistory { token: PageToken::Done, final_events: vec![], fetching: false, pages_fetched: 0 }
+        TaskHistory {
+            token: PageToken::Done,
+            final_events: vec![],
+            fetching: false,
+            pages_fetched: 0,
+        }
     }
 
     /// Splits a poll response's history into the events to feed now and what is left on the
@@ -50,11 +58,28 @@ impl TaskHistory {
         let token = std::mem::take(&mut resp.next_page_token);
         let legacy_query_without_history = resp.query.is_some() && events.is_empty();
         if !cached && !legacy_query_without_history && events.first().is_none_or(|e| e.event_id != 1) {
-            let pages = TaskHistory { token: PageToken::FromStart, final_events: events, fetching: false, pages_fetched: 0 };
+            let pages = TaskHistory {
+                token: PageToken::FromStart,
+                final_events: events,
+                fetching: false,
+                pages_fetched: 0,
+            };
             return (pages, vec![]);
         }
-        let token = if token.is_empty() { PageToken::Done } else { PageToken::Next(token) };
-        (TaskHistory { token, final_events: vec![], fetching: false, pages_fetched: 0 }, events)
+        let token = if token.is_empty() {
+            PageToken::Done
+        } else {
+            PageToken::Next(token)
+        };
+        (
+            TaskHistory {
+                token,
+                final_events: vec![],
+                fetching: false,
+                pages_fetched: 0,
+            },
+            events,
+        )
     }
 
     /// Whether the server still holds events of this task.
@@ -89,7 +114,11 @@ impl TaskHistory {
 
     /// A fetched page: returns the events to feed. After the last page (empty token), the poll's
     /// own events follow; the run skips the ones it already has.
-    pub(crate) fn page_arrived(&mut self, mut events: Vec<HistoryEvent>, next_page_token: Vec<u8>) -> Vec<HistoryEvent> {
+    pub(crate) fn page_arrived(
+        &mut self,
+        mut events: Vec<HistoryEvent>,
+        next_page_token: Vec<u8>,
+    ) -> Vec<HistoryEvent> {
         self.fetching = false;
         self.pages_fetched += 1;
         if next_page_token.is_empty() {
@@ -148,7 +177,13 @@ mod tests {
     fn live_run() -> RunMachines {
         RunMachines::new(
             "run-1",
-            RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode: false, sdk_metadata_supported: true, own_version: None },
+            RunConfig {
+                namespace: "default".into(),
+                task_queue: "tq".into(),
+                replay_mode: false,
+                sdk_metadata_supported: true,
+                own_version: None,
+            },
         )
     }
 
@@ -162,9 +197,17 @@ mod tests {
     impl Server {
         fn page(&mut self, token: &[u8]) -> (Vec<HistoryEvent>, Vec<u8>) {
             self.served += 1;
-            let from: usize = if token.is_empty() { 0 } else { String::from_utf8_lossy(token).parse().expect("token") };
+            let from: usize = if token.is_empty() {
+                0
+            } else {
+                String::from_utf8_lossy(token).parse().expect("token")
+            };
             let to = (from + self.size).min(self.all.len());
-            let next = if to < self.all.len() { to.to_string().into_bytes() } else { vec![] };
+            let next = if to < self.all.len() {
+                to.to_string().into_bytes()
+            } else {
+                vec![]
+            };
             (self.all[from..to].to_vec(), next)
         }
     }
@@ -180,14 +223,20 @@ mod tests {
             match run.next_step().expect("no error") {
                 Next::Activation(a) => {
                     pages_before_first.get_or_insert(server.served);
-                    let first = a.jobs[0].variant.as_ref().map(crate::workflow::machines::label).unwrap_or_default();
+                    let first = a.jobs[0]
+                        .variant
+                        .as_ref()
+                        .map(crate::workflow::machines::label)
+                        .unwrap_or_default();
                     let seq = names.len() as u32 + 1;
                     names.push(first);
                     let reply = vec![crate::workflow::pb::WorkflowCommand {
-                        variant: Some(crate::workflow::pb::LangCommand::StartTimer(crate::workflow::pb::lang::StartTimer {
-                            seq,
-                            start_to_fire_timeout: Some(prost_types::Duration { seconds: 1, nanos: 0 }),
-                        })),
+                        variant: Some(crate::workflow::pb::LangCommand::StartTimer(
+                            crate::workflow::pb::lang::StartTimer {
+                                seq,
+                                start_to_fire_timeout: Some(prost_types::Duration { seconds: 1, nanos: 0 }),
+                            },
+                        )),
                         user_metadata: None,
                     }];
                     run.apply_completion(reply, &[]).expect("completion applies");
@@ -209,7 +258,11 @@ mod tests {
         let h = timer_rounds(rounds);
         let all = h.events();
         let started = all.last().expect("events").event_id;
-        let mut server = Server { all: all.clone(), size: 4, served: 0 };
+        let mut server = Server {
+            all: all.clone(),
+            size: 4,
+            served: 0,
+        };
         let (first, token) = server.page(&[]);
         server.served = 0;
         let mut resp = poll(first, started, &token);
@@ -224,11 +277,18 @@ mod tests {
         assert!(names[1..].iter().all(|n| n == "FireTimer"));
         let total_pages = all.len().div_ceil(4) - 1;
         assert_eq!(server.served, total_pages, "every page is fetched exactly once");
-        assert!(before_first <= 2, "the first activation needs two tasks, not {before_first} pages");
+        assert!(
+            before_first <= 2,
+            "the first activation needs two tasks, not {before_first} pages"
+        );
         assert!(!run.is_replaying(), "the last task is live");
         assert_eq!(run.last_applied_event_id(), started);
         let sent = run.take_commands_to_send();
-        assert_eq!(sent.len(), 1, "only the live task's timer is sent; history answered the others");
+        assert_eq!(
+            sent.len(),
+            1,
+            "only the live task's timer is sent; history answered the others"
+        );
     }
 
     #[test]
@@ -242,17 +302,28 @@ mod tests {
         // not return them.
         let partial: Vec<HistoryEvent> = all.iter().filter(|e| e.event_id > started - 5).cloned().collect();
         let persisted: Vec<HistoryEvent> = all.iter().filter(|e| e.event_id <= started - 2).cloned().collect();
-        let mut server = Server { all: persisted, size: 3, served: 0 };
+        let mut server = Server {
+            all: persisted,
+            size: 3,
+            served: 0,
+        };
         let mut resp = poll(partial, started, &[]);
         assert!(is_partial(&resp));
         let (mut pages, events) = TaskHistory::from_poll(&mut resp, false);
         assert!(pages.is_cache_miss());
-        assert!(events.is_empty(), "nothing is fed before the history from event 1 is in");
+        assert!(
+            events.is_empty(),
+            "nothing is fed before the history from event 1 is in"
+        );
         let mut run = live_run();
         run.feed_history(events, started).expect("nothing yet");
         let (names, _) = drive(&mut run, &mut pages, &mut server);
         assert_eq!(names.len(), rounds as usize + 1);
-        assert_eq!(run.last_received_event_id(), started, "the poll's transient events were appended");
+        assert_eq!(
+            run.last_received_event_id(),
+            started,
+            "the poll's transient events were appended"
+        );
         assert!(pages.pages_fetched() >= 2);
         assert!(!pages.more());
     }
@@ -285,7 +356,11 @@ mod tests {
         assert_eq!(pages.start_fetch(), Some(b"p2".to_vec()));
         pages.fetch_failed();
         assert!(!pages.fetching());
-        assert_eq!(pages.start_fetch(), Some(b"p2".to_vec()), "a failed fetch can be retried");
+        assert_eq!(
+            pages.start_fetch(),
+            Some(b"p2".to_vec()),
+            "a failed fetch can be retried"
+        );
         pages.page_arrived(vec![], vec![]);
         assert!(!pages.more());
     }

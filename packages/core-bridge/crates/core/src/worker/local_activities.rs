@@ -17,12 +17,12 @@ use crate::protos::kairos::core::activity::{
 use crate::protos::temporal::api::common::v1::{RetryPolicy, WorkflowExecution};
 use crate::protos::temporal::api::enums::v1::TimeoutType;
 use crate::protos::temporal::api::failure::v1::{Failure, TimeoutFailureInfo, failure::FailureInfo};
+use crate::telemetry::metrics::Metrics;
 use crate::workflow::machines::local_activity::{LocalActivityOutcome, LocalActivityRequest, LocalActivityResolution};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use crate::telemetry::metrics::Metrics;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 /// Token prefix that marks local activity tasks.
@@ -107,7 +107,11 @@ pub(crate) fn next_backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure
         return None;
     }
     let initial = to_duration(policy.initial_interval).unwrap_or(Duration::from_secs(1));
-    let coefficient = if policy.backoff_coefficient >= 1.0 { policy.backoff_coefficient } else { 2.0 };
+    let coefficient = if policy.backoff_coefficient >= 1.0 {
+        policy.backoff_coefficient
+    } else {
+        2.0
+    };
     let max = to_duration(policy.maximum_interval).unwrap_or(initial * 100);
     let factor = coefficient.powi(attempt.saturating_sub(1).min(64) as i32);
     Some(initial.mul_f64(factor.min(1e9)).min(max))
@@ -116,7 +120,10 @@ pub(crate) fn next_backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure
 fn timeout_failure(kind: TimeoutType) -> Failure {
     Failure {
         message: "Activity timed out".into(),
-        failure_info: Some(FailureInfo::TimeoutFailureInfo(TimeoutFailureInfo { timeout_type: kind as i32, last_heartbeat_details: None })),
+        failure_info: Some(FailureInfo::TimeoutFailureInfo(TimeoutFailureInfo {
+            timeout_type: kind as i32,
+            last_heartbeat_details: None,
+        })),
         ..Default::default()
     }
 }
@@ -124,9 +131,13 @@ fn timeout_failure(kind: TimeoutType) -> Failure {
 /// When an attempt that has not been handed out yet gives up: the schedule-to-start timeout, or
 /// schedule-to-close if that comes first. Measured from `now`, with `elapsed` since the first
 /// attempt was scheduled.
-fn start_deadline(cmd: &crate::protos::kairos::core::commands::ScheduleLocalActivity, elapsed: Duration) -> Option<(Duration, TimeoutType)> {
+fn start_deadline(
+    cmd: &crate::protos::kairos::core::commands::ScheduleLocalActivity,
+    elapsed: Duration,
+) -> Option<(Duration, TimeoutType)> {
     let to_start = to_duration(cmd.schedule_to_start_timeout).map(|d| (d, TimeoutType::ScheduleToStart));
-    let to_close = to_duration(cmd.schedule_to_close_timeout).map(|d| (d.saturating_sub(elapsed), TimeoutType::ScheduleToClose));
+    let to_close =
+        to_duration(cmd.schedule_to_close_timeout).map(|d| (d.saturating_sub(elapsed), TimeoutType::ScheduleToClose));
     match (to_start, to_close) {
         (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
         (a, b) => a.or(b),
@@ -134,7 +145,11 @@ fn start_deadline(cmd: &crate::protos::kairos::core::commands::ScheduleLocalActi
 }
 
 impl LocalActivities {
-    pub(crate) fn new(max_concurrent: usize, resolutions: mpsc::UnboundedSender<LaResolution>, metrics: Option<Arc<Metrics>>) -> Arc<Self> {
+    pub(crate) fn new(
+        max_concurrent: usize,
+        resolutions: mpsc::UnboundedSender<LaResolution>,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Arc<Self> {
         let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
         Arc::new(LocalActivities {
             metrics,
@@ -155,7 +170,13 @@ impl LocalActivities {
 
     /// Counts `name` (labelled with the activity's namespace, task queue, workflow and activity
     /// type), and records `latency_ms` under `histogram` if given.
-    fn record(&self, ctx: &LaContext, req: &LocalActivityRequest, counter: Option<&str>, histogram: Option<(&str, f64)>) {
+    fn record(
+        &self,
+        ctx: &LaContext,
+        req: &LocalActivityRequest,
+        counter: Option<&str>,
+        histogram: Option<(&str, f64)>,
+    ) {
         let Some(m) = &self.metrics else { return };
         let labels = [
             ("namespace", ctx.namespace.clone()),
@@ -196,13 +217,27 @@ impl LocalActivities {
         self.by_key.lock().get(key).is_some_and(|c| c.token == token)
     }
 
-    fn dispatch(self: &Arc<Self>, ctx: LaContext, req: LocalActivityRequest, attempt: u32, first_scheduled: SystemTime, delay: Duration) {
+    fn dispatch(
+        self: &Arc<Self>,
+        ctx: LaContext,
+        req: LocalActivityRequest,
+        attempt: u32,
+        first_scheduled: SystemTime,
+        delay: Duration,
+    ) {
         let me = self.clone();
         let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut token = LOCAL_ACTIVITY_TOKEN_PREFIX.to_vec();
         token.extend_from_slice(format!("{}-{}-{}", req.cmd.seq, attempt, n).as_bytes());
         let key = (ctx.run_id.clone(), req.cmd.seq);
-        me.by_key.lock().insert(key.clone(), Current { token: token.clone(), attempt, first_scheduled });
+        me.by_key.lock().insert(
+            key.clone(),
+            Current {
+                token: token.clone(),
+                attempt,
+                first_scheduled,
+            },
+        );
         tokio::spawn(async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -219,7 +254,14 @@ impl LocalActivities {
                     Ok(p) => p,
                     Err(_) => {
                         if me.is_current(&key, &token) {
-                            me.resolve(&ctx, &req, attempt, first_scheduled, Instant::now(), LocalActivityOutcome::Failed(timeout_failure(kind)));
+                            me.resolve(
+                                &ctx,
+                                &req,
+                                attempt,
+                                first_scheduled,
+                                Instant::now(),
+                                LocalActivityOutcome::Failed(timeout_failure(kind)),
+                            );
                         }
                         return;
                     }
@@ -240,7 +282,10 @@ impl LocalActivities {
                 variant: Some(Variant::Start(StartActivity {
                     workflow_namespace: ctx.namespace.clone(),
                     workflow_type: ctx.workflow_type.clone(),
-                    workflow_execution: Some(WorkflowExecution { workflow_id: ctx.workflow_id.clone(), run_id: ctx.run_id.clone() }),
+                    workflow_execution: Some(WorkflowExecution {
+                        workflow_id: ctx.workflow_id.clone(),
+                        run_id: ctx.run_id.clone(),
+                    }),
                     activity_id: cmd.activity_id.clone(),
                     activity_type: cmd.activity_type.clone(),
                     headers: cmd.headers.clone(),
@@ -296,7 +341,9 @@ impl LocalActivities {
             let timeout = start_to_close.map(|d| {
                 let elapsed = SystemTime::now().duration_since(first_scheduled).unwrap_or_default();
                 match schedule_to_close {
-                    Some(c) if c.saturating_sub(elapsed) < d => (c.saturating_sub(elapsed), TimeoutType::ScheduleToClose),
+                    Some(c) if c.saturating_sub(elapsed) < d => {
+                        (c.saturating_sub(elapsed), TimeoutType::ScheduleToClose)
+                    }
                     _ => (d, TimeoutType::StartToClose),
                 }
             });
@@ -320,7 +367,14 @@ impl LocalActivities {
         };
         let Some(r) = r else { return };
         if !r.detached {
-            self.resolve(&r.ctx, &r.req, r.attempt, r.first_scheduled, r.started, LocalActivityOutcome::Failed(timeout_failure(kind)));
+            self.resolve(
+                &r.ctx,
+                &r.req,
+                r.attempt,
+                r.first_scheduled,
+                r.started,
+                LocalActivityOutcome::Failed(timeout_failure(kind)),
+            );
         }
     }
 
@@ -335,10 +389,20 @@ impl LocalActivities {
             r.cancel_sent = true;
             (r.ctx.clone(), r.req.clone(), r.attempt, r.first_scheduled, r.started)
         };
-        let _ = self.dispatch_tx.send(cancel_task(token, ActivityCancelReason::TimedOut));
+        let _ = self
+            .dispatch_tx
+            .send(cancel_task(token, ActivityCancelReason::TimedOut));
         let (ctx, req, attempt, first, started) = running;
         self.record(&ctx, &req, Some("local_activity_execution_failed"), None);
-        self.settle(ctx, req, attempt, first, started, Err(timeout_failure(kind)), kind == TimeoutType::StartToClose);
+        self.settle(
+            ctx,
+            req,
+            attempt,
+            first,
+            started,
+            Err(timeout_failure(kind)),
+            kind == TimeoutType::StartToClose,
+        );
     }
 
     /// Next task for the activity poll. Start tasks whose attempt was dropped or timed out before
@@ -351,7 +415,9 @@ impl LocalActivities {
                 return Some(task);
             }
             let mut running = self.running.lock();
-            let Some(r) = running.get_mut(&task.task_token) else { continue };
+            let Some(r) = running.get_mut(&task.task_token) else {
+                continue;
+            };
             if let Some(tx) = r.hand_out.take() {
                 let _ = tx.send(());
                 r.started = Instant::now();
@@ -365,7 +431,12 @@ impl LocalActivities {
     /// attempt's cancelled result; otherwise it has already been told and the result is ignored.
     pub(crate) fn cancel(self: &Arc<Self>, run_id: &str, seq: u32, wait: bool) {
         let key = (run_id.to_string(), seq);
-        let Some((token, attempt, first)) = self.by_key.lock().get(&key).map(|c| (c.token.clone(), c.attempt, c.first_scheduled)) else {
+        let Some((token, attempt, first)) = self
+            .by_key
+            .lock()
+            .get(&key)
+            .map(|c| (c.token.clone(), c.attempt, c.first_scheduled))
+        else {
             return;
         };
         let mut running = self.running.lock();
@@ -376,7 +447,9 @@ impl LocalActivities {
                 }
                 if !r.cancel_sent {
                     r.cancel_sent = true;
-                    let _ = self.dispatch_tx.send(cancel_task(&token, ActivityCancelReason::Cancelled));
+                    let _ = self
+                        .dispatch_tx
+                        .send(cancel_task(&token, ActivityCancelReason::Cancelled));
                 }
                 return;
             }
@@ -422,7 +495,9 @@ impl LocalActivities {
             r.detached = true;
             if !r.cancel_sent {
                 r.cancel_sent = true;
-                let _ = self.dispatch_tx.send(cancel_task(&token, ActivityCancelReason::Cancelled));
+                let _ = self
+                    .dispatch_tx
+                    .send(cancel_task(&token, ActivityCancelReason::Cancelled));
             }
         }
     }
@@ -445,22 +520,54 @@ impl LocalActivities {
             Status::Failed(f) => Err(f.failure.unwrap_or_default()),
             Status::Cancelled(c) => Ok(Err(c.failure.unwrap_or_default())),
             Status::WillCompleteAsync(_) => {
-                return Err(CoreError::InvalidInput("local activities cannot complete asynchronously".into()));
+                return Err(CoreError::InvalidInput(
+                    "local activities cannot complete asynchronously".into(),
+                ));
             }
         };
-        let execution = ("local_activity_execution_latency", r.started.elapsed().as_secs_f64() * 1000.0);
+        let execution = (
+            "local_activity_execution_latency",
+            r.started.elapsed().as_secs_f64() * 1000.0,
+        );
         match &outcome {
             Ok(Ok(_)) => {
                 self.record(&r.ctx, &r.req, None, Some(execution));
                 let end_to_end = SystemTime::now().duration_since(r.first_scheduled).unwrap_or_default();
-                self.record(&r.ctx, &r.req, None, Some(("local_activity_succeed_endtoend_latency", end_to_end.as_secs_f64() * 1000.0)));
+                self.record(
+                    &r.ctx,
+                    &r.req,
+                    None,
+                    Some((
+                        "local_activity_succeed_endtoend_latency",
+                        end_to_end.as_secs_f64() * 1000.0,
+                    )),
+                );
             }
-            Ok(Err(_)) => self.record(&r.ctx, &r.req, Some("local_activity_execution_cancelled"), Some(execution)),
+            Ok(Err(_)) => self.record(
+                &r.ctx,
+                &r.req,
+                Some("local_activity_execution_cancelled"),
+                Some(execution),
+            ),
             Err(_) => self.record(&r.ctx, &r.req, Some("local_activity_execution_failed"), Some(execution)),
         }
         match outcome {
-            Ok(Ok(result)) => self.resolve(&r.ctx, &r.req, r.attempt, r.first_scheduled, r.started, LocalActivityOutcome::Completed(result)),
-            Ok(Err(f)) => self.resolve(&r.ctx, &r.req, r.attempt, r.first_scheduled, r.started, LocalActivityOutcome::Cancelled(f)),
+            Ok(Ok(result)) => self.resolve(
+                &r.ctx,
+                &r.req,
+                r.attempt,
+                r.first_scheduled,
+                r.started,
+                LocalActivityOutcome::Completed(result),
+            ),
+            Ok(Err(f)) => self.resolve(
+                &r.ctx,
+                &r.req,
+                r.attempt,
+                r.first_scheduled,
+                r.started,
+                LocalActivityOutcome::Cancelled(f),
+            ),
             Err(f) => self.settle(r.ctx, r.req, r.attempt, r.first_scheduled, r.started, Err(f), true),
         }
         Ok(())
@@ -468,24 +575,64 @@ impl LocalActivities {
 
     /// A failed attempt: retry in core, hand a long backoff to the workflow, or give up.
     #[allow(clippy::too_many_arguments)]
-    fn settle(self: &Arc<Self>, ctx: LaContext, req: LocalActivityRequest, attempt: u32, first: SystemTime, started: Instant, failure: Result<(), Failure>, retryable: bool) {
+    fn settle(
+        self: &Arc<Self>,
+        ctx: LaContext,
+        req: LocalActivityRequest,
+        attempt: u32,
+        first: SystemTime,
+        started: Instant,
+        failure: Result<(), Failure>,
+        retryable: bool,
+    ) {
         let Err(failure) = failure else { return };
         let policy = req.cmd.retry_policy.clone().unwrap_or_default();
-        let backoff = if retryable { next_backoff(&policy, attempt, &failure) } else { None };
+        let backoff = if retryable {
+            next_backoff(&policy, attempt, &failure)
+        } else {
+            None
+        };
         let elapsed = SystemTime::now().duration_since(first).unwrap_or_default();
-        let within_deadline = |b: Duration| to_duration(req.cmd.schedule_to_close_timeout).is_none_or(|c| elapsed + b < c);
+        let within_deadline =
+            |b: Duration| to_duration(req.cmd.schedule_to_close_timeout).is_none_or(|c| elapsed + b < c);
         let threshold = to_duration(req.cmd.local_retry_threshold).unwrap_or(Duration::from_secs(60));
         match backoff {
             Some(b) if within_deadline(b) && b <= threshold => self.dispatch(ctx, req, attempt + 1, first, b),
             Some(b) if within_deadline(b) => {
                 let backoff = prost_types::Duration::try_from(b).unwrap_or_default();
-                self.resolve(&ctx, &req, attempt, first, started, LocalActivityOutcome::Backoff { failure, next_attempt: attempt + 1, backoff });
+                self.resolve(
+                    &ctx,
+                    &req,
+                    attempt,
+                    first,
+                    started,
+                    LocalActivityOutcome::Backoff {
+                        failure,
+                        next_attempt: attempt + 1,
+                        backoff,
+                    },
+                );
             }
-            _ => self.resolve(&ctx, &req, attempt, first, started, LocalActivityOutcome::Failed(failure)),
+            _ => self.resolve(
+                &ctx,
+                &req,
+                attempt,
+                first,
+                started,
+                LocalActivityOutcome::Failed(failure),
+            ),
         }
     }
 
-    fn resolve(&self, ctx: &LaContext, req: &LocalActivityRequest, attempt: u32, first: SystemTime, started: Instant, status: LocalActivityOutcome) {
+    fn resolve(
+        &self,
+        ctx: &LaContext,
+        req: &LocalActivityRequest,
+        attempt: u32,
+        first: SystemTime,
+        started: Instant,
+        status: LocalActivityOutcome,
+    ) {
         self.by_key.lock().remove(&(ctx.run_id.clone(), req.cmd.seq));
         let _ = self.resolutions.send(LaResolution {
             run_id: ctx.run_id.clone(),
@@ -503,7 +650,12 @@ impl LocalActivities {
     /// worker still has to complete) and ones waiting for a retry or a slot.
     pub(crate) fn running_count(&self) -> usize {
         let running = self.running.lock();
-        let waiting = self.by_key.lock().values().filter(|c| !running.contains_key(&c.token)).count();
+        let waiting = self
+            .by_key
+            .lock()
+            .values()
+            .filter(|c| !running.contains_key(&c.token))
+            .count();
         running.len() + waiting
     }
 }
@@ -527,238 +679,4 @@ fn cancel_task(token: &[u8], reason: ActivityCancelReason) -> ActivityTask {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protos::kairos::core::activity::{ActivityFailure, ActivitySuccess};
-    use crate::protos::kairos::core::commands::ScheduleLocalActivity;
-    use crate::protos::temporal::api::failure::v1::ApplicationFailureInfo;
-
-    fn ms(n: u64) -> Option<prost_types::Duration> {
-        prost_types::Duration::try_from(Duration::from_millis(n)).ok()
-    }
-
-    fn manager(slots: usize) -> (Arc<LocalActivities>, mpsc::UnboundedReceiver<LaResolution>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (LocalActivities::new(slots, tx, None), rx)
-    }
-
-    fn ctx(run_id: &str) -> LaContext {
-        LaContext { run_id: run_id.into(), workflow_id: "wf".into(), ..Default::default() }
-    }
-
-    fn request(seq: u32, schedule_to_start_ms: Option<u64>) -> LocalActivityRequest {
-        LocalActivityRequest {
-            cmd: ScheduleLocalActivity {
-                seq,
-                activity_id: seq.to_string(),
-                activity_type: "la".into(),
-                attempt: 1,
-                start_to_close_timeout: ms(10_000),
-                schedule_to_start_timeout: schedule_to_start_ms.and_then(ms),
-                retry_policy: Some(RetryPolicy { initial_interval: ms(300), backoff_coefficient: 1.0, ..Default::default() }),
-                ..Default::default()
-            },
-        }
-    }
-
-    async fn next_task(la: &LocalActivities) -> ActivityTask {
-        tokio::time::timeout(Duration::from_secs(5), la.next()).await.expect("a task in time").expect("open queue")
-    }
-
-    async fn no_task_within(la: &LocalActivities, wait: Duration) {
-        if let Ok(t) = tokio::time::timeout(wait, la.next()).await {
-            panic!("unexpected task {t:?}");
-        }
-    }
-
-    async fn resolution(rx: &mut mpsc::UnboundedReceiver<LaResolution>) -> LaResolution {
-        tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("a resolution in time").expect("open channel")
-    }
-
-    fn timeout_kind(o: &LocalActivityOutcome) -> Option<TimeoutType> {
-        match o {
-            LocalActivityOutcome::Failed(Failure { failure_info: Some(FailureInfo::TimeoutFailureInfo(t)), .. }) => TimeoutType::try_from(t.timeout_type).ok(),
-            _ => None,
-        }
-    }
-
-    fn failed(message: &str) -> Status {
-        Status::Failed(ActivityFailure { failure: Some(Failure { message: message.into(), ..Default::default() }) })
-    }
-
-    fn completed() -> Status {
-        Status::Completed(ActivitySuccess { result: None })
-    }
-
-    #[tokio::test]
-    async fn an_activity_the_worker_does_not_take_in_time_times_out_schedule_to_start_and_is_never_handed_out() {
-        let (la, mut rx) = manager(10);
-        la.start(ctx("r1"), request(1, Some(30)));
-        let r = resolution(&mut rx).await;
-        assert_eq!(r.resolution.seq, 1);
-        assert_eq!(timeout_kind(&r.resolution.status), Some(TimeoutType::ScheduleToStart));
-        assert_eq!(la.running_count(), 0);
-        no_task_within(&la, Duration::from_millis(50)).await;
-    }
-
-    #[tokio::test]
-    async fn waiting_for_a_slot_counts_against_schedule_to_start() {
-        let (la, mut rx) = manager(1);
-        la.start(ctx("r1"), request(1, None));
-        let first = next_task(&la).await;
-        la.start(ctx("r1"), request(2, Some(30)));
-        let r = resolution(&mut rx).await;
-        assert_eq!((r.resolution.seq, timeout_kind(&r.resolution.status)), (2, Some(TimeoutType::ScheduleToStart)));
-        la.complete(&first.task_token, completed()).expect("known token");
-        let r = resolution(&mut rx).await;
-        assert_eq!(r.resolution.seq, 1);
-        assert!(matches!(r.resolution.status, LocalActivityOutcome::Completed(_)));
-        no_task_within(&la, Duration::from_millis(20)).await;
-        assert_eq!(la.running_count(), 0);
-    }
-
-    #[tokio::test]
-    async fn an_activity_taken_in_time_is_not_timed_out_by_schedule_to_start() {
-        let (la, mut rx) = manager(10);
-        la.start(ctx("r1"), request(1, Some(30)));
-        let task = next_task(&la).await;
-        // Run past the schedule-to-start deadline before completing.
-        tokio::time::sleep(Duration::from_millis(80)).await;
-        assert!(rx.try_recv().is_err(), "no timeout once the worker has the task");
-        la.complete(&task.task_token, completed()).expect("known token");
-        assert!(matches!(resolution(&mut rx).await.resolution.status, LocalActivityOutcome::Completed(_)));
-    }
-
-    #[tokio::test]
-    async fn evicting_a_run_cancels_handed_out_activities_drops_queued_ones_and_ignores_their_results() {
-        let (la, mut rx) = manager(1);
-        la.start(ctx("r1"), request(1, None));
-        la.start(ctx("r1"), request(2, None));
-        la.start(ctx("other"), request(1, None));
-        let first = next_task(&la).await;
-        la.abandon_run("r1");
-        let cancel = next_task(&la).await;
-        assert_eq!(cancel.task_token, first.task_token);
-        let Some(Variant::Cancel(c)) = cancel.variant else { panic!("a cancel task") };
-        assert_eq!(c.reason, ActivityCancelReason::Cancelled as i32);
-        assert_eq!(la.running_count(), 2, "the worker still holds the cancelled attempt; the other run waits");
-        la.complete(&first.task_token, failed("cancelled")).expect("known token");
-        assert!(rx.try_recv().is_err(), "results of an evicted run are ignored");
-        // The slot went to the other run's activity; r1's queued one was dropped.
-        let next = next_task(&la).await;
-        let Some(Variant::Start(s)) = &next.variant else { panic!("a start task") };
-        assert_eq!(s.workflow_execution.as_ref().map(|e| e.run_id.as_str()), Some("other"));
-        la.complete(&next.task_token, completed()).expect("known token");
-        assert_eq!(resolution(&mut rx).await.run_id, "other");
-        assert_eq!(la.running_count(), 0);
-        // The run comes back and schedules its activity again: a new attempt runs.
-        la.start(ctx("r1"), request(1, None));
-        let again = next_task(&la).await;
-        assert_ne!(again.task_token, first.task_token);
-        assert!(matches!(again.variant, Some(Variant::Start(_))));
-    }
-
-    #[tokio::test]
-    async fn a_retry_backing_off_is_dropped_when_its_run_is_evicted() {
-        let (la, mut rx) = manager(10);
-        la.start(ctx("r1"), request(1, None));
-        let task = next_task(&la).await;
-        la.complete(&task.task_token, failed("flaky")).expect("known token");
-        assert_eq!(la.running_count(), 1, "attempt 2 waits out its backoff");
-        la.abandon_run("r1");
-        assert_eq!(la.running_count(), 0);
-        no_task_within(&la, Duration::from_millis(450)).await;
-        assert!(rx.try_recv().is_err());
-    }
-
-    #[tokio::test]
-    async fn cancelling_an_activity_during_its_retry_backoff_resolves_it_as_cancelled() {
-        let (la, mut rx) = manager(10);
-        la.start(ctx("r1"), request(1, None));
-        let task = next_task(&la).await;
-        la.complete(&task.task_token, failed("flaky")).expect("known token");
-        la.cancel("r1", 1, true);
-        let r = resolution(&mut rx).await;
-        assert!(matches!(r.resolution.status, LocalActivityOutcome::Cancelled(_)));
-        assert_eq!(r.resolution.attempt, 2);
-        assert_eq!(la.running_count(), 0);
-        no_task_within(&la, Duration::from_millis(450)).await;
-    }
-
-    #[tokio::test]
-    async fn an_abandoned_activity_is_forgotten_once_the_worker_completes_it() {
-        let (la, mut rx) = manager(10);
-        la.start(ctx("r1"), request(1, None));
-        let task = next_task(&la).await;
-        la.cancel("r1", 1, false);
-        assert!(matches!(next_task(&la).await.variant, Some(Variant::Cancel(_))));
-        assert_eq!(la.running_count(), 1);
-        la.complete(&task.task_token, completed()).expect("known token");
-        assert_eq!(la.running_count(), 0, "nothing left to wait for at shutdown");
-        assert!(rx.try_recv().is_err(), "the workflow was already told");
-    }
-
-    #[tokio::test]
-    async fn attempts_are_counted_in_the_local_activity_metrics() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let metrics = Arc::new(Metrics::default());
-        let la = LocalActivities::new(10, tx, Some(metrics.clone()));
-        let mut req = request(1, None);
-        req.cmd.retry_policy = Some(RetryPolicy { initial_interval: ms(1), backoff_coefficient: 1.0, ..Default::default() });
-        la.start(ctx("r1"), req);
-        let first = next_task(&la).await;
-        la.complete(&first.task_token, failed("flaky")).expect("known token");
-        let second = next_task(&la).await;
-        la.complete(&second.task_token, completed()).expect("known token");
-        assert!(matches!(resolution(&mut rx).await.resolution.status, LocalActivityOutcome::Completed(_)));
-        let snapshot = metrics.snapshot();
-        let point = |name: &str| snapshot.iter().find(|p| p.name == format!("temporal_{name}")).map(|p| (p.value, p.count));
-        assert_eq!(point("local_activity_total"), Some((2.0, 0)), "two attempts ran");
-        assert_eq!(point("local_activity_execution_failed"), Some((1.0, 0)));
-        assert_eq!(point("local_activity_execution_latency").map(|p| p.1), Some(2));
-        assert_eq!(point("local_activity_succeed_endtoend_latency").map(|p| p.1), Some(1));
-        assert_eq!(point("local_activity_execution_cancelled"), None);
-        let labels = &snapshot.iter().find(|p| p.name == "temporal_local_activity_total").expect("series").labels;
-        assert!(labels.contains(&("activity_type".to_string(), "la".to_string())));
-    }
-
-    #[tokio::test]
-    async fn the_slot_is_released_when_an_attempt_completes() {
-        let (la, mut rx) = manager(1);
-        la.start(ctx("r1"), request(1, None));
-        let a = next_task(&la).await;
-        la.complete(&a.task_token, completed()).expect("known token");
-        resolution(&mut rx).await;
-        la.start(ctx("r1"), request(2, None));
-        let b = next_task(&la).await;
-        assert_ne!(a.task_token, b.task_token, "the second activity got the only slot");
-    }
-
-    fn app_failure(non_retryable: bool, ty: &str) -> Failure {
-        Failure {
-            message: "x".into(),
-            failure_info: Some(FailureInfo::ApplicationFailureInfo(ApplicationFailureInfo { non_retryable, r#type: ty.into(), ..Default::default() })),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn backoff_follows_the_retry_policy() {
-        let policy = RetryPolicy {
-            initial_interval: Some(prost_types::Duration { seconds: 1, nanos: 0 }),
-            backoff_coefficient: 2.0,
-            maximum_interval: Some(prost_types::Duration { seconds: 5, nanos: 0 }),
-            maximum_attempts: 4,
-            non_retryable_error_types: vec!["Fatal".into()],
-        };
-        let f = app_failure(false, "Boom");
-        assert_eq!(next_backoff(&policy, 1, &f), Some(Duration::from_secs(1)));
-        assert_eq!(next_backoff(&policy, 2, &f), Some(Duration::from_secs(2)));
-        assert_eq!(next_backoff(&policy, 3, &f), Some(Duration::from_secs(4)));
-        assert_eq!(next_backoff(&policy, 4, &f), None, "max attempts reached");
-        assert_eq!(next_backoff(&policy, 1, &app_failure(true, "Boom")), None, "non-retryable failure");
-        assert_eq!(next_backoff(&policy, 1, &app_failure(false, "Fatal")), None, "non-retryable type");
-        let unlimited = RetryPolicy::default();
-        assert_eq!(next_backoff(&unlimited, 30, &f), Some(Duration::from_secs(100)), "capped at 100x initial");
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
 //! The worker: workflow, activity and Nexus task handling behind one API, plus graceful
 //! shutdown.
-pub mod config;
 pub(crate) mod activities;
+pub mod config;
 pub(crate) mod history_pages;
 pub(crate) mod local_activities;
 pub(crate) mod nexus;
@@ -16,22 +16,32 @@ use crate::protos::kairos::core::nexus::{NexusTask, NexusTaskCompletion};
 use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
 use crate::replay::{HistoryPusher, ReplayFeed};
-pub use config::{DeploymentConfig, WorkerConfig};
 use crate::telemetry::metrics::Metrics;
+pub use config::{DeploymentConfig, WorkerConfig};
 use std::sync::Arc;
 use tokio::sync::{Semaphore, watch};
 
 /// Publishes a slot pool as the `worker_task_slots_available` and `worker_task_slots_used`
 /// gauges of `worker_type` (WorkflowWorker, ActivityWorker, LocalActivityWorker, NexusWorker).
 /// The gauges go away with the pool.
-pub(crate) fn observe_slots(metrics: &Metrics, cfg: &WorkerConfig, worker_type: &str, slots: &Arc<Semaphore>, max: usize) {
+pub(crate) fn observe_slots(
+    metrics: &Metrics,
+    cfg: &WorkerConfig,
+    worker_type: &str,
+    slots: &Arc<Semaphore>,
+    max: usize,
+) {
     let labels = [
         ("namespace", cfg.namespace.clone()),
         ("task_queue", cfg.task_queue.clone()),
         ("worker_type", worker_type.to_string()),
     ];
     let weak = Arc::downgrade(slots);
-    metrics.observe_gauge("worker_task_slots_available", &labels, Box::new(move || weak.upgrade().map(|s| s.available_permits() as f64)));
+    metrics.observe_gauge(
+        "worker_task_slots_available",
+        &labels,
+        Box::new(move || weak.upgrade().map(|s| s.available_permits() as f64)),
+    );
     let weak = Arc::downgrade(slots);
     metrics.observe_gauge(
         "worker_task_slots_used",
@@ -57,18 +67,40 @@ impl Worker {
     pub fn new(cfg: WorkerConfig, conn: Connection) -> Result<Self, CoreError> {
         let cfg = Arc::new(cfg.validate()?);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let workflows = cfg
-            .enable_workflows
-            .then(|| workflows::WorkflowTasks::new(cfg.clone(), workflows::Backend::Server(conn.clone()), shutdown_rx.clone()));
+        let workflows = cfg.enable_workflows.then(|| {
+            workflows::WorkflowTasks::new(
+                cfg.clone(),
+                workflows::Backend::Server(conn.clone()),
+                shutdown_rx.clone(),
+            )
+        });
         let activities = cfg
             .enable_activities
             .then(|| activities::ActivityTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
-        let nexus = cfg.enable_nexus.then(|| nexus::NexusTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
+        let nexus = cfg
+            .enable_nexus
+            .then(|| nexus::NexusTasks::new(cfg.clone(), conn.clone(), shutdown_rx.clone()));
         if let (Some(w), Some(a)) = (&workflows, &activities) {
             w.set_activities(a.clone());
         }
-        conn.metrics().add_counter("worker_start", &[("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone())], 1);
-        Ok(Worker { cfg, conn: Some(conn), workflows, activities, nexus, shutdown_tx, shutdown_rx, shutdown_rpc: parking_lot::Mutex::new(None) })
+        conn.metrics().add_counter(
+            "worker_start",
+            &[
+                ("namespace", cfg.namespace.clone()),
+                ("task_queue", cfg.task_queue.clone()),
+            ],
+            1,
+        );
+        Ok(Worker {
+            cfg,
+            conn: Some(conn),
+            workflows,
+            activities,
+            nexus,
+            shutdown_tx,
+            shutdown_rx,
+            shutdown_rpc: parking_lot::Mutex::new(None),
+        })
     }
 
     /// A workflow-only worker fed histories through the returned pusher.
@@ -80,9 +112,19 @@ impl Worker {
         let cfg = Arc::new(cfg.validate()?);
         let (feed, pusher) = ReplayFeed::new();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let workflows = workflows::WorkflowTasks::new(cfg.clone(), workflows::Backend::Replay(feed), shutdown_rx.clone());
+        let workflows =
+            workflows::WorkflowTasks::new(cfg.clone(), workflows::Backend::Replay(feed), shutdown_rx.clone());
         Ok((
-            Worker { cfg, conn: None, workflows: Some(workflows), activities: None, nexus: None, shutdown_tx, shutdown_rx, shutdown_rpc: parking_lot::Mutex::new(None) },
+            Worker {
+                cfg,
+                conn: None,
+                workflows: Some(workflows),
+                activities: None,
+                nexus: None,
+                shutdown_tx,
+                shutdown_rx,
+                shutdown_rpc: parking_lot::Mutex::new(None),
+            },
             pusher,
         ))
     }
@@ -92,15 +134,21 @@ impl Worker {
     }
 
     fn wf(&self) -> Result<&Arc<workflows::WorkflowTasks>, CoreError> {
-        self.workflows.as_ref().ok_or_else(|| CoreError::IllegalState("this worker does not run workflows".into()))
+        self.workflows
+            .as_ref()
+            .ok_or_else(|| CoreError::IllegalState("this worker does not run workflows".into()))
     }
 
     fn act(&self) -> Result<&Arc<activities::ActivityTasks>, CoreError> {
-        self.activities.as_ref().ok_or_else(|| CoreError::IllegalState("this worker does not run activities".into()))
+        self.activities
+            .as_ref()
+            .ok_or_else(|| CoreError::IllegalState("this worker does not run activities".into()))
     }
 
     fn nx(&self) -> Result<&Arc<nexus::NexusTasks>, CoreError> {
-        self.nexus.as_ref().ok_or_else(|| CoreError::IllegalState("this worker does not run Nexus tasks".into()))
+        self.nexus
+            .as_ref()
+            .ok_or_else(|| CoreError::IllegalState("this worker does not run Nexus tasks".into()))
     }
 
     pub async fn poll_workflow_activation(&self) -> Result<WorkflowActivation, CoreError> {
@@ -221,7 +269,11 @@ impl Worker {
             }
             let req = ShutdownWorkerRequest {
                 namespace: self.cfg.namespace.clone(),
-                sticky_task_queue: self.workflows.as_ref().and_then(|w| w.sticky_queue().map(String::from)).unwrap_or_default(),
+                sticky_task_queue: self
+                    .workflows
+                    .as_ref()
+                    .and_then(|w| w.sticky_queue().map(String::from))
+                    .unwrap_or_default(),
                 identity: self.cfg.identity.clone(),
                 reason: "graceful shutdown".into(),
                 task_queue: self.cfg.task_queue.clone(),

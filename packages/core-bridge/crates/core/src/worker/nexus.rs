@@ -12,12 +12,14 @@ use super::config::WorkerConfig;
 use crate::connection::{Connection, long_poll, request};
 use crate::errors::CoreError;
 use crate::protos::kairos::core::nexus::{
-    CancelNexusTask, NexusTask, NexusTaskCancelReason, NexusTaskCompletion, nexus_task::Variant, nexus_task_completion::Status,
+    CancelNexusTask, NexusTask, NexusTaskCancelReason, NexusTaskCompletion, nexus_task::Variant,
+    nexus_task_completion::Status,
 };
 use crate::protos::temporal::api::enums::v1::TaskQueueKind;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::{
-    PollNexusTaskQueueRequest, PollNexusTaskQueueResponse, RespondNexusTaskCompletedRequest, RespondNexusTaskFailedRequest,
+    PollNexusTaskQueueRequest, PollNexusTaskQueueResponse, RespondNexusTaskCompletedRequest,
+    RespondNexusTaskFailedRequest,
 };
 use crate::telemetry::metrics::{millis_between, millis_since};
 use parking_lot::Mutex;
@@ -28,7 +30,11 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 enum Polled {
-    Task { resp: Box<PollNexusTaskQueueResponse>, permit: OwnedSemaphorePermit, received: Instant },
+    Task {
+        resp: Box<PollNexusTaskQueueResponse>,
+        permit: OwnedSemaphorePermit,
+        received: Instant,
+    },
     Fatal(CoreError),
 }
 
@@ -50,13 +56,17 @@ pub(crate) fn parse_request_timeout(v: &str) -> Option<Duration> {
     }
     let mut seconds = 0f64;
     while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if number_len == 0 {
             return None;
         }
         let number: f64 = rest[..number_len].parse().ok()?;
         rest = &rest[number_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit_seconds = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -77,7 +87,12 @@ pub(crate) fn parse_request_timeout(v: &str) -> Option<Duration> {
 
 /// The request's timeout from its Request-Timeout header, if it has a valid one.
 fn request_timeout(resp: &PollNexusTaskQueueResponse) -> Option<Duration> {
-    let header = resp.request.as_ref()?.header.iter().find(|(k, _)| k.eq_ignore_ascii_case("request-timeout"))?;
+    let header = resp
+        .request
+        .as_ref()?
+        .header
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("request-timeout"))?;
     let parsed = parse_request_timeout(header.1);
     if parsed.is_none() {
         tracing::warn!(value = %header.1, "ignoring a Nexus Request-Timeout header that is not a duration");
@@ -120,7 +135,12 @@ impl HeldTasks {
     }
 
     /// The worker now holds `token`. With `time_left`, a TIMED_OUT cancel follows once it passes.
-    pub(crate) fn hand_out(self: &Arc<Self>, token: Vec<u8>, permit: Option<OwnedSemaphorePermit>, time_left: Option<Duration>) {
+    pub(crate) fn hand_out(
+        self: &Arc<Self>,
+        token: Vec<u8>,
+        permit: Option<OwnedSemaphorePermit>,
+        time_left: Option<Duration>,
+    ) {
         let timer = time_left.map(|after| {
             let me: Weak<Self> = Arc::downgrade(self);
             let token = token.clone();
@@ -131,16 +151,34 @@ impl HeldTasks {
                 }
             })
         });
-        self.held.lock().insert(token, Held { _permit: permit, cancel_sent: false, timer, handed_out: Instant::now() });
+        self.held.lock().insert(
+            token,
+            Held {
+                _permit: permit,
+                cancel_sent: false,
+                timer,
+                handed_out: Instant::now(),
+            },
+        );
     }
 
     /// Queues a cancel for a held task; false if it is not held or already got one.
     pub(crate) fn cancel(&self, token: &[u8], reason: NexusTaskCancelReason) -> bool {
         let mut held = self.held.lock();
-        let Some(h) = held.get_mut(token).filter(|h| !h.cancel_sent) else { return false };
+        let Some(h) = held.get_mut(token).filter(|h| !h.cancel_sent) else {
+            return false;
+        };
         h.cancel_sent = true;
-        tracing::debug!(reason = reason.as_str_name(), "cancelling a Nexus task the worker holds");
-        self.cancels_tx.send(CancelNexusTask { task_token: token.to_vec(), reason: reason as i32 }).is_ok()
+        tracing::debug!(
+            reason = reason.as_str_name(),
+            "cancelling a Nexus task the worker holds"
+        );
+        self.cancels_tx
+            .send(CancelNexusTask {
+                task_token: token.to_vec(),
+                reason: reason as i32,
+            })
+            .is_ok()
     }
 
     /// Queues a cancel for every held task that has none yet; returns how many.
@@ -156,7 +194,9 @@ impl HeldTasks {
             t.abort();
         }
         self.released.notify_one();
-        Some(Released { held_for: h.handed_out.elapsed() })
+        Some(Released {
+            held_for: h.handed_out.elapsed(),
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -172,7 +212,9 @@ impl HeldTasks {
         let mut rx = self.cancels_rx.lock().await;
         loop {
             // The sender lives in `self`, so the channel never closes while we wait.
-            let Some(c) = rx.recv().await else { return std::future::pending().await };
+            let Some(c) = rx.recv().await else {
+                return std::future::pending().await;
+            };
             if self.held.lock().contains_key(&c.task_token) {
                 return c;
             }
@@ -210,7 +252,9 @@ fn failure_reason(status: &Status) -> Option<String> {
         Status::Failure(f) => Some(handler_error(f).unwrap_or_else(|| "operation_failed".to_string())),
         Status::Completed(r) => match &r.variant {
             Some(response::Variant::StartOperation(s)) => match &s.variant {
-                Some(start_operation_response::Variant::OperationError(e)) => Some(format!("operation_{}", e.operation_state)),
+                Some(start_operation_response::Variant::OperationError(e)) => {
+                    Some(format!("operation_{}", e.operation_state))
+                }
                 Some(start_operation_response::Variant::Failure(_)) => Some("operation_failed".to_string()),
                 _ => None,
             },
@@ -221,14 +265,23 @@ fn failure_reason(status: &Status) -> Option<String> {
 }
 
 fn cancel_variant(c: CancelNexusTask) -> NexusTask {
-    NexusTask { variant: Some(Variant::CancelTask(c)), request_deadline: None }
+    NexusTask {
+        variant: Some(Variant::CancelTask(c)),
+        request_deadline: None,
+    }
 }
 
 impl NexusTasks {
     pub(crate) fn new(cfg: Arc<WorkerConfig>, conn: Connection, shutdown: watch::Receiver<bool>) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(4);
         let slots = Arc::new(Semaphore::new(cfg.max_concurrent_nexus_tasks));
-        super::observe_slots(conn.metrics(), &cfg, "NexusWorker", &slots, cfg.max_concurrent_nexus_tasks);
+        super::observe_slots(
+            conn.metrics(),
+            &cfg,
+            "NexusWorker",
+            &slots,
+            cfg.max_concurrent_nexus_tasks,
+        );
         Arc::new(NexusTasks {
             slots,
             cfg,
@@ -249,7 +302,13 @@ impl NexusTasks {
         }
         let Some(tx) = self.tx.lock().take() else { return };
         for _ in 0..self.cfg.max_nexus_task_polls {
-            let (tx, conn, cfg, slots, mut shutdown) = (tx.clone(), self.conn.clone(), self.cfg.clone(), self.slots.clone(), self.shutdown.clone());
+            let (tx, conn, cfg, slots, mut shutdown) = (
+                tx.clone(),
+                self.conn.clone(),
+                self.cfg.clone(),
+                self.slots.clone(),
+                self.shutdown.clone(),
+            );
             tokio::spawn(async move {
                 let mut backoff = Duration::from_millis(200);
                 loop {
@@ -263,14 +322,22 @@ impl NexusTasks {
                     let req = PollNexusTaskQueueRequest {
                         namespace: cfg.namespace.clone(),
                         identity: cfg.identity.clone(),
-                        task_queue: Some(TaskQueue { name: cfg.task_queue.clone(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }),
+                        task_queue: Some(TaskQueue {
+                            name: cfg.task_queue.clone(),
+                            kind: TaskQueueKind::Normal as i32,
+                            normal_name: String::new(),
+                        }),
                         deployment_options: cfg.deployment_options(),
                         ..Default::default()
                     };
                     let mut client = conn.client();
                     let in_flight = conn.metrics().gauge_guard(
                         "num_pollers",
-                        vec![("namespace", cfg.namespace.clone()), ("task_queue", cfg.task_queue.clone()), ("poller_type", "nexus_task".into())],
+                        vec![
+                            ("namespace", cfg.namespace.clone()),
+                            ("task_queue", cfg.task_queue.clone()),
+                            ("poller_type", "nexus_task".into()),
+                        ],
                     );
                     let poll_started = Instant::now();
                     let r = tokio::select! {
@@ -284,17 +351,34 @@ impl NexusTasks {
                             backoff = Duration::from_millis(200);
                             let resp = resp.into_inner();
                             if resp.task_token.is_empty() {
-                                conn.metrics().add_counter("nexus_poll_no_task", &[("task_queue", cfg.task_queue.clone())], 1);
+                                conn.metrics().add_counter(
+                                    "nexus_poll_no_task",
+                                    &[("task_queue", cfg.task_queue.clone())],
+                                    1,
+                                );
                                 continue;
                             }
-                            let polled = Polled::Task { resp: Box::new(resp), permit, received: Instant::now() };
+                            let polled = Polled::Task {
+                                resp: Box::new(resp),
+                                permit,
+                                received: Instant::now(),
+                            };
                             if tx.send(polled).await.is_err() {
                                 return;
                             }
                         }
                         Err(status) => {
-                            if matches!(status.code(), tonic::Code::Unauthenticated | tonic::Code::PermissionDenied | tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::Unimplemented) {
-                                let _ = tx.send(Polled::Fatal(CoreError::transport("PollNexusTaskQueue", status))).await;
+                            if matches!(
+                                status.code(),
+                                tonic::Code::Unauthenticated
+                                    | tonic::Code::PermissionDenied
+                                    | tonic::Code::NotFound
+                                    | tonic::Code::InvalidArgument
+                                    | tonic::Code::Unimplemented
+                            ) {
+                                let _ = tx
+                                    .send(Polled::Fatal(CoreError::transport("PollNexusTaskQueue", status)))
+                                    .await;
                                 return;
                             }
                             tokio::select! { _ = shutdown.changed() => return, _ = tokio::time::sleep(backoff) => {} }
@@ -336,21 +420,34 @@ impl NexusTasks {
                 Some(Polled::Task { resp, permit, received }) => {
                     let time_left = request_timeout(&resp).map(|t| t.saturating_sub(received.elapsed()));
                     if let Some(scheduled) = resp.request.as_ref().and_then(|r| r.scheduled_time) {
-                        if let Some(ms) = millis_between(Some(&scheduled), Some(&prost_types::Timestamp::from(SystemTime::now() - received.elapsed()))) {
-                            self.conn.metrics().record_histogram("nexus_task_schedule_to_start_latency", &self.labels(), ms);
+                        if let Some(ms) = millis_between(
+                            Some(&scheduled),
+                            Some(&prost_types::Timestamp::from(SystemTime::now() - received.elapsed())),
+                        ) {
+                            self.conn.metrics().record_histogram(
+                                "nexus_task_schedule_to_start_latency",
+                                &self.labels(),
+                                ms,
+                            );
                         }
                         self.scheduled.lock().insert(resp.task_token.clone(), scheduled);
                     }
                     let request_deadline = time_left.map(|d| prost_types::Timestamp::from(SystemTime::now() + d));
                     self.held.hand_out(resp.task_token.clone(), Some(permit), time_left);
-                    return Ok(NexusTask { variant: Some(Variant::Task(*resp)), request_deadline });
+                    return Ok(NexusTask {
+                        variant: Some(Variant::Task(*resp)),
+                        request_deadline,
+                    });
                 }
             }
         }
     }
 
     fn labels(&self) -> [(&'static str, String); 2] {
-        [("namespace", self.cfg.namespace.clone()), ("task_queue", self.cfg.task_queue.clone())]
+        [
+            ("namespace", self.cfg.namespace.clone()),
+            ("task_queue", self.cfg.task_queue.clone()),
+        ]
     }
 
     pub(crate) async fn complete(&self, c: NexusTaskCompletion) -> Result<(), CoreError> {
@@ -360,7 +457,11 @@ impl NexusTasks {
         let scheduled = self.scheduled.lock().remove(&c.task_token);
         let m = self.conn.metrics();
         let labels = self.labels();
-        m.record_histogram("nexus_task_execution_latency", &labels, released.held_for.as_secs_f64() * 1000.0);
+        m.record_histogram(
+            "nexus_task_execution_latency",
+            &labels,
+            released.held_for.as_secs_f64() * 1000.0,
+        );
         if let Some(ms) = millis_since(scheduled.as_ref()) {
             m.record_histogram("nexus_task_endtoend_latency", &labels, ms);
         }
@@ -372,7 +473,13 @@ impl NexusTasks {
         let identity = self.cfg.identity.clone();
         match c.status {
             Some(Status::Completed(response)) => {
-                let req = RespondNexusTaskCompletedRequest { namespace: ns.clone(), identity, task_token: c.task_token, response: Some(response), ..Default::default() };
+                let req = RespondNexusTaskCompletedRequest {
+                    namespace: ns.clone(),
+                    identity,
+                    task_token: c.task_token,
+                    response: Some(response),
+                    ..Default::default()
+                };
                 self.conn
                     .call("RespondNexusTaskCompleted", Some(&ns), |mut cl| {
                         let (req, ns) = (req.clone(), ns.clone());
@@ -381,8 +488,26 @@ impl NexusTasks {
                     .await
                     .map(|_| ())
             }
-            Some(Status::Error(e)) => self.fail(RespondNexusTaskFailedRequest { namespace: ns.clone(), identity, task_token: c.task_token, error: Some(e), ..Default::default() }).await,
-            Some(Status::Failure(f)) => self.fail(RespondNexusTaskFailedRequest { namespace: ns.clone(), identity, task_token: c.task_token, failure: Some(f), ..Default::default() }).await,
+            Some(Status::Error(e)) => {
+                self.fail(RespondNexusTaskFailedRequest {
+                    namespace: ns.clone(),
+                    identity,
+                    task_token: c.task_token,
+                    error: Some(e),
+                    ..Default::default()
+                })
+                .await
+            }
+            Some(Status::Failure(f)) => {
+                self.fail(RespondNexusTaskFailedRequest {
+                    namespace: ns.clone(),
+                    identity,
+                    task_token: c.task_token,
+                    failure: Some(f),
+                    ..Default::default()
+                })
+                .await
+            }
             Some(Status::AckCancel(_)) => Ok(()),
             None => Err(CoreError::InvalidInput("nexus completion has no status".into())),
         }
@@ -427,178 +552,4 @@ impl NexusTasks {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protos::temporal::api::nexus::v1::Request as NexusRequest;
-
-    #[test]
-    fn parses_request_timeouts_in_the_nexus_and_go_duration_forms() {
-        assert_eq!(parse_request_timeout("10s"), Some(Duration::from_secs(10)));
-        assert_eq!(parse_request_timeout("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_request_timeout("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_request_timeout(" 1.5s "), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_request_timeout("1m30.5s"), Some(Duration::from_millis(90_500)));
-        assert_eq!(parse_request_timeout("1h0m0s"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_request_timeout("9.5µs"), Some(Duration::from_nanos(9_500)));
-        assert_eq!(parse_request_timeout("120ns"), Some(Duration::from_nanos(120)));
-        assert_eq!(parse_request_timeout("-1m2s"), Some(Duration::ZERO), "already past");
-        assert_eq!(parse_request_timeout("0s"), Some(Duration::ZERO));
-        assert_eq!(parse_request_timeout("0"), Some(Duration::ZERO));
-        for bad in ["soon", "", "10", "s", "1x", "1.2.3s", "-"] {
-            assert_eq!(parse_request_timeout(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn failed_executions_are_labelled_by_handler_error_type_or_operation_state() {
-        use crate::protos::temporal::api::failure::v1::{Failure, NexusHandlerFailureInfo, failure::FailureInfo};
-        use crate::protos::temporal::api::nexus::v1::{
-            HandlerError, Response, StartOperationResponse, UnsuccessfulOperationError, response, start_operation_response,
-        };
-        let handler = Status::Error(HandlerError { error_type: "BAD_REQUEST".into(), ..Default::default() });
-        assert_eq!(failure_reason(&handler).as_deref(), Some("handler_error_BAD_REQUEST"));
-        let typed = Status::Failure(Failure {
-            failure_info: Some(FailureInfo::NexusHandlerFailureInfo(NexusHandlerFailureInfo { r#type: "INTERNAL".into(), ..Default::default() })),
-            ..Default::default()
-        });
-        assert_eq!(failure_reason(&typed).as_deref(), Some("handler_error_INTERNAL"));
-        assert_eq!(failure_reason(&Status::Failure(Failure::default())).as_deref(), Some("operation_failed"));
-        let start = |v| Status::Completed(Response { variant: Some(response::Variant::StartOperation(StartOperationResponse { variant: Some(v) })) });
-        let canceled = start(start_operation_response::Variant::OperationError(UnsuccessfulOperationError {
-            operation_state: "canceled".into(),
-            failure: None,
-        }));
-        assert_eq!(failure_reason(&canceled).as_deref(), Some("operation_canceled"));
-        let ok = start(start_operation_response::Variant::SyncSuccess(Default::default()));
-        assert_eq!(failure_reason(&ok), None);
-        assert_eq!(failure_reason(&Status::AckCancel(true)), None);
-    }
-
-    async fn next_cancel_within(held: &HeldTasks, wait: Duration) -> Option<CancelNexusTask> {
-        tokio::time::timeout(wait, held.next_cancel()).await.ok()
-    }
-
-    #[tokio::test]
-    async fn a_held_task_past_its_request_deadline_gets_one_timed_out_cancel() {
-        let held = HeldTasks::new();
-        held.hand_out(b"t1".to_vec(), None, Some(Duration::from_millis(20)));
-        let c = next_cancel_within(&held, Duration::from_secs(5)).await.expect("a cancel");
-        assert_eq!(c.task_token, b"t1");
-        assert_eq!(c.reason, NexusTaskCancelReason::TimedOut as i32);
-        assert_eq!(held.cancel_all(NexusTaskCancelReason::WorkerShutdown), 0, "never two cancels for one task");
-        assert!(held.release(b"t1").is_some());
-        assert!(held.release(b"t1").is_none(), "completed once");
-    }
-
-    #[tokio::test]
-    async fn a_task_completed_before_its_deadline_gets_no_cancel() {
-        let held = HeldTasks::new();
-        held.hand_out(b"t1".to_vec(), None, Some(Duration::from_millis(30)));
-        held.hand_out(b"t2".to_vec(), None, Some(Duration::ZERO));
-        assert!(held.release(b"t1").is_some());
-        let c = next_cancel_within(&held, Duration::from_secs(5)).await.expect("t2 had no time left");
-        assert_eq!(c.task_token, b"t2");
-        assert!(next_cancel_within(&held, Duration::from_millis(80)).await.is_none());
-    }
-
-    #[tokio::test]
-    async fn shutdown_cancels_every_held_task_and_drops_cancels_of_tasks_completed_meanwhile() {
-        let held = HeldTasks::new();
-        for t in [b"a", b"b", b"c"] {
-            held.hand_out(t.to_vec(), None, None);
-        }
-        assert_eq!(held.cancel_all(NexusTaskCancelReason::WorkerShutdown), 3);
-        assert!(held.release(b"b").is_some());
-        let mut got = vec![];
-        while let Some(c) = next_cancel_within(&held, Duration::from_millis(50)).await {
-            assert_eq!(c.reason, NexusTaskCancelReason::WorkerShutdown as i32);
-            got.push(c.task_token);
-        }
-        got.sort();
-        assert_eq!(got, vec![b"a".to_vec(), b"c".to_vec()]);
-    }
-
-    fn worker_config() -> Arc<WorkerConfig> {
-        Arc::new(WorkerConfig { task_queue: "tq".into(), enable_nexus: true, ..Default::default() })
-    }
-
-    fn nexus_task(token: &str, timeout: Option<&str>) -> PollNexusTaskQueueResponse {
-        PollNexusTaskQueueResponse {
-            task_token: token.as_bytes().to_vec(),
-            request: Some(NexusRequest {
-                header: timeout.map(|t| [("Request-Timeout".to_string(), t.to_string())].into()).unwrap_or_default(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
-
-    /// A Nexus task source with no server: tasks are pushed in by the test.
-    fn tasks_without_server() -> (Arc<NexusTasks>, mpsc::Sender<Polled>, watch::Sender<bool>, Arc<Semaphore>) {
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let conn = Connection::unconnected(Arc::new(crate::telemetry::metrics::Metrics::default()));
-        let nexus = NexusTasks::new(worker_config(), conn, shutdown_rx);
-        nexus.pollers_started.store(true, Ordering::SeqCst);
-        let tx = nexus.tx.lock().take().expect("sender");
-        (nexus, tx, shutdown_tx, Arc::new(Semaphore::new(10)))
-    }
-
-    async fn push(tx: &mpsc::Sender<Polled>, slots: &Arc<Semaphore>, resp: PollNexusTaskQueueResponse) {
-        let permit = slots.clone().acquire_owned().await.expect("permit");
-        assert!(tx.send(Polled::Task { resp: Box::new(resp), permit, received: Instant::now() }).await.is_ok());
-    }
-
-    fn ack(token: &[u8]) -> NexusTaskCompletion {
-        NexusTaskCompletion { task_token: token.to_vec(), status: Some(Status::AckCancel(true)) }
-    }
-
-    #[tokio::test]
-    async fn the_poll_delivers_a_timed_out_cancel_ahead_of_new_tasks_with_the_request_deadline_set() {
-        let (nexus, tx, _shutdown, slots) = tasks_without_server();
-        push(&tx, &slots, nexus_task("t1", Some("30ms"))).await;
-        let first = nexus.poll().await.expect("task");
-        assert!(matches!(first.variant, Some(Variant::Task(_))));
-        let deadline = first.request_deadline.expect("deadline from the header");
-        let left = SystemTime::try_from(deadline).expect("time").duration_since(SystemTime::now()).unwrap_or_default();
-        assert!(left <= Duration::from_millis(30));
-        let cancel = tokio::time::timeout(Duration::from_secs(5), nexus.poll()).await.expect("in time").expect("cancel");
-        let Some(Variant::CancelTask(c)) = cancel.variant else { panic!("a cancel task, got {cancel:?}") };
-        assert_eq!((c.task_token.as_slice(), c.reason), (&b"t1"[..], NexusTaskCancelReason::TimedOut as i32));
-        nexus.complete(ack(b"t1")).await.expect("ack needs no server");
-        assert!(nexus.complete(ack(b"t1")).await.is_err(), "unknown once completed");
-        let snapshot = nexus.conn.metrics().snapshot();
-        let latency = snapshot.iter().find(|p| p.name == "temporal_nexus_task_execution_latency").expect("latency recorded");
-        assert_eq!(latency.count, 1);
-        assert!(!snapshot.iter().any(|p| p.name == "temporal_nexus_task_execution_failed"), "an ack is not a failure");
-    }
-
-    #[tokio::test]
-    async fn shutdown_waits_for_held_tasks_cancelling_them_after_the_grace_period() {
-        let (nexus, tx, shutdown, slots) = tasks_without_server();
-        push(&tx, &slots, nexus_task("t1", None)).await;
-        push(&tx, &slots, nexus_task("t2", None)).await;
-        nexus.poll().await.expect("t1");
-        nexus.poll().await.expect("t2");
-        shutdown.send_replace(true);
-        drop(tx);
-        let drained = {
-            let nexus = nexus.clone();
-            tokio::spawn(async move { nexus.wait_until_drained().await })
-        };
-        nexus.complete(ack(b"t2")).await.expect("t2");
-        nexus.cancel_all_for_shutdown();
-        let cancel = tokio::time::timeout(Duration::from_secs(5), nexus.poll()).await.expect("in time").expect("cancel, not ShutDown");
-        let Some(Variant::CancelTask(c)) = cancel.variant else { panic!("a cancel task") };
-        assert_eq!((c.task_token.as_slice(), c.reason), (&b"t1"[..], NexusTaskCancelReason::WorkerShutdown as i32));
-        assert!(!drained.is_finished(), "finalize waits while the worker holds t1");
-        assert_eq!(nexus.held_count(), 1);
-        let pending = {
-            let nexus = nexus.clone();
-            tokio::spawn(async move { nexus.poll().await })
-        };
-        nexus.complete(ack(b"t1")).await.expect("t1");
-        let last = tokio::time::timeout(Duration::from_secs(5), pending).await.expect("in time").expect("joined");
-        assert!(matches!(last, Err(CoreError::ShutDown)));
-        tokio::time::timeout(Duration::from_secs(5), drained).await.expect("finalize may finish").expect("joined");
-    }
-}
+mod tests;

@@ -34,7 +34,9 @@ pub(crate) fn is_command_event(e: &HistoryEvent) -> bool {
         // Markers (patches and local activities), search attributes and workflow properties.
         E::MarkerRecorded | E::UpsertWorkflowSearchAttributes | E::WorkflowPropertiesModified => true,
         // Update responses (protocol message commands).
-        E::WorkflowExecutionUpdateAccepted | E::WorkflowExecutionUpdateRejected | E::WorkflowExecutionUpdateCompleted => true,
+        E::WorkflowExecutionUpdateAccepted
+        | E::WorkflowExecutionUpdateRejected
+        | E::WorkflowExecutionUpdateCompleted => true,
         // Ending the run.
         E::WorkflowExecutionCompleted
         | E::WorkflowExecutionFailed
@@ -105,7 +107,9 @@ pub(crate) fn patch_marker(e: &HistoryEvent) -> Option<(String, bool)> {
         let data: PatchMarkerData = serde_json::from_slice(&p.data).ok()?;
         return Some((data.id, data.deprecated));
     }
-    let id = std::str::from_utf8(&m.details.get("patch_id")?.payloads.first()?.data).ok()?.to_string();
+    let id = std::str::from_utf8(&m.details.get("patch_id")?.payloads.first()?.data)
+        .ok()?
+        .to_string();
     let deprecated = *m.details.get("deprecated")?.payloads.first()?.data.first()? != 0;
     Some((id, deprecated))
 }
@@ -174,8 +178,7 @@ pub(crate) fn next_task_end(events: &[HistoryEvent]) -> Option<usize> {
                 if !saw_command && event_type(after) == EventType::WorkflowTaskScheduled {
                     continue;
                 }
-                if let Some(EventAttrs::WorkflowExecutionUpdateAcceptedEventAttributes(a)) =
-                    &after.attributes
+                if let Some(EventAttrs::WorkflowExecutionUpdateAcceptedEventAttributes(a)) = &after.attributes
                     && let Some((_, back_ix)) = started_indexes
                         .iter()
                         .rev()
@@ -211,7 +214,10 @@ mod tests {
 
     #[test]
     fn only_events_recorded_for_workflow_commands_are_command_events() {
-        let of = |et: EventType| HistoryEvent { event_type: et as i32, ..Default::default() };
+        let of = |et: EventType| HistoryEvent {
+            event_type: et as i32,
+            ..Default::default()
+        };
         for et in [
             EventType::TimerStarted,
             EventType::TimerCanceled,
@@ -289,16 +295,36 @@ mod tests {
         assert_eq!(next_task_end(&events[..3]), Some(2));
         assert_eq!(settled_task_end(&events[..3], false), None);
         assert_eq!(settled_task_end(&events[..3], true), Some(2), "nothing more will come");
-        assert_eq!(settled_task_end(&events[..4], false), None, "one event after the end is not enough");
-        assert_eq!(settled_task_end(&events[..6], false), None, "the second attempt's started event is last");
-        assert_eq!(settled_task_end(&events, false), None, "only the completed event follows");
+        assert_eq!(
+            settled_task_end(&events[..4], false),
+            None,
+            "one event after the end is not enough"
+        );
+        assert_eq!(
+            settled_task_end(&events[..6], false),
+            None,
+            "the second attempt's started event is last"
+        );
+        assert_eq!(
+            settled_task_end(&events, false),
+            None,
+            "only the completed event follows"
+        );
         let mut ended = HistoryBuilder::new("wf");
         ended.add_workflow_execution_started();
         ended.add_workflow_execution_completed();
-        assert_eq!(settled_task_end(&ended.events(), false), Some(1), "a terminal event ends the task for good");
+        assert_eq!(
+            settled_task_end(&ended.events(), false),
+            Some(1),
+            "a terminal event ends the task for good"
+        );
         h.add_timer_started(1);
         let events = h.events();
-        assert_eq!(settled_task_end(&events, false), Some(5), "two events after the end settle it");
+        assert_eq!(
+            settled_task_end(&events, false),
+            Some(5),
+            "two events after the end settle it"
+        );
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub(crate) enum Event {
 
 pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Created", "Schedule", "ScheduleCommandCreated"),
-    ("ScheduleCommandCreated", "ActivityTaskScheduled", "ScheduledEventRecorded"),
+    (
+        "ScheduleCommandCreated",
+        "ActivityTaskScheduled",
+        "ScheduledEventRecorded",
+    ),
     ("ScheduleCommandCreated", "Cancel", "CanceledBeforeSent"),
     ("ScheduledEventRecorded", "ActivityTaskStarted", "Started"),
     ("ScheduledEventRecorded", "ActivityTaskTimedOut", "TimedOut"),
@@ -53,12 +57,28 @@ pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Started", "ActivityTaskTimedOut", "TimedOut"),
     ("Started", "Cancel", "StartedCancelCommandCreated"),
     ("Started", "Cancel", "Abandoned"),
-    ("ScheduledCancelCommandCreated", "ActivityTaskCancelRequested", "ScheduledCancelEventRecorded"),
-    ("ScheduledCancelCommandCreated", "Cancel", "ScheduledCancelCommandCreated"),
-    ("ScheduledCancelEventRecorded", "ActivityTaskStarted", "StartedCancelEventRecorded"),
+    (
+        "ScheduledCancelCommandCreated",
+        "ActivityTaskCancelRequested",
+        "ScheduledCancelEventRecorded",
+    ),
+    (
+        "ScheduledCancelCommandCreated",
+        "Cancel",
+        "ScheduledCancelCommandCreated",
+    ),
+    (
+        "ScheduledCancelEventRecorded",
+        "ActivityTaskStarted",
+        "StartedCancelEventRecorded",
+    ),
     ("ScheduledCancelEventRecorded", "ActivityTaskCanceled", "Canceled"),
     ("ScheduledCancelEventRecorded", "ActivityTaskTimedOut", "TimedOut"),
-    ("StartedCancelCommandCreated", "ActivityTaskCancelRequested", "StartedCancelEventRecorded"),
+    (
+        "StartedCancelCommandCreated",
+        "ActivityTaskCancelRequested",
+        "StartedCancelEventRecorded",
+    ),
     ("StartedCancelCommandCreated", "Cancel", "StartedCancelCommandCreated"),
     ("StartedCancelEventRecorded", "ActivityTaskCanceled", "Canceled"),
     ("StartedCancelEventRecorded", "ActivityTaskCompleted", "Completed"),
@@ -157,16 +177,18 @@ impl ActivityMachine {
         Failure {
             message: message.to_string(),
             cause: cause.map(Box::new),
-            failure_info: Some(failure::failure::FailureInfo::ActivityFailureInfo(failure::ActivityFailureInfo {
-                scheduled_event_id: self.scheduled_event_id,
-                started_event_id: self.started_event_id,
-                identity: self.identity.clone(),
-                activity_type: Some(common::ActivityType {
-                    name: self.cmd.activity_type.clone(),
-                }),
-                activity_id: self.cmd.activity_id.clone(),
-                retry_state,
-            })),
+            failure_info: Some(failure::failure::FailureInfo::ActivityFailureInfo(
+                failure::ActivityFailureInfo {
+                    scheduled_event_id: self.scheduled_event_id,
+                    started_event_id: self.started_event_id,
+                    identity: self.identity.clone(),
+                    activity_type: Some(common::ActivityType {
+                        name: self.cmd.activity_type.clone(),
+                    }),
+                    activity_id: self.cmd.activity_id.clone(),
+                    retry_state,
+                },
+            )),
             ..Default::default()
         }
     }
@@ -182,16 +204,22 @@ impl ActivityMachine {
     fn resolve_cancelled(&self, details: Option<Payloads>) -> Out {
         let cause = Failure {
             message: "Activity cancelled".into(),
-            failure_info: Some(failure::failure::FailureInfo::CanceledFailureInfo(failure::CanceledFailureInfo {
-                details,
-                identity: String::new(),
-            })),
+            failure_info: Some(failure::failure::FailureInfo::CanceledFailureInfo(
+                failure::CanceledFailureInfo {
+                    details,
+                    identity: String::new(),
+                },
+            )),
             ..Default::default()
         };
-        let f = self.activity_failure("Activity cancelled", Some(cause), enums::RetryState::CancelRequested as i32);
-        self.resolve(kactivity::activity_resolution::Status::Cancelled(kactivity::ActivityCancellation {
-            failure: Some(f),
-        }))
+        let f = self.activity_failure(
+            "Activity cancelled",
+            Some(cause),
+            enums::RetryState::CancelRequested as i32,
+        );
+        self.resolve(kactivity::activity_resolution::Status::Cancelled(
+            kactivity::ActivityCancellation { failure: Some(f) },
+        ))
     }
 
     fn outcome_job(&self, e: &HistoryEvent) -> Option<Out> {
@@ -224,15 +252,20 @@ impl ActivityMachine {
         let (next, out) = match (self.state, &event) {
             (Created, Event::Schedule) => (ScheduleCommandCreated, vec![Out::Command(self.schedule_command())]),
             (ScheduleCommandCreated, Event::ActivityTaskScheduled) => (ScheduledEventRecorded, vec![]),
-            (ScheduleCommandCreated, Event::Cancel) => {
-                (CanceledBeforeSent, vec![Out::DropUnsentCommands, self.resolve_cancelled(None)])
-            }
+            (ScheduleCommandCreated, Event::Cancel) => (
+                CanceledBeforeSent,
+                vec![Out::DropUnsentCommands, self.resolve_cancelled(None)],
+            ),
             (ScheduledEventRecorded, Event::ActivityTaskStarted) => (Started, vec![]),
             (ScheduledEventRecorded, Event::ActivityTaskTimedOut) => (TimedOut, outcome(self)),
             (s @ (ScheduledEventRecorded | Started), Event::Cancel) => match self.cancel_type {
                 CancelType::Abandon => (Abandoned, vec![self.resolve_cancelled(None)]),
                 _ => {
-                    let next = if s == Started { StartedCancelCommandCreated } else { ScheduledCancelCommandCreated };
+                    let next = if s == Started {
+                        StartedCancelCommandCreated
+                    } else {
+                        ScheduledCancelCommandCreated
+                    };
                     let mut out = vec![Out::Command(self.request_cancel_command())];
                     if !waits {
                         out.push(self.resolve_cancelled(None));
@@ -243,7 +276,9 @@ impl ActivityMachine {
             (Started, Event::ActivityTaskCompleted) => (Completed, outcome(self)),
             (Started, Event::ActivityTaskFailed) => (Failed, outcome(self)),
             (Started, Event::ActivityTaskTimedOut) => (TimedOut, outcome(self)),
-            (ScheduledCancelCommandCreated, Event::ActivityTaskCancelRequested) => (ScheduledCancelEventRecorded, vec![]),
+            (ScheduledCancelCommandCreated, Event::ActivityTaskCancelRequested) => {
+                (ScheduledCancelEventRecorded, vec![])
+            }
             (ScheduledCancelCommandCreated, Event::Cancel) => (ScheduledCancelCommandCreated, vec![]),
             (ScheduledCancelEventRecorded, Event::ActivityTaskStarted) => (StartedCancelEventRecorded, vec![]),
             (ScheduledCancelEventRecorded, Event::ActivityTaskCanceled) => {

@@ -1,6 +1,6 @@
 //! Cancel-external machine: `RequestCancelExternalWorkflowExecution` → Initiated →
 //! CancelRequested | Failed, each resolving with ResolveRequestCancelExternalWorkflow.
-use super::{MachineError, MachineOutput as Out, taken};
+use super::{MachineError, MachineOutput as Out, new_command, taken};
 use crate::workflow::history::event_type;
 use crate::workflow::pb::*;
 
@@ -25,8 +25,16 @@ pub(crate) enum Event {
 
 pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Created", "Schedule", "CommandCreated"),
-    ("CommandCreated", "RequestCancelExternalWorkflowExecutionInitiated", "Initiated"),
-    ("Initiated", "ExternalWorkflowExecutionCancelRequested", "CancelRequested"),
+    (
+        "CommandCreated",
+        "RequestCancelExternalWorkflowExecutionInitiated",
+        "Initiated",
+    ),
+    (
+        "Initiated",
+        "ExternalWorkflowExecutionCancelRequested",
+        "CancelRequested",
+    ),
     ("Initiated", "RequestCancelExternalWorkflowExecutionFailed", "Failed"),
 ];
 
@@ -40,7 +48,39 @@ pub(crate) struct CancelExternalMachine {
 }
 
 impl CancelExternalMachine {
-    pub(crate) fn new(seq: u32, command: Command, silent: bool) -> Result<(Self, Vec<Out>), MachineError> {
+    /// The workflow's own request to cancel another workflow (`RequestCancelExternalWorkflowExecution`).
+    pub(crate) fn external(c: lang::RequestCancelExternalWorkflowExecution) -> Result<(Self, Vec<Out>), MachineError> {
+        let target = c.workflow_execution.unwrap_or_default();
+        let attrs = command::RequestCancelExternalWorkflowExecutionCommandAttributes {
+            namespace: target.namespace,
+            workflow_id: target.workflow_id,
+            run_id: target.run_id,
+            control: String::new(),
+            child_workflow_only: false,
+            reason: c.reason,
+        };
+        Self::new(c.seq, cancel_command(attrs), false)
+    }
+
+    /// The core's own, silent, request to cancel a started child workflow when the workflow cancels it.
+    pub(crate) fn child(
+        child_seq: u32,
+        namespace: String,
+        workflow_id: String,
+        reason: String,
+    ) -> Result<(Self, Vec<Out>), MachineError> {
+        let attrs = command::RequestCancelExternalWorkflowExecutionCommandAttributes {
+            namespace,
+            workflow_id,
+            run_id: String::new(),
+            control: String::new(),
+            child_workflow_only: true,
+            reason,
+        };
+        Self::new(child_seq, cancel_command(attrs), true)
+    }
+
+    fn new(seq: u32, command: Command, silent: bool) -> Result<(Self, Vec<Out>), MachineError> {
         let mut m = CancelExternalMachine {
             state: State::Created,
             seq,
@@ -63,7 +103,10 @@ impl CancelExternalMachine {
     fn step(&mut self, event: Event, cause: i32) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
-            (Created, Event::Schedule) => (CommandCreated, self.command.take().map(Out::Command).into_iter().collect()),
+            (Created, Event::Schedule) => (
+                CommandCreated,
+                self.command.take().map(Out::Command).into_iter().collect(),
+            ),
             (CommandCreated, Event::RequestCancelExternalWorkflowExecutionInitiated) => (Initiated, vec![]),
             (Initiated, Event::ExternalWorkflowExecutionCancelRequested) => (CancelRequested, self.resolve(None)),
             (Initiated, Event::RequestCancelExternalWorkflowExecutionFailed) => {
@@ -103,4 +146,11 @@ impl CancelExternalMachine {
             _ => Err(MachineError::invalid(NAME, &self.state, &event_type(e))),
         }
     }
+}
+
+fn cancel_command(attrs: command::RequestCancelExternalWorkflowExecutionCommandAttributes) -> Command {
+    new_command(
+        CommandType::RequestCancelExternalWorkflowExecution,
+        CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(attrs),
+    )
 }

@@ -5,7 +5,8 @@
 //! (except for ABANDON) and this machine resolves at once (ABANDON, TRY_CANCEL), when the
 //! request is delivered (WAIT_CANCELLATION_REQUESTED) or when the child ends
 //! (WAIT_CANCELLATION_COMPLETED).
-use super::{EventContext, MachineError, MachineOutput as Out, first_payload, taken};
+use super::activity::{task_queue, use_workflow_build_id};
+use super::{EventContext, MachineError, MachineOutput as Out, first_payload, header, new_command, payloads, taken};
 use crate::workflow::history::event_type;
 use crate::workflow::pb::*;
 use activation::{child_workflow_result, resolve_child_workflow_execution_start as start_status};
@@ -45,7 +46,11 @@ pub(crate) enum Event {
 
 pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Created", "Schedule", "StartCommandCreated"),
-    ("StartCommandCreated", "StartChildWorkflowExecutionInitiated", "StartEventRecorded"),
+    (
+        "StartCommandCreated",
+        "StartChildWorkflowExecutionInitiated",
+        "StartEventRecorded",
+    ),
     ("StartCommandCreated", "Cancel", "CanceledBeforeSent"),
     ("StartEventRecorded", "StartChildWorkflowExecutionFailed", "StartFailed"),
     ("StartEventRecorded", "ChildWorkflowExecutionStarted", "Started"),
@@ -82,7 +87,13 @@ pub(crate) struct ChildWorkflowMachine {
 }
 
 impl ChildWorkflowMachine {
-    pub(crate) fn new(cmd: lang::StartChildWorkflowExecution, command: Command) -> Result<(Self, Vec<Out>), MachineError> {
+    /// Starts a child; an empty namespace or task queue in `cmd` means the parent's own.
+    pub(crate) fn new(
+        cmd: lang::StartChildWorkflowExecution,
+        own_namespace: &str,
+        own_task_queue: &str,
+    ) -> Result<(Self, Vec<Out>), MachineError> {
+        let command = start_child_command(&cmd, own_namespace, own_task_queue);
         let cancel_type = CancelType::try_from(cmd.cancellation_type).unwrap_or(CancelType::Abandon);
         let mut m = ChildWorkflowMachine {
             state: State::Created,
@@ -140,42 +151,60 @@ impl ChildWorkflowMachine {
             return vec![];
         }
         self.resolved = true;
-        vec![Out::Job(Job::ResolveChildWorkflowExecution(activation::ResolveChildWorkflowExecution {
-            seq: self.cmd.seq,
-            result: Some(activation::ChildWorkflowResult { status: Some(status) }),
-        }))]
+        vec![Out::Job(Job::ResolveChildWorkflowExecution(
+            activation::ResolveChildWorkflowExecution {
+                seq: self.cmd.seq,
+                result: Some(activation::ChildWorkflowResult { status: Some(status) }),
+            },
+        ))]
     }
 
     fn resolve_cancelled(&mut self, details: Option<Payloads>) -> Vec<Out> {
         let cause = Failure {
             message: "Child Workflow execution cancelled".into(),
-            failure_info: Some(failure::failure::FailureInfo::CanceledFailureInfo(failure::CanceledFailureInfo {
-                details,
-                identity: String::new(),
-            })),
+            failure_info: Some(failure::failure::FailureInfo::CanceledFailureInfo(
+                failure::CanceledFailureInfo {
+                    details,
+                    identity: String::new(),
+                },
+            )),
             ..Default::default()
         };
-        let f = self.child_failure("Child Workflow execution cancelled", cause, enums::RetryState::NonRetryableFailure as i32);
-        self.resolve(child_workflow_result::Status::Cancelled(activation::ChildWorkflowCancelled { failure: Some(f) }))
+        let f = self.child_failure(
+            "Child Workflow execution cancelled",
+            cause,
+            enums::RetryState::NonRetryableFailure as i32,
+        );
+        self.resolve(child_workflow_result::Status::Cancelled(
+            activation::ChildWorkflowCancelled { failure: Some(f) },
+        ))
     }
 
     fn outcome(&mut self, e: &HistoryEvent) -> Vec<Out> {
         use child_workflow_result::Status;
         let status = match &e.attributes {
             Some(EventAttrs::ChildWorkflowExecutionCompletedEventAttributes(a)) => {
-                Status::Completed(activation::ChildWorkflowCompleted { result: first_payload(a.result.clone()) })
+                Status::Completed(activation::ChildWorkflowCompleted {
+                    result: first_payload(a.result.clone()),
+                })
             }
             Some(EventAttrs::ChildWorkflowExecutionFailedEventAttributes(a)) => {
-                let f = self.child_failure("Child Workflow execution failed", a.failure.clone().unwrap_or_default(), a.retry_state);
+                let f = self.child_failure(
+                    "Child Workflow execution failed",
+                    a.failure.clone().unwrap_or_default(),
+                    a.retry_state,
+                );
                 Status::Failed(activation::ChildWorkflowFailed { failure: Some(f) })
             }
             Some(EventAttrs::ChildWorkflowExecutionTimedOutEventAttributes(a)) => {
                 let cause = Failure {
                     message: "Child Workflow execution timed out".into(),
-                    failure_info: Some(failure::failure::FailureInfo::TimeoutFailureInfo(failure::TimeoutFailureInfo {
-                        timeout_type: enums::TimeoutType::StartToClose as i32,
-                        last_heartbeat_details: None,
-                    })),
+                    failure_info: Some(failure::failure::FailureInfo::TimeoutFailureInfo(
+                        failure::TimeoutFailureInfo {
+                            timeout_type: enums::TimeoutType::StartToClose as i32,
+                            last_heartbeat_details: None,
+                        },
+                    )),
                     ..Default::default()
                 };
                 let f = self.child_failure("Child Workflow execution timed out", cause, a.retry_state);
@@ -189,32 +218,47 @@ impl ChildWorkflowMachine {
                     )),
                     ..Default::default()
                 };
-                let f = self.child_failure("Child Workflow execution terminated", cause, enums::RetryState::NonRetryableFailure as i32);
+                let f = self.child_failure(
+                    "Child Workflow execution terminated",
+                    cause,
+                    enums::RetryState::NonRetryableFailure as i32,
+                );
                 Status::Failed(activation::ChildWorkflowFailed { failure: Some(f) })
             }
-            Some(EventAttrs::ChildWorkflowExecutionCanceledEventAttributes(a)) => return self.resolve_cancelled(a.details.clone()),
+            Some(EventAttrs::ChildWorkflowExecutionCanceledEventAttributes(a)) => {
+                return self.resolve_cancelled(a.details.clone());
+            }
             _ => return vec![],
         };
         self.resolve(status)
     }
 
     fn start_job(&self, status: start_status::Status) -> Out {
-        Out::Job(Job::ResolveChildWorkflowExecutionStart(activation::ResolveChildWorkflowExecutionStart {
-            seq: self.cmd.seq,
-            status: Some(status),
-        }))
+        Out::Job(Job::ResolveChildWorkflowExecutionStart(
+            activation::ResolveChildWorkflowExecutionStart {
+                seq: self.cmd.seq,
+                status: Some(status),
+            },
+        ))
     }
 
     fn step(&mut self, event: Event, e: Option<&HistoryEvent>) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
-            (Created, Event::Schedule) => (StartCommandCreated, self.command.take().map(Out::Command).into_iter().collect()),
+            (Created, Event::Schedule) => (
+                StartCommandCreated,
+                self.command.take().map(Out::Command).into_iter().collect(),
+            ),
             (StartCommandCreated, Event::StartChildWorkflowExecutionInitiated) => (StartEventRecorded, vec![]),
             (StartCommandCreated, Event::Cancel) => {
                 self.resolved = true;
-                let job = self.start_job(start_status::Status::Cancelled(activation::ChildWorkflowStartCancelled {
-                    failure: Some(super::cancelled_failure("Child Workflow execution cancelled before it was started")),
-                }));
+                let job = self.start_job(start_status::Status::Cancelled(
+                    activation::ChildWorkflowStartCancelled {
+                        failure: Some(super::cancelled_failure(
+                            "Child Workflow execution cancelled before it was started",
+                        )),
+                    },
+                ));
                 (CanceledBeforeSent, vec![Out::DropUnsentCommands, job])
             }
             (StartEventRecorded, Event::StartChildWorkflowExecutionFailed) => {
@@ -231,9 +275,11 @@ impl ChildWorkflowMachine {
                 (StartFailed, vec![job])
             }
             (StartEventRecorded, Event::ChildWorkflowExecutionStarted) => {
-                let job = self.start_job(start_status::Status::Succeeded(activation::ChildWorkflowStartSucceeded {
-                    run_id: self.run_id.clone(),
-                }));
+                let job = self.start_job(start_status::Status::Succeeded(
+                    activation::ChildWorkflowStartSucceeded {
+                        run_id: self.run_id.clone(),
+                    },
+                ));
                 let mut out = vec![job];
                 if self.cancel_requested && matches!(self.cancel_type, CancelType::TryCancel | CancelType::Abandon) {
                     out.extend(self.resolve_cancelled(None));
@@ -256,14 +302,23 @@ impl ChildWorkflowMachine {
                 };
                 (s, out)
             }
-            (Started, Event::ChildWorkflowExecutionCompleted) => (Completed, e.map(|e| self.outcome(e)).unwrap_or_default()),
-            (Started, Event::ChildWorkflowExecutionFailed) => (Failed, e.map(|e| self.outcome(e)).unwrap_or_default()),
-            (Started, Event::ChildWorkflowExecutionCanceled) => (Canceled, e.map(|e| self.outcome(e)).unwrap_or_default()),
-            (Started, Event::ChildWorkflowExecutionTimedOut) => (TimedOut, e.map(|e| self.outcome(e)).unwrap_or_default()),
-            (Started, Event::ChildWorkflowExecutionTerminated) => (Terminated, e.map(|e| self.outcome(e)).unwrap_or_default()),
-            (s @ (CanceledBeforeSent | StartFailed | Completed | Failed | Canceled | TimedOut | Terminated), Event::Cancel) => {
-                (s, vec![])
+            (Started, Event::ChildWorkflowExecutionCompleted) => {
+                (Completed, e.map(|e| self.outcome(e)).unwrap_or_default())
             }
+            (Started, Event::ChildWorkflowExecutionFailed) => (Failed, e.map(|e| self.outcome(e)).unwrap_or_default()),
+            (Started, Event::ChildWorkflowExecutionCanceled) => {
+                (Canceled, e.map(|e| self.outcome(e)).unwrap_or_default())
+            }
+            (Started, Event::ChildWorkflowExecutionTimedOut) => {
+                (TimedOut, e.map(|e| self.outcome(e)).unwrap_or_default())
+            }
+            (Started, Event::ChildWorkflowExecutionTerminated) => {
+                (Terminated, e.map(|e| self.outcome(e)).unwrap_or_default())
+            }
+            (
+                s @ (CanceledBeforeSent | StartFailed | Completed | Failed | Canceled | TimedOut | Terminated),
+                Event::Cancel,
+            ) => (s, vec![]),
             (s, ev) => return Err(MachineError::invalid(NAME, &s, ev)),
         };
         taken(NAME, &self.state, &event, &next);
@@ -293,19 +348,72 @@ impl ChildWorkflowMachine {
                 self.initiated_event_id = e.event_id;
                 Event::StartChildWorkflowExecutionInitiated
             }
-            Some(EventAttrs::StartChildWorkflowExecutionFailedEventAttributes(_)) => Event::StartChildWorkflowExecutionFailed,
+            Some(EventAttrs::StartChildWorkflowExecutionFailedEventAttributes(_)) => {
+                Event::StartChildWorkflowExecutionFailed
+            }
             Some(EventAttrs::ChildWorkflowExecutionStartedEventAttributes(a)) => {
                 self.started_event_id = e.event_id;
-                self.run_id = a.workflow_execution.as_ref().map(|x| x.run_id.clone()).unwrap_or_default();
+                self.run_id = a
+                    .workflow_execution
+                    .as_ref()
+                    .map(|x| x.run_id.clone())
+                    .unwrap_or_default();
                 Event::ChildWorkflowExecutionStarted
             }
-            Some(EventAttrs::ChildWorkflowExecutionCompletedEventAttributes(_)) => Event::ChildWorkflowExecutionCompleted,
+            Some(EventAttrs::ChildWorkflowExecutionCompletedEventAttributes(_)) => {
+                Event::ChildWorkflowExecutionCompleted
+            }
             Some(EventAttrs::ChildWorkflowExecutionFailedEventAttributes(_)) => Event::ChildWorkflowExecutionFailed,
             Some(EventAttrs::ChildWorkflowExecutionCanceledEventAttributes(_)) => Event::ChildWorkflowExecutionCanceled,
             Some(EventAttrs::ChildWorkflowExecutionTimedOutEventAttributes(_)) => Event::ChildWorkflowExecutionTimedOut,
-            Some(EventAttrs::ChildWorkflowExecutionTerminatedEventAttributes(_)) => Event::ChildWorkflowExecutionTerminated,
+            Some(EventAttrs::ChildWorkflowExecutionTerminatedEventAttributes(_)) => {
+                Event::ChildWorkflowExecutionTerminated
+            }
             _ => return Err(MachineError::invalid(NAME, &self.state, &event_type(e))),
         };
         self.step(event, Some(e))
     }
+}
+
+fn start_child_command(c: &lang::StartChildWorkflowExecution, own_namespace: &str, own_task_queue: &str) -> Command {
+    let queue = if c.task_queue.is_empty() {
+        own_task_queue.to_string()
+    } else {
+        c.task_queue.clone()
+    };
+    let namespace = if c.namespace.is_empty() {
+        own_namespace.to_string()
+    } else {
+        c.namespace.clone()
+    };
+    new_command(
+        CommandType::StartChildWorkflowExecution,
+        CommandAttrs::StartChildWorkflowExecutionCommandAttributes(
+            command::StartChildWorkflowExecutionCommandAttributes {
+                namespace,
+                workflow_id: c.workflow_id.clone(),
+                workflow_type: Some(common::WorkflowType {
+                    name: c.workflow_type.clone(),
+                }),
+                task_queue: Some(task_queue(&queue)),
+                input: payloads(c.input.clone()),
+                workflow_execution_timeout: c.workflow_execution_timeout,
+                workflow_run_timeout: c.workflow_run_timeout,
+                workflow_task_timeout: c.workflow_task_timeout,
+                parent_close_policy: c.parent_close_policy,
+                control: String::new(),
+                workflow_id_reuse_policy: c.workflow_id_reuse_policy,
+                retry_policy: c.retry_policy.clone(),
+                cron_schedule: c.cron_schedule.clone(),
+                header: header(c.headers.clone()),
+                memo: (!c.memo.is_empty()).then(|| common::Memo { fields: c.memo.clone() }),
+                search_attributes: (!c.search_attributes.is_empty()).then(|| common::SearchAttributes {
+                    indexed_fields: c.search_attributes.clone(),
+                }),
+                inherit_build_id: use_workflow_build_id(c.versioning_intent, &c.task_queue, own_task_queue),
+                priority: c.priority.clone(),
+                versioning_override: None,
+            },
+        ),
+    )
 }

@@ -37,20 +37,32 @@ pub(crate) struct JsonTime {
 
 impl From<prost_types::Timestamp> for JsonTime {
     fn from(t: prost_types::Timestamp) -> Self {
-        JsonTime { seconds: t.seconds, nanos: t.nanos }
+        JsonTime {
+            seconds: t.seconds,
+            nanos: t.nanos,
+        }
     }
 }
 impl From<prost_types::Duration> for JsonTime {
     fn from(t: prost_types::Duration) -> Self {
-        JsonTime { seconds: t.seconds, nanos: t.nanos }
+        JsonTime {
+            seconds: t.seconds,
+            nanos: t.nanos,
+        }
     }
 }
 impl JsonTime {
     pub(crate) fn timestamp(self) -> prost_types::Timestamp {
-        prost_types::Timestamp { seconds: self.seconds, nanos: self.nanos }
+        prost_types::Timestamp {
+            seconds: self.seconds,
+            nanos: self.nanos,
+        }
     }
     pub(crate) fn duration(self) -> prost_types::Duration {
-        prost_types::Duration { seconds: self.seconds, nanos: self.nanos }
+        prost_types::Duration {
+            seconds: self.seconds,
+            nanos: self.nanos,
+        }
     }
 }
 
@@ -65,20 +77,31 @@ pub(crate) struct RecordedLocalActivity {
 /// A recorded failure means the local activity was cancelled when it, or its direct cause, is
 /// a cancellation.
 fn is_cancellation(f: &Failure) -> bool {
-    let cancelled = |f: &Failure| matches!(f.failure_info, Some(failure::failure::FailureInfo::CanceledFailureInfo(_)));
+    let cancelled = |f: &Failure| {
+        matches!(
+            f.failure_info,
+            Some(failure::failure::FailureInfo::CanceledFailureInfo(_))
+        )
+    };
     cancelled(f) || f.cause.as_deref().is_some_and(cancelled)
 }
 
 /// Reads a local activity marker event.
 pub(crate) fn local_activity_marker(e: &HistoryEvent) -> Option<RecordedLocalActivity> {
-    let Some(EventAttrs::MarkerRecordedEventAttributes(m)) = &e.attributes else { return None };
+    let Some(EventAttrs::MarkerRecordedEventAttributes(m)) = &e.attributes else {
+        return None;
+    };
     if m.marker_name != LOCAL_ACTIVITY_MARKER_NAME {
         return None;
     }
     let data = m.details.get("data")?.payloads.first()?;
     let data: LocalActivityMarkerData = serde_json::from_slice(&data.data).ok()?;
     let result = m.details.get("result").and_then(|p| p.payloads.first().cloned());
-    Some(RecordedLocalActivity { data, result, failure: m.failure.clone() })
+    Some(RecordedLocalActivity {
+        data,
+        result,
+        failure: m.failure.clone(),
+    })
 }
 
 /// What the worker must run.
@@ -106,7 +129,11 @@ pub enum LocalActivityOutcome {
     Failed(Failure),
     Cancelled(Failure),
     /// Retry after `backoff` through a workflow timer, as attempt `next_attempt`.
-    Backoff { failure: Failure, next_attempt: u32, backoff: prost_types::Duration },
+    Backoff {
+        failure: Failure,
+        next_attempt: u32,
+        backoff: prost_types::Duration,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +165,11 @@ pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("WaitingMarkerEvent", "LiveTaskStarted", "Executing"),
     ("WaitingMarkerEvent", "Cancel", "WaitingMarkerEvent"),
     ("WaitingMarkerEventPreResolved", "MarkerRecorded", "MarkerRecorded"),
-    ("WaitingMarkerEventPreResolved", "Cancel", "WaitingMarkerEventPreResolved"),
+    (
+        "WaitingMarkerEventPreResolved",
+        "Cancel",
+        "WaitingMarkerEventPreResolved",
+    ),
     ("Executing", "Resolve", "MarkerCommandCreated"),
     ("Executing", "Cancel", "Executing"),
     ("Executing", "Cancel", "Abandoned"),
@@ -176,7 +207,12 @@ impl LocalActivityMachine {
         recorded: Option<RecordedLocalActivity>,
     ) -> Result<(Self, Vec<Out>), MachineError> {
         let cancel_type = CancelType::try_from(cmd.cancellation_type).unwrap_or(CancelType::WaitCancellationCompleted);
-        let mut m = LocalActivityMachine { state: State::Created, cmd, cancel_type, workflow_time };
+        let mut m = LocalActivityMachine {
+            state: State::Created,
+            cmd,
+            cancel_type,
+            workflow_time,
+        };
         let mut out;
         if replaying {
             out = m.step(Event::ScheduleWhileReplaying, None)?;
@@ -210,7 +246,9 @@ impl LocalActivityMachine {
         let (result, failure, backoff) = match &r.status {
             LocalActivityOutcome::Completed(p) => (p.clone(), None, None),
             LocalActivityOutcome::Failed(f) | LocalActivityOutcome::Cancelled(f) => (None, Some(f.clone()), None),
-            LocalActivityOutcome::Backoff { failure, backoff, .. } => (None, Some(failure.clone()), Some(JsonTime::from(*backoff))),
+            LocalActivityOutcome::Backoff { failure, backoff, .. } => {
+                (None, Some(failure.clone()), Some(JsonTime::from(*backoff)))
+            }
         };
         let data = LocalActivityMarkerData {
             seq: self.cmd.seq,
@@ -221,8 +259,13 @@ impl LocalActivityMachine {
             backoff,
             original_schedule_time: r.original_schedule_time.map(JsonTime::from),
         };
-        let mut details: std::collections::HashMap<String, Payloads> =
-            [("data".to_string(), Payloads { payloads: vec![json_payload(&data)] })].into();
+        let mut details: std::collections::HashMap<String, Payloads> = [(
+            "data".to_string(),
+            Payloads {
+                payloads: vec![json_payload(&data)],
+            },
+        )]
+        .into();
         if let Some(p) = result {
             details.insert("result".into(), Payloads { payloads: vec![p] });
         }
@@ -240,9 +283,15 @@ impl LocalActivityMachine {
     fn status_of(outcome: &LocalActivityOutcome) -> Status {
         match outcome {
             LocalActivityOutcome::Completed(p) => Status::Completed(kactivity::ActivitySuccess { result: p.clone() }),
-            LocalActivityOutcome::Failed(f) => Status::Failed(kactivity::ActivityFailure { failure: Some(f.clone()) }),
-            LocalActivityOutcome::Cancelled(f) => Status::Cancelled(kactivity::ActivityCancellation { failure: Some(f.clone()) }),
-            LocalActivityOutcome::Backoff { next_attempt, backoff, .. } => Status::Backoff(kactivity::DoBackoff {
+            LocalActivityOutcome::Failed(f) => Status::Failed(kactivity::ActivityFailure {
+                failure: Some(f.clone()),
+            }),
+            LocalActivityOutcome::Cancelled(f) => Status::Cancelled(kactivity::ActivityCancellation {
+                failure: Some(f.clone()),
+            }),
+            LocalActivityOutcome::Backoff {
+                next_attempt, backoff, ..
+            } => Status::Backoff(kactivity::DoBackoff {
                 attempt: *next_attempt,
                 backoff_duration: Some(*backoff),
                 original_schedule_time: None,
@@ -259,7 +308,9 @@ impl LocalActivityMachine {
             message: message.to_string(),
             cause: Some(Box::new(cause.clone())),
             failure_info: Some(FailureInfo::ActivityFailureInfo(failure::ActivityFailureInfo {
-                activity_type: Some(common::ActivityType { name: self.cmd.activity_type.clone() }),
+                activity_type: Some(common::ActivityType {
+                    name: self.cmd.activity_type.clone(),
+                }),
                 activity_id: self.cmd.activity_id.clone(),
                 retry_state: enums::RetryState::CancelRequested as i32,
                 ..Default::default()
@@ -267,11 +318,19 @@ impl LocalActivityMachine {
             ..Default::default()
         };
         match outcome {
-            LocalActivityOutcome::Cancelled(f) if matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_))) => {
-                Status::Cancelled(kactivity::ActivityCancellation { failure: Some(wrap("Local Activity cancelled", f)) })
+            LocalActivityOutcome::Cancelled(f)
+                if matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_))) =>
+            {
+                Status::Cancelled(kactivity::ActivityCancellation {
+                    failure: Some(wrap("Local Activity cancelled", f)),
+                })
             }
-            LocalActivityOutcome::Failed(f) if live && matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))) => {
-                Status::Failed(kactivity::ActivityFailure { failure: Some(wrap("Local Activity timed out", f)) })
+            LocalActivityOutcome::Failed(f)
+                if live && matches!(f.failure_info, Some(FailureInfo::TimeoutFailureInfo(_))) =>
+            {
+                Status::Failed(kactivity::ActivityFailure {
+                    failure: Some(wrap("Local Activity timed out", f)),
+                })
             }
             other => Self::status_of(other),
         }
@@ -282,11 +341,15 @@ impl LocalActivityMachine {
         let (next, out) = match (self.state, &event) {
             (Created, Event::Schedule) => (
                 Executing,
-                vec![Out::QueueLocalActivity(Box::new(LocalActivityRequest { cmd: self.cmd.clone() }))],
+                vec![Out::QueueLocalActivity(Box::new(LocalActivityRequest {
+                    cmd: self.cmd.clone(),
+                }))],
             ),
             (Created, Event::ScheduleWhileReplaying) => (WaitingMarkerEvent, vec![]),
             (WaitingMarkerEvent, Event::PreResolve) => {
-                let Some(r) = resolution else { return Err(MachineError::invalid(NAME, &self.state, &event)) };
+                let Some(r) = resolution else {
+                    return Err(MachineError::invalid(NAME, &self.state, &event));
+                };
                 let complete = self.workflow_time.map(|t| add(t, r.runtime));
                 let mut out = vec![self.job(self.with_schedule_time(self.lang_status(&r.status, false), r))];
                 if let Some(t) = complete {
@@ -297,12 +360,25 @@ impl LocalActivityMachine {
             }
             (WaitingMarkerEvent, Event::LiveTaskStarted) => (
                 Executing,
-                vec![Out::QueueLocalActivity(Box::new(LocalActivityRequest { cmd: self.cmd.clone() }))],
+                vec![Out::QueueLocalActivity(Box::new(LocalActivityRequest {
+                    cmd: self.cmd.clone(),
+                }))],
             ),
-            (s @ (WaitingMarkerEvent | WaitingMarkerEventPreResolved | MarkerCommandCreated | MarkerRecorded | Abandoned), Event::Cancel) => (s, vec![]),
-            (WaitingMarkerEventPreResolved | MarkerCommandCreated | Abandoned, Event::MarkerRecorded) => (MarkerRecorded, vec![]),
+            (
+                s @ (WaitingMarkerEvent
+                | WaitingMarkerEventPreResolved
+                | MarkerCommandCreated
+                | MarkerRecorded
+                | Abandoned),
+                Event::Cancel,
+            ) => (s, vec![]),
+            (WaitingMarkerEventPreResolved | MarkerCommandCreated | Abandoned, Event::MarkerRecorded) => {
+                (MarkerRecorded, vec![])
+            }
             (Executing, Event::Resolve) => {
-                let Some(r) = resolution else { return Err(MachineError::invalid(NAME, &self.state, &event)) };
+                let Some(r) = resolution else {
+                    return Err(MachineError::invalid(NAME, &self.state, &event));
+                };
                 let complete = self.workflow_time.map(|t| add(t, r.runtime));
                 let mut out = vec![self.job(self.with_schedule_time(self.lang_status(&r.status, true), r))];
                 if let Some(t) = complete {
@@ -353,7 +429,11 @@ impl LocalActivityMachine {
     /// History (seen ahead) recorded this activity's outcome.
     pub(crate) fn pre_resolve(&mut self, rec: RecordedLocalActivity) -> Result<Vec<Out>, MachineError> {
         let status = match (rec.result, rec.failure, rec.data.backoff) {
-            (_, Some(f), Some(b)) => LocalActivityOutcome::Backoff { failure: f, next_attempt: rec.data.attempt + 1, backoff: b.duration() },
+            (_, Some(f), Some(b)) => LocalActivityOutcome::Backoff {
+                failure: f,
+                next_attempt: rec.data.attempt + 1,
+                backoff: b.duration(),
+            },
             (_, Some(f), None) if is_cancellation(&f) => LocalActivityOutcome::Cancelled(f),
             (_, Some(f), None) => LocalActivityOutcome::Failed(f),
             (r, None, _) => LocalActivityOutcome::Completed(r),
@@ -395,7 +475,9 @@ impl LocalActivityMachine {
                 rec.data.seq, self.cmd.seq
             )));
         }
-        if ctx.id_and_type_checks && (rec.data.activity_id != self.cmd.activity_id || rec.data.activity_type != self.cmd.activity_type) {
+        if ctx.id_and_type_checks
+            && (rec.data.activity_id != self.cmd.activity_id || rec.data.activity_type != self.cmd.activity_type)
+        {
             return Err(MachineError::Mismatch(format!(
                 "local activity (id {}, type {}) in history does not match the workflow's (id {}, type {})",
                 rec.data.activity_id, rec.data.activity_type, self.cmd.activity_id, self.cmd.activity_type

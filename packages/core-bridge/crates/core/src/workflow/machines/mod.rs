@@ -11,13 +11,11 @@ pub(crate) mod coverage;
 pub(crate) mod local_activity;
 pub(crate) mod nexus_operation;
 
-
 pub(crate) mod patch;
 pub(crate) mod signal_external;
 pub(crate) mod simple;
 pub(crate) mod timer;
 pub(crate) mod update;
-
 
 /// What a machine asks the run to do after a transition.
 #[derive(Debug)]
@@ -64,11 +62,9 @@ impl MachineError {
 impl std::fmt::Display for MachineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MachineError::InvalidTransition {
-                machine,
-                state,
-                event,
-            } => write!(f, "{machine} machine in state {state} cannot handle {event}"),
+            MachineError::InvalidTransition { machine, state, event } => {
+                write!(f, "{machine} machine in state {state} cannot handle {event}")
+            }
             MachineError::Mismatch(m) => f.write_str(m),
         }
     }
@@ -143,6 +139,19 @@ impl Machine {
             Machine::LocalActivity(m) => m.handle_event(event, ctx),
             Machine::Update(m) => m.handle_event(event),
             Machine::NexusOperation(m) => m.handle_event(event),
+        }
+    }
+
+    /// Lang cancelled the command this machine carries; machines lang cannot cancel ignore it.
+    pub(crate) fn cancel(&mut self) -> Result<Vec<MachineOutput>, MachineError> {
+        match self {
+            Machine::Timer(m) => m.cancel(),
+            Machine::Activity(m) => m.cancel(),
+            Machine::SignalExternal(m) => m.cancel(),
+            Machine::ChildWorkflow(m) => m.cancel(),
+            Machine::LocalActivity(m) => m.cancel(),
+            Machine::NexusOperation(m) => m.cancel(),
+            Machine::Simple(_) | Machine::CancelExternal(_) | Machine::Patch(_) | Machine::Update(_) => Ok(vec![]),
         }
     }
 

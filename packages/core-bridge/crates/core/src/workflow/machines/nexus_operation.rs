@@ -60,11 +60,23 @@ pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Started", "NexusOperationTimedOut", "TimedOut"),
     ("Started", "Cancel", "CancelCommandCreated"),
     ("Started", "Cancel", "Abandoned"),
-    ("CancelCommandCreated", "NexusOperationCancelRequested", "CancelRequested"),
+    (
+        "CancelCommandCreated",
+        "NexusOperationCancelRequested",
+        "CancelRequested",
+    ),
     ("CancelCommandCreated", "Cancel", "CancelCommandCreated"),
     ("CancelRequested", "NexusOperationStarted", "CancelRequested"),
-    ("CancelRequested", "NexusOperationCancelRequestCompleted", "CancelRequested"),
-    ("CancelRequested", "NexusOperationCancelRequestFailed", "CancelRequested"),
+    (
+        "CancelRequested",
+        "NexusOperationCancelRequestCompleted",
+        "CancelRequested",
+    ),
+    (
+        "CancelRequested",
+        "NexusOperationCancelRequestFailed",
+        "CancelRequested",
+    ),
     ("CancelRequested", "NexusOperationCompleted", "Completed"),
     ("CancelRequested", "NexusOperationFailed", "Failed"),
     ("CancelRequested", "NexusOperationCanceled", "Canceled"),
@@ -147,10 +159,12 @@ impl NexusOperationMachine {
 
     fn start_job(&mut self, status: StartStatus) -> Out {
         self.start_resolved = true;
-        Out::Job(Job::ResolveNexusOperationStart(activation::ResolveNexusOperationStart {
-            seq: self.cmd.seq,
-            status: Some(status),
-        }))
+        Out::Job(Job::ResolveNexusOperationStart(
+            activation::ResolveNexusOperationStart {
+                seq: self.cmd.seq,
+                status: Some(status),
+            },
+        ))
     }
 
     fn result_job(&mut self, status: ResultStatus) -> Vec<Out> {
@@ -158,10 +172,12 @@ impl NexusOperationMachine {
             return vec![];
         }
         self.resolved = true;
-        vec![Out::Job(Job::ResolveNexusOperation(activation::ResolveNexusOperation {
-            seq: self.cmd.seq,
-            result: Some(knexus::NexusOperationResult { status: Some(status) }),
-        }))]
+        vec![Out::Job(Job::ResolveNexusOperation(
+            activation::ResolveNexusOperation {
+                seq: self.cmd.seq,
+                result: Some(knexus::NexusOperationResult { status: Some(status) }),
+            },
+        ))]
     }
 
     /// The failure of an outcome event as the workflow sees it. The server writes it already wrapped in a
@@ -169,7 +185,14 @@ impl NexusOperationMachine {
     /// without that wrapper (or none at all) is wrapped here.
     fn event_failure(&self, failure: &Option<Failure>) -> Failure {
         match failure {
-            Some(f) if matches!(f.failure_info, Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(_))) => f.clone(),
+            Some(f)
+                if matches!(
+                    f.failure_info,
+                    Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(_))
+                ) =>
+            {
+                f.clone()
+            }
             other => self.wrap(other.clone()),
         }
     }
@@ -177,10 +200,18 @@ impl NexusOperationMachine {
     /// Jobs for an outcome event (completed, failed, canceled, timed out).
     fn outcome(&mut self, e: &HistoryEvent) -> Vec<Out> {
         let status = match &e.attributes {
-            Some(EventAttrs::NexusOperationCompletedEventAttributes(a)) => ResultStatus::Completed(a.result.clone().unwrap_or_default()),
-            Some(EventAttrs::NexusOperationFailedEventAttributes(a)) => ResultStatus::Failed(self.event_failure(&a.failure)),
-            Some(EventAttrs::NexusOperationCanceledEventAttributes(a)) => ResultStatus::Cancelled(self.event_failure(&a.failure)),
-            Some(EventAttrs::NexusOperationTimedOutEventAttributes(a)) => ResultStatus::TimedOut(self.event_failure(&a.failure)),
+            Some(EventAttrs::NexusOperationCompletedEventAttributes(a)) => {
+                ResultStatus::Completed(a.result.clone().unwrap_or_default())
+            }
+            Some(EventAttrs::NexusOperationFailedEventAttributes(a)) => {
+                ResultStatus::Failed(self.event_failure(&a.failure))
+            }
+            Some(EventAttrs::NexusOperationCanceledEventAttributes(a)) => {
+                ResultStatus::Cancelled(self.event_failure(&a.failure))
+            }
+            Some(EventAttrs::NexusOperationTimedOutEventAttributes(a)) => {
+                ResultStatus::TimedOut(self.event_failure(&a.failure))
+            }
             _ => return vec![],
         };
         let mut out = vec![];
@@ -246,8 +277,15 @@ impl NexusOperationMachine {
                 };
                 (CancelRequested, out)
             }
-            (CancelRequested, Event::NexusOperationCancelRequestCompleted | Event::NexusOperationCancelRequestFailed) => {
-                let out = if self.cancel_type == CancelType::WaitCancellationRequested { self.resolve_cancelled() } else { vec![] };
+            (
+                CancelRequested,
+                Event::NexusOperationCancelRequestCompleted | Event::NexusOperationCancelRequestFailed,
+            ) => {
+                let out = if self.cancel_type == CancelType::WaitCancellationRequested {
+                    self.resolve_cancelled()
+                } else {
+                    vec![]
+                };
                 (CancelRequested, out)
             }
             (CancelRequested, Event::NexusOperationCompleted) => (Completed, outcome(self)),
@@ -275,9 +313,11 @@ impl NexusOperationMachine {
     fn cancel_command(&self) -> Command {
         new_command(
             CommandType::RequestCancelNexusOperation,
-            CommandAttrs::RequestCancelNexusOperationCommandAttributes(command::RequestCancelNexusOperationCommandAttributes {
-                scheduled_event_id: self.scheduled_event_id,
-            }),
+            CommandAttrs::RequestCancelNexusOperationCommandAttributes(
+                command::RequestCancelNexusOperationCommandAttributes {
+                    scheduled_event_id: self.scheduled_event_id,
+                },
+            ),
         )
     }
 
@@ -288,7 +328,8 @@ impl NexusOperationMachine {
     pub(crate) fn handle_event(&mut self, e: &HistoryEvent) -> Result<Vec<Out>, MachineError> {
         let event = match &e.attributes {
             Some(EventAttrs::NexusOperationScheduledEventAttributes(a)) => {
-                if a.endpoint != self.cmd.endpoint || a.service != self.cmd.service || a.operation != self.cmd.operation {
+                if a.endpoint != self.cmd.endpoint || a.service != self.cmd.service || a.operation != self.cmd.operation
+                {
                     return Err(MachineError::Mismatch(format!(
                         "nexus operation {}/{}/{} in history does not match the workflow's {}/{}/{}",
                         a.endpoint, a.service, a.operation, self.cmd.endpoint, self.cmd.service, self.cmd.operation
@@ -298,7 +339,11 @@ impl NexusOperationMachine {
                 Event::NexusOperationScheduled
             }
             Some(EventAttrs::NexusOperationStartedEventAttributes(a)) => {
-                self.operation_token = if a.operation_token.is_empty() { a.operation_id.clone() } else { a.operation_token.clone() };
+                self.operation_token = if a.operation_token.is_empty() {
+                    a.operation_id.clone()
+                } else {
+                    a.operation_token.clone()
+                };
                 Event::NexusOperationStarted
             }
             Some(EventAttrs::NexusOperationCompletedEventAttributes(_)) => Event::NexusOperationCompleted,
@@ -306,8 +351,12 @@ impl NexusOperationMachine {
             Some(EventAttrs::NexusOperationCanceledEventAttributes(_)) => Event::NexusOperationCanceled,
             Some(EventAttrs::NexusOperationTimedOutEventAttributes(_)) => Event::NexusOperationTimedOut,
             Some(EventAttrs::NexusOperationCancelRequestedEventAttributes(_)) => Event::NexusOperationCancelRequested,
-            Some(EventAttrs::NexusOperationCancelRequestCompletedEventAttributes(_)) => Event::NexusOperationCancelRequestCompleted,
-            Some(EventAttrs::NexusOperationCancelRequestFailedEventAttributes(_)) => Event::NexusOperationCancelRequestFailed,
+            Some(EventAttrs::NexusOperationCancelRequestCompletedEventAttributes(_)) => {
+                Event::NexusOperationCancelRequestCompleted
+            }
+            Some(EventAttrs::NexusOperationCancelRequestFailedEventAttributes(_)) => {
+                Event::NexusOperationCancelRequestFailed
+            }
             _ => return Err(MachineError::invalid(NAME, &self.state, &event_type(e))),
         };
         self.step(event, Some(e))

@@ -1,7 +1,7 @@
 //! Signal-external machine: `SignalExternalWorkflowExecution` → Initiated → Signaled | Failed,
 //! each resolving with ResolveSignalExternalWorkflow. A cancel only has an effect before the
 //! command is sent: it drops the command and resolves with a cancelled failure.
-use super::{MachineError, MachineOutput as Out, cancelled_failure, taken};
+use super::{MachineError, MachineOutput as Out, cancelled_failure, header, new_command, payloads, taken};
 use crate::workflow::history::event_type;
 use crate::workflow::pb::*;
 
@@ -28,7 +28,11 @@ pub(crate) enum Event {
 
 pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("Created", "Schedule", "CommandCreated"),
-    ("CommandCreated", "SignalExternalWorkflowExecutionInitiated", "Initiated"),
+    (
+        "CommandCreated",
+        "SignalExternalWorkflowExecutionInitiated",
+        "Initiated",
+    ),
     ("CommandCreated", "Cancel", "Canceled"),
     ("Initiated", "ExternalWorkflowExecutionSignaled", "Signaled"),
     ("Initiated", "SignalExternalWorkflowExecutionFailed", "Failed"),
@@ -46,7 +50,49 @@ pub(crate) struct SignalExternalMachine {
 }
 
 impl SignalExternalMachine {
-    pub(crate) fn new(seq: u32, command: Command) -> Result<(Self, Vec<Out>), MachineError> {
+    /// Signals `target`, the command's target taken out of `s`; a child workflow is addressed in the
+    /// run's own namespace.
+    pub(crate) fn new(
+        s: lang::SignalExternalWorkflowExecution,
+        target: lang::signal_external_workflow_execution::Target,
+        own_namespace: &str,
+    ) -> Result<(Self, Vec<Out>), MachineError> {
+        use lang::signal_external_workflow_execution::Target;
+        let (namespace, execution, child_workflow_only) = match target {
+            Target::WorkflowExecution(w) => (
+                w.namespace,
+                common::WorkflowExecution {
+                    workflow_id: w.workflow_id,
+                    run_id: w.run_id,
+                },
+                false,
+            ),
+            Target::ChildWorkflowId(id) => (
+                own_namespace.to_string(),
+                common::WorkflowExecution {
+                    workflow_id: id,
+                    run_id: String::new(),
+                },
+                true,
+            ),
+        };
+        let attrs = command::SignalExternalWorkflowExecutionCommandAttributes {
+            namespace,
+            execution: Some(execution),
+            signal_name: s.signal_name,
+            input: payloads(s.args),
+            control: String::new(),
+            child_workflow_only,
+            header: header(s.headers),
+        };
+        let command = new_command(
+            CommandType::SignalExternalWorkflowExecution,
+            CommandAttrs::SignalExternalWorkflowExecutionCommandAttributes(attrs),
+        );
+        Self::with_command(s.seq, command)
+    }
+
+    fn with_command(seq: u32, command: Command) -> Result<(Self, Vec<Out>), MachineError> {
         let mut m = SignalExternalMachine {
             state: State::Created,
             seq,
@@ -57,20 +103,25 @@ impl SignalExternalMachine {
     }
 
     fn resolve(&self, failure: Option<Failure>) -> Out {
-        Out::Job(Job::ResolveSignalExternalWorkflow(activation::ResolveSignalExternalWorkflow {
-            seq: self.seq,
-            failure,
-        }))
+        Out::Job(Job::ResolveSignalExternalWorkflow(
+            activation::ResolveSignalExternalWorkflow { seq: self.seq, failure },
+        ))
     }
 
     fn step(&mut self, event: Event, failed_cause: Option<i32>) -> Result<Vec<Out>, MachineError> {
         use State::*;
         let (next, out) = match (self.state, &event) {
-            (Created, Event::Schedule) => (CommandCreated, self.command.take().map(Out::Command).into_iter().collect()),
+            (Created, Event::Schedule) => (
+                CommandCreated,
+                self.command.take().map(Out::Command).into_iter().collect(),
+            ),
             (CommandCreated, Event::SignalExternalWorkflowExecutionInitiated) => (Initiated, vec![]),
             (CommandCreated, Event::Cancel) => (
                 Canceled,
-                vec![Out::DropUnsentCommands, self.resolve(Some(cancelled_failure("Signal was cancelled before being sent")))],
+                vec![
+                    Out::DropUnsentCommands,
+                    self.resolve(Some(cancelled_failure("Signal was cancelled before being sent"))),
+                ],
             ),
             (Initiated, Event::ExternalWorkflowExecutionSignaled) => (Signaled, vec![self.resolve(None)]),
             (Initiated, Event::SignalExternalWorkflowExecutionFailed) => {

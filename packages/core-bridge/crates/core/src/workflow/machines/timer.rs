@@ -110,7 +110,11 @@ impl TimerMachine {
             Some(EventAttrs::TimerFiredEventAttributes(a)) => (Event::TimerFired, &a.timer_id),
             Some(EventAttrs::TimerCanceledEventAttributes(a)) => (Event::TimerCanceled, &a.timer_id),
             _ => {
-                return Err(MachineError::invalid(NAME, &self.state, &crate::workflow::history::event_type(e)));
+                return Err(MachineError::invalid(
+                    NAME,
+                    &self.state,
+                    &crate::workflow::history::event_type(e),
+                ));
             }
         };
         if *timer_id != self.timer_id() {

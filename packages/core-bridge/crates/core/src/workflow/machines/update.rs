@@ -8,7 +8,6 @@ use super::{MachineError, MachineOutput as Out, new_command, taken};
 use crate::workflow::history::event_type;
 use crate::workflow::pb::*;
 
-
 pub(crate) const NAME: &str = "update";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +35,11 @@ pub(crate) const TRANSITIONS: &[(&str, &str, &str)] = &[
     ("RequestInitiated", "Reject", "Rejected"),
     ("AcceptCommandCreated", "Complete", "AcceptedAndCompleteCommandCreated"),
     ("AcceptCommandCreated", "UpdateAccepted", "Accepted"),
-    ("AcceptedAndCompleteCommandCreated", "UpdateAccepted", "CompleteCommandCreated"),
+    (
+        "AcceptedAndCompleteCommandCreated",
+        "UpdateAccepted",
+        "CompleteCommandCreated",
+    ),
     ("Accepted", "Complete", "CompleteCommandCreated"),
     ("Accepted", "Reject", "CompleteCommandCreated"),
     ("CompleteCommandCreated", "UpdateCompleted", "Completed"),
@@ -147,7 +150,11 @@ impl UpdateMachine {
         out
     }
 
-    fn step(&mut self, event: Event, response: Option<lang::update_response::Response>) -> Result<Vec<Out>, MachineError> {
+    fn step(
+        &mut self,
+        event: Event,
+        response: Option<lang::update_response::Response>,
+    ) -> Result<Vec<Out>, MachineError> {
         use State::*;
         use lang::update_response::Response as R;
         let outcome = |r: Option<R>| match r {
@@ -180,10 +187,15 @@ impl UpdateMachine {
                 };
                 (Rejected, out)
             }
-            (AcceptCommandCreated, Event::Complete) => (AcceptedAndCompleteCommandCreated, self.complete_outputs(outcome(response))),
+            (AcceptCommandCreated, Event::Complete) => (
+                AcceptedAndCompleteCommandCreated,
+                self.complete_outputs(outcome(response)),
+            ),
             (AcceptCommandCreated, Event::UpdateAccepted) => (Accepted, vec![]),
             (AcceptedAndCompleteCommandCreated, Event::UpdateAccepted) => (CompleteCommandCreated, vec![]),
-            (Accepted, Event::Complete | Event::Reject) => (CompleteCommandCreated, self.complete_outputs(outcome(response))),
+            (Accepted, Event::Complete | Event::Reject) => {
+                (CompleteCommandCreated, self.complete_outputs(outcome(response)))
+            }
             (CompleteCommandCreated, Event::UpdateCompleted) => (Completed, vec![]),
             (s, e) => return Err(MachineError::invalid(NAME, &s, e)),
         };
@@ -194,7 +206,11 @@ impl UpdateMachine {
 
     /// The workflow's update response. Before acceptance a rejection rejects the request; after
     /// it, a rejection completes the update with a failure.
-    pub(crate) fn respond(&mut self, r: lang::update_response::Response, replaying: bool) -> Result<Vec<Out>, MachineError> {
+    pub(crate) fn respond(
+        &mut self,
+        r: lang::update_response::Response,
+        replaying: bool,
+    ) -> Result<Vec<Out>, MachineError> {
         use lang::update_response::Response as R;
         self.replaying = replaying;
         let ev = match &r {

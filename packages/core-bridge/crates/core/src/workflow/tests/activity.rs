@@ -2,19 +2,28 @@ use super::*;
 use crate::errors::WorkflowError;
 use lang::ActivityCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("activity completes", completes),
     ("activity fails", fails),
     ("activity times out after starting", times_out_after_start),
     ("activity times out before starting", times_out_before_start),
     ("try-cancel resolves at once", try_cancel),
-    ("wait-cancellation waits for the canceled event", wait_cancellation_completed),
-    ("wait-cancellation delivers a completion that raced the cancel", wait_cancel_then_completed),
+    (
+        "wait-cancellation waits for the canceled event",
+        wait_cancellation_completed,
+    ),
+    (
+        "wait-cancellation delivers a completion that raced the cancel",
+        wait_cancel_then_completed,
+    ),
     ("abandon ignores later events", abandon),
     ("cancel before the command was sent", cancel_unsent),
     ("activity type mismatch is non-determinism", type_mismatch),
     ("abandon after the activity started", abandon_started),
-    ("wait-cancellation delivers failures and timeouts after the cancel request", wait_cancel_outcomes),
+    (
+        "wait-cancellation delivers failures and timeouts after the cancel request",
+        wait_cancel_outcomes,
+    ),
 ];
 
 fn abandon_started() {
@@ -32,7 +41,10 @@ fn abandon_started() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::Abandon), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::Abandon), start_timer(2)],
+            ),
             step(&["FireTimer"], vec![cancel(1)]),
             step(&["ResolveActivity"], vec![start_timer(3)]),
             step(&["FireTimer"], vec![complete("done")]),
@@ -59,7 +71,10 @@ fn wait_cancel_outcomes() {
         run_all_modes(
             &h,
             &[
-                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)]),
+                step(
+                    &["InitializeWorkflow"],
+                    vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)],
+                ),
                 step(&["FireTimer"], vec![cancel(1)]),
                 step(&["ResolveActivity"], vec![complete("done")]),
             ],
@@ -135,7 +150,9 @@ fn fails() {
     };
     let failure = f.failure.expect("failure");
     assert_eq!(failure.cause.expect("cause").message, "boom");
-    assert!(matches!(failure.failure_info, Some(failure::failure::FailureInfo::ActivityFailureInfo(ref i)) if i.scheduled_event_id == s && i.started_event_id == st));
+    assert!(
+        matches!(failure.failure_info, Some(failure::failure::FailureInfo::ActivityFailureInfo(ref i)) if i.scheduled_event_id == s && i.started_event_id == st)
+    );
 }
 
 fn times_out_after_start() {
@@ -152,7 +169,10 @@ fn times_out_after_start() {
             step(&["ResolveActivity"], vec![cancel(1), complete("done")]),
         ],
     );
-    assert!(matches!(resolution(&out.activations[1]), kactivity::activity_resolution::Status::Failed(_)));
+    assert!(matches!(
+        resolution(&out.activations[1]),
+        kactivity::activity_resolution::Status::Failed(_)
+    ));
 }
 
 fn times_out_before_start() {
@@ -185,7 +205,10 @@ fn try_cancel() {
     let out = run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::TryCancel), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::TryCancel), start_timer(2)],
+            ),
             step(&["FireTimer"], vec![cancel(1), cancel(1), start_timer(3)]),
             step(&["ResolveActivity"], vec![]),
             step(&["FireTimer"], vec![complete("done")]),
@@ -195,7 +218,10 @@ fn try_cancel() {
         panic!("expected cancelled")
     };
     let f = c.failure.expect("failure");
-    assert!(matches!(f.cause.as_deref().and_then(|c| c.failure_info.as_ref()), Some(failure::failure::FailureInfo::CanceledFailureInfo(_))));
+    assert!(matches!(
+        f.cause.as_deref().and_then(|c| c.failure_info.as_ref()),
+        Some(failure::failure::FailureInfo::CanceledFailureInfo(_))
+    ));
 }
 
 fn wait_cancellation_completed() {
@@ -212,7 +238,10 @@ fn wait_cancellation_completed() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)],
+            ),
             step(&["FireTimer"], vec![cancel(1), cancel(1)]),
             step(&["ResolveActivity"], vec![cancel(1), complete("done")]),
         ],
@@ -233,12 +262,18 @@ fn wait_cancel_then_completed() {
     let out = run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)],
+            ),
             step(&["FireTimer"], vec![cancel(1), cancel(1)]),
             step(&["ResolveActivity"], vec![complete("done")]),
         ],
     );
-    assert!(matches!(resolution(&out.activations[2]), kactivity::activity_resolution::Status::Completed(_)));
+    assert!(matches!(
+        resolution(&out.activations[2]),
+        kactivity::activity_resolution::Status::Completed(_)
+    ));
 }
 
 fn abandon() {
@@ -263,7 +298,10 @@ fn abandon() {
         run_all_modes(
             &h,
             &[
-                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::Abandon), start_timer(2)]),
+                step(
+                    &["InitializeWorkflow"],
+                    vec![schedule(1, CancelType::Abandon), start_timer(2)],
+                ),
                 step(&["FireTimer"], vec![cancel(1), start_timer(3)]),
                 step(&["ResolveActivity"], vec![]),
                 step(&["FireTimer"], vec![cancel(1), complete("done")]),
@@ -280,7 +318,10 @@ fn abandon() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::Abandon), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::Abandon), start_timer(2)],
+            ),
             step(&["FireTimer"], vec![cancel(1)]),
             step(&["ResolveActivity"], vec![complete("done")]),
         ],
@@ -298,7 +339,14 @@ fn cancel_unsent() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), cancel(1), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![
+                    schedule(1, CancelType::WaitCancellationCompleted),
+                    cancel(1),
+                    start_timer(2),
+                ],
+            ),
             step(&["ResolveActivity"], vec![]),
             step(&["FireTimer"], vec![cancel(1), complete("done")]),
         ],
@@ -316,7 +364,10 @@ fn cancel_unsent() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)],
+            ),
             step(&["SignalWorkflow"], vec![cancel(1)]),
             step(&["ResolveActivity"], vec![cancel(1), complete("done")]),
         ],
@@ -331,20 +382,17 @@ fn type_mismatch() {
     h.add_full_wft();
     let err = run_scenario(
         &h,
-        &[step(&["InitializeWorkflow"], vec![schedule(1, CancelType::TryCancel)]), step(&["ResolveActivity"], vec![])],
+        &[
+            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::TryCancel)]),
+            step(&["ResolveActivity"], vec![]),
+        ],
         Mode::FullReplay,
     )
     .expect_err("type mismatch");
-    let WorkflowError::Nondeterminism(msg) = err else { panic!("expected NDE") };
+    let WorkflowError::Nondeterminism(msg) = err else {
+        panic!("expected NDE")
+    };
     assert!(msg.contains("history event 5"), "{msg}");
     assert!(msg.contains("type other-type"), "{msg}");
     assert!(msg.contains("type greet"), "{msg}");
-}
-
-#[test]
-fn activity_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

@@ -2,14 +2,20 @@ use super::*;
 use crate::errors::WorkflowError;
 use lang::ChildWorkflowCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("child starts and every outcome resolves", outcomes),
     ("child start fails", start_fails),
     ("child cancelled before start was sent", cancel_unsent),
     ("try-cancel resolves at once and asks the server", try_cancel),
     ("abandon resolves at once and tells nobody", abandon),
-    ("wait-cancellation-requested resolves when the request is delivered", wait_requested),
-    ("cancel after initiation but before the child started", cancel_before_started),
+    (
+        "wait-cancellation-requested resolves when the request is delivered",
+        wait_requested,
+    ),
+    (
+        "cancel after initiation but before the child started",
+        cancel_before_started,
+    ),
     ("child id mismatch is non-determinism", id_mismatch),
 ];
 
@@ -24,7 +30,10 @@ fn start_child(seq: u32, cancel: CancelType) -> LangCommand {
 }
 
 fn cancel_child(seq: u32) -> LangCommand {
-    LangCommand::CancelChildWorkflowExecution(lang::CancelChildWorkflowExecution { child_workflow_seq: seq, reason: "stop".into() })
+    LangCommand::CancelChildWorkflowExecution(lang::CancelChildWorkflowExecution {
+        child_workflow_seq: seq,
+        reason: "stop".into(),
+    })
 }
 
 fn outcomes() {
@@ -41,12 +50,21 @@ fn outcomes() {
             &[
                 step(&["InitializeWorkflow"], vec![start_child(1, CancelType::Abandon)]),
                 step(&["ResolveChildWorkflowExecutionStart"], vec![]),
-                step(&["ResolveChildWorkflowExecution"], vec![cancel_child(1), complete("done")]),
+                step(
+                    &["ResolveChildWorkflowExecution"],
+                    vec![cancel_child(1), complete("done")],
+                ),
             ],
         );
-        let Some(Job::ResolveChildWorkflowExecutionStart(start)) = &out.activations[1].jobs[0].variant else { panic!("start job") };
-        assert!(matches!(&start.status, Some(activation::resolve_child_workflow_execution_start::Status::Succeeded(s)) if s.run_id == "child-run"));
-        let Some(Job::ResolveChildWorkflowExecution(done)) = &out.activations[2].jobs[0].variant else { panic!("result job") };
+        let Some(Job::ResolveChildWorkflowExecutionStart(start)) = &out.activations[1].jobs[0].variant else {
+            panic!("start job")
+        };
+        assert!(
+            matches!(&start.status, Some(activation::resolve_child_workflow_execution_start::Status::Succeeded(s)) if s.run_id == "child-run")
+        );
+        let Some(Job::ResolveChildWorkflowExecution(done)) = &out.activations[2].jobs[0].variant else {
+            panic!("result job")
+        };
         use activation::child_workflow_result::Status;
         let status = done.result.as_ref().and_then(|r| r.status.as_ref());
         match kind {
@@ -67,7 +85,10 @@ fn start_fails() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![start_child(1, CancelType::Abandon)]),
-            step(&["ResolveChildWorkflowExecutionStart"], vec![cancel_child(1), complete("done")]),
+            step(
+                &["ResolveChildWorkflowExecutionStart"],
+                vec![cancel_child(1), complete("done")],
+            ),
         ],
     );
 }
@@ -78,8 +99,14 @@ fn cancel_unsent() {
     let out = run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![start_child(1, CancelType::TryCancel), cancel_child(1)]),
-            step(&["ResolveChildWorkflowExecutionStart"], vec![cancel_child(1), complete("done")]),
+            step(
+                &["InitializeWorkflow"],
+                vec![start_child(1, CancelType::TryCancel), cancel_child(1)],
+            ),
+            step(
+                &["ResolveChildWorkflowExecutionStart"],
+                vec![cancel_child(1), complete("done")],
+            ),
         ],
     );
     assert_eq!(out.sent[0].len(), 1, "only the completion is sent");
@@ -101,12 +128,16 @@ fn try_cancel() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![start_child(1, CancelType::TryCancel)]),
-            step(&["ResolveChildWorkflowExecutionStart"], vec![cancel_child(1), cancel_child(1)]),
+            step(
+                &["ResolveChildWorkflowExecutionStart"],
+                vec![cancel_child(1), cancel_child(1)],
+            ),
             step(&["ResolveChildWorkflowExecution"], vec![start_timer(2)]),
             step(&["FireTimer"], vec![complete("done")]),
         ],
     );
-    let Some(CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(a)) = &out.sent[1][0].attributes else {
+    let Some(CommandAttrs::RequestCancelExternalWorkflowExecutionCommandAttributes(a)) = &out.sent[1][0].attributes
+    else {
         panic!("expected a cancel request for the child, got {:?}", out.sent[1])
     };
     assert!(a.child_workflow_only);
@@ -150,7 +181,10 @@ fn wait_requested() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![start_child(1, CancelType::WaitCancellationRequested)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![start_child(1, CancelType::WaitCancellationRequested)],
+            ),
             step(&["ResolveChildWorkflowExecutionStart"], vec![cancel_child(1)]),
             step(&["ResolveChildWorkflowExecution"], vec![start_timer(2)]),
             step(&["FireTimer"], vec![complete("done")]),
@@ -174,7 +208,10 @@ fn cancel_before_started() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![start_child(1, CancelType::WaitCancellationCompleted), start_timer(5)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![start_child(1, CancelType::WaitCancellationCompleted), start_timer(5)],
+            ),
             step(&["FireTimer"], vec![cancel_child(1)]),
             step(&["ResolveChildWorkflowExecutionStart"], vec![]),
             step(&["ResolveChildWorkflowExecution"], vec![complete("done")]),
@@ -186,15 +223,14 @@ fn id_mismatch() {
     let mut h = started_history();
     h.add_child_initiated("someone-else", "kid");
     h.add_full_wft();
-    let err = run_scenario(&h, &[step(&["InitializeWorkflow"], vec![start_child(1, CancelType::Abandon)])], Mode::FullReplay)
-        .expect_err("mismatch");
-    assert!(matches!(&err, WorkflowError::Nondeterminism(m) if m.contains("someone-else") && m.contains("history event 5")), "{err}");
-}
-
-#[test]
-fn child_workflow_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
+    let err = run_scenario(
+        &h,
+        &[step(&["InitializeWorkflow"], vec![start_child(1, CancelType::Abandon)])],
+        Mode::FullReplay,
+    )
+    .expect_err("mismatch");
+    assert!(
+        matches!(&err, WorkflowError::Nondeterminism(m) if m.contains("someone-else") && m.contains("history event 5")),
+        "{err}"
+    );
 }

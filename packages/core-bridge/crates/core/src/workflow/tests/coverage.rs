@@ -22,7 +22,10 @@ fn machine_transition_coverage() {
     }
     let mut undeclared = vec![];
     for (m, from, ev, to) in &taken {
-        if !all_transitions().iter().any(|(a, b, c, d)| a == m && b == from && c == ev && d == to) {
+        if !all_transitions()
+            .iter()
+            .any(|(a, b, c, d)| a == m && b == from && c == ev && d == to)
+        {
             undeclared.push(format!("{m}: {from} --{ev}--> {to}"));
         }
     }
@@ -36,5 +39,8 @@ fn machine_transition_coverage() {
     println!("{report}");
     let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/machine-coverage.txt");
     let _ = std::fs::write(target, &report);
-    assert!(undeclared.is_empty(), "transitions taken but missing from the tables: {undeclared:?}");
+    assert!(
+        undeclared.is_empty(),
+        "transitions taken but missing from the tables: {undeclared:?}"
+    );
 }

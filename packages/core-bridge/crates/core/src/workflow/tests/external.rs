@@ -1,6 +1,6 @@
 use super::*;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("signal external is delivered or fails", signal_outcomes),
     ("signal cancelled before it was sent", signal_cancel_unsent),
     ("cancel external is delivered or fails", cancel_outcomes),
@@ -9,11 +9,13 @@ pub(super) const SCENARIOS: &[(&str, fn())] = &[
 fn signal(seq: u32) -> LangCommand {
     LangCommand::SignalExternalWorkflowExecution(lang::SignalExternalWorkflowExecution {
         seq,
-        target: Some(lang::signal_external_workflow_execution::Target::WorkflowExecution(kcommon::NamespacedWorkflowExecution {
-            namespace: "default".into(),
-            workflow_id: "other".into(),
-            run_id: String::new(),
-        })),
+        target: Some(lang::signal_external_workflow_execution::Target::WorkflowExecution(
+            kcommon::NamespacedWorkflowExecution {
+                namespace: "default".into(),
+                workflow_id: "other".into(),
+                run_id: String::new(),
+            },
+        )),
         signal_name: "poke".into(),
         ..Default::default()
     })
@@ -39,10 +41,15 @@ fn signal_outcomes() {
             &h,
             &[
                 step(&["InitializeWorkflow"], vec![signal(1)]),
-                step(&["ResolveSignalExternalWorkflow"], vec![cancel_signal(1), complete("done")]),
+                step(
+                    &["ResolveSignalExternalWorkflow"],
+                    vec![cancel_signal(1), complete("done")],
+                ),
             ],
         );
-        let Some(Job::ResolveSignalExternalWorkflow(r)) = &out.activations[1].jobs[0].variant else { panic!("job") };
+        let Some(Job::ResolveSignalExternalWorkflow(r)) = &out.activations[1].jobs[0].variant else {
+            panic!("job")
+        };
         assert_eq!(r.failure.is_some(), fail);
     }
     // A cancel after the signal was initiated has no effect.
@@ -69,10 +76,15 @@ fn signal_cancel_unsent() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![signal(1), cancel_signal(1)]),
-            step(&["ResolveSignalExternalWorkflow"], vec![cancel_signal(1), complete("done")]),
+            step(
+                &["ResolveSignalExternalWorkflow"],
+                vec![cancel_signal(1), complete("done")],
+            ),
         ],
     );
-    let Some(Job::ResolveSignalExternalWorkflow(r)) = &out.activations[1].jobs[0].variant else { panic!("job") };
+    let Some(Job::ResolveSignalExternalWorkflow(r)) = &out.activations[1].jobs[0].variant else {
+        panic!("job")
+    };
     assert!(r.failure.is_some(), "resolves with a cancelled failure");
 }
 
@@ -93,28 +105,24 @@ fn cancel_outcomes() {
             &[
                 step(
                     &["InitializeWorkflow"],
-                    vec![LangCommand::RequestCancelExternalWorkflowExecution(lang::RequestCancelExternalWorkflowExecution {
-                        seq: 1,
-                        workflow_execution: Some(kcommon::NamespacedWorkflowExecution {
-                            namespace: "default".into(),
-                            workflow_id: "other".into(),
-                            run_id: String::new(),
-                        }),
-                        reason: "why not".into(),
-                    })],
+                    vec![LangCommand::RequestCancelExternalWorkflowExecution(
+                        lang::RequestCancelExternalWorkflowExecution {
+                            seq: 1,
+                            workflow_execution: Some(kcommon::NamespacedWorkflowExecution {
+                                namespace: "default".into(),
+                                workflow_id: "other".into(),
+                                run_id: String::new(),
+                            }),
+                            reason: "why not".into(),
+                        },
+                    )],
                 ),
                 step(&["ResolveRequestCancelExternalWorkflow"], vec![complete("done")]),
             ],
         );
-        let Some(Job::ResolveRequestCancelExternalWorkflow(r)) = &out.activations[1].jobs[0].variant else { panic!("job") };
+        let Some(Job::ResolveRequestCancelExternalWorkflow(r)) = &out.activations[1].jobs[0].variant else {
+            panic!("job")
+        };
         assert_eq!(r.failure.is_some(), fail);
-    }
-}
-
-#[test]
-fn external_workflow_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
     }
 }

@@ -1,23 +1,44 @@
 //! Scenario tests for every machine. Each scenario runs incrementally, as a full replay and
 //! with the run evicted after every workflow task; `coverage` runs them all and reports which
 //! transitions of each machine were exercised.
+
+/// Declares a file's scenarios: the `SCENARIOS` list the coverage test runs, and one `#[test]` per
+/// scenario in a `scenario` module, so one failure hides no other and `cargo test <name>` selects one.
+macro_rules! scenarios {
+    ($(($name:literal, $f:ident $(,)?)),* $(,)?) => {
+        pub(super) const SCENARIOS: &[(&str, fn())] = &[$(($name, $f)),*];
+
+        mod scenario {
+            $(
+                #[doc = $name]
+                #[test]
+                fn $f() {
+                    super::$f()
+                }
+            )*
+        }
+    };
+}
+
 mod activity;
 mod child;
+mod coverage;
 mod external;
 mod local_activity;
 mod nexus;
 mod patch;
 mod simple;
-mod update;
-mod coverage;
 mod timer;
+mod update;
 mod wire;
 
 use crate::test_help::*;
 use crate::workflow::pb::*;
 
 pub(crate) fn complete(text: &str) -> LangCommand {
-    LangCommand::CompleteWorkflowExecution(lang::CompleteWorkflowExecution { result: Some(payload(text)) })
+    LangCommand::CompleteWorkflowExecution(lang::CompleteWorkflowExecution {
+        result: Some(payload(text)),
+    })
 }
 
 pub(crate) fn start_timer(seq: u32) -> LangCommand {

@@ -1,16 +1,25 @@
 use super::*;
 use lang::NexusOperationCancellationType as CancelType;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("an async operation starts, then every outcome resolves", async_outcomes),
     ("a sync operation resolves start and result together", sync_completion),
-    ("a failure before start resolves the start as failed", failed_before_start),
+    (
+        "a failure before start resolves the start as failed",
+        failed_before_start,
+    ),
     ("cancel before the command was sent", cancel_unsent),
     ("try-cancel resolves at once and asks the handler", try_cancel),
     ("abandon resolves at once", abandon),
-    ("wait-cancellation-requested resolves when the request is delivered", wait_requested),
+    (
+        "wait-cancellation-requested resolves when the request is delivered",
+        wait_requested,
+    ),
     ("wait-cancellation-completed resolves with the outcome", wait_completed),
-    ("a failure the server wrapped reaches the workflow as written, a bare one is wrapped", failure_wrapping),
+    (
+        "a failure the server wrapped reaches the workflow as written, a bare one is wrapped",
+        failure_wrapping,
+    ),
 ];
 
 fn schedule(seq: u32, cancel: CancelType) -> LangCommand {
@@ -41,13 +50,20 @@ fn async_outcomes() {
         let out = run_all_modes(
             &h,
             &[
-                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted)]),
+                step(
+                    &["InitializeWorkflow"],
+                    vec![schedule(1, CancelType::WaitCancellationCompleted)],
+                ),
                 step(&["ResolveNexusOperationStart"], vec![]),
                 step(&["ResolveNexusOperation"], vec![cancel(1), complete("done")]),
             ],
         );
-        let Some(Job::ResolveNexusOperationStart(st)) = &out.activations[1].jobs[0].variant else { panic!("start") };
-        assert!(matches!(&st.status, Some(activation::resolve_nexus_operation_start::Status::OperationToken(t)) if t == "token-1"));
+        let Some(Job::ResolveNexusOperationStart(st)) = &out.activations[1].jobs[0].variant else {
+            panic!("start")
+        };
+        assert!(
+            matches!(&st.status, Some(activation::resolve_nexus_operation_start::Status::OperationToken(t)) if t == "token-1")
+        );
     }
 }
 
@@ -60,8 +76,14 @@ fn sync_completion() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted)]),
-            step(&["ResolveNexusOperationStart", "ResolveNexusOperation"], vec![complete("done")]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::WaitCancellationCompleted)],
+            ),
+            step(
+                &["ResolveNexusOperationStart", "ResolveNexusOperation"],
+                vec![complete("done")],
+            ),
         ],
     );
 }
@@ -76,7 +98,10 @@ fn failed_before_start() {
         run_all_modes(
             &h,
             &[
-                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted)]),
+                step(
+                    &["InitializeWorkflow"],
+                    vec![schedule(1, CancelType::WaitCancellationCompleted)],
+                ),
                 step(&["ResolveNexusOperationStart"], vec![complete("done")]),
             ],
         );
@@ -89,7 +114,10 @@ fn cancel_unsent() {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), cancel(1)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::WaitCancellationCompleted), cancel(1)],
+            ),
             step(&["ResolveNexusOperationStart"], vec![cancel(1), complete("done")]),
         ],
     );
@@ -133,13 +161,27 @@ fn abandon() {
         h.add_timer_fired(t, 2);
         h.add_full_wft();
         h.add_workflow_execution_completed();
-        let expect_first = if started { vec!["SignalWorkflow", "ResolveNexusOperationStart"] } else { vec!["SignalWorkflow"] };
-        let resolved = if started { "ResolveNexusOperation" } else { "ResolveNexusOperationStart" };
+        let expect_first = if started {
+            vec!["SignalWorkflow", "ResolveNexusOperationStart"]
+        } else {
+            vec!["SignalWorkflow"]
+        };
+        let resolved = if started {
+            "ResolveNexusOperation"
+        } else {
+            "ResolveNexusOperationStart"
+        };
         run_all_modes(
             &h,
             &[
                 step(&["InitializeWorkflow"], vec![schedule(1, CancelType::Abandon)]),
-                Step { expect: expect_first, reply: vec![WorkflowCommand { variant: Some(cancel(1)), user_metadata: None }] },
+                Step {
+                    expect: expect_first,
+                    reply: vec![WorkflowCommand {
+                        variant: Some(cancel(1)),
+                        user_metadata: None,
+                    }],
+                },
                 step(&[resolved], vec![start_timer(2)]),
                 step(&["FireTimer"], vec![cancel(1), complete("done")]),
             ],
@@ -160,7 +202,10 @@ fn wait_requested() {
         run_all_modes(
             &h,
             &[
-                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationRequested)]),
+                step(
+                    &["InitializeWorkflow"],
+                    vec![schedule(1, CancelType::WaitCancellationRequested)],
+                ),
                 step(&["ResolveNexusOperationStart"], vec![cancel(1)]),
                 step(&["ResolveNexusOperation"], vec![cancel(1), complete("done")]),
             ],
@@ -189,7 +234,10 @@ fn wait_completed_with(kind: u8) {
     run_all_modes(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule(1, CancelType::WaitCancellationCompleted), start_timer(2)],
+            ),
             step(&["FireTimer"], vec![cancel(1)]),
             step(&["ResolveNexusOperationStart"], vec![cancel(1)]),
             step(&["ResolveNexusOperation"], vec![complete("done")]),
@@ -197,30 +245,30 @@ fn wait_completed_with(kind: u8) {
     );
 }
 
-#[test]
-fn nexus_operation_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
-}
-
 /// The server writes outcome failures already wrapped in a Nexus operation failure; wrapping them again
 /// would show the workflow two `NexusOperationFailure`s in a row.
 fn failure_wrapping() {
     let server_wrapped = Failure {
         message: "nexus operation completed unsuccessfully".into(),
-        cause: Some(Box::new(Failure { message: "handler said no".into(), ..Default::default() })),
-        failure_info: Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(failure::NexusOperationFailureInfo {
-            scheduled_event_id: 5,
-            endpoint: "ep".into(),
-            service: "svc".into(),
-            operation: "op".into(),
+        cause: Some(Box::new(Failure {
+            message: "handler said no".into(),
             ..Default::default()
         })),
+        failure_info: Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(
+            failure::NexusOperationFailureInfo {
+                scheduled_event_id: 5,
+                endpoint: "ep".into(),
+                service: "svc".into(),
+                operation: "op".into(),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     };
-    let bare = Failure { message: "bare".into(), ..Default::default() };
+    let bare = Failure {
+        message: "bare".into(),
+        ..Default::default()
+    };
     for (written, wrapped_here) in [(server_wrapped.clone(), false), (bare.clone(), true)] {
         let mut h = started_history();
         let s = h.add_nexus_scheduled();
@@ -237,16 +285,26 @@ fn failure_wrapping() {
         let out = run_all_modes(
             &h,
             &[
-                step(&["InitializeWorkflow"], vec![schedule(1, CancelType::WaitCancellationCompleted)]),
+                step(
+                    &["InitializeWorkflow"],
+                    vec![schedule(1, CancelType::WaitCancellationCompleted)],
+                ),
                 step(&["ResolveNexusOperationStart"], vec![complete("done")]),
             ],
         );
-        let Some(Job::ResolveNexusOperationStart(st)) = &out.activations[1].jobs[0].variant else { panic!("start") };
-        let Some(activation::resolve_nexus_operation_start::Status::Failed(seen)) = &st.status else { panic!("failed start") };
+        let Some(Job::ResolveNexusOperationStart(st)) = &out.activations[1].jobs[0].variant else {
+            panic!("start")
+        };
+        let Some(activation::resolve_nexus_operation_start::Status::Failed(seen)) = &st.status else {
+            panic!("failed start")
+        };
         if wrapped_here {
             assert_eq!(seen.message, "nexus operation completed unsuccessfully");
             assert_eq!(seen.cause.as_deref(), Some(&bare));
-            assert!(matches!(seen.failure_info, Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(_))));
+            assert!(matches!(
+                seen.failure_info,
+                Some(failure::failure::FailureInfo::NexusOperationExecutionFailureInfo(_))
+            ));
         } else {
             assert_eq!(seen, &written, "passed on as the server wrote it");
         }

@@ -2,17 +2,35 @@ use super::*;
 use crate::errors::WorkflowError;
 use crate::workflow::history::CHANGE_VERSION_SEARCH_ATTRIBUTE;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
-    ("patched() live records a marker and the change-version search attribute", live_patch),
-    ("history with the marker notifies the patch ahead of time", replay_with_marker),
-    ("a patch call without its marker is skipped while replaying", replay_without_marker),
-    ("a deprecated marker nobody asks for is skipped with its upsert", deprecated_marker_skipped),
+scenarios![
+    (
+        "patched() live records a marker and the change-version search attribute",
+        live_patch,
+    ),
+    (
+        "history with the marker notifies the patch ahead of time",
+        replay_with_marker,
+    ),
+    (
+        "a patch call without its marker is skipped while replaying",
+        replay_without_marker,
+    ),
+    (
+        "a deprecated marker nobody asks for is skipped with its upsert",
+        deprecated_marker_skipped,
+    ),
     ("a marker nobody asks for is non-determinism", missing_patch_call_is_nde),
-    ("a marker behind other commands is notified ahead, also with paged history", marker_behind_commands),
+    (
+        "a marker behind other commands is notified ahead, also with paged history",
+        marker_behind_commands,
+    ),
 ];
 
 fn patch(id: &str, deprecated: bool) -> LangCommand {
-    LangCommand::SetPatchMarker(lang::SetPatchMarker { patch_id: id.into(), deprecated })
+    LangCommand::SetPatchMarker(lang::SetPatchMarker {
+        patch_id: id.into(),
+        deprecated,
+    })
 }
 
 fn patched_history() -> HistoryBuilder {
@@ -31,7 +49,10 @@ fn live_patch() {
     let out = run_scenario(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![patch("p1", false), patch("p1", false), start_timer(1)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![patch("p1", false), patch("p1", false), start_timer(1)],
+            ),
             step(&["FireTimer"], vec![complete("done")]),
         ],
         Mode::Incremental,
@@ -39,11 +60,15 @@ fn live_patch() {
     .expect("live run");
     let sent = &out.sent[0];
     assert_eq!(sent.len(), 3, "marker, change-version upsert, timer: {sent:?}");
-    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else { panic!("marker") };
+    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else {
+        panic!("marker")
+    };
     assert_eq!(m.marker_name, "core_patch");
     let data = &m.details["patch-data"].payloads[0];
     assert_eq!(String::from_utf8_lossy(&data.data), r#"{"id":"p1","deprecated":false}"#);
-    let Some(CommandAttrs::UpsertWorkflowSearchAttributesCommandAttributes(u)) = &sent[1].attributes else { panic!("upsert") };
+    let Some(CommandAttrs::UpsertWorkflowSearchAttributesCommandAttributes(u)) = &sent[1].attributes else {
+        panic!("upsert")
+    };
     let sa = &u.search_attributes.as_ref().expect("attrs").indexed_fields[CHANGE_VERSION_SEARCH_ATTRIBUTE];
     assert_eq!(String::from_utf8_lossy(&sa.data), r#"["p1"]"#);
     assert_eq!(sa.metadata.get("type").map(|t| t.as_slice()), Some(&b"KeywordList"[..]));
@@ -53,7 +78,10 @@ fn replay_with_marker() {
     let h = patched_history();
     for mode in [Mode::FullReplay, Mode::EvictAfterEveryTask] {
         let steps = [
-            step(&["InitializeWorkflow", "NotifyHasPatch"], vec![patch("p1", false), start_timer(1)]),
+            step(
+                &["InitializeWorkflow", "NotifyHasPatch"],
+                vec![patch("p1", false), start_timer(1)],
+            ),
             step(&["FireTimer"], vec![complete("done")]),
         ];
         if mode == Mode::EvictAfterEveryTask {
@@ -64,8 +92,18 @@ fn replay_with_marker() {
             let t = first.add_timer_started(1);
             first.add_timer_fired(t, 1);
             first.add_full_wft();
-            let out = run_scenario(&first, &[step(&["InitializeWorkflow", "NotifyHasPatch"], vec![patch("p1", false), start_timer(1)]), step(&["FireTimer"], vec![])], Mode::FullReplay)
-                .expect("replay");
+            let out = run_scenario(
+                &first,
+                &[
+                    step(
+                        &["InitializeWorkflow", "NotifyHasPatch"],
+                        vec![patch("p1", false), start_timer(1)],
+                    ),
+                    step(&["FireTimer"], vec![]),
+                ],
+                Mode::FullReplay,
+            )
+            .expect("replay");
             assert_eq!(out.activations.len(), 2);
             continue;
         }
@@ -81,7 +119,10 @@ fn replay_without_marker() {
     h.add_workflow_execution_completed();
     run_scenario(
         &h,
-        &[step(&["InitializeWorkflow"], vec![patch("p2", false), start_timer(1)]), step(&["FireTimer"], vec![complete("done")])],
+        &[
+            step(&["InitializeWorkflow"], vec![patch("p2", false), start_timer(1)]),
+            step(&["FireTimer"], vec![complete("done")]),
+        ],
         Mode::FullReplay,
     )
     .expect("the patch command is skipped");
@@ -97,7 +138,10 @@ fn deprecated_marker_skipped() {
     h.add_workflow_execution_completed();
     run_scenario(
         &h,
-        &[step(&["InitializeWorkflow", "NotifyHasPatch"], vec![start_timer(1)]), step(&["FireTimer"], vec![complete("done")])],
+        &[
+            step(&["InitializeWorkflow", "NotifyHasPatch"], vec![start_timer(1)]),
+            step(&["FireTimer"], vec![complete("done")]),
+        ],
         Mode::FullReplay,
     )
     .expect("deprecated markers may be absent from the workflow");
@@ -109,9 +153,16 @@ fn missing_patch_call_is_nde() {
     let t = h.add_timer_started(1);
     h.add_timer_fired(t, 1);
     h.add_full_wft();
-    let err = run_scenario(&h, &[step(&["InitializeWorkflow", "NotifyHasPatch"], vec![start_timer(1)])], Mode::FullReplay)
-        .expect_err("a non-deprecated marker must be asked for");
-    assert!(matches!(&err, WorkflowError::Nondeterminism(m) if m.contains("EVENT_TYPE_MARKER_RECORDED")), "{err}");
+    let err = run_scenario(
+        &h,
+        &[step(&["InitializeWorkflow", "NotifyHasPatch"], vec![start_timer(1)])],
+        Mode::FullReplay,
+    )
+    .expect_err("a non-deprecated marker must be asked for");
+    assert!(
+        matches!(&err, WorkflowError::Nondeterminism(m) if m.contains("EVENT_TYPE_MARKER_RECORDED")),
+        "{err}"
+    );
 }
 
 fn marker_behind_commands() {
@@ -131,16 +182,13 @@ fn marker_behind_commands() {
         ),
         step(&["FireTimer"], vec![complete("done")]),
     ];
-    for mode in [Mode::FullReplay, Mode::PagedReplay(1), Mode::PagedReplay(2), Mode::PagedReplay(4)] {
+    for mode in [
+        Mode::FullReplay,
+        Mode::PagedReplay(1),
+        Mode::PagedReplay(2),
+        Mode::PagedReplay(4),
+    ] {
         let out = run_scenario(&h, &steps, mode).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
         assert_eq!(out.activations.len(), 2, "{mode:?}");
-    }
-}
-
-#[test]
-fn patch_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
     }
 }

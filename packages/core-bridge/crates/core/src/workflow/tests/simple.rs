@@ -1,9 +1,15 @@
 use super::*;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("fail, cancel and continue-as-new end the run", terminal_commands),
-    ("search attribute upserts and memo changes are matched", upsert_and_modify),
-    ("only the first terminal command is sent, after the others", terminal_commands_move_last),
+    (
+        "search attribute upserts and memo changes are matched",
+        upsert_and_modify,
+    ),
+    (
+        "only the first terminal command is sent, after the others",
+        terminal_commands_move_last,
+    ),
 ];
 
 fn terminal_commands() {
@@ -12,7 +18,12 @@ fn terminal_commands() {
         let cmd = match kind {
             0 => {
                 h.add_workflow_execution_failed();
-                LangCommand::FailWorkflowExecution(lang::FailWorkflowExecution { failure: Some(Failure { message: "no".into(), ..Default::default() }) })
+                LangCommand::FailWorkflowExecution(lang::FailWorkflowExecution {
+                    failure: Some(Failure {
+                        message: "no".into(),
+                        ..Default::default()
+                    }),
+                })
             }
             1 => {
                 h.add_workflow_execution_canceled();
@@ -20,7 +31,10 @@ fn terminal_commands() {
             }
             _ => {
                 h.add_continued_as_new();
-                LangCommand::ContinueAsNewWorkflowExecution(lang::ContinueAsNewWorkflowExecution { arguments: vec![payload("next")], ..Default::default() })
+                LangCommand::ContinueAsNewWorkflowExecution(lang::ContinueAsNewWorkflowExecution {
+                    arguments: vec![payload("next")],
+                    ..Default::default()
+                })
             }
         };
         let out = run_all_modes(&h, &[step(&["InitializeWorkflow"], vec![cmd])]);
@@ -36,7 +50,10 @@ fn terminal_commands() {
         &h,
         &[
             step(&["InitializeWorkflow"], vec![]),
-            step(&["CancelWorkflow"], vec![LangCommand::CancelWorkflowExecution(lang::CancelWorkflowExecution {})]),
+            step(
+                &["CancelWorkflow"],
+                vec![LangCommand::CancelWorkflowExecution(lang::CancelWorkflowExecution {})],
+            ),
         ],
     );
 }
@@ -54,7 +71,9 @@ fn upsert_and_modify() {
                 LangCommand::UpsertWorkflowSearchAttributes(lang::UpsertWorkflowSearchAttributes {
                     search_attributes: [("CustomKeywordField".to_string(), payload("x"))].into(),
                 }),
-                LangCommand::ModifyWorkflowProperties(lang::ModifyWorkflowProperties { upserted_memo: [("note".to_string(), payload("hi"))].into() }),
+                LangCommand::ModifyWorkflowProperties(lang::ModifyWorkflowProperties {
+                    upserted_memo: [("note".to_string(), payload("hi"))].into(),
+                }),
                 complete("done"),
             ],
         )],
@@ -68,16 +87,17 @@ fn terminal_commands_move_last() {
     h.add_workflow_execution_completed();
     let out = run_all_modes(
         &h,
-        &[step(&["InitializeWorkflow"], vec![complete("first"), complete("second"), start_timer(1)])],
+        &[step(
+            &["InitializeWorkflow"],
+            vec![complete("first"), complete("second"), start_timer(1)],
+        )],
     );
     let types: Vec<i32> = out.sent[0].iter().map(|c| c.command_type).collect();
-    assert_eq!(types, vec![CommandType::StartTimer as i32, CommandType::CompleteWorkflowExecution as i32]);
-}
-
-#[test]
-fn simple_command_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
+    assert_eq!(
+        types,
+        vec![
+            CommandType::StartTimer as i32,
+            CommandType::CompleteWorkflowExecution as i32
+        ]
+    );
 }

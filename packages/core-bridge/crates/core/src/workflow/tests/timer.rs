@@ -1,9 +1,12 @@
 use super::*;
 use crate::errors::WorkflowError;
 
-pub(super) const SCENARIOS: &[(&str, fn())] = &[
+scenarios![
     ("single timer", single_timer),
-    ("a timer after a failed first workflow task attempt", timer_after_failed_attempt),
+    (
+        "a timer after a failed first workflow task attempt",
+        timer_after_failed_attempt,
+    ),
     ("timer cancelled after it started", cancel_started_timer),
     ("timer cancelled before it was sent", cancel_unsent_timer),
     ("cancels after a timer fired or was cancelled are ignored", late_cancels),
@@ -26,7 +29,9 @@ fn single_timer() {
     assert_eq!(out.activations[1].history_length, 8);
     let first = &out.sent[0][0];
     assert_eq!(first.command_type, CommandType::StartTimer as i32);
-    let Some(CommandAttrs::StartTimerCommandAttributes(a)) = &first.attributes else { panic!("not a timer") };
+    let Some(CommandAttrs::StartTimerCommandAttributes(a)) = &first.attributes else {
+        panic!("not a timer")
+    };
     assert_eq!(a.timer_id, "1");
 }
 
@@ -43,10 +48,20 @@ fn timer_after_failed_attempt() {
     h.add_workflow_execution_completed();
     let out = run_all_modes(
         &h,
-        &[step(&["InitializeWorkflow"], vec![start_timer(1)]), step(&["FireTimer"], vec![complete("done")])],
+        &[
+            step(&["InitializeWorkflow"], vec![start_timer(1)]),
+            step(&["FireTimer"], vec![complete("done")]),
+        ],
     );
-    assert_eq!(out.activations[0].history_length, 6, "the failed attempt merges into the next task");
-    assert_eq!(out.activations[0].timestamp, h.events()[5].event_time, "workflow time of the second attempt");
+    assert_eq!(
+        out.activations[0].history_length, 6,
+        "the failed attempt merges into the next task"
+    );
+    assert_eq!(
+        out.activations[0].timestamp,
+        h.events()[5].event_time,
+        "workflow time of the second attempt"
+    );
 }
 
 fn cancel_started_timer() {
@@ -73,7 +88,10 @@ fn cancel_unsent_timer() {
     h.add_workflow_execution_completed();
     let out = run_all_modes(
         &h,
-        &[step(&["InitializeWorkflow"], vec![start_timer(1), cancel_timer(1), cancel_timer(1), complete("done")])],
+        &[step(
+            &["InitializeWorkflow"],
+            vec![start_timer(1), cancel_timer(1), cancel_timer(1), complete("done")],
+        )],
     );
     assert_eq!(out.sent[0].len(), 1, "only the completion is sent");
 }
@@ -110,23 +128,21 @@ fn mismatched_timer_is_nde() {
     ];
     for mode in [Mode::FullReplay, Mode::EvictAfterEveryTask] {
         let err = run_scenario(&h, &steps, mode).expect_err("mismatch must fail");
-        let WorkflowError::Nondeterminism(msg) = &err else { panic!("expected an NDE, got {err}") };
+        let WorkflowError::Nondeterminism(msg) = &err else {
+            panic!("expected an NDE, got {err}")
+        };
         assert!(msg.contains("history event 5 is EVENT_TYPE_TIMER_STARTED"), "{msg}");
         assert!(msg.contains("START_TIMER"), "{msg}");
         assert!(msg.contains("timer id 1 in history"), "{msg}");
     }
     let mut h2 = started_history();
     h2.add_timer_started(1);
-    let err = run_scenario(&h2, &[step(&["InitializeWorkflow"], vec![complete("x")])], Mode::FullReplay)
-        .expect_err("a different command kind must fail");
+    let err = run_scenario(
+        &h2,
+        &[step(&["InitializeWorkflow"], vec![complete("x")])],
+        Mode::FullReplay,
+    )
+    .expect_err("a different command kind must fail");
     assert!(err.to_string().contains("[TMPRL1100]"), "{err}");
     assert!(err.to_string().contains("COMPLETE_WORKFLOW_EXECUTION"), "{err}");
-}
-
-#[test]
-fn timer_scenarios() {
-    for (name, f) in SCENARIOS {
-        eprintln!("scenario: {name}");
-        f();
-    }
 }

@@ -7,11 +7,22 @@ use crate::workflow::run::{Next, RunConfig, RunMachines, randomness_seed};
 use lang::ActivityCancellationType as CancelType;
 
 fn config(sdk_metadata_supported: bool, replay_mode: bool) -> RunConfig {
-    RunConfig { namespace: "default".into(), task_queue: "tq".into(), replay_mode, sdk_metadata_supported, own_version: None }
+    RunConfig {
+        namespace: "default".into(),
+        task_queue: "tq".into(),
+        replay_mode,
+        sdk_metadata_supported,
+        own_version: None,
+    }
 }
 
 fn cmds(v: Vec<LangCommand>) -> Vec<WorkflowCommand> {
-    v.into_iter().map(|v| WorkflowCommand { variant: Some(v), user_metadata: None }).collect()
+    v.into_iter()
+        .map(|v| WorkflowCommand {
+            variant: Some(v),
+            user_metadata: None,
+        })
+        .collect()
 }
 
 fn activate(run: &mut RunMachines) -> WorkflowActivation {
@@ -22,7 +33,10 @@ fn activate(run: &mut RunMachines) -> WorkflowActivation {
 }
 
 fn patch(id: &str, deprecated: bool) -> LangCommand {
-    LangCommand::SetPatchMarker(lang::SetPatchMarker { patch_id: id.into(), deprecated })
+    LangCommand::SetPatchMarker(lang::SetPatchMarker {
+        patch_id: id.into(),
+        deprecated,
+    })
 }
 
 /// A run live at its first workflow task (nothing after the WFT-started event).
@@ -54,7 +68,12 @@ fn change_versions(sent: &[Command]) -> Vec<String> {
 fn change_version_upserts_list_every_patch_sorted() {
     let mut run = live_run(true);
     run.apply_completion(
-        cmds(vec![patch("zeta", false), patch("beta", true), patch("alpha", false), start_timer(1)]),
+        cmds(vec![
+            patch("zeta", false),
+            patch("beta", true),
+            patch("alpha", false),
+            start_timer(1),
+        ]),
         &[],
     )
     .expect("patches");
@@ -75,25 +94,42 @@ fn upserting_the_change_version_attribute_sends_an_empty_upsert() {
         ]
         .into(),
     });
-    run.apply_completion(cmds(vec![upsert, start_timer(1)]), &[]).expect("upsert");
+    run.apply_completion(cmds(vec![upsert, start_timer(1)]), &[])
+        .expect("upsert");
     let sent = run.take_commands_to_send();
     assert_eq!(sent.len(), 2, "the upsert command is still sent: {sent:?}");
     let Some(CommandAttrs::UpsertWorkflowSearchAttributesCommandAttributes(u)) = &sent[0].attributes else {
         panic!("upsert first: {sent:?}")
     };
-    assert!(u.search_attributes.as_ref().expect("attributes").indexed_fields.is_empty());
+    assert!(
+        u.search_attributes
+            .as_ref()
+            .expect("attributes")
+            .indexed_fields
+            .is_empty()
+    );
 }
 
 #[test]
 fn sdk_name_and_version_are_written_only_when_they_differ_from_history() {
     let mut run = live_run(true);
     let first = run.sdk_metadata("kairos-typescript", "0.1.0");
-    assert_eq!((first.sdk_name.as_str(), first.sdk_version.as_str()), ("kairos-typescript", "0.1.0"));
+    assert_eq!(
+        (first.sdk_name.as_str(), first.sdk_version.as_str()),
+        ("kairos-typescript", "0.1.0")
+    );
     assert_eq!(first.core_used_flags, [1, 2, 3]);
     let second = run.sdk_metadata("kairos-typescript", "0.1.0");
-    assert_eq!(second, WorkflowTaskCompletedMetadata::default(), "nothing changed since the last completion");
+    assert_eq!(
+        second,
+        WorkflowTaskCompletedMetadata::default(),
+        "nothing changed since the last completion"
+    );
     let upgraded = run.sdk_metadata("kairos-typescript", "0.2.0");
-    assert_eq!((upgraded.sdk_name.as_str(), upgraded.sdk_version.as_str()), ("", "0.2.0"));
+    assert_eq!(
+        (upgraded.sdk_name.as_str(), upgraded.sdk_version.as_str()),
+        ("", "0.2.0")
+    );
 
     // A run whose history already names this SDK does not name it again.
     let mut h = started_history();
@@ -114,7 +150,10 @@ fn sdk_name_and_version_are_written_only_when_they_differ_from_history() {
     activate(&mut run);
     run.apply_completion(cmds(vec![start_timer(1)]), &[]).expect("timer");
     assert_eq!(activate(&mut run).jobs.len(), 1, "the timer fires");
-    assert_eq!(run.sdk_metadata("kairos-typescript", "0.1.0"), WorkflowTaskCompletedMetadata::default());
+    assert_eq!(
+        run.sdk_metadata("kairos-typescript", "0.1.0"),
+        WorkflowTaskCompletedMetadata::default()
+    );
 }
 
 #[test]
@@ -136,12 +175,19 @@ fn activations_carry_the_last_sdk_version_history_recorded() {
     h.add_workflow_execution_completed();
     let out = run_scenario(
         &h,
-        &[step(&["InitializeWorkflow"], vec![start_timer(1)]), step(&["FireTimer"], vec![complete("done")])],
+        &[
+            step(&["InitializeWorkflow"], vec![start_timer(1)]),
+            step(&["FireTimer"], vec![complete("done")]),
+        ],
         Mode::FullReplay,
     )
     .expect("replay");
     let versions: Vec<&str> = out.activations.iter().map(|a| a.last_sdk_version.as_str()).collect();
-    assert_eq!(versions, ["1.24.0", "1.24.0"], "known from the first activation on (read ahead)");
+    assert_eq!(
+        versions,
+        ["1.24.0", "1.24.0"],
+        "known from the first activation on (read ahead)"
+    );
 }
 
 #[test]
@@ -173,14 +219,21 @@ fn flags_recorded_in_history_apply_while_replaying_even_if_the_server_cannot_rec
     run.feed_history(h.events(), started).expect("history");
     activate(&mut run);
     run.apply_completion(cmds(vec![schedule("greet")]), &[]).expect("apply");
-    assert_eq!(crate::test_help::job_labels(&activate(&mut run)), ["ResolveActivity"], "the same type replays");
+    assert_eq!(
+        crate::test_help::job_labels(&activate(&mut run)),
+        ["ResolveActivity"],
+        "the same type replays"
+    );
 }
 
 #[test]
 fn without_server_support_no_sdk_metadata_is_written() {
     let mut run = live_run(false);
     run.apply_completion(cmds(vec![start_timer(1)]), &[4]).expect("timer");
-    assert_eq!(run.sdk_metadata("kairos-typescript", "0.1.0"), WorkflowTaskCompletedMetadata::default());
+    assert_eq!(
+        run.sdk_metadata("kairos-typescript", "0.1.0"),
+        WorkflowTaskCompletedMetadata::default()
+    );
 }
 
 #[test]
@@ -193,11 +246,21 @@ fn the_seed_comes_from_the_original_run_id_and_a_reset_reseeds() {
         }
         h.add_full_wft();
         let out = run_scenario(&h, &[step(&["InitializeWorkflow"], vec![])], Mode::FullReplay).expect("replay");
-        let Some(Job::InitializeWorkflow(init)) = &out.activations[0].jobs[0].variant else { panic!("init") };
+        let Some(Job::InitializeWorkflow(init)) = &out.activations[0].jobs[0].variant else {
+            panic!("init")
+        };
         init.randomness_seed
     };
-    assert_eq!(seed_of("original-run"), randomness_seed("original-run"), "not the run id run-1");
-    assert_eq!(seed_of(""), randomness_seed(""), "an empty original run id is hashed as it is");
+    assert_eq!(
+        seed_of("original-run"),
+        randomness_seed("original-run"),
+        "not the run id run-1"
+    );
+    assert_eq!(
+        seed_of(""),
+        randomness_seed(""),
+        "an empty original run id is hashed as it is"
+    );
 
     // A workflow task failed by a reset announces the new run's seed.
     let mut h = HistoryBuilder::new("wf");
@@ -210,9 +273,15 @@ fn the_seed_comes_from_the_original_run_id_and_a_reset_reseeds() {
         a.new_run_id = "reset-run".into();
     }
     h.add_full_wft();
-    let out = run_scenario(&h, &[step(&["InitializeWorkflow", "UpdateRandomSeed"], vec![])], Mode::FullReplay)
-        .expect("replay");
-    let Some(Job::UpdateRandomSeed(u)) = &out.activations[0].jobs[1].variant else { panic!("reseed") };
+    let out = run_scenario(
+        &h,
+        &[step(&["InitializeWorkflow", "UpdateRandomSeed"], vec![])],
+        Mode::FullReplay,
+    )
+    .expect("replay");
+    let Some(Job::UpdateRandomSeed(u)) = &out.activations[0].jobs[1].variant else {
+        panic!("reseed")
+    };
     assert_eq!(u.randomness_seed, randomness_seed("reset-run"));
 }
 
@@ -220,14 +289,26 @@ fn the_seed_comes_from_the_original_run_id_and_a_reset_reseeds() {
 fn old_format_patch_markers_are_read_like_the_official_sdks() {
     let marker = |details: Vec<(&str, Vec<u8>)>| HistoryEvent {
         event_type: EventType::MarkerRecorded as i32,
-        attributes: Some(EventAttrs::MarkerRecordedEventAttributes(history::MarkerRecordedEventAttributes {
-            marker_name: "core_patch".into(),
-            details: details
-                .into_iter()
-                .map(|(k, data)| (k.to_string(), Payloads { payloads: vec![Payload { data, ..Default::default() }] }))
-                .collect(),
-            ..Default::default()
-        })),
+        attributes: Some(EventAttrs::MarkerRecordedEventAttributes(
+            history::MarkerRecordedEventAttributes {
+                marker_name: "core_patch".into(),
+                details: details
+                    .into_iter()
+                    .map(|(k, data)| {
+                        (
+                            k.to_string(),
+                            Payloads {
+                                payloads: vec![Payload {
+                                    data,
+                                    ..Default::default()
+                                }],
+                            },
+                        )
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     };
     // Raw UTF-8 id; deprecated when the first byte of `deprecated` is not zero.
@@ -239,9 +320,16 @@ fn old_format_patch_markers_are_read_like_the_official_sdks() {
         patch_marker(&marker(vec![("patch_id", b"fix-1".to_vec()), ("deprecated", vec![0])])),
         Some(("fix-1".into(), false))
     );
-    assert_eq!(patch_marker(&marker(vec![("patch_id", b"fix-1".to_vec())])), None, "both details are required");
     assert_eq!(
-        patch_marker(&marker(vec![("patch-data", br#"{"id":"fix-2","deprecated":true}"#.to_vec())])),
+        patch_marker(&marker(vec![("patch_id", b"fix-1".to_vec())])),
+        None,
+        "both details are required"
+    );
+    assert_eq!(
+        patch_marker(&marker(vec![(
+            "patch-data",
+            br#"{"id":"fix-2","deprecated":true}"#.to_vec()
+        )])),
         Some(("fix-2".into(), true))
     );
 }
@@ -270,9 +358,12 @@ fn a_local_activity_cancel_that_does_not_wait_records_no_completion_time() {
     )
     .expect("apply");
     activate(&mut run);
-    run.apply_completion(cmds(vec![complete("done")]), &[]).expect("complete");
+    run.apply_completion(cmds(vec![complete("done")]), &[])
+        .expect("complete");
     let sent = run.take_commands_to_send();
-    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else { panic!("marker: {sent:?}") };
+    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else {
+        panic!("marker: {sent:?}")
+    };
     let data: serde_json::Value = serde_json::from_slice(&m.details["data"].payloads[0].data).expect("json");
     assert_eq!(data["complete_time"], serde_json::Value::Null, "{data}");
     assert!(m.failure.is_some());
@@ -296,15 +387,23 @@ fn a_recorded_failure_caused_by_a_cancellation_resolves_as_cancelled() {
     let out = run_scenario(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule_local(1, CancelType::WaitCancellationCompleted)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule_local(1, CancelType::WaitCancellationCompleted)],
+            ),
             step(&["ResolveActivity"], vec![complete("done")]),
         ],
         Mode::FullReplay,
     )
     .expect("replay");
-    let Some(Job::ResolveActivity(r)) = &out.activations[1].jobs[0].variant else { panic!("resolve") };
+    let Some(Job::ResolveActivity(r)) = &out.activations[1].jobs[0].variant else {
+        panic!("resolve")
+    };
     assert!(
-        matches!(r.result.as_ref().and_then(|r| r.status.as_ref()), Some(kactivity::activity_resolution::Status::Cancelled(_))),
+        matches!(
+            r.result.as_ref().and_then(|r| r.status.as_ref()),
+            Some(kactivity::activity_resolution::Status::Cancelled(_))
+        ),
         "{r:?}"
     );
 }
@@ -319,7 +418,11 @@ fn failure_info_of(status: Option<&kactivity::activity_resolution::Status>) -> (
     let f = f.expect("failure");
     let kind = match &f.failure_info {
         Some(failure::failure::FailureInfo::ActivityFailureInfo(a)) => {
-            format!("activity {} {}", a.activity_id, a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""))
+            format!(
+                "activity {} {}",
+                a.activity_id,
+                a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or("")
+            )
         }
         Some(failure::failure::FailureInfo::TimeoutFailureInfo(_)) => "timeout".into(),
         Some(failure::failure::FailureInfo::CanceledFailureInfo(_)) => "cancelled".into(),
@@ -352,15 +455,28 @@ fn local_activity_cancels_and_live_timeouts_reach_the_workflow_as_activity_failu
     let a = activate(&mut run);
     let (wrapper, cause) = failure_info_of(resolved(&a));
     assert_eq!(wrapper, "Local Activity cancelled: activity 1 quick");
-    assert_eq!(failure_info_of_failure(cause.expect("cause")), "Activity cancelled: cancelled");
-    run.apply_completion(cmds(vec![complete("done")]), &[]).expect("complete");
+    assert_eq!(
+        failure_info_of_failure(cause.expect("cause")),
+        "Activity cancelled: cancelled"
+    );
+    run.apply_completion(cmds(vec![complete("done")]), &[])
+        .expect("complete");
     let sent = run.take_commands_to_send();
-    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else { panic!("marker") };
-    assert_eq!(failure_info_of_failure(m.failure.as_ref().expect("failure")), "Activity cancelled: cancelled");
+    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else {
+        panic!("marker")
+    };
+    assert_eq!(
+        failure_info_of_failure(m.failure.as_ref().expect("failure")),
+        "Activity cancelled: cancelled"
+    );
 
     // A timeout while running is wrapped too.
     let mut run = live_run(true);
-    run.apply_completion(cmds(vec![schedule_local(1, CancelType::WaitCancellationCompleted)]), &[]).expect("apply");
+    run.apply_completion(
+        cmds(vec![schedule_local(1, CancelType::WaitCancellationCompleted)]),
+        &[],
+    )
+    .expect("apply");
     let timeout = Failure {
         message: "Activity timed out".into(),
         failure_info: Some(failure::failure::FailureInfo::TimeoutFailureInfo(Default::default())),
@@ -377,7 +493,10 @@ fn local_activity_cancels_and_live_timeouts_reach_the_workflow_as_activity_failu
     let a = activate(&mut run);
     let (wrapper, cause) = failure_info_of(resolved(&a));
     assert_eq!(wrapper, "Local Activity timed out: activity 1 quick");
-    assert_eq!(failure_info_of_failure(cause.expect("cause")), "Activity timed out: timeout");
+    assert_eq!(
+        failure_info_of_failure(cause.expect("cause")),
+        "Activity timed out: timeout"
+    );
 
     // Read back from a marker, a timeout stays bare (the official cores only know a failure then).
     let mut h = started_history();
@@ -386,7 +505,10 @@ fn local_activity_cancels_and_live_timeouts_reach_the_workflow_as_activity_failu
     let out = run_scenario(
         &h,
         &[
-            step(&["InitializeWorkflow"], vec![schedule_local(1, CancelType::WaitCancellationCompleted)]),
+            step(
+                &["InitializeWorkflow"],
+                vec![schedule_local(1, CancelType::WaitCancellationCompleted)],
+            ),
             step(&["ResolveActivity"], vec![complete("done")]),
         ],
         Mode::FullReplay,
@@ -410,7 +532,11 @@ fn a_local_activity_that_ends_cancelled_after_running_moves_workflow_time_by_its
     use crate::workflow::machines::local_activity::{LocalActivityOutcome, LocalActivityResolution};
     let mut run = live_run(true);
     let before = run.time().expect("time");
-    run.apply_completion(cmds(vec![schedule_local(1, CancelType::WaitCancellationCompleted)]), &[]).expect("apply");
+    run.apply_completion(
+        cmds(vec![schedule_local(1, CancelType::WaitCancellationCompleted)]),
+        &[],
+    )
+    .expect("apply");
     run.resolve_local_activity(&LocalActivityResolution {
         seq: 1,
         status: LocalActivityOutcome::Cancelled(crate::workflow::machines::cancelled_failure("Activity cancelled")),
@@ -421,9 +547,12 @@ fn a_local_activity_that_ends_cancelled_after_running_moves_workflow_time_by_its
     .expect("resolve");
     let a = activate(&mut run);
     assert_eq!(a.timestamp.expect("time").seconds, before.seconds + 3);
-    run.apply_completion(cmds(vec![complete("done")]), &[]).expect("complete");
+    run.apply_completion(cmds(vec![complete("done")]), &[])
+        .expect("complete");
     let sent = run.take_commands_to_send();
-    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else { panic!("marker") };
+    let Some(CommandAttrs::RecordMarkerCommandAttributes(m)) = &sent[0].attributes else {
+        panic!("marker")
+    };
     let data: serde_json::Value = serde_json::from_slice(&m.details["data"].payloads[0].data).expect("json");
     assert_eq!(data["complete_time"]["seconds"], before.seconds + 3, "{data}");
 }
