@@ -6,7 +6,7 @@
 // workers poll their version's queue; unversioned workers poll the plain one. Routing changes move queued tasks.
 import { temporal } from '../internal/proto';
 import { enums, IPayload, jsonPayload, msDuration, msTimestamp } from '../internal/proto';
-import { failedPrecondition, invalidArgument, notFound } from '../frontend/errors';
+import { failedPrecondition, invalidArgument, notFound } from '../errors';
 import { decodePageToken, encodePageToken } from '../frontend/page-token';
 import type { Transaction } from '../history/engine';
 import { ActivityInfo, Execution, ExecutionState, isRunning } from '../history/mutable-state';

@@ -2,7 +2,7 @@
 // (NOT_FOUND for a service it does not serve) and `Watch` (the status now, then each change, until the caller
 // leaves). Everything is SERVING while the server listens and NOT_SERVING once it shuts down.
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError } from './errors';
+import { ServiceError } from '../errors';
 import { ServiceHandlers } from './service-definition';
 
 const SERVING = 1;

@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, namespaceNotFound, notFound } from './errors';
+import { invalidArgument, namespaceNotFound, notFound } from '../errors';
 import { CLUSTER_NAME } from './workflow-service';
 import { EndpointRegistry } from '../nexus/endpoint-registry';
 import { ServiceHandlers } from './service-definition';

@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from './errors';
+import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { durationMs, enums, errordetails, msDuration, msTimestamp, timestampMs } from '../internal/proto';

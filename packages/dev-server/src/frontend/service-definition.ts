@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { staticClassFor } from '../internal/proto';
-import { ServiceError } from './errors';
+import { ServiceError } from '../errors';
 import { serviceMethods, wireType, WireType } from './wire-schema';
 import { decodeRequest, UnreadableRequest } from './request-decoding';
 

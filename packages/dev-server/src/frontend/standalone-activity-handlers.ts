@@ -19,7 +19,7 @@ import {
   outcomeProto,
   StandaloneActivityState,
 } from '../activities/standalone-activity-state';
-import { invalidArgument, ServiceError } from './errors';
+import { invalidArgument, ServiceError } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers, UnaryHandler } from './service-definition';
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
 import { durationMs, msTimestamp, timestampMs } from '../internal/proto';
-import { ServiceError } from './errors';
+import { ServiceError } from '../errors';
 import { ServiceHandlers } from './service-definition';
 import type { ServerContext } from '../server-context';
 

@@ -5,7 +5,7 @@ import { Execution, isRunning, UpdateInfo } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
-import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from './errors';
+import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from '../errors';
 import { validateExecution } from './validation';
 import { ServiceHandlers } from './service-definition';
 import { waitForRun } from './workflow-service';

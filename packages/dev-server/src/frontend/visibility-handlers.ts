@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument } from './errors';
+import { invalidArgument } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { ServiceHandlers } from './service-definition';
 import { executionInfo } from './workflow-service';

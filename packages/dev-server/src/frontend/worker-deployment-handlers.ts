@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
 import type { ServerContext } from '../server-context';
-import { ServiceError } from './errors';
+import { ServiceError } from '../errors';
 import { ServiceHandlers } from './service-definition';
 
 type WS = typeof temporal.api.workflowservice.v1;

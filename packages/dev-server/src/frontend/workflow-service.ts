@@ -39,7 +39,7 @@ import { Matching, PollCaller } from '../matching/matching';
 import { callbackInfo, completeNexusTask, failNexusTask, pendingNexusOperationInfo } from '../nexus/nexus-operations';
 import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
-import { failedPrecondition, invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { failedPrecondition, invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from '../errors';
 import { validateExecution } from './validation';
 import type { DynamicConfig } from '../config/dynamic-config';
 import { ServiceHandlers } from './service-definition';

@@ -17,7 +17,7 @@ import { applyUpdateMessage, releaseUnansweredUpdates } from './updates';
 import { mergeSearchAttributes } from '../visibility/search-attributes';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { failureSize, memoSize, payloadsSize } from '../frontend/blob-limits';
-import { namespaceNotFound, ServiceError } from '../frontend/errors';
+import { namespaceNotFound, ServiceError } from '../errors';
 import { NamespaceRecord } from '../persistence/persistence';
 import { cancelActivityFromCommand } from './activities';
 import {

@@ -5,7 +5,7 @@ import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { ChangeSet, KeyedRecord, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
-import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
+import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../errors';
 import { RequestLimits, validateRunId } from '../frontend/validation';
 import { DynamicConfig } from '../config/dynamic-config';
 import { BlobLimits } from '../frontend/blob-limits';

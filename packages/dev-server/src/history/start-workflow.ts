@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, workflowAlreadyStarted } from '../frontend/errors';
+import { invalidArgument, workflowAlreadyStarted } from '../errors';
 import { durationMs, enums } from '../internal/proto';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { validateCron } from '../schedules/cron';

@@ -5,7 +5,7 @@ import { temporal } from '../internal/proto';
 /** protobufjs reflection of the schema, loaded on first use (it takes tens of milliseconds). */
 const descriptorRoot = () => (require('@kairos/proto') as typeof import('@kairos/proto')).descriptorRoot();
 import type * as protobuf from 'protobufjs';
-import { failedPrecondition, invalidArgument } from '../frontend/errors';
+import { failedPrecondition, invalidArgument } from '../errors';
 import { enums } from '../internal/proto';
 import { HistoryEngine } from './engine';
 import { Execution } from './mutable-state';

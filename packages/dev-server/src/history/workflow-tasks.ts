@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, notFound } from '../frontend/errors';
+import { invalidArgument, notFound } from '../errors';
 import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../internal/proto';
 import { HistoryEngine, measureHistory, Transaction } from './engine';
 import { Execution, ExecutionState, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';

@@ -6,7 +6,7 @@
  */
 import { temporal } from '../internal/proto';
 import { enums, IFailure, IHistoryEvent, IPayload, msDuration, msTimestamp, num } from '../internal/proto';
-import { invalidArgument, notFound } from '../frontend/errors';
+import { invalidArgument, notFound } from '../errors';
 import type { HistoryEngine, Transaction } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';
 import type { EndpointRegistry } from './endpoint-registry';
