@@ -1,6 +1,6 @@
 import { temporal } from '../internal/proto';
 import { invalidArgument, namespaceNotFound, notFound } from '../errors';
-import { CLUSTER_NAME } from './workflow-service';
+import { CLUSTER_NAME } from './namespace-handlers';
 import { EndpointRegistry } from '../nexus/endpoint-registry';
 import { ServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';

@@ -8,7 +8,7 @@ import { enums, errordetails, failure } from '../internal/proto';
 import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from '../errors';
 import { validateExecution } from './validation';
 import { ServiceHandlers } from './service-definition';
-import { waitForRun } from './workflow-service';
+import { waitForRun } from './polling';
 import type { ServerContext } from '../server-context';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;

@@ -10,8 +10,6 @@ import { RequestLimits, validateRunId } from '../frontend/validation';
 import { DynamicConfig } from '../config/dynamic-config';
 import { BlobLimits } from '../frontend/blob-limits';
 import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
-
-const HistoryEvent = history.HistoryEvent;
 import {
   BufferedEvent,
   Execution,
@@ -27,6 +25,7 @@ import type { Logger } from '../logger';
 import type { VersioningHooks } from '../deployments/worker-deployments';
 import type { EndpointRegistry } from '../nexus/endpoint-registry';
 
+const HistoryEvent = history.HistoryEvent;
 const ET = enums.EventType;
 
 /** Attempts of a failing workflow task that keep the run's task timeout; later ones get a growing extension. */
