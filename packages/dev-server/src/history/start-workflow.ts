@@ -7,7 +7,7 @@ import { validateDuration } from '../frontend/validation';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';
-import { cronFirstBackoff, reuseAllowed } from './commands';
+import { cronFirstBackoff, reuseAllowed } from './command-application';
 import { startVersioning } from '../deployments/worker-deployments';
 import {
   createRun,

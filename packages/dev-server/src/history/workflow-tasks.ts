@@ -5,7 +5,8 @@ import { HistoryEngine, measureHistory, Transaction } from './engine';
 import { Execution, ExecutionState, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { encodeHistoryToken, forwardPageEnd } from './history-pages';
-import { applyCommands, rejectedCommandMessage, validateCommands } from './commands';
+import { applyCommands } from './command-application';
+import { rejectedCommandMessage, validateCommands } from './command-validation';
 import { trackCompletingBuild } from '../visibility/build-ids';
 import {
   applyUpdateMessage,
