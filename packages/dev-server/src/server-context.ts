@@ -21,7 +21,7 @@ import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
 import { EndpointRegistry } from './nexus/endpoint-registry';
-import { nexusBusy, nexusTasks, startNexusTask } from './nexus/nexus-operations';
+import { nexusBusy, nexusTasks, startNexusTask } from './nexus/nexus-tasks';
 import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
 import { RequestLimits } from './frontend/validation';

@@ -1,6 +1,6 @@
 import { temporal } from '../internal/proto';
 import { Matching } from '../matching/matching';
-import { completeNexusTask, failNexusTask } from '../nexus/nexus-operations';
+import { completeNexusTask, failNexusTask } from '../nexus/nexus-tasks';
 import { ServiceHandlers } from './service-definition';
 import { Call, pollCaller, pollWait } from './polling';
 import type { ServerContext } from '../server-context';
