@@ -22,7 +22,7 @@ import {
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import { visibilityOrder } from '../visibility/visibility';
 import type { Logger } from '../logger';
-import type { VersioningHooks } from '../deployments/worker-deployments';
+import type { VersioningHooks } from '../deployments/version-routing';
 import type { EndpointRegistry } from '../nexus/endpoint-registry';
 
 const HistoryEvent = history.HistoryEvent;

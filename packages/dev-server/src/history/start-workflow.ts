@@ -8,7 +8,7 @@ import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';
 import { cronFirstBackoff, reuseAllowed } from './command-application';
-import { startVersioning } from '../deployments/worker-deployments';
+import { startVersioning } from '../deployments/version-routing';
 import {
   createRun,
   rememberRequestId,
