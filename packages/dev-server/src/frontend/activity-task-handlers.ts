@@ -1,13 +1,13 @@
 import { temporal } from '../internal/proto';
 import { pauseActivity, resetActivity, unpauseActivity, updateActivityOptions } from '../history/activity-controls';
 import { cancelActivityReported, completeActivity, failActivity, heartbeatActivity } from '../history/activities';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { pollerWorkerVersion } from '../visibility/build-ids';
 import { Call, pollCaller, pollWait } from './polling';
 import type { ServerContext } from '../server-context';
 
 /** WorkflowService handlers of activity tasks (by task token or by id) and of the activity controls. */
-export function activityTaskHandlers(ctx: ServerContext): ServiceHandlers {
+export function activityTaskHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, matching } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
   /** Checks the namespace of a `...ById` activity request and locates its activity. */

@@ -2,7 +2,7 @@ import { temporal, durationMs, enums, msDuration } from '../internal/proto';
 import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
 import { invalidArgument, namespaceAlreadyExists, notFound } from '../errors';
 import type { DynamicConfig } from '../config/dynamic-config';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import type { ServerContext } from '../server-context';
 
@@ -74,7 +74,7 @@ function namespaceDescription(
 }
 
 /** WorkflowService handlers about the server and its namespaces: system and cluster info, namespaces, search attributes. */
-export function namespaceHandlers(ctx: ServerContext): ServiceHandlers {
+export function namespaceHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
   /** A namespace's retention must be set and at least `system.namespaceMinRetentionLocal` (1 h). */

@@ -1,12 +1,12 @@
 import { temporal } from '../internal/proto';
 import { Matching } from '../matching/matching';
 import { completeNexusTask, failNexusTask } from '../nexus/nexus-tasks';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { Call, pollCaller, pollWait } from './polling';
 import type { ServerContext } from '../server-context';
 
 /** WorkflowService handlers of Nexus tasks. */
-export function nexusTaskHandlers(ctx: ServerContext): ServiceHandlers {
+export function nexusTaskHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, matching } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
   const pollTimeout = ctx.options.longPollTimeoutMs;

@@ -1,7 +1,7 @@
 import { temporal, enums, GO_ZERO_TIME, msDuration, msTimestamp } from '../internal/proto';
 import { Matching } from '../matching/matching';
 import { invalidArgument } from '../errors';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import type { ServerContext } from '../server-context';
 
 /** The figures the real dev server reports for task queues and their pollers (no rate limit applies here). */
@@ -11,7 +11,7 @@ const TASK_QUEUE_RATE_PER_SECOND = 4_000;
 const DEFAULT_PRIORITY_KEY = 3;
 
 /** WorkflowService handlers that describe task queues. */
-export function taskQueueHandlers(ctx: ServerContext): ServiceHandlers {
+export function taskQueueHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, matching } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
 

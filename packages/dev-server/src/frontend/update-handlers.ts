@@ -7,7 +7,7 @@ import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
 import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from '../errors';
 import { validateExecution } from './validation';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { waitForRun } from './polling';
 import type { ServerContext } from '../server-context';
 
@@ -133,7 +133,7 @@ function statusOf(err: unknown): temporal.api.errordetails.v1.MultiOperationExec
 }
 
 /** UpdateWorkflowExecution, PollWorkflowExecutionUpdate and ExecuteMultiOperation (update-with-start). */
-export function updateHandlers(ctx: ServerContext): ServiceHandlers {
+export function updateHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine } = ctx;
   return {
     UpdateWorkflowExecution: async (req: UpdateRequest, call: Call) => {

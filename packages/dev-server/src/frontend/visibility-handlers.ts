@@ -1,7 +1,7 @@
 import { temporal } from '../internal/proto';
 import { invalidArgument } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { executionInfo } from './execution-info';
 import { compileQuery, countGroups, firstInOrder, visibilityOrder } from '../visibility/visibility';
 import type { ServerContext } from '../server-context';
@@ -13,7 +13,7 @@ const WS = enums.WorkflowExecutionStatus;
 const MAX_PAGE = 1000;
 
 /** ListWorkflowExecutions, ScanWorkflowExecutions and CountWorkflowExecutions over the in-memory runs. */
-export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
+export function visibilityHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine } = ctx;
   const select = (namespace: string | null | undefined, query: string | null | undefined) => {
     const ns = engine.namespace(namespace ?? '');

@@ -23,7 +23,7 @@ import { pendingActivityInfo } from '../history/activities';
 import { callbackInfo, pendingNexusOperationInfo } from '../nexus/nexus-operations';
 import { invalidArgument, notFound } from '../errors';
 import { validateExecution } from './validation';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import type { ServerContext } from '../server-context';
 import { executionInfo, extendedInfo } from './execution-info';
 import { namespaceHandlers } from './namespace-handlers';
@@ -66,7 +66,7 @@ function closeEventForFilter(ev: IHistoryEvent): IHistoryEvent {
  * Handlers of temporal.api.workflowservice.v1.WorkflowService: the handlers that start, address, describe and
  * read workflow runs, with the other families (namespaces, tasks, task queues) merged in.
  */
-export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
+export function workflowServiceHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   return {
     ...namespaceHandlers(ctx),
     ...workflowExecutionHandlers(ctx),
@@ -78,7 +78,7 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
 }
 
 /** WorkflowService handlers that start, signal, cancel, reset, describe and read workflow runs. */
-function workflowExecutionHandlers(ctx: ServerContext): ServiceHandlers {
+function workflowExecutionHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, queries } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
 

@@ -2,13 +2,13 @@ import { temporal, enums } from '../internal/proto';
 import { completeWorkflowTask, failWorkflowTask } from '../history/workflow-tasks';
 import { Matching } from '../matching/matching';
 import { validateExecution } from './validation';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { pollerWorkerVersion } from '../visibility/build-ids';
 import { Call, pollCaller, pollWait } from './polling';
 import type { ServerContext } from '../server-context';
 
 /** WorkflowService handlers of workflow tasks and of the workers that poll for them. */
-export function workflowTaskHandlers(ctx: ServerContext): ServiceHandlers {
+export function workflowTaskHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, queries, matching } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
   const pollTimeout = ctx.options.longPollTimeoutMs;
