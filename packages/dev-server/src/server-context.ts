@@ -24,8 +24,6 @@ import { EndpointRegistry } from './nexus/endpoint-registry';
 import { nexusBusy, nexusTasks, startNexusTask } from './nexus/nexus-tasks';
 import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
-import { RequestLimits } from './frontend/validation';
-import { BlobLimits } from './frontend/blob-limits';
 import { STANDALONE_DEADLINE, STANDALONE_TASK_KIND, StandaloneActivities } from './activities/standalone-activities';
 import { WorkerDeployments } from './deployments/worker-deployments';
 import type { VersionRef } from './deployments/deployment-records';
@@ -79,16 +77,15 @@ export class ServerContext {
     readonly log: Logger,
   ) {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
-    this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
-    this.engine.workflowTaskHistoryPageSize = options.workflowTaskHistoryPageSize;
-    this.engine.config = options.config;
-    this.engine.limits = new RequestLimits(options.config);
-    this.engine.blobs = new BlobLimits(options.config, log);
+    this.endpoints = new EndpointRegistry(this.namespaces);
+    this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log, {
+      config: options.config,
+      nexusEndpoints: this.endpoints,
+      workflowTaskHistoryPageSize: options.workflowTaskHistoryPageSize,
+    });
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
-    this.endpoints = new EndpointRegistry(this.namespaces);
-    this.engine.nexusEndpoints = this.endpoints;
     this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
