@@ -78,10 +78,19 @@ export class ServerContext {
   ) {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
     this.endpoints = new EndpointRegistry(this.namespaces);
+    this.deployments = new WorkerDeployments(this);
     this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log, {
       config: options.config,
       nexusEndpoints: this.endpoints,
       workflowTaskHistoryPageSize: options.workflowTaskHistoryPageSize,
+      hooks: {
+        reconcile: (ex, tx) => this.reconcile(ex, tx),
+        historyLimitExceeded: (ex, tx, reason) => {
+          ex.state.buffered = [];
+          terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
+        },
+        versioning: this.deployments,
+      },
     });
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
@@ -90,18 +99,9 @@ export class ServerContext {
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
     this.standaloneActivities = new StandaloneActivities(this);
-    this.deployments = new WorkerDeployments(this);
     this.deadlineHandlers.set(STANDALONE_DEADLINE, (owner) =>
       this.standaloneActivities.onDeadline(owner.slice(STANDALONE_DEADLINE.length + 1)),
     );
-    this.engine.hooks = {
-      reconcile: (ex, tx) => this.reconcile(ex, tx),
-      historyLimitExceeded: (ex, tx, reason) => {
-        ex.state.buffered = [];
-        terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
-      },
-      versioning: this.deployments,
-    };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0 || this.standaloneActivities.busy());
   }

@@ -162,6 +162,8 @@ export interface HistoryEngineSettings {
   nexusEndpoints?: EndpointRegistry;
   /** Batches of events in the first page of a workflow task's history (default: `MAX_HISTORY_PAGE_SIZE`). */
   workflowTaskHistoryPageSize?: number;
+  /** What the server does on the engine's changes (default: nothing). */
+  hooks?: EngineHooks;
 }
 
 /**
@@ -176,7 +178,7 @@ export class HistoryEngine {
   private current: Transaction | undefined;
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
   private taskIdCounter = 1 << 20;
-  hooks: EngineHooks = { reconcile: () => {} };
+  readonly hooks: EngineHooks;
   /** The cluster's Nexus endpoints, which Nexus operations are scheduled on. */
   readonly nexusEndpoints: EndpointRegistry | undefined;
   /** The dynamic config the server runs with (limits), and the request limits it sets. */
@@ -201,6 +203,7 @@ export class HistoryEngine {
     readonly log: Logger,
     settings: HistoryEngineSettings = {},
   ) {
+    this.hooks = settings.hooks ?? { reconcile: () => {} };
     this.config = settings.config ?? new DynamicConfig();
     this.limits = new RequestLimits(this.config);
     this.blobs = new BlobLimits(this.config, log);
