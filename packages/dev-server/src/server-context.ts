@@ -21,11 +21,9 @@ import { TimeSource } from './time/time-source';
 import { Logger } from './logger';
 import { Scheduler } from './schedules/scheduler';
 import { EndpointRegistry } from './nexus/endpoint-registry';
-import { nexusBusy, nexusTasks, startNexusTask } from './nexus/nexus-operations';
+import { nexusBusy, nexusTasks, startNexusTask } from './nexus/nexus-tasks';
 import { BatchOperations } from './batch/batch-operations';
 import { DynamicConfig } from './config/dynamic-config';
-import { RequestLimits } from './frontend/validation';
-import { BlobLimits } from './frontend/blob-limits';
 import { STANDALONE_DEADLINE, STANDALONE_TASK_KIND, StandaloneActivities } from './activities/standalone-activities';
 import { WorkerDeployments } from './deployments/worker-deployments';
 import type { VersionRef } from './deployments/deployment-records';
@@ -79,32 +77,31 @@ export class ServerContext {
     readonly log: Logger,
   ) {
     this.deadlines = new DeadlineQueue(time, (owner) => this.onDeadline(owner));
-    this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log);
-    this.engine.workflowTaskHistoryPageSize = options.workflowTaskHistoryPageSize;
-    this.engine.config = options.config;
-    this.engine.limits = new RequestLimits(options.config);
-    this.engine.blobs = new BlobLimits(options.config, log);
+    this.endpoints = new EndpointRegistry(this.namespaces);
+    this.deployments = new WorkerDeployments(this);
+    this.engine = new HistoryEngine(this.namespaces, this.matching, time, this.deadlines, store, log, {
+      config: options.config,
+      nexusEndpoints: this.endpoints,
+      workflowTaskHistoryPageSize: options.workflowTaskHistoryPageSize,
+      hooks: {
+        reconcile: (ex, tx) => this.reconcile(ex, tx),
+        historyLimitExceeded: (ex, tx, reason) => {
+          ex.state.buffered = [];
+          terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
+        },
+        versioning: this.deployments,
+      },
+    });
     this.queries = new QueryDispatcher(this.engine);
     this.engine.queries = this.queries;
     this.scheduler = new Scheduler(this.engine, this.deadlines);
-    this.endpoints = new EndpointRegistry(this.namespaces);
-    this.engine.nexusEndpoints = this.endpoints;
     this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
     this.deadlineHandlers.set('retention', () => this.sweepRetention());
     this.standaloneActivities = new StandaloneActivities(this);
-    this.deployments = new WorkerDeployments(this);
     this.deadlineHandlers.set(STANDALONE_DEADLINE, (owner) =>
       this.standaloneActivities.onDeadline(owner.slice(STANDALONE_DEADLINE.length + 1)),
     );
-    this.engine.hooks = {
-      reconcile: (ex, tx) => this.reconcile(ex, tx),
-      historyLimitExceeded: (ex, tx, reason) => {
-        ex.state.buffered = [];
-        terminateRun(this.engine, tx, ex, reason, null, HISTORY_SERVICE_IDENTITY);
-      },
-      versioning: this.deployments,
-    };
     this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0 || this.standaloneActivities.busy());
   }

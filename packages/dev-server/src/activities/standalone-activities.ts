@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { temporal } from '../internal/proto';
 import { durationMs, enums, errordetails, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
-import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../frontend/errors';
+import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../errors';
 import { isUuid } from '../frontend/validation';
 import { TaskRef } from '../matching/matching';
 import { decideRetry, normalizeRetryPolicy, validateRetryPolicy } from '../history/retry';

@@ -12,7 +12,7 @@ import {
   ServiceError,
   workflowAlreadyStarted,
   workflowNotFound,
-} from '../frontend/errors';
+} from '../errors';
 import { decodePageToken, encodePageToken } from '../frontend/page-token';
 import { enums, msTimestamp } from '../internal/proto';
 import { HistoryEngine } from '../history/engine';

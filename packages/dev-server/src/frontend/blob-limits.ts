@@ -2,7 +2,7 @@
 // past the error limit the request is refused (or, for what a worker reports, the workflow or activity fails);
 // past the warning limit the server logs a warning, as the real server does.
 import { temporal } from '../internal/proto';
-import { invalidArgument } from './errors';
+import { invalidArgument } from '../errors';
 import type { DynamicConfig } from '../config/dynamic-config';
 import type { Logger } from '../logger';
 

@@ -2,8 +2,8 @@
 // (NOT_FOUND for a service it does not serve) and `Watch` (the status now, then each change, until the caller
 // leaves). Everything is SERVING while the server listens and NOT_SERVING once it shuts down.
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError } from './errors';
-import { ServiceHandlers } from './service-definition';
+import { ServiceError } from '../errors';
+import { HealthServiceHandlers } from './service-definition';
 
 const SERVING = 1;
 const NOT_SERVING = 2;
@@ -40,7 +40,7 @@ export class HealthState {
   }
 }
 
-export function healthHandlers(state: HealthState): ServiceHandlers {
+export function healthHandlers(state: HealthState): HealthServiceHandlers {
   return {
     Check: (req: { service?: string | null }) => {
       const status = state.status(req.service ?? '');

@@ -1,14 +1,14 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, namespaceNotFound, notFound } from './errors';
-import { CLUSTER_NAME } from './workflow-service';
+import { invalidArgument, namespaceNotFound, notFound } from '../errors';
+import { CLUSTER_NAME } from './namespace-handlers';
 import { EndpointRegistry } from '../nexus/endpoint-registry';
-import { ServiceHandlers } from './service-definition';
+import { OperatorServiceHandlers } from './service-definition';
 import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
 import { enums } from '../internal/proto';
 import type { ServerContext } from '../server-context';
 
 /** temporal.api.operatorservice.v1.OperatorService: search attributes and Nexus endpoints. */
-export function operatorServiceHandlers(ctx: ServerContext): ServiceHandlers {
+export function operatorServiceHandlers(ctx: ServerContext): OperatorServiceHandlers {
   const { engine } = ctx;
   const namespaceOf = (name: string | null | undefined) => engine.namespace(name || 'default');
   return {

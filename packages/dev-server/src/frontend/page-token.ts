@@ -1,6 +1,6 @@
 // Page tokens of List (workflows, schedules, batch operations): opaque to clients, the offset of the next page. A
 // token this server did not issue is an internal error on the real server (UNKNOWN), so it is here too.
-import { unexplainedError } from './errors';
+import { unexplainedError } from '../errors';
 
 const PREFIX = 'kairos-page:';
 

@@ -2,9 +2,10 @@
 // reflection clients can list and call the server's services. Loading it (and turning the schema into file
 // descriptors) takes a few hundred milliseconds, so it happens on the first reflection call, not at start-up.
 import * as grpc from '@grpc/grpc-js';
+import type * as protobuf from 'protobufjs';
+
 /** protobufjs reflection of the schema, loaded on first use (it takes tens of milliseconds). */
 const descriptorRoot = () => (require('@kairos/proto') as typeof import('@kairos/proto')).descriptorRoot();
-import type * as protobuf from 'protobufjs';
 
 const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
 

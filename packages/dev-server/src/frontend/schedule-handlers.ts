@@ -1,7 +1,7 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from './errors';
+import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
-import { ServiceHandlers } from './service-definition';
+import { WorkflowServiceHandlers } from './service-definition';
 import { durationMs, enums, errordetails, msDuration, msTimestamp, timestampMs } from '../internal/proto';
 import { canonicalSpec } from '../schedules/calendar-spec';
 import { Scheduler, ScheduleState } from '../schedules/scheduler';
@@ -57,7 +57,7 @@ function tokenMatches(st: ScheduleState, given: Uint8Array): boolean {
 }
 
 /** Schedule RPCs: create, describe, update, patch, delete, list and list matching times. */
-export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): ServiceHandlers {
+export function scheduleHandlers(ctx: ServerContext, scheduler: Scheduler): WorkflowServiceHandlers {
   const { engine } = ctx;
   const find = (ns: string | null | undefined, id: string | null | undefined, describing = false): ScheduleState => {
     engine.namespace(ns ?? '');

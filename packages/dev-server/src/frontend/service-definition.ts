@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { staticClassFor } from '../internal/proto';
-import { ServiceError } from './errors';
+import type { rpc } from 'protobufjs';
+import { grpc as grpcProto, staticClassFor, temporal } from '../internal/proto';
+import { ServiceError } from '../errors';
 import { serviceMethods, wireType, WireType } from './wire-schema';
 import { decodeRequest, UnreadableRequest } from './request-decoding';
 
@@ -16,6 +17,24 @@ export type UnaryHandler = (request: never, call: grpc.ServerUnaryCall<unknown, 
 export interface ServiceHandlers {
   [method: string]: UnaryHandler | undefined;
 }
+
+/**
+ * The handlers of a generated service class (`temporal.api.workflowservice.v1.WorkflowService`, say): at most one
+ * per RPC, keyed by the method's name in the schema, so that a misspelled method fails to compile instead of
+ * answering UNIMPLEMENTED.
+ */
+export type HandlersOf<Service> = {
+  [Method in Exclude<keyof Service, keyof rpc.Service> & string as Capitalize<Method>]?: UnaryHandler;
+};
+
+/** Handlers of `temporal.api.workflowservice.v1.WorkflowService`. */
+export type WorkflowServiceHandlers = HandlersOf<temporal.api.workflowservice.v1.WorkflowService>;
+/** Handlers of `temporal.api.operatorservice.v1.OperatorService`. */
+export type OperatorServiceHandlers = HandlersOf<temporal.api.operatorservice.v1.OperatorService>;
+/** Handlers of `temporal.api.testservice.v1.TestService`. */
+export type TestServiceHandlers = HandlersOf<temporal.api.testservice.v1.TestService>;
+/** Handlers of `grpc.health.v1.Health`. */
+export type HealthServiceHandlers = HandlersOf<grpcProto.health.v1.Health>;
 
 /** Logs a failed call; the server passes its logger in. */
 export type ErrorLogger = (method: string, err: unknown) => void;

@@ -19,9 +19,9 @@ import {
   outcomeProto,
   StandaloneActivityState,
 } from '../activities/standalone-activity-state';
-import { invalidArgument, ServiceError } from './errors';
+import { invalidArgument, ServiceError } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
-import { ServiceHandlers, UnaryHandler } from './service-definition';
+import { WorkflowServiceHandlers, UnaryHandler } from './service-definition';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
 const wfs = temporal.api.workflowservice.v1;
@@ -101,7 +101,7 @@ function decodeDescribeToken(bytes: Uint8Array): { runId: string; transitions: n
 }
 
 /** Handlers of the standalone activity RPCs, and of the activity RPCs of `base` routed for standalone attempts. */
-export function standaloneActivityHandlers(ctx: ServerContext, base: ServiceHandlers): ServiceHandlers {
+export function standaloneActivityHandlers(ctx: ServerContext, base: WorkflowServiceHandlers): WorkflowServiceHandlers {
   const { engine } = ctx;
   const activities: StandaloneActivities = ctx.standaloneActivities;
   const enabled = () => {
@@ -154,7 +154,7 @@ export function standaloneActivityHandlers(ctx: ServerContext, base: ServiceHand
   };
   /** A worker RPC: handled here for a standalone attempt, by the workflow path otherwise. */
   function routed<R>(
-    method: string,
+    method: keyof WorkflowServiceHandlers,
     find: (req: R) => StandaloneActivityState | undefined,
     handle: (s: StandaloneActivityState, req: R) => object,
   ): UnaryHandler {

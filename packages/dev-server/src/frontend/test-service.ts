@@ -1,15 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
 import { durationMs, msTimestamp, timestampMs } from '../internal/proto';
-import { ServiceError } from './errors';
-import { ServiceHandlers } from './service-definition';
+import { ServiceError } from '../errors';
+import { TestServiceHandlers } from './service-definition';
 import type { ServerContext } from '../server-context';
 
 /**
  * temporal.api.testservice.v1.TestService: the time-skipping controls of the Temporal test server (lock
  * counter, sleeps on the virtual clock, current time).
  */
-export function testServiceHandlers(ctx: ServerContext): ServiceHandlers {
+export function testServiceHandlers(ctx: ServerContext): TestServiceHandlers {
   const { time, deadlines } = ctx;
   const sleepers = new Map<string, () => void>();
   let nextSleeper = 0;

@@ -5,10 +5,10 @@ import { Execution, isRunning, UpdateInfo } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
-import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from './errors';
+import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from '../errors';
 import { validateExecution } from './validation';
-import { ServiceHandlers } from './service-definition';
-import { waitForRun } from './workflow-service';
+import { WorkflowServiceHandlers } from './service-definition';
+import { waitForRun } from './polling';
 import type { ServerContext } from '../server-context';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
@@ -133,7 +133,7 @@ function statusOf(err: unknown): temporal.api.errordetails.v1.MultiOperationExec
 }
 
 /** UpdateWorkflowExecution, PollWorkflowExecutionUpdate and ExecuteMultiOperation (update-with-start). */
-export function updateHandlers(ctx: ServerContext): ServiceHandlers {
+export function updateHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine } = ctx;
   return {
     UpdateWorkflowExecution: async (req: UpdateRequest, call: Call) => {

@@ -2,7 +2,7 @@
 // match on them): ids and names within the length limit, run ids that are UUIDs, durations that are valid,
 // task queues outside the reserved `/_sys/` prefix.
 import type { temporal } from '@kairos/proto';
-import { invalidArgument } from './errors';
+import { invalidArgument } from '../errors';
 import type { DynamicConfig } from '../config/dynamic-config';
 
 type IDuration = { seconds?: unknown; nanos?: number | null } | null | undefined;

@@ -1,20 +1,19 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument } from './errors';
+import { invalidArgument } from '../errors';
 import { decodePageToken, encodePageToken } from './page-token';
-import { ServiceHandlers } from './service-definition';
-import { executionInfo } from './workflow-service';
+import { WorkflowServiceHandlers } from './service-definition';
+import { executionInfo } from './execution-info';
 import { compileQuery, countGroups, firstInOrder, visibilityOrder } from '../visibility/visibility';
 import type { ServerContext } from '../server-context';
 import { Execution } from '../history/mutable-state';
 import { enums, timestampMs } from '../internal/proto';
-
-const WS = enums.WorkflowExecutionStatus;
 import { SYSTEM_SEARCH_ATTRIBUTES, visibilitySearchAttributes } from '../visibility/search-attributes';
 
+const WS = enums.WorkflowExecutionStatus;
 const MAX_PAGE = 1000;
 
 /** ListWorkflowExecutions, ScanWorkflowExecutions and CountWorkflowExecutions over the in-memory runs. */
-export function visibilityHandlers(ctx: ServerContext): ServiceHandlers {
+export function visibilityHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine } = ctx;
   const select = (namespace: string | null | undefined, query: string | null | undefined) => {
     const ns = engine.namespace(namespace ?? '');

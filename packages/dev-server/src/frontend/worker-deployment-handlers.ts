@@ -3,14 +3,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
 import type { ServerContext } from '../server-context';
-import { ServiceError } from './errors';
-import { ServiceHandlers } from './service-definition';
+import { ServiceError } from '../errors';
+import { WorkflowServiceHandlers } from './service-definition';
 
 type WS = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof WS> = WS[K] extends { create(p?: infer P): unknown } ? P : never;
 
 /** Handlers of the worker deployment RPCs. */
-export function workerDeploymentHandlers(ctx: ServerContext): ServiceHandlers {
+export function workerDeploymentHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, deployments } = ctx;
   /** Checks the namespace and that deployments are on (`system.enableDeploymentVersions`). */
   const check = (namespace: string | null | undefined) => {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { temporal, enums, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
 import {
   decodeHistoryToken,
   encodeHistoryToken,
@@ -5,185 +7,33 @@ import {
   historyPageSize,
   reversePageStart,
 } from '../history/history-pages';
-import * as grpc from '@grpc/grpc-js';
-import { temporal } from '../internal/proto';
-import { HistoryEngine } from '../history/engine';
-import { Execution, isRunning } from '../history/mutable-state';
+import { isRunning } from '../history/mutable-state';
 import { startWorkflowInTx, startResponse, validateStart } from '../history/start-workflow';
 import {
   requestCancelRun,
-  resetPointsProto,
   signalRun,
   terminateRun,
   timeoutField,
   workflowTimeoutFailure,
 } from '../history/workflow-lifecycle';
-import {
-  completeWorkflowTask,
-  failWorkflowTask,
-  startWorkflowTask,
-  transientWorkflowTaskEvents,
-} from '../history/workflow-tasks';
-import { randomUUID } from 'node:crypto';
+import { startWorkflowTask, transientWorkflowTaskEvents } from '../history/workflow-tasks';
 import { updateWorkflowOptions } from '../history/workflow-options';
 import { resetWorkflow } from '../history/reset';
-import { pauseActivity, resetActivity, unpauseActivity, updateActivityOptions } from '../history/activity-controls';
-import {
-  cancelActivityReported,
-  completeActivity,
-  failActivity,
-  heartbeatActivity,
-  pendingActivityInfo,
-} from '../history/activities';
-import { Matching, PollCaller } from '../matching/matching';
-import { callbackInfo, completeNexusTask, failNexusTask, pendingNexusOperationInfo } from '../nexus/nexus-operations';
-import { durationMs, enums, GO_ZERO_TIME, IHistoryEvent, msDuration, msTimestamp } from '../internal/proto';
-import { NamespaceRegistry, searchAttributeFields } from '../namespaces/namespace-registry';
-import { failedPrecondition, invalidArgument, namespaceAlreadyExists, notFound, ServiceError } from './errors';
+import { pendingActivityInfo } from '../history/activities';
+import { callbackInfo, pendingNexusOperationInfo } from '../nexus/nexus-operations';
+import { invalidArgument, notFound } from '../errors';
 import { validateExecution } from './validation';
-import type { DynamicConfig } from '../config/dynamic-config';
-import { ServiceHandlers } from './service-definition';
-import { SYSTEM_SEARCH_ATTRIBUTES } from '../visibility/search-attributes';
-import { pollerWorkerVersion } from '../visibility/build-ids';
+import { WorkflowServiceHandlers } from './service-definition';
 import type { ServerContext } from '../server-context';
+import { executionInfo, extendedInfo } from './execution-info';
+import { namespaceHandlers } from './namespace-handlers';
+import { workflowTaskHandlers } from './workflow-task-handlers';
+import { activityTaskHandlers } from './activity-task-handlers';
+import { nexusTaskHandlers } from './nexus-task-handlers';
+import { taskQueueHandlers } from './task-queue-handlers';
+import { Call, waitForRun } from './polling';
 
 const ET = enums.EventType;
-type Call = grpc.ServerUnaryCall<unknown, unknown>;
-
-/** Server version reported by GetSystemInfo. */
-export const SERVER_VERSION = '1.29.0';
-
-/** The client versions the real server (1.x) says it supports, which GetClusterInfo reports as it does. */
-const SUPPORTED_CLIENTS: Record<string, string> = {
-  'Nexus-go-sdk': '<2.0.0',
-  'temporal-cli': '<2.0.0',
-  'temporal-go': '<2.0.0',
-  'temporal-java': '<2.0.0',
-  'temporal-php': '<2.0.0',
-  'temporal-server': '<2.0.0',
-  'temporal-typescript': '<2.0.0',
-  'temporal-ui': '<3.0.0',
-};
-
-/** The figures the real dev server reports for task queues and their pollers (no rate limit applies here). */
-const POLLER_RATE_PER_SECOND = 100_000;
-const TASK_QUEUE_RATE_PER_SECOND = 4_000;
-/** The priority key of tasks without a priority (the middle of the real server's default five). */
-const DEFAULT_PRIORITY_KEY = 3;
-
-/** The name of the one cluster, as the real dev server names its own. */
-export const CLUSTER_NAME = 'active';
-
-/** What matching knows of a poll's caller: when it leaves, and the worker it polls for. */
-function pollCaller(call: Call | undefined, instanceKey: string | null | undefined): PollCaller {
-  return {
-    onCancel(cb: () => void) {
-      call?.on('cancelled', cb);
-    },
-    cancelled: () => !!call?.cancelled,
-    instanceKey: instanceKey ?? '',
-  };
-}
-
-/** The shortest deadline a poll may have (the real server refuses shorter ones). */
-const MIN_POLL_DEADLINE_MS = 2_000;
-/** How long before its caller's deadline an unanswered poll gets its empty answer, as on the real server. */
-const POLL_DEADLINE_MARGIN_MS = 1_000;
-
-/**
- * How long a task-queue poll may wait: the long-poll interval, cut short to answer empty a second before the
- * caller's deadline. A deadline under two seconds is FAILED_PRECONDITION, as on the real server.
- */
-function pollWait(call: Call | undefined, longPollMs: number): number {
-  const deadline = call?.getDeadline?.();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Infinity;
-  if (!Number.isFinite(deadlineMs)) return longPollMs;
-  const remaining = deadlineMs - Date.now();
-  if (remaining < MIN_POLL_DEADLINE_MS) throw failedPrecondition('Context timeout is too short.');
-  return Math.min(longPollMs, remaining - POLL_DEADLINE_MARGIN_MS);
-}
-
-/** Waits until `ready()` returns a value, the run changes past `timeoutMs`, or the call is cancelled. */
-export function waitForRun<T>(
-  engine: HistoryEngine,
-  runId: string,
-  ready: () => T | undefined,
-  timeoutMs: number,
-  call?: Call,
-): Promise<T | undefined> {
-  const first = ready();
-  if (first !== undefined) return Promise.resolve(first);
-  return new Promise((resolve, reject) => {
-    let finished = false;
-    const finish = (v: T | undefined, err?: unknown) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      unwatch();
-      if (err) reject(err);
-      else resolve(v);
-    };
-    const unwatch = engine.watch(runId, () => {
-      try {
-        const v = ready();
-        if (v !== undefined) finish(v);
-      } catch (err) {
-        finish(undefined, err);
-      }
-    });
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
-    call?.on('cancelled', () => finish(undefined));
-  });
-}
-
-function namespaceDescription(
-  ns: ReturnType<NamespaceRegistry['get']> & object,
-  config: DynamicConfig,
-): temporal.api.workflowservice.v1.IDescribeNamespaceResponse {
-  return {
-    namespaceInfo: {
-      name: ns.name,
-      state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
-      description: ns.description,
-      ownerEmail: ns.ownerEmail,
-      data: ns.data,
-      id: ns.id,
-      // Worker heartbeats are accepted (and kept); worker commands are not offered, so workers poll no control queue.
-      capabilities: {
-        eagerWorkflowStart: config.bool('system.enableEagerWorkflowStart'),
-        syncUpdate: true,
-        asyncUpdate: true,
-        workerHeartbeats: true,
-        standaloneActivities: config.bool('activity.enableStandalone'),
-        workerPollCompleteOnShutdown: config.bool('frontend.enableCancelWorkerPollsOnShutdown'),
-      },
-      limits: {
-        blobSizeLimitError: config.number('limit.blobSize.error'),
-        memoSizeLimitError: config.number('limit.memoSize.error'),
-      },
-      supportsSchedules: true,
-    },
-    config: {
-      workflowExecutionRetentionTtl: msDuration(ns.retentionMs),
-      badBinaries: { binaries: {} },
-      historyArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
-      visibilityArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
-      customSearchAttributeAliases: Object.fromEntries(
-        Object.entries(searchAttributeFields(ns)).map(([name, field]) => [field, name]),
-      ),
-    },
-    // One local cluster, as the real dev server reports it (the CLI prints these fields). Namespaces created at
-    // start have no replication state; registered ones are NORMAL.
-    replicationConfig: {
-      activeClusterName: CLUSTER_NAME,
-      clusters: [{ clusterName: CLUSTER_NAME }],
-      state: ns.registered ? enums.ReplicationState.REPLICATION_STATE_NORMAL : 0,
-    },
-    isGlobalNamespace: false,
-    failoverVersion: 0,
-    failoverHistory: [],
-  };
-}
 
 /**
  * The close event as the close-event history filter returns it. A run that closed and was followed by another
@@ -213,184 +63,26 @@ function closeEventForFilter(ev: IHistoryEvent): IHistoryEvent {
 }
 
 /**
- * WorkflowExecutionInfo of a run as Describe (or, with `forList`, List) reports it. Like the real server's
- * visibility store, List leaves out what it does not index: reset points, the last worker stamp, the first run
- * id and the parent's namespace id, and for a running run its history length, size and transition count (known once it closes).
+ * Handlers of temporal.api.workflowservice.v1.WorkflowService: the handlers that start, address, describe and
+ * read workflow runs, with the other families (namespaces, tasks, task queues) merged in.
  */
-export function executionInfo(
-  engine: HistoryEngine,
-  ex: Execution,
-  forList = false,
-): temporal.api.workflow.v1.IWorkflowExecutionInfo {
-  const s = ex.state;
-  const closed = s.closeTime !== undefined;
-  const progress = !forList || closed;
+export function workflowServiceHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   return {
-    execution: { workflowId: s.workflowId, runId: s.runId },
-    type: { name: s.workflowType },
-    startTime: msTimestamp(s.startTime),
-    closeTime: closed ? msTimestamp(s.closeTime!) : null,
-    status: s.status,
-    historyLength: progress ? (s.closeEventId ?? s.nextEventId - 1) : 0,
-    parentNamespaceId: s.parent && !forList ? (engine.namespaces.get(s.parent.namespace)?.id ?? '') : '',
-    parentExecution: s.parent ? { workflowId: s.parent.workflowId, runId: s.parent.runId } : null,
-    executionTime: msTimestamp(s.executionTime),
-    memo: s.memo ?? { fields: {} },
-    searchAttributes: s.searchAttributes ?? { indexedFields: {} },
-    autoResetPoints: !forList && s.resetPoints?.length ? resetPointsProto(s.resetPoints) : null,
-    taskQueue: s.taskQueue,
-    stateTransitionCount: progress ? s.stateTransitions : 0,
-    historySizeBytes: progress ? s.historySizeBytes : 0,
-    // Negative when the run closed before its first workflow task was due, as the real server reports it.
-    executionDuration: closed ? msDuration(s.closeTime! - s.executionTime) : null,
-    // A closed run's summary leaves out a root that is the run itself.
-    rootExecution: s.root
-      ? { workflowId: s.root.workflowId, runId: s.root.runId }
-      : ex.summary && !s.parent
-        ? { workflowId: s.workflowId, runId: s.runId }
-        : null,
-    firstRunId: forList ? '' : s.firstRunId,
-    mostRecentWorkerVersionStamp: forList ? null : (s.mostRecentWorkerVersionStamp ?? null),
-    priority: s.priority ?? null,
-    versioningInfo:
-      engine.hooks.versioning?.versioningInfo(s) ??
-      (s.versioningOverride ? { versioningOverride: s.versioningOverride } : null),
+    ...namespaceHandlers(ctx),
+    ...workflowExecutionHandlers(ctx),
+    ...workflowTaskHandlers(ctx),
+    ...activityTaskHandlers(ctx),
+    ...nexusTaskHandlers(ctx),
+    ...taskQueueHandlers(ctx),
   };
 }
 
-/** The extended info of Describe, as the real server fills it in. */
-function extendedInfo(ex: Execution): temporal.api.workflow.v1.IWorkflowExecutionExtendedInfo {
-  const s = ex.state;
-  return {
-    executionExpirationTime:
-      s.executionTimeoutMs > 0 && s.executionExpirationTime !== undefined
-        ? msTimestamp(s.executionExpirationTime)
-        : null,
-    runExpirationTime: s.runTimeoutMs > 0 ? msTimestamp(s.executionTime + s.runTimeoutMs) : GO_ZERO_TIME,
-    cancelRequested: s.cancelRequested,
-    originalStartTime: msTimestamp(s.startTime),
-    requestIdInfos: s.startRequestId
-      ? { [s.startRequestId]: { eventType: ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, eventId: 1, buffered: false } }
-      : {},
-  };
-}
-
-/** Handlers of temporal.api.workflowservice.v1.WorkflowService. */
-export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
-  const { engine, queries, matching } = ctx;
+/** WorkflowService handlers that start, signal, cancel, reset, describe and read workflow runs. */
+function workflowExecutionHandlers(ctx: ServerContext): WorkflowServiceHandlers {
+  const { engine, queries } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
-  /** Checks the namespace of a `...ById` activity request and locates its activity. */
-  const byId = (req: {
-    namespace?: string | null;
-    workflowId?: string | null;
-    runId?: string | null;
-    activityId?: string | null;
-  }) => {
-    ns(req.namespace);
-    return {
-      namespace: req.namespace ?? '',
-      workflowId: req.workflowId ?? '',
-      runId: req.runId,
-      activityId: req.activityId ?? '',
-    };
-  };
-
-  const pollTimeout = ctx.options.longPollTimeoutMs;
-  /** A namespace's retention must be set and at least `system.namespaceMinRetentionLocal` (1 h). */
-  const checkRetention = (retentionMs: number) => {
-    if (retentionMs <= 0 || retentionMs < engine.config.durationMs('system.namespaceMinRetentionLocal')) {
-      throw invalidArgument('A valid retention period is not set on request.');
-    }
-  };
 
   return {
-    GetSystemInfo: () => ({
-      serverVersion: SERVER_VERSION,
-      capabilities: {
-        signalAndQueryHeader: true,
-        internalErrorDifferentiation: true,
-        activityFailureIncludeHeartbeat: true,
-        supportsSchedules: true,
-        encodedFailureAttributes: true,
-        buildIdBasedVersioning: true,
-        upsertMemo: true,
-        eagerWorkflowStart: engine.config.bool('system.enableEagerWorkflowStart'),
-        sdkMetadata: true,
-        countGroupByExecutionStatus: true,
-        nexus: true,
-      },
-    }),
-
-    GetClusterInfo: () => ({
-      supportedClients: SUPPORTED_CLIENTS,
-      serverVersion: SERVER_VERSION,
-      clusterId: ctx.clusterId,
-      clusterName: CLUSTER_NAME,
-      historyShardCount: 1,
-      persistenceStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
-      visibilityStore: ctx.options.dbFilename ? 'sqlite' : 'memory',
-      initialFailoverVersion: 1,
-      failoverVersionIncrement: 10,
-    }),
-
-    // ---- namespaces ----
-    DescribeNamespace: (req: temporal.api.workflowservice.v1.IDescribeNamespaceRequest) => {
-      if (req.id) {
-        const byId = engine.namespaces.getById(req.id);
-        if (!byId) throw notFound(`Namespace with id ${req.id} is not found.`);
-        return namespaceDescription(byId, engine.config);
-      }
-      if (!req.namespace) throw invalidArgument('Namespace not set on request.');
-      return namespaceDescription(ns(req.namespace), engine.config);
-    },
-    RegisterNamespace: (req: temporal.api.workflowservice.v1.IRegisterNamespaceRequest) => {
-      if (!req.namespace) throw invalidArgument('Namespace not set on request.');
-      engine.limits.checkLength(req.namespace, 'Namespace length exceeds limit.');
-      const retention = durationMs(req.workflowExecutionRetentionPeriod);
-      checkRetention(retention);
-      if (engine.namespaces.get(req.namespace)) throw namespaceAlreadyExists(req.namespace);
-      ctx.registerNamespace(req.namespace, {
-        description: req.description ?? '',
-        ownerEmail: req.ownerEmail ?? '',
-        data: { ...(req.data ?? {}) },
-        retentionMs: retention || undefined,
-        registered: true,
-      });
-      return {};
-    },
-    ListNamespaces: (req: temporal.api.workflowservice.v1.IListNamespacesRequest) => {
-      const all = engine.namespaces.list();
-      const pageSize = req.pageSize && req.pageSize > 0 ? req.pageSize : 100;
-      const start = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
-      const page = all.slice(start, start + pageSize);
-      const next = start + pageSize < all.length ? Buffer.from(String(start + pageSize)) : Buffer.alloc(0);
-      return { namespaces: page.map((n) => namespaceDescription(n, engine.config)), nextPageToken: next };
-    },
-    UpdateNamespace: (req: temporal.api.workflowservice.v1.IUpdateNamespaceRequest) => {
-      const record = ns(req.namespace);
-      const updated = { ...record };
-      if (req.updateInfo) {
-        if (req.updateInfo.description) updated.description = req.updateInfo.description;
-        if (req.updateInfo.ownerEmail) updated.ownerEmail = req.updateInfo.ownerEmail;
-        if (req.updateInfo.data) updated.data = { ...updated.data, ...req.updateInfo.data };
-      }
-      if (req.config?.workflowExecutionRetentionTtl) {
-        const retention = durationMs(req.config.workflowExecutionRetentionTtl);
-        checkRetention(retention);
-        updated.retentionMs = retention;
-      }
-      ctx.saveNamespace(updated);
-      const d = namespaceDescription(updated, engine.config);
-      return {
-        namespaceInfo: d.namespaceInfo,
-        config: d.config,
-        replicationConfig: d.replicationConfig,
-        isGlobalNamespace: false,
-        failoverVersion: 0,
-      };
-    },
-
-    // ---- starting and addressing workflows ----
     StartWorkflowExecution: (req: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest) => {
       validateStart(engine, req);
       return engine.tx((tx) => {
@@ -687,266 +379,8 @@ export function workflowServiceHandlers(ctx: ServerContext): ServiceHandlers {
       };
     },
 
-    // ---- workflow tasks ----
-    PollWorkflowTaskQueue: async (req: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest, call: Call) => {
-      ns(req.namespace);
-      engine.limits.taskQueue(req.taskQueue);
-      engine.limits.identity(req.identity);
-      const { key, version } = ctx.deployments.pollQueue(
-        req.namespace!,
-        'workflow',
-        req.taskQueue!,
-        req.deploymentOptions,
-      );
-      const response = await matching.poll(
-        key,
-        req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
-        pollWait(call, pollTimeout),
-        pollCaller(call, req.workerInstanceKey),
-        req.workerVersionCapabilities,
-      );
-      return response ?? {};
-    },
-    RespondWorkflowTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest) =>
-      completeWorkflowTask(engine, req),
-    RespondWorkflowTaskFailed: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest) => {
-      failWorkflowTask(engine, req);
-      return {};
-    },
-    RespondQueryTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest) => {
-      queries.respond(req);
-      return {};
-    },
-    ResetStickyTaskQueue: (req: temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest) => {
-      ns(req.namespace);
-      validateExecution(req.execution);
-      const ex = engine.getOpenExecution(req.namespace!, req.execution.workflowId, req.execution.runId);
-      engine.tx((tx) => {
-        ex.state.sticky = undefined;
-        tx.touch(ex);
-      });
-      return {};
-    },
-    ShutdownWorker: (req: temporal.api.workflowservice.v1.IShutdownWorkerRequest) => {
-      ns(req.namespace);
-      if (req.stickyTaskQueue) ctx.releaseStickyQueue(req.namespace!, req.stickyTaskQueue);
-      // With frontend.enableCancelWorkerPollsOnShutdown, the worker's own polls on its queue end at once (empty).
-      if (engine.config.bool('frontend.enableCancelWorkerPollsOnShutdown') && req.workerInstanceKey && req.taskQueue) {
-        const TQT = enums.TaskQueueType;
-        for (const type of req.taskQueueTypes ?? []) {
-          const kind =
-            type === TQT.TASK_QUEUE_TYPE_WORKFLOW
-              ? 'workflow'
-              : type === TQT.TASK_QUEUE_TYPE_ACTIVITY
-                ? 'activity'
-                : undefined;
-          if (kind)
-            matching.releasePollers(Matching.queueKey(req.namespace!, kind, req.taskQueue), req.workerInstanceKey);
-        }
-      }
-      // A worker's last heartbeat comes with its shutdown.
-      if (req.workerHeartbeat) ctx.workerHeartbeats.record(req.namespace!, req.workerHeartbeat);
-      return {};
-    },
-    RecordWorkerHeartbeat: (req: temporal.api.workflowservice.v1.IRecordWorkerHeartbeatRequest) => {
-      ns(req.namespace);
-      for (const hb of req.workerHeartbeat ?? []) ctx.workerHeartbeats.record(req.namespace!, hb);
-      return {};
-    },
-
-    // ---- activities ----
-    PollActivityTaskQueue: async (req: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest, call: Call) => {
-      ns(req.namespace);
-      engine.limits.taskQueue(req.taskQueue);
-      engine.limits.identity(req.identity);
-      const { key, version } = ctx.deployments.pollQueue(
-        req.namespace!,
-        'activity',
-        req.taskQueue!,
-        req.deploymentOptions,
-      );
-      const response = await matching.poll(
-        key,
-        req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
-        pollWait(call, pollTimeout),
-        pollCaller(call, req.workerInstanceKey),
-        req.workerVersionCapabilities,
-      );
-      return response ?? {};
-    },
-    RespondActivityTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest) => {
-      completeActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.result, req.identity ?? '');
-      return {};
-    },
-    RespondActivityTaskCompletedById: (
-      req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest,
-    ) => {
-      completeActivity(engine, byId(req), req.result, req.identity ?? '');
-      return {};
-    },
-    RespondActivityTaskFailed: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest) => {
-      const failures = failActivity(
-        engine,
-        { token: req.taskToken, namespace: req.namespace },
-        req.failure,
-        req.lastHeartbeatDetails,
-        req.identity ?? '',
-      );
-      return { failures };
-    },
-    RespondActivityTaskFailedById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest) => {
-      const failures = failActivity(engine, byId(req), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
-      return { failures };
-    },
-    RespondActivityTaskCanceled: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest) => {
-      cancelActivityReported(
-        engine,
-        { token: req.taskToken, namespace: req.namespace },
-        req.details,
-        req.identity ?? '',
-      );
-      return {};
-    },
-    RespondActivityTaskCanceledById: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest) => {
-      cancelActivityReported(engine, byId(req), req.details, req.identity ?? '');
-      return {};
-    },
-    RecordActivityTaskHeartbeat: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest) => {
-      const r = heartbeatActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.details);
-      return {
-        cancelRequested: r.cancelRequested,
-        activityPaused: !!r.activityPaused,
-        activityReset: !!r.activityReset,
-      };
-    },
-    RecordActivityTaskHeartbeatById: (req: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest) => {
-      const r = heartbeatActivity(engine, byId(req), req.details);
-      return {
-        cancelRequested: r.cancelRequested,
-        activityPaused: !!r.activityPaused,
-        activityReset: !!r.activityReset,
-      };
-    },
-
-    PauseActivity: (req: temporal.api.workflowservice.v1.IPauseActivityRequest) => {
-      pauseActivity(engine, req);
-      return {};
-    },
-    UnpauseActivity: (req: temporal.api.workflowservice.v1.IUnpauseActivityRequest) => {
-      unpauseActivity(engine, req);
-      return {};
-    },
-    ResetActivity: (req: temporal.api.workflowservice.v1.IResetActivityRequest) => {
-      resetActivity(engine, req);
-      return {};
-    },
-    UpdateActivityOptions: (req: temporal.api.workflowservice.v1.IUpdateActivityOptionsRequest) => ({
-      activityOptions: updateActivityOptions(engine, req),
-    }),
-
-    // ---- nexus ----
-    PollNexusTaskQueue: async (req: temporal.api.workflowservice.v1.IPollNexusTaskQueueRequest, call: Call) => {
-      ns(req.namespace);
-      engine.limits.taskQueue(req.taskQueue);
-      engine.limits.identity(req.identity);
-      const key = Matching.queueKey(req.namespace!, 'nexus', req.taskQueue!.name!);
-      const response = await matching.poll(
-        key,
-        req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity),
-        pollWait(call, pollTimeout),
-        pollCaller(call, req.workerInstanceKey),
-      );
-      return response ?? {};
-    },
-    RespondNexusTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondNexusTaskCompletedRequest) => {
-      completeNexusTask(engine, req);
-      return {};
-    },
-    RespondNexusTaskFailed: (req: temporal.api.workflowservice.v1.IRespondNexusTaskFailedRequest) => {
-      failNexusTask(engine, req);
-      return {};
-    },
-
     // ---- queries ----
     QueryWorkflow: (req: temporal.api.workflowservice.v1.IQueryWorkflowRequest, call: Call) =>
       queries.query(req, ctx.options.queryTimeoutMs, call),
-
-    GetSearchAttributes: () => {
-      const keys: Record<string, number> = { ...SYSTEM_SEARCH_ATTRIBUTES };
-      for (const n of engine.namespaces.list()) Object.assign(keys, n.searchAttributes);
-      return { keys };
-    },
-
-    // One partition per task queue (the real server has four by default), owned by this server.
-    ListTaskQueuePartitions: (req: temporal.api.workflowservice.v1.IListTaskQueuePartitionsRequest) => {
-      ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('taskQueue is not set');
-      const partitions = [{ key: req.taskQueue.name, ownerHostName: ctx.frontendAddress }];
-      return { activityTaskQueuePartitions: partitions, workflowTaskQueuePartitions: partitions };
-    },
-
-    DescribeTaskQueue: (req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) => {
-      ns(req.namespace);
-      if (!req.taskQueue?.name) throw invalidArgument('taskQueue is not set');
-      const TQT = enums.TaskQueueType;
-      const keyOf = (type: number) =>
-        Matching.queueKey(
-          req.namespace!,
-          type === TQT.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow',
-          req.taskQueue!.name!,
-        );
-      const pollersOf = (type: number): temporal.api.taskqueue.v1.IPollerInfo[] =>
-        matching.pollers(keyOf(type)).map((p) => ({
-          identity: p.identity,
-          lastAccessTime: msTimestamp(p.lastAccessTime),
-          ratePerSecond: POLLER_RATE_PER_SECOND,
-          workerVersionCapabilities: p.buildId ? { buildId: p.buildId, useVersioning: !!p.useVersioning } : null,
-        }));
-      // Backlog count and age are measured; add and dispatch rates are not tracked (reported as 0).
-      const statsOf = (type: number): temporal.api.taskqueue.v1.ITaskQueueStats => ({
-        approximateBacklogCount: matching.backlog(keyOf(type)),
-        approximateBacklogAge: msDuration(matching.backlogAgeMs(keyOf(type))),
-        tasksAddRate: 0,
-        tasksDispatchRate: 0,
-      });
-      if (req.apiMode === enums.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED) {
-        // Tasks are not routed by build id: everything is in the unversioned set (key "").
-        const types = req.taskQueueTypes?.length
-          ? req.taskQueueTypes
-          : [TQT.TASK_QUEUE_TYPE_WORKFLOW, TQT.TASK_QUEUE_TYPE_ACTIVITY];
-        const typesInfo: Record<number, temporal.api.taskqueue.v1.ITaskQueueTypeInfo> = {};
-        for (const type of types) {
-          typesInfo[type] = {
-            pollers: req.reportPollers ? pollersOf(type) : [],
-            stats: req.reportStats ? statsOf(type) : null,
-          };
-        }
-        return { versionsInfo: { '': { typesInfo } } };
-      }
-      const type = req.taskQueueType || TQT.TASK_QUEUE_TYPE_WORKFLOW;
-      const stats = req.reportStats ? statsOf(type) : null;
-      return {
-        pollers: pollersOf(type),
-        stats,
-        statsByPriorityKey: stats ? { [DEFAULT_PRIORITY_KEY]: stats } : {},
-        taskQueueStatus: req.includeTaskQueueStatus
-          ? {
-              backlogCountHint: matching.backlog(keyOf(type)),
-              ratePerSecond: TASK_QUEUE_RATE_PER_SECOND,
-              taskIdBlock: { startId: 1, endId: 100_000 },
-            }
-          : null,
-        versioningInfo: { currentVersion: '__unversioned__', updateTime: GO_ZERO_TIME },
-        effectiveRateLimit: {
-          requestsPerSecond: TASK_QUEUE_RATE_PER_SECOND,
-          rateLimitSource: enums.RateLimitSource.RATE_LIMIT_SOURCE_SYSTEM,
-        },
-      };
-    },
   };
 }
-
-void ServiceError;

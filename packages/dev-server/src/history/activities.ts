@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, notFound } from '../frontend/errors';
+import { invalidArgument, notFound } from '../errors';
 import { enums, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { ActivityInfo, Execution, isRunning } from './mutable-state';

@@ -2,7 +2,7 @@
 // ResetActivity and UpdateActivityOptions. None writes history; a running attempt learns of a pause or a reset in
 // its next heartbeat response (the SDKs then cancel it with details saying why).
 import { temporal } from '../internal/proto';
-import { invalidArgument, notFound } from '../frontend/errors';
+import { invalidArgument, notFound } from '../errors';
 import { validateExecution } from '../frontend/validation';
 import { durationMs, enums, msDuration } from '../internal/proto';
 import { HistoryEngine } from './engine';

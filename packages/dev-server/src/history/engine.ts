@@ -5,13 +5,11 @@ import { NamespaceRegistry } from '../namespaces/namespace-registry';
 import { ChangeSet, KeyedRecord, NamespaceRecord, Persistence, ScheduleRecord } from '../persistence/persistence';
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
-import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../frontend/errors';
+import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../errors';
 import { RequestLimits, validateRunId } from '../frontend/validation';
 import { DynamicConfig } from '../config/dynamic-config';
 import { BlobLimits } from '../frontend/blob-limits';
 import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
-
-const HistoryEvent = history.HistoryEvent;
 import {
   BufferedEvent,
   Execution,
@@ -24,9 +22,10 @@ import {
 import { MAX_HISTORY_PAGE_SIZE } from './history-pages';
 import { visibilityOrder } from '../visibility/visibility';
 import type { Logger } from '../logger';
-import type { VersioningHooks } from '../deployments/worker-deployments';
+import type { VersioningHooks } from '../deployments/version-routing';
 import type { EndpointRegistry } from '../nexus/endpoint-registry';
 
+const HistoryEvent = history.HistoryEvent;
 const ET = enums.EventType;
 
 /** Attempts of a failing workflow task that keep the run's task timeout; later ones get a growing extension. */
@@ -155,6 +154,18 @@ export interface EngineHooks {
   versioning?: VersioningHooks;
 }
 
+/** What the server sets up an engine with; each field has the default a bare engine uses. */
+export interface HistoryEngineSettings {
+  /** The dynamic config the server runs with (default: the real server's defaults). */
+  config?: DynamicConfig;
+  /** The cluster's Nexus endpoints, which Nexus operations are scheduled on (default: none). */
+  nexusEndpoints?: EndpointRegistry;
+  /** Batches of events in the first page of a workflow task's history (default: `MAX_HISTORY_PAGE_SIZE`). */
+  workflowTaskHistoryPageSize?: number;
+  /** What the server does on the engine's changes (default: nothing). */
+  hooks?: EngineHooks;
+}
+
 /**
  * The history service: owns every execution's state and history and applies each change as one
  * transaction (persisted before anything observes it).
@@ -167,15 +178,15 @@ export class HistoryEngine {
   private current: Transaction | undefined;
   /** Event task ids start where the real server's first block of ids starts (2^20), so they are as long on the wire. */
   private taskIdCounter = 1 << 20;
-  hooks: EngineHooks = { reconcile: () => {} };
-  /** The cluster's Nexus endpoints (set by the server), which Nexus operations are scheduled on. */
-  nexusEndpoints: EndpointRegistry | undefined;
+  readonly hooks: EngineHooks;
+  /** The cluster's Nexus endpoints, which Nexus operations are scheduled on. */
+  readonly nexusEndpoints: EndpointRegistry | undefined;
   /** The dynamic config the server runs with (limits), and the request limits it sets. */
-  config = new DynamicConfig();
-  limits = new RequestLimits(this.config);
-  blobs: BlobLimits;
+  readonly config: DynamicConfig;
+  readonly limits: RequestLimits;
+  readonly blobs: BlobLimits;
   /** Batches of events in the first page of a workflow task's history (the rest is fetched with its token). */
-  workflowTaskHistoryPageSize = MAX_HISTORY_PAGE_SIZE;
+  readonly workflowTaskHistoryPageSize: number;
   /** Queries riding on workflow tasks (set by the server). */
   queries?: {
     attach(runId: string, wftSeq: number): Record<string, import('@kairos/proto').temporal.api.query.v1.IWorkflowQuery>;
@@ -190,8 +201,14 @@ export class HistoryEngine {
     readonly deadlines: DeadlineQueue,
     readonly store: Persistence,
     readonly log: Logger,
+    settings: HistoryEngineSettings = {},
   ) {
+    this.hooks = settings.hooks ?? { reconcile: () => {} };
+    this.config = settings.config ?? new DynamicConfig();
+    this.limits = new RequestLimits(this.config);
     this.blobs = new BlobLimits(this.config, log);
+    this.nexusEndpoints = settings.nexusEndpoints;
+    this.workflowTaskHistoryPageSize = settings.workflowTaskHistoryPageSize ?? MAX_HISTORY_PAGE_SIZE;
   }
 
   // ---- transactions ----

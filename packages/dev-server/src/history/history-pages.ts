@@ -1,6 +1,6 @@
 // Paging of a run's history, as the real server pages it: by batches of events (the events one change wrote),
 // so a page can hold more events than its size, and with an opaque continuation token.
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 import { IHistoryEvent, num } from '../internal/proto';
 
 /**

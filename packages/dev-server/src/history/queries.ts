@@ -1,13 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
-import {
-  failedPrecondition,
-  invalidArgument,
-  notFound,
-  queryFailed,
-  ServiceError,
-  workflowNotReady,
-} from '../frontend/errors';
+import { failedPrecondition, invalidArgument, notFound, queryFailed, ServiceError, workflowNotReady } from '../errors';
 import { enums, msTimestamp } from '../internal/proto';
 import { HistoryEngine } from './engine';
 import { Execution, isRunning } from './mutable-state';

@@ -5,7 +5,7 @@
 // children and external signals or cancels of that point are not carried over.
 import { randomUUID } from 'node:crypto';
 import { temporal } from '../internal/proto';
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 import { validateExecution } from '../frontend/validation';
 import { durationMs, enums, history, IHistoryEvent, msTimestamp, num, timestampMs } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';

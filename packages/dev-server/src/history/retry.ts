@@ -1,5 +1,5 @@
 import { durationMs, enums, IFailure, IRetryPolicy, msDuration } from '../internal/proto';
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 
 /** A retry policy with defaults applied, in milliseconds. */
 export interface RetryPolicyData {

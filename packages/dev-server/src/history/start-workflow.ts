@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, workflowAlreadyStarted } from '../frontend/errors';
+import { invalidArgument, workflowAlreadyStarted } from '../errors';
 import { durationMs, enums } from '../internal/proto';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { validateCron } from '../schedules/cron';
@@ -7,8 +7,8 @@ import { validateDuration } from '../frontend/validation';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';
-import { cronFirstBackoff, reuseAllowed } from './commands';
-import { startVersioning } from '../deployments/worker-deployments';
+import { cronFirstBackoff, reuseAllowed } from './command-application';
+import { startVersioning } from '../deployments/version-routing';
 import {
   createRun,
   rememberRequestId,

@@ -3,7 +3,7 @@
 // reaches the same answers here: NOT_FOUND for an unknown namespace, run or activity, rather than a malformed
 // token. What this server adds (which attempt of a task a token was issued for) sits in a field of its own.
 import { Reader, Writer } from 'protobufjs/minimal';
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 
 /** What a task token identifies. */
 export type TaskToken =

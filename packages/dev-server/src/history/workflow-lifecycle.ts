@@ -1,6 +1,6 @@
 import { deliverCompletionCallbacks } from '../nexus/nexus-operations';
 import { temporal } from '../internal/proto';
-import type { NewRunVersioning } from '../deployments/worker-deployments';
+import type { NewRunVersioning } from '../deployments/version-routing';
 import {
   durationMs,
   enums,

@@ -2,13 +2,14 @@
 // real server, which writes WorkflowExecutionOptionsUpdated when something changed. A pinned override must name a
 // version that polls the run's task queue (the deployments module checks it).
 import { temporal } from '../internal/proto';
-/** protobufjs reflection of the schema, loaded on first use (it takes tens of milliseconds). */
-const descriptorRoot = () => (require('@kairos/proto') as typeof import('@kairos/proto')).descriptorRoot();
 import type * as protobuf from 'protobufjs';
-import { failedPrecondition, invalidArgument } from '../frontend/errors';
+import { failedPrecondition, invalidArgument } from '../errors';
 import { enums } from '../internal/proto';
 import { HistoryEngine } from './engine';
 import { Execution } from './mutable-state';
+
+/** protobufjs reflection of the schema, loaded on first use (it takes tens of milliseconds). */
+const descriptorRoot = () => (require('@kairos/proto') as typeof import('@kairos/proto')).descriptorRoot();
 
 type Options = temporal.api.workflow.v1.IWorkflowExecutionOptions;
 

@@ -1,11 +1,12 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument, notFound } from '../frontend/errors';
+import { invalidArgument, notFound } from '../errors';
 import { durationMs, enums, IFailure, IHistoryEvent, msTimestamp } from '../internal/proto';
 import { HistoryEngine, measureHistory, Transaction } from './engine';
 import { Execution, ExecutionState, isRunning, newEvent, WorkflowTaskInfo } from './mutable-state';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
 import { encodeHistoryToken, forwardPageEnd } from './history-pages';
-import { applyCommands, rejectedCommandMessage, validateCommands } from './commands';
+import { applyCommands } from './command-application';
+import { rejectedCommandMessage, validateCommands } from './command-validation';
 import { trackCompletingBuild } from '../visibility/build-ids';
 import {
   applyUpdateMessage,

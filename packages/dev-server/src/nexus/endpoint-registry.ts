@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
-import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../frontend/errors';
+import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../errors';
 import { msTimestamp } from '../internal/proto';
 import { NamespaceRegistry } from '../namespaces/namespace-registry';
 

@@ -4,7 +4,7 @@
  * decomposes them, with its validation messages.
  */
 import { temporal } from '../internal/proto';
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 import { durationMs, msDuration } from '../internal/proto';
 
 type IRange = temporal.api.schedule.v1.IRange;

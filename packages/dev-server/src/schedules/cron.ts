@@ -4,7 +4,7 @@
  * a predefined name such as `@daily`, or `@every <duration>`. Unlike a schedule's cron string, it takes neither
  * seconds nor years, as the real server's workflow cron does not.
  */
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 import { compileSpec, CompiledSpec, nextMatchingTime } from './schedule-spec';
 
 /** A workflow cron schedule compiled for computing its times. */

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 
 /**
  * The visibility query language (the SQL-WHERE-like subset Temporal's SQL visibility accepts):

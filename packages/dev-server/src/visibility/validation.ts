@@ -1,4 +1,4 @@
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 import { ISearchAttributes } from '../internal/proto';
 import { NamespaceRecord } from '../persistence/persistence';
 import type { DynamicConfig } from '../config/dynamic-config';

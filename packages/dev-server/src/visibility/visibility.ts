@@ -1,5 +1,5 @@
 import { temporal } from '../internal/proto';
-import { invalidArgument } from '../frontend/errors';
+import { invalidArgument } from '../errors';
 import { enums, jsonPayload } from '../internal/proto';
 import { Execution } from '../history/mutable-state';
 import { NamespaceRecord } from '../persistence/persistence';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
-import { google, temporal } from '../internal/proto';
+import { google, temporal } from './internal/proto';
 
 const ed = temporal.api.errordetails.v1;
 
