@@ -2,13 +2,12 @@ import { temporal } from '../internal/proto';
 import { pauseActivity, resetActivity, unpauseActivity, updateActivityOptions } from '../history/activity-controls';
 import { cancelActivityReported, completeActivity, failActivity, heartbeatActivity } from '../history/activities';
 import { WorkflowServiceHandlers } from './service-definition';
-import { pollerWorkerVersion } from '../visibility/build-ids';
-import { Call, pollCaller, pollWait } from './polling';
+import { Call, pollTaskQueue } from './polling';
 import type { ServerContext } from '../server-context';
 
 /** WorkflowService handlers of activity tasks (by task token or by id) and of the activity controls. */
 export function activityTaskHandlers(ctx: ServerContext): WorkflowServiceHandlers {
-  const { engine, matching } = ctx;
+  const { engine } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
   /** Checks the namespace of a `...ById` activity request and locates its activity. */
   const byId = (req: {
@@ -26,29 +25,9 @@ export function activityTaskHandlers(ctx: ServerContext): WorkflowServiceHandler
     };
   };
 
-  const pollTimeout = ctx.options.longPollTimeoutMs;
-
   return {
-    PollActivityTaskQueue: async (req: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest, call: Call) => {
-      ns(req.namespace);
-      engine.limits.taskQueue(req.taskQueue);
-      engine.limits.identity(req.identity);
-      const { key, version } = ctx.deployments.pollQueue(
-        req.namespace!,
-        'activity',
-        req.taskQueue!,
-        req.deploymentOptions,
-      );
-      const response = await matching.poll(
-        key,
-        req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
-        pollWait(call, pollTimeout),
-        pollCaller(call, req.workerInstanceKey),
-        req.workerVersionCapabilities,
-      );
-      return response ?? {};
-    },
+    PollActivityTaskQueue: (req: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest, call: Call) =>
+      pollTaskQueue(ctx, 'activity', req, call),
     RespondActivityTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest) => {
       completeActivity(engine, { token: req.taskToken, namespace: req.namespace }, req.result, req.identity ?? '');
       return {};

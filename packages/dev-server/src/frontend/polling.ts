@@ -1,6 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { HistoryEngine } from '../history/engine';
 import type { PollCaller } from '../matching/matching';
+import type { temporal } from '../internal/proto';
+import type { ServerContext } from '../server-context';
+import { pollerWorkerVersion } from '../visibility/build-ids';
 import { failedPrecondition } from '../errors';
 
 /** A unary call as handlers receive it: long polls watch its deadline and cancellation. */
@@ -33,6 +36,38 @@ export function pollWait(call: Call | undefined, longPollMs: number): number {
   const remaining = deadlineMs - Date.now();
   if (remaining < MIN_POLL_DEADLINE_MS) throw failedPrecondition('Context timeout is too short.');
   return Math.min(longPollMs, remaining - POLL_DEADLINE_MARGIN_MS);
+}
+
+/** The fields a workflow or activity task-queue poll shares. */
+type TaskQueuePoll = Pick<
+  temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest,
+  'namespace' | 'taskQueue' | 'identity' | 'deploymentOptions' | 'workerVersionCapabilities' | 'workerInstanceKey'
+>;
+
+/**
+ * A worker's poll of a workflow or activity task queue: checks the namespace and limits, waits on the queue of the
+ * deployment version the worker polls for, and answers with a task, or empty when the poll's time is up.
+ */
+export async function pollTaskQueue(
+  ctx: ServerContext,
+  kind: 'workflow' | 'activity',
+  req: TaskQueuePoll,
+  call: Call,
+): Promise<object> {
+  const { engine } = ctx;
+  engine.namespace(req.namespace ?? '');
+  engine.limits.taskQueue(req.taskQueue);
+  engine.limits.identity(req.identity);
+  const { key, version } = ctx.deployments.pollQueue(req.namespace!, kind, req.taskQueue!, req.deploymentOptions);
+  const response = await ctx.matching.poll(
+    key,
+    req.identity ?? '',
+    (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
+    pollWait(call, ctx.options.longPollTimeoutMs),
+    pollCaller(call, req.workerInstanceKey),
+    req.workerVersionCapabilities,
+  );
+  return response ?? {};
 }
 
 /** Waits until `ready()` returns a value, the run changes past `timeoutMs`, or the call is cancelled. */

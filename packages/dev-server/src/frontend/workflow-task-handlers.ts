@@ -3,37 +3,16 @@ import { completeWorkflowTask, failWorkflowTask } from '../history/workflow-task
 import { Matching } from '../matching/matching';
 import { validateExecution } from './validation';
 import { WorkflowServiceHandlers } from './service-definition';
-import { pollerWorkerVersion } from '../visibility/build-ids';
-import { Call, pollCaller, pollWait } from './polling';
+import { Call, pollTaskQueue } from './polling';
 import type { ServerContext } from '../server-context';
 
 /** WorkflowService handlers of workflow tasks and of the workers that poll for them. */
 export function workflowTaskHandlers(ctx: ServerContext): WorkflowServiceHandlers {
   const { engine, queries, matching } = ctx;
   const ns = (name: string | null | undefined) => engine.namespace(name ?? '');
-  const pollTimeout = ctx.options.longPollTimeoutMs;
-
   return {
-    PollWorkflowTaskQueue: async (req: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest, call: Call) => {
-      ns(req.namespace);
-      engine.limits.taskQueue(req.taskQueue);
-      engine.limits.identity(req.identity);
-      const { key, version } = ctx.deployments.pollQueue(
-        req.namespace!,
-        'workflow',
-        req.taskQueue!,
-        req.deploymentOptions,
-      );
-      const response = await matching.poll(
-        key,
-        req.identity ?? '',
-        (task, identity) => ctx.startTask(task, identity, pollerWorkerVersion(req.workerVersionCapabilities), version),
-        pollWait(call, pollTimeout),
-        pollCaller(call, req.workerInstanceKey),
-        req.workerVersionCapabilities,
-      );
-      return response ?? {};
-    },
+    PollWorkflowTaskQueue: (req: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest, call: Call) =>
+      pollTaskQueue(ctx, 'workflow', req, call),
     RespondWorkflowTaskCompleted: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest) =>
       completeWorkflowTask(engine, req),
     RespondWorkflowTaskFailed: (req: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest) => {
