@@ -121,7 +121,8 @@ onEachServer({}, (server: () => TestServer) => {
     for (let i = 0; !err; i++) {
       const e = await rejection(update(`extra${i}`, 300));
       if (e.code === grpc.status.RESOURCE_EXHAUSTED) err = e;
-      else expect(e.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      // Not admitted yet: the caller's short deadline ends the call (the real server, when busy, may answer CANCELLED).
+      else expect([grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]).toContain(e.code);
     }
     expect(err.details).toBe('limit on number of concurrent in-flight updates has been reached (10)');
     expect(err.statusDetails[0]).toEqual({
