@@ -879,6 +879,36 @@ describe(`core bridge against ${serverName}`, () => {
     );
   });
 
+  it('ends a workflow poll waiting out a shutdown once the last open workflow task has been reported', async () => {
+    const taskQueue = uniqueName('tq');
+    const worker = newWorker(taskQueue);
+    const workflowId = uniqueName('wf');
+    const runId = await startWorkflow(server, { workflowId, workflowType: 'idle', taskQueue });
+    expect((await nextActivation(worker)).runId).toBe(runId);
+    worker.initiateShutdown();
+    // The run's task is still open, so this poll waits for it once the pollers have stopped.
+    let settled = false;
+    const polled = worker.pollWorkflowActivation().then(
+      (bytes) => jobNames(decodeActivation(bytes)),
+      (err: unknown) => err,
+    );
+    void polled.finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(settled).toBe(false);
+    // No commands: the workflow stays open and its run stays cached, with nothing left to do.
+    await worker.completeWorkflowActivation(success(runId, []));
+    expect(await polled).toBeInstanceOf(ShutdownError);
+    expect(worker.cachedWorkflows).toBe(1);
+    await expect(worker.pollActivityTask()).rejects.toBeInstanceOf(ShutdownError);
+    await worker.finalizeShutdown();
+    await server.call(
+      'TerminateWorkflowExecution',
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
+      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
+      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
+    );
+  }, 20_000);
+
   it('replays a recorded history with a replay worker and reports non-determinism as an eviction', async () => {
     const taskQueue = uniqueName('tq');
     const worker = newWorker(taskQueue);

@@ -339,6 +339,9 @@ impl WorkflowTasks {
             }
         }
         actions.extend(self.advance(st, run_id));
+        // The run may now be idle, which is what a poll waiting out a shutdown is waiting for: without this it would
+        // wait for good once no task and no activation is left to wake it.
+        self.wakeup.notify_one();
         actions
     }
 
