@@ -6,8 +6,9 @@
 //   client-dev-server  @kairos/client + @kairos/dev-server with only node and npm on PATH (no cargo, C++ compiler
 //                      or make): a client starts a workflow on the installed in-memory `kairos-server`; a database
 //                      file without better-sqlite3 fails with an error naming the package to install.
-//   client-proto       @kairos/client + @kairos/proto alone, against the workspace's dev server; `npm ls` shows one
-//                      copy each of @grpc/grpc-js and protobufjs.
+//   client-proto       @kairos/client + @kairos/proto alone, against the workspace's dev server: one @grpc/grpc-js,
+//                      one protobufjs for every @kairos package (plus @grpc/proto-loader's protobufjs 7, never
+//                      loaded); then with the `overrides` entry the proto README gives users, one protobufjs in all.
 //   worker-testing     @kairos/worker + @kairos/testing with no cargo on PATH (the core comes prebuilt; isolated-vm
 //                      compiles from source, so a C++ compiler stays): the hello-world worker and a time-skipping
 //                      test written with node:test.
@@ -238,34 +239,62 @@ function installedCopies(dir, name) {
   return copies;
 }
 
+/** `npm ls` of grpc-js and protobufjs in `dir`, printed; fails when npm finds the tree invalid. */
+function printNpmLs(dir, env) {
+  const npmLs = spawnSync('npm', ['ls', '@grpc/grpc-js', 'protobufjs', '--all'], { cwd: dir, env, encoding: 'utf8' });
+  console.log(npmLs.stdout.trim());
+  assert.equal(npmLs.status, 0, `npm ls found an invalid tree:\n${npmLs.stderr}`);
+}
+
 async function clientAndProto(tarballs) {
   const bin = nodeOnlyPath();
+  const env = userEnv(bin);
   const dir = installProject('client-proto', tarballs, ['@kairos/client', '@kairos/proto'], bin);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'node_modules', '@kairos')).sort(), ['client', 'common', 'proto']);
-  const npmLs = spawnSync('npm', ['ls', '@grpc/grpc-js', 'protobufjs', '--all'], {
-    cwd: dir,
-    env: userEnv(bin),
-    encoding: 'utf8',
-  });
-  console.log(npmLs.stdout.trim());
+  printNpmLs(dir, env);
   const grpc = installedCopies(dir, '@grpc/grpc-js');
   assert.equal(grpc.length, 1, `@grpc/grpc-js is installed ${grpc.length} times: ${grpc}`);
-  // One protobufjs serves every @kairos package. @grpc/grpc-js depends on @grpc/proto-loader, which depends on
-  // protobufjs ^7 (a second copy under it); neither is loaded by the client, which the fixture checks.
+  // One protobufjs serves every @kairos package. @grpc/grpc-js depends on @grpc/proto-loader, which still asks for
+  // protobufjs ^7 (our generated code needs 8), so npm puts a second copy under it; the client never loads it, which
+  // the fixture checks.
   const protobufjs = installedCopies(dir, 'protobufjs');
   const ours = protobufjs.filter((copy) => !copy.startsWith('node_modules/@grpc/proto-loader/'));
-  assert.equal(
-    ours.length,
-    1,
-    `protobufjs outside @grpc/proto-loader is installed ${ours.length} times: ${protobufjs}`,
+  assert.deepEqual(
+    ours.map((copy) => copy.slice(0, copy.lastIndexOf('@'))),
+    ['node_modules/protobufjs'],
+    `protobufjs outside @grpc/proto-loader: ${protobufjs}`,
   );
+  assert.ok(protobufjs.length <= 2, `protobufjs is installed ${protobufjs.length} times: ${protobufjs}`);
   console.log(`@grpc/grpc-js: ${grpc.join(', ')}; protobufjs: ${protobufjs.join(', ')}`);
   copyFixtures(dir, ['client.js']);
   const server = await startServer(process.execPath, [path.join(ROOT, 'packages', 'dev-server', 'lib', 'cli.js')], {
     cwd: ROOT,
   });
   try {
-    console.log(run('node', ['client.js', server.address], { cwd: dir, env: userEnv(bin) }).trim());
+    console.log(run('node', ['client.js', server.address], { cwd: dir, env }).trim());
+    // What the proto README tells a user who wants one copy: an `overrides` entry with @kairos/proto's range, so
+    // that @grpc/proto-loader gets the same protobufjs. Then the whole tree holds exactly one.
+    const range = readJson(path.join(ROOT, 'packages', 'proto', 'package.json')).dependencies.protobufjs;
+    const pkgFile = path.join(dir, 'package.json');
+    const pkg = readJson(pkgFile);
+    pkg.overrides.protobufjs = range;
+    fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+    const started = process.hrtime.bigint();
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`installed again with overrides.protobufjs = ${range} in ${seconds.toFixed(1)} s`);
+    printNpmLs(dir, env);
+    const single = installedCopies(dir, 'protobufjs');
+    assert.equal(single.length, 1, `protobufjs is installed ${single.length} times with the override: ${single}`);
+    assert.equal(installedCopies(dir, '@grpc/grpc-js').length, 1);
+    console.log(`with the override, protobufjs: ${single.join(', ')}`);
+    // @grpc/proto-loader runs on protobufjs 8 then: it reads the Kairos schema (as the dev server's reflection does).
+    const loaderCheck = `const d = require('@grpc/proto-loader').fromJSON(require('@kairos/proto/generated/descriptor.json'));
+      if (!d['temporal.api.workflowservice.v1.WorkflowService']) throw new Error('no WorkflowService');
+      console.log('@grpc/proto-loader ' + require('@grpc/proto-loader/package.json').version + ' on protobufjs ' +
+        require('protobufjs/package.json').version + ' loaded ' + Object.keys(d).length + ' definitions')`;
+    console.log(run('node', ['-e', loaderCheck], { cwd: dir, env }).trim());
+    console.log(run('node', ['client.js', server.address], { cwd: dir, env }).trim());
   } finally {
     server.stop();
   }
