@@ -101,6 +101,16 @@ async function shutdown(worker: Worker): Promise<void> {
   await worker.finalizeShutdown();
 }
 
+/** Terminates a run a test leaves open. */
+async function terminate(workflowId: string, runId: string): Promise<void> {
+  await server.call(
+    'TerminateWorkflowExecution',
+    temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
+    temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
+    { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
+  );
+}
+
 const serverName = serverKind() === 'kairos' ? 'the Kairos dev server' : 'the Temporal CLI dev server';
 
 describe(`core bridge against ${serverName}`, () => {
@@ -404,12 +414,7 @@ describe(`core bridge against ${serverName}`, () => {
       }).finish(),
     );
     expect(worker.cachedWorkflows).toBe(0);
-    await server.call(
-      'TerminateWorkflowExecution',
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
-      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
-    );
+    await terminate(workflowId, runId);
     // Nothing is left running: both polls reach ShutdownError.
     await shutdown(worker);
   });
@@ -836,12 +841,7 @@ describe(`core bridge against ${serverName}`, () => {
       }),
     ).toBe(1);
     expect(counter('temporal_sticky_cache_total_forced_eviction', { task_queue: taskQueue })).toBe(2);
-    await server.call(
-      'TerminateWorkflowExecution',
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
-      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
-    );
+    await terminate(workflowId, runId);
     await shutdown(worker);
   });
 
@@ -871,12 +871,7 @@ describe(`core bridge against ${serverName}`, () => {
     );
     await expect(worker.pollActivityTask()).rejects.toBeInstanceOf(ShutdownError);
     await worker.finalizeShutdown();
-    await server.call(
-      'TerminateWorkflowExecution',
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
-      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
-    );
+    await terminate(workflowId, runId);
   });
 
   it('ends a workflow poll waiting out a shutdown once the last open workflow task has been reported', async () => {
@@ -901,12 +896,7 @@ describe(`core bridge against ${serverName}`, () => {
     expect(worker.cachedWorkflows).toBe(1);
     await expect(worker.pollActivityTask()).rejects.toBeInstanceOf(ShutdownError);
     await worker.finalizeShutdown();
-    await server.call(
-      'TerminateWorkflowExecution',
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest,
-      temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
-      { namespace: 'default', workflowExecution: { workflowId, runId }, reason: 'test over' },
-    );
+    await terminate(workflowId, runId);
   }, 20_000);
 
   it('replays a recorded history with a replay worker and reports non-determinism as an eviction', async () => {
