@@ -76,36 +76,35 @@ export function recordError(span: otel.Span, err: unknown, acceptableErrors?: (e
 
 /** Runs `fn` in a new active span that ends when `fn` settles. */
 export async function instrument<T>({ tracer, spanName, fn, context, acceptableErrors }: InstrumentOptions<T>) {
-  const run = () =>
-    tracer.startActiveSpan(spanName, async (span) => {
-      try {
-        const result = await fn(span);
-        span.setStatus({ code: otel.SpanStatusCode.OK });
-        return result;
-      } catch (err) {
-        recordError(span, err, acceptableErrors);
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
-  return context ? otel.context.with(context, run) : run();
+  const run = async (span: otel.Span) => {
+    try {
+      const result = await fn(span);
+      span.setStatus({ code: otel.SpanStatusCode.OK });
+      return result;
+    } catch (err) {
+      recordError(span, err, acceptableErrors);
+      throw err;
+    } finally {
+      span.end();
+    }
+  };
+  // With a parent context, one `context.with` (the span's context on top of the parent) instead of two.
+  return context ? tracer.startActiveSpan(spanName, {}, context, run) : tracer.startActiveSpan(spanName, run);
 }
 
 /** Runs synchronous `fn` in a new active span. */
 export function instrumentSync<T>({ tracer, spanName, fn, context, acceptableErrors }: InstrumentOptionsSync<T>): T {
-  const run = () =>
-    tracer.startActiveSpan(spanName, (span) => {
-      try {
-        const result = fn(span);
-        span.setStatus({ code: otel.SpanStatusCode.OK });
-        return result;
-      } catch (err) {
-        recordError(span, err, acceptableErrors);
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
-  return context ? otel.context.with(context, run) : run();
+  const run = (span: otel.Span) => {
+    try {
+      const result = fn(span);
+      span.setStatus({ code: otel.SpanStatusCode.OK });
+      return result;
+    } catch (err) {
+      recordError(span, err, acceptableErrors);
+      throw err;
+    } finally {
+      span.end();
+    }
+  };
+  return context ? tracer.startActiveSpan(spanName, {}, context, run) : tracer.startActiveSpan(spanName, run);
 }
