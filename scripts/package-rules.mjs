@@ -70,6 +70,20 @@ export function publicPackageDirs(root = ROOT) {
     .sort();
 }
 
+/** The names of the private packages under packages/ (test support: never published, so never a runtime dependency). */
+export function privatePackageNames(root = ROOT) {
+  const base = path.join(root, 'packages');
+  return new Set(
+    fs
+      .readdirSync(base)
+      .map((name) => path.join(base, name, 'package.json'))
+      .filter((file) => fs.existsSync(file))
+      .map((file) => readJson(file))
+      .filter((pkg) => pkg.private)
+      .map((pkg) => pkg.name),
+  );
+}
+
 /** Directories under src/ that hold an index.ts, as lib-relative paths (`workflow/bundler`). */
 function indexDirectories(dir) {
   const out = [];
@@ -253,6 +267,12 @@ export function checkPackage(dir, root = ROOT) {
   }
   for (const name of Object.keys(pkg.peerDependencies ?? {})) {
     want(!pkg.dependencies?.[name], `${name} is both a dependency and a peer dependency`);
+  }
+  const unpublished = privatePackageNames(root);
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const name of Object.keys(pkg[field] ?? {})) {
+      want(!unpublished.has(name), `${field}.${name} is a private package, never published: a devDependency at most`);
+    }
   }
 
   for (const [key, target] of Object.entries(pkg.exports ?? {})) {

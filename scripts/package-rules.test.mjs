@@ -10,6 +10,7 @@ import {
   checkPlatformPackages,
   filesInclude,
   fixPackage,
+  privatePackageNames,
   publicPackageDirs,
   resolveExport,
   unresolvedDeepImports,
@@ -79,6 +80,22 @@ const basePkg = {
   license: 'MIT',
   dependencies: { '@kairos/proto': 'workspace:*', protobufjs: '8.8.1', long: '^5.3.2' },
 };
+
+test('private packages such as @kairos/test-support are not checked, and no public package depends on one', () => {
+  const testSupport = path.join(ROOT, 'packages', 'test-support');
+  assert.ok(!publicPackageDirs().includes(testSupport), 'test-support is treated as a public package');
+  assert.ok(privatePackageNames().has('@kairos/test-support'));
+  const { root, dir } = scratchPackage({ ...basePkg, dependencies: { '@kairos/test-support': 'workspace:*' } });
+  fs.mkdirSync(path.join(root, 'packages', 'test-support'));
+  fs.writeFileSync(
+    path.join(root, 'packages', 'test-support', 'package.json'),
+    JSON.stringify({ name: '@kairos/test-support', private: true }),
+  );
+  fixPackage(dir, root);
+  assert.deepEqual(checkPackage(dir, root), [
+    'dependencies.@kairos/test-support is a private package, never published: a devDependency at most',
+  ]);
+});
 
 test('--fix turns a workspace-only package.json into a publishable one', () => {
   const { root, dir } = scratchPackage(basePkg);

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
+import { unusedPort } from '@kairos/test-support';
 import { Connection, InternalConnectionOptionsSymbol, type ConnectionPlugin } from '../src/connection';
 import { ServiceError, isGrpcCancelledError, isGrpcDeadlineError, isGrpcServiceError } from '../src/errors';
 import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '../src/grpc-retry';
 import pkg from '../src/pkg';
 import { StubError, StubServer } from './helpers/stub-server';
 import { generateTestCertificates, type TestCertificates } from './helpers/tls';
-import { unusedPort, waitFor } from './helpers/wait';
+import { waitFor } from './helpers/wait';
 
 const header = (call: { metadata: grpc.Metadata }, name: string) => call.metadata.get(name).map(String);
 

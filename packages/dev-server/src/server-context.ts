@@ -91,9 +91,14 @@ export class ServerContext {
         },
         versioning: this.deployments,
       },
+      // The dispatcher needs the engine, so the engine reaches it through the context once both exist.
+      queries: {
+        attach: (runId, wftSeq) => this.queries.attach(runId, wftSeq),
+        answer: (results) => this.queries.answer(results),
+        release: (runId, wftSeq) => this.queries.release(runId, wftSeq),
+      },
     });
-    this.queries = new QueryDispatcher(this.engine);
-    this.engine.queries = this.queries;
+    this.queries = new QueryDispatcher(this.engine, (ex) => this.dispatchQueries(ex));
     this.scheduler = new Scheduler(this.engine, this.deadlines);
     this.batches = new BatchOperations(this.engine);
     this.deadlineHandlers.set('schedule', (owner) => this.scheduler.onDeadline(owner));
@@ -102,7 +107,6 @@ export class ServerContext {
     this.deadlineHandlers.set(STANDALONE_DEADLINE, (owner) =>
       this.standaloneActivities.onDeadline(owner.slice(STANDALONE_DEADLINE.length + 1)),
     );
-    this.queries.onQueued = (ex) => this.dispatchQueries(ex);
     time.setBusyProbe(() => this.busyRuns.size > 0 || this.queries.outstanding > 0 || this.standaloneActivities.busy());
   }
 

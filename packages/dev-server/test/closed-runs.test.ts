@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
 import { HistoryEngine } from '../src/history/engine';
-import { startServer } from './helpers';
+import { startServer, uniqueId, waitUntil } from './helpers';
 import { RawClient, rejection } from './raw-client';
 
 const E = temporal.api.enums.v1;
@@ -146,4 +146,74 @@ test('a database written before closed runs were kept apart is read, its closed 
     raw.close();
     await server.shutdown();
   }
+});
+
+describe('retention and deletion over raw gRPC', () => {
+  let server: DevServer;
+  let raw: RawClient;
+
+  beforeAll(async () => {
+    server = await startServer({
+      namespaces: ['extra'],
+      historyLongPollMs: 300,
+      // Lets the retention test register a namespace that keeps closed runs for 200 ms.
+      dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
+      searchAttributes: {
+        CustomKeyword: 'Keyword',
+        CustomInt: 'Int',
+        CustomDatetime: 'Datetime',
+        CustomKeywordList: 'KeywordList',
+        CustomText: 'Text',
+      },
+    });
+    raw = new RawClient(server.address);
+  });
+
+  afterAll(async () => {
+    raw?.close();
+    await server?.shutdown();
+  });
+
+  describe('retention and deletion', () => {
+    const startAndTerminate = async (namespace: string) => {
+      const workflowId = uniqueId();
+      await raw.call('WorkflowService', 'StartWorkflowExecution', {
+        namespace,
+        workflowId,
+        workflowType: { name: 'W' },
+        taskQueue: { name: 'none' },
+        requestId: workflowId,
+      });
+      await raw.call('WorkflowService', 'TerminateWorkflowExecution', { namespace, workflowExecution: { workflowId } });
+      return workflowId;
+    };
+
+    test('closed runs are deleted once the namespace retention has passed', async () => {
+      const namespace = uniqueId('ns');
+      await raw.wf('RegisterNamespace', { namespace, workflowExecutionRetentionPeriod: { nanos: 200e6 } });
+      const workflowId = await startAndTerminate(namespace);
+      await raw.call('WorkflowService', 'DescribeWorkflowExecution', { namespace, execution: { workflowId } });
+      await waitUntil(
+        async () => {
+          const err = await raw
+            .call('WorkflowService', 'DescribeWorkflowExecution', { namespace, execution: { workflowId } })
+            .then(
+              () => undefined,
+              (e) => e,
+            );
+          return err?.code === grpc.status.NOT_FOUND;
+        },
+        10_000,
+        'run deleted by retention',
+      );
+    });
+
+    test('DeleteWorkflowExecution removes a run', async () => {
+      const workflowId = await startAndTerminate('default');
+      await raw.wf('DeleteWorkflowExecution', { workflowExecution: { workflowId } });
+      expect((await rejection(raw.wf('DescribeWorkflowExecution', { execution: { workflowId } }))).code).toBe(
+        grpc.status.NOT_FOUND,
+      );
+    });
+  });
 });

@@ -7,6 +7,7 @@ import { temporal } from '@kairos/proto';
 import * as activities from './activities';
 import { DevServer } from '../src';
 import { startServer, uniqueId, waitUntil, workflowsPath } from './helpers';
+import { manualWorkflows } from './manual-workflows';
 import { RawClient } from './raw-client';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -198,4 +199,154 @@ describe('with workflowTaskHistoryPageSize: 3', () => {
       await nativeConnection.close();
     }
   }, 60_000);
+});
+
+describe('reading history over raw gRPC', () => {
+  let server: DevServer;
+  let raw: RawClient;
+
+  beforeAll(async () => {
+    server = await startServer({
+      namespaces: ['extra'],
+      historyLongPollMs: 300,
+      // Lets the retention test register a namespace that keeps closed runs for 200 ms.
+      dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
+      searchAttributes: {
+        CustomKeyword: 'Keyword',
+        CustomInt: 'Int',
+        CustomDatetime: 'Datetime',
+        CustomKeywordList: 'KeywordList',
+        CustomText: 'Text',
+      },
+    });
+    raw = new RawClient(server.address);
+  });
+
+  afterAll(async () => {
+    raw?.close();
+    await server?.shutdown();
+  });
+
+  const { start } = manualWorkflows(() => raw);
+
+  describe('history', () => {
+    test('pages with a token and reads backwards', async () => {
+      const id = uniqueId();
+      await start(id);
+      for (let i = 0; i < 5; i++)
+        await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: `s${i}` });
+      const ids: number[] = [];
+      let token: Uint8Array | undefined;
+      do {
+        const r = await raw.wf('GetWorkflowExecutionHistory', {
+          execution: { workflowId: id },
+          maximumPageSize: 3,
+          nextPageToken: token,
+        });
+        ids.push(...r.history.events.map((e: { eventId: number }) => Number(e.eventId)));
+        token = r.nextPageToken.length ? r.nextPageToken : undefined;
+      } while (token);
+      expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      const rev = await raw.wf('GetWorkflowExecutionHistoryReverse', {
+        execution: { workflowId: id },
+        maximumPageSize: 100,
+      });
+      expect(rev.history.events.map((e: { eventId: number }) => Number(e.eventId))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    });
+
+    test('pages hold whole batches of events, so a page can hold more events than its size; at most 256 batches', async () => {
+      const tq = uniqueId('tq');
+      const id = uniqueId();
+      await start(id, { taskQueue: { name: tq } });
+      const t = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: tq }, identity: 'me' });
+      const timers = Array.from({ length: 5 }, (_, i) => ({
+        commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_START_TIMER,
+        startTimerCommandAttributes: { timerId: `t${i}`, startToFireTimeout: { seconds: 3600 } },
+      }));
+      await raw.wf('RespondWorkflowTaskCompleted', { taskToken: t.taskToken, commands: timers });
+      for (let i = 0; i < 300; i++)
+        await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: `s${i}` });
+      const eventIds = (r: { history: { events: Array<{ eventId: number }> } }) =>
+        r.history.events.map((e) => Number(e.eventId));
+      // Batches: [1 started, 2 scheduled], [3 started], [4 completed, 5-9 timers], [10 signal, 11 scheduled],
+      // then one per signal. Each page takes whole batches.
+      const page = (maximumPageSize: number, nextPageToken?: Uint8Array) =>
+        raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, maximumPageSize, nextPageToken });
+      const first = await page(3);
+      expect(eventIds(first)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(eventIds(await page(3, first.nextPageToken))).toEqual([10, 11, 12, 13]);
+      // Larger sizes (and 0) mean the real server's 256 batches: 263 events here.
+      for (const size of [0, 1000]) {
+        const big = await page(size);
+        expect(eventIds(big)).toHaveLength(263);
+        expect(eventIds(await page(size, big.nextPageToken))).toEqual(
+          Array.from({ length: 310 - 263 }, (_, i) => 264 + i),
+        );
+      }
+      // Reverse pages take whole batches too.
+      const reverse = await raw.wf('GetWorkflowExecutionHistoryReverse', {
+        execution: { workflowId: id },
+        maximumPageSize: 1000,
+      });
+      expect(eventIds(reverse)).toHaveLength(256);
+      let token = reverse.nextPageToken;
+      const pages: number[][] = [];
+      while (token.length) {
+        const r = await raw.wf('GetWorkflowExecutionHistoryReverse', {
+          execution: { workflowId: id },
+          maximumPageSize: 2,
+          nextPageToken: token,
+        });
+        pages.push(eventIds(r));
+        token = r.nextPageToken;
+      }
+      expect(pages.slice(-2)).toEqual([
+        [9, 8, 7, 6, 5, 4, 3],
+        [2, 1],
+      ]);
+      await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id } });
+    });
+
+    test('wait_new_event blocks until a new event and returns it', async () => {
+      const id = uniqueId();
+      await start(id);
+      const first = await raw.wf('GetWorkflowExecutionHistory', { execution: { workflowId: id }, waitNewEvent: true });
+      expect(first.history.events).toHaveLength(2);
+      expect(first.nextPageToken.length).toBeGreaterThan(0);
+      const waiting = raw.wf('GetWorkflowExecutionHistory', {
+        execution: { workflowId: id },
+        waitNewEvent: true,
+        nextPageToken: first.nextPageToken,
+      });
+      await raw.wf('SignalWorkflowExecution', { workflowExecution: { workflowId: id }, signalName: 'wake' });
+      const next = await waiting;
+      expect(next.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([
+        ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      ]);
+    });
+
+    test('the close-event filter returns only the close event, and an empty page with a token on timeout', async () => {
+      const id = uniqueId();
+      await start(id);
+      const filter = E.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+      const timedOut = await raw.wf('GetWorkflowExecutionHistory', {
+        execution: { workflowId: id },
+        waitNewEvent: true,
+        historyEventFilterType: filter,
+      });
+      expect(timedOut.history.events).toHaveLength(0);
+      expect(timedOut.nextPageToken.length).toBeGreaterThan(0);
+      await raw.wf('TerminateWorkflowExecution', { workflowExecution: { workflowId: id }, reason: 'done' });
+      const closed = await raw.wf('GetWorkflowExecutionHistory', {
+        execution: { workflowId: id },
+        waitNewEvent: true,
+        historyEventFilterType: filter,
+        nextPageToken: timedOut.nextPageToken,
+      });
+      expect(closed.history.events.map((e: { eventType: number }) => e.eventType)).toEqual([
+        ET.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+      ]);
+      expect(closed.nextPageToken.length).toBe(0);
+    });
+  });
 });

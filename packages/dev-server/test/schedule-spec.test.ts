@@ -1,7 +1,14 @@
-// Cron strings and schedule specs: parsing and the times they match, in UTC and in other time zones.
+// Cron strings and schedule specs: parsing and the times they match, in UTC and in other time zones; and over raw
+// gRPC, schedules as the real server describes, lists and matches them.
+import * as grpc from '@grpc/grpc-js';
+import type Long from 'long';
+import { temporal } from '@kairos/proto';
+import { DevServer } from '../src';
 import { nextCronTime, parseCron } from '../src/schedules/cron';
 import { canonicalSpec, parseGoDuration } from '../src/schedules/calendar-spec';
 import { compileSpec, nextMatchingTime } from '../src/schedules/schedule-spec';
+import { startServer, uniqueId } from './helpers';
+import { RawClient, rejection } from './raw-client';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -213,5 +220,160 @@ describe('time zones', () => {
     );
     for (const name of ['UTC', 'Local', 'US/Eastern', 'Etc/GMT+5'])
       expect(() => compileSpec(daily(9, 0, name))).not.toThrow();
+  });
+});
+
+describe('schedule specs over raw gRPC', () => {
+  const E = temporal.api.enums.v1;
+  let server: DevServer;
+  let raw: RawClient;
+
+  beforeAll(async () => {
+    server = await startServer({
+      namespaces: ['extra'],
+      historyLongPollMs: 300,
+      // Lets the retention test register a namespace that keeps closed runs for 200 ms.
+      dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
+      searchAttributes: {
+        CustomKeyword: 'Keyword',
+        CustomInt: 'Int',
+        CustomDatetime: 'Datetime',
+        CustomKeywordList: 'KeywordList',
+        CustomText: 'Text',
+      },
+    });
+    raw = new RawClient(server.address);
+  });
+
+  afterAll(async () => {
+    raw?.close();
+    await server?.shutdown();
+  });
+
+  describe('schedule specs', () => {
+    const seconds = (isoTime: string) => ({ seconds: Date.parse(isoTime) / 1000 });
+    const isoOf = (t: { seconds: number | Long }) => new Date(Number(t.seconds) * 1000).toISOString();
+    const createSchedule = (scheduleId: string, spec: object) =>
+      raw.wf('CreateSchedule', {
+        scheduleId,
+        requestId: scheduleId,
+        schedule: {
+          spec,
+          action: {
+            startWorkflow: { workflowId: 'wf', workflowType: { name: 'W' }, taskQueue: { name: 'tq-frontend' } },
+          },
+          state: { paused: true },
+        },
+      });
+
+    test("describe, list, tokens and not-found answers of schedules are the real server's", async () => {
+      const first = uniqueId('sched');
+      const second = uniqueId('sched');
+      const created = await createSchedule(first, { interval: [{ interval: { seconds: 3600 } }] });
+      // The conflict token is the schedule's version as a big-endian int64.
+      expect(Buffer.from(created.conflictToken).toString('hex')).toBe('0000000000000001');
+      await createSchedule(second, { interval: [{ interval: { seconds: 3600 } }] });
+      const d = await raw.wf('DescribeSchedule', { scheduleId: first });
+      // Unset policies read as the real server's defaults; no update time until UpdateSchedule.
+      expect(d.schedule.policies.overlapPolicy).toBe(E.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP);
+      expect(Number(d.schedule.policies.catchupWindow.seconds)).toBe(365 * 86400);
+      expect(d.info.updateTime).toBeNull();
+      await raw.wf('PatchSchedule', { scheduleId: first, patch: { unpause: 'go' } });
+      const patched = await raw.wf('DescribeSchedule', { scheduleId: first });
+      expect(patched.info.updateTime).toBeNull();
+      expect(Buffer.from(patched.conflictToken).toString('hex')).toBe('0000000000000002');
+      await raw.wf('UpdateSchedule', {
+        scheduleId: first,
+        conflictToken: patched.conflictToken,
+        schedule: { ...patched.schedule, state: { paused: true } },
+      });
+      expect((await raw.wf('DescribeSchedule', { scheduleId: first })).info.updateTime).not.toBeNull();
+      const stale = await rejection(
+        raw.wf('UpdateSchedule', {
+          scheduleId: first,
+          conflictToken: patched.conflictToken,
+          schedule: patched.schedule,
+        }),
+      );
+      expect(stale.code).toBe(grpc.status.FAILED_PRECONDITION);
+      // Newest first, with an empty memo and no search attributes.
+      const listed = await raw.wf('ListSchedules', { maximumPageSize: 1000 });
+      const ids = listed.schedules.map((x: { scheduleId: string }) => x.scheduleId);
+      expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
+      const entry = listed.schedules.find((x: { scheduleId: string }) => x.scheduleId === first);
+      expect(entry.memo).toEqual({ fields: {} });
+      expect(entry.searchAttributes).toBeNull();
+      // Unknown: the scheduler workflow is not found; deleted: it has closed.
+      const never = uniqueId('never');
+      const unknown = await Promise.all([
+        rejection(raw.wf('DescribeSchedule', { scheduleId: never })),
+        rejection(raw.wf('DeleteSchedule', { scheduleId: never })),
+        rejection(raw.wf('PatchSchedule', { scheduleId: never, patch: { pause: 'x' } })),
+      ]);
+      for (const err of unknown) {
+        expect([err.code, err.details]).toEqual([
+          grpc.status.NOT_FOUND,
+          `workflow not found for ID: temporal-sys-scheduler:${never}`,
+        ]);
+      }
+      await raw.wf('DeleteSchedule', { scheduleId: first });
+      const described = await rejection(raw.wf('DescribeSchedule', { scheduleId: first }));
+      const deleted = await rejection(raw.wf('DeleteSchedule', { scheduleId: first }));
+      expect([described.code, described.details]).toEqual([grpc.status.NOT_FOUND, 'schedule not found']);
+      expect([deleted.code, deleted.details]).toEqual([grpc.status.NOT_FOUND, 'workflow execution already completed']);
+      await raw.wf('DeleteSchedule', { scheduleId: second });
+    });
+
+    test('ListScheduleMatchingTimes lists the times after start and up to end, in the wall-clock time of timezone_name', async () => {
+      const scheduleId = uniqueId('sched');
+      await createSchedule(scheduleId, {
+        calendar: [{ hour: '1,2', minute: '30' }],
+        timezoneName: 'America/New_York',
+      });
+      // 2027-11-07 repeats 01:00-01:59 in New York; 2027-11-08 does not.
+      const r = await raw.wf('ListScheduleMatchingTimes', {
+        scheduleId,
+        startTime: seconds('2027-11-07T05:30:00Z'),
+        endTime: seconds('2027-11-08T06:30:00Z'),
+      });
+      expect(r.startTime.map(isoOf)).toEqual([
+        '2027-11-07T06:30:00.000Z',
+        '2027-11-07T07:30:00.000Z',
+        '2027-11-08T06:30:00.000Z',
+      ]);
+      const d = await raw.wf('DescribeSchedule', { scheduleId });
+      expect(d.schedule.spec.timezoneName).toBe('America/New_York');
+      // Future action times are listed for a paused schedule too, as the real server does.
+      expect(d.info.futureActionTimes.length).toBe(10);
+      await raw.wf('DeleteSchedule', { scheduleId });
+    });
+
+    test('a cron string is described range by range: MON-FRI is one weekday range, and its zone prefix sets the spec zone', async () => {
+      const scheduleId = uniqueId('sched');
+      await createSchedule(scheduleId, { cronString: ['CRON_TZ=Europe/Paris 0 9 * * MON-FRI'] });
+      const d = await raw.wf('DescribeSchedule', { scheduleId });
+      expect(d.schedule.spec.cronString).toEqual([]);
+      expect(d.schedule.spec.timezoneName).toBe('Europe/Paris');
+      const [calendar] = d.schedule.spec.structuredCalendar;
+      expect(calendar.dayOfWeek).toEqual([{ start: 1, end: 5, step: 1 }]);
+      expect(calendar.hour).toEqual([{ start: 9, end: 9, step: 1 }]);
+      expect(calendar.dayOfMonth).toEqual([{ start: 1, end: 31, step: 1 }]);
+      await raw.wf('DeleteSchedule', { scheduleId });
+    });
+
+    test('an unknown time zone or timezone_data is INVALID_ARGUMENT', async () => {
+      const unknown = await rejection(
+        createSchedule(uniqueId('sched'), { calendar: [{ hour: '9' }], timezoneName: 'Mars/Olympus' }),
+      );
+      expect([unknown.code, unknown.details]).toEqual([
+        grpc.status.INVALID_ARGUMENT,
+        'Invalid schedule spec: unknown time zone Mars/Olympus',
+      ]);
+      const data = await rejection(
+        createSchedule(uniqueId('sched'), { calendar: [{ hour: '9' }], timezoneData: Buffer.from('TZif') }),
+      );
+      expect(data.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(data.details).toMatch(/^Invalid schedule spec: timezone_data is not supported/);
+    });
   });
 });

@@ -3,7 +3,9 @@
 // ends its polls, and eager workflow start and eager activity dispatch hand tasks back in the responses.
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
-import { uniqueId, waitUntil } from './helpers';
+import { DevServer } from '../src';
+import { startServer, uniqueId, waitUntil } from './helpers';
+import { completeWf, manualWorkflows } from './manual-workflows';
 import { RawClient } from './raw-client';
 import { onEachServer, startTestServer, TestServer } from './servers';
 
@@ -216,4 +218,72 @@ describe('stranded tasks', () => {
     }
     expect({ stranded, taken }).toEqual({ stranded: 0, taken: ROUNDS });
   }, 180_000);
+});
+
+describe('polls and task queues of the Kairos server over raw gRPC', () => {
+  let server: DevServer;
+  let raw: RawClient;
+
+  beforeAll(async () => {
+    server = await startServer({
+      longPollTimeoutMs: 300,
+      historyLongPollMs: 300,
+      searchAttributes: { CustomKeyword: 'Keyword', CustomInt: 'Int' },
+    });
+    raw = new RawClient(server.address);
+  });
+
+  afterAll(async () => {
+    raw?.close();
+    await server?.shutdown();
+  });
+
+  const { startWf, pollWft, complete } = manualWorkflows(() => raw);
+
+  test('an empty poll returns an empty response when the long poll times out', async () => {
+    const r = await raw.wf('PollWorkflowTaskQueue', { taskQueue: { name: uniqueId('empty') } });
+    expect(r.taskToken.length).toBe(0);
+  });
+
+  test('describes a task queue as the real server does, in the legacy and the enhanced mode', async () => {
+    const tq = uniqueId('tq');
+    // An empty poll (the long poll ends after 300 ms) records the poller and its build id.
+    await raw.wf('PollWorkflowTaskQueue', {
+      taskQueue: { name: tq },
+      identity: 'poller-1',
+      workerVersionCapabilities: { buildId: 'build-1' },
+    });
+    await startWf(tq);
+    const legacy = await raw.wf('DescribeTaskQueue', {
+      taskQueue: { name: tq },
+      taskQueueType: E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      includeTaskQueueStatus: true,
+      reportStats: true,
+    });
+    expect(legacy.pollers).toHaveLength(1);
+    expect(legacy.pollers[0]).toMatchObject({
+      identity: 'poller-1',
+      ratePerSecond: 100000,
+      workerVersionCapabilities: { buildId: 'build-1' },
+    });
+    expect(Number(legacy.stats.approximateBacklogCount)).toBe(1);
+    expect(Number(legacy.taskQueueStatus.taskIdBlock.endId)).toBe(100000);
+    expect(legacy.taskQueueStatus.ratePerSecond).toBe(4000);
+    expect(legacy.versioningInfo.currentVersion).toBe('__unversioned__');
+    expect(Number(legacy.versioningInfo.updateTime.seconds)).toBe(-62135596800);
+    const enhanced = await raw.wf('DescribeTaskQueue', {
+      taskQueue: { name: tq },
+      apiMode: E.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
+      reportStats: true,
+      reportPollers: true,
+    });
+    const types = enhanced.versionsInfo[''].typesInfo;
+    expect(Object.keys(types).sort()).toEqual(['1', '2']);
+    expect(
+      types[E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW].pollers.map((p: { identity: string }) => p.identity),
+    ).toEqual(['poller-1']);
+    expect(Number(types[E.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW].stats.approximateBacklogCount)).toBe(1);
+    expect(types[E.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY].pollers).toEqual([]);
+    await complete((await pollWft(tq)).taskToken, [completeWf('ok')]);
+  });
 });

@@ -22,12 +22,7 @@ jest.setTimeout(Number(process.env.KAIROS_TEST_TIMEOUT ?? 60_000));
 let env: TestEnv;
 beforeAll(async () => {
   env = await TestEnv.start({
-    temporalArgs: [
-      '--dynamic-config-value',
-      'nexusoperation.enableStandalone=true',
-      '--dynamic-config-value',
-      'history.enableChasm=true',
-    ],
+    temporalDynamicConfig: { 'nexusoperation.enableStandalone': true, 'history.enableChasm': true },
   });
 });
 afterAll(async () => {

@@ -1,5 +1,3 @@
-import net from 'node:net';
-
 /** Polls `condition` every few milliseconds until it holds, failing after `timeoutMs`. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -28,13 +26,4 @@ export async function eventually<T>(
       throw new Error(`Timed out after ${timeoutMs}ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** A local TCP port nobody listens on (bound, then released). */
-export async function unusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '../internal/proto';
 import { durationMs, enums, errordetails, IFailure, IPayloads, msDuration, msTimestamp } from '../internal/proto';
 import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../errors';
-import { isUuid } from '../frontend/validation';
+import { isUuid } from '../internal/validation';
 import { TaskRef } from '../matching/matching';
 import { decideRetry, normalizeRetryPolicy, validateRetryPolicy } from '../history/retry';
 import type { Transaction } from '../history/engine';

@@ -13,7 +13,7 @@ import {
   workflowAlreadyStarted,
   workflowNotFound,
 } from '../errors';
-import { decodePageToken, encodePageToken } from '../frontend/page-token';
+import { decodePageToken, encodePageToken } from '../internal/page-token';
 import { enums, msTimestamp } from '../internal/proto';
 import { HistoryEngine } from '../history/engine';
 import { Execution, isRunning } from '../history/mutable-state';

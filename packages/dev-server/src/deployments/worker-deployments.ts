@@ -1,7 +1,7 @@
 import { temporal } from '../internal/proto';
 import { enums, IPayload, msDuration, msTimestamp } from '../internal/proto';
 import { failedPrecondition, invalidArgument, notFound } from '../errors';
-import { decodePageToken, encodePageToken } from '../frontend/page-token';
+import { decodePageToken, encodePageToken } from '../internal/page-token';
 import { Matching } from '../matching/matching';
 import {
   DEPLOYMENT_RECORD,

@@ -1,6 +1,6 @@
 import { temporal } from '../internal/proto';
 import { invalidArgument, notFound, failedPrecondition, ServiceError, workflowNotFound } from '../errors';
-import { decodePageToken, encodePageToken } from './page-token';
+import { decodePageToken, encodePageToken } from '../internal/page-token';
 import { WorkflowServiceHandlers } from './service-definition';
 import { durationMs, enums, errordetails, msDuration, msTimestamp, timestampMs } from '../internal/proto';
 import { canonicalSpec } from '../schedules/calendar-spec';

@@ -20,7 +20,7 @@ import {
   StandaloneActivityState,
 } from '../activities/standalone-activity-state';
 import { invalidArgument, ServiceError } from '../errors';
-import { decodePageToken, encodePageToken } from './page-token';
+import { decodePageToken, encodePageToken } from '../internal/page-token';
 import { WorkflowServiceHandlers, UnaryHandler } from './service-definition';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;

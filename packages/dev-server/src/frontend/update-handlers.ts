@@ -6,7 +6,7 @@ import { startWorkflowInTx, startResponse, validateStart } from '../history/star
 import { updateStage } from '../history/updates';
 import { enums, errordetails, failure } from '../internal/proto';
 import { invalidArgument, notFound, permissionDenied, resourceExhausted, ServiceError } from '../errors';
-import { validateExecution } from './validation';
+import { validateExecution } from '../internal/validation';
 import { WorkflowServiceHandlers } from './service-definition';
 import { waitForRun } from './polling';
 import type { ServerContext } from '../server-context';

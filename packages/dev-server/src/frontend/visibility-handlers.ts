@@ -1,6 +1,6 @@
 import { temporal } from '../internal/proto';
 import { invalidArgument } from '../errors';
-import { decodePageToken, encodePageToken } from './page-token';
+import { decodePageToken, encodePageToken } from '../internal/page-token';
 import { WorkflowServiceHandlers } from './service-definition';
 import { executionInfo } from './execution-info';
 import { compileQuery, countGroups, firstInOrder, visibilityOrder } from '../visibility/visibility';

@@ -22,7 +22,7 @@ import { resetWorkflow } from '../history/reset';
 import { pendingActivityInfo } from '../history/activities';
 import { callbackInfo, pendingNexusOperationInfo } from '../nexus/nexus-operations';
 import { invalidArgument, notFound } from '../errors';
-import { validateExecution } from './validation';
+import { validateExecution } from '../internal/validation';
 import { WorkflowServiceHandlers } from './service-definition';
 import type { ServerContext } from '../server-context';
 import { executionInfo, extendedInfo } from './execution-info';

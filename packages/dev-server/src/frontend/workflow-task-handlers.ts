@@ -1,7 +1,7 @@
 import { temporal, enums } from '../internal/proto';
 import { completeWorkflowTask, failWorkflowTask } from '../history/workflow-tasks';
 import { Matching } from '../matching/matching';
-import { validateExecution } from './validation';
+import { validateExecution } from '../internal/validation';
 import { WorkflowServiceHandlers } from './service-definition';
 import { Call, pollTaskQueue } from './polling';
 import type { ServerContext } from '../server-context';

@@ -5,9 +5,9 @@ import { HistoryEngine, Transaction } from './engine';
 import { ActivityInfo, Execution, isRunning } from './mutable-state';
 import { decideRetry, retryPolicyProto } from './retry';
 import { decodeTaskToken, encodeTaskToken } from './task-token';
-import { isUuid } from '../frontend/validation';
+import { isUuid } from '../internal/validation';
 import { VersionRef, versionProto, versionString } from '../deployments/deployment-records';
-import { BlobContext, failureSize, payloadsSize } from '../frontend/blob-limits';
+import { BlobContext, failureSize, payloadsSize } from '../internal/blob-limits';
 
 const ET = enums.EventType;
 const TT = enums.TimeoutType;

@@ -3,7 +3,7 @@
 // its next heartbeat response (the SDKs then cancel it with details saying why).
 import { temporal } from '../internal/proto';
 import { invalidArgument, notFound } from '../errors';
-import { validateExecution } from '../frontend/validation';
+import { validateExecution } from '../internal/validation';
 import { durationMs, enums, msDuration } from '../internal/proto';
 import { HistoryEngine } from './engine';
 import { ActivityInfo, Execution } from './mutable-state';

@@ -6,7 +6,7 @@ import { HistoryEngine } from './engine';
 import { attributesOf, Execution } from './mutable-state';
 import { validateRetryPolicy } from './retry';
 import { validateSearchAttributes } from '../visibility/validation';
-import { failureSize, memoSize, payloadsSize } from '../frontend/blob-limits';
+import { failureSize, memoSize, payloadsSize } from '../internal/blob-limits';
 import { namespaceNotFound, ServiceError } from '../errors';
 import { NamespaceRecord } from '../persistence/persistence';
 import { badCancelNexusOperation, badScheduleNexusOperation } from '../nexus/nexus-operations';

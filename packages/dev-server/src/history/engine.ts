@@ -6,10 +6,10 @@ import { ChangeSet, KeyedRecord, NamespaceRecord, Persistence, ScheduleRecord } 
 import { DeadlineQueue } from '../timers/deadline-queue';
 import { TimeSource } from '../time/time-source';
 import { invalidArgument, namespaceNotFound, notFound, workflowNotFound } from '../errors';
-import { RequestLimits, validateRunId } from '../frontend/validation';
+import { RequestLimits, validateRunId } from '../internal/validation';
 import { DynamicConfig } from '../config/dynamic-config';
-import { BlobLimits } from '../frontend/blob-limits';
-import { enums, history, IHistoryEvent, msDuration, msTimestamp, num } from '../internal/proto';
+import { BlobLimits } from '../internal/blob-limits';
+import { enums, history, IHistoryEvent, msDuration, msTimestamp, num, type temporal } from '../internal/proto';
 import {
   BufferedEvent,
   Execution,
@@ -164,6 +164,21 @@ export interface HistoryEngineSettings {
   workflowTaskHistoryPageSize?: number;
   /** What the server does on the engine's changes (default: nothing). */
   hooks?: EngineHooks;
+  /** The queries that ride on workflow tasks (default: none). */
+  queries?: WorkflowTaskQueries;
+}
+
+/**
+ * The queries a workflow task carries to the worker and brings answers back for. The query dispatcher implements
+ * it; it is an interface because the dispatcher itself needs the engine, so the engine cannot construct it.
+ */
+export interface WorkflowTaskQueries {
+  /** Attaches the run's waiting queries to its workflow task `wftSeq`; returns them by query id. */
+  attach(runId: string, wftSeq: number): Record<string, temporal.api.query.v1.IWorkflowQuery>;
+  /** Resolves the queries a completed workflow task answered. */
+  answer(results: Record<string, temporal.api.query.v1.IWorkflowQueryResult>): void;
+  /** Puts the queries attached to workflow task `wftSeq` that it did not answer back to waiting. */
+  release(runId: string, wftSeq: number): void;
 }
 
 /**
@@ -187,12 +202,8 @@ export class HistoryEngine {
   readonly blobs: BlobLimits;
   /** Batches of events in the first page of a workflow task's history (the rest is fetched with its token). */
   readonly workflowTaskHistoryPageSize: number;
-  /** Queries riding on workflow tasks (set by the server). */
-  queries?: {
-    attach(runId: string, wftSeq: number): Record<string, import('@kairos/proto').temporal.api.query.v1.IWorkflowQuery>;
-    answer(results: Record<string, import('@kairos/proto').temporal.api.query.v1.IWorkflowQueryResult>): void;
-    release(runId: string, wftSeq: number): void;
-  };
+  /** Queries riding on workflow tasks, when the server dispatches queries. */
+  readonly queries: WorkflowTaskQueries | undefined;
 
   constructor(
     readonly namespaces: NamespaceRegistry,
@@ -209,6 +220,7 @@ export class HistoryEngine {
     this.blobs = new BlobLimits(this.config, log);
     this.nexusEndpoints = settings.nexusEndpoints;
     this.workflowTaskHistoryPageSize = settings.workflowTaskHistoryPageSize ?? MAX_HISTORY_PAGE_SIZE;
+    this.queries = settings.queries;
   }
 
   // ---- transactions ----

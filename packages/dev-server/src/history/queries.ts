@@ -2,10 +2,10 @@ import * as grpc from '@grpc/grpc-js';
 import { temporal } from '../internal/proto';
 import { failedPrecondition, invalidArgument, notFound, queryFailed, ServiceError, workflowNotReady } from '../errors';
 import { enums, msTimestamp } from '../internal/proto';
-import { HistoryEngine } from './engine';
+import type { HistoryEngine, WorkflowTaskQueries } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { decodeQueryTaskToken, encodeTaskToken } from './task-token';
-import { validateExecution } from '../frontend/validation';
+import { validateExecution } from '../internal/validation';
 import { randomUUID } from 'node:crypto';
 
 type QueryResponse = temporal.api.workflowservice.v1.IQueryWorkflowResponse;
@@ -25,12 +25,14 @@ interface PendingQuery {
  * Queries are answered by a worker through a query-only workflow task, sent once no workflow task is in
  * flight (so the worker sees a settled state). They live only in memory: a query is not durable state.
  */
-export class QueryDispatcher {
+export class QueryDispatcher implements WorkflowTaskQueries {
   private readonly pending = new Map<string, PendingQuery>();
-  /** Called when a run has queries to dispatch (the server queues the tasks). */
-  onQueued: (ex: Execution) => void = () => {};
 
-  constructor(private readonly engine: HistoryEngine) {}
+  /** `onQueued` is called when a run has queries to dispatch (the server queues their tasks). */
+  constructor(
+    private readonly engine: HistoryEngine,
+    private readonly onQueued: (ex: Execution) => void,
+  ) {}
 
   /** Queries of a run that are waiting for dispatch. */
   waitingFor(runId: string): PendingQuery[] {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '../internal/proto';
 import { invalidArgument } from '../errors';
-import { validateExecution } from '../frontend/validation';
+import { validateExecution } from '../internal/validation';
 import { durationMs, enums, history, IHistoryEvent, msTimestamp, num, timestampMs } from '../internal/proto';
 import { HistoryEngine, Transaction } from './engine';
 import { ActivityInfo, Execution, ExecutionState, isRunning } from './mutable-state';

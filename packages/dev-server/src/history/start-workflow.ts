@@ -3,7 +3,7 @@ import { invalidArgument, workflowAlreadyStarted } from '../errors';
 import { durationMs, enums } from '../internal/proto';
 import { typedSearchAttributes, validateSearchAttributes } from '../visibility/validation';
 import { validateCron } from '../schedules/cron';
-import { validateDuration } from '../frontend/validation';
+import { validateDuration } from '../internal/validation';
 import { HistoryEngine, Transaction } from './engine';
 import { Execution, isRunning } from './mutable-state';
 import { validateRetryPolicy } from './retry';

@@ -1,7 +1,7 @@
 // The real server's limits on the size of what a request carries (`limit.blobSize.*`, `limit.memoSize.*`):
 // past the error limit the request is refused (or, for what a worker reports, the workflow or activity fails);
 // past the warning limit the server logs a warning, as the real server does.
-import { temporal } from '../internal/proto';
+import { temporal } from './proto';
 import { invalidArgument } from '../errors';
 import type { DynamicConfig } from '../config/dynamic-config';
 import type { Logger } from '../logger';
