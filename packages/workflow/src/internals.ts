@@ -1,15 +1,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- signatures mirror the official SDK, which uses `any` */
 /**
  * The per-run state of the workflow runtime: the `Activator` applies activation jobs, keeps the pending
- * operations of the run, and collects the commands the workflow code produces.
+ * operations of the run, and collects the commands the workflow code produces. The signal, query and update
+ * jobs are applied by `message-jobs.ts`.
  *
  * @module
  */
 import {
-  ApplicationFailure,
   defaultFailureConverter,
   defaultPayloadConverter,
-  ensureTemporalFailure,
   type FailureConverter,
   fromPayloadsAtIndex,
   HandlerUnfinishedPolicy,
@@ -28,14 +27,7 @@ import { Alea, type RNG, uuid4From } from './alea';
 import { RootCancellationScope } from './cancellation-scope';
 import { isCancellation, LocalActivityDoBackoff } from './errors';
 import { type SdkFlag, flagById } from './flags';
-import type {
-  QueryInput,
-  SignalInput,
-  UpdateInput,
-  WorkflowExecuteInput,
-  WorkflowInterceptors,
-  WorkflowInboundCallsInterceptor,
-} from './interceptors';
+import type { WorkflowExecuteInput, WorkflowInterceptors } from './interceptors';
 import {
   ContinueAsNew,
   type DefaultQueryHandler,
@@ -43,10 +35,16 @@ import {
   type DefaultUpdateHandler,
   type WorkflowInfo,
 } from './interfaces';
+import {
+  type QueryHandlerEntry,
+  type RunningHandler,
+  type SignalHandlerEntry,
+  type UpdateHandlerEntry,
+  warnIfUnfinishedHandlers,
+} from './message-jobs';
 import type { SinkCall } from './sinks';
 import { untrackPromise } from './stack-helpers';
 import { captureStack, type StackHolder } from './stack-traces';
-import { UpdateScope } from './update-scope';
 
 type Command = kairos.core.commands.IWorkflowCommand;
 
@@ -84,30 +82,6 @@ export interface Completion {
 export interface Condition {
   fn(): boolean;
   resolve(): void;
-}
-
-interface SignalHandlerEntry {
-  handler: (...args: any[]) => void | Promise<void>;
-  description?: string;
-  unfinishedPolicy: HandlerUnfinishedPolicy;
-}
-
-interface QueryHandlerEntry {
-  handler: (...args: any[]) => unknown;
-  description?: string;
-}
-
-interface UpdateHandlerEntry {
-  handler: (...args: any[]) => unknown;
-  validator?: (...args: any[]) => void;
-  description?: string;
-  unfinishedPolicy: HandlerUnfinishedPolicy;
-}
-
-interface RunningHandler {
-  name: string;
-  id?: string;
-  unfinishedPolicy: HandlerUnfinishedPolicy;
 }
 
 /** Everything the runtime needs to create a run's activator. */
@@ -226,7 +200,8 @@ export class Activator {
   readonly bufferedUpdates: kairos.core.activation.IDoUpdate[] = [];
   readonly inProgressSignals = new Map<number, RunningHandler>();
   readonly inProgressUpdates = new Map<string, RunningHandler>();
-  private nextSignalHandlerId = 1;
+  /** Numbers the running signal handlers (`inProgressSignals`). */
+  nextSignalHandlerId = 1;
 
   readonly knownPresentPatches = new Set<string>();
   readonly sentPatches = new Set<string>();
@@ -376,7 +351,7 @@ export class Activator {
   }
 
   completeWorkflow(result: unknown): void {
-    this.warnIfUnfinishedHandlers();
+    warnIfUnfinishedHandlers(this);
     this.pushCommand({ completeWorkflowExecution: { result: this.toPayload(result) } }, true);
   }
 
@@ -386,13 +361,13 @@ export class Activator {
    */
   handleWorkflowFailure(error: unknown): void {
     if (this.cancelled && isCancellation(error)) {
-      this.warnIfUnfinishedHandlers();
+      warnIfUnfinishedHandlers(this);
       this.pushCommand({ cancelWorkflowExecution: {} }, true);
     } else if (error instanceof ContinueAsNew) {
-      this.warnIfUnfinishedHandlers();
+      warnIfUnfinishedHandlers(this);
       this.pushCommand({ continueAsNewWorkflowExecution: error.command }, true);
     } else if (error instanceof TemporalFailure || this.isWorkflowFailureError(error)) {
-      this.warnIfUnfinishedHandlers();
+      warnIfUnfinishedHandlers(this);
       this.pushCommand({ failWorkflowExecution: { failure: this.errorToFailure(error) } }, true);
     } else {
       this.recordWorkflowTaskError(error);
@@ -532,178 +507,6 @@ export class Activator {
     this.rootScope.cancel();
   }
 
-  // Signals ---------------------------------------------------------------------------------------------------
-
-  signalWorkflow(job: kairos.core.activation.ISignalWorkflow): void {
-    const name = job.signalName ?? '';
-    if (!this.signalHandlers.has(name) && this.defaultSignalHandler === undefined) {
-      this.bufferedSignals.push(job);
-      return;
-    }
-    const entry = this.signalHandlers.get(name);
-    const id = this.nextSignalHandlerId++;
-    this.inProgressSignals.set(id, {
-      name,
-      unfinishedPolicy: entry?.unfinishedPolicy ?? HandlerUnfinishedPolicy.WARN_AND_ABANDON,
-    });
-    const handle = composeInterceptors(this.interceptors.inbound, 'handleSignal', async (input: SignalInput) =>
-      this.callSignalHandler(input),
-    );
-    const input: SignalInput = {
-      signalName: name,
-      args: arrayFromPayloads(this.payloadConverter, job.input ?? []),
-      headers: job.headers ?? {},
-    };
-    untrackPromise(
-      (async () => handle(input))()
-        .then(undefined, (err) => this.handleWorkflowFailure(err))
-        .finally(() => this.inProgressSignals.delete(id)),
-    );
-  }
-
-  private callSignalHandler({ signalName, args }: SignalInput): void | Promise<void> {
-    const entry = this.signalHandlers.get(signalName);
-    if (entry) return entry.handler(...args);
-    if (this.defaultSignalHandler) return this.defaultSignalHandler(signalName, ...args);
-    throw new IllegalStateError(`No registered signal handler for signal: ${signalName}`);
-  }
-
-  /** Delivers buffered signals that now have a handler, in arrival order. */
-  dispatchBufferedSignals(): void {
-    const pending = this.bufferedSignals.splice(0);
-    for (const job of pending) {
-      const name = job.signalName ?? '';
-      if (this.signalHandlers.has(name) || this.defaultSignalHandler) this.signalWorkflow(job);
-      else this.bufferedSignals.push(job);
-    }
-  }
-
-  // Queries ---------------------------------------------------------------------------------------------------
-
-  queryWorkflow(job: kairos.core.activation.IQueryWorkflow): void {
-    const queryId = job.queryId ?? '';
-    const queryName = job.queryType ?? '';
-    const handle = composeInterceptors(this.interceptors.inbound, 'handleQuery', (input: QueryInput) =>
-      this.callQueryHandler(input),
-    );
-    const input: QueryInput = {
-      queryId,
-      queryName,
-      args: arrayFromPayloads(this.payloadConverter, job.arguments ?? []),
-      headers: job.headers ?? {},
-    };
-    untrackPromise(
-      (async () => handle(input))().then(
-        (result) => this.pushCommand({ respondToQuery: { queryId, succeeded: { response: this.toPayload(result) } } }),
-        (err) =>
-          this.pushCommand({ respondToQuery: { queryId, failed: this.errorToFailure(ensureTemporalFailure(err)) } }),
-      ),
-    );
-  }
-
-  private callQueryHandler({ queryName, args }: QueryInput): Promise<unknown> {
-    const entry = this.queryHandlers.get(queryName);
-    let result: unknown;
-    if (entry) {
-      result = entry.handler(...args);
-    } else if (this.defaultQueryHandler) {
-      result = this.defaultQueryHandler(queryName, ...args);
-    } else {
-      const known = [...this.queryHandlers.keys()].join(' ');
-      throw new ReferenceError(`Workflow did not register a handler for ${queryName}. Registered queries: [${known}]`);
-    }
-    if (result instanceof Promise) {
-      throw new ApplicationFailure('Query handlers should not return a Promise');
-    }
-    return result as Promise<unknown>;
-  }
-
-  // Updates ---------------------------------------------------------------------------------------------------
-
-  doUpdate(job: kairos.core.activation.IDoUpdate): void {
-    const name = job.name ?? '';
-    const updateId = job.id ?? '';
-    const protocolInstanceId = job.protocolInstanceId ?? '';
-    const entry = this.updateHandlers.get(name) ?? this.defaultUpdateHandler;
-    if (entry === undefined) {
-      this.bufferedUpdates.push(job);
-      return;
-    }
-    const input: UpdateInput = {
-      updateId,
-      name,
-      args: arrayFromPayloads(this.payloadConverter, job.input ?? []),
-      headers: job.headers ?? {},
-    };
-    // Validation interceptors only run for handlers that have a validator, as in the official runtime.
-    if (job.runValidator && entry.validator !== undefined) {
-      try {
-        const validate = composeInterceptors(
-          this.interceptors.inbound as WorkflowInboundCallsInterceptor[],
-          'validateUpdate',
-          (validatorInput: UpdateInput) => this.callUpdateValidator(validatorInput),
-        );
-        UpdateScope.runSync(updateId, name, () => validate(input));
-      } catch (err) {
-        this.rejectUpdate(protocolInstanceId, err);
-        return;
-      }
-    }
-    this.pushCommand({ updateResponse: { protocolInstanceId, accepted: {} } });
-    this.inProgressUpdates.set(updateId, { name, id: updateId, unfinishedPolicy: entry.unfinishedPolicy });
-    const execute = composeInterceptors(this.interceptors.inbound, 'handleUpdate', async (handlerInput: UpdateInput) =>
-      this.callUpdateHandler(handlerInput),
-    );
-    untrackPromise(
-      UpdateScope.updateWithInfo(updateId, name, async () => execute(input))
-        .then(
-          (result) => this.pushCommand({ updateResponse: { protocolInstanceId, completed: this.toPayload(result) } }),
-          (err) => {
-            if (err instanceof TemporalFailure) this.rejectUpdate(protocolInstanceId, err);
-            else this.handleWorkflowFailure(err);
-          },
-        )
-        .finally(() => this.inProgressUpdates.delete(updateId)),
-    );
-  }
-
-  private callUpdateValidator({ name, args }: UpdateInput): void {
-    const entry = this.updateHandlers.get(name);
-    if (entry?.validator) entry.validator(...args);
-  }
-
-  private callUpdateHandler({ name, args }: UpdateInput): unknown {
-    const entry = this.updateHandlers.get(name);
-    if (entry) return entry.handler(...args);
-    if (this.defaultUpdateHandler) return this.defaultUpdateHandler.handler(name, ...args);
-    throw new IllegalStateError(`No registered update handler for update: ${name}`);
-  }
-
-  rejectUpdate(protocolInstanceId: string, error: unknown): void {
-    this.pushCommand({
-      updateResponse: { protocolInstanceId, rejected: this.errorToFailure(ensureTemporalFailure(error)) },
-    });
-  }
-
-  /** Delivers buffered updates that now have a handler, in arrival order. */
-  dispatchBufferedUpdates(): void {
-    const pending = this.bufferedUpdates.splice(0);
-    for (const job of pending) {
-      if (this.updateHandlers.has(job.name ?? '') || this.defaultUpdateHandler) this.doUpdate(job);
-      else this.bufferedUpdates.push(job);
-    }
-  }
-
-  /** Rejects the updates that never got a handler during the activation. */
-  rejectBufferedUpdates(): void {
-    for (const job of this.bufferedUpdates.splice(0)) {
-      this.rejectUpdate(
-        job.protocolInstanceId ?? '',
-        ApplicationFailure.nonRetryable(`No registered handler for update: ${job.name}`),
-      );
-    }
-  }
-
   // Conditions ------------------------------------------------------------------------------------------------
 
   /** Resolves every condition whose function now returns true; returns how many were resolved. */
@@ -723,34 +526,6 @@ export class Activator {
 
   allHandlersFinished(): boolean {
     return this.inProgressSignals.size === 0 && this.inProgressUpdates.size === 0;
-  }
-
-  /** Logs a warning (TMPRL1102) about handlers still running when the workflow finishes. */
-  private warnIfUnfinishedHandlers(): void {
-    if (this.workflowTaskError !== undefined) return;
-    const warned = (handlers: Iterable<RunningHandler>) =>
-      [...handlers].filter((h) => h.unfinishedPolicy === HandlerUnfinishedPolicy.WARN_AND_ABANDON);
-    const updates = warned(this.inProgressUpdates.values());
-    const signals = warned(this.inProgressSignals.values());
-    const advice =
-      'Wait for handlers with `await condition(allHandlersFinished)` before the workflow returns, or set ' +
-      '`unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON` on the handler if cutting it short is acceptable.';
-    if (updates.length > 0) {
-      this.logWarning(
-        `[TMPRL1102] Workflow finished while an update handler was still running. The handler's work was cut ` +
-          `short and the update's caller gets an error instead of a result. ${advice}`,
-        { unfinishedUpdateHandlers: updates.map((h) => ({ name: h.name, id: h.id })) },
-      );
-    }
-    if (signals.length > 0) {
-      const counts = new Map<string, number>();
-      for (const h of signals) counts.set(h.name, (counts.get(h.name) ?? 0) + 1);
-      this.logWarning(
-        `[TMPRL1102] Workflow finished while a signal handler was still running. The handler's work was cut ` +
-          `short. ${advice}`,
-        { unfinishedSignalHandlers: [...counts].map(([name, count]) => ({ name, count })) },
-      );
-    }
   }
 
   /** Set by the logging module so the activator can log without importing it (it would be a cycle). */

@@ -24,6 +24,7 @@ import type {
   SignalHandlerOptions,
   UpdateHandlerOptions,
 } from './interfaces';
+import { dispatchBufferedSignals, dispatchBufferedUpdates } from './message-jobs';
 
 /** Defines an update: a named, typed request that can change the workflow and return a value. */
 export function defineUpdate<Ret, Args extends any[] = [], Name extends string = string>(
@@ -99,7 +100,7 @@ export function setHandler(
         description,
         unfinishedPolicy: updateOptions?.unfinishedPolicy ?? HandlerUnfinishedPolicy.WARN_AND_ABANDON,
       });
-      activator.dispatchBufferedUpdates();
+      dispatchBufferedUpdates(activator);
     } else if (handler === undefined || handler === null) {
       activator.updateHandlers.delete(def.name);
     } else {
@@ -114,7 +115,7 @@ export function setHandler(
         unfinishedPolicy:
           (options as SignalHandlerOptions | undefined)?.unfinishedPolicy ?? HandlerUnfinishedPolicy.WARN_AND_ABANDON,
       });
-      activator.dispatchBufferedSignals();
+      dispatchBufferedSignals(activator);
     } else if (handler === undefined || handler === null) {
       activator.signalHandlers.delete(def.name);
     } else {
@@ -141,7 +142,7 @@ export function setDefaultSignalHandler(handler: DefaultSignalHandler | undefine
   );
   if (typeof handler === 'function') {
     activator.defaultSignalHandler = handler;
-    activator.dispatchBufferedSignals();
+    dispatchBufferedSignals(activator);
   } else if (handler === undefined || handler === null) {
     activator.defaultSignalHandler = undefined;
   } else {
@@ -156,7 +157,7 @@ export function setDefaultUpdateHandler(handler: DefaultUpdateHandler | undefine
   );
   if (typeof handler === 'function') {
     activator.defaultUpdateHandler = { handler, unfinishedPolicy: HandlerUnfinishedPolicy.WARN_AND_ABANDON };
-    activator.dispatchBufferedUpdates();
+    dispatchBufferedUpdates(activator);
   } else if (handler === undefined || handler === null) {
     activator.defaultUpdateHandler = undefined;
   } else {

@@ -38,6 +38,7 @@ import type { WorkflowInterceptors, WorkflowInterceptorsFactory } from './interc
 import { Activator } from './internals';
 import type { WorkflowInfo } from './interfaces';
 import { log } from './logs';
+import { doUpdate, queryWorkflow, rejectBufferedUpdates, signalWorkflow } from './message-jobs';
 import { setUrlHost, type UrlHost } from './sandbox/url';
 import type { SinkCall } from './sinks';
 import {
@@ -462,9 +463,9 @@ export function activate(activation: IsolateActivation): void {
 function applyJob(activator: Activator, job: Job): void {
   if (job.fireTimer) activator.fireTimer(job.fireTimer);
   else if (job.updateRandomSeed) activator.updateRandomSeed(job.randomnessSeedBytes ?? []);
-  else if (job.queryWorkflow) activator.queryWorkflow(job.queryWorkflow);
+  else if (job.queryWorkflow) queryWorkflow(activator, job.queryWorkflow);
   else if (job.cancelWorkflow) activator.cancelWorkflow(job.cancelWorkflow);
-  else if (job.signalWorkflow) activator.signalWorkflow(job.signalWorkflow);
+  else if (job.signalWorkflow) signalWorkflow(activator, job.signalWorkflow);
   else if (job.resolveActivity) activator.resolveActivity(job.resolveActivity);
   else if (job.notifyHasPatch) activator.notifyHasPatch(job.notifyHasPatch);
   else if (job.resolveChildWorkflowExecutionStart)
@@ -475,7 +476,7 @@ function applyJob(activator: Activator, job: Job): void {
     activator.resolveSignalExternalWorkflow(job.resolveSignalExternalWorkflow);
   else if (job.resolveRequestCancelExternalWorkflow) {
     activator.resolveRequestCancelExternalWorkflow(job.resolveRequestCancelExternalWorkflow);
-  } else if (job.doUpdate) activator.doUpdate(job.doUpdate);
+  } else if (job.doUpdate) doUpdate(activator, job.doUpdate);
   else if (job.resolveNexusOperationStart) activator.resolveNexusOperationStart(job.resolveNexusOperationStart);
   else if (job.resolveNexusOperation) activator.resolveNexusOperation(job.resolveNexusOperation);
   else throw new TypeError(`Unknown activation job: ${JSON.stringify(Object.keys(job))}`);
@@ -490,7 +491,7 @@ export function conclude(runId: string): ConcludeResult {
   enter(run);
   const activator = run.activator;
   if (activator.tryUnblockConditions() > 0) return { again: true };
-  activator.rejectBufferedUpdates();
+  rejectBufferedUpdates(activator);
   if (activator.workflowTaskError !== undefined) {
     const error = activator.workflowTaskError;
     activator.workflowTaskError = undefined;
