@@ -105,11 +105,26 @@ function namespaceAnswers(client: grpc.Client, namespace: string): Promise<void>
 /** How long a real dev server may take to answer; a first start on a busy machine takes several seconds. */
 const STARTUP_TIMEOUT_MS = 60_000;
 
+/** Starts of a real dev server that lost a port race before one is given up. */
+const PORT_RACE_ATTEMPTS = 3;
+
 /**
  * Starts `temporal server start-dev` with `setup` on free ports and resolves once every namespace of the setup
- * (and `default`) answers DescribeNamespace. Fails with the server's stderr if it exits or never answers.
+ * (and `default`) answers DescribeNamespace. Fails with the server's stderr if it exits or never answers. A port
+ * found free can be taken by another process before the server binds it (the server then exits with "address
+ * already in use"): then it starts again on other ports, up to three times.
  */
 export async function startTemporalCliServer(setup: TemporalCliSetup = {}): Promise<TemporalCliServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(setup);
+    } catch (err) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !String(err).includes('address already in use')) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(setup: TemporalCliSetup): Promise<TemporalCliServer> {
   const ports = { port: await unusedPort(), httpPort: await unusedPort(), metricsPort: await unusedPort() };
   const address = `127.0.0.1:${ports.port}`;
   const child: ChildProcess = spawn(findTemporalCli(), temporalCliArgs(setup, ports), {
