@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId, waitUntil } from './helpers';
+import { uniqueId, waitUntil, startRawServer, stopRawServer } from './helpers';
 import { manualWorkflows, payload, decode, names, activity } from './manual-workflows';
 import { RawClient, rejection } from './raw-client';
 
@@ -15,18 +15,13 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({
+  ({ server, raw } = await startRawServer({
     longPollTimeoutMs: 300,
     historyLongPollMs: 300,
     searchAttributes: { CustomKeyword: 'Keyword', CustomInt: 'Int' },
-  });
-  raw = new RawClient(server.address);
+  }));
 });
-
-afterAll(async () => {
-  raw?.close();
-  await server?.shutdown();
-});
+afterAll(() => stopRawServer(server, raw));
 
 const { start, startWf, pollWft, pollActivity, complete, history } = manualWorkflows(() => raw);
 

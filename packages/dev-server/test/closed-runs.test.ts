@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
 import { HistoryEngine } from '../src/history/engine';
-import { startServer, uniqueId, waitUntil } from './helpers';
+import { startServer, uniqueId, waitUntil, startRawServer, stopRawServer } from './helpers';
 import { RawClient, rejection } from './raw-client';
 
 const E = temporal.api.enums.v1;
@@ -153,26 +153,14 @@ describe('retention and deletion over raw gRPC', () => {
   let raw: RawClient;
 
   beforeAll(async () => {
-    server = await startServer({
+    ({ server, raw } = await startRawServer({
       namespaces: ['extra'],
       historyLongPollMs: 300,
       // Lets the retention test register a namespace that keeps closed runs for 200 ms.
       dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
-      searchAttributes: {
-        CustomKeyword: 'Keyword',
-        CustomInt: 'Int',
-        CustomDatetime: 'Datetime',
-        CustomKeywordList: 'KeywordList',
-        CustomText: 'Text',
-      },
-    });
-    raw = new RawClient(server.address);
+    }));
   });
-
-  afterAll(async () => {
-    raw?.close();
-    await server?.shutdown();
-  });
+  afterAll(() => stopRawServer(server, raw));
 
   describe('retention and deletion', () => {
     const startAndTerminate = async (namespace: string) => {

@@ -2,7 +2,7 @@
 // run), extended info and pending children, as the real server reports them.
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId } from './helpers';
+import { uniqueId, startRawServer, stopRawServer } from './helpers';
 import { manualWorkflows, type Event } from './manual-workflows';
 import { RawClient } from './raw-client';
 
@@ -14,18 +14,13 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({
+  ({ server, raw } = await startRawServer({
     longPollTimeoutMs: 300,
     historyLongPollMs: 300,
     searchAttributes: { CustomKeyword: 'Keyword', CustomInt: 'Int' },
-  });
-  raw = new RawClient(server.address);
+  }));
 });
-
-afterAll(async () => {
-  raw?.close();
-  await server?.shutdown();
-});
+afterAll(() => stopRawServer(server, raw));
 
 const { startWf, pollWft, complete, history } = manualWorkflows(() => raw);
 

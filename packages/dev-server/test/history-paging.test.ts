@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } 
 import { temporal } from '@kairos/proto';
 import * as activities from './activities';
 import { DevServer } from '../src';
-import { startServer, uniqueId, waitUntil, workflowsPath } from './helpers';
+import { startServer, uniqueId, waitUntil, workflowsPath, startRawServer, stopRawServer } from './helpers';
 import { manualWorkflows } from './manual-workflows';
 import { RawClient } from './raw-client';
 
@@ -206,26 +206,14 @@ describe('reading history over raw gRPC', () => {
   let raw: RawClient;
 
   beforeAll(async () => {
-    server = await startServer({
+    ({ server, raw } = await startRawServer({
       namespaces: ['extra'],
       historyLongPollMs: 300,
       // Lets the retention test register a namespace that keeps closed runs for 200 ms.
       dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
-      searchAttributes: {
-        CustomKeyword: 'Keyword',
-        CustomInt: 'Int',
-        CustomDatetime: 'Datetime',
-        CustomKeywordList: 'KeywordList',
-        CustomText: 'Text',
-      },
-    });
-    raw = new RawClient(server.address);
+    }));
   });
-
-  afterAll(async () => {
-    raw?.close();
-    await server?.shutdown();
-  });
+  afterAll(() => stopRawServer(server, raw));
 
   const { start } = manualWorkflows(() => raw);
 

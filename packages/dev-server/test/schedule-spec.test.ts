@@ -7,7 +7,7 @@ import { DevServer } from '../src';
 import { nextCronTime, parseCron } from '../src/schedules/cron';
 import { canonicalSpec, parseGoDuration } from '../src/schedules/calendar-spec';
 import { compileSpec, nextMatchingTime } from '../src/schedules/schedule-spec';
-import { startServer, uniqueId } from './helpers';
+import { uniqueId, startRawServer, stopRawServer } from './helpers';
 import { RawClient, rejection } from './raw-client';
 
 const at = (iso: string) => Date.parse(iso);
@@ -229,26 +229,14 @@ describe('schedule specs over raw gRPC', () => {
   let raw: RawClient;
 
   beforeAll(async () => {
-    server = await startServer({
+    ({ server, raw } = await startRawServer({
       namespaces: ['extra'],
       historyLongPollMs: 300,
       // Lets the retention test register a namespace that keeps closed runs for 200 ms.
       dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
-      searchAttributes: {
-        CustomKeyword: 'Keyword',
-        CustomInt: 'Int',
-        CustomDatetime: 'Datetime',
-        CustomKeywordList: 'KeywordList',
-        CustomText: 'Text',
-      },
-    });
-    raw = new RawClient(server.address);
+    }));
   });
-
-  afterAll(async () => {
-    raw?.close();
-    await server?.shutdown();
-  });
+  afterAll(() => stopRawServer(server, raw));
 
   describe('schedule specs', () => {
     const seconds = (isoTime: string) => ({ seconds: Date.parse(isoTime) / 1000 });

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId } from './helpers';
+import { uniqueId, startRawServer, stopRawServer } from './helpers';
 import { manualWorkflows, payload } from './manual-workflows';
 import { RawClient, rejection } from './raw-client';
 
@@ -14,25 +14,13 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({
+  ({ server, raw } = await startRawServer({
     namespaces: ['extra'],
     longPollTimeoutMs: 300,
     historyLongPollMs: 300,
-    searchAttributes: {
-      CustomKeyword: 'Keyword',
-      CustomInt: 'Int',
-      CustomDatetime: 'Datetime',
-      CustomKeywordList: 'KeywordList',
-      CustomText: 'Text',
-    },
-  });
-  raw = new RawClient(server.address);
+  }));
 });
-
-afterAll(async () => {
-  raw?.close();
-  await server?.shutdown();
-});
+afterAll(() => stopRawServer(server, raw));
 
 const { start, startWf, pollWft, complete, history } = manualWorkflows(() => raw);
 

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId } from './helpers';
+import { uniqueId, startRawServer, stopRawServer } from './helpers';
 import { manualWorkflows, payload } from './manual-workflows';
 import { RawClient, rejection } from './raw-client';
 
@@ -14,26 +14,14 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({
+  ({ server, raw } = await startRawServer({
     namespaces: ['extra'],
     historyLongPollMs: 300,
     // Lets the retention test register a namespace that keeps closed runs for 200 ms.
     dynamicConfig: { 'system.namespaceMinRetentionLocal': '100ms' },
-    searchAttributes: {
-      CustomKeyword: 'Keyword',
-      CustomInt: 'Int',
-      CustomDatetime: 'Datetime',
-      CustomKeywordList: 'KeywordList',
-      CustomText: 'Text',
-    },
-  });
-  raw = new RawClient(server.address);
+  }));
 });
-
-afterAll(async () => {
-  raw?.close();
-  await server?.shutdown();
-});
+afterAll(() => stopRawServer(server, raw));
 
 const { start, eventTypes } = manualWorkflows(() => raw);
 

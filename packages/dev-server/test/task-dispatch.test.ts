@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId, waitUntil } from './helpers';
+import { uniqueId, waitUntil, startRawServer, stopRawServer } from './helpers';
 import { completeWf, manualWorkflows } from './manual-workflows';
 import { RawClient } from './raw-client';
 import { onEachServer, startTestServer, TestServer } from './servers';
@@ -225,18 +225,13 @@ describe('polls and task queues of the Kairos server over raw gRPC', () => {
   let raw: RawClient;
 
   beforeAll(async () => {
-    server = await startServer({
+    ({ server, raw } = await startRawServer({
       longPollTimeoutMs: 300,
       historyLongPollMs: 300,
       searchAttributes: { CustomKeyword: 'Keyword', CustomInt: 'Int' },
-    });
-    raw = new RawClient(server.address);
+    }));
   });
-
-  afterAll(async () => {
-    raw?.close();
-    await server?.shutdown();
-  });
+  afterAll(() => stopRawServer(server, raw));
 
   const { startWf, pollWft, complete } = manualWorkflows(() => raw);
 

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { temporal } from '@kairos/proto';
 import { DevServer } from '../src';
-import { startServer, uniqueId, waitUntil } from './helpers';
+import { uniqueId, waitUntil, startRawServer, stopRawServer } from './helpers';
 import { manualWorkflows, payload, decode, names, completeWf, type Event } from './manual-workflows';
 import { RawClient, rejection } from './raw-client';
 
@@ -15,25 +15,13 @@ let server: DevServer;
 let raw: RawClient;
 
 beforeAll(async () => {
-  server = await startServer({
+  ({ server, raw } = await startRawServer({
     namespaces: ['extra'],
     longPollTimeoutMs: 300,
     historyLongPollMs: 300,
-    searchAttributes: {
-      CustomKeyword: 'Keyword',
-      CustomInt: 'Int',
-      CustomDatetime: 'Datetime',
-      CustomKeywordList: 'KeywordList',
-      CustomText: 'Text',
-    },
-  });
-  raw = new RawClient(server.address);
+  }));
 });
-
-afterAll(async () => {
-  raw?.close();
-  await server?.shutdown();
-});
+afterAll(() => stopRawServer(server, raw));
 
 const { start, eventTypes, startWf, pollWft, complete, history } = manualWorkflows(() => raw);
 
