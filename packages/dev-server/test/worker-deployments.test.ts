@@ -526,7 +526,15 @@ describe('worker deployments', () => {
       // Back to unversioned workers; the versions that were current and ramping go at once, skipping drainage.
       await raw().wf('SetWorkerDeploymentRampingVersion', { deploymentName, buildId: '', percentage: 0 });
       const back = await raw().wf('SetWorkerDeploymentCurrentVersion', { deploymentName, buildId: '' });
-      expect(back.previousDeploymentVersion).toEqual(expect.objectContaining({ buildId: 'build-a' }));
+      if (server().kind === 'kairos' || back.previousDeploymentVersion) {
+        expect(back.previousDeploymentVersion).toEqual(expect.objectContaining({ buildId: 'build-a' }));
+      }
+      // The real server runs the change as an update on its deployment workflow and retries that update when the
+      // workflow is busy; a retry that lands after the first attempt took effect is a no-op, which it answers with
+      // the requested version as the previous one (seen once on a loaded CI machine). Either way the change is made.
+      const routing = (await raw().wf('DescribeWorkerDeployment', { deploymentName })).workerDeploymentInfo
+        .routingConfig;
+      expect(routing.currentDeploymentVersion ?? null).toBeNull();
       for (const buildId of ['build-a', 'build-c']) {
         await raw().wf('DeleteWorkerDeploymentVersion', { ...version(buildId), skipDrainage: true });
       }
