@@ -24,4 +24,14 @@ esbuild
     minifyWhitespace: true,
     logLevel: 'warning',
   })
+  .then(() => {
+    // kairos-server reads the bundle as Latin-1 when it is ASCII (faster than UTF-8); esbuild escapes non-ASCII
+    // text, but not in regular expression literals: write those as \u escapes.
+    const bytes = require('node:fs').readFileSync(path.join(lib, 'server.bundle.js'));
+    const at = bytes.findIndex((b) => b > 0x7f);
+    if (at >= 0) {
+      const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+      console.warn(`server.bundle.js is not ASCII (line ${line}): kairos-server will read it as UTF-8, more slowly`);
+    }
+  })
   .catch(() => process.exit(1));

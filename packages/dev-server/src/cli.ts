@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import type { DevServerOptions, DevServer } from './server';
-import { enableCompileCache, writeCompileCache } from './compile-cache';
+import { enableCompileCache, requireFile, writeCompileCache } from './compile-cache';
 import { isLogFormat, isLogLevel } from './logger';
 import { parseDynamicConfigValue } from './config/dynamic-config';
 
@@ -226,11 +226,23 @@ function loadServer(): typeof import('./server') {
     const built = fs.statSync(bundle).mtimeMs;
     const sources = [path.join(__dirname, 'server.js'), require.resolve('@kairos/proto/generated/root')];
     if (sources.every((file) => fs.statSync(file).mtimeMs <= built))
-      return require(bundle) as typeof import('./server');
+      return requireFile(bundle, module) as typeof import('./server');
   } catch {
     // no bundle: running from the sources, or from a build that did not make one
   }
   return require('./server') as typeof import('./server');
+}
+
+/**
+ * Node 20's `net.isIPv6` tests a large regular expression that V8 compiles on the first calls (about 5 ms, paid while
+ * grpc-js binds the port and accepts the first connection). Every IPv6 address has a colon, so this process answers
+ * false at once for a string without one and leaves the rest to Node: the same answers, without the compile for the
+ * IPv4 addresses a dev server usually binds. Only in kairos-server's own process, never in a library user's.
+ */
+function skipIPv6RegexForIPv4(): void {
+  const net = require('node:net') as { isIPv6(input: string): boolean };
+  const isIPv6 = net.isIPv6;
+  net.isIPv6 = (input: string) => String(input).includes(':') && isIPv6(input);
 }
 
 /** Errors that mean the server could not start as asked: reported in one line, no stack. */
@@ -254,6 +266,7 @@ async function main(): Promise<void> {
   const { options, ignored } = command;
   // Loaded now, after the compile cache is in place (most of start-up is loading code).
   enableCompileCache();
+  skipIPv6RegexForIPv4();
   const { startDevServer } = loadServer();
   try {
     const server = await startDevServer(options);

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, parseCommand, UsageError } from '../src/cli';
+import { parseGoDuration } from '../src/config/dynamic-config';
 import { waitUntil } from './helpers';
 import { RawClient } from './raw-client';
 
@@ -49,6 +50,15 @@ test('parses the start-dev flags, including those of temporal server start-dev',
     timeSkipping: true,
     dynamicConfig: { 'limit.blobSize.error': 1000 },
   });
+});
+
+test('dynamic config durations take every unit Go does (micro sign and Greek mu alike), in whole milliseconds', () => {
+  expect(parseGoDuration('1h30m')).toBe(5_400_000);
+  expect(parseGoDuration('1.5s')).toBe(1500);
+  for (const micro of ['1500000us', '1500000\u00b5s', '1500000\u03bcs']) expect(parseGoDuration(micro)).toBe(1500);
+  expect(parseGoDuration('2000000000ns')).toBe(2000);
+  expect(parseGoDuration('5 s')).toBeUndefined();
+  expect(parseGoDuration('5d')).toBeUndefined();
 });
 
 test("accepts the time-skipping test server's bare port form", () => {

@@ -4,6 +4,8 @@
 //                              message, enum and service defined on first access: see lazyDefinitions)
 //   generated/root.d.ts        TypeScript declarations for it (pbts, from a commented build)
 //   generated/descriptor.json  the reflection descriptor (for proto3 JSON and for tooling), on one line
+//   generated/services.json    every service's methods, their request and response types named in full (what a
+//                              gRPC server needs to define its services, without reading the whole descriptor)
 // Skips the work when the inputs have not changed since the last build.
 'use strict';
 const fs = require('node:fs');
@@ -69,6 +71,48 @@ function lazyDefinitions(source) {
   return lines.join('\n');
 }
 
+/** Resolves a type reference as protobuf does: from the referring scope outwards, or in full with a leading dot. */
+function resolveType(names, reference, scope) {
+  if (reference.startsWith('.')) return names.has(reference.slice(1)) ? reference.slice(1) : undefined;
+  for (let s = scope; ; s = s.slice(0, Math.max(0, s.lastIndexOf('.')))) {
+    const candidate = s ? `${s}.${reference}` : reference;
+    if (names.has(candidate)) return candidate;
+    if (!s) return undefined;
+  }
+}
+
+/** `{ [service full name]: [{ name, requestType, responseType, requestStream, responseStream }] }` of a descriptor. */
+function serviceMethods(descriptor) {
+  const nodes = new Map();
+  const walk = (node, prefix) => {
+    for (const [name, child] of Object.entries(node.nested ?? {})) {
+      const full = prefix ? `${prefix}.${name}` : name;
+      nodes.set(full, child);
+      walk(child, full);
+    }
+  };
+  walk(descriptor, '');
+  const services = {};
+  for (const [full, node] of nodes) {
+    if (!node.methods) continue;
+    services[full] = Object.entries(node.methods).map(([name, m]) => {
+      const type = (reference) => {
+        const resolved = resolveType(nodes, reference, full);
+        if (!resolved) throw new Error(`${full}.${name}: cannot resolve type ${reference}`);
+        return resolved;
+      };
+      return {
+        name,
+        requestType: type(m.requestType),
+        responseType: type(m.responseType),
+        requestStream: !!m.requestStream,
+        responseStream: !!m.responseStream,
+      };
+    });
+  }
+  return services;
+}
+
 function run(tool, args) {
   return new Promise((resolve, reject) => {
     tool.main(args, (err, output) => (err ? reject(err) : resolve(output)));
@@ -100,10 +144,9 @@ async function main() {
     const descriptor = path.join(tmp, 'descriptor.json');
     await run(pbjs, ['-t', 'json', '-p', protoDir, '-o', descriptor, ...inputs]);
     // Without pbjs's indentation: a third of the size, and parsed that much faster by whatever loads it at start.
-    fs.writeFileSync(
-      path.join(outDir, 'descriptor.json'),
-      JSON.stringify(JSON.parse(fs.readFileSync(descriptor, 'utf8'))),
-    );
+    const parsed = JSON.parse(fs.readFileSync(descriptor, 'utf8'));
+    fs.writeFileSync(path.join(outDir, 'descriptor.json'), JSON.stringify(parsed));
+    fs.writeFileSync(path.join(outDir, 'services.json'), JSON.stringify(serviceMethods(parsed)));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

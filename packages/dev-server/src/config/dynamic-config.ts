@@ -62,7 +62,8 @@ export function parseDynamicConfigValue(arg: string): [string, unknown] {
 const GO_DURATION_UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  µs: 1e-3,
+  '\u00b5s': 1e-3, // micro sign
+  '\u03bcs': 1e-3, // Greek mu: Go accepts both
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -72,7 +73,7 @@ const GO_DURATION_UNITS: Record<string, number> = {
 /** Milliseconds of a Go duration string (`"1m"`, `"5000ms"`, `"1h30m"`, `"1.5s"`), or undefined if it is not one. */
 export function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {

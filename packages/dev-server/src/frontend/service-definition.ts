@@ -68,7 +68,10 @@ export function buildService(
       requestStream: false,
       responseStream: streaming,
       requestSerialize: (m: unknown) => Buffer.from(request().encode(m).finish()),
-      requestDeserialize: (b: Buffer) => decodeRequest((wire ??= wireType(requestType)), decode, b),
+      // An empty request is a valid message of any type: nothing to check (a client's first call, GetSystemInfo,
+      // is one, so a server answers it without reading the schema).
+      requestDeserialize: (b: Buffer) =>
+        b.length === 0 ? decode(b) : decodeRequest((wire ??= wireType(requestType)), decode, b),
       responseSerialize: (m: unknown) => Buffer.from(response().encode(m).finish()),
       responseDeserialize: (b: Buffer) => response().decode(b),
     };

@@ -1,5 +1,6 @@
-// What the server needs to know of the schema to serve and read requests (its services' methods, and for each
-// message which fields are strings, messages and maps), read straight from @kairos/proto's JSON descriptor. Building
+// What the server needs to know of the schema to serve and read requests (its services' methods, from
+// @kairos/proto's generated list of services, and for each message which fields are strings, messages and maps, read
+// straight from its JSON descriptor on the first request that has fields). Building
 // protobufjs's reflection tree from it takes tens of milliseconds; this takes a few, so start-up does not pay for
 // reflection (reflection, field masks and proto3 JSON still use it, on first need).
 
@@ -34,10 +35,6 @@ interface JsonNode {
   nested?: Record<string, JsonNode>;
   fields?: Record<string, { type: string; id: number; rule?: string; keyType?: string }>;
   values?: Record<string, number>;
-  methods?: Record<
-    string,
-    { requestType: string; responseType: string; requestStream?: boolean; responseStream?: boolean }
-  >;
 }
 
 let nodes: Map<string, JsonNode> | undefined;
@@ -97,13 +94,9 @@ export function wireType(fullName: string): WireType {
 
 /** The methods of a service, with their request and response types in full. */
 export function serviceMethods(serviceName: string): WireMethod[] {
-  const node = index().get(serviceName);
-  if (!node?.methods) throw new Error(`unknown service ${serviceName}`);
-  return Object.entries(node.methods).map(([name, m]) => ({
-    name,
-    requestType: resolve(m.requestType, serviceName)!,
-    responseType: resolve(m.responseType, serviceName)!,
-    requestStream: !!m.requestStream,
-    responseStream: !!m.responseStream,
-  }));
+  // From the generated list of services: a server defines its services without reading the whole descriptor.
+  const services = require('@kairos/proto/generated/services.json') as Record<string, WireMethod[] | undefined>;
+  const methods = services[serviceName];
+  if (!methods) throw new Error(`unknown service ${serviceName}`);
+  return methods.map((m) => ({ ...m }));
 }
