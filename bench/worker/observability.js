@@ -5,16 +5,18 @@
 //              workflow, activity) through a BatchSpanProcessor into an exporter that only counts them,
 //   - metrics: the core's and custom metrics exported to Prometheus (`Runtime.install({ telemetryOptions:
 //              { metrics: { prometheus } } })`), scraped once after the run to check the series are there,
-// as ratios to the baseline (target: at most 10 % slower each). Same workload as the throughput task of index.js
-// (the one-activity workflow of workflows/kairos.ts, N workflows with C in flight after a warm-up), each variant in
-// a child process of its own (the runtime is process-wide), on one Kairos dev server in this process. Variants take
-// turns in --rounds rounds (the order rotating); each variant keeps its best throughput and its least CPU per
-// workflow (worker + client process, all threads) over the rounds, and the medians of both. Prints a table; --json
-// everything.
+// as ratios to the baseline (target: at most 10 % slower each); and, for comparison, the official SDK 1.24 worker +
+// client without (official-none) and with (official-tracing) the OpenTelemetryPlugin of
+// @temporalio/interceptors-opentelemetry 1.24 (on the OpenTelemetry 1.x SDK it depends on), set up the same way, as a
+// ratio to official-none. Same workload as the throughput task of index.js (the one-activity workflow of
+// workflows/kairos.ts and its twin official.ts, N workflows with C in flight after a warm-up), each variant in a child
+// process of its own (the runtime is process-wide), on one Kairos dev server in this process. Variants take turns in
+// --rounds rounds (the order rotating); each variant keeps its best throughput and its least CPU per workflow (worker
+// + client process, all threads) over the rounds, and the medians of both. Prints a table; --json everything.
 // Never fails on timing: exits non-zero only if a measurement itself fails.
 //
 // Usage: node bench/worker/observability.js [--workflows 500] [--concurrency 50] [--warmup 50] [--rounds 5]
-//   [--only none,tracing,metrics] [--json]
+//   [--only none,tracing,metrics,official-none,official-tracing] [--json]
 // Needs `pnpm build` first (Kairos is loaded from packages/*/lib).
 'use strict';
 const { spawn } = require('node:child_process');
@@ -23,7 +25,11 @@ const http = require('node:http');
 const path = require('node:path');
 const { KAIROS_WORKER_DIR } = require('./sdks');
 
-const VARIANTS = ['none', 'tracing', 'metrics'];
+const VARIANTS = ['none', 'tracing', 'metrics', 'official-none', 'official-tracing'];
+const OFFICIAL = 'official-';
+
+/** The variant each one is compared with: the baseline of the same SDK. */
+const baselineOf = (variant) => (variant.startsWith(OFFICIAL) ? `${OFFICIAL}none` : 'none');
 const TARGET_OVERHEAD = 0.1;
 const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
 
@@ -79,6 +85,26 @@ class CountingExporter {
   async forceFlush() {}
 }
 
+/** What the official SDK's tracing variant sets up: @temporalio/interceptors-opentelemetry on OpenTelemetry 1.x. */
+function setUpOfficialTracing() {
+  const dir = path.dirname(require.resolve('@temporalio/interceptors-opentelemetry'));
+  const otel = requireFrom(dir, '@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = requireFrom(dir, '@opentelemetry/core');
+  const { Resource } = requireFrom(dir, '@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor } = requireFrom(dir, '@opentelemetry/sdk-trace-base');
+  const { OpenTelemetryPlugin } = require('@temporalio/interceptors-opentelemetry');
+  otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  otel.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const exporter = new CountingExporter();
+  const resource = new Resource({ 'service.name': 'bench-observability' });
+  const spanProcessor = new BatchSpanProcessor(exporter);
+  const provider = new BasicTracerProvider({ resource });
+  provider.addSpanProcessor(spanProcessor);
+  otel.trace.setGlobalTracerProvider(provider);
+  return { plugin: new OpenTelemetryPlugin({ resource, spanProcessor }), provider, exporter };
+}
+
 /** Sets up the variant: plugins for the connections, and what to check and report after the run. */
 async function setUp(variant, worker) {
   const { Runtime, DefaultLogger } = worker;
@@ -98,7 +124,18 @@ async function setUp(variant, worker) {
     };
   }
   Runtime.install({ logger });
-  if (variant === 'none') return { plugins: [], async after() {} };
+  if (variant === 'none' || variant === `${OFFICIAL}none`) return { plugins: [], async after() {} };
+  if (variant === `${OFFICIAL}tracing`) {
+    const { plugin, provider, exporter } = setUpOfficialTracing();
+    return {
+      plugins: [plugin],
+      async after(workflows) {
+        await provider.forceFlush();
+        if (exporter.spans < 4 * workflows) throw new Error(`${exporter.spans} spans for ${workflows} workflows`);
+        return { spans: exporter.spans, spansPerWorkflow: exporter.spans / workflows };
+      },
+    };
+  }
   if (variant !== 'tracing') throw new Error(`unknown variant ${JSON.stringify(variant)}: ${VARIANTS.join(', ')}`);
   const otel = requireFrom(INTERCEPTORS_OTEL_DIR, '@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = requireFrom(INTERCEPTORS_OTEL_DIR, '@opentelemetry/context-async-hooks');
@@ -143,22 +180,28 @@ function isolateCpuNs(worker) {
 }
 
 async function child(variant, { address, workflows, concurrency, warmup }) {
-  const worker = require(path.join(KAIROS_WORKER_DIR, 'lib'));
-  const { Client, Connection } = requireFrom(KAIROS_WORKER_DIR, '@kairos/client');
+  const official = variant.startsWith(OFFICIAL);
+  const worker = official ? require('@temporalio/worker') : require(path.join(KAIROS_WORKER_DIR, 'lib'));
+  const { Client, Connection } = official
+    ? require('@temporalio/client')
+    : requireFrom(KAIROS_WORKER_DIR, '@kairos/client');
   const activities = require('./activities');
   const { plugins, after } = await setUp(variant, worker);
   const taskQueue = `bench-observability-${variant}-${process.pid}`;
-  const nativeConnection = await worker.NativeConnection.connect({ address, plugins });
+  // Kairos takes the plugins on the connections (a worker picks them up from its connection); the official SDK
+  // 1.24 on the worker and the client.
+  const nativeConnection = await worker.NativeConnection.connect(official ? { address } : { address, plugins });
   const w = await worker.Worker.create({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    workflowsPath: path.join(__dirname, 'workflows', 'kairos.ts'),
+    workflowsPath: path.join(__dirname, 'workflows', official ? 'official.ts' : 'kairos.ts'),
     activities,
+    ...(official ? { plugins } : {}),
   });
   const running = w.run();
-  const connection = await Connection.connect({ address, plugins });
-  const client = new Client({ connection, namespace: 'default' });
+  const connection = await Connection.connect(official ? { address } : { address, plugins });
+  const client = new Client({ connection, namespace: 'default', ...(official ? { plugins } : {}) });
   try {
     const runOne = async (id) => {
       const result = await client.workflow.execute('oneActivity', { taskQueue, workflowId: id, args: ['bench'] });
@@ -236,9 +279,9 @@ function rows(all) {
       medianCpuMsPerWorkflow: median(rounds.map((r) => r.cpuMsPerWorkflow)),
     };
   };
-  const base = best('none');
   return VARIANTS.filter((v) => best(v)).map((variant) => {
     const r = best(variant);
+    const base = best(baselineOf(variant));
     const throughputRatio = base ? r.workflowsPerSecond / base.workflowsPerSecond : undefined;
     const cpuRatio = base ? r.cpuMsPerWorkflow / base.cpuMsPerWorkflow : undefined;
     const overhead = throughputRatio === undefined ? undefined : 1 - throughputRatio;
@@ -252,8 +295,12 @@ function rows(all) {
       cpuRatio,
       medianOverhead,
       medianCpuRatio,
-      target: variant === 'none' ? '' : `≤ ${TARGET_OVERHEAD * 100} % slower`,
-      met: variant === 'none' || overhead === undefined ? undefined : overhead <= TARGET_OVERHEAD,
+      // The target is Kairos's; the official SDK's rows are there for comparison.
+      target: variant === 'none' || variant.startsWith(OFFICIAL) ? '' : `≤ ${TARGET_OVERHEAD * 100} % slower`,
+      met:
+        variant === 'none' || variant.startsWith(OFFICIAL) || overhead === undefined
+          ? undefined
+          : overhead <= TARGET_OVERHEAD,
     };
   });
 }
@@ -262,16 +309,17 @@ function printTable(table, config) {
   const pct = (x) => (x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
   const ratio = (x) => (x === undefined ? '' : x.toFixed(3));
   const out = [
-    `Observability overhead on hello-world throughput, Kairos worker + client, on the Kairos dev server ` +
+    `Observability overhead on hello-world throughput, worker + client, on the Kairos dev server ` +
       `(${config.workflows} workflows, ${config.concurrency} in flight, best of ${config.rounds} rounds; ` +
-      'medians of the rounds in the last three columns)',
+      'medians of the rounds in the last three columns; official-* rows: the official SDK 1.24, as ratios to ' +
+      'official-none)',
     '',
-    '| variant | wf/s | ratio to none | slower by | CPU ms/wf (worker + client) | CPU ratio | server CPU ms/wf | target | met | median wf/s | median slower by | median CPU ratio |',
+    '| variant | wf/s | ratio to baseline | slower by | CPU ms/wf (worker + client) | CPU ratio | server CPU ms/wf | target | met | median wf/s | median slower by | median CPU ratio |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of table) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : 'no';
-    const baseline = r.variant === 'none';
+    const baseline = r.variant === baselineOf(r.variant);
     out.push(
       `| ${r.variant} | ${r.workflowsPerSecond.toFixed(0)} | ${ratio(r.throughputRatio)} | ${baseline ? '' : pct(r.overhead)} | ` +
         `${r.cpuMsPerWorkflow.toFixed(2)} | ${ratio(r.cpuRatio)} | ${r.serverCpuMsPerWorkflow.toFixed(2)} | ${r.target} | ${met} | ` +
