@@ -50,6 +50,7 @@ export const EXTRA_EXPORTS = {
     './generated/root': { types: './generated/root.d.ts', default: './generated/root.js' },
     './generated/root.js': { types: './generated/root.d.ts', default: './generated/root.js' },
     './generated/descriptor.json': './generated/descriptor.json',
+    './generated/services.json': './generated/services.json',
     './protos/*': './protos/*',
   },
 };
