@@ -24,3 +24,4 @@ export {
   type TestServer,
   type TestServerSetup,
 } from './test-server';
+export { RecordingLogger, type LogLine, type LogLevel, type LogMetadata } from './recording-logger';

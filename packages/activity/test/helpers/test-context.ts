@@ -1,45 +1,10 @@
 import type { Client } from '@kairos/client';
-import {
-  ActivityCancellationDetails,
-  CancelledFailure,
-  noopMetricMeter,
-  type LogLevel,
-  type LogMetadata,
-  type Logger,
-  type MetricMeter,
-} from '@kairos/common';
+import { ActivityCancellationDetails, CancelledFailure, noopMetricMeter, type MetricMeter } from '@kairos/common';
 import type { ActivityCancellationDetailsHolder } from '@kairos/common/lib/activity-cancellation-details';
+import { RecordingLogger } from '@kairos/test-support';
 import { Context, type Info } from '../../src';
 
-/** A log line captured by {@link RecordingLogger}. */
-export interface LoggedLine {
-  level: LogLevel;
-  message: string;
-  meta?: LogMetadata;
-}
-
-/** A logger that keeps every line in memory. */
-export class RecordingLogger implements Logger {
-  readonly lines: LoggedLine[] = [];
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.lines.push({ level, message, meta });
-  }
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
-  }
-}
+export { RecordingLogger };
 
 export const sampleInfo: Info = {
   taskToken: new Uint8Array([1, 2, 3]),

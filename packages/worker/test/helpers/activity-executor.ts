@@ -6,47 +6,19 @@ import {
   defaultFailureConverter,
   defaultPayloadConverter,
   noopMetricMeter,
-  type LogLevel,
-  type LogMetadata,
-  type Logger,
   type Payload,
   type PayloadCodec,
 } from '@kairos/common';
 import { encode as utf8, decode as fromUtf8 } from '@kairos/common/lib/encoding';
 import { kairos, temporal } from '@kairos/proto';
+import { RecordingLogger } from '@kairos/test-support';
 import { ActivityExecutor, type ActivityExecutorOptions } from '../../src/activity';
 
 export type StartActivity = kairos.core.activity.IStartActivity;
 export type ActivityTaskCompletion = kairos.core.activity.IActivityTaskCompletion;
 const { ActivityCancelReason } = kairos.core.activity;
 
-export interface LogLine {
-  level: LogLevel;
-  message: string;
-  meta?: LogMetadata;
-}
-
-export class RecordingLogger implements Logger {
-  readonly lines: LogLine[] = [];
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.lines.push({ level, message, meta });
-  }
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
-  }
-}
+export { RecordingLogger };
 
 /** A codec that wraps every payload into another one with encoding `binary/test-wrapped`. */
 export class WrappingCodec implements PayloadCodec {
