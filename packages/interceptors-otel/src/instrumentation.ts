@@ -74,8 +74,11 @@ export function recordError(span: otel.Span, err: unknown, acceptableErrors?: (e
   span.recordException(err instanceof Error ? err : String(err));
 }
 
-/** Runs `fn` in a new active span that ends when `fn` settles. */
-export async function instrument<T>({ tracer, spanName, fn, context, acceptableErrors }: InstrumentOptions<T>) {
+/**
+ * Runs `fn` in a new active span that ends when `fn` settles. Not itself `async`: the promise of `run` is returned
+ * as it is, without one more promise around it.
+ */
+export function instrument<T>({ tracer, spanName, fn, context, acceptableErrors }: InstrumentOptions<T>): Promise<T> {
   const run = async (span: otel.Span) => {
     try {
       const result = await fn(span);

@@ -90,7 +90,8 @@ export class WorkflowActivationProcessor {
         );
         return { runId, completion: encodeCompletion(runId, { failed: { failure } }), failure: failure.message };
       }
-      await decodeActivationPayloads(isolate, this.options.codecs);
+      // Without codecs (or sink calls) nothing waits: each skipped await is a promise fewer per activation.
+      if (this.options.codecs.length > 0) await decodeActivationPayloads(isolate, this.options.codecs);
       let outcome;
       try {
         outcome = await this.options.pool.activateConfigured(isolate);
@@ -110,10 +111,12 @@ export class WorkflowActivationProcessor {
         }
         throw err;
       }
-      await this.runSinks(outcome.sinkCalls);
+      if (outcome.sinkCalls.length > 0) await this.runSinks(outcome.sinkCalls);
       const completion = outcome.completion;
       if ('successful' in completion) {
-        await encodeCompletionPayloads(completion.successful.commands, this.options.codecs);
+        if (this.options.codecs.length > 0) {
+          await encodeCompletionPayloads(completion.successful.commands, this.options.codecs);
+        }
         return { runId, completion: encodeCompletion(runId, completion) };
       }
       const failure = completion.failed.failure as { message?: string };
