@@ -15,7 +15,12 @@
 // + client process, all threads) over the rounds, and the medians of both. Prints a table; --json everything.
 // Never fails on timing: exits non-zero only if a measurement itself fails.
 //
-// Usage: node bench/worker/observability.js [--workflows 500] [--concurrency 50] [--warmup 50] [--rounds 5]
+// The warm-up is long (as many workflows as are measured) because the overhead asked about is a running worker's:
+// after a short one, V8 is still compiling hot code on its helper threads while the measured workflows run (0.6 ms
+// of the baseline's CPU per workflow after 300 warm-up workflows, in a `perf` profile), and a variant with more code
+// (the OpenTelemetry SDK, the tracing interceptors) pays more of that one-time cost inside the measurement.
+//
+// Usage: node bench/worker/observability.js [--workflows 1000] [--concurrency 50] [--warmup 1000] [--rounds 5]
 //   [--only none,tracing,metrics,official-none,official-tracing] [--json]
 // Needs `pnpm build` first (Kairos is loaded from packages/*/lib).
 'use strict';
@@ -332,9 +337,9 @@ function printTable(table, config) {
 async function parent() {
   const { startDevServer } = require('@kairos/dev-server');
   const config = {
-    workflows: Number(arg('workflows', 500)),
+    workflows: Number(arg('workflows', 1000)),
     concurrency: Number(arg('concurrency', 50)),
-    warmup: Number(arg('warmup', 50)),
+    warmup: Number(arg('warmup', 1000)),
     rounds: Number(arg('rounds', 5)),
   };
   const variants = arg('only', VARIANTS.join(',')).split(',');
