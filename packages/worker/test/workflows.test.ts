@@ -165,6 +165,38 @@ test('sinks and the workflow logger reach the worker', async () => {
   expect(entry?.meta).toMatchObject({ custom: 1, workflowType: 'sinks', sdkComponent: 'workflow' });
 });
 
+test('a sink that returns a promise is waited for before the activation completes', async () => {
+  const recorded: string[] = [];
+  const slowRecord = async (_info: unknown, value: string) => {
+    // Far longer than the workflow takes once the activation completes (a 1 ms timer).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    recorded.push(value);
+  };
+  await withWorker((_, tq) => execute(wf.sinks, tq), { sinks: { recorder: { record: { fn: slowRecord } } } });
+  expect(recorded).toEqual(['hello from sinks']);
+});
+
+test.each([
+  [
+    'throws',
+    () => {
+      throw new Error('sink broke');
+    },
+  ],
+  [
+    'rejects',
+    async () => {
+      throw new Error('sink broke');
+    },
+  ],
+])('a sink function that %s is logged and the workflow completes', async (_, fn) => {
+  const before = capturedLogs.length;
+  await withWorker((_w, tq) => execute(wf.sinks, tq), { sinks: { recorder: { record: { fn } } } });
+  const entry = capturedLogs.slice(before).find((e) => e.message === 'External sink function threw an error');
+  expect(entry?.meta).toMatchObject({ ifaceName: 'recorder', fnName: 'record' });
+  expect((entry?.meta?.error as Error | undefined)?.message).toBe('sink broke');
+});
+
 test('uuid4 is deterministic per run and well formed', async () => {
   const [a, b] = await withWorker((_, tq) => execute(wf.uuids, tq));
   expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

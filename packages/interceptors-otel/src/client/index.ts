@@ -45,8 +45,8 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     this.tracer = options?.tracer ?? otel.trace.getTracer('@temporalio/interceptor-client');
   }
 
-  async start(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>): Promise<string> {
-    return await instrument({
+  start(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>): Promise<string> {
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_START}${SPAN_DELIMITER}${input.workflowType}`,
       fn: async (span) => {
@@ -58,11 +58,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async startWithDetails(
+  startWithDetails(
     input: WorkflowStartInput,
     next: Next<WorkflowClientInterceptor, 'startWithDetails'>,
   ): Promise<WorkflowStartOutput> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_START}${SPAN_DELIMITER}${input.workflowType}`,
       fn: async (span) => {
@@ -74,8 +74,8 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async signal(input: WorkflowSignalInput, next: Next<WorkflowClientInterceptor, 'signal'>): Promise<void> {
-    return await instrument({
+  signal(input: WorkflowSignalInput, next: Next<WorkflowClientInterceptor, 'signal'>): Promise<void> {
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_SIGNAL}${SPAN_DELIMITER}${input.signalName}`,
       fn: async (span) => {
@@ -85,11 +85,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async signalWithStart(
+  signalWithStart(
     input: WorkflowSignalWithStartInput,
     next: Next<WorkflowClientInterceptor, 'signalWithStart'>,
   ): Promise<string> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_SIGNAL_WITH_START}${SPAN_DELIMITER}${input.workflowType}`,
       fn: async (span) => {
@@ -101,11 +101,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async startUpdate(
+  startUpdate(
     input: WorkflowStartUpdateInput,
     next: Next<WorkflowClientInterceptor, 'startUpdate'>,
   ): Promise<WorkflowStartUpdateOutput> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_START_UPDATE}${SPAN_DELIMITER}${input.updateName}`,
       fn: async (span) => {
@@ -118,11 +118,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async startUpdateWithStart(
+  startUpdateWithStart(
     input: WorkflowStartUpdateWithStartInput,
     next: Next<WorkflowClientInterceptor, 'startUpdateWithStart'>,
   ): Promise<WorkflowStartUpdateWithStartOutput> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_UPDATE_WITH_START}${SPAN_DELIMITER}${input.updateName}`,
       fn: async (span) => {
@@ -139,8 +139,8 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>): Promise<unknown> {
-    return await instrument({
+  query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>): Promise<unknown> {
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.WORKFLOW_QUERY}${SPAN_DELIMITER}${input.queryType}`,
       fn: async (span) => {
@@ -151,11 +151,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async terminate(
+  terminate(
     input: WorkflowTerminateInput,
     next: Next<WorkflowClientInterceptor, 'terminate'>,
   ): Promise<TerminateWorkflowExecutionResponse> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: SpanName.WORKFLOW_TERMINATE,
       fn: async (span) => {
@@ -167,11 +167,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async cancel(
+  cancel(
     input: WorkflowCancelInput,
     next: Next<WorkflowClientInterceptor, 'cancel'>,
   ): Promise<RequestCancelWorkflowExecutionResponse> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: SpanName.WORKFLOW_CANCEL,
       fn: async (span) => {
@@ -182,11 +182,11 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     });
   }
 
-  async describe(
+  describe(
     input: WorkflowDescribeInput,
     next: Next<WorkflowClientInterceptor, 'describe'>,
   ): Promise<DescribeWorkflowExecutionResponse> {
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: SpanName.WORKFLOW_DESCRIBE,
       fn: async (span) => {

@@ -65,9 +65,9 @@ export class OpenTelemetryActivityInboundInterceptor implements ActivityInboundC
     this.tracer = options?.tracer ?? otel.trace.getTracer('@temporalio/interceptor-activity');
   }
 
-  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+  execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const { info } = this.ctx;
-    return await instrument({
+    return instrument({
       tracer: this.tracer,
       spanName: `${SpanName.ACTIVITY_EXECUTE}${SPAN_DELIMITER}${info.activityType}`,
       context: extractContextFromHeaders(input.headers),

@@ -65,6 +65,10 @@ function infoFromIsolate(raw: WorkflowInfo): WorkflowInfo {
   } as WorkflowInfo;
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** Turns activations into completions. */
 export class WorkflowActivationProcessor {
   /** Activations being processed right now. */
@@ -189,7 +193,9 @@ export class WorkflowActivationProcessor {
       }
       if (replaying && !sink.callDuringReplay) continue;
       try {
-        await sink.fn(info, ...call.args);
+        // Most sinks are synchronous: only a returned promise is waited for (one promise fewer per call).
+        const returned = sink.fn(info, ...call.args);
+        if (isThenable(returned)) await returned;
       } catch (error) {
         this.options.logger.error('External sink function threw an error', {
           sdkComponent: SdkComponent.worker,
