@@ -177,10 +177,6 @@ async function setUp(variant, worker) {
   };
 }
 
-/**
- * CPU time of the worker's workflow isolates so far, in ns: reaches into the worker's (TypeScript-private) isolate
- * pool, a diagnostic only; NaN if its shape changed.
- */
 /** CPU time (ms) of this process's threads by thread name, where /proc has it (Linux); {} elsewhere. */
 function threadCpuMs() {
   const byName = {};
@@ -205,6 +201,10 @@ function threadCpuMs() {
   return byName;
 }
 
+/**
+ * CPU time of the worker's workflow isolates so far, in ns: reaches into the worker's (TypeScript-private) isolate
+ * pool, a diagnostic only; NaN if its shape changed.
+ */
 function isolateCpuNs(worker) {
   const isolates = worker.pool?.isolates;
   if (!Array.isArray(isolates)) return NaN;
@@ -305,7 +305,8 @@ function median(values) {
 /**
  * One row per variant: its best throughput and its least CPU per workflow over the rounds (each the round least
  * disturbed by the machine's other load, not necessarily the same round), the medians of both over the rounds
- * (less at the mercy of one lucky round), and their ratios to the baseline's.
+ * (less at the mercy of one lucky round), and their ratios to the baseline's; and paired, the median over the rounds
+ * of the ratio to the baseline's run in the same round, on which the target is judged.
  */
 function rows(all) {
   /** Per round, the variant's figure over its baseline's in the same round (runs minutes apart see different load). */
