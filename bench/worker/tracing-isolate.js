@@ -8,9 +8,11 @@
 //              worker-side `exporter` sink (`makeWorkflowExporter`, a BatchSpanProcessor into a counting exporter).
 // Both run in this one process, taking turns over the rounds (the order alternating), so the machine's drift hits
 // both alike. Prints, per variant, the median and least CPU per workflow of the process (all threads: the isolate's,
-// this one's copying and scheduling) and of the isolate alone, and tracing's paired difference (the median over the
-// rounds of tracing minus none in the same round). A microbenchmark for changes to the workflow interceptors and the
-// isolate path; bench/worker/observability.js measures the whole worker + client against a server.
+// this one's copying and scheduling) and of the isolate alone (isolated-vm's `cpuTime`: the time the isolate ran,
+// which includes time its thread waited for a CPU when the machine is busy), and tracing's paired difference (the
+// median over the rounds of tracing minus none in the same round). A microbenchmark for changes to the workflow
+// interceptors and the isolate path; bench/worker/observability.js measures the whole worker + client against a
+// server.
 //
 // Usage: node bench/worker/tracing-isolate.js [--workflows 1000] [--rounds 9] [--concurrency 20] [--json]
 // Needs `pnpm build` first (Kairos is loaded from packages/*/lib).
