@@ -22,11 +22,8 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { startDevServer } = require('@kairos/dev-server');
 const { checkTwins } = require('./sdks');
+const { arg } = require('./util');
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 const config = {
   workflows: Number(arg('workflows', 500)),
   concurrency: Number(arg('concurrency', 50)),

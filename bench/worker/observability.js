@@ -32,6 +32,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { KAIROS_WORKER_DIR } = require('./sdks');
+const { arg, median, requireFrom } = require('./util');
 
 const VARIANTS = ['none', 'tracing', 'metrics', 'official-none', 'official-tracing'];
 const OFFICIAL = 'official-';
@@ -40,16 +41,6 @@ const OFFICIAL = 'official-';
 const baselineOf = (variant) => (variant.startsWith(OFFICIAL) ? `${OFFICIAL}none` : 'none');
 const TARGET_OVERHEAD = 0.1;
 const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-/** Requires a module the way `from` (a package directory) sees it. */
-function requireFrom(from, id) {
-  return require(require.resolve(id, { paths: [from] }));
-}
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -294,12 +285,6 @@ function measure(variant, options) {
       else reject(new Error(`${variant} exited with ${code}: ${stdout}`));
     });
   });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

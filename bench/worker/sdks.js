@@ -3,14 +3,10 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { requireFrom } = require('./util');
 
 const WORKFLOWS_DIR = path.join(__dirname, 'workflows');
 const KAIROS_WORKER_DIR = path.resolve(__dirname, '..', '..', 'packages', 'worker');
-
-/** Requires a module the way `from` (a package directory) sees it. */
-function requireFrom(from, id) {
-  return require(require.resolve(id, { paths: [from] }));
-}
 
 function loadKairos() {
   const lib = path.join(KAIROS_WORKER_DIR, 'lib');

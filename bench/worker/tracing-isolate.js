@@ -19,23 +19,9 @@
 'use strict';
 const path = require('node:path');
 const { KAIROS_WORKER_DIR } = require('./sdks');
+const { arg, median, requireFrom } = require('./util');
 
 const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-function requireFrom(from, id) {
-  return require(require.resolve(id, { paths: [from] }));
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const utf8 = (text) => new Uint8Array(Buffer.from(text, 'utf8'));
 const jsonPayload = (value) => ({ metadata: { encoding: utf8('json/plain') }, data: utf8(JSON.stringify(value)) });
