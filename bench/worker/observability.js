@@ -31,7 +31,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { KAIROS_WORKER_DIR } = require('./sdks');
+const { KAIROS_WORKER_DIR, INTERCEPTORS_OTEL_DIR } = require('./sdks');
 const { arg, median, requireFrom } = require('./util');
 
 const VARIANTS = ['none', 'tracing', 'metrics', 'official-none', 'official-tracing'];
@@ -40,7 +40,6 @@ const OFFICIAL = 'official-';
 /** The variant each one is compared with: the baseline of the same SDK. */
 const baselineOf = (variant) => (variant.startsWith(OFFICIAL) ? `${OFFICIAL}none` : 'none');
 const TARGET_OVERHEAD = 0.1;
-const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 

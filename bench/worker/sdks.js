@@ -7,6 +7,8 @@ const { requireFrom } = require('./util');
 
 const WORKFLOWS_DIR = path.join(__dirname, 'workflows');
 const KAIROS_WORKER_DIR = path.resolve(__dirname, '..', '..', 'packages', 'worker');
+/** `@kairos/interceptors-otel`, for the benchmarks that trace. */
+const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
 
 function loadKairos() {
   const lib = path.join(KAIROS_WORKER_DIR, 'lib');
@@ -62,4 +64,4 @@ function checkTwins() {
   return official.split('\n').length - 1;
 }
 
-module.exports = { loadSdk, checkTwins, KAIROS_WORKER_DIR };
+module.exports = { loadSdk, checkTwins, KAIROS_WORKER_DIR, INTERCEPTORS_OTEL_DIR };

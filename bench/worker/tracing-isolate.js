@@ -18,10 +18,8 @@
 // Needs `pnpm build` first (Kairos is loaded from packages/*/lib).
 'use strict';
 const path = require('node:path');
-const { KAIROS_WORKER_DIR } = require('./sdks');
+const { KAIROS_WORKER_DIR, INTERCEPTORS_OTEL_DIR } = require('./sdks');
 const { arg, median, requireFrom } = require('./util');
-
-const INTERCEPTORS_OTEL_DIR = path.resolve(KAIROS_WORKER_DIR, '..', 'interceptors-otel');
 
 const utf8 = (text) => new Uint8Array(Buffer.from(text, 'utf8'));
 const jsonPayload = (value) => ({ metadata: { encoding: utf8('json/plain') }, data: utf8(JSON.stringify(value)) });
